@@ -1,0 +1,120 @@
+"""Records the service hands to its callers (the bot, the CLI): subscriptions, deliveries, schedules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from digests.types import Coverage, Mode, Quote, Story
+
+FeedHealth = Literal["ok", "failing", "disabled"]
+DeliveryKind = Literal["story", "digest", "notice"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """A feed's polling health."""
+
+    feed_id: int
+    url: str
+    title: str | None
+    health: FeedHealth
+    last_fetched: datetime | None
+    next_fetch: datetime | None
+    failing_since: datetime | None
+    failures: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A feed posted to one channel (a "destination") of one server ("guild")."""
+
+    subscription_id: int
+    guild_id: int
+    channel_id: int
+    mode: Mode
+    feed: FeedStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    subscription: Subscription
+    preview: Story | None
+    #: outbox deliveries queued for the backfill (posted by the delivery loop)
+    backfilled: int
+    #: True when the feed had been disabled and this add re-enabled it
+    reenabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    story: Story
+    also_covered_by: list[Coverage] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One pending post in the outbox (every post the bot makes goes through it).
+
+    - ``kind == "story"``: one story embed (live mode, backfill); ``items`` holds exactly that story.
+    - ``kind == "digest"``: one digest message of at most 10 stories (``items``), headed by
+      ``header`` (the period it covers; "(continued)" on later pages).
+    - ``kind == "notice"``: plain text ``notice`` (e.g. a feed was disabled).
+
+    ``nonce`` is stable for the delivery (at most 25 chars) so a resend after a crash can be
+    recognised; ``attempts`` counts earlier tries that may or may not have reached Discord.
+    """
+
+    delivery_id: int
+    channel_id: int
+    kind: DeliveryKind
+    nonce: str
+    items: list[StoryDetail] = field(default_factory=list)
+    header: str | None = None
+    notice: str | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerQuote:
+    story_id: int
+    story_title: str | None
+    story_url: str | None
+    published: datetime | None
+    quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    story_id: int
+    title: str | None
+    url: str | None
+    feed_title: str | None
+    published: datetime | None
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A channel's daily digest at a local time in an IANA timezone."""
+
+    schedule_id: int
+    guild_id: int
+    channel_id: int
+    hour: int
+    minute: int
+    timezone: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    """The outcome of polling one feed: counts, or the error as a value (one sentence)."""
+
+    url: str
+    new_stories: int = 0
+    updated_stories: int = 0
+    not_modified: bool = False
+    error: str | None = None
