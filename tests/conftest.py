@@ -1,0 +1,18 @@
+"""Shared fixtures. Corpus-backed tests read ../shared/corpus and skip when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The shared real-world corpus; skips the test on a fresh clone without ../shared."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is absent (a fresh clone): corpus-backed test skipped")
+    return CORPUS
