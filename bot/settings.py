@@ -1,0 +1,99 @@
+"""Configuration from the environment (or a `.env` file in the working directory).
+
+Names and defaults are those of interface.md §3. A missing or invalid setting stops start-up with one
+sentence naming the variable (``SettingsError``); the token is a SecretStr and never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from digests import __version__
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+PROJECT_URL = "https://github.com/newsdigest/newsdigest"
+DEFAULT_USER_AGENT = f"newsdigest/{__version__} (+{PROJECT_URL})"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one sentence naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
+    db: str = Field(default="newsdigest.db", alias="NEWSDIGEST_DB", min_length=1)
+    poll_minutes: int = Field(default=15, alias="NEWSDIGEST_POLL_MINUTES", ge=1, le=24 * 60)
+    allow_private_urls: bool = Field(default=False, alias="NEWSDIGEST_ALLOW_PRIVATE_URLS")
+    user_agent: str = Field(default=DEFAULT_USER_AGENT, alias="NEWSDIGEST_USER_AGENT", min_length=1)
+    log_level: str = Field(default="INFO", alias="NEWSDIGEST_LOG_LEVEL")
+    dev_guild_id: int | None = Field(default=None, alias="NEWSDIGEST_DEV_GUILD_ID", gt=0)
+    api_base_url: str = Field(default=DEFAULT_API_BASE, alias="DISCORD_API_BASE_URL")
+    max_failures: int = Field(default=8, alias="NEWSDIGEST_MAX_FAILURES", ge=1, le=100)
+    feed_limit: int = Field(default=50, alias="NEWSDIGEST_FEED_LIMIT", ge=1, le=10_000)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError("not a logging level")
+        return level
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("dev_guild_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    def require_token(self) -> str:
+        token = self.discord_token.get_secret_value().strip() if self.discord_token else ""
+        if not token:
+            raise SettingsError("DISCORD_TOKEN is not set; put the bot token in the environment or .env.")
+        return token
+
+
+_EXPLAIN = {
+    "DISCORD_TOKEN": "must be the bot token",
+    "NEWSDIGEST_DB": "must be a database file path",
+    "NEWSDIGEST_POLL_MINUTES": "must be a whole number of minutes from 1 to 1440",
+    "NEWSDIGEST_ALLOW_PRIVATE_URLS": "must be true or false",
+    "NEWSDIGEST_USER_AGENT": "must not be empty",
+    "NEWSDIGEST_LOG_LEVEL": "must be DEBUG, INFO, WARNING or ERROR",
+    "NEWSDIGEST_DEV_GUILD_ID": "must be a server id (a number)",
+    "DISCORD_API_BASE_URL": "must be an http(s) URL such as https://discord.com/api/v10",
+    "NEWSDIGEST_MAX_FAILURES": "must be a whole number from 1 to 100",
+    "NEWSDIGEST_FEED_LIMIT": "must be a whole number from 1 to 10000",
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise SettingsError with one sentence naming the bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        loc = exc.errors()[0].get("loc", ("",))
+        name = str(loc[0]) if loc else ""
+        alias = _alias(name)
+        raise SettingsError(f"{alias} is invalid: it {_EXPLAIN.get(alias, 'has a bad value')}.") from None
+
+
+def _alias(name: str) -> str:
+    field = Settings.model_fields.get(name)
+    if field is not None and field.alias:
+        return field.alias
+    return name
