@@ -173,7 +173,7 @@ def format_condensed(result: Condensed, *, key_quotes: int = 3) -> str:
 
 def format_quote(quote: Quote) -> str:
     speaker = f" — {quote.speaker}" if quote.speaker else ""
-    return f"“{quote.text}”{speaker}"
+    return f"“{quote.text.rstrip(',;: ')}”{speaker}"
 
 
 def _load_source(source: str) -> tuple[str, str | None]:

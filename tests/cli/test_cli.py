@@ -1,0 +1,176 @@
+"""The `newsdigest` command line, run in-process (main(argv)) and once as the installed script."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ARTICLE = """Jane Doe, the mayor of Riverton, announced on Monday that the city will close its oldest bridge for repairs.
+
+The bridge, built in 1921, carries 30,000 vehicles a day and was rated unsafe by inspectors last month.
+
+"We cannot wait for a collapse to act," Ms. Doe said at a press conference. "The repairs start next week."
+
+Local businesses worry about the detour. One shop owner said: "Half my customers cross that bridge."
+
+The work is expected to take eight months and cost $12 million, paid from the state's infrastructure fund.
+"""
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    path = tmp_path / "story.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse usage errors and --help/--version
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_condense_text_shows_summary_then_attributed_quotes(article: Path, capsys) -> None:
+    status, out, err = run(["condense", str(article)], capsys)
+    assert status == 0, err
+    assert "bridge" in out.split("\n\n")[0]
+    assert "“We cannot wait for a collapse to act,” — Jane Doe" not in out  # no stray comma
+    assert "— Jane Doe" in out
+
+
+def test_condense_json_matches_contract(article: Path, capsys) -> None:
+    status, out, _ = run(
+        ["condense", str(article), "--format", "json", "--title", "Bridge"], capsys
+    )
+    assert status == 0
+    data = json.loads(out)
+    assert set(data) == {"title", "summary", "sentences", "quotes"}
+    assert data["title"] == "Bridge"
+    assert data["summary"] == " ".join(data["sentences"])
+    assert 1 <= len(data["sentences"]) <= 3
+    speakers = {q["speaker"] for q in data["quotes"]}
+    assert "Jane Doe" in speakers
+    assert "One shop owner" in speakers
+    for quote in data["quotes"]:
+        assert set(quote) == {"text", "speaker", "score"}
+        assert not quote["text"].startswith(('"', "“"))
+
+
+def test_condense_stdin(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ARTICLE.encode())))
+    status, out, _ = run(["condense", "-", "--sentences", "1", "--format", "json"], capsys)
+    assert status == 0
+    assert len(json.loads(out)["sentences"]) == 1
+
+
+def test_condense_html_file(tmp_path: Path, capsys) -> None:
+    paras = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n") if p.strip())
+    page = tmp_path / "story.html"
+    page.write_text(
+        f"<html><head><title>Bridge to close</title></head><body><nav>Home | News</nav>"
+        f"<article><h1>Bridge to close</h1>{paras}</article><footer>© Riverton Post</footer>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    status, out, err = run(["condense", str(page), "--format", "json"], capsys)
+    assert status == 0, err
+    data = json.loads(out)
+    assert "bridge" in data["summary"].lower()
+    assert "Home | News" not in data["summary"]
+
+
+def test_jsonl_batch_keeps_order_and_reports_bad_lines(tmp_path: Path, capsys) -> None:
+    batch = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": 1, "title": None, "text": ARTICLE}),
+        "{not json",
+        json.dumps({"id": "b", "title": "x", "text": 5}),
+        json.dumps({"id": 3, "title": "Bridge", "text": ARTICLE}),
+        json.dumps({"id": 4, "title": None, "text": ""}),
+    ]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, _ = run(["condense", "--jsonl", str(batch)], capsys)
+    assert status == 0
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("id") for r in results] == [1, None, "b", 3, 4]
+    assert "summary" in results[0] and "quotes" in results[0]
+    for bad in (results[1], results[2], results[4]):
+        assert set(bad) == {"id", "error"}
+        assert bad["error"].endswith(".") and "\n" not in bad["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"\x00\x01\x02\xff\xfe garbage \x00" * 100, "garbage.bin"),
+        (b"", "empty.txt"),
+        (b"   \n\n  \n", "blank.txt"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_status_1(tmp_path: Path, capsys, content, name) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    status, out, err = run(["condense", str(path)], capsys)
+    assert status == 1
+    assert out == ""
+    assert err.startswith("newsdigest: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no sentence at all just words without any end",
+        'He said "this quote never closes and goes on and on without end',
+        "<html><body><p>Some <b>HTML</b> given as text.</p><script>x()</script></body></html>",
+    ],
+)
+def test_odd_text_gives_a_result(tmp_path: Path, capsys, text: str) -> None:
+    path = tmp_path / "odd.txt"
+    path.write_text(text, encoding="utf-8")
+    status, out, err = run(["condense", str(path), "--format", "json"], capsys)
+    assert status in (0, 1)
+    if status == 0:
+        assert "<script>" not in json.loads(out)["summary"]
+    else:
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file_and_bad_usage(capsys, tmp_path: Path) -> None:
+    status, _, err = run(["condense", str(tmp_path / "nope.txt")], capsys)
+    assert status == 1 and "There is no file" in err
+    status, _, err = run(["condense", "x.txt", "--sentences", "zero"], capsys)
+    assert status == 2
+    status, _, _ = run(["frobnicate"], capsys)
+    assert status == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/story", "http://169.254.169.254/latest/meta-data", "ftp://example.com/x"],
+)
+def test_condense_refuses_unsafe_urls(monkeypatch, capsys, url: str) -> None:
+    monkeypatch.setenv("NEWSDIGEST_ALLOW_PRIVATE_URLS", "false")
+    status, out, err = run(["condense", url], capsys)
+    assert status == 1
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_installed_script_reports_version() -> None:
+    exe = shutil.which("newsdigest")
+    if exe is None:
+        pytest.skip("the console script is not installed (pip install -e .)")
+    done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.startswith("newsdigest ")
