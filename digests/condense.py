@@ -1,15 +1,66 @@
-"""``condense(text)``: the gist plus the attributed key quotes. Pure and deterministic."""
+"""``condense(text)``: the gist plus the attributed key quotes. Pure and deterministic.
+
+Bad input never ends in a traceback or a hang: HTML given as text is stripped to its text,
+control characters and undecodable bytes are dropped, and only the first ``MAX_CHARS``
+characters of a huge text are condensed (time and memory stay bounded). Text with no words at
+all raises ``InputError`` with one sentence.
+"""
 
 from __future__ import annotations
 
+import re
+
+from digests.errors import InputError
 from digests.quotes import find_quotes
 from digests.summarize import summarize
-from digests.text import paragraphs
+from digests.text import looks_like_html, paragraphs, strip_html
 from digests.types import Condensed
+
+#: Characters of (plain) text condensed; a long feature is ~40k characters.
+MAX_CHARS = 60_000
+#: Raw characters looked at before HTML stripping (pages carry scripts and markup).
+MAX_RAW_CHARS = 2_000_000
+MAX_SENTENCES = 10
+KEY_QUOTES = 2
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _bounded(text: str, limit: int) -> str:
+    """The text cut to ``limit`` characters, at a paragraph or line break when one is near."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for sep in ("\n\n", "\n", ". ", " "):
+        cut = head.rfind(sep)
+        if cut >= limit // 2:
+            return head[: cut + len(sep)]
+    return head
+
+
+def prepare(text: str) -> list[str]:
+    """The paragraphs ``condense`` works on: HTML stripped, size bounded, boilerplate dropped."""
+    text = _bounded(text, MAX_RAW_CHARS)
+    if looks_like_html(text):
+        text = strip_html(text)
+    return paragraphs(_bounded(text, MAX_CHARS))
 
 
 def condense(text: str, *, title: str | None = None, sentences: int = 3) -> Condensed:
-    paras = paragraphs(text)
+    """Summarise ``text`` in ``sentences`` sentences and find its attributed quotes."""
+    if not isinstance(text, str):
+        raise InputError("The text to condense must be a string.")
+    if not 1 <= sentences <= MAX_SENTENCES:
+        raise InputError(f"The number of sentences must be between 1 and {MAX_SENTENCES}.")
+    paras = prepare(text)
+    if not any(_WORD.search(p) for p in paras):
+        raise InputError("The text has no words to condense.")
+    clean_title = " ".join(title.split())[:300] if title else None
     quotes = find_quotes(paras)
-    chosen = summarize(paras, title=title, sentences=sentences, avoid=[q.text for q in quotes[:2]])
+    chosen = summarize(
+        paras,
+        title=clean_title or None,
+        sentences=sentences,
+        avoid=[q.text for q in quotes[:KEY_QUOTES]],
+    )
     return Condensed(title=title, summary=" ".join(chosen), sentences=chosen, quotes=quotes)

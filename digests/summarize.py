@@ -3,10 +3,519 @@
 Interface: ``summarize(paras: list[str], *, title: str | None, sentences: int, avoid: list[str])
 -> list[str]``: the sentences of the gist, in article order; ``avoid`` are key-quote texts the
 summary must not repeat.
+
+Each sentence gets ``score = position prior + centrality + headline overlap - penalties`` where
+centrality is the tf-idf cosine of the sentence to the whole document (idf over the document's
+own sentences, so no model or data file is needed), then sentences are picked greedily with
+redundancy removal (MMR). The summary never opens with a pronoun whose referent lies outside it:
+the pronoun is replaced by the full name of the person named last before it, or the sentence
+gives way to another. The coefficients in ``Weights`` were fitted on the dev sets by
+``benchmarks/fit_summary.py``.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
 
-def summarize(paras: list[str], *, title: str | None, sentences: int, avoid: list[str]) -> list[str]:
-    raise NotImplementedError
+from digests.text import split_sentences
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Coefficients of the sentence score (see ``benchmarks/fit_summary.py``)."""
+
+    position: float = 1.0
+    position_decay: float = 1.0
+    centrality: float = 1.0
+    title: float = 0.5
+    quote: float = 0.6
+    redundancy: float = 0.7
+    no_final_punct: float = 0.3
+    long_sentence: float = 0.3
+
+
+DEFAULT_WEIGHTS = Weights()
+
+MIN_WORDS = 5
+LONG_WORDS = 45
+MAX_WORDS = 120
+MAX_SENTENCES = 2000
+
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "said",
+        "same",
+        "says",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+    ]
+)
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|‘[^’]{12,}’|(?<!\w)'[^']{12,}'(?!\w)")
+_TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
+_PRONOUN_OPEN = re.compile(
+    r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
+)
+_NAMEABLE = {"He": "", "She": "", "His": "'s", "Her": "'s"}
+_NAME = re.compile(
+    r"\b((?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.)"
+    r"(?:\s+(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|de|van|von|da|bin|al)){1,3})"
+)
+_NOT_NAME_START = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "For",
+        "But",
+        "And",
+        "Or",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "His",
+        "Her",
+        "Their",
+        "Its",
+        "Our",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Sir",
+        "Lord",
+        "Lady",
+        "President",
+        "Prime",
+        "Minister",
+        "Secretary",
+        "General",
+        "Police",
+        "Labour",
+        "Conservative",
+        "Democratic",
+        "Republican",
+        "British",
+        "American",
+        "English",
+        "French",
+        "German",
+        "Chinese",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "New",
+        "North",
+        "South",
+        "East",
+        "West",
+        "United",
+        "Supreme",
+        "High",
+        "Royal",
+        "National",
+        "International",
+        "Premier",
+        "Champions",
+        "World",
+        "European",
+    ]
+)
+_TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased, crudely stemmed words without stopwords."""
+    return [
+        _stem(w.replace("’", "'").split("'")[0])
+        for w in _WORD.findall(text.lower())
+        if w not in _STOPWORDS
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    index: int
+    text: str
+    words: list[str]
+    n_words: int
+    eligible: bool
+    quote_share: float
+    punctuated: bool
+
+
+def _quote_share(text: str) -> float:
+    quoted = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
+    return min(1.0, quoted / max(1, len(text)))
+
+
+def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
+    low = text.lower()
+    for raw, avoid_words in avoid:
+        if raw and raw in low:
+            return True
+        if avoid_words and words and len(words & avoid_words) / len(words) >= 0.6:
+            return True
+    return False
+
+
+def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
+    avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
+    out: list[_Sentence] = []
+    for para in paras:
+        for text in split_sentences(para):
+            if len(out) >= MAX_SENTENCES:
+                return out
+            words = content_words(text)
+            n_words = len(text.split())
+            eligible = (
+                MIN_WORDS <= n_words <= MAX_WORDS
+                and not text.rstrip("\"”’') ").endswith("?")
+                and len(words) >= 3
+                and not _repeats(text, set(words), avoid_sets)
+            )
+            out.append(
+                _Sentence(
+                    index=len(out),
+                    text=text,
+                    words=words,
+                    n_words=n_words,
+                    eligible=eligible,
+                    quote_share=_quote_share(text),
+                    punctuated=bool(_TERMINAL.search(text)),
+                )
+            )
+    return out
+
+
+def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
+    counts = Counter(words)
+    vec = {w: c * idf.get(w, 0.0) for w, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {w: v / norm for w, v in vec.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
+def _scores(
+    sents: list[_Sentence], title: str | None, weights: Weights
+) -> tuple[list[float], list[dict[str, float]]]:
+    n = len(sents)
+    df: Counter[str] = Counter()
+    for s in sents:
+        df.update(set(s.words))
+    idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+    doc = _vector([w for s in sents for w in s.words], idf)
+    vecs = [_vector(s.words, idf) for s in sents]
+    title_words = set(content_words(title or ""))
+    scores: list[float] = []
+    for rank, (s, vec) in enumerate(zip(sents, vecs, strict=True)):
+        score = weights.position / (1.0 + rank) ** weights.position_decay
+        score += weights.centrality * _cosine(vec, doc)
+        if title_words:
+            score += weights.title * len(title_words & set(s.words)) / len(title_words)
+        score -= weights.quote * s.quote_share
+        if not s.punctuated:
+            score -= weights.no_final_punct
+        if s.n_words > LONG_WORDS:
+            score -= weights.long_sentence * min(1.0, (s.n_words - LONG_WORDS) / LONG_WORDS)
+        scores.append(score)
+    return scores, vecs
+
+
+def _person_names(sents: list[_Sentence]) -> list[tuple[int, str]]:
+    """(sentence index, full name) for every likely person named, in article order."""
+    found: list[tuple[int, str, int, str]] = []
+    for s in sents:
+        for m in _NAME.finditer(s.text):
+            name = m.group(1)
+            parts = name.split()
+            if parts[0] in _NOT_NAME_START or parts[-1].endswith("."):
+                continue
+            found.append((s.index, name, m.start(), s.text))
+    text_all = " ".join(s.text for s in sents)
+    out: list[tuple[int, str]] = []
+    for index, name, start, text in found:
+        surname = name.split()[-1]
+        evidence = (
+            bool(_TITLE_BEFORE.search(text[:start]))
+            or bool(re.match(r",\s*\d{1,3}\b", text[start + len(name) :]))
+            or bool(re.match(r",?\s+(?:said|says|told|added)\b", text[start + len(name) :]))
+            or len(re.findall(rf"\b{re.escape(surname)}\b", text_all)) > text_all.count(name)
+        )
+        if evidence:
+            out.append((index, name))
+    return out
+
+
+def _opening_fix(sent: _Sentence, names: list[tuple[int, str]]) -> str | None:
+    """The sentence with its opening pronoun named, itself if it needs none, None if it can't."""
+    m = _PRONOUN_OPEN.match(sent.text)
+    if not m:
+        return sent.text
+    pronoun = m.group(1)
+    if pronoun not in _NAMEABLE:
+        return None
+    before = [name for index, name in names if index < sent.index]
+    if not before:
+        return None
+    replacement = before[-1] + _NAMEABLE[pronoun]
+    return sent.text[: m.start(1)] + replacement + sent.text[m.end(1) :]
+
+
+def _select(
+    sents: list[_Sentence],
+    scores: list[float],
+    vecs: list[dict[str, float]],
+    count: int,
+    weights: Weights,
+    banned: set[int],
+) -> list[int]:
+    pool = [s.index for s in sents if s.eligible and s.index not in banned]
+    if len(pool) < count:  # short or odd texts: fall back to whatever is not a repeat
+        pool += [s.index for s in sents if s.index not in banned and s.index not in pool]
+    chosen: list[int] = []
+    while pool and len(chosen) < count:
+        best = max(
+            pool,
+            key=lambda i: (
+                scores[i]
+                - weights.redundancy
+                * max((_cosine(vecs[i], vecs[j]) for j in chosen), default=0.0),
+                -i,
+            ),
+        )
+        chosen.append(best)
+        pool.remove(best)
+    return sorted(chosen)
+
+
+def rank(
+    paras: list[str],
+    *,
+    title: str | None,
+    count: int,
+    avoid: list[str],
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[str]:
+    """Up to ``count`` summary sentences in article order, opening pronoun resolved."""
+    sents = _sentences(paras, avoid)
+    if not sents or count <= 0:
+        return []
+    scores, vecs = _scores(sents, title, weights)
+    names: list[tuple[int, str]] | None = None
+    banned: set[int] = set()
+    for _ in range(8):
+        chosen = _select(sents, scores, vecs, count, weights, banned)
+        if not chosen:
+            return []
+        first = sents[chosen[0]]
+        if not _PRONOUN_OPEN.match(first.text):
+            return [sents[i].text for i in chosen]
+        if names is None:
+            names = _person_names(sents)
+        fixed = _opening_fix(first, names)
+        if fixed is not None:
+            return [fixed] + [sents[i].text for i in chosen[1:]]
+        banned.add(first.index)
+    return [sents[i].text for i in chosen]
+
+
+def summarize(
+    paras: list[str],
+    *,
+    title: str | None,
+    sentences: int,
+    avoid: list[str],
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[str]:
+    """The ``sentences`` sentences that carry the gist, in article order."""
+    return rank(paras, title=title, count=sentences, avoid=avoid, weights=weights)
+
+
+def summarize_words(
+    paras: list[str],
+    *,
+    title: str | None,
+    words: int,
+    avoid: list[str],
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[str]:
+    """Summary sentences (article order) covering at least ``words`` words when the text allows."""
+    total = 0
+    count = 0
+    for count in range(1, 64):
+        chosen = rank(paras, title=title, count=count, avoid=avoid, weights=weights)
+        total = sum(len(s.split()) for s in chosen)
+        if total >= words or len(chosen) < count:
+            return chosen
+    return rank(paras, title=title, count=count, avoid=avoid, weights=weights)

@@ -1,25 +1,315 @@
 """Paragraph and sentence splitting for news text, and boilerplate removal. Pure functions.
 
-(Minimal first version; the condensing work refines it. Signatures are stable.)
+- ``paragraphs(text)``: blank lines separate paragraphs; single newlines separate them too (feeds
+  and the seed put one paragraph per line) unless a block is clearly hard-wrapped, in which case
+  its lines are joined. Boilerplate paragraphs (bylines, "PUBLISHED: … | UPDATED: …", "Scroll down
+  for video", "Sign up…", "Follow us…", "Read more", "Last updated at …") are dropped, and the same
+  boilerplate run into a paragraph (as in CNN/Daily Mail dumps) is cut out of it.
+- ``split_sentences(paragraph)``: survives "Mr.", "U.S.", initials ("J. K. Rowling"), ellipses,
+  decimals ("3.5") and sentences ending inside quotes (``…he said." "Next…``).
+- ``strip_html(text)``: HTML given as text becomes plain text with blank-line paragraphs.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
-_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
+_WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
+
+# --- boilerplate ---------------------------------------------------------------------------
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*"
+_DM_STAMP = rf"\d{{1,2}}:\d{{2}}\s*[A-Z]{{2,4}},?\s*\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}"
+_INLINE_BOILERPLATE = re.compile(
+    "|".join(
+        [
+            # Daily Mail: "PUBLISHED: . 10:01 EST, 1 May 2013 . | . UPDATED: . 11:02 EST, …"
+            rf"(?:PUBLISHED|Published):?\s*\.?\s*{_DM_STAMP}\s*\.?\s*\|?\s*\.?\s*"
+            rf"(?:(?:UPDATED|Updated):?\s*\.?\s*{_DM_STAMP}\s*\.?)?",
+            rf"(?:UPDATED|Last updated):?\s*\.?\s*{_DM_STAMP}\s*\.?",
+            # "By . Daily Mail Reporter ." / "By . John Smith and . Jane Doe ."
+            r"\bBy\s+\.\s+(?:[A-Z][\w'’-]*\s+){1,4}(?:(?:and|for)\s+\.?\s*(?:[A-Z][\w'’-]*\s+){1,4})?\.\s*",
+            r"\b[Ss]croll down for (?:video|videos)\b\s*\.?",
+            r"\bLast updated at \d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?(?: on \d{1,2} \w+ \d{4})?\s*\.?",
+            r"\bMedia playback is (?:not )?(?:un)?supported on (?:this|your) device\b\s*\.?",
+            r"\bCLICK HERE\b[^.!?]*[.!?]?",
+            # CNN dateline: "(CNN)" / "LONDON, England (CNN) --"
+            r"^(?:[A-Z][A-Za-z.,' ]{0,40}\s)?\((?:CNN|EW\.com|Mashable|CNN Student News)\)"
+            r"\s*(?:--|—|-)?\s*",
+        ]
+    )
+)
+_BOILERPLATE_PARA = re.compile(
+    r"""^(?:
+        (?:By|BY)\s+[A-Z][^.!?]{0,70}                    # byline "By Jane Doe, BBC News"
+      | (?:PUBLISHED|UPDATED|Published|Updated|Last\ updated)\b.{0,80}
+      | (?:Sign\ up|Subscribe|Follow\ (?:us|@|me|him|her|the|our)|Share\ (?:this|on)|Read\ more
+        |READ\ MORE|Related:|RELATED:|Advertisement|ADVERTISEMENT|Image\ (?:copyright|caption)
+        |Media\ playback|Click\ here|CLICK\ HERE|Copyright|All\ rights\ reserved)\b.{0,200}
+      | [Ss]croll\ down\ for\ videos?\.?
+      | \S+@\S+\.\w+.{0,80}                               # contact e-mail lines
+    )$""",
+    re.VERBOSE,
+)
+
+
+def clean_paragraph(para: str) -> str:
+    """Whitespace-normalise one paragraph and cut boilerplate run into it."""
+    para = _WS.sub(" ", para).strip()
+    if not para:
+        return ""
+    para = _INLINE_BOILERPLATE.sub(" ", para)
+    return _WS.sub(" ", para).strip(" |")
+
+
+def is_boilerplate(para: str) -> bool:
+    """True for a paragraph that is only site furniture (byline, stamp, share/follow links)."""
+    if len(para) > 300:
+        return False
+    return bool(_BOILERPLATE_PARA.match(para))
+
+
+# --- paragraphs ----------------------------------------------------------------------------
+_TERMINAL = re.compile(r"[.!?…:;\"”’')\]]$")
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    """A block of several lines of similar width that mostly end mid-sentence (e-mail style)."""
+    if len(lines) < 3:
+        return False
+    body = lines[:-1]
+    widths = [len(x) for x in body]
+    if max(widths) > 100 or min(widths) < 30:
+        return False
+    mid_sentence = sum(1 for x in body if not _TERMINAL.search(x))
+    return mid_sentence / len(body) >= 0.5 and max(widths) - min(widths) <= 40
 
 
 def paragraphs(text: str) -> list[str]:
-    """Split text into paragraphs: blank lines separate them; single newlines do too."""
-    blocks = _BLANK_LINE.split(text.replace("\r\n", "\n").replace("\r", "\n"))
+    """Split text into paragraphs: blank lines separate them; single newlines do too.
+
+    A block that is clearly hard-wrapped (lines of similar width, mostly ending mid-sentence) is
+    one paragraph. Boilerplate paragraphs are dropped; empty ones never appear.
+    """
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     out: list[str] = []
-    for block in blocks:
-        out.extend(line.strip() for line in block.split("\n") if line.strip())
+    for block in _BLANK_LINE.split(text):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        pieces = [" ".join(lines)] if _is_hard_wrapped(lines) else lines
+        for piece in pieces:
+            if is_boilerplate(_WS.sub(" ", piece).strip()):
+                continue
+            cleaned = clean_paragraph(piece)
+            if cleaned and re.search(r"\w", cleaned) and not is_boilerplate(cleaned):
+                out.append(cleaned)
     return out
 
 
+# --- sentences -----------------------------------------------------------------------------
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "dr",
+        "prof",
+        "rev",
+        "fr",
+        "st",
+        "sr",
+        "jr",
+        "gen",
+        "lt",
+        "col",
+        "capt",
+        "cpt",
+        "sgt",
+        "maj",
+        "adm",
+        "cmdr",
+        "gov",
+        "sen",
+        "rep",
+        "pres",
+        "supt",
+        "insp",
+        "det",
+        "cllr",
+        "hon",
+        "messrs",
+        "mme",
+        "mlle",
+        "no",
+        "nos",
+        "vs",
+        "etc",
+        "approx",
+        "dept",
+        "est",
+        "fig",
+        "vol",
+        "ch",
+        "pp",
+        "ed",
+        "eds",
+        "op",
+        "cit",
+        "al",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "ave",
+        "blvd",
+        "rd",
+        "corp",
+    ]
+)
+# Words that, after a dotted acronym ("U.S."), show a new sentence has begun.
+_SENTENCE_STARTERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "its",
+        "their",
+        "our",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "but",
+        "and",
+        "so",
+        "yet",
+        "in",
+        "on",
+        "at",
+        "for",
+        "after",
+        "before",
+        "when",
+        "while",
+        "if",
+        "as",
+        "however",
+        "meanwhile",
+        "now",
+        "then",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "police",
+        "officials",
+        "some",
+        "many",
+        "one",
+        "two",
+    ]
+)
+_CANDIDATE = re.compile(
+    r"(?P<end>(?:\.{3}|…|[.!?])+)(?P<close>[\"”’')\]]*)(?P<gap>\s+)(?=(?P<next>[\"“‘'(\[]*[A-Z0-9]))"
+)
+_INITIAL = re.compile(r"^[\"“‘'(]*[A-Z]$")
+_ACRONYM = re.compile(r"^[\"“‘'(]*(?:[A-Za-z]\.)+[A-Za-z]$")
+
+
+def _next_word(text: str, start: int) -> str:
+    m = re.match(r"[\"“‘'(\[]*([A-Za-z0-9]+)", text[start:])
+    return m.group(1).lower() if m else ""
+
+
+def _is_boundary(text: str, m: re.Match[str], start: int) -> bool:
+    end = m.group("end")
+    if end not in {".", "…", "..."} or m.group("close"):
+        return True  # "!", "?", or a full stop followed by a closing quote
+    if end != ".":
+        # An ellipsis before a capitalised word ends a sentence, but not a lone "Well…".
+        return len(text[start : m.start()].split()) >= 3
+    token = text[text.rfind(" ", 0, m.start()) + 1 : m.start()]
+    bare = token.strip("\"“‘'([").lower()
+    if bare in _ABBREVIATIONS:
+        return False
+    if _INITIAL.match(token):
+        return False  # "J. K. Rowling"
+    if _ACRONYM.match(token):
+        # "U.S." ends a sentence only when a typical sentence opener follows.
+        return _next_word(text, m.end()) in _SENTENCE_STARTERS
+    return True
+
+
 def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph into sentences."""
-    parts = re.split(r"(?<=[.!?][\"”’)]?)\s+(?=[\"“‘(]?[A-Z0-9])", paragraph.strip())
-    return [p for p in parts if p]
+    """Split one paragraph into sentences (never returns empty strings)."""
+    text = _WS.sub(" ", paragraph).strip()
+    out: list[str] = []
+    start = 0
+    for m in _CANDIDATE.finditer(text):
+        if _is_boundary(text, m, start):
+            cut = m.start("gap")
+            piece = text[start:cut].strip()
+            if piece:
+                out.append(piece)
+            start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+# --- HTML given as text --------------------------------------------------------------------
+_HTML_SIGNS = re.compile(
+    r"<(?:!doctype|html|head|body|p|div|br|span|a\s|article|section|h[1-6]|ul|li|table|script|style)\b",
+    re.IGNORECASE,
+)
+_DROP_ELEMENTS = re.compile(
+    r"<(script|style|noscript|template|svg|head|nav|footer|aside|form|iframe)\b.*?</\1\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|h[1-6]|li|ul|ol|tr|table|section|article|blockquote|figure|figcaption|header|main)\b[^>]*>",
+    re.IGNORECASE,
+)
+_ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text carries at least a few HTML tags."""
+    return len(_HTML_SIGNS.findall(text[:200_000])) >= 2
+
+
+def strip_html(text: str) -> str:
+    """Plain text from HTML: scripts/styles dropped, block tags become paragraph breaks."""
+    text = _COMMENT.sub(" ", text)
+    text = _DROP_ELEMENTS.sub(" ", text)
+    text = _BLOCK_TAG.sub("\n\n", text)
+    text = _ANY_TAG.sub(" ", text)
+    text = html.unescape(text)
+    lines = (_WS.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines)
