@@ -37,9 +37,13 @@ class UnsafeURLError(InvalidFeedURLError):
 class FetchError(FeedError):
     """The HTTP fetch failed: timeout, too large, HTTP error, connection refused."""
 
-    def __init__(self, url: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, url: str, message: str, *, status: int | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(url, message)
         self.status = status
+        #: seconds the server asked us to wait (Retry-After on 429/503), if it said
+        self.retry_after = retry_after
 
 
 class ParseError(FeedError):

@@ -11,9 +11,29 @@ Interface (implemented by the fetching work; other modules code against exactly 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
 from typing import Literal
+from urllib.parse import urljoin
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from digests.clock import Clock, SystemClock
+from digests.errors import FetchError, InvalidFeedURLError, UnsafeURLError
+from digests.urlsafety import (
+    CheckedURL,
+    check_url,
+    normalise_host,
+    parse_host_address,
+    unsafe_reason,
+)
 
 FetchKind = Literal["feed", "page"]
 #: Resolves ``(host, port)`` to IP address strings. Injected in tests.
@@ -51,3 +71,429 @@ class NotModified:
 
     url: str
     max_age: int | None = None
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ACCEPT: dict[FetchKind, str] = {
+    "feed": (
+        "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;"
+        "q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+    ),
+    "page": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+}
+_NOUN: dict[FetchKind, str] = {"feed": "feed", "page": "page"}
+_CHUNK = 64 * 1024
+
+
+class _RefusedAddress(OSError):
+    """Raised inside the connector's resolver; turned into UnsafeURLError by ``Fetcher``."""
+
+    def __init__(self, host: str, address: str, reason: str) -> None:
+        super().__init__(f"{host} resolves to {address}, {reason}")
+        self.host = host
+        self.address = address
+        self.reason = reason
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The default ``Resolver``: the system's getaddrinfo, off the loop (asyncio's executor)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses: list[str] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        address = str(sockaddr[0]).split("%", 1)[0]
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+class CheckingResolver(AbstractResolver):
+    """aiohttp resolver that resolves a name, checks *every* address and returns only those.
+
+    aiohttp connects to exactly the addresses a resolver returns, so the address that was
+    checked is the address connected to: a second DNS answer (rebinding) is never consulted.
+    A name with any unsafe address is refused as a whole.
+    """
+
+    def __init__(
+        self,
+        resolve: Resolver,
+        *,
+        allow_private: bool = False,
+        allow_hosts: frozenset[str] = frozenset(),
+    ) -> None:
+        self._resolve = resolve
+        self._allow_private = allow_private
+        self._allow_hosts = allow_hosts
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        name = normalise_host(host)
+        addresses = await self._resolve(name, port)
+        if not addresses:
+            raise OSError(f"{name} has no address")
+        trusted = self._allow_private or name in self._allow_hosts
+        results: list[ResolveResult] = []
+        for text in addresses:
+            ip = parse_host_address(text)
+            if ip is None:
+                raise _RefusedAddress(name, text, "which is not an address")
+            reason = None if trusted else unsafe_reason(ip)
+            if reason is not None:
+                raise _RefusedAddress(name, str(ip), reason)
+            results.append(
+                ResolveResult(
+                    hostname=host,
+                    host=str(ip),
+                    port=port,
+                    family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                    proto=0,
+                    flags=socket.AI_NUMERICHOST,
+                )
+            )
+        return results
+
+    async def close(self) -> None:
+        return None
+
+
+class _HostLimiter:
+    """One semaphore per host, dropped when nobody holds or waits for it (bounded memory)."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, host: str) -> AsyncIterator[None]:
+        semaphore, users = self._slots.get(host, (asyncio.Semaphore(self._per_host), 0))
+        self._slots[host] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._slots[host]
+            if users <= 1:
+                del self._slots[host]
+            else:
+                self._slots[host] = (semaphore, users - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Redirect:
+    location: str
+
+
+class Fetcher:
+    """Fetches feeds and pages safely. An async context manager holding one ClientSession.
+
+    ``allow_hosts`` names hosts exempt from the address checks (an intranet allow-list; tests use
+    it to reach a loopback server under a public-looking name while every *other* host, including
+    redirect targets, is still checked). ``clock`` dates ``Retry-After`` given as an HTTP date.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        allow_private: bool = False,
+        limits: FetchLimits = FetchLimits(),
+        resolver: Resolver | None = None,
+        allow_hosts: Iterable[str] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        self._user_agent = user_agent
+        self._allow_private = allow_private
+        self._limits = limits
+        self._resolve: Resolver = resolver or system_resolver
+        self._allow_hosts = frozenset(normalise_host(h) for h in allow_hosts)
+        self._clock: Clock = clock or SystemClock()
+        self._session: aiohttp.ClientSession | None = None
+        self._global = asyncio.Semaphore(limits.concurrency)
+        self._hosts = _HostLimiter(limits.per_host)
+
+    async def __aenter__(self) -> Fetcher:
+        self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            limits = self._limits
+            connector = aiohttp.TCPConnector(
+                resolver=CheckingResolver(
+                    self._resolve,
+                    allow_private=self._allow_private,
+                    allow_hosts=self._allow_hosts,
+                ),
+                limit=limits.concurrency,
+                limit_per_host=limits.per_host,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=limits.connect_timeout,
+                    sock_connect=limits.connect_timeout,
+                    sock_read=limits.read_timeout,
+                ),
+                headers={"User-Agent": self._user_agent},
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=False,
+            )
+        return self._session
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        kind: FetchKind = "feed",
+    ) -> Retrieved | NotModified:
+        """GET ``url`` (conditionally), following at most ``max_redirects`` checked redirects."""
+        checked = self._check(url)
+        session = self._open()
+        headers = {"Accept": _ACCEPT[kind]}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        async with self._global, self._hosts.hold(checked.host):
+            try:
+                async with asyncio.timeout(self._limits.total_timeout):
+                    return await self._follow(session, checked.url, headers, kind)
+            except TimeoutError as exc:
+                if isinstance(exc, aiohttp.ConnectionTimeoutError):
+                    message = (
+                        f"The {_NOUN[kind]}'s server did not accept a connection within "
+                        f"{_seconds(self._limits.connect_timeout)}."
+                    )
+                elif isinstance(exc, aiohttp.SocketTimeoutError):
+                    message = (
+                        f"The {_NOUN[kind]}'s server stopped sending for more than "
+                        f"{_seconds(self._limits.read_timeout)}."
+                    )
+                else:
+                    message = (
+                        f"The {_NOUN[kind]} took longer than "
+                        f"{_seconds(self._limits.total_timeout)} to answer."
+                    )
+                raise FetchError(url, message) from exc
+
+    def _check(self, url: str) -> CheckedURL:
+        return check_url(url, allow_private=self._allow_private, allow_hosts=self._allow_hosts)
+
+    async def _follow(
+        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], kind: FetchKind
+    ) -> Retrieved | NotModified:
+        current = url
+        for _hop in range(self._limits.max_redirects + 1):
+            outcome = await self._get(session, current, headers, kind)
+            if not isinstance(outcome, _Redirect):
+                return outcome
+            current = self._check(outcome.location).url
+        raise FetchError(
+            url,
+            f"The {_NOUN[kind]} redirected more than {self._limits.max_redirects} times.",
+        )
+
+    async def _get(
+        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], kind: FetchKind
+    ) -> Retrieved | NotModified | _Redirect:
+        try:
+            async with session.get(url, headers=headers, allow_redirects=False) as response:
+                return await self._handle(response, url, kind)
+        except aiohttp.ClientConnectorError as exc:
+            raise self._connect_error(exc, url, kind) from exc
+        except aiohttp.InvalidURL as exc:
+            raise InvalidFeedURLError(url, f"{_short(url)} is not a valid web address.") from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise FetchError(
+                url, f"The {_NOUN[kind]}'s server sent a broken or badly compressed body."
+            ) from exc
+        except aiohttp.ServerDisconnectedError as exc:
+            raise FetchError(
+                url, f"The {_NOUN[kind]}'s server closed the connection without answering."
+            ) from exc
+        except aiohttp.ClientResponseError as exc:
+            raise FetchError(
+                url, f"The {_NOUN[kind]}'s server sent a response newsdigest cannot read."
+            ) from exc
+        except (aiohttp.ClientError, ValueError) as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise FetchError(
+                url, f"The {_NOUN[kind]} could not be fetched ({_what(exc)})."
+            ) from exc
+
+    async def _handle(
+        self, response: aiohttp.ClientResponse, url: str, kind: FetchKind
+    ) -> Retrieved | NotModified | _Redirect:
+        status = response.status
+        final = str(response.url)
+        if status in _REDIRECTS:
+            location = response.headers.get("Location")
+            if not location:
+                raise FetchError(
+                    url,
+                    f"The {_NOUN[kind]}'s server redirected without saying where.",
+                    status=status,
+                )
+            return _Redirect(urljoin(final, location.strip()))
+        max_age = freshness(response.headers, self._clock.now())
+        if status == 304:
+            return NotModified(url=final, max_age=max_age)
+        if not 200 <= status < 300:
+            raise FetchError(
+                url,
+                f"The {_NOUN[kind]}'s server answered with HTTP {status}"
+                f"{_reason(response.reason)}.",
+                status=status,
+                retry_after=retry_after(response.headers, self._clock.now()),
+            )
+        content = await self._read_capped(response, url, kind)
+        headers = _lower_headers(response.headers)
+        return Retrieved(
+            url=final,
+            content=content,
+            headers=headers,
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            max_age=max_age,
+        )
+
+    async def _read_capped(
+        self, response: aiohttp.ClientResponse, url: str, kind: FetchKind
+    ) -> bytes:
+        """The decoded body, refusing (early) to hold more than the cap for ``kind``."""
+        cap = self._limits.feed_max_bytes if kind == "feed" else self._limits.page_max_bytes
+        too_large = FetchError(
+            url,
+            f"The {_NOUN[kind]} is larger than {_megabytes(cap)}, the most newsdigest downloads.",
+        )
+        declared = response.content_length
+        if declared is not None and declared > cap:
+            raise too_large
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            body += chunk
+            if len(body) > cap:
+                raise too_large
+        return bytes(body)
+
+    def _connect_error(
+        self, exc: aiohttp.ClientConnectorError, url: str, kind: FetchKind
+    ) -> Exception:
+        refused = _find_refused(exc)
+        if refused is not None:
+            return UnsafeURLError(
+                url,
+                f"That address points to {refused.reason} ({refused.host} is {refused.address}), "
+                "which newsdigest does not fetch.",
+            )
+        host = exc.host
+        if isinstance(exc, aiohttp.ClientConnectorDNSError):
+            return FetchError(url, f"The host name {host} could not be found.")
+        if isinstance(exc, aiohttp.ClientSSLError):
+            return FetchError(url, f"The secure connection to {host} failed (bad certificate).")
+        return FetchError(
+            url,
+            f"Could not connect to the {_NOUN[kind]}'s server {host} ({_what(exc.os_error)}).",
+        )
+
+
+def freshness(headers: Mapping[str, str], now: datetime) -> int | None:
+    """Seconds until the next poll is welcome: the larger of Cache-Control max-age and
+    Retry-After; None when neither is given."""
+    values = [v for v in (cache_max_age(headers), retry_after(headers, now)) if v is not None]
+    return max(values) if values else None
+
+
+def cache_max_age(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("Cache-Control") or headers.get("cache-control")
+    if not value:
+        return None
+    ages: list[int] = []
+    for directive in value.split(","):
+        name, _, arg = directive.strip().partition("=")
+        if name.strip().lower() in ("max-age", "s-maxage"):
+            number = arg.strip().strip('"')
+            if number.isdigit():
+                ages.append(int(number))
+    return max(ages) if ages else None
+
+
+def retry_after(headers: Mapping[str, str], now: datetime) -> int | None:
+    value = (headers.get("Retry-After") or headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, int((when - now).total_seconds()))
+
+
+def _find_refused(exc: BaseException) -> _RefusedAddress | None:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, _RefusedAddress):
+            return seen
+        if isinstance(seen, aiohttp.ClientConnectorError):
+            os_error: BaseException = seen.os_error
+            if isinstance(os_error, _RefusedAddress):
+                return os_error
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} second" if value == 1 else f"{value:g} seconds"
+
+
+def _megabytes(size: int) -> str:
+    mib = size / (1024 * 1024)
+    if mib >= 1:
+        return f"{mib:g} MB"
+    return f"{size / 1024:g} KB" if size >= 1024 else f"{size} bytes"
+
+
+def _reason(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def _what(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.strip().rstrip(".").splitlines()[0][:120]
+
+
+def _short(url: str, limit: int = 80) -> str:
+    return url if len(url) <= limit else url[: limit - 1] + "…"
