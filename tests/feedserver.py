@@ -99,7 +99,7 @@ class FeedServer:
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, 0, shutdown_timeout=0.5)
+        site = web.TCPSite(runner, self.host, 0)
         await site.start()
         self._runner = runner
         server = site._server
