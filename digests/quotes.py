@@ -2,12 +2,233 @@
 
 Interface: ``find_quotes(paras: list[str]) -> list[Quote]``: every direct quotation in the
 paragraphs (``digests.text.paragraphs`` output), ranked by importance (highest ``score`` first).
+
+Pipeline (regexes and linear scans only):
+
+1. ``quote_marks``: pair quotation marks per paragraph (quotes running over paragraphs give one
+   span per paragraph).
+2. ``quote_attrib``: read the attribution beside each span ("…," he said; X said: "…"; said the
+   34-year-old; according to X).
+3. Keep real quotations: drop titles of works, single words, short unattributed terms (scare
+   quotes, nicknames) and quote marks in a headline.
+4. ``speakers``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
+   recent compatible person; unattributed quotes inherit the speaker of the quote they continue.
+5. Rank: long full-sentence statements by named speakers, early in the article, first.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from digests.quote_attrib import Attribution, leading, trailing
+from digests.quote_marks import Span, quote_spans
+from digests.speakers import People, clean_name, collect_people
 from digests.types import Quote
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_FUNCTION_WORDS = frozenset(
+    "a an the and or of in on at to for with by from as vs is de la le du".split()
+)
+_SENTENCE_END = frozenset(".!?…")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    para: int
+    span: Span
+    text: str
+    attribution: Attribution | None
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def _looks_like_headline(paras: list[str]) -> bool:
+    if len(paras) < 2:
+        return False
+    first = paras[0].rstrip()
+    return len(first.split()) <= 20 and first[-1:] not in {".", "!", "?", ":", '"', "”"}
+
+
+def _title_like(words: list[str]) -> bool:
+    content = [w for w in words if w.lower() not in _FUNCTION_WORDS]
+    if len(content) < 2 or not words[0][:1].isupper():
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() for w in content)
+
+
+def _is_quotation(found: _Found, continues: bool) -> bool:
+    words = _words(found.text)
+    if not words:
+        return False
+    attributed = found.attribution is not None
+    sentence_like = found.text.rstrip(" ”\"’'")[-1:] in _SENTENCE_END | {","}
+    if _title_like(words) and not (found.attribution and found.attribution.adjacent):
+        return False
+    if len(words) == 1:
+        return False
+    if found.span.single and len(words) < 4 and not attributed:
+        return False
+    if len(words) <= 4:
+        return attributed or continues or (sentence_like and words[0][:1].isupper())
+    return True
+
+
+def _spans(paras: list[str]) -> list[_Found]:
+    found: list[_Found] = []
+    skip_first = _looks_like_headline(paras)
+    for pi, para in enumerate(paras):
+        if pi == 0 and skip_first:
+            continue
+        spans = quote_spans(para)
+        prev_end = 0
+        for si, span in enumerate(spans):
+            text = para[span.start : span.end]
+            after = span.end + (1 if span.closed else 0)
+            next_start = spans[si + 1].start - 1 if si + 1 < len(spans) else len(para)
+            attr: Attribution | None = None
+            if span.closed:
+                attr = trailing(para[after:next_start], after, text)
+            if attr is None:
+                lead_from = prev_end
+                lead = para[lead_from : max(span.start - 1, lead_from)]
+                attr = leading(lead, lead_from)
+            found.append(_Found(pi, span, text, attr))
+            prev_end = after
+    return found
+
+
+def _colon_intro(para: str, last_end: int) -> Attribution | None:
+    tail = para[last_end:].rstrip()
+    if not tail.endswith(":"):
+        return None
+    return leading(tail[:-1], last_end)
+
+
+@dataclass(slots=True)
+class _Resolver:
+    paras: list[str]
+    people: People
+    resolved: list[tuple[tuple[int, int], str]]
+
+    def name(self, raw: str) -> str | None:
+        cleaned = clean_name(raw)
+        if cleaned is None:
+            return None
+        return self.people.canonical(cleaned)
+
+    def resolve(self, attr: Attribution, para: int) -> str | None:
+        pos = (para, attr.offset)
+        if attr.kind == "name":
+            return self.name(attr.text)
+        if attr.kind == "org":
+            return attr.text
+        if attr.kind == "pronoun":
+            gender = {"he": "m", "him": "m", "she": "f", "her": "f"}.get(attr.text)
+            return self._recent(pos, gender)
+        if attr.kind == "definite":
+            return self._recent(pos, None) or _capitalise(attr.text)
+        return _capitalise(attr.text)
+
+    def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
+        mention = self.people.resolve_recent(pos, gender)
+        mention_pos = max((m.pos for m in self.people.mentions if m.key == mention), default=None)
+        for rpos, key in reversed(self.resolved):
+            if rpos >= pos:
+                continue
+            g = self.people.gender.get(key)
+            if gender is not None and g is not None and g != gender:
+                continue
+            if mention_pos is None or rpos >= mention_pos:
+                return key
+            break
+        return mention
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def find_quotes(paras: list[str]) -> list[Quote]:
-    raise NotImplementedError
+    """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
+    found = _spans(paras)
+    if not found:
+        return []
+    blocked: list[list[tuple[int, int]]] = [[] for _ in paras]
+    for f in found:
+        blocked[f.para].append((f.span.start, f.span.end))
+    named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
+    people = collect_people(paras, blocked, named)
+    resolver = _Resolver(paras, people, [])
+
+    kept: list[tuple[_Found, str | None]] = []
+    speakers: list[str | None] = [None] * len(found)
+    has_own: list[bool] = [False] * len(found)
+    for i, f in enumerate(found):
+        if f.attribution is not None:
+            speakers[i] = resolver.resolve(f.attribution, f.para)
+            has_own[i] = speakers[i] is not None
+            if speakers[i] is not None and f.attribution.kind in {"name", "pronoun", "definite"}:
+                resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
+    _inherit(paras, found, speakers, has_own, resolver)
+    for i, f in enumerate(found):
+        prev_open = i > 0 and found[i - 1].para == f.para - 1 and not found[i - 1].span.closed
+        if _is_quotation(f, prev_open or (f.span.start <= 1 and not f.span.closed)):
+            kept.append((f, speakers[i]))
+    return _rank(kept, len(paras))
+
+
+def _inherit(
+    paras: list[str],
+    found: list[_Found],
+    speakers: list[str | None],
+    has_own: list[bool],
+    resolver: _Resolver,
+) -> None:
+    """Quotes without their own attribution take the speaker of the quote they continue."""
+    by_para: dict[int, list[int]] = {}
+    for i, f in enumerate(found):
+        by_para.setdefault(f.para, []).append(i)
+    last_speaker: str | None = None
+    last_para = -10
+    for pi in sorted(by_para):
+        idxs = by_para[pi]
+        for k, i in enumerate(idxs):
+            if has_own[i]:
+                continue
+            prev = [speakers[j] for j in idxs[:k] if speakers[j]]
+            nxt = [speakers[j] for j in idxs[k + 1 :] if has_own[j]]
+            if prev:
+                speakers[i] = prev[-1]
+            elif nxt:
+                speakers[i] = nxt[0]
+            else:
+                intro = _colon_intro(paras[pi - 1], 0) if pi > 0 else None
+                if intro is not None:
+                    speakers[i] = resolver.resolve(intro, pi - 1)
+                if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
+                    speakers[i] = last_speaker
+        for i in idxs:
+            if speakers[i]:
+                last_speaker = speakers[i]
+                last_para = pi
+
+
+def _rank(kept: list[tuple[_Found, str | None]], n_paras: int) -> list[Quote]:
+    scored: list[tuple[float, int, Quote]] = []
+    for order, (f, speaker) in enumerate(kept):
+        words = len(_words(f.text))
+        length = min(words / 25.0, 1.0)
+        full = 1.0 if f.text[:1].isupper() and f.text.rstrip()[-1:] in ".!?," else 0.0
+        named = 0.0
+        if speaker:
+            named = 1.0 if len(speaker.split()) >= 2 and speaker[:1].isupper() else 0.6
+            if speaker.split()[0].lower() in {"a", "an", "one", "another", "some"}:
+                named = 0.4
+        position = 1.0 - f.para / max(n_paras, 1)
+        score = 0.35 * length + 0.25 * named + 0.2 * full + 0.2 * position
+        scored.append((round(score, 6), order, Quote(f.text, speaker, score)))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [q for _, _, q in scored]

@@ -1,0 +1,251 @@
+"""Reading the attribution around a quotation: who says it, as the text puts it.
+
+An :class:`Attribution` is the subject of a verb of saying next to the quotation, as written: a
+name ("Mr Brown"), a pronoun ("he"), a definite description ("the 34-year-old"), another
+description ("One woman", "a US Embassy spokesman"). Resolution to a full name is done later,
+once the article's people are known (``digests.speakers``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digests.quote_words import (
+    ADVERBS,
+    DETERMINERS,
+    GENERIC_NOUNS,
+    INVERTIBLE,
+    OTHER_PRONOUNS,
+    PERSON_NOUNS,
+    PRONOUNS,
+    SAY_VERBS,
+)
+from digests.speakers import NAME_RUN, clean_name
+
+_WORD = re.compile(r"[\w’'\-\.]+|[^\w\s]")
+_ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
+# sentence ends, not after common abbreviations or initials
+_SENT_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bSen)(?<!\bRep)(?<!\bGov)(?<!\bJr)"
+    r"(?<!\bGen)(?<!\bLt)(?<!\b[A-Z])[.!?]+[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])"
+)
+_TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
+_LEAD_NAME = re.compile(rf"^\s*(?:{NAME_RUN.pattern})")
+_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+_STOP_AFTER = re.compile(
+    r"[,;:.!?—–(]|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
+    r"about|of|for|with|told|said|says|adding|says|added|explained|because|and|but)\s"
+)
+_MAX_SUBJECT_WORDS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """``kind``: name | pronoun | definite | description; ``text`` as written."""
+
+    kind: str
+    text: str
+    offset: int  # where the subject sits in the paragraph (for pronoun resolution order)
+    adjacent: bool  # right beside the quote ("…," he said / X said: "…") vs. same sentence
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _strip_trailing_adverbs(text: str) -> str:
+    words = _words(text)
+    while words and words[-1].lower() in ADVERBS:
+        words.pop()
+    return " ".join(words)
+
+
+def _phrase(text: str) -> tuple[str, str] | None:
+    """Classify a subject phrase that ends at ``text``'s end."""
+    text = _strip_trailing_adverbs(text.strip().rstrip(",").strip())
+    while _PAREN.search(text):
+        text = _PAREN.sub("", text)
+    if not text:
+        return None
+    words = _words(text)
+    last = words[-1].lower().strip(",")
+    if last in PRONOUNS:
+        return ("pronoun", last)
+    if last in OTHER_PRONOUNS:
+        return None
+    m = _TRAIL_NAME.search(text)
+    if m is not None:
+        name = clean_name(m.group(0))
+        prefix = text[: m.start()].split()
+        if name is not None:
+            if prefix and prefix[-1].lower() == "the" and not name.titled:
+                return ("org", name.text)
+            return ("name", m.group(0).strip())
+    tail = words[-_MAX_SUBJECT_WORDS:]
+    for i in range(len(tail) - 1, -1, -1):
+        w = tail[i].lower()
+        if w in DETERMINERS:
+            desc = " ".join(tail[i:])
+            head = tail[-1].lower().strip(",.")
+            if w == "the" and head in PERSON_NOUNS - GENERIC_NOUNS:
+                return ("definite", desc)
+            if w in {"his", "her"} and head in PERSON_NOUNS - GENERIC_NOUNS:
+                return ("description", desc)
+            return ("description", desc)
+    if len(words) <= 2 and words[-1][:1].islower():
+        return ("description", " ".join(words))
+    return None
+
+
+def subject_before(text: str) -> tuple[str, str] | None:
+    """The subject of a verb that follows ``text`` ("Simon Wright, who…," -> Simon Wright)."""
+    text = _strip_trailing_adverbs(text.rstrip())
+    for _ in range(3):
+        if not text.endswith(","):
+            break
+        body = text[:-1]
+        cut = body.rfind(",")
+        if cut < 0:
+            break
+        middle = body[cut + 1 :].strip()
+        before = body[:cut]
+        mid_name = _LEAD_NAME.match(middle)
+        if mid_name is not None and mid_name.end() == len(middle) and clean_name(middle):
+            return ("name", middle)
+        got = _phrase(before)
+        if got is not None and got[0] in {"name", "pronoun"}:
+            return got
+        mid = _phrase(middle)
+        if mid is not None and mid[0] != "description":
+            return mid
+        text = before + ","
+        if got is not None:
+            return got
+    return _phrase(text)
+
+
+def subject_after(text: str) -> tuple[str, str] | None:
+    """The subject after an inverted verb ("said Caddell, speaking of…", "said the 34-year-old")."""
+    text = text.strip()
+    if not text:
+        return None
+    first = text.split()[0].lower().strip(",.:;")
+    if first in PRONOUNS:
+        return ("pronoun", first)
+    m = _LEAD_NAME.match(text)
+    if m is not None and clean_name(m.group(0)) is not None:
+        name = m.group(0).strip()
+        return ("name", name)
+    if first in DETERMINERS:
+        stop = _STOP_AFTER.search(" " + text + " ", 1 + len(first))
+        desc = text[: stop.start() - 1] if stop else text
+        desc = " ".join(desc.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
+        m2 = NAME_RUN.search(desc)
+        if m2 is not None and m2.start() > 0 and desc[: m2.start()].strip().lower() != "the":
+            # "the party's nominee, Donald Trump" or "campaign manager Robby Mook"
+            pass
+        head = desc.split()[-1].lower() if desc else ""
+        if first == "the" and head in PERSON_NOUNS - GENERIC_NOUNS:
+            return ("definite", desc)
+        if first == "the" and desc[4:5].isupper():
+            return ("org", desc[4:])
+        return ("description", desc)
+    return None
+
+
+def _verbs(text: str) -> list[re.Match[str]]:
+    out = [m for m in re.finditer(r"[A-Za-z]+", text) if m.group(0).lower() in SAY_VERBS]
+    out.extend(_ACCORDING.finditer(text))
+    out.sort(key=lambda m: m.start())
+    return out
+
+
+def _is_according(m: re.Match[str]) -> bool:
+    return m.group(0).lower().startswith("according")
+
+
+def sentence_tail(text: str) -> tuple[int, str]:
+    """The part of ``text`` after its last sentence boundary, with its offset."""
+    start = 0
+    for m in _SENT_END.finditer(text):
+        start = m.end()
+    return start, text[start:]
+
+
+def sentence_head(text: str) -> str:
+    m = _SENT_END.search(text)
+    return text[: m.start() + 1] if m else text
+
+
+def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
+    """``"…," he said`` / ``"…," said X`` / ``"…", according to X``: right after the quote."""
+    head = sentence_head(trail)
+    stripped = head.lstrip(" ,—–-")
+    lead = len(head) - len(stripped)
+    if not stripped or stripped[0] in "\"“”‘’«»":
+        return None
+    ends_open = quote_text.rstrip()[-1:] in {",", "?", "!", "—", "–", "-", "…"} or trail[:1] == ","
+    verbs = _verbs(stripped)
+    if not verbs:
+        return None
+    v = verbs[0]
+    before = stripped[: v.start()]
+    if len(before.split()) > _MAX_SUBJECT_WORDS:
+        return None
+    after = stripped[v.end() :]
+    if _is_according(v):
+        got = subject_after(after)
+        offset = base + lead + v.end()
+    elif before.strip(" ,"):
+        if not ends_open and after.strip()[:1] not in {"", ".", ",", ";", ":"}:
+            after_words = after.split()
+            if not after_words or after_words[0].lower().strip(".,") not in {
+                "in",
+                "on",
+                "at",
+                "during",
+                "later",
+                "afterwards",
+                "yesterday",
+                "today",
+                "recently",
+            }:
+                return None
+        got = subject_before(before)
+        offset = base + lead
+    else:
+        if v.group(0).lower() not in INVERTIBLE:
+            return None
+        got = subject_after(after)
+        offset = base + lead + v.end()
+    if got is None:
+        return None
+    return Attribution(got[0], got[1], offset, True)
+
+
+def leading(lead: str, base: int) -> Attribution | None:
+    """``X said: "…"`` / ``according to X, "…"`` / ``X said the deal was "…"``: same sentence."""
+    start, clause = sentence_tail(lead)
+    verbs = _verbs(clause)
+    if not verbs:
+        return None
+    v = verbs[-1]
+    before = clause[: v.start()]
+    after = clause[v.end() :]
+    adjacent = after.strip() in {"", ":", ",", "—", "-", "–"} or after.rstrip().endswith(":")
+    got: tuple[str, str] | None
+    if _is_according(v):
+        got = subject_after(after)
+        offset = base + start + v.end()
+        adjacent = True
+    else:
+        # subject right before the verb, within the clause (after any earlier quotation)
+        got = subject_before(before) if before.strip(" ,") else None
+        offset = base + start
+        if got is None and v.group(0).lower() in INVERTIBLE:
+            got = subject_after(after)
+            offset = base + start + v.end()
+    if got is None:
+        return None
+    return Attribution(got[0], got[1], offset, adjacent)

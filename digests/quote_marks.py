@@ -1,0 +1,152 @@
+"""Pairing quotation marks inside one paragraph. Pure, linear scans.
+
+Double marks (“…”, "…", «…», „…“) are paired by their context: an opening mark follows a space or
+the start and precedes a non-space; a closing mark does the reverse. Marks of another family inside
+an open quotation are nested and stay part of it. A second opening mark of the same family while a
+quotation is open means the first one lost its closing mark (a paragraph break lost in transit):
+the first quotation ends there. A quotation still open at the end of the paragraph runs to its end
+(it continues in the next paragraph). Single marks (‘…’, '…') count only outside double quotations,
+only with a clear opening and closing context (apostrophes inside words never qualify).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
+_CLOSE_AFTER = frozenset(" \t\n.,;:!?)]}—–-…")
+_DOUBLE_FAMILY = {'"': "straight", "“": "curly", "”": "curly", "„": "curly", "«": "guil", "»": "guil"}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Quoted text ``para[start:end]`` (marks excluded); ``closed`` is False when it runs on."""
+
+    start: int
+    end: int
+    closed: bool
+    single: bool = False
+
+
+def _prev(text: str, i: int) -> str:
+    return text[i - 1] if i > 0 else " "
+
+
+def _next(text: str, i: int) -> str:
+    return text[i + 1] if i + 1 < len(text) else " "
+
+
+def _opener_like(text: str, i: int) -> bool:
+    ch = text[i]
+    if ch in "“„«":
+        return True
+    if ch in "”»":
+        return False
+    return (_prev(text, i) in _OPEN_CONTEXT or _prev(text, i) in "“‘") and not _next(
+        text, i
+    ).isspace()
+
+
+def _closer_like(text: str, i: int) -> bool:
+    ch = text[i]
+    if ch in "”»“":
+        return ch != "“" or _next(text, i) in _CLOSE_AFTER
+    if ch in "„«":
+        return False
+    return not _prev(text, i).isspace() and (
+        _next(text, i) in _CLOSE_AFTER or _next(text, i) in "”’\"'"
+    )
+
+
+def _trimmed(text: str, start: int, end: int, *, closed: bool, single: bool = False) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end, closed, single)
+
+
+def double_spans(text: str) -> list[Span]:
+    """Top-level double-quoted spans of one paragraph, in order."""
+    spans: list[Span] = []
+    open_at = -1
+    family = ""
+    nested = 0
+    for i, ch in enumerate(text):
+        fam = _DOUBLE_FAMILY.get(ch)
+        if fam is None:
+            continue
+        if open_at < 0:
+            if _opener_like(text, i) or (not _closer_like(text, i) and ch == '"'):
+                open_at, family, nested = i + 1, fam, 0
+            continue
+        if fam != family:
+            # another family inside the quotation: nested marks, part of the quote
+            if _opener_like(text, i) and not _closer_like(text, i):
+                nested += 1
+            elif nested:
+                nested -= 1
+            continue
+        if ch != '"' and ch in "“„«" and not (ch == "“" and _closer_like(text, i)):
+            # same-family opener while open: the previous quotation lost its closing mark
+            spans.append(_trimmed(text, open_at, i, closed=False))
+            open_at, nested = i + 1, 0
+            continue
+        if ch == '"' and _opener_like(text, i) and not _closer_like(text, i):
+            spans.append(_trimmed(text, open_at, i, closed=False))
+            open_at, nested = i + 1, 0
+            continue
+        spans.append(_trimmed(text, open_at, i, closed=True))
+        open_at = -1
+    if open_at >= 0:
+        spans.append(_trimmed(text, open_at, len(text), closed=False))
+    return [s for s in spans if s.end > s.start]
+
+
+def _single_open(text: str, i: int) -> bool:
+    nxt = _next(text, i)
+    return (
+        text[i] in "‘'"
+        and (_prev(text, i) in _OPEN_CONTEXT or _prev(text, i) in "“\"")
+        and (nxt.isalpha() or nxt in "…")
+    )
+
+
+def _single_close(text: str, i: int) -> bool:
+    nxt = _next(text, i)
+    prev = _prev(text, i)
+    return text[i] in "’'" and not prev.isspace() and (nxt in _CLOSE_AFTER or nxt in "”\"")
+
+
+def single_spans(text: str, taken: list[Span]) -> list[Span]:
+    """Single-quoted spans outside the double-quoted ones; both marks must be unambiguous."""
+    blocked = [(s.start - 1, s.end + 1) for s in taken]
+
+    def free(i: int) -> bool:
+        return not any(a <= i < b for a, b in blocked)
+
+    spans: list[Span] = []
+    open_at = -1
+    for i, ch in enumerate(text):
+        if ch not in "‘’'" or not free(i):
+            if open_at >= 0 and not free(i):
+                open_at = -1
+            continue
+        if open_at < 0:
+            if _single_open(text, i):
+                open_at = i + 1
+        elif _single_close(text, i) and not (
+            # possessive plural: "the players' union"
+            _prev(text, i) == "s" and _next(text, i) == " " and i + 2 < len(text) and
+            text[i + 2].islower() and text[open_at - 1] == "'"
+        ):
+            spans.append(_trimmed(text, open_at, i, closed=True, single=True))
+            open_at = -1
+    return [s for s in spans if s.end > s.start]
+
+
+def quote_spans(text: str) -> list[Span]:
+    """All quotation spans of one paragraph, in order of position."""
+    doubles = double_spans(text)
+    singles = single_spans(text, doubles) if any(c in text for c in "‘'") else []
+    return sorted(doubles + singles, key=lambda s: s.start)

@@ -1,0 +1,139 @@
+"""Word lists for quote attribution: verbs of saying, titles, pronouns, common first names."""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+SAY_VERBS = _words(
+    """said says say saying told tells tell added adds explained explains declared declares
+    continued continues wrote writes asked asks argued argues insisted insists noted notes stated
+    states warned warns claimed claims admitted admits acknowledged acknowledges replied replies
+    responded responds recalled recalls conceded concedes suggested suggests tweeted tweets posted
+    announced announces promised promises joked jokes quipped quips complained complains
+    countered counters concluded concludes predicted predicts urged urges observed observes
+    remarked remarks reported reports maintained maintains cautioned cautions boasted boasts
+    lamented laments emphasized emphasised stressed stresses contended contends alleged alleges
+    vowed vows pledged pledges added. shouted yelled cried exclaimed whispered pleaded mused
+    proclaimed announced confirmed confirms opined thundered
+    chimed interjected recounted reiterated reiterates agreed agrees disagreed objected retorted
+    snapped scoffed sniped blasted slammed charged charges accused accuses criticized
+    criticised praised commented comments testified testifies tells wondered wonders
+    answered answers blogged texted emailed adding"""
+)
+# verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
+OBJECT_VERBS = _words("told tells tell asked asks urged urges called calls accused accuses")
+INVERTIBLE = SAY_VERBS - _words("told tells tell called calls described describes accused accuses")
+
+ADVERBS = _words(
+    """also later then has had have was were is are would will could may might previously
+    recently once further again earlier subsequently simply just repeatedly often still
+    reportedly allegedly quickly flatly angrily bluntly frankly famously publicly privately
+    initially finally only even not never sometimes had, has,"""
+)
+
+PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
+OTHER_PRONOUNS = _words("they we i it you who which that this these those one")
+
+DETERMINERS = _words(
+    """a an the one another his her their its our my your some many several two three four
+    five both each other others this that these those any most all no such former"""
+)
+
+# definite descriptions that refer back to a person already named ("said the 34-year-old")
+PERSON_NOUNS = _words(
+    """year-old chancellor president minister senator governor candidate nominee businessman
+    businesswoman billionaire actor actress star singer director player striker coach manager
+    midfielder defender champion leader chairman chairwoman mogul lawmaker congressman
+    congresswoman congressmember frontrunner front-runner republican democrat democratic
+    candidate mayor secretary executive founder author writer filmmaker rapper veteran tycoon
+    premier chief officer pollster strategist commentator host anchor veteran politician
+    governor-elect president-elect senator-elect official aide advisor adviser economist
+    analyst spokesman spokeswoman spokesperson woman man boss prosecutor lawyer attorney
+    judge father mother wife husband son daughter brother sister activist actor musician
+    comedian presenter
+    winner runner-up forward goalkeeper captain skipper batsman bowler
+    striker keeper international frontman"""
+)
+# these are only resolved back to a named person after "the" (never "a spokesman")
+GENERIC_NOUNS = _words("spokesman spokeswoman spokesperson woman man official aide source")
+
+MALE_TITLES = _words("mr mister sir lord king prince father fr brother monsieur herr signor")
+FEMALE_TITLES = _words("mrs ms miss lady dame queen princess sister madam madame mme frau")
+TITLES = _words(
+    """dr prof professor rev reverend sen senator rep representative gov governor president
+    vice prime minister secretary chancellor judge justice gen general col colonel lt
+    lieutenant capt captain coach mayor ambassador speaker chairman chairwoman chair chief
+    executive director former candidate nominee democrat republican democratic gop sheriff
+    officer detective sgt sergeant attorney state house senate majority minority leader whip
+    pope mp mep st saint cardinal bishop archbishop rabbi imam sheikh dj presidential
+    congressman congresswoman assemblyman councilman councilwoman commissioner superintendent
+    manager boss striker midfielder defender goalkeeper forward captain skipper chancellor
+    shadow foreign home health education defence defense trade labor labour first lady
+    independent conservative liberal tory tories socialist vice-president deputy acting
+    interim new old late then current incumbent u.s us uk british american french german
+    russian chinese mexican former front-runner frontrunner billionaire businessman mogul
+    host anchor pollster strategist economist analyst author actor actress singer star
+    rapper director producer filmmaker writer"""
+)
+
+NON_NAME_CAPS = _words(
+    """the a an and but or so yet for nor as at by in on of to from with without into onto
+    upon after before since while when whenever where if though although because unless until
+    this that these those there here it its he she they we i you his her their our my your
+    him them us me who what which whom whose why how not no yes all any some many most more
+    much other another such both each every either neither one two three four five also then
+    now still just even only however meanwhile instead indeed moreover furthermore besides
+    otherwise thus hence therefore later earlier today tonight yesterday tomorrow last next
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december speaking asked according said says
+    told added did do does has have had is are was were be been being will would can could
+    should must might may shall let like unlike despite during among amid over under between
+    about above below across against along around behind beyond near off out through
+    throughout toward towards via per dear well oh ok okay mrs mr ms
+    sen rep gov dr"""
+)
+
+# a small list of common given names (gender hints; names not here are still found by titles,
+# by pronoun votes, and by being the explicit subject of a verb of saying)
+MALE_FIRST = _words(
+    """aaron adam adrian al alan albert alex alexander alfred andre andrew andy angus anthony
+    antonio arnold arthur ashton barack barry ben benjamin bernard bernie bill billy bob bobby
+    boris brad bradley brendan brian bruce bryan carl carlos charles charlie chris christian
+    christopher chuck clint colin craig dale dan daniel danny darren dave david dean dennis
+    derek dick dominic don donald doug douglas duncan dwight ed eddie edward elijah elliot
+    elton eric ernest evan frank franklin fred frederick gareth gary gavin geoff geoffrey
+    george gerald gerry gordon graham greg gregory guy harold harry harvey hector henry herman
+    howard hugh ian isaac jack jacob jake james jamie jared jason jay jeb jeff jeffrey jeremy
+    jerry jesse jim jimmy joe joel john johnny jon jonathan jordan jose joseph josh joshua juan
+    julian justin keith ken kenneth kevin kieran kurt lance larry lee leo leon lewis lindsey
+    louis luis luke malcolm marco mark martin matt matthew max michael mick mike mitch mitt
+    nathan neil newt nick nicholas nigel noah norman oliver owen patrick paul pete peter phil
+    philip ralph randy ray raymond reince rex richard rick rob robert robby robin rod rodney
+    roger ron ronald ross roy rudy rupert russell ryan sam samuel scott sean sebastian seth
+    shaun simon stanley stephen steve steven stuart ted terry thomas tim timothy toby todd tom
+    tommy tony travis trevor troy vince vincent walter warren wayne wesley will william woody
+    zach rahm reid harry ted rand jeb marco ben lindsey newt rudy corey kellyanne stephen
+    jared eric mike tim bernie joe barack chuck mitch kevin paul elijah jerrold adam devin
+    jim orrin lamar trey jason darrell ami omarosa sean anthony reince steve hope stephen
+    gary rex wilbur betsy ryan nikki jeff rick scott tom ben elaine mick roman ashley joss
+    lleyton rafael roger novak andy tim marat lleyton gordon tony ken"""
+) - _words("hope nikki betsy elaine ashley kellyanne omarosa lindsey robin")
+FEMALE_FIRST = _words(
+    """abigail alice alison amanda amy andrea angela ann anna anne annie barbara betsy beth
+    betty beverly brenda carly carol caroline carolyn catherine charlotte cheryl chelsea
+    christina christine claire clare cynthia dana deborah debbie debra denise diana diane
+    donna doris dorothy elaine eleanor elizabeth ellen emily emma erin eva evelyn fiona frances
+    gillian gloria grace hannah harriet heather heidi helen hillary hope huma irene jackie
+    jacqueline jane janet janice jean jennifer jessica jill joan joanna jodi joyce judith judy
+    julia julie karen kate katherine kathleen kathy katie kay kayleigh kelly kellyanne kim
+    kimberly kirsten laura lauren linda lisa liz lori louise lucy lynn madeleine margaret maria
+    marie marilyn martha mary megan melania melissa michelle monica nancy natalie nicola nicole
+    nikki olivia pamela patricia paula penny rachel rebecca rose ruth sally samantha sandra
+    sara sarah sharon shirley sophie stephanie sue susan suzanne tammy teresa theresa tina
+    tracy valerie victoria virginia wendy zoe amy kamala elizabeth dianne debbie kirsten tulsi
+    ivanka omarosa condoleezza madonna serena venus maria kim justine amelie lindsay davina
+    kirsty keira kylie nicole meryl angelina"""
+)

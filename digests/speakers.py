@@ -1,0 +1,213 @@
+"""People in an article: names, their fullest forms, genders, and where they are mentioned.
+
+Pure and rule-based (no model): capitalised token runs are candidate names; a run counts as a
+person when it carries a personal title ("Mr", "Sen."), starts with a common first name, or is the
+explicit subject of a verb of saying. Surnames and titled surnames ("Mr Brown") expand to the
+fullest same-surname name in the article ("Gordon Brown"). Pronouns resolve to the most recent
+compatible person mentioned outside quotation marks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from digests.quote_words import (
+    FEMALE_FIRST,
+    FEMALE_TITLES,
+    MALE_FIRST,
+    MALE_TITLES,
+    NON_NAME_CAPS,
+    TITLES,
+)
+
+NAME_TOKEN = r"(?:[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
+_CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
+NAME_RUN = re.compile(rf"{NAME_TOKEN}(?:\s+{_CONNECT}?{NAME_TOKEN})*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _norm(token: str) -> str:
+    return token.rstrip(".").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A cleaned name: ``tokens`` without titles, plus what the titles said about gender."""
+
+    tokens: tuple[str, ...]
+    gender: str | None
+    titled: bool
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+    @property
+    def last(self) -> str:
+        return _norm(self.tokens[-1])
+
+
+def clean_name(raw: str) -> Name | None:
+    """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male)."""
+    words = raw.split()
+    gender: str | None = None
+    titled = False
+    while words:
+        w = _norm(words[0])
+        if w in MALE_TITLES:
+            gender, titled = "m", True
+        elif w in FEMALE_TITLES:
+            gender, titled = "f", True
+        elif w in TITLES:
+            titled = True
+        elif w not in NON_NAME_CAPS:
+            break
+        words.pop(0)
+    while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in TITLES):
+        words.pop()
+    if not words:
+        return None
+    words[-1] = _POSSESSIVE.sub("", words[-1])
+    if not words[-1] or not words[-1][0].isupper():
+        return None
+    return Name(tuple(words), gender, titled)
+
+
+def first_name_gender(name: Name) -> str | None:
+    if len(name.tokens) < 2:
+        return None
+    first = name.tokens[0].lower()
+    if first in MALE_FIRST:
+        return "m"
+    if first in FEMALE_FIRST:
+        return "f"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person mentioned at ``pos`` = (paragraph index, character offset)."""
+
+    pos: tuple[int, int]
+    key: str  # the person's canonical (fullest) name
+
+
+@dataclass(slots=True)
+class People:
+    """The people of one article (built per call; not shared)."""
+
+    full: dict[str, str] = field(default_factory=dict)  # last name -> fullest name
+    gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
+    mentions: list[Mention] = field(default_factory=list)
+
+    def canonical(self, name: Name) -> str:
+        """The fullest form of ``name`` in the article (surname-only expands)."""
+        best = self.full.get(name.last)
+        if best is None:
+            return name.text
+        if len(name.tokens) > 1 and name.tokens[0] not in best.split():
+            # a different first name with the same surname: keep it as given
+            return name.text
+        return best
+
+    def add_person(self, name: Name) -> None:
+        key = name.last
+        current = self.full.get(key)
+        if current is None or len(name.tokens) > len(current.split()):
+            if current is not None and current in self.gender and len(name.tokens) > 1:
+                self.gender.setdefault(name.text, self.gender[current])
+            self.full[key] = name.text
+        canon = self.full[key]
+        g = name.gender or first_name_gender(name)
+        if g and canon not in self.gender:
+            self.gender[canon] = g
+
+    def knows(self, name: Name) -> bool:
+        return name.last in self.full
+
+    def resolve_recent(
+        self, pos: tuple[int, int], gender: str | None, prefer: Iterable[str] = ()
+    ) -> str | None:
+        """The most recent person mentioned before ``pos`` whose gender fits."""
+        preferred = set(prefer)
+        fallback: str | None = None
+        for m in reversed(self.mentions):
+            if m.pos >= pos:
+                continue
+            g = self.gender.get(m.key)
+            if gender is not None and g is not None and g != gender:
+                continue
+            if not preferred or m.key in preferred:
+                return m.key
+            if fallback is None:
+                fallback = m.key
+        return fallback
+
+
+def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
+    for m in NAME_RUN.finditer(text):
+        yield m.start(), m.end(), m.group(0)
+
+
+def collect_people(
+    paras: list[str], blocked: list[list[tuple[int, int]]], speakers: Iterable[str]
+) -> People:
+    """Find people: titled names, first-name-led names, and explicit speakers' names."""
+    people = People()
+    for raw in speakers:
+        name = clean_name(raw)
+        if name is not None:
+            people.add_person(name)
+    runs: list[tuple[int, int, Name]] = []
+    for pi, para in enumerate(paras):
+        for start, end, raw in name_runs(para):
+            name = clean_name(raw)
+            if name is None:
+                continue
+            runs.append((pi, start, name))
+            if name.titled or first_name_gender(name) is not None:
+                people.add_person(name)
+    # second pass: multi-token runs ending in a known surname expand it ("Pat Caddell")
+    for _, _, name in runs:
+        if len(name.tokens) > 1 and people.knows(name):
+            people.add_person(name)
+    for pi, start, name in runs:
+        if not people.knows(name) or _inside(blocked[pi], start):
+            continue
+        people.mentions.append(Mention((pi, start), people.canonical(name)))
+        if name.gender and people.canonical(name) not in people.gender:
+            people.gender[people.canonical(name)] = name.gender
+    _learn_genders(paras, people)
+    return people
+
+
+_HE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+
+
+def _learn_genders(paras: list[str], people: People) -> None:
+    """Vote a person's gender from pronouns in paragraphs mentioning only that person."""
+    by_para: dict[int, set[str]] = {}
+    for m in people.mentions:
+        by_para.setdefault(m.pos[0], set()).add(m.key)
+    votes: dict[str, list[int]] = {}
+    for pi, keys in by_para.items():
+        if len(keys) != 1:
+            continue
+        (key,) = keys
+        cell = votes.setdefault(key, [0, 0])
+        cell[0] += len(_HE.findall(paras[pi]))
+        cell[1] += len(_SHE.findall(paras[pi]))
+    for key, (he, she) in votes.items():
+        if key in people.gender:
+            continue
+        if he > she:
+            people.gender[key] = "m"
+        elif she > he:
+            people.gender[key] = "f"
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in spans)
