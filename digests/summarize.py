@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from digests.text import split_sentences
@@ -35,148 +36,31 @@ class Weights:
     redundancy: float = 0.7
     no_final_punct: float = 0.3
     long_sentence: float = 0.3
+    long_words: int = 45
 
 
 DEFAULT_WEIGHTS = Weights()
 
 MIN_WORDS = 5
-LONG_WORDS = 45
 MAX_WORDS = 120
 MAX_SENTENCES = 2000
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 _STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "aren't",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "said",
-        "same",
-        "says",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-    ]
+    _words(
+        """a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how i
+    if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours out over own said same says she should so some such than that the
+    their theirs them then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours mr
+    mrs ms dr"""
+    )
 )
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|‘[^’]{12,}’|(?<!\w)'[^']{12,}'(?!\w)")
@@ -190,89 +74,14 @@ _NAME = re.compile(
     r"(?:\s+(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|de|van|von|da|bin|al)){1,3})"
 )
 _NOT_NAME_START = frozenset(
-    [
-        "The",
-        "A",
-        "An",
-        "In",
-        "On",
-        "At",
-        "For",
-        "But",
-        "And",
-        "Or",
-        "If",
-        "When",
-        "While",
-        "After",
-        "Before",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "His",
-        "Her",
-        "Their",
-        "Its",
-        "Our",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "Sir",
-        "Lord",
-        "Lady",
-        "President",
-        "Prime",
-        "Minister",
-        "Secretary",
-        "General",
-        "Police",
-        "Labour",
-        "Conservative",
-        "Democratic",
-        "Republican",
-        "British",
-        "American",
-        "English",
-        "French",
-        "German",
-        "Chinese",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "New",
-        "North",
-        "South",
-        "East",
-        "West",
-        "United",
-        "Supreme",
-        "High",
-        "Royal",
-        "National",
-        "International",
-        "Premier",
-        "Champions",
-        "World",
-        "European",
-    ]
+    _words(
+        """The A An In On At For But And Or If When While After Before This That These Those His
+    Her Their Its Our Mr Mrs Ms Dr Sir Lord Lady President Prime Minister Secretary General
+    Police Labour Conservative Democratic Republican British American English French German
+    Chinese Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
+    April May June July August September October November December New North South East West
+    United Supreme High Royal National International Premier Champions World European"""
+    )
 )
 _TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
 
@@ -386,8 +195,9 @@ def _scores(
         score -= weights.quote * s.quote_share
         if not s.punctuated:
             score -= weights.no_final_punct
-        if s.n_words > LONG_WORDS:
-            score -= weights.long_sentence * min(1.0, (s.n_words - LONG_WORDS) / LONG_WORDS)
+        if s.n_words > weights.long_words:
+            excess = (s.n_words - weights.long_words) / weights.long_words
+            score -= weights.long_sentence * min(1.0, excess)
         scores.append(score)
     return scores, vecs
 
@@ -432,55 +242,58 @@ def _opening_fix(sent: _Sentence, names: list[tuple[int, str]]) -> str | None:
     return sent.text[: m.start(1)] + replacement + sent.text[m.end(1) :]
 
 
-def _select(
+def _greedy(
     sents: list[_Sentence],
     scores: list[float],
     vecs: list[dict[str, float]],
-    count: int,
     weights: Weights,
     banned: set[int],
+    enough: Callable[[list[int]], bool],
 ) -> list[int]:
+    """Sentence indices in the order MMR picks them, until ``enough`` says stop."""
     pool = [s.index for s in sents if s.eligible and s.index not in banned]
-    if len(pool) < count:  # short or odd texts: fall back to whatever is not a repeat
-        pool += [s.index for s in sents if s.index not in banned and s.index not in pool]
+    spare = [s.index for s in sents if not s.eligible and s.index not in banned]
     chosen: list[int] = []
-    while pool and len(chosen) < count:
-        best = max(
-            pool,
-            key=lambda i: (
-                scores[i]
-                - weights.redundancy
-                * max((_cosine(vecs[i], vecs[j]) for j in chosen), default=0.0),
-                -i,
-            ),
-        )
+    overlap = [0.0] * len(sents)
+    while not enough(chosen):
+        if not pool:  # short or odd texts: fall back to what is left, in article order
+            if not spare:
+                break
+            pool, spare = spare, []
+        best = max(pool, key=lambda i: (scores[i] - weights.redundancy * overlap[i], -i))
         chosen.append(best)
         pool.remove(best)
-    return sorted(chosen)
+        for i in pool:
+            overlap[i] = max(overlap[i], _cosine(vecs[i], vecs[best]))
+    return chosen
 
 
-def rank(
+def _choose(
     paras: list[str],
-    *,
     title: str | None,
-    count: int,
     avoid: list[str],
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weights,
+    enough: Callable[[list[_Sentence]], bool],
 ) -> list[str]:
-    """Up to ``count`` summary sentences in article order, opening pronoun resolved."""
+    """Summary sentences in article order, the opening pronoun named or avoided."""
     sents = _sentences(paras, avoid)
-    if not sents or count <= 0:
+    if not sents:
         return []
     scores, vecs = _scores(sents, title, weights)
     names: list[tuple[int, str]] | None = None
     banned: set[int] = set()
+
+    def done(chosen: list[int]) -> bool:
+        return enough([sents[i] for i in chosen])
+
+    chosen: list[int] = []
     for _ in range(8):
-        chosen = _select(sents, scores, vecs, count, weights, banned)
+        chosen = sorted(_greedy(sents, scores, vecs, weights, banned, done))
         if not chosen:
             return []
         first = sents[chosen[0]]
         if not _PRONOUN_OPEN.match(first.text):
-            return [sents[i].text for i in chosen]
+            break
         if names is None:
             names = _person_names(sents)
         fixed = _opening_fix(first, names)
@@ -499,7 +312,7 @@ def summarize(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[str]:
     """The ``sentences`` sentences that carry the gist, in article order."""
-    return rank(paras, title=title, count=sentences, avoid=avoid, weights=weights)
+    return _choose(paras, title, avoid, weights, lambda chosen: len(chosen) >= sentences)
 
 
 def summarize_words(
@@ -511,11 +324,8 @@ def summarize_words(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[str]:
     """Summary sentences (article order) covering at least ``words`` words when the text allows."""
-    total = 0
-    count = 0
-    for count in range(1, 64):
-        chosen = rank(paras, title=title, count=count, avoid=avoid, weights=weights)
-        total = sum(len(s.split()) for s in chosen)
-        if total >= words or len(chosen) < count:
-            return chosen
-    return rank(paras, title=title, count=count, avoid=avoid, weights=weights)
+
+    def enough(chosen: list[_Sentence]) -> bool:
+        return sum(s.n_words for s in chosen) >= words
+
+    return _choose(paras, title, avoid, weights, enough)

@@ -110,128 +110,26 @@ def paragraphs(text: str) -> list[str]:
 
 
 # --- sentences -----------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "mx",
-        "dr",
-        "prof",
-        "rev",
-        "fr",
-        "st",
-        "sr",
-        "jr",
-        "gen",
-        "lt",
-        "col",
-        "capt",
-        "cpt",
-        "sgt",
-        "maj",
-        "adm",
-        "cmdr",
-        "gov",
-        "sen",
-        "rep",
-        "pres",
-        "supt",
-        "insp",
-        "det",
-        "cllr",
-        "hon",
-        "messrs",
-        "mme",
-        "mlle",
-        "no",
-        "nos",
-        "vs",
-        "etc",
-        "approx",
-        "dept",
-        "est",
-        "fig",
-        "vol",
-        "ch",
-        "pp",
-        "ed",
-        "eds",
-        "op",
-        "cit",
-        "al",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mt",
-        "ft",
-        "ave",
-        "blvd",
-        "rd",
-        "corp",
-    ]
+    _words(
+        """mr mrs ms mx dr prof rev fr st sr jr gen lt col capt cpt sgt maj adm cmdr gov sen rep
+    pres supt insp det cllr hon messrs mme mlle no nos vs etc approx dept est fig vol ch pp
+    ed eds op cit al jan feb mar apr jun jul aug sep sept oct nov dec mt ft ave blvd rd corp"""
+    )
 )
 # Words that, after a dotted acronym ("U.S."), show a new sentence has begun.
 _SENTENCE_STARTERS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "its",
-        "their",
-        "our",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "but",
-        "and",
-        "so",
-        "yet",
-        "in",
-        "on",
-        "at",
-        "for",
-        "after",
-        "before",
-        "when",
-        "while",
-        "if",
-        "as",
-        "however",
-        "meanwhile",
-        "now",
-        "then",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "police",
-        "officials",
-        "some",
-        "many",
-        "one",
-        "two",
-    ]
+    _words(
+        """the a an he she it they we i you his her its their our this that these those there but
+    and so yet in on at for after before when while if as however meanwhile now then mr mrs
+    ms dr police officials some many one two"""
+    )
 )
 _CANDIDATE = re.compile(
     r"(?P<end>(?:\.{3}|…|[.!?])+)(?P<close>[\"”’')\]]*)(?P<gap>\s+)(?=(?P<next>[\"“‘'(\[]*[A-Z0-9]))"
