@@ -1,0 +1,152 @@
+"""DigestBot: the discord.py client. Loads the extensions, registers the persistent buttons, syncs
+the command tree when needed, and turns errors into one ephemeral sentence. No business state: the
+service, the jobs and the outbox are injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter import AsyncDigests
+from bot.delivery import Outbox
+from bot.scheduling import Jobs
+from bot.views import StoryButton
+from digests.errors import DigestError
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.exts.feeds",
+    "bot.exts.digests",
+    "bot.exts.stories",
+    "bot.exts.status",
+    "bot.exts.admin",
+)
+UNEXPECTED = "Something went wrong on our side; it has been logged."
+
+
+class ManageChannelsRequired(app_commands.CheckFailure):
+    """The member lacks Manage Channels (checked server-side as well as by Discord)."""
+
+
+class DigestBot(commands.AutoShardedBot):
+    """The bot. ``digests``, ``jobs`` and ``outbox`` are injected by the composition root."""
+
+    def __init__(
+        self,
+        *,
+        digests: AsyncDigests,
+        jobs: Jobs,
+        outbox: Outbox,
+        dev_guild_id: int | None = None,
+        sync_state: Path | None = None,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            shard_count=None,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=DigestTree,
+        )
+        self.digests = digests
+        self.jobs = jobs
+        self.outbox = outbox
+        self.dev_guild_id = dev_guild_id
+        self.sync_state = sync_state
+
+    async def setup_hook(self) -> None:
+        for name in EXTENSIONS:
+            await self.load_extension(name)
+        self.add_dynamic_items(StoryButton)
+        await self.sync_commands()
+
+    async def sync_commands(self, *, force: bool = False) -> str:
+        """Dev guild: copy and sync there (instant). Otherwise sync globally only when the
+        command signatures changed since the last sync (hash kept in ``sync_state``)."""
+        if self.dev_guild_id is not None:
+            guild = discord.Object(id=self.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            return f"Synced the commands to server {self.dev_guild_id}."
+        digest = command_hash(self.tree)
+        if not force and self.sync_state is not None:
+            previous = await asyncio.to_thread(_read_text, self.sync_state)
+            if previous == digest:
+                log.info("Slash commands unchanged; not syncing.")
+                return "The commands were already up to date."
+        await self.tree.sync()
+        if self.sync_state is not None:
+            await asyncio.to_thread(_write_text, self.sync_state, digest)
+        return "Synced the commands globally."
+
+
+def command_hash(tree: app_commands.CommandTree[Any]) -> str:
+    """A hash of the global commands' payloads (names, options, permissions)."""
+    payload = [cmd.to_dict(tree) for cmd in tree.get_commands()]
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
+def _write_text(path: Path, text: str) -> None:
+    with contextlib.suppress(OSError):
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+class DigestTree(app_commands.CommandTree[Any]):
+    """One error handler for every command: DigestError and failed checks become one ephemeral
+    sentence; anything else is logged with its traceback."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(original, DigestError):
+            message = str(original)
+        elif isinstance(original, ManageChannelsRequired):
+            message = "You need the Manage Channels permission to do that."
+        elif isinstance(original, app_commands.NoPrivateMessage):
+            message = "This command works in a server, not in direct messages."
+        elif isinstance(original, app_commands.CheckFailure):
+            message = str(original) or "You are not allowed to use this command."
+        elif isinstance(original, app_commands.TransformerError):
+            message = f"“{original.value}” is not a valid value for that option."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("Command /%s failed.", command, exc_info=original)
+            message = UNEXPECTED
+        await answer(interaction, message)
+
+
+async def answer(interaction: discord.Interaction[Any], message: str) -> None:
+    """One ephemeral sentence, whether or not the interaction was deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("Could not answer an interaction (it may have expired).")

@@ -1,0 +1,280 @@
+"""The outbox loop: every post the bot makes goes from the database's outbox to Discord here.
+
+For each pending delivery, oldest first: ``mark_attempt`` → send (``AllowedMentions.none()``, the
+delivery's stable ``nonce`` with ``enforce_nonce``) → ``mark_delivered``. A delivery that was tried
+before (``attempts > 0``: the process may have died between sending and recording) is first looked
+for in the channel's recent messages (our message carrying its nonce, or its story numbers in the
+footers), so nothing is posted twice. Posts to one channel keep their order: when one fails for a
+passing reason (5xx, 429, connection), the rest of that channel waits and is retried with backoff.
+403/404 (no access, channel gone) drop the delivery with one logged sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiohttp
+import discord
+
+from bot import render, views
+from bot.adapter import AsyncDigests
+from digests.records import Delivery
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 50
+BATCH = 50
+IDLE_WAIT = 30.0
+BACKOFF_START = 2.0
+BACKOFF_MAX = 300.0
+_FOOTER_NUMBER = re.compile(r"#(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a channel shows for one of our messages (for recovery)."""
+
+    message_id: int
+    nonce: str | None
+    story_ids: tuple[int, ...]
+    content: str | None
+
+
+class Transport(Protocol):
+    """Where posts go (Discord through discord.py in the bot)."""
+
+    async def send(
+        self, channel_id: int, rendered: render.Rendered, view: discord.ui.View | None, nonce: str
+    ) -> int: ...
+
+    async def recent(self, channel_id: int, limit: int) -> list[Sent]: ...
+
+
+class DiscordTransport:
+    """Sends through a discord.py client: every message with ``AllowedMentions.none()``."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send(
+        self, channel_id: int, rendered: render.Rendered, view: discord.ui.View | None, nonce: str
+    ) -> int:
+        channel = self._client.get_partial_messageable(channel_id)
+        if view is not None:
+            message = await channel.send(
+                content=rendered.content,
+                embeds=rendered.embeds,
+                view=view,
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        else:
+            message = await channel.send(
+                content=rendered.content,
+                embeds=rendered.embeds,
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        return message.id
+
+    async def recent(self, channel_id: int, limit: int) -> list[Sent]:
+        me = self._client.user
+        channel = self._client.get_partial_messageable(channel_id)
+        out: list[Sent] = []
+        async for message in channel.history(limit=limit):
+            if me is None or message.author.id != me.id:
+                continue
+            out.append(
+                Sent(
+                    message_id=message.id,
+                    nonce=str(message.nonce) if message.nonce is not None else None,
+                    story_ids=tuple(_footer_ids(message.embeds)),
+                    content=message.content or None,
+                )
+            )
+        return out
+
+
+def _footer_ids(embeds: Sequence[discord.Embed]) -> list[int]:
+    ids: list[int] = []
+    for embed in embeds:
+        match = _FOOTER_NUMBER.search(embed.footer.text or "")
+        if match:
+            ids.append(int(match.group(1)))
+    return ids
+
+
+def rendered_delivery(delivery: Delivery) -> tuple[render.Rendered, discord.ui.View | None]:
+    """The message a delivery becomes (pure)."""
+    if delivery.kind == "notice":
+        return render.notice_message(delivery.notice or ""), None
+    if delivery.kind == "story" and len(delivery.items) == 1:
+        detail = delivery.items[0]
+        return render.story_message(detail), views.story_view(
+            detail.story.story_id, detail.story.url
+        )
+    items = delivery.items[: render.EMBEDS_PER_MESSAGE]
+    return render.digest_message(delivery.header, items), views.digest_view(
+        [d.story.story_id for d in items]
+    )
+
+
+def find_sent(delivery: Delivery, recent: Sequence[Sent]) -> int | None:
+    """The id of our message that already carries this delivery, if the channel shows one."""
+    story_ids = tuple(d.story.story_id for d in delivery.items[: render.EMBEDS_PER_MESSAGE])
+    for sent in recent:
+        if sent.nonce is not None and sent.nonce == delivery.nonce:
+            return sent.message_id
+        if story_ids and sent.story_ids == story_ids:
+            return sent.message_id
+        if (
+            delivery.kind == "notice"
+            and delivery.notice
+            and sent.content == (render.notice_message(delivery.notice).content)
+        ):
+            return sent.message_id
+    return None
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """403/404 (and other 4xx except 429) cannot succeed by retrying."""
+    if isinstance(exc, discord.Forbidden | discord.NotFound):
+        return True
+    if isinstance(exc, discord.HTTPException):
+        return 400 <= exc.status < 500 and exc.status != 429
+    return False
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, aiohttp.ClientError | OSError | TimeoutError | discord.GatewayNotFound)
+
+
+class Outbox:
+    """The delivery loop. ``kick()`` wakes it; ``drain()`` delivers what is pending now."""
+
+    def __init__(
+        self,
+        digests: AsyncDigests,
+        transport: Transport | None = None,
+        *,
+        batch: int = BATCH,
+        idle_wait: float = IDLE_WAIT,
+    ) -> None:
+        self._digests = digests
+        #: set by the composition root once the client exists
+        self.transport = transport
+        self._batch = batch
+        self._idle_wait = idle_wait
+        self._wake = asyncio.Event()
+        self._blocked_until: dict[int, float] = {}
+        self._backoff: dict[int, float] = {}
+        self._lock = asyncio.Lock()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver forever: drain, then wait for a kick, the next retry or the idle timeout."""
+        while True:
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("The outbox loop hit an unexpected error; retrying shortly.")
+            wait = self._next_wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            self._wake.clear()
+
+    def _next_wait(self) -> float:
+        if not self._blocked_until:
+            return self._idle_wait
+        now = asyncio.get_running_loop().time()
+        soonest = min(self._blocked_until.values()) - now
+        return max(0.05, min(self._idle_wait, soonest))
+
+    async def drain(self) -> int:
+        """Send every pending delivery that can go now; returns how many were delivered."""
+        async with self._lock:
+            delivered = 0
+            while True:
+                pending = await self._digests.pending_deliveries(self._batch)
+                now = asyncio.get_running_loop().time()
+                blocked = {c for c, until in self._blocked_until.items() if until > now}
+                progressed = False
+                for delivery in pending:
+                    if delivery.channel_id in blocked:
+                        continue
+                    outcome = await self._deliver(delivery)
+                    if outcome == "sent":
+                        delivered += 1
+                        progressed = True
+                    elif outcome == "dropped":
+                        progressed = True
+                    else:
+                        blocked.add(delivery.channel_id)
+                if not progressed or len(pending) < self._batch:
+                    return delivered
+
+    async def _deliver(self, delivery: Delivery) -> str:
+        channel = delivery.channel_id
+        transport = self.transport
+        if transport is None:
+            raise RuntimeError("the outbox has no transport yet")
+        try:
+            if delivery.attempts > 0:
+                found = find_sent(delivery, await transport.recent(channel, HISTORY_LIMIT))
+                if found is not None:
+                    await self._digests.mark_delivered(delivery.delivery_id, found)
+                    self._clear(channel)
+                    return "sent"
+            rendered, view = rendered_delivery(delivery)
+            await self._digests.mark_attempt(delivery.delivery_id)
+            message_id = await transport.send(channel, rendered, view, delivery.nonce)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return await self._failed(delivery, exc)
+        await self._digests.mark_delivered(delivery.delivery_id, message_id)
+        self._clear(channel)
+        return "sent"
+
+    async def _failed(self, delivery: Delivery, exc: Exception) -> str:
+        channel = delivery.channel_id
+        if is_permanent(exc):
+            reason = _reason(exc)
+            log.warning("Dropped a post to channel %s: %s", channel, reason)
+            await self._digests.mark_failed(delivery.delivery_id, reason, permanent=True)
+            return "dropped"
+        if not is_transient(exc):
+            log.exception("Posting to channel %s failed unexpectedly; will retry.", channel)
+        else:
+            log.info("Posting to channel %s failed (%s); will retry.", channel, _reason(exc))
+        await self._digests.mark_failed(delivery.delivery_id, _reason(exc), permanent=False)
+        delay = min(BACKOFF_MAX, self._backoff.get(channel, BACKOFF_START / 2) * 2)
+        self._backoff[channel] = delay
+        self._blocked_until[channel] = asyncio.get_running_loop().time() + delay
+        return "retry"
+
+    def _clear(self, channel: int) -> None:
+        self._backoff.pop(channel, None)
+        self._blocked_until.pop(channel, None)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, discord.Forbidden):
+        return "the bot may not post in that channel (missing access or permissions)."
+    if isinstance(exc, discord.NotFound):
+        return "the channel no longer exists."
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered {exc.status}: {exc.text or 'no details'}."
+    return f"{type(exc).__name__}: {exc}".strip()

@@ -1,0 +1,276 @@
+"""Stories and digests as Discord embeds. Pure: no client, no I/O.
+
+Every Discord limit is respected by construction (text is cut at a word boundary with "…"), and
+feed text is made harmless: ``@everyone``/``@here`` get a zero-width space after the "@" and
+user, role and channel mentions (``<@…>``, ``<@&…>``, ``<#…>``) are broken the same way, so nothing
+renders as a ping even before ``AllowedMentions.none()`` is applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import discord
+
+from digests.records import StoryDetail
+from digests.types import Coverage, Quote, Story
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+FIELDS_MAX = 25
+EMBED_TOTAL_MAX = 6000
+CONTENT_MAX = 2000
+EMBEDS_PER_MESSAGE = 10
+URL_MAX = 2048
+BUTTON_URL_MAX = 512
+
+ELLIPSIS = "…"
+ZWSP = "\u200b"
+KEY_QUOTES = 2
+
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_ANGLE_MENTION = re.compile(r"<(?=[@#])")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One message's worth of content: text and embeds, within every limit."""
+
+    content: str | None
+    embeds: list[discord.Embed] = field(default_factory=list)
+
+
+def neutralize(text: str) -> str:
+    """Make mentions harmless: ``@\u200beveryone``, ``<\u200b@123>`` etc."""
+    text = _MASS_MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
+    return _ANGLE_MENTION.sub("<" + ZWSP, text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, ending with "…"."""
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    if limit == 1:
+        return ELLIPSIS
+    head = text[: limit - 1]
+    cut = max(head.rfind(" "), head.rfind("\n"))
+    if cut >= (limit - 1) // 2:
+        head = head[:cut]
+    head = head.rstrip(" \n\t,;:–—-")
+    if head.endswith("\\"):  # never leave a dangling escape before the ellipsis
+        head = head[:-1]
+    return head + ELLIPSIS
+
+
+def clean(text: str | None) -> str:
+    """Feed text made safe for Discord: mentions neutralised, markdown escaped, spaces tidied."""
+    if not text:
+        return ""
+    text = _SPACES.sub(" ", text).strip()
+    return neutralize(discord.utils.escape_markdown(text))
+
+
+def safe_url(url: str | None, limit: int = URL_MAX) -> str | None:
+    """``url`` when Discord accepts it as a link (http/https, no spaces, short enough)."""
+    if not url or len(url) > limit or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return url
+
+
+def source_name(story: Story) -> str:
+    """The outlet's name: the feed title, else the feed's host."""
+    if story.feed_title and story.feed_title.strip():
+        return story.feed_title.strip()
+    host = urlsplit(story.feed_url).hostname
+    return host or story.feed_url
+
+
+def footer_text(story: Story) -> str:
+    """``Source · #<story number>``; the number is never cut off."""
+    tail = f" · #{story.story_id}"
+    return clip(neutralize(source_name(story)), min(FOOTER_MAX, 200) - len(tail)) + tail
+
+
+def quote_line(quote: Quote, limit: int = FIELD_VALUE_MAX) -> str:
+    """``> “…” — Speaker`` cut to ``limit`` characters (the speaker is kept)."""
+    speaker = f" — {clip(clean(quote.speaker), 100)}" if quote.speaker else ""
+    room = limit - len(speaker) - len("> “”")
+    return f"> “{clip(clean(quote.text), room)}”{speaker}"
+
+
+def quotes_block(quotes: Sequence[Quote], limit: int) -> str:
+    """Up to the first ``KEY_QUOTES`` quotes, one per line, within ``limit`` characters."""
+    chosen = list(quotes[:KEY_QUOTES])
+    if not chosen or limit < 20:
+        return ""
+    per = (limit - (len(chosen) - 1)) // len(chosen)
+    return "\n".join(quote_line(q, per) for q in chosen)
+
+
+def coverage_text(others: Sequence[Coverage], limit: int) -> str:
+    """The "Also covered by" names, linked where the link is usable."""
+    parts: list[str] = []
+    for other in others:
+        name = clip(clean(other.feed), 80)
+        url = safe_url(other.url, 300)
+        parts.append(f"[{name}]({url})" if url else name)
+    text = ", ".join(parts)
+    if len(text) <= limit:
+        return text
+    names = ", ".join(clip(clean(o.feed), 80) for o in others)
+    return clip(names, limit)
+
+
+def story_title(story: Story) -> str:
+    return clip(clean(story.title) or f"Story #{story.story_id}", TITLE_MAX)
+
+
+def story_embed(
+    story: Story, *, also: Sequence[Coverage] = (), budget: int = EMBED_TOTAL_MAX
+) -> discord.Embed:
+    """The story as one embed using at most ``budget`` characters (Discord counts title,
+    description, field names and values, footer)."""
+    budget = min(budget, EMBED_TOTAL_MAX)
+    title = clip(story_title(story), max(budget // 4, 20))
+    footer = footer_text(story)
+    embed = discord.Embed(title=title, url=safe_url(story.url), timestamp=_aware(story.published))
+    embed.colour = discord.Colour.blurple()
+    embed.set_footer(text=footer)
+    image = safe_url(story.image)
+    if image:
+        embed.set_thumbnail(url=image)
+    room = budget - len(title) - len(footer)
+
+    quote_name = "Key quotes"
+    quotes = quotes_block(story.quotes, min(FIELD_VALUE_MAX, room // 3))
+    if quotes:
+        embed.add_field(name=quote_name, value=quotes, inline=False)
+        room -= len(quote_name) + len(quotes)
+    if also:
+        also_name = "Also covered by"
+        covered = coverage_text(also, min(FIELD_VALUE_MAX, max(room // 4, 0)))
+        if covered:
+            embed.add_field(name=also_name, value=covered, inline=False)
+            room -= len(also_name) + len(covered)
+    description = clip(clean(story.summary), min(DESCRIPTION_MAX, max(room, 0)))
+    if description:
+        embed.description = description
+    return embed
+
+
+def story_message(detail: StoryDetail) -> Rendered:
+    """A live / backfill post: one story embed."""
+    return Rendered(content=None, embeds=[story_embed(detail.story, also=detail.also_covered_by)])
+
+
+def digest_message(header: str | None, items: Sequence[StoryDetail]) -> Rendered:
+    """One digest page: the period as content, then at most 10 embeds within 6000 characters."""
+    content = clip(clean(header), CONTENT_MAX) if header else None
+    chosen = list(items[:EMBEDS_PER_MESSAGE])
+    if not chosen:
+        return Rendered(content=content or "No new stories.")
+    budget = EMBED_TOTAL_MAX // len(chosen)
+    embeds = [story_embed(d.story, also=d.also_covered_by, budget=budget) for d in chosen]
+    return Rendered(content=content, embeds=embeds)
+
+
+def notice_message(text: str) -> Rendered:
+    return Rendered(content=clip(neutralize(text), CONTENT_MAX))
+
+
+def message_length(rendered: Rendered) -> int:
+    """Characters Discord counts against the 6000 limit across a message's embeds."""
+    return sum(len(e) for e in rendered.embeds)
+
+
+def story_details(detail: StoryDetail) -> discord.Embed:
+    """The full condensed story (``/story``, the "Details" button): summary, every quote, source,
+    link, other outlets covering it."""
+    story = detail.story
+    embed = story_embed(story, also=detail.also_covered_by)
+    embed.clear_fields()
+    title, footer = embed.title or "", embed.footer.text or ""
+    room = EMBED_TOTAL_MAX - len(title) - len(footer) - len(embed.description or "")
+    for name, value in _quote_fields(story.quotes):
+        if len(embed.fields) >= FIELDS_MAX - 2 or len(name) + len(value) > room:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        room -= len(name) + len(value)
+    source = clip(clean(source_name(story)), 200)
+    link = safe_url(story.url)
+    source_value = f"[{source}]({link})" if link and len(link) < 800 else source
+    if len(source_value) + 6 <= room:
+        embed.add_field(name="Source", value=source_value, inline=False)
+        room -= len(source_value) + 6
+    if detail.also_covered_by and room > 40:
+        covered = coverage_text(detail.also_covered_by, min(FIELD_VALUE_MAX, room - 20))
+        embed.add_field(name="Also covered by", value=covered, inline=False)
+    return embed
+
+
+def quotes_embed(story: Story) -> discord.Embed:
+    """Every quote of a story with its speaker (the "Quotes" button, ``/quotes story:``)."""
+    title = clip(f"Quotes · {story_title(story)}", TITLE_MAX)
+    footer = footer_text(story)
+    embed = discord.Embed(title=title, url=safe_url(story.url), colour=discord.Colour.blurple())
+    embed.set_footer(text=footer)
+    if not story.quotes:
+        embed.description = "This story has no direct quotations."
+        return embed
+    room = EMBED_TOTAL_MAX - len(title) - len(footer)
+    lines: list[str] = []
+    used = 0
+    for quote in story.quotes:
+        line = quote_line(quote, 1000)
+        if used + len(line) + 2 > min(DESCRIPTION_MAX, room):
+            lines.append(f"…and {len(story.quotes) - len(lines)} more.")
+            break
+        lines.append(line)
+        used += len(line) + 2
+    embed.description = clip("\n\n".join(lines), min(DESCRIPTION_MAX, room))
+    return embed
+
+
+def _quote_fields(quotes: Sequence[Quote]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for number, quote in enumerate(quotes, start=1):
+        speaker = clip(clean(quote.speaker), 200) if quote.speaker else "Unattributed"
+        name = clip(f"{number}. {speaker}", FIELD_NAME_MAX)
+        out.append((name, f"“{clip(clean(quote.text), FIELD_VALUE_MAX - 2)}”"))
+    return out
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    return when if when is not None and when.tzinfo is not None else None
+
+
+def lines_within(lines: Sequence[str], limit: int, *, joiner: str = "\n") -> str:
+    """As many whole lines as fit in ``limit`` characters (the last one clipped if it is first)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        extra = len(line) + (len(joiner) if out else 0)
+        if used + extra > limit:
+            if not out:
+                out.append(clip(line, limit))
+            break
+        out.append(line)
+        used += extra
+    return joiner.join(out)

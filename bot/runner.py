@@ -1,0 +1,253 @@
+"""The composition root of ``newsdigest run``: settings → logging → Store → Fetcher →
+DigestService → AsyncDigests → scheduler, outbox → DigestBot. Nothing else builds these objects.
+
+``run(settings)`` returns the exit status: 0 after a clean stop (Ctrl-C, SIGTERM), 1 with one
+sentence on stderr when the token is missing or Discord rejects it, or start-up fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapter import AsyncDigests
+from bot.client import DigestBot
+from bot.delivery import DiscordTransport, Outbox
+from bot.scheduling import POLL_TICK, JobContext, Jobs, catch_up
+from bot.settings import DEFAULT_API_BASE, Settings, SettingsError
+from digests.clock import Clock, SystemClock
+from digests.errors import DigestError
+from digests.fetch import Fetcher
+from digests.service import DigestService
+from digests.storage import Store
+
+log = logging.getLogger("newsdigest")
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class RedactFilter(logging.Filter):
+    """Replaces every occurrence of the secrets in a record's final message with "[redacted]"."""
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if s)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        text = message
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            exc_text = record.exc_text
+            for secret in self._secrets:
+                exc_text = exc_text.replace(secret, "[redacted]")
+            record.exc_text = exc_text
+        if text != message:
+            record.msg, record.args = text, None
+        return True
+
+
+def configure_logging(level: str, token: str | None) -> logging.Handler:
+    """One stderr handler on the root logger whose filter redacts the token."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RedactFilter(token or ""))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return handler
+
+
+def point_discord_at(api_base: str) -> None:
+    """Use ``api_base`` for REST (class attribute ``Route.BASE``)."""
+    Route.BASE = api_base.rstrip("/")
+
+
+async def point_gateway_at_base(bot: DigestBot) -> None:
+    """When the REST base is not Discord's, take the gateway URL from ``GET /gateway/bot`` on it
+    and make it discord.py's default too (used by non-resumable reconnects)."""
+    if Route.BASE == DEFAULT_API_BASE:
+        return
+    _, url, _ = await bot.http.get_bot_gateway()
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+
+@dataclass(slots=True)
+class App:
+    """Everything ``newsdigest run`` composes, for the runner and for end-to-end tests."""
+
+    store: Store
+    service: DigestService
+    digests: AsyncDigests
+    scheduler: AsyncIOScheduler
+    jobs: Jobs
+    outbox: Outbox
+    bot: DigestBot
+
+
+@contextlib.asynccontextmanager
+async def compose(
+    settings: Settings, *, clock: Clock | None = None, fetcher: Fetcher | None = None
+) -> AsyncIterator[App]:
+    """Build the application (the store is opened and migrated in a worker thread); on exit,
+    stop the scheduler, close the bot, the fetcher and the store."""
+    clock = clock or SystemClock()
+    store = await asyncio.to_thread(Store, settings.db)
+    own_fetcher = fetcher is None
+    fetch = fetcher or Fetcher(
+        user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+    )
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    try:
+        if own_fetcher:
+            await fetch.__aenter__()
+        service = DigestService(
+            store,
+            fetch,
+            clock=clock,
+            poll_interval=timedelta(minutes=settings.poll_minutes),
+            max_failures=settings.max_failures,
+            feed_limit=settings.feed_limit,
+        )
+        digests = AsyncDigests(service)
+        box: list[DigestBot] = []
+
+        def kick() -> None:
+            outbox.kick()
+
+        async def ready() -> None:
+            await box[0].wait_until_ready()
+
+        ctx = JobContext(digests=digests, clock=clock, kick=kick, ready=ready)
+        jobs = Jobs(scheduler, ctx)
+        outbox = Outbox(digests)
+        bot = DigestBot(
+            digests=digests,
+            jobs=jobs,
+            outbox=outbox,
+            dev_guild_id=settings.dev_guild_id,
+            sync_state=_sync_state_path(settings.db),
+        )
+        box.append(bot)
+        outbox.transport = DiscordTransport(bot)
+        yield App(store, service, digests, scheduler, jobs, outbox, bot)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        if own_fetcher:
+            await fetch.close()
+        await asyncio.to_thread(store.close)
+
+
+def _sync_state_path(db: str) -> Path | None:
+    if db == ":memory:":
+        return None
+    return Path(db).with_name(Path(db).name + ".commands-sha256")
+
+
+async def start_background(
+    app: App, *, poll_tick: timedelta = POLL_TICK
+) -> list[asyncio.Task[None]]:
+    """After the bot is ready: rebuild jobs from the DB, catch up missed digests, start the
+    scheduler and the outbox loop."""
+    await app.bot.wait_until_ready()
+    await app.jobs.rebuild()
+    await catch_up(app.jobs.ctx)
+    app.jobs.add_poll_job(poll_tick)
+    if not app.scheduler.running:
+        app.scheduler.start()
+    return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]
+
+
+async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set (signals set it) or the bot stops."""
+    stop = stop or asyncio.Event()
+    point_discord_at(settings.api_base_url)
+    async with compose(settings) as app, app.bot:
+        await app.bot.login(token)
+        await point_gateway_at_base(app.bot)
+        bot_task = asyncio.create_task(app.bot.connect(reconnect=True), name="newsdigest-bot")
+        background = asyncio.create_task(start_background(app), name="newsdigest-start")
+        stopper = asyncio.create_task(stop.wait(), name="newsdigest-stop")
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            done, _ = await asyncio.wait(
+                {bot_task, background, stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if background in done:
+                tasks = background.result()
+                await asyncio.wait({bot_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if bot_task.done() and not bot_task.cancelled() and bot_task.exception():
+                raise bot_task.exception()  # type: ignore[misc]
+        finally:
+            log.info("Shutting down.")
+            for task in (*tasks, background, stopper):
+                task.cancel()
+            if app.scheduler.running:
+                app.scheduler.shutdown(wait=False)
+            await app.bot.close()
+            bot_task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(bot_task, background, stopper, *tasks, return_exceptions=True)
+
+
+def run(settings: Settings) -> int:
+    """``newsdigest run``: the exit status (0 clean stop, 1 one sentence on stderr)."""
+    try:
+        token = settings.require_token()
+    except SettingsError as exc:
+        print(f"newsdigest: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    configure_logging(settings.log_level, token)
+    try:
+        asyncio.run(_main(settings, token))
+    except discord.LoginFailure:
+        print(  # noqa: T201
+            "newsdigest: Discord rejected DISCORD_TOKEN; check the bot token.", file=sys.stderr
+        )
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("newsdigest: Discord refused the gateway intents.", file=sys.stderr)  # noqa: T201
+        return 1
+    except (DigestError, discord.GatewayNotFound, discord.HTTPException, OSError) as exc:
+        print(f"newsdigest: could not start: {_sentence(exc)}", file=sys.stderr)  # noqa: T201
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+async def _main(settings: Settings, token: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await serve(settings, token, stop=stop)
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if text.endswith(".") else text + "."

@@ -1,0 +1,229 @@
+"""APScheduler 3.11 wiring: feed polling and one daily digest job per schedule row.
+
+The database is the source of truth: jobs live in the default in-memory job store and are rebuilt
+from the ``schedules`` rows at start (``rebuild_jobs``); ``/digest schedule`` writes the row and
+then calls ``add_digest_job``. Job functions are module-level coroutines taking a ``JobContext``
+(the live objects injected at start) and ids, so tests call them directly with a fake clock
+instead of waiting for wall-clock fires.
+
+A digest missed while the service was down is caught up once at start: ``missed_fire_time`` is a
+pure function of the trigger, ``now``, the schedule's last run and a grace period.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.adapter import AsyncDigests
+from digests.clock import Clock
+from digests.records import Schedule, UpdateResult
+
+log = logging.getLogger(__name__)
+
+POLL_JOB_ID = "poll"
+#: how often the poll job looks for due feeds; the service spreads feeds across their interval
+POLL_TICK = timedelta(seconds=30)
+#: a digest job that could not run at its time still runs if it is at most this late
+DIGEST_GRACE = timedelta(hours=6)
+#: how far back the catch-up looks for the last fire time (a daily job fires within a day)
+LOOKBACK = timedelta(days=2)
+
+
+class DailyTrigger(CronTrigger):  # type: ignore[misc]
+    """A CronTrigger that fires once per day even on the day clocks fall back.
+
+    APScheduler fires a cron job twice when its local time occurs twice (e.g. 01:30 on the night
+    New York leaves daylight time); a daily digest must be posted once, so the second occurrence
+    (``fold == 1`` of an ambiguous local time) is skipped. A local time that does not exist
+    (clocks spring forward) fires at the shifted instant, once.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while fire is not None and _second_of_ambiguous(fire):
+            fire = super().get_next_fire_time(fire, fire)
+        return fire
+
+
+def _second_of_ambiguous(when: datetime) -> bool:
+    return when.fold == 1 and when.replace(fold=0).utcoffset() != when.utcoffset()
+
+
+def digest_job_id(schedule_id: int) -> str:
+    return f"digest:{schedule_id}"
+
+
+def digest_trigger(schedule: Schedule) -> DailyTrigger:
+    """Every day at the schedule's local time in its IANA timezone (DST-correct)."""
+    return DailyTrigger(
+        hour=schedule.hour, minute=schedule.minute, timezone=ZoneInfo(schedule.timezone)
+    )
+
+
+def last_fire_time(
+    trigger: CronTrigger, now: datetime, *, lookback: timedelta = LOOKBACK
+) -> datetime | None:
+    """The trigger's latest fire time at or before ``now`` (None if none within ``lookback``)."""
+    last: datetime | None = None
+    fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire)
+    return last
+
+
+def missed_fire_time(
+    trigger: CronTrigger,
+    *,
+    now: datetime,
+    last_run: datetime | None,
+    created_at: datetime,
+    grace: timedelta = DIGEST_GRACE,
+) -> datetime | None:
+    """The fire time to catch up now, or None.
+
+    The latest fire time at or before ``now`` is caught up when the schedule existed then, that
+    period has not run yet (``last_run`` is older) and it is at most ``grace`` late.
+    """
+    last = last_fire_time(trigger, now)
+    if last is None or last < created_at:
+        return None
+    if last_run is not None and last_run >= last:
+        return None
+    if now - last > grace:
+        return None
+    return last
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """The live objects jobs need, injected at start (no globals)."""
+
+    digests: AsyncDigests
+    clock: Clock
+    #: wakes the outbox after new deliveries were queued
+    kick: Callable[[], None]
+    #: waits until the Discord client is connected (``bot.wait_until_ready``)
+    ready: Callable[[], Awaitable[Any]]
+
+
+async def poll_feeds(ctx: JobContext) -> list[UpdateResult]:
+    """The polling job: poll the feeds that are due, then deliver what was queued."""
+    await ctx.ready()
+    results = await ctx.digests.update_due_feeds()
+    for result in results:
+        if result.error:
+            log.info("Feed %s: %s", result.url, result.error)
+    if any(r.new_stories or r.updated_stories or r.error for r in results):
+        ctx.kick()
+    return results
+
+
+async def post_digest(ctx: JobContext, schedule_id: int) -> int | None:
+    """A schedule's daily job: record the run for the latest fire time and queue the digest.
+
+    Returns the number of stories queued, or None when that period already ran (or the schedule
+    is gone)."""
+    await ctx.ready()
+    schedule = await _schedule(ctx, schedule_id)
+    if schedule is None:
+        return None
+    fire = last_fire_time(digest_trigger(schedule), ctx.clock.now())
+    if fire is None:
+        return None
+    return await _run(ctx, schedule_id, fire)
+
+
+async def catch_up(ctx: JobContext, *, grace: timedelta = DIGEST_GRACE) -> list[int]:
+    """Run, once, every scheduled digest whose time passed while the service was down.
+
+    Returns the ids of the schedules caught up."""
+    now = ctx.clock.now()
+    done: list[int] = []
+    for schedule in await ctx.digests.schedules():
+        last_run = await ctx.digests.last_scheduled_run(schedule.schedule_id)
+        fire = missed_fire_time(
+            digest_trigger(schedule),
+            now=now,
+            last_run=last_run,
+            created_at=schedule.created_at,
+            grace=grace,
+        )
+        if fire is not None and await _run(ctx, schedule.schedule_id, fire) is not None:
+            log.info("Caught up the digest of schedule %s due at %s.", schedule.schedule_id, fire)
+            done.append(schedule.schedule_id)
+    return done
+
+
+async def _run(ctx: JobContext, schedule_id: int, fire: datetime) -> int | None:
+    queued = await ctx.digests.run_scheduled_digest(schedule_id, fire)
+    if queued:
+        ctx.kick()
+    return queued
+
+
+async def _schedule(ctx: JobContext, schedule_id: int) -> Schedule | None:
+    for schedule in await ctx.digests.schedules():
+        if schedule.schedule_id == schedule_id:
+            return schedule
+    return None
+
+
+class Jobs:
+    """The scheduler and the job context together: what cogs use to change jobs."""
+
+    def __init__(self, scheduler: AsyncIOScheduler, ctx: JobContext) -> None:
+        self.scheduler = scheduler
+        self.ctx = ctx
+
+    def add_poll_job(self, tick: timedelta = POLL_TICK) -> None:
+        self.scheduler.add_job(
+            poll_feeds,
+            IntervalTrigger(seconds=tick.total_seconds()),
+            id=POLL_JOB_ID,
+            args=[self.ctx],
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(tick.total_seconds()),
+            next_run_time=self.ctx.clock.now(),
+        )
+
+    def add_digest_job(self, schedule: Schedule) -> None:
+        self.scheduler.add_job(
+            post_digest,
+            digest_trigger(schedule),
+            id=digest_job_id(schedule.schedule_id),
+            args=[self.ctx, schedule.schedule_id],
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+        )
+
+    def remove_digest_job(self, schedule_id: int) -> None:
+        job = self.scheduler.get_job(digest_job_id(schedule_id))
+        if job is not None:
+            job.remove()
+
+    async def rebuild(self) -> int:
+        """One job per schedule row (the database is the source of truth)."""
+        schedules = await self.ctx.digests.schedules()
+        wanted = {digest_job_id(s.schedule_id) for s in schedules}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("digest:") and job.id not in wanted:
+                job.remove()
+        for schedule in schedules:
+            self.add_digest_job(schedule)
+        return len(schedules)
