@@ -154,7 +154,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _verbs(text: str) -> list[re.Match[str]]:
+def verbs_in(text: str) -> list[re.Match[str]]:
     out = [m for m in re.finditer(r"[A-Za-z]+", text) if m.group(0).lower() in SAY_VERBS]
     out.extend(_ACCORDING.finditer(text))
     out.sort(key=lambda m: m.start())
@@ -186,7 +186,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     if not stripped or stripped[0] in "\"“”‘’«»":
         return None
     ends_open = quote_text.rstrip()[-1:] in {",", "?", "!", "—", "–", "-", "…"} or trail[:1] == ","
-    verbs = _verbs(stripped)
+    verbs = verbs_in(stripped)
     if not verbs:
         return None
     v = verbs[0]
@@ -227,7 +227,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
 def leading(lead: str, base: int) -> Attribution | None:
     """``X said: "…"`` / ``according to X, "…"`` / ``X said the deal was "…"``: same sentence."""
     start, clause = sentence_tail(lead)
-    verbs = _verbs(clause)
+    verbs = verbs_in(clause)
     if not verbs:
         return None
     v = verbs[-1]

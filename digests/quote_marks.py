@@ -11,6 +11,7 @@ only with a clear opening and closing context (apostrophes inside words never qu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
@@ -28,6 +29,22 @@ class Span:
     single: bool = False
 
 
+# ``''`` (two apostrophes, an old wire-service convention) is not treated as a quotation mark:
+# the gold sets do not count it, and it is rare in feeds.
+_MARK = re.compile(r"[\"“”„«»]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """One double quotation mark at ``text[start:end]``."""
+
+    ch: str
+    start: int
+    end: int
+    prev: str
+    next: str
+
+
 def _prev(text: str, i: int) -> str:
     return text[i - 1] if i > 0 else " "
 
@@ -36,26 +53,20 @@ def _next(text: str, i: int) -> str:
     return text[i + 1] if i + 1 < len(text) else " "
 
 
-def _opener_like(text: str, i: int) -> bool:
-    ch = text[i]
-    if ch in "“„«":
+def _opener_like(m: _Mark) -> bool:
+    if m.ch in "“„«":
         return True
-    if ch in "”»":
+    if m.ch in "”»":
         return False
-    return (_prev(text, i) in _OPEN_CONTEXT or _prev(text, i) in "“‘") and not _next(
-        text, i
-    ).isspace()
+    return (m.prev in _OPEN_CONTEXT or m.prev in "“‘") and not m.next.isspace()
 
 
-def _closer_like(text: str, i: int) -> bool:
-    ch = text[i]
-    if ch in "”»“":
-        return ch != "“" or _next(text, i) in _CLOSE_AFTER
-    if ch in "„«":
+def _closer_like(m: _Mark) -> bool:
+    if m.ch in "”»“":
+        return m.ch != "“" or m.next in _CLOSE_AFTER
+    if m.ch in "„«":
         return False
-    return not _prev(text, i).isspace() and (
-        _next(text, i) in _CLOSE_AFTER or _next(text, i) in "”’\"'"
-    )
+    return not m.prev.isspace() and (m.next in _CLOSE_AFTER or m.next in "”’\"'")
 
 
 def _trimmed(text: str, start: int, end: int, *, closed: bool, single: bool = False) -> Span:
@@ -66,37 +77,44 @@ def _trimmed(text: str, start: int, end: int, *, closed: bool, single: bool = Fa
     return Span(start, end, closed, single)
 
 
+def _marks(text: str) -> list[_Mark]:
+    out = []
+    for m in _MARK.finditer(text):
+        a, b = m.start(), m.end()
+        ch = m.group(0)
+        out.append(_Mark(ch, a, b, text[a - 1] if a > 0 else " ", text[b] if b < len(text) else " "))
+    return out
+
+
 def double_spans(text: str) -> list[Span]:
     """Top-level double-quoted spans of one paragraph, in order."""
     spans: list[Span] = []
     open_at = -1
     family = ""
     nested = 0
-    for i, ch in enumerate(text):
-        fam = _DOUBLE_FAMILY.get(ch)
-        if fam is None:
-            continue
+    for m in _marks(text):
+        fam = _DOUBLE_FAMILY[m.ch]
         if open_at < 0:
-            if _opener_like(text, i) or (not _closer_like(text, i) and ch == '"'):
-                open_at, family, nested = i + 1, fam, 0
+            if _opener_like(m) or (not _closer_like(m) and m.ch == '"'):
+                open_at, family, nested = m.end, fam, 0
             continue
         if fam != family:
             # another family inside the quotation: nested marks, part of the quote
-            if _opener_like(text, i) and not _closer_like(text, i):
+            if _opener_like(m) and not _closer_like(m):
                 nested += 1
             elif nested:
                 nested -= 1
             continue
-        if ch != '"' and ch in "“„«" and not (ch == "“" and _closer_like(text, i)):
+        if m.ch in "“„«" and not (m.ch == "“" and _closer_like(m)):
             # same-family opener while open: the previous quotation lost its closing mark
-            spans.append(_trimmed(text, open_at, i, closed=False))
-            open_at, nested = i + 1, 0
+            spans.append(_trimmed(text, open_at, m.start, closed=False))
+            open_at, nested = m.end, 0
             continue
-        if ch == '"' and _opener_like(text, i) and not _closer_like(text, i):
-            spans.append(_trimmed(text, open_at, i, closed=False))
-            open_at, nested = i + 1, 0
+        if m.ch == '"' and _opener_like(m) and not _closer_like(m):
+            spans.append(_trimmed(text, open_at, m.start, closed=False))
+            open_at, nested = m.end, 0
             continue
-        spans.append(_trimmed(text, open_at, i, closed=True))
+        spans.append(_trimmed(text, open_at, m.start, closed=True))
         open_at = -1
     if open_at >= 0:
         spans.append(_trimmed(text, open_at, len(text), closed=False))
@@ -128,7 +146,7 @@ def single_spans(text: str, taken: list[Span]) -> list[Span]:
     spans: list[Span] = []
     open_at = -1
     for i, ch in enumerate(text):
-        if ch not in "‘’'" or not free(i):
+        if ch not in "‘’'" or not free(i) or text[i - 1 : i + 1] == "''" or text[i : i + 2] == "''":
             if open_at >= 0 and not free(i):
                 open_at = -1
             continue

@@ -21,7 +21,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from digests.quote_attrib import Attribution, leading, trailing
+from digests.quote_attrib import (
+    Attribution,
+    leading,
+    sentence_head,
+    sentence_tail,
+    trailing,
+    verbs_in,
+)
 from digests.quote_marks import Span, quote_spans
 from digests.speakers import People, clean_name, collect_people
 from digests.types import Quote
@@ -39,6 +46,7 @@ class _Found:
     span: Span
     text: str
     attribution: Attribution | None
+    verb_near: bool  # a verb of saying in the quote's sentence
 
 
 def _words(text: str) -> list[str]:
@@ -59,21 +67,17 @@ def _title_like(words: list[str]) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() for w in content)
 
 
-def _is_quotation(found: _Found, continues: bool) -> bool:
+def _is_quotation(found: _Found, double_marks: bool) -> bool:
+    """Tell quotations from titles, scare quotes and terms (rules fitted on PolNeAR train)."""
     words = _words(found.text)
     if not words:
         return False
-    attributed = found.attribution is not None
-    sentence_like = found.text.rstrip(" ”\"’'")[-1:] in _SENTENCE_END | {","}
-    if _title_like(words) and not (found.attribution and found.attribution.adjacent):
+    if found.span.single and (double_marks or (len(words) < 5 and found.attribution is None)):
+        # articles quoting with double marks use single ones for nested or headline text
         return False
     if len(words) == 1:
-        return False
-    if found.span.single and len(words) < 4 and not attributed:
-        return False
-    if len(words) <= 4:
-        return attributed or continues or (sentence_like and words[0][:1].isupper())
-    return True
+        return found.attribution is not None or found.verb_near
+    return not _title_like(words)
 
 
 def _spans(paras: list[str]) -> list[_Found]:
@@ -95,9 +99,16 @@ def _spans(paras: list[str]) -> list[_Found]:
                 lead_from = prev_end
                 lead = para[lead_from : max(span.start - 1, lead_from)]
                 attr = leading(lead, lead_from)
-            found.append(_Found(pi, span, text, attr))
+            near = attr is not None or _has_verb(para, span)
+            found.append(_Found(pi, span, text, attr, near))
             prev_end = after
     return found
+
+
+def _has_verb(para: str, span: Span) -> bool:
+    _, lead = sentence_tail(para[: max(span.start - 1, 0)])
+    trail = sentence_head(para[span.end + 1 :])
+    return bool(verbs_in(lead) or verbs_in(trail))
 
 
 def _colon_intro(para: str, last_end: int) -> Attribution | None:
@@ -173,9 +184,9 @@ def find_quotes(paras: list[str]) -> list[Quote]:
             if speakers[i] is not None and f.attribution.kind in {"name", "pronoun", "definite"}:
                 resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
     _inherit(paras, found, speakers, has_own, resolver)
+    double_marks = any(not f.span.single for f in found)
     for i, f in enumerate(found):
-        prev_open = i > 0 and found[i - 1].para == f.para - 1 and not found[i - 1].span.closed
-        if _is_quotation(f, prev_open or (f.span.start <= 1 and not f.span.closed)):
+        if _is_quotation(f, double_marks):
             kept.append((f, speakers[i]))
     return _rank(kept, len(paras))
 
