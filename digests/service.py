@@ -7,13 +7,40 @@ loop themselves. Methods that only touch the database are sync: the bot calls th
 (``guild_id``, ``channel_id``); this module never learns they are Discord's.
 
 Every public method raises only ``DigestError`` subclasses for user-facing failures (one sentence).
+
+Polling, in order of cost: a 304 (ETag / Last-Modified kept in the database, so across restarts)
+costs one request and no parsing; a 200 whose body hashes the same as last time is not parsed;
+a changed body is parsed (in a thread, or a process pool when one is given) and only entries
+that are new or whose content changed are extracted (teasers: the page is fetched) and condensed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from digests import compose, polling
 from digests.clock import Clock
+from digests.errors import (
+    DigestError,
+    FeedError,
+    FeedExistsError,
+    FeedLimitError,
+    FeedNotFoundError,
+    FetchError,
+    InputError,
+    StoryNotFoundError,
+)
+from digests.fetch import FetchKind, NotModified, Retrieved
 from digests.records import (
     AddResult,
     Delivery,
@@ -25,23 +52,141 @@ from digests.records import (
     Subscription,
     UpdateResult,
 )
-from digests.types import Mode
+from digests.storage import (
+    DigestPage,
+    FetchState,
+    Store,
+    StoredFeed,
+    StoryRef,
+    StoryWrite,
+    Unchanged,
+)
+from digests.types import Condensed, Coverage, Entry, Mode, ParsedFeed, Story
+
+log = logging.getLogger(__name__)
+
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+PAGE_SIZE = 10
+FALLBACK_SUMMARY_CHARS = 400
+
+
+class FeedFetcher(Protocol):
+    """What the service needs of ``digests.fetch.Fetcher``."""
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        kind: FetchKind = "feed",
+    ) -> Retrieved | NotModified: ...
+
+
+class Condenser(Protocol):
+    def __call__(self, text: str, *, title: str | None = None) -> Condensed: ...
+
+
+class FeedParser(Protocol):
+    def __call__(
+        self, content: bytes, *, url: str, headers: Mapping[str, str] | None = None
+    ) -> ParsedFeed: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    text: str
+    image: str | None
+
+
+#: html bytes + url -> the article's text and lead image (None when nothing usable)
+Extractor = Callable[[bytes, str], PageText | None]
+
+
+def default_condense(text: str, *, title: str | None = None) -> Condensed:
+    from digests.condense import condense
+
+    return condense(text, title=title)
+
+
+def default_parse(
+    content: bytes, *, url: str, headers: Mapping[str, str] | None = None
+) -> ParsedFeed:
+    """``digests.parse.parse_feed`` (module level, so a process pool can pickle it)."""
+    from digests.parse import parse_feed
+
+    return parse_feed(content, url=url, headers=headers)
+
+
+def default_extract(html: bytes, url: str) -> PageText | None:
+    from digests.extract import extract_article
+
+    article = extract_article(html, url=url)
+    if article is None:
+        return None
+    return PageText(text=article.text, image=article.image)
+
+
+def entry_hash(entry: Entry) -> str:
+    """Hash of what we condense and show: a changed hash means the entry changed."""
+    blob = json.dumps([entry.title, entry.url, entry.text, entry.image], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def body_hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def fallback_condensed(text: str, title: str | None) -> Condensed:
+    """When the condenser cannot help: the opening of the text, cut at a word boundary."""
+    flat = " ".join(text.split())
+    if len(flat) > FALLBACK_SUMMARY_CHARS:
+        flat = flat[:FALLBACK_SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
+    return Condensed(title=title, summary=flat, sentences=[flat] if flat else [], quotes=[])
 
 
 class DigestService:
-    """The library's façade. Construct with a Store, a Fetcher and a Clock."""
+    """The library's façade. Construct with a Store, a Fetcher and a Clock.
+
+    Optional seams: ``condense`` (default ``digests.condense.condense``), ``parse`` and
+    ``extract`` (defaults: ``digests.parse.parse_feed``, ``digests.extract.extract_article``),
+    ``parse_executor`` (e.g. a ProcessPoolExecutor; default: a thread), ``max_entries`` (the
+    newest entries considered per feed document), ``digest_max_items`` (more pending stories
+    than that are marked skipped rather than flooding a channel).
+    """
 
     def __init__(
         self,
-        store: object,
-        fetcher: object,
+        store: Store,
+        fetcher: FeedFetcher,
         *,
         clock: Clock,
         poll_interval: timedelta = timedelta(minutes=15),
         max_failures: int = 8,
         feed_limit: int = 50,
+        condense: Condenser = default_condense,
+        parse: FeedParser = default_parse,
+        extract: Extractor = default_extract,
+        parse_executor: Executor | None = None,
+        max_entries: int = 50,
+        digest_max_items: int = 50,
+        backoff_cap: timedelta = timedelta(hours=24),
+        cluster_policy: compose.ClusterPolicy | None = None,
     ) -> None:
-        raise NotImplementedError
+        self._store = store
+        self._fetcher = fetcher
+        self._clock = clock
+        self._policy = polling.PollPolicy(
+            interval=poll_interval, max_failures=max_failures, backoff_cap=backoff_cap
+        )
+        self._feed_limit = feed_limit
+        self._condense = condense
+        self._parse = parse
+        self._extract = extract
+        self._parse_executor = parse_executor
+        self._max_entries = max_entries
+        self._digest_max_items = digest_max_items
+        self._cluster_policy = cluster_policy or compose.ClusterPolicy()
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -50,83 +195,458 @@ class DigestService:
         """Validate (safety, fetch, parse), store, subscribe; mark existing entries seen for the
         channel except the newest ``backfill`` (queued as story deliveries). Re-enables a disabled
         feed. Raises InvalidFeedURLError/FetchError/ParseError/FeedExistsError/FeedLimitError."""
-        raise NotImplementedError
+        url = url.strip()
+        if mode not in ("live", "digest"):
+            raise InputError("The mode must be live or digest.")
+        if not 0 <= backfill <= 5:
+            raise InputError("Backfill must be a number from 0 to 5.")
+        store = self._store
+        known = await asyncio.to_thread(store.feed_by_url, url)
+        await asyncio.to_thread(self._check_can_subscribe, guild_id, channel_id, url, known)
+        usable = known if known is not None and not known.disabled else None
+        result = await self._fetcher.fetch(
+            url,
+            etag=usable.etag if usable else None,
+            last_modified=usable.last_modified if usable else None,
+        )
+        now = self._clock.now()
+        if isinstance(result, Retrieved):
+            parsed = await self._run_parse(result)
+            created: StoredFeed = (
+                known if known is not None else await asyncio.to_thread(store.ensure_feed, url, now)
+            )
+            state = FetchState(result.etag, result.last_modified, body_hash(result.content))
+            await self._ingest(created, parsed, state, result.max_age)
+            refreshed = await asyncio.to_thread(store.feed, created.feed_id)
+            feed = refreshed if refreshed is not None else created
+        else:
+            if known is None:  # a 304 to an unconditional request: nothing to show
+                raise FetchError(url, "The server answered 304 Not Modified to a plain request.")
+            feed = known
+        next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, None)
+        outcome = await asyncio.to_thread(
+            lambda: store.subscribe(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                feed_id=feed.feed_id,
+                mode=mode,
+                backfill=backfill,
+                now=now,
+                next_fetch=next_fetch,
+            )
+        )
+        preview = await asyncio.to_thread(store.newest_story, feed.feed_id)
+        return AddResult(
+            subscription=outcome.subscription,
+            preview=preview,
+            backfilled=outcome.backfilled,
+            reenabled=outcome.reenabled,
+        )
+
+    def _check_can_subscribe(
+        self, guild_id: int, channel_id: int, url: str, known: StoredFeed | None
+    ) -> None:
+        store = self._store
+        if known is not None:
+            if store.subscription_for(channel_id, known.feed_id) is not None:
+                raise FeedExistsError(url, "That feed is already posted in that channel.")
+            if store.guild_has_feed(guild_id, known.feed_id):
+                return  # another channel of this server has it: no new feed counted
+        if store.guild_feed_count(guild_id) >= self._feed_limit:
+            raise FeedLimitError(
+                f"This server already has {self._feed_limit} feeds, the most allowed; "
+                "remove one first."
+            )
 
     def remove_feed(self, *, guild_id: int, subscription_id: int) -> Subscription:
-        raise NotImplementedError
+        removed = self._store.unsubscribe(guild_id, subscription_id)
+        if removed is None:
+            raise FeedNotFoundError("", "This server has no such feed subscription.")
+        return removed
 
     def subscriptions(self, guild_id: int, channel_id: int | None = None) -> list[Subscription]:
-        raise NotImplementedError
+        return self._store.subscriptions(guild_id, channel_id)
 
     def feed_status(self, guild_id: int) -> list[FeedStatus]:
-        raise NotImplementedError
+        return [feed.status() for feed in self._store.guild_feeds(guild_id)]
 
     # --- polling (network) -------------------------------------------------------------------
     async def update_due_feeds(self) -> list[UpdateResult]:
         """Poll every enabled, subscribed feed whose next poll time has come (one fetch per URL
         however many channels subscribe); store new/updated stories; queue live deliveries;
         back off failing feeds and queue one notice per channel when a feed gets disabled."""
-        raise NotImplementedError
+        now = self._clock.now()
+        feeds = await asyncio.to_thread(self._store.due_feeds, now)
+        return await self.poll_feeds(feeds)
+
+    async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
+        """Poll these feeds concurrently; 304s and unchanged bodies are recorded in one write."""
+        unchanged: list[Unchanged] = []
+        results = await asyncio.gather(*(self._poll(feed, unchanged) for feed in feeds))
+        if unchanged:
+            await asyncio.to_thread(self._store.record_unchanged, unchanged, self._clock.now())
+        return list(results)
 
     def next_poll_at(self) -> datetime | None:
         """When the earliest enabled feed is due (for the scheduler)."""
-        raise NotImplementedError
+        return self._store.next_due()
+
+    async def _poll(self, feed: StoredFeed, unchanged: list[Unchanged]) -> UpdateResult:
+        try:
+            result = await self._fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
+            now = self._clock.now()
+            if isinstance(result, NotModified):
+                next_fetch = polling.next_poll_after_success(
+                    feed.feed_id, now, self._policy, result.max_age
+                )
+                unchanged.append(Unchanged(feed.feed_id, next_fetch))
+                return UpdateResult(url=feed.url, not_modified=True)
+            digest = body_hash(result.content)
+            if digest == feed.body_hash:
+                next_fetch = polling.next_poll_after_success(
+                    feed.feed_id, now, self._policy, result.max_age
+                )
+                unchanged.append(
+                    Unchanged(
+                        feed.feed_id,
+                        next_fetch,
+                        etag=result.etag,
+                        last_modified=result.last_modified,
+                        update_validators=True,
+                    )
+                )
+                return UpdateResult(url=feed.url, not_modified=True)
+            parsed = await self._run_parse(result)
+            state = FetchState(result.etag, result.last_modified, digest)
+            return await self._ingest(feed, parsed, state, result.max_age)
+        except FeedError as exc:
+            return await self._fail(feed, exc)
+
+    async def _fail(self, feed: StoredFeed, exc: FeedError) -> UpdateResult:
+        now = self._clock.now()
+        failures = feed.failures + 1
+        retry = exc.retry_after if isinstance(exc, FetchError) else None
+        decision = polling.after_failure(feed.feed_id, failures, now, self._policy, retry)
+        name = feed.title or feed.url
+        notice = (
+            f"The feed {name} was turned off after {failures} failed updates in a row "
+            f"(last error: {exc.message.rstrip('.')}); add it again with /feed add to retry."
+        )
+        await asyncio.to_thread(
+            lambda: self._store.record_failure(
+                feed.feed_id,
+                error=exc.message,
+                now=now,
+                next_fetch=decision.next_poll,
+                disable=decision.disable,
+                notice=notice,
+            )
+        )
+        log.info("feed %s failed (%d in a row): %s", feed.url, failures, exc.message)
+        return UpdateResult(url=feed.url, error=exc.message)
+
+    async def _run_parse(self, result: Retrieved) -> ParsedFeed:
+        headers = dict(result.headers)
+        if self._parse_executor is None:
+            return await asyncio.to_thread(
+                lambda: self._parse(result.content, url=result.url, headers=headers)
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._parse_executor, _parse_job, self._parse, result.content, result.url, headers
+        )
+
+    async def _ingest(
+        self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
+    ) -> UpdateResult:
+        refs = await asyncio.to_thread(self._store.story_refs, feed.feed_id)
+        todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
+        writes = await self._prepare(todo)
+        now = self._clock.now()
+        next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
+        info = parsed.info
+        saved = await asyncio.to_thread(
+            lambda: self._store.save_poll(
+                feed.feed_id,
+                title=info.title,
+                link=info.link,
+                image=info.image,
+                state=state,
+                writes=writes,
+                now=now,
+                next_fetch=next_fetch,
+            )
+        )
+        return UpdateResult(
+            url=feed.url,
+            new_stories=len(saved.new_story_ids),
+            updated_stories=len(saved.updated_story_ids),
+        )
+
+    async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
+        """Fetch teaser pages (concurrently), then extract and condense in one worker thread."""
+        if not todo:
+            return []
+        pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
+        return await asyncio.to_thread(self._condense_all, todo, pages)
+
+    async def _page(self, entry: Entry) -> Retrieved | None:
+        if not entry.is_teaser or not entry.url:
+            return None
+        try:
+            page = await self._fetcher.fetch(entry.url, kind="page")
+        except FeedError as exc:
+            log.info("article page %s not fetched: %s", entry.url, exc.message)
+            return None
+        return page if isinstance(page, Retrieved) else None
+
+    def _condense_all(
+        self, todo: list[tuple[Entry, str, int | None]], pages: list[Retrieved | None]
+    ) -> list[StoryWrite]:
+        writes: list[StoryWrite] = []
+        for (entry, content_hash, story_id), page in zip(todo, pages, strict=True):
+            text, image = entry.text, entry.image
+            if page is not None:
+                article = self._safe_extract(page)
+                if article is not None and len(article.text) > len(text):
+                    text, image = article.text, image or article.image
+            writes.append(
+                StoryWrite(
+                    entry=entry,
+                    content_hash=content_hash,
+                    text=text,
+                    image=image,
+                    condensed=self._safe_condense(text, entry.title),
+                    story_id=story_id,
+                )
+            )
+        return writes
+
+    def _safe_extract(self, page: Retrieved) -> PageText | None:
+        try:
+            return self._extract(page.content, page.url)
+        except DigestError as exc:
+            log.info("article page %s not extracted: %s", page.url, exc.message)
+            return None
+
+    def _safe_condense(self, text: str, title: str | None) -> Condensed:
+        if not text.strip():
+            return fallback_condensed(title or "", title)
+        try:
+            return self._condense(text, title=title)
+        except (DigestError, NotImplementedError) as exc:
+            log.info("story %r not condensed: %s", title, exc)
+            return fallback_condensed(text, title)
 
     # --- outbox ------------------------------------------------------------------------------
     def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
         """Undelivered posts, oldest first (per channel in order)."""
-        raise NotImplementedError
+        return self._store.pending_deliveries(limit)
 
     def mark_attempt(self, delivery_id: int) -> None:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
-        raise NotImplementedError
+        self._store.mark_attempt(delivery_id)
 
     def mark_delivered(self, delivery_id: int, message_id: int) -> None:
-        raise NotImplementedError
+        self._store.mark_delivered(delivery_id, message_id, self._clock.now())
 
     def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
         """A permanent failure (no access to the channel) drops the delivery; otherwise it stays."""
-        raise NotImplementedError
+        self._store.mark_failed(delivery_id, error, permanent=permanent)
 
     # --- digests -----------------------------------------------------------------------------
     def queue_digest(self, channel_id: int) -> int:
         """Queue the digest of stories not yet sent to the channel (digest-mode subscriptions) as
         digest deliveries of at most 10 stories each. Returns the number of stories queued."""
-        raise NotImplementedError
+        now = self._clock.now()
+        start = self._store.last_digest_at(channel_id)
+        queued = self._store.queue_digest(channel_id, self._builder(start, now), now)
+        return queued or 0
 
-    def set_schedule(
-        self, *, guild_id: int, channel_id: int, time: str, timezone: str
-    ) -> Schedule:
+    def _builder(
+        self, start: datetime | None, end: datetime
+    ) -> Callable[[list[Story]], tuple[list[DigestPage], list[int]]]:
+        def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
+            return digest_pages(
+                stories,
+                start=start,
+                end=end,
+                max_items=self._digest_max_items,
+                cluster_policy=self._cluster_policy,
+            )
+
+        return build
+
+    def set_schedule(self, *, guild_id: int, channel_id: int, time: str, timezone: str) -> Schedule:
         """``time`` is ``HH:MM``, ``timezone`` an IANA name; raises InputError otherwise."""
-        raise NotImplementedError
+        hour, minute = parse_time(time)
+        zone = parse_timezone(timezone)
+        return self._store.set_schedule(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            hour=hour,
+            minute=minute,
+            timezone=zone,
+            now=self._clock.now(),
+        )
 
     def remove_schedule(self, channel_id: int) -> Schedule | None:
-        raise NotImplementedError
+        return self._store.remove_schedule(channel_id)
 
     def schedules(self) -> list[Schedule]:
-        raise NotImplementedError
+        return self._store.schedules()
 
     def run_scheduled_digest(self, schedule_id: int, fire_time: datetime) -> int | None:
         """Record the run for ``fire_time`` (unique per schedule and period) and queue the digest.
         Returns the number of stories queued, or None when that period already ran."""
-        raise NotImplementedError
+        schedule = self._store.schedule(schedule_id)
+        if schedule is None:
+            return None
+        end = fire_time.astimezone(UTC)
+        start = end - timedelta(days=1)
+        return self._store.queue_digest(
+            schedule.channel_id,
+            self._builder(start, end),
+            self._clock.now(),
+            run=(schedule_id, start, end),
+        )
 
     def last_scheduled_run(self, schedule_id: int) -> datetime | None:
-        raise NotImplementedError
+        return self._store.last_run(schedule_id)
 
     # --- reading -----------------------------------------------------------------------------
     def story(self, story_id: int) -> StoryDetail:
         """Raises StoryNotFoundError."""
-        raise NotImplementedError
+        found = self._store.story(story_id)
+        if found is None:
+            raise StoryNotFoundError(f"There is no story #{story_id}.")
+        return StoryDetail(story=found, also_covered_by=self._coverage(found))
+
+    def _coverage(self, story: Story) -> list[Coverage]:
+        if story.published is None:
+            return []
+        window = self._cluster_policy.window
+        nearby = self._store.stories_between(story.published - window, story.published + window)
+        same = [
+            other
+            for other in nearby
+            if other.story_id != story.story_id
+            and compose.same_story(story, other, self._cluster_policy)
+        ]
+        return compose.coverage_of([story, *same])
 
     def story_choices(self, text: str, limit: int = 25) -> list[tuple[int, str]]:
         """(story number, title) of recent stories whose title matches ``text`` (autocomplete)."""
-        raise NotImplementedError
+        return self._store.story_choices(text, max(1, min(limit, 25)))
 
     def speaker_quotes(self, speaker: str, limit: int = 10) -> list[SpeakerQuote]:
         """The latest quotes by that speaker (full name or surname) across stored stories."""
-        raise NotImplementedError
+        return self._store.speaker_quotes(speaker, limit)
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Full-text search (FTS5) over stories, quotes and speakers; user text is escaped."""
-        raise NotImplementedError
+        return self._store.search(query, limit)
+
+
+# --- pure helpers --------------------------------------------------------------------------------
+def _parse_job(parse: FeedParser, content: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
+    return parse(content, url=url, headers=headers)
+
+
+def newest(entries: Sequence[Entry], limit: int) -> list[Entry]:
+    """The first ``limit`` distinct entries, newest first (undated ones keep document order)."""
+    unique: dict[str, Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.entry_id, entry)
+    ordered = list(unique.values())
+    floor = datetime.min.replace(tzinfo=UTC)
+    ordered.sort(key=lambda e: e.published or e.updated or floor, reverse=True)
+    return ordered[: max(0, limit)]
+
+
+def changed_entries(
+    entries: Sequence[Entry], refs: Sequence[StoryRef]
+) -> list[tuple[Entry, str, int | None]]:
+    """(entry, content hash, stored story id or None) for new or changed entries only.
+
+    An entry is matched by its id (guid, link or content hash); an entry whose id changed but
+    whose link is that of a stored story no longer in the document is the same story.
+    """
+    by_id = {ref.entry_id: ref for ref in refs}
+    present = {entry.entry_id for entry in entries}
+    by_url = {ref.url: ref for ref in refs if ref.url and ref.entry_id not in present}
+    todo: list[tuple[Entry, str, int | None]] = []
+    claimed: set[int] = set()
+    for entry in entries:
+        content_hash = entry_hash(entry)
+        ref = by_id.get(entry.entry_id)
+        if ref is None and entry.url:
+            ref = by_url.get(entry.url)
+            if ref is not None and ref.story_id in claimed:
+                ref = None
+        if ref is not None:
+            claimed.add(ref.story_id)
+            if ref.content_hash == content_hash and ref.entry_id == entry.entry_id:
+                continue
+        todo.append((entry, content_hash, ref.story_id if ref else None))
+    return todo
+
+
+def digest_pages(
+    stories: Sequence[Story],
+    *,
+    start: datetime | None,
+    end: datetime,
+    max_items: int,
+    cluster_policy: compose.ClusterPolicy | None = None,
+) -> tuple[list[DigestPage], list[int]]:
+    """Pages of at most 10 items, and the other story ids to mark as handled (the other members
+    of each cluster, and everything past ``max_items``)."""
+    groups = compose.ranked_groups(
+        stories, now=end, cluster_policy=cluster_policy or compose.ClusterPolicy()
+    )
+    if start is None and stories:
+        times = [s.published for s in stories if s.published is not None]
+        start = min(times) if times else None
+    chosen, rest = groups[:max_items], groups[max_items:]
+    handled = [s.story_id for g in chosen for s in g[1:]]
+    handled += [s.story_id for g in rest for s in g]
+    pages = [
+        DigestPage(
+            header=compose.period_header(start, end, page=n),
+            items=[(g[0].story_id, compose.coverage_of(g)) for g in chosen[i : i + PAGE_SIZE]],
+        )
+        for n, i in enumerate(range(0, len(chosen), PAGE_SIZE))
+    ]
+    return pages, handled
+
+
+def parse_time(text: str) -> tuple[int, int]:
+    match = _TIME.match(text)
+    if match is None:
+        raise InputError("The time must look like HH:MM, for example 09:00.")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise InputError("The time must be between 00:00 and 23:59.")
+    return hour, minute
+
+
+def parse_timezone(name: str) -> str:
+    """The canonical IANA name (case-insensitive match); InputError when unknown."""
+    cleaned = name.strip()
+    if cleaned and ".." not in cleaned and not cleaned.startswith("/"):
+        try:
+            ZoneInfo(cleaned)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+        else:
+            return cleaned
+        lowered = cleaned.lower()
+        for zone in available_timezones():
+            if zone.lower() == lowered:
+                return zone
+    raise InputError(
+        f"{name.strip() or 'That'} is not a known time zone name (IANA, e.g. Europe/Paris)."
+    )

@@ -1,0 +1,206 @@
+"""Digests from stories: cluster the same story across feeds, pick a representative, rank. Pure.
+
+Two stories from *different* feeds are the same story when they were published within
+``window`` of each other and their titles, or their titles plus ledes (the opening words of the
+text), share enough content words (Jaccard similarity). Clusters are the connected components
+of that relation. The representative is the most complete member (longest text), the earliest on
+a tie. Items are ranked by recency (half-life ``half_life``) boosted by coverage (how many
+outlets carry the story).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from digests.types import Coverage, Digest, DigestItem, Story
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOPWORDS_TEXT = """
+    a about after again against all also an and any are as at be because been before being
+    but by can could did do does for from had has have he her here his how i if in into is it
+    its just more most new no not now of on once only or other our out over said says she so
+    some than that the their them then there these they this those through to too under up
+    very was we were what when where which while who why will with would you your
+"""
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+LEDE_WORDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterPolicy:
+    window: timedelta = timedelta(hours=36)
+    #: titles alone this similar mean the same story
+    title_threshold: float = 0.6
+    #: or title and lede both at least this similar
+    pair_threshold: float = 0.3
+    #: or ledes alone this similar
+    lede_threshold: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class RankPolicy:
+    half_life: timedelta = timedelta(hours=12)
+    #: each extra outlet adds this much to the recency score's multiplier
+    coverage_boost: float = 0.5
+
+
+def content_words(text: str | None, limit: int | None = None) -> frozenset[str]:
+    words = [w.lower() for w in _WORD.findall(text or "")]
+    if limit is not None:
+        words = words[:limit]
+    return frozenset(w for w in words if (len(w) > 2 or w.isdigit()) and w not in _STOPWORDS)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sig:
+    title: frozenset[str]
+    lede: frozenset[str]
+
+
+def _signature(story: Story) -> _Sig:
+    lede_source = story.text or story.summary
+    return _Sig(title=content_words(story.title), lede=content_words(lede_source, LEDE_WORDS))
+
+
+def same_story(a: Story, b: Story, policy: ClusterPolicy = ClusterPolicy()) -> bool:
+    """True when ``a`` and ``b`` (from different feeds) look like the same story."""
+    return _same(a, b, _signature(a), _signature(b), policy)
+
+
+def _same(a: Story, b: Story, sa: _Sig, sb: _Sig, policy: ClusterPolicy) -> bool:
+    if a.feed_url == b.feed_url:
+        return False
+    if (
+        a.published is not None
+        and b.published is not None
+        and abs(a.published - b.published) > policy.window
+    ):
+        return False
+    title = jaccard(sa.title, sb.title)
+    if title >= policy.title_threshold:
+        return True
+    lede = jaccard(sa.lede, sb.lede)
+    return lede >= policy.lede_threshold or (
+        title >= policy.pair_threshold and lede >= policy.pair_threshold
+    )
+
+
+def cluster_stories(
+    stories: Sequence[Story], policy: ClusterPolicy = ClusterPolicy()
+) -> list[list[Story]]:
+    """Groups of the same story (each group's first member is its representative)."""
+    sigs = [_signature(s) for s in stories]
+    parent = list(range(len(stories)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(stories)):
+        for j in range(i + 1, len(stories)):
+            if _same(stories[i], stories[j], sigs[i], sigs[j], policy):
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[rj] = ri
+    groups: dict[int, list[Story]] = {}
+    for i, story in enumerate(stories):
+        groups.setdefault(find(i), []).append(story)
+    return [_order_group(group) for group in groups.values()]
+
+
+def _order_group(group: list[Story]) -> list[Story]:
+    def key(s: Story) -> tuple[int, float, int]:
+        when = s.published.timestamp() if s.published else math.inf
+        return (-len(s.text or s.summary), when, s.story_id)
+
+    return sorted(group, key=key)
+
+
+def coverage_of(group: Sequence[Story]) -> list[Coverage]:
+    """Other outlets in a group (one entry per feed, the representative's feed excluded)."""
+    if not group:
+        return []
+    seen = {group[0].feed_url}
+    out: list[Coverage] = []
+    for story in group[1:]:
+        if story.feed_url in seen:
+            continue
+        seen.add(story.feed_url)
+        out.append(Coverage(feed=story.feed_title or story.feed_url, url=story.url))
+    return out
+
+
+def score(group: Sequence[Story], now: datetime, policy: RankPolicy = RankPolicy()) -> float:
+    """Recency (exponential decay of the newest member's age) times a coverage boost."""
+    times = [s.published for s in group if s.published is not None]
+    newest = max(times) if times else now
+    age_hours = max(0.0, (now - newest).total_seconds() / 3600)
+    half = policy.half_life.total_seconds() / 3600
+    recency = 0.5 ** (age_hours / half) if half > 0 else 1.0
+    outlets = len({s.feed_url for s in group})
+    return recency * (1 + policy.coverage_boost * (outlets - 1))
+
+
+def rank_groups(
+    groups: Sequence[list[Story]], now: datetime, policy: RankPolicy = RankPolicy()
+) -> list[list[Story]]:
+    def key(group: list[Story]) -> tuple[float, float, int]:
+        newest = max((s.published.timestamp() for s in group if s.published), default=0.0)
+        return (-score(group, now, policy), -newest, group[0].story_id)
+
+    return sorted(groups, key=key)
+
+
+def build_digest(
+    stories: Sequence[Story],
+    *,
+    now: datetime,
+    period_start: datetime | None = None,
+    limit: int | None = None,
+    cluster_policy: ClusterPolicy = ClusterPolicy(),
+    rank_policy: RankPolicy = RankPolicy(),
+) -> Digest:
+    """Cluster, rank and cut to ``limit`` items; ``now`` ends the period."""
+    groups = rank_groups(cluster_stories(stories, cluster_policy), now, rank_policy)
+    if limit is not None:
+        groups = groups[: max(0, limit)]
+    items = [DigestItem(story=g[0], also_covered_by=coverage_of(g)) for g in groups]
+    return Digest(period_start=period_start, period_end=now, items=items)
+
+
+def ranked_groups(
+    stories: Sequence[Story],
+    *,
+    now: datetime,
+    cluster_policy: ClusterPolicy = ClusterPolicy(),
+    rank_policy: RankPolicy = RankPolicy(),
+) -> list[list[Story]]:
+    """Clusters in rank order (representative first): for callers that need every member."""
+    return rank_groups(cluster_stories(stories, cluster_policy), now, rank_policy)
+
+
+def period_header(start: datetime | None, end: datetime, *, page: int = 0) -> str:
+    """ "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC" ("(continued)" on later pages)."""
+    if page > 0:
+        return "Digest (continued)"
+    end_text = _when(end)
+    if start is None:
+        return f"Digest · until {end_text} UTC"
+    return f"Digest · {_when(start)} – {end_text} UTC"
+
+
+def _when(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y %H:%M}"

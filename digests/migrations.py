@@ -1,0 +1,221 @@
+"""Schema migrations: an append-only list of named steps and a tiny version-table runner.
+
+sqlite-utils 4 ships no migration runner we want to depend on, so this module keeps one table,
+``_migrations(name PRIMARY KEY, applied_at)``, and applies each step of ``MIGRATIONS`` that it
+does not list yet, in order, each in its own transaction. Applying twice is a no-op.
+
+Never edit or reorder a released step: append a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+#: (name, SQL statements) in application order. Append only.
+MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
+    (
+        "0001_initial",
+        (
+            """
+            CREATE TABLE feeds (
+                feed_id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL UNIQUE,
+                title TEXT,
+                link TEXT,
+                image TEXT,
+                etag TEXT,
+                last_modified TEXT,
+                body_hash TEXT,
+                last_fetched TEXT,
+                next_fetch TEXT,
+                failures INTEGER NOT NULL DEFAULT 0,
+                failing_since TEXT,
+                last_error TEXT,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE stories (
+                story_id INTEGER PRIMARY KEY,
+                feed_id INTEGER NOT NULL REFERENCES feeds(feed_id) ON DELETE CASCADE,
+                entry_id TEXT NOT NULL,
+                url TEXT,
+                title TEXT,
+                published TEXT,
+                content_hash TEXT NOT NULL,
+                text TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                sentences TEXT NOT NULL,
+                image TEXT,
+                author TEXT,
+                first_seen TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (feed_id, entry_id)
+            )
+            """,
+            "CREATE INDEX stories_feed_url ON stories(feed_id, url)",
+            "CREATE INDEX stories_published ON stories(published)",
+            """
+            CREATE TABLE quotes (
+                quote_id INTEGER PRIMARY KEY,
+                story_id INTEGER NOT NULL REFERENCES stories(story_id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                speaker TEXT,
+                score REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX quotes_story ON quotes(story_id, position)",
+            "CREATE INDEX quotes_speaker ON quotes(speaker COLLATE NOCASE)",
+            """
+            CREATE TABLE subscriptions (
+                subscription_id INTEGER PRIMARY KEY,
+                guild_id INTEGER NOT NULL,
+                channel_id INTEGER NOT NULL,
+                feed_id INTEGER NOT NULL REFERENCES feeds(feed_id) ON DELETE CASCADE,
+                mode TEXT NOT NULL CHECK (mode IN ('live', 'digest')),
+                created_at TEXT NOT NULL,
+                UNIQUE (channel_id, feed_id)
+            )
+            """,
+            "CREATE INDEX subscriptions_guild ON subscriptions(guild_id)",
+            "CREATE INDEX subscriptions_feed ON subscriptions(feed_id)",
+            """
+            CREATE TABLE channel_stories (
+                story_id INTEGER NOT NULL REFERENCES stories(story_id) ON DELETE CASCADE,
+                channel_id INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('seen', 'queued', 'skipped')),
+                at TEXT NOT NULL,
+                UNIQUE (story_id, channel_id)
+            )
+            """,
+            "CREATE INDEX channel_stories_channel ON channel_stories(channel_id)",
+            """
+            CREATE TABLE outbox (
+                delivery_id INTEGER PRIMARY KEY,
+                channel_id INTEGER NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('story', 'digest', 'notice')),
+                nonce TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                delivered_at TEXT,
+                message_id INTEGER,
+                dropped INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            )
+            """,
+            "CREATE INDEX outbox_pending ON outbox(delivered_at, dropped, delivery_id)",
+            """
+            CREATE TABLE schedules (
+                schedule_id INTEGER PRIMARY KEY,
+                guild_id INTEGER NOT NULL,
+                channel_id INTEGER NOT NULL UNIQUE,
+                hour INTEGER NOT NULL,
+                minute INTEGER NOT NULL,
+                timezone TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE digest_runs (
+                run_id INTEGER PRIMARY KEY,
+                schedule_id INTEGER NOT NULL,
+                period_start TEXT NOT NULL,
+                period_end TEXT NOT NULL,
+                queued INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE (schedule_id, period_start)
+            )
+            """,
+            """
+            CREATE VIRTUAL TABLE stories_fts USING fts5(
+                title, summary, text, content='stories', content_rowid='story_id'
+            )
+            """,
+            """
+            CREATE TRIGGER stories_ai AFTER INSERT ON stories BEGIN
+                INSERT INTO stories_fts(rowid, title, summary, text)
+                VALUES (new.story_id, new.title, new.summary, new.text);
+            END
+            """,
+            """
+            CREATE TRIGGER stories_ad AFTER DELETE ON stories BEGIN
+                INSERT INTO stories_fts(stories_fts, rowid, title, summary, text)
+                VALUES ('delete', old.story_id, old.title, old.summary, old.text);
+            END
+            """,
+            """
+            CREATE TRIGGER stories_au AFTER UPDATE ON stories BEGIN
+                INSERT INTO stories_fts(stories_fts, rowid, title, summary, text)
+                VALUES ('delete', old.story_id, old.title, old.summary, old.text);
+                INSERT INTO stories_fts(rowid, title, summary, text)
+                VALUES (new.story_id, new.title, new.summary, new.text);
+            END
+            """,
+            """
+            CREATE VIRTUAL TABLE quotes_fts USING fts5(
+                text, speaker, content='quotes', content_rowid='quote_id'
+            )
+            """,
+            """
+            CREATE TRIGGER quotes_ai AFTER INSERT ON quotes BEGIN
+                INSERT INTO quotes_fts(rowid, text, speaker)
+                VALUES (new.quote_id, new.text, new.speaker);
+            END
+            """,
+            """
+            CREATE TRIGGER quotes_ad AFTER DELETE ON quotes BEGIN
+                INSERT INTO quotes_fts(quotes_fts, rowid, text, speaker)
+                VALUES ('delete', old.quote_id, old.text, old.speaker);
+            END
+            """,
+        ),
+    ),
+)
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of the steps already applied to ``db``, in order."""
+    _ensure_version_table(db)
+    rows = db.execute("SELECT name FROM _migrations ORDER BY rowid").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Apply every pending step, each atomically; returns the names applied now (may be empty)."""
+    done = set(applied_migrations(db))
+    applied: list[str] = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have applied it while we waited for the write lock.
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO _migrations(name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def _ensure_version_table(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
