@@ -2,4 +2,363 @@
 
 Interface: ``parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = None)
 -> ParsedFeed``; raises ``ParseError`` (one sentence) when the document is not a usable feed.
+
+What happens to a document, in order:
+
+1. A gzip body that arrived without ``Content-Encoding`` is unpacked (bounded).
+2. JSON (``{`` first) goes to ``jsonfeed.parse_json_feed``.
+3. XML whose DOCTYPE declares entities that could expand (external, nested, long or many: the
+   "billion laughs" and external-entity attacks) is refused before feedparser sees it.
+4. A single-byte declared encoding over bytes that are really UTF-8 is corrected (mojibake guard);
+   undeclared legacy encodings are left to feedparser + chardet.
+5. feedparser runs on the bytes with the response headers (``content-location`` = the feed URL,
+   so relative links resolve) and ``sanitize_html=False, resolve_relative_uris=False``: we never
+   render feed HTML, we reduce it to plain text (``htmltext``) and resolve the few URLs we keep.
+6. Documents without entries: a web page, a broken document or something that is not a feed is a
+   ``ParseError``; a well-formed feed that simply has no items yet gives ``entries == []``.
 """
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+
+from digests.errors import ParseError
+from digests.feedentry import build_entry
+from digests.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
+from digests.jsonfeed import looks_like_json, parse_json_feed
+from digests.types import Entry, FeedInfo, ParsedFeed
+
+#: The most entries one parse returns (newest first when there are more).
+MAX_ENTRIES = 1000
+#: The most a gzip body without Content-Encoding may unpack to.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
+_GZIP_MAGIC = b"\x1f\x8b"
+_XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._:-]+)([\"'])", re.I)
+_SINGLE_BYTE_WESTERN = frozenset(
+    {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
+_ENTITY_DECL = re.compile(r"<!ENTITY\s+(%\s*)?[^\s>]+\s+(.*?)>", re.S | re.I)
+_ENTITY_REF = re.compile(r"[&%][A-Za-z_:][\w.:-]*;")
+_HTML_HEAD = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
+_ALTERNATE = re.compile(
+    r"<link\b[^>]*\btype=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.I | re.S
+)
+_HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.I)
+_REDDIT_LINK = re.compile(r"<a\s+href=\"([^\"]+)\">\s*\[link\]\s*</a>", re.I)
+_IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.I)
+
+
+def parse_feed(
+    content: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    max_entries: int = MAX_ENTRIES,
+) -> ParsedFeed:
+    """Parse a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into plain-text entries."""
+    body = _unpack_gzip(content, url)
+    if not body.strip():
+        raise ParseError(url, f"The document at {url} is empty.")
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    if looks_like_json(body):
+        return parse_json_feed(body, url=url, max_items=max_entries)
+    _refuse_entity_declarations(body, url)
+    body, response_headers = _fix_declared_encoding(body, response_headers)
+    response_headers.setdefault("content-location", url)
+    try:
+        parsed: Any = feedparser.parse(
+            body,
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser on hostile bytes: report, never propagate
+        raise ParseError(url, f"The document at {url} could not be read as a feed.") from exc
+    raw_entries = list(parsed.get("entries") or [])
+    if not raw_entries:
+        _explain_empty(parsed, body, url)
+    feed = parsed.get("feed") or {}
+    info = _feed_info(feed, url)
+    entries = [_entry(raw, feed_url=url) for raw in raw_entries]
+    entries = [e for e in entries if e is not None]
+    if len(entries) > max_entries:
+        entries = _newest(entries, max_entries)
+    return ParsedFeed(info=info, entries=entries)
+
+
+# --- safety and decoding ------------------------------------------------------------------
+
+
+def _unpack_gzip(content: bytes, url: str) -> bytes:
+    if not content.startswith(_GZIP_MAGIC):
+        return content
+    unpacker = zlib.decompressobj(wbits=47)
+    try:
+        body = unpacker.decompress(content, MAX_UNPACKED_BYTES)
+    except zlib.error as exc:
+        raise ParseError(url, f"The document at {url} is a broken gzip file.") from exc
+    if unpacker.unconsumed_tail:
+        raise ParseError(
+            url, f"The document at {url} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB."
+        )
+    return body
+
+
+def _prolog(content: bytes) -> str:
+    """The text before the document's first element (where a DOCTYPE lives), comments removed."""
+    head = content[: 256 * 1024]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2].count(b"\x00"):
+        text = head.decode("utf-16", "ignore")
+    else:
+        text = head.decode("latin-1")
+    text = _COMMENT.sub("", text)
+    match = _FIRST_ELEMENT.search(text)
+    return text[: match.start()] if match else text
+
+
+def _refuse_entity_declarations(content: bytes, url: str) -> None:
+    """Refuse DOCTYPEs whose entities could expand: external (SYSTEM/PUBLIC), parameter,
+    referring to other entities, long, or numerous. Plain character-reference aliases such as
+    ``<!ENTITY nbsp "&#160;">`` (old RSS 0.91 feeds) are harmless and pass."""
+    prolog = _prolog(content)
+    if "<!ENTITY" not in prolog.upper():
+        return
+    declarations = _ENTITY_DECL.findall(prolog)
+    unsafe = len(declarations) > 64 or prolog.upper().count("<!ENTITY") != len(declarations)
+    for parameter, definition in declarations:
+        value = definition.strip()
+        if parameter or value[:6].upper() in ("SYSTEM", "PUBLIC") or len(value) > 200:
+            unsafe = True
+        elif _ENTITY_REF.search(value):
+            unsafe = True
+    if unsafe:
+        raise ParseError(
+            url,
+            f"The document at {url} declares XML entities that could expand without limit, "
+            "so newsdigest refuses to read it.",
+        )
+
+
+def _fix_declared_encoding(
+    content: bytes, headers: dict[str, str]
+) -> tuple[bytes, dict[str, str]]:
+    """Declared Latin-1/Windows-1252/ASCII over bytes that are valid, non-ASCII UTF-8 means the
+    declaration is wrong (the common mojibake case): say UTF-8 instead."""
+    declared = _XML_DECL.match(content[:512])
+    http_charset = _charset(headers.get("content-type", ""))
+    claimed = {c.lower() for c in (declared.group(2).decode() if declared else None, http_charset) if c}
+    if not claimed or not claimed <= _SINGLE_BYTE_WESTERN or content.isascii():
+        return content, headers
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content, headers
+    if declared:
+        content = _XML_DECL.sub(rb"\1utf-8\3", content[:512], count=1) + content[512:]
+    if http_charset:
+        headers = {**headers, "content-type": "application/xml; charset=utf-8"}
+    return content, headers
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+# --- documents without entries ------------------------------------------------------------
+
+
+def _explain_empty(parsed: Any, content: bytes, url: str) -> None:
+    """Raise ParseError for a document with no entries, unless it is a well-formed empty feed."""
+    version = parsed.get("version") or ""
+    bozo = bool(parsed.get("bozo"))
+    head = content[:4096].decode("latin-1")
+    if not version and _HTML_HEAD.search(head):
+        found = _alternate_feed(content, url)
+        hint = f"; its feed may be at {found}" if found else ""
+        raise ParseError(url, f"The address {url} is a web page, not a feed{hint}.")
+    if not version:
+        raise ParseError(
+            url, f"The document at {url} is not a feed newsdigest can read (RSS, Atom or JSON Feed)."
+        )
+    if bozo and not _harmless_bozo(parsed.get("bozo_exception")):
+        raise ParseError(url, f"The feed at {url} is broken and has no readable entries.")
+
+
+def _harmless_bozo(exc: object) -> bool:
+    """Encoding overrides and undeclared namespaces do not mean the document is broken."""
+    name = type(exc).__name__
+    return name in {"CharacterEncodingOverride", "NonXMLContentType", "CharacterEncodingUnknown"}
+
+
+def _alternate_feed(content: bytes, url: str) -> str | None:
+    text = content[: 512 * 1024].decode("utf-8", "ignore")
+    for tag in _ALTERNATE.findall(text):
+        href = _HREF.search(tag)
+        if href:
+            return absolute(href.group(1), url)
+    return None
+
+
+# --- feed and entries ---------------------------------------------------------------------
+
+
+def _feed_info(feed: Any, url: str) -> FeedInfo:
+    title_detail = feed.get("title_detail") or {}
+    title = feed.get("title")
+    link = absolute(feed.get("link"), url)
+    image = (feed.get("image") or {}).get("href") or feed.get("logo") or feed.get("icon")
+    return FeedInfo(
+        url=url,
+        title=(one_line(title, html=_is_html(title_detail)) or None) if title else None,
+        link=link,
+        image=absolute(image, link or url),
+    )
+
+
+def _entry(raw: Any, *, feed_url: str) -> Entry | None:
+    link = _article_url(raw, feed_url)
+    text, images = _text(raw)
+    title = raw.get("title")
+    title_text = one_line(title, html=_is_html(raw.get("title_detail") or {})) if title else None
+    if not (title_text or text or link):
+        return None
+    base = link or feed_url
+    image = _media_image(raw) or (images[0] if images else None)
+    return build_entry(
+        guid=raw.get("id"),
+        url=link,
+        title=title_text,
+        text=text,
+        published=_datetime(raw.get("published_parsed") or raw.get("created_parsed")),
+        updated=_datetime(raw.get("updated_parsed")),
+        image=absolute(image, base),
+        author=raw.get("author"),
+    )
+
+
+def _article_url(raw: Any, feed_url: str) -> str | None:
+    """The real article URL: FeedBurner's origlink, an alternate link, the link; Google Alerts
+    redirects unwrapped; reddit posts' "[link]" target rather than the comments page."""
+    candidates: list[str | None] = [raw.get("feedburner_origlink")]
+    for link in raw.get("links") or []:
+        if link.get("rel", "alternate") == "alternate" and "html" in link.get("type", "text/html"):
+            candidates.append(link.get("href"))
+    candidates.append(raw.get("link"))
+    for candidate in candidates:
+        url = absolute(candidate, feed_url)
+        if url:
+            return _reddit_target(raw, _unwrap_redirect(url))
+    guid = raw.get("id")
+    if raw.get("guidislink") and guid:
+        return absolute(guid, feed_url)
+    return None
+
+
+def _unwrap_redirect(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.startswith("www.google.") and parts.path == "/url":
+        target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
+        unwrapped = absolute(target[0], None) if target else None
+        if unwrapped:
+            return unwrapped
+    return url
+
+
+def _reddit_target(raw: Any, url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    if not (host == "reddit.com" or host.endswith(".reddit.com")):
+        return url
+    for html in _html_values(raw):
+        match = _REDDIT_LINK.search(html)
+        if match:
+            target = absolute(match.group(1), url)
+            if target and "reddit.com/r/" not in target:
+                return target
+    return url
+
+
+def _html_values(raw: Any) -> list[str]:
+    values = [c.get("value", "") for c in raw.get("content") or []]
+    values.append(raw.get("summary") or "")
+    return [v for v in values if v]
+
+
+def _text(raw: Any) -> tuple[str, list[str]]:
+    """The entry's longest text (content:encoded / atom content vs summary) and its images."""
+    best_text, best_images = "", []
+    details = list(raw.get("content") or [])
+    if raw.get("summary"):
+        details.append(raw.get("summary_detail") or {"type": "text/html", "value": raw["summary"]})
+    for detail in details:
+        value = detail.get("value") or ""
+        if _is_html(detail):
+            text, images = html_to_text_and_images(value)
+        else:
+            text, images = plain_to_text(value), []
+        if len(text) > len(best_text):
+            best_text = text
+        if not best_images:
+            best_images = images
+    return best_text, best_images
+
+
+def _is_html(detail: Mapping[str, Any]) -> bool:
+    kind = str(detail.get("type") or "text/html").lower()
+    return kind in _HTML_TYPES or "html" in kind
+
+
+def _media_image(raw: Any) -> str | None:
+    for thumb in raw.get("media_thumbnail") or []:
+        if thumb.get("url"):
+            return str(thumb["url"])
+    for media in raw.get("media_content") or []:
+        kind = str(media.get("type") or "")
+        medium = str(media.get("medium") or "")
+        media_url = media.get("url")
+        if media_url and (
+            medium == "image"
+            or kind.startswith("image/")
+            or (not kind and not medium and _IMAGE_EXT.search(media_url))
+        ):
+            return str(media_url)
+    for enclosure in list(raw.get("enclosures") or []) + [
+        link for link in raw.get("links") or [] if link.get("rel") == "enclosure"
+    ]:
+        if str(enclosure.get("type") or "").startswith("image/") and enclosure.get("href"):
+            return str(enclosure["href"])
+    image = raw.get("image")
+    if isinstance(image, Mapping) and image.get("href"):
+        return str(image["href"])
+    return None
+
+
+def _datetime(value: struct_time | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _newest(entries: list[Entry], count: int) -> list[Entry]:
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(entries, key=lambda e: e.published or oldest, reverse=True)
+    return ranked[:count]

@@ -183,7 +183,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     head = sentence_head(trail)
     stripped = head.lstrip(" ,—–-")
     lead = len(head) - len(stripped)
-    if not stripped or stripped[0] in "\"“”‘’«»":
+    if not stripped or stripped[0] in '"“”‘’«»':
         return None
     ends_open = quote_text.rstrip()[-1:] in {",", "?", "!", "—", "–", "-", "…"} or trail[:1] == ","
     verbs = verbs_in(stripped)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
 _CLOSE_AFTER = frozenset(" \t\n.,;:!?)]}—–-…")
-_DOUBLE_FAMILY = {'"': "straight", "“": "curly", "”": "curly", "„": "curly", "«": "guil", "»": "guil"}
+_DOUBLE_FAMILY = {
+    '"': "straight",
+    "“": "curly",
+    "”": "curly",
+    "„": "curly",
+    "«": "guil",
+    "»": "guil",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,9 @@ def _marks(text: str) -> list[_Mark]:
     for m in _MARK.finditer(text):
         a, b = m.start(), m.end()
         ch = m.group(0)
-        out.append(_Mark(ch, a, b, text[a - 1] if a > 0 else " ", text[b] if b < len(text) else " "))
+        out.append(
+            _Mark(ch, a, b, text[a - 1] if a > 0 else " ", text[b] if b < len(text) else " ")
+        )
     return out
 
 
@@ -125,7 +134,7 @@ def _single_open(text: str, i: int) -> bool:
     nxt = _next(text, i)
     return (
         text[i] in "‘'"
-        and (_prev(text, i) in _OPEN_CONTEXT or _prev(text, i) in "“\"")
+        and (_prev(text, i) in _OPEN_CONTEXT or _prev(text, i) in '“"')
         and (nxt.isalpha() or nxt in "…")
     )
 
@@ -133,7 +142,7 @@ def _single_open(text: str, i: int) -> bool:
 def _single_close(text: str, i: int) -> bool:
     nxt = _next(text, i)
     prev = _prev(text, i)
-    return text[i] in "’'" and not prev.isspace() and (nxt in _CLOSE_AFTER or nxt in "”\"")
+    return text[i] in "’'" and not prev.isspace() and (nxt in _CLOSE_AFTER or nxt in '”"')
 
 
 def single_spans(text: str, taken: list[Span]) -> list[Span]:
@@ -155,8 +164,11 @@ def single_spans(text: str, taken: list[Span]) -> list[Span]:
                 open_at = i + 1
         elif _single_close(text, i) and not (
             # possessive plural: "the players' union"
-            _prev(text, i) == "s" and _next(text, i) == " " and i + 2 < len(text) and
-            text[i + 2].islower() and text[open_at - 1] == "'"
+            _prev(text, i) == "s"
+            and _next(text, i) == " "
+            and i + 2 < len(text)
+            and text[i + 2].islower()
+            and text[open_at - 1] == "'"
         ):
             spans.append(_trimmed(text, open_at, i, closed=True, single=True))
             open_at = -1

@@ -21,11 +21,17 @@ SAY_VERBS = _words(
     chimed interjected recounted reiterated reiterates agreed agrees disagreed objected retorted
     snapped scoffed sniped blasted slammed charged charges accused accuses criticized
     criticised praised commented comments testified testifies tells wondered wonders
-    answered answers blogged texted emailed adding"""
+    answered answers blogged texted emailed adding saying noting arguing claiming calling
+    called calls dubbed labeled labelled branded lamented decried worried fretted mocked
+    insisting warning telling writing tweeting asking explaining describing declaring
+    referring promising vowing pledging urging accusing recalling stressing suggesting
+    acknowledging admitting complaining boasting joking blasting slamming criticizing
+    praising questioning quoting quoted cited citing touted touting hailed hailing
+    characterized characterizing predicting announcing conceding continuing concluding"""
 )
 # verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
 OBJECT_VERBS = _words("told tells tell asked asks urged urges called calls accused accuses")
-INVERTIBLE = SAY_VERBS - _words("told tells tell called calls described describes accused accuses")
+INVERTIBLE = SAY_VERBS - OBJECT_VERBS - frozenset(w for w in SAY_VERBS if w.endswith("ing"))
 
 ADVERBS = _words(
     """also later then has had have was were is are would will could may might previously
@@ -62,21 +68,25 @@ GENERIC_NOUNS = _words("spokesman spokeswoman spokesperson woman man official ai
 
 MALE_TITLES = _words("mr mister sir lord king prince father fr brother monsieur herr signor")
 FEMALE_TITLES = _words("mrs ms miss lady dame queen princess sister madam madame mme frau")
+# titles that mark a person ("Sen. Cruz", "Mr Brown")
 TITLES = _words(
     """dr prof professor rev reverend sen senator rep representative gov governor president
-    vice prime minister secretary chancellor judge justice gen general col colonel lt
-    lieutenant capt captain coach mayor ambassador speaker chairman chairwoman chair chief
-    executive director former candidate nominee democrat republican democratic gop sheriff
-    officer detective sgt sergeant attorney state house senate majority minority leader whip
-    pope mp mep st saint cardinal bishop archbishop rabbi imam sheikh dj presidential
-    congressman congresswoman assemblyman councilman councilwoman commissioner superintendent
-    manager boss striker midfielder defender goalkeeper forward captain skipper chancellor
-    shadow foreign home health education defence defense trade labor labour first lady
-    independent conservative liberal tory tories socialist vice-president deputy acting
-    interim new old late then current incumbent u.s us uk british american french german
-    russian chinese mexican former front-runner frontrunner billionaire businessman mogul
-    host anchor pollster strategist economist analyst author actor actress singer star
-    rapper director producer filmmaker writer"""
+    judge justice gen general col colonel lt lieutenant capt captain coach mayor ambassador
+    sheriff detective sgt sergeant pope cardinal bishop archbishop rabbi imam sheikh
+    congressman congresswoman assemblyman councilman councilwoman commissioner chancellor
+    secretary minister premier chairman chairwoman mp mep saint"""
+)
+# descriptive words that may precede a name and are dropped ("Republican nominee Donald Trump")
+DESCRIPTORS = _words(
+    """vice prime executive director former candidate nominee democrat republican democratic
+    gop officer attorney state house senate majority minority leader whip presidential chief
+    manager boss striker midfielder defender goalkeeper forward skipper shadow foreign home
+    health education defence defense trade labor labour first independent conservative liberal
+    tory tories socialist vice-president deputy acting interim new old late then current
+    incumbent u.s us uk british american french german russian chinese mexican front-runner
+    frontrunner billionaire businessman mogul host anchor pollster strategist economist analyst
+    author actor actress singer star rapper producer filmmaker writer speaker chair st
+    dj spokesman spokeswoman adviser advisor aide lawyer president-elect"""
 )
 
 NON_NAME_CAPS = _words(

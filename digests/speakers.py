@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from digests.quote_words import (
+    DESCRIPTORS,
     FEMALE_FIRST,
     FEMALE_TITLES,
     MALE_FIRST,
@@ -62,10 +63,10 @@ def clean_name(raw: str) -> Name | None:
             gender, titled = "f", True
         elif w in TITLES:
             titled = True
-        elif w not in NON_NAME_CAPS:
+        elif w not in NON_NAME_CAPS and w not in DESCRIPTORS:
             break
         words.pop(0)
-    while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in TITLES):
+    while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in TITLES | DESCRIPTORS):
         words.pop()
     if not words:
         return None
@@ -146,9 +147,36 @@ class People:
         return fallback
 
 
+_MAX_NAME_TOKENS = 5
+
+
+def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
+    """Split a capitalised run at sentence words and possessives ("China's Central Asian")."""
+    pieces: list[tuple[int, int]] = []
+    piece_start = -1
+    for tm in re.finditer(r"\S+", run):
+        token = tm.group(0)
+        low = _norm(token)
+        if low in NON_NAME_CAPS and piece_start >= 0:
+            pieces.append((piece_start, tm.start()))
+            piece_start = -1
+            continue
+        if piece_start < 0:
+            piece_start = tm.start()
+        if _POSSESSIVE.search(token) and token[-2:] in {"'s", "’s"}:
+            pieces.append((piece_start, tm.end()))
+            piece_start = -1
+    if piece_start >= 0:
+        pieces.append((piece_start, len(run)))
+    for a, b in pieces:
+        text = run[a:b].rstrip()
+        if text and len(text.split()) <= _MAX_NAME_TOKENS:
+            yield start + a, start + a + len(text), text
+
+
 def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
     for m in NAME_RUN.finditer(text):
-        yield m.start(), m.end(), m.group(0)
+        yield from split_run(m.start(), m.group(0))
 
 
 def collect_people(
