@@ -91,8 +91,7 @@ def parse_feed(
         _explain_empty(parsed, body, url)
     feed = parsed.get("feed") or {}
     info = _feed_info(feed, url)
-    entries = [_entry(raw, feed_url=url) for raw in raw_entries]
-    entries = [e for e in entries if e is not None]
+    entries = [e for raw in raw_entries if (e := _entry(raw, feed_url=url)) is not None]
     if len(entries) > max_entries:
         entries = _newest(entries, max_entries)
     return ParsedFeed(info=info, entries=entries)
@@ -139,9 +138,8 @@ def _refuse_entity_declarations(content: bytes, url: str) -> None:
     unsafe = len(declarations) > 64 or prolog.upper().count("<!ENTITY") != len(declarations)
     for parameter, definition in declarations:
         value = definition.strip()
-        if parameter or value[:6].upper() in ("SYSTEM", "PUBLIC") or len(value) > 200:
-            unsafe = True
-        elif _ENTITY_REF.search(value):
+        external = value[:6].upper() in ("SYSTEM", "PUBLIC")
+        if parameter or external or len(value) > 200 or _ENTITY_REF.search(value):
             unsafe = True
     if unsafe:
         raise ParseError(
@@ -151,14 +149,14 @@ def _refuse_entity_declarations(content: bytes, url: str) -> None:
         )
 
 
-def _fix_declared_encoding(
-    content: bytes, headers: dict[str, str]
-) -> tuple[bytes, dict[str, str]]:
+def _fix_declared_encoding(content: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
     """Declared Latin-1/Windows-1252/ASCII over bytes that are valid, non-ASCII UTF-8 means the
     declaration is wrong (the common mojibake case): say UTF-8 instead."""
     declared = _XML_DECL.match(content[:512])
     http_charset = _charset(headers.get("content-type", ""))
-    claimed = {c.lower() for c in (declared.group(2).decode() if declared else None, http_charset) if c}
+    claimed = {
+        c.lower() for c in (declared.group(2).decode() if declared else None, http_charset) if c
+    }
     if not claimed or not claimed <= _SINGLE_BYTE_WESTERN or content.isascii():
         return content, headers
     try:
@@ -194,7 +192,8 @@ def _explain_empty(parsed: Any, content: bytes, url: str) -> None:
         raise ParseError(url, f"The address {url} is a web page, not a feed{hint}.")
     if not version:
         raise ParseError(
-            url, f"The document at {url} is not a feed newsdigest can read (RSS, Atom or JSON Feed)."
+            url,
+            f"The document at {url} is not a feed newsdigest can read (RSS, Atom or JSON Feed).",
         )
     if bozo and not _harmless_bozo(parsed.get("bozo_exception")):
         raise ParseError(url, f"The feed at {url} is broken and has no readable entries.")
@@ -255,11 +254,12 @@ def _entry(raw: Any, *, feed_url: str) -> Entry | None:
 def _article_url(raw: Any, feed_url: str) -> str | None:
     """The real article URL: FeedBurner's origlink, an alternate link, the link; Google Alerts
     redirects unwrapped; reddit posts' "[link]" target rather than the comments page."""
-    candidates: list[str | None] = [raw.get("feedburner_origlink")]
-    for link in raw.get("links") or []:
-        if link.get("rel", "alternate") == "alternate" and "html" in link.get("type", "text/html"):
-            candidates.append(link.get("href"))
-    candidates.append(raw.get("link"))
+    alternates = [
+        link.get("href")
+        for link in raw.get("links") or []
+        if link.get("rel", "alternate") == "alternate" and "html" in link.get("type", "text/html")
+    ]
+    candidates: list[str | None] = [raw.get("feedburner_origlink"), *alternates, raw.get("link")]
     for candidate in candidates:
         url = absolute(candidate, feed_url)
         if url:
@@ -302,7 +302,7 @@ def _html_values(raw: Any) -> list[str]:
 
 def _text(raw: Any) -> tuple[str, list[str]]:
     """The entry's longest text (content:encoded / atom content vs summary) and its images."""
-    best_text, best_images = "", []
+    best_text, best_images = "", list[str]()
     details = list(raw.get("content") or [])
     if raw.get("summary"):
         details.append(raw.get("summary_detail") or {"type": "text/html", "value": raw["summary"]})

@@ -108,11 +108,15 @@ def double_spans(text: str) -> list[Span]:
                 open_at, family, nested = m.end, fam, 0
             continue
         if fam != family:
-            # another family inside the quotation: nested marks, part of the quote
+            # another family inside the quotation: nested marks, part of the quote; with
+            # nothing nested, a closing mark of another family closes it ("…” after "…)
             if _opener_like(m) and not _closer_like(m):
                 nested += 1
             elif nested:
                 nested -= 1
+            elif _closer_like(m) and family != "guil":
+                spans.append(_trimmed(text, open_at, m.start, closed=True))
+                open_at = -1
             continue
         if m.ch in "“„«" and not (m.ch == "“" and _closer_like(m)):
             # same-family opener while open: the previous quotation lost its closing mark

@@ -62,8 +62,9 @@ _STOPWORDS = frozenset(
     mrs ms dr"""
     )
 )
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|‘[^’]{12,}’|(?<!\w)'[^']{12,}'(?!\w)")
+_QUOTE_CHARS = re.compile(r"[\"“‘']")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
@@ -98,13 +99,20 @@ def _stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> list[str]:
-    """Lower-cased, crudely stemmed words without stopwords."""
-    return [
-        _stem(w.replace("’", "'").split("'")[0])
-        for w in _WORD.findall(text.lower())
-        if w not in _STOPWORDS
-    ]
+def content_words(text: str, stems: dict[str, str] | None = None) -> list[str]:
+    """Lower-cased, crudely stemmed words without stopwords.
+
+    ``stems`` is a cache the caller keeps for one document (words repeat a lot).
+    """
+    cache: dict[str, str] = {} if stems is None else stems
+    out: list[str] = []
+    for w in _WORD.findall(text.lower()):
+        stem = cache.get(w)
+        if stem is None:
+            stem = cache[w] = "" if w in _STOPWORDS else _stem(w)
+        if stem:
+            out.append(stem)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,19 +142,22 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
 
 
 def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
-    avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
+    stems: dict[str, str] = {}
+    avoid_sets = [
+        (a.lower().strip()[:200], set(content_words(a, stems))) for a in avoid if a.strip()
+    ]
     out: list[_Sentence] = []
     for para in paras:
         for text in split_sentences(para):
             if len(out) >= MAX_SENTENCES:
                 return out
-            words = content_words(text)
-            n_words = len(text.split())
+            words = content_words(text, stems)
+            n_words = text.count(" ") + 1
             eligible = (
                 MIN_WORDS <= n_words <= MAX_WORDS
                 and not text.rstrip("\"”’') ").endswith("?")
                 and len(words) >= 3
-                and not _repeats(text, set(words), avoid_sets)
+                and not (avoid_sets and _repeats(text, set(words), avoid_sets))
             )
             out.append(
                 _Sentence(
@@ -155,7 +166,7 @@ def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
                     words=words,
                     n_words=n_words,
                     eligible=eligible,
-                    quote_share=_quote_share(text),
+                    quote_share=_quote_share(text) if _QUOTE_CHARS.search(text) else 0.0,
                     punctuated=bool(_TERMINAL.search(text)),
                 )
             )
@@ -163,8 +174,9 @@ def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
 
 
 def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
-    counts = Counter(words)
-    vec = {w: c * idf.get(w, 0.0) for w, c in counts.items()}
+    vec: dict[str, float] = {}
+    for w in words:
+        vec[w] = vec.get(w, 0.0) + idf[w]
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {w: v / norm for w, v in vec.items()}
 

@@ -41,6 +41,18 @@ _INLINE_BOILERPLATE = re.compile(
         ]
     )
 )
+# Cheap substring tests that gate the (slower) inline boilerplate regex.
+_INLINE_TRIGGERS = (
+    "PUBLISHED",
+    "Published",
+    "UPDATED",
+    "pdated",
+    "By .",
+    "croll down",
+    "Media playback",
+    "CLICK HERE",
+    ")",
+)
 _BOILERPLATE_PARA = re.compile(
     r"""^(?:
         (?:By|BY)\s+[A-Z][^.!?]{0,70}                    # byline "By Jane Doe, BBC News"
@@ -60,6 +72,8 @@ def clean_paragraph(para: str) -> str:
     para = _WS.sub(" ", para).strip()
     if not para:
         return ""
+    if not any(trigger in para for trigger in _INLINE_TRIGGERS):
+        return para
     para = _INLINE_BOILERPLATE.sub(" ", para)
     return _WS.sub(" ", para).strip(" |")
 
