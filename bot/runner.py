@@ -173,11 +173,11 @@ async def start_background(
     """After the bot is ready: rebuild jobs from the DB, catch up missed digests, start the
     scheduler and the outbox loop."""
     await app.bot.wait_until_ready()
+    if not app.scheduler.running:
+        app.scheduler.start()
     await app.jobs.rebuild()
     await catch_up(app.jobs.ctx)
     app.jobs.add_poll_job(poll_tick)
-    if not app.scheduler.running:
-        app.scheduler.start()
     return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]
 
 

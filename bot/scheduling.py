@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,13 +74,14 @@ def digest_trigger(schedule: Schedule) -> DailyTrigger:
 def last_fire_time(
     trigger: CronTrigger, now: datetime, *, lookback: timedelta = LOOKBACK
 ) -> datetime | None:
-    """The trigger's latest fire time at or before ``now`` (None if none within ``lookback``)."""
+    """The trigger's latest fire time at or before ``now`` (None if none within ``lookback``), in
+    UTC (an aware datetime inside a DST fold never compares equal across zones)."""
     last: datetime | None = None
     fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
     while fire is not None and fire <= now:
         last = fire
         fire = trigger.get_next_fire_time(fire, fire)
-    return last
+    return last.astimezone(UTC) if last is not None else None
 
 
 def missed_fire_time(

@@ -1,0 +1,187 @@
+"""Rendering builds real discord.Embed objects within every Discord limit, with harmless mentions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import discord
+import pytest
+
+from bot import render
+from digests.records import StoryDetail
+from digests.types import Coverage, Quote, Story
+
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+]
+
+
+def words(count: int) -> str:
+    return " ".join(WORDS[i % len(WORDS)] for i in range(count))
+
+
+def make_story(
+    story_id: int = 42,
+    *,
+    title: str | None = "Council approves new bridge",
+    summary: str = "The council approved the bridge. Work starts in May.",
+    quotes: list[Quote] | None = None,
+    url: str | None = "https://news.example.com/bridge",
+    image: str | None = "https://news.example.com/bridge.jpg",
+    feed_title: str | None = "Example News",
+) -> Story:
+    return Story(
+        story_id=story_id,
+        feed_url="https://news.example.com/feed.xml",
+        feed_title=feed_title,
+        entry_id=f"e{story_id}",
+        url=url,
+        title=title,
+        published=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+        summary=summary,
+        sentences=[summary],
+        quotes=quotes
+        if quotes is not None
+        else [
+            Quote("We will build it on time", "Jane Smith", 0.9),
+            Quote("It is a great day for the town", "John Doe", 0.8),
+            Quote("A third quote that is not shown", "Someone Else", 0.1),
+        ],
+        image=image,
+    )
+
+
+def within_limits(embed: discord.Embed) -> None:
+    data = embed.to_dict()
+    assert len(data.get("title", "")) <= 256
+    assert len(data.get("description", "")) <= 4096
+    assert len(data.get("fields", [])) <= 25
+    for field in data.get("fields", []):
+        assert len(field["name"]) <= 256
+        assert 0 < len(field["value"]) <= 1024
+    assert len(data.get("footer", {}).get("text", "")) <= 2048
+    assert len(embed) <= 6000
+
+
+def test_story_embed_shape() -> None:
+    story = make_story()
+    embed = render.story_embed(story)
+    assert embed.title == "Council approves new bridge"
+    assert embed.url == "https://news.example.com/bridge"
+    assert embed.description == story.summary
+    assert embed.footer.text == "Example News · #42"
+    assert embed.timestamp == story.published
+    assert embed.thumbnail.url == "https://news.example.com/bridge.jpg"
+    assert len(embed.fields) == 1
+    value = embed.fields[0].value or ""
+    assert value.splitlines() == [
+        "> “We will build it on time” — Jane Smith",
+        "> “It is a great day for the town” — John Doe",
+    ]
+    within_limits(embed)
+
+
+def test_no_quotes_no_field_and_no_bad_urls() -> None:
+    story = make_story(quotes=[], url="javascript:alert(1)", image="not a url", title=None)
+    embed = render.story_embed(story)
+    assert embed.fields == []
+    assert embed.url is None
+    assert embed.thumbnail.url is None
+    assert embed.title == "Story #42"
+
+
+def test_footer_falls_back_to_host() -> None:
+    embed = render.story_embed(make_story(feed_title=None))
+    assert embed.footer.text == "news.example.com · #42"
+
+
+def test_huge_story_within_every_limit() -> None:
+    huge = words(1800)  # over 10,000 characters
+    assert len(huge) >= 10_000
+    story = make_story(
+        title=words(100),
+        summary=huge,
+        quotes=[Quote(words(400), words(60), 1.0), Quote(words(400), None, 0.5)],
+        feed_title=words(500),
+    )
+    embed = render.story_embed(story, also=[Coverage(words(50), None)] * 40)
+    within_limits(embed)
+    assert (embed.description or "").endswith("…")
+    assert (embed.title or "").endswith("…")
+    assert embed.footer.text is not None and embed.footer.text.endswith(" · #42")
+    # cut at a word boundary: the text before the ellipsis is whole words of the original
+    kept = (embed.description or "")[:-1].split()
+    assert kept == huge.split()[: len(kept)]
+
+    details = render.story_details(StoryDetail(story, [Coverage(words(50), None)] * 40))
+    within_limits(details)
+    within_limits(render.quotes_embed(story))
+
+
+def test_digest_page_within_message_limits() -> None:
+    items = [
+        StoryDetail(
+            make_story(i, summary=words(1700), title=words(80)),
+            [Coverage("Other Paper", "https://other.example/x")],
+        )
+        for i in range(1, 13)
+    ]
+    page = render.digest_message("Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC", items)
+    assert page.content == "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC"
+    assert len(page.embeds) == 10
+    for embed in page.embeds:
+        within_limits(embed)
+    assert render.message_length(page) <= 6000
+    assert [e.footer.text for e in page.embeds][-1] == "Example News · #10"
+
+
+def test_mentions_neutralised() -> None:
+    hostile = "Hi @everyone and @here, <@123> <@!456> <@&789> <#1011> ping!"
+    story = make_story(
+        title="@everyone look",
+        summary=hostile,
+        quotes=[Quote("@here is <@&1>", "<@2>", 1.0)],
+        feed_title="@everyone news",
+    )
+    embed = render.story_embed(story)
+    texts = [embed.title or "", embed.description or "", embed.footer.text or ""]
+    texts += [f.value or "" for f in embed.fields]
+    joined = "\n".join(texts)
+    assert "@everyone" not in joined
+    assert "@here" not in joined
+    for raw in ("<@123>", "<@!456>", "<@&789>", "<#1011>", "<@&1>", "<@2>"):
+        assert raw not in joined
+    assert "@\u200beveryone" in joined
+    assert "<\u200b@" in joined
+
+
+def test_clip_word_boundary() -> None:
+    assert render.clip("short", 10) == "short"
+    assert render.clip("one two three four", 12) == "one two…"
+    assert len(render.clip("x" * 50, 10)) == 10
+    assert render.clip("anything", 0) == ""
+
+
+@pytest.mark.parametrize("limit", [5, 37, 1024, 2000])
+def test_clip_never_exceeds(limit: int) -> None:
+    out = render.clip(words(3000), limit)
+    assert len(out) <= limit
+    assert out.endswith("…")
+
+
+def test_notice_message() -> None:
+    notice = render.notice_message("Feed @everyone disabled " + words(2000))
+    assert notice.content is not None
+    assert len(notice.content) <= 2000
+    assert "@everyone" not in notice.content

@@ -1,0 +1,105 @@
+"""Settings for `newsdigest run`: names, defaults, one-sentence errors, and a token never logged."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.runner import RedactFilter, run
+from bot.settings import DEFAULT_API_BASE, SettingsError, load_settings
+
+VARS = [
+    "DISCORD_TOKEN",
+    "NEWSDIGEST_DB",
+    "NEWSDIGEST_POLL_MINUTES",
+    "NEWSDIGEST_ALLOW_PRIVATE_URLS",
+    "NEWSDIGEST_USER_AGENT",
+    "NEWSDIGEST_LOG_LEVEL",
+    "NEWSDIGEST_DEV_GUILD_ID",
+    "DISCORD_API_BASE_URL",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.db == "newsdigest.db"
+    assert settings.poll_minutes == 15
+    assert settings.allow_private_urls is False
+    assert settings.api_base_url == DEFAULT_API_BASE
+    assert settings.dev_guild_id is None
+    assert settings.log_level == "INFO"
+
+
+def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=abc.def\nNEWSDIGEST_DEV_GUILD_ID=123\n"
+        "DISCORD_API_BASE_URL=http://127.0.0.1:9/api/v10/\n"
+    )
+    monkeypatch.setenv("NEWSDIGEST_POLL_MINUTES", "5")
+    settings = load_settings()
+    assert settings.require_token() == "abc.def"
+    assert settings.dev_guild_id == 123
+    assert settings.poll_minutes == 5
+    assert settings.api_base_url == "http://127.0.0.1:9/api/v10"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEWSDIGEST_POLL_MINUTES", "0"),
+        ("NEWSDIGEST_POLL_MINUTES", "often"),
+        ("NEWSDIGEST_ALLOW_PRIVATE_URLS", "perhaps"),
+        ("NEWSDIGEST_LOG_LEVEL", "LOUD"),
+        ("NEWSDIGEST_DEV_GUILD_ID", "abc"),
+        ("DISCORD_API_BASE_URL", "ftp://x"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert name in message
+    assert "\n" not in message
+    assert message.endswith(".")
+
+
+def test_missing_token_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(load_settings()) == 1
+    err = capsys.readouterr().err.strip()
+    assert "DISCORD_TOKEN" in err
+    assert len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_redact_filter_hides_token_in_messages_and_tracebacks() -> None:
+    token = "MTIz.secret.token-value"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactFilter(token))
+    logger = logging.getLogger("test.redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("token is %s", token)
+        try:
+            raise RuntimeError(f"failed with {token}")
+        except RuntimeError:
+            logger.exception("boom")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert token not in out
+    assert out.count("[redacted]") == 2  # the message and the exception text
