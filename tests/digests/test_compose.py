@@ -1,0 +1,110 @@
+"""Same-story clustering, representative choice, ranking and the digest header."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from digests.compose import build_digest, cluster_stories, period_header, same_story
+from digests.types import Story
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def story(
+    story_id: int,
+    feed: str,
+    title: str,
+    text: str = "",
+    *,
+    hours_ago: float = 1.0,
+) -> Story:
+    return Story(
+        story_id=story_id,
+        feed_url=f"https://{feed}.example/rss",
+        feed_title=feed.title(),
+        entry_id=f"e{story_id}",
+        url=f"https://{feed}.example/{story_id}",
+        title=title,
+        published=NOW - timedelta(hours=hours_ago),
+        summary=text[:80],
+        sentences=[],
+        quotes=[],
+        text=text,
+    )
+
+
+QUAKE_A = story(
+    1,
+    "alpha",
+    "Magnitude 6.1 earthquake strikes off coast of Chile",
+    "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+    "shaking buildings in Valparaiso and Santiago, seismologists said.",
+)
+QUAKE_B = story(
+    2,
+    "beta",
+    "Strong earthquake shakes central Chile, no tsunami warning",
+    "A strong magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+    "shaking buildings in Santiago and Valparaiso; no tsunami warning was issued. "
+    "Officials reported no major damage.",
+    hours_ago=0.5,
+)
+BUDGET = story(
+    3,
+    "gamma",
+    "City council approves budget for new library",
+    "The city council voted 7-2 on Tuesday to approve a budget that funds a new library.",
+)
+
+
+def test_same_story_across_feeds_by_title_and_lede() -> None:
+    assert same_story(QUAKE_A, QUAKE_B)
+    assert not same_story(QUAKE_A, BUDGET)
+
+
+def test_same_feed_stories_are_never_merged() -> None:
+    twin = story(9, "alpha", QUAKE_A.title or "", QUAKE_A.text)
+    assert not same_story(QUAKE_A, twin)
+
+
+def test_outside_the_time_window_is_not_the_same_story() -> None:
+    old = story(4, "beta", QUAKE_A.title or "", QUAKE_A.text, hours_ago=24 * 10)
+    assert not same_story(QUAKE_A, old)
+
+
+def test_unrelated_titles_sharing_a_few_words_stay_apart() -> None:
+    a = story(5, "alpha", "Chile wins football match against Peru", "Chile beat Peru 2-0.")
+    assert not same_story(QUAKE_A, a)
+
+
+def test_cluster_representative_is_the_most_complete_member() -> None:
+    groups = cluster_stories([QUAKE_A, BUDGET, QUAKE_B])
+    sizes = sorted(len(g) for g in groups)
+    assert sizes == [1, 2]
+    quake = next(g for g in groups if len(g) == 2)
+    assert quake[0].story_id == 2  # longer text
+
+
+def test_digest_has_one_item_per_story_with_also_covered_by() -> None:
+    digest = build_digest([QUAKE_A, BUDGET, QUAKE_B], now=NOW)
+    assert len(digest.items) == 2
+    top = digest.items[0]
+    # covered by two outlets, so it outranks the single-outlet story of the same age
+    assert top.story.story_id == 2
+    assert [(c.feed, c.url) for c in top.also_covered_by] == [("Alpha", QUAKE_A.url)]
+    assert digest.items[1].also_covered_by == []
+
+
+def test_ranking_prefers_recent_stories() -> None:
+    fresh = story(6, "alpha", "Fresh news about a museum", "museum opens", hours_ago=0.1)
+    stale = story(7, "beta", "Stale news about a harbour", "harbour closes", hours_ago=30)
+    digest = build_digest([stale, fresh], now=NOW)
+    assert [i.story.story_id for i in digest.items] == [6, 7]
+    assert len(build_digest([stale, fresh], now=NOW, limit=1).items) == 1
+
+
+def test_period_header_names_the_period() -> None:
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    end = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert period_header(start, end) == "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC"
+    assert "continued" in period_header(start, end, page=1)

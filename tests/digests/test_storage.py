@@ -1,0 +1,326 @@
+"""Store on real SQLite files: migrations, errors, identity, outbox, digests, FTS search."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from digests.errors import StorageError
+from digests.migrations import MIGRATIONS, applied_migrations, apply_migrations
+from digests.storage import (
+    DigestPage,
+    FetchState,
+    Store,
+    StoryWrite,
+    Unchanged,
+    fts_query,
+)
+from digests.types import Condensed, Entry, Quote, Story
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def write(
+    entry_id: str,
+    title: str,
+    text: str = "Body text.",
+    *,
+    quotes: list[Quote] | None = None,
+    story_id: int | None = None,
+    hours_ago: int = 1,
+) -> StoryWrite:
+    entry = Entry(
+        entry_id=entry_id,
+        url=f"https://news.example/{entry_id}",
+        title=title,
+        text=text,
+        published=NOW - timedelta(hours=hours_ago),
+    )
+    return StoryWrite(
+        entry=entry,
+        content_hash=f"h-{entry_id}-{text}",
+        text=text,
+        image=None,
+        condensed=Condensed(title=title, summary=text, sentences=[text], quotes=quotes or []),
+        story_id=story_id,
+    )
+
+
+def save(store: Store, feed_id: int, writes: list[StoryWrite], etag: str = '"v1"') -> list[int]:
+    saved = store.save_poll(
+        feed_id,
+        title="The Example News",
+        link=None,
+        image=None,
+        state=FetchState(etag=etag, last_modified="Wed, 25 Nov 2026 08:00:00 GMT", body_hash="b"),
+        writes=writes,
+        now=NOW,
+        next_fetch=NOW + timedelta(minutes=15),
+    )
+    return saved.new_story_ids + saved.updated_story_ids
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "news.db")
+    yield opened
+    opened.close()
+
+
+def test_migrations_apply_once_and_twice_is_a_no_op(tmp_path: Path) -> None:
+    db = sqlite_utils.Database(tmp_path / "m.db")
+    assert apply_migrations(db) == [name for name, _ in MIGRATIONS]
+    schema = db.schema
+    assert apply_migrations(db) == []
+    assert db.schema == schema
+    assert applied_migrations(db) == [name for name, _ in MIGRATIONS]
+    db.close()
+
+
+def test_store_enables_wal_and_reopens(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    first = Store(path)
+    first.ensure_feed("https://a.example/rss", NOW)
+    first.close()
+    again = Store(path)
+    assert again.feed_by_url("https://a.example/rss") is not None
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    again.close()
+
+
+def test_corrupt_file_is_one_sentence_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    path.write_bytes(b"this is not a database at all" * 200)
+    with pytest.raises(StorageError) as info:
+        Store(path)
+    assert "corrupt" in str(info.value)
+    assert str(info.value).endswith(".")
+    assert "\n" not in str(info.value)
+
+
+def test_unwritable_location_is_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError):
+        Store(tmp_path / "missing-dir" / "news.db")
+
+
+def test_locked_database_is_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    Store(path).close()
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageError) as info:
+            Store(path, busy_timeout_ms=50).ensure_feed("https://x.example/", NOW)
+        assert "locked" in str(info.value)
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_one_connection_per_thread(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    seen: list[int] = []
+
+    def work() -> None:
+        found = store.feed(feed.feed_id)
+        assert found is not None
+        seen.append(found.feed_id)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [feed.feed_id] * 4
+
+
+def test_stories_round_trip_as_frozen_dataclasses(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    quote = Quote(text="We will rebuild", speaker="Maria Lopez", score=0.9)
+    [story_id] = save(store, feed.feed_id, [write("g1", "Bridge reopens", quotes=[quote])])
+    story = store.story(story_id)
+    assert isinstance(story, Story)
+    assert story.title == "Bridge reopens"
+    assert story.feed_title == "The Example News"
+    assert story.quotes == [quote]
+    refreshed = store.feed(feed.feed_id)
+    assert refreshed is not None and refreshed.etag == '"v1"'
+
+
+def test_update_in_place_never_stores_twice(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    [sid] = save(store, feed.feed_id, [write("g1", "Old title")])
+    again = store.save_poll(
+        feed.feed_id,
+        title=None,
+        link=None,
+        image=None,
+        state=FetchState(None, None, None),
+        writes=[write("g1", "New title", "Changed body.", story_id=sid)],
+        now=NOW,
+        next_fetch=NOW,
+    )
+    assert again.new_story_ids == []
+    assert again.updated_story_ids == [sid]
+    assert len(store.story_refs(feed.feed_id)) == 1
+    story = store.story(sid)
+    assert story is not None and story.title == "New title"
+    assert [h.story_id for h in store.search("changed", 5)] == [sid]
+    assert store.search("old", 5) == []
+
+
+def test_subscribe_marks_existing_seen_except_backfill(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    save(store, feed.feed_id, [write(f"g{i}", f"Story {i}", hours_ago=10 - i) for i in range(5)])
+    outcome = store.subscribe(
+        guild_id=1,
+        channel_id=100,
+        feed_id=feed.feed_id,
+        mode="live",
+        backfill=2,
+        now=NOW,
+        next_fetch=NOW,
+    )
+    assert outcome.backfilled == 2
+    pending = store.pending_deliveries(50)
+    # oldest of the two newest first
+    assert [d.items[0].story.title for d in pending] == ["Story 3", "Story 4"]
+    assert all(d.kind == "story" and len(d.nonce) <= 25 for d in pending)
+    assert len({d.nonce for d in pending}) == 2
+
+
+def test_live_subscription_queues_new_stories_once(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="live", backfill=0, now=NOW,
+        next_fetch=NOW,
+    )  # fmt: skip
+    save(store, feed.feed_id, [write("g1", "Fresh")])
+    assert len(store.pending_deliveries(50)) == 1
+    [sid] = [r.story_id for r in store.story_refs(feed.feed_id)]
+    save(store, feed.feed_id, [write("g1", "Fresh, updated", story_id=sid)])
+    assert len(store.pending_deliveries(50)) == 1
+
+
+def test_outbox_delivered_and_permanent_failure_drop(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    for channel in (100, 200):
+        store.subscribe(
+            guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode="live", backfill=0,
+            now=NOW, next_fetch=NOW,
+        )  # fmt: skip
+    save(store, feed.feed_id, [write("g1", "Fresh")])
+    first, second = store.pending_deliveries(50)
+    store.mark_attempt(first.delivery_id)
+    store.mark_failed(second.delivery_id, "timeout", permanent=False)
+    retried = store.pending_deliveries(50)
+    assert [d.attempts for d in retried] == [1, 0]
+    store.mark_delivered(first.delivery_id, 555, NOW)
+    store.mark_failed(second.delivery_id, "no access", permanent=True)
+    assert store.pending_deliveries(50) == []
+
+
+def test_queue_digest_claims_each_story_once_and_run_is_unique(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
+        now=NOW - timedelta(days=1), next_fetch=NOW,
+    )  # fmt: skip
+    save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(12)])
+
+    def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
+        ids = [s.story_id for s in stories]
+        return [
+            DigestPage(header=f"page {n}", items=[(sid, []) for sid in ids[i : i + 10]])
+            for n, i in enumerate(range(0, len(ids), 10))
+        ], []
+
+    run = (1, NOW - timedelta(days=1), NOW)
+    assert store.queue_digest(100, build, NOW, run=run) == 12
+    assert store.queue_digest(100, build, NOW, run=run) is None
+    assert store.queue_digest(100, build, NOW) == 0
+    pages = store.pending_deliveries(50)
+    assert [len(p.items) for p in pages] == [10, 2]
+    assert store.last_run(1) == NOW
+
+
+def test_failure_disables_once_with_one_notice_per_channel(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    for channel in (100, 200):
+        store.subscribe(
+            guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode="digest", backfill=0,
+            now=NOW, next_fetch=NOW,
+        )  # fmt: skip
+    for disable in (False, True, True):
+        store.record_failure(
+            feed.feed_id, error="Boom.", now=NOW, next_fetch=NOW, disable=disable, notice="off"
+        )
+    notices = store.pending_deliveries(50)
+    assert sorted(d.channel_id for d in notices) == [100, 200]
+    assert all(d.kind == "notice" and d.notice == "off" for d in notices)
+    status = store.feed(feed.feed_id)
+    assert status is not None and status.health == "disabled" and status.failures == 3
+
+
+def test_record_unchanged_keeps_validators_unless_asked(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    save(store, feed.feed_id, [], etag='"v1"')
+    store.record_unchanged([Unchanged(feed.feed_id, NOW + timedelta(minutes=15))], NOW)
+    kept = store.feed(feed.feed_id)
+    assert (
+        kept is not None and kept.etag == '"v1"' and kept.next_fetch == NOW + timedelta(minutes=15)
+    )
+    store.record_unchanged(
+        [Unchanged(feed.feed_id, NOW, etag='"v2"', last_modified=None, update_validators=True)],
+        NOW,
+    )
+    changed = store.feed(feed.feed_id)
+    assert changed is not None and changed.etag == '"v2"'
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "NOT", "AND OR", "*", "title:x", "(", "a-b", "NEAR(", "'; DROP TABLE stories; --", ""],
+)
+def test_search_accepts_any_input(store: Store, query: str) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    save(store, feed.feed_id, [write("g1", "Title with NOT and a-b", "Some body text.")])
+    assert isinstance(store.search(query, 5), list)
+
+
+def test_search_finds_quotes_and_speakers(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    quote = Quote(text="The river has never been this high", speaker="Anna Berg", score=1.0)
+    [sid] = save(store, feed.feed_id, [write("g1", "Floods", "Water rose.", quotes=[quote])])
+    hits = store.search("berg", 5)
+    assert [h.story_id for h in hits] == [sid]
+    assert "river" in hits[0].snippet
+    assert store.search("floods", 5)[0].title == "Floods"
+
+
+def test_speaker_quotes_by_full_name_or_surname(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    save(
+        store,
+        feed.feed_id,
+        [
+            write("g1", "One", quotes=[Quote("First words", "Anna Berg", 1.0)]),
+            write("g2", "Two", quotes=[Quote("Other words", "Bergman Smith", 1.0)]),
+        ],
+    )
+    assert [q.quote.text for q in store.speaker_quotes("anna berg", 10)] == ["First words"]
+    assert [q.quote.text for q in store.speaker_quotes("Berg", 10)] == ["First words"]
+    assert store.speaker_quotes("%", 10) == []
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert fts_query('NOT "x') == '"NOT" "x"'
+    assert fts_query("a b", any_word=True) == '"a" OR "b"'
+    assert fts_query("!!!") is None
