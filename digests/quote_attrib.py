@@ -32,6 +32,8 @@ _SENT_END = re.compile(
 )
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
 _LEAD_NAME = re.compile(rf"^\s*(?:{NAME_RUN.pattern})")
+_SUBJECT = re.compile(rf"\b(?:[Hh]e|[Ss]he)\b|{NAME_RUN.pattern}")
+_DASHES = re.compile(r"\s[-—–]\s|—")
 _PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _STOP_AFTER = re.compile(
     r"[,;:.!?—–(]|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
@@ -100,7 +102,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
 
 def subject_before(text: str) -> tuple[str, str] | None:
     """The subject of a verb that follows ``text`` ("Simon Wright, who…," -> Simon Wright)."""
-    text = _strip_trailing_adverbs(text.rstrip())
+    text = _strip_trailing_adverbs(_DASHES.sub(", ", text).rstrip())
     for _ in range(3):
         if not text.endswith(","):
             break
@@ -126,31 +128,39 @@ def subject_before(text: str) -> tuple[str, str] | None:
 
 
 def subject_after(text: str) -> tuple[str, str] | None:
-    """The subject after an inverted verb ("said Caddell, speaking of…", "said the 34-year-old")."""
+    """The subject after an inverted verb ("said Caddell, speaking of…", "said the 34-year-old",
+    "said DZ bank economist Bernd Weidensteiner")."""
     text = text.strip()
     if not text:
         return None
     first = text.split()[0].lower().strip(",.:;")
     if first in PRONOUNS:
         return ("pronoun", first)
-    m = _LEAD_NAME.match(text)
-    if m is not None and clean_name(m.group(0)) is not None:
-        name = m.group(0).strip()
-        return ("name", name)
-    if first in DETERMINERS:
-        stop = _STOP_AFTER.search(" " + text + " ", 1 + len(first))
-        desc = text[: stop.start() - 1] if stop else text
-        desc = " ".join(desc.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
-        m2 = NAME_RUN.search(desc)
-        if m2 is not None and m2.start() > 0 and desc[: m2.start()].strip().lower() != "the":
-            # "the party's nominee, Donald Trump" or "campaign manager Robby Mook"
-            pass
-        head = desc.split()[-1].lower() if desc else ""
+    stop = _STOP_AFTER.search(" " + text + " ", 1 + len(first))
+    phrase = text[: stop.start() - 1] if stop else text
+    phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
+    runs = [m for m in NAME_RUN.finditer(phrase) if clean_name(m.group(0)) is not None]
+    if runs:
+        last = runs[-1]
+        if phrase[: runs[0].start()].strip().lower() == "the" and len(runs) == 1:
+            return ("org", last.group(0))
+        return ("name", last.group(0).strip())
+    if first in DETERMINERS and phrase:
+        head = phrase.split()[-1].lower()
         if first == "the" and head in PERSON_NOUNS - GENERIC_NOUNS:
-            return ("definite", desc)
-        if first == "the" and desc[4:5].isupper():
-            return ("org", desc[4:])
-        return ("description", desc)
+            return ("definite", phrase)
+        return ("description", phrase)
+    return None
+
+
+def sentence_subject(clause: str) -> tuple[str, str] | None:
+    """The first person-like subject of a clause: a name or he/she (for "…, saying "…"")."""
+    for m in _SUBJECT.finditer(clause):
+        word = m.group(0)
+        if word.lower() in PRONOUNS:
+            return ("pronoun", word.lower())
+        if clean_name(word) is not None:
+            return ("name", word)
     return None
 
 
@@ -239,6 +249,10 @@ def leading(lead: str, base: int) -> Attribution | None:
         got = subject_after(after)
         offset = base + start + v.end()
         adjacent = True
+    elif v.group(0).lower().endswith("ing"):
+        # "…, saying "…"": the subject of the sentence
+        got = sentence_subject(before)
+        offset = base + start
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
         got = subject_before(before) if before.strip(" ,") else None

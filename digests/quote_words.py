@@ -97,7 +97,7 @@ NON_NAME_CAPS = _words(
     much other another such both each every either neither one two three four five also then
     now still just even only however meanwhile instead indeed moreover furthermore besides
     otherwise thus hence therefore later earlier today tonight yesterday tomorrow last next
-    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    monday tuesday wednesday thursday friday saturday sunday january february march april
     june july august september october november december speaking asked according said says
     told added did do does has have had is are was were be been being will would can could
     should must might may shall let like unlike despite during among amid over under between

@@ -144,8 +144,12 @@ class _Resolver:
         return _capitalise(attr.text)
 
     def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
+        """Most recent compatible subject: a resolved speaker or a sentence's first person."""
         mention = self.people.resolve_recent(pos, gender)
-        mention_pos = max((m.pos for m in self.people.mentions if m.key == mention), default=None)
+        mention_pos = max(
+            (m.pos for m in self.people.mentions if m.key == mention and m.pos < pos),
+            default=None,
+        )
         for rpos, key in reversed(self.resolved):
             if rpos >= pos:
                 continue

@@ -287,6 +287,20 @@ class DigestService:
             await asyncio.to_thread(self._store.record_unchanged, unchanged, self._clock.now())
         return list(results)
 
+    async def ingest_document(
+        self, url: str, content: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[StoredFeed, UpdateResult]:
+        """Store a feed document obtained some other way (a local file, for the CLI): parse it
+        (ParseError propagates), store its new/changed entries, return the feed and counts."""
+        now = self._clock.now()
+        feed = await asyncio.to_thread(self._store.ensure_feed, url, now)
+        digest = body_hash(content)
+        retrieved = Retrieved(url=url, content=content, headers=dict(headers or {}))
+        parsed = await self._run_parse(retrieved)
+        result = await self._ingest(feed, parsed, FetchState(None, None, digest), None)
+        refreshed = await asyncio.to_thread(self._store.feed, feed.feed_id)
+        return (refreshed if refreshed is not None else feed), result
+
     def next_poll_at(self) -> datetime | None:
         """When the earliest enabled feed is due (for the scheduler)."""
         return self._store.next_due()

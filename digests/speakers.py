@@ -9,6 +9,7 @@ compatible person mentioned outside quotation marks.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class Mention:
 
     pos: tuple[int, int]
     key: str  # the person's canonical (fullest) name
+    subject: bool = False  # first person named in its sentence (a likely subject)
 
 
 @dataclass(slots=True)
@@ -128,11 +130,8 @@ class People:
     def knows(self, name: Name) -> bool:
         return name.last in self.full
 
-    def resolve_recent(
-        self, pos: tuple[int, int], gender: str | None, prefer: Iterable[str] = ()
-    ) -> str | None:
-        """The most recent person mentioned before ``pos`` whose gender fits."""
-        preferred = set(prefer)
+    def resolve_recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
+        """The most recent likely subject before ``pos`` whose gender fits (else any mention)."""
         fallback: str | None = None
         for m in reversed(self.mentions):
             if m.pos >= pos:
@@ -140,7 +139,7 @@ class People:
             g = self.gender.get(m.key)
             if gender is not None and g is not None and g != gender:
                 continue
-            if not preferred or m.key in preferred:
+            if m.subject:
                 return m.key
             if fallback is None:
                 fallback = m.key
@@ -179,36 +178,79 @@ def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
         yield from split_run(m.start(), m.group(0))
 
 
+_ORG_WORDS = frozenset(
+    """house party union council committee bank club university association department ministry
+    office news times post journal street court city county state states republic kingdom
+    international group corp inc ltd fund foundation institute center centre campaign
+    administration agency commission board senate congress parliament assembly government league
+    cup open championships championship games airport hall road square tower museum school
+    college church hospital company media network tv radio service services army force forces
+    police guard airlines motors records studios united america africa europe asia island
+    islands valley river lake park station project review press daily weekly magazine
+    """.split()
+)
+
+
+def _could_be_person(name: Name) -> bool:
+    return (
+        1 < len(name.tokens) <= 4
+        and all(t[:1].isupper() and t.replace(".", "").replace("-", "").isalpha() for t in name.tokens)
+        and name.last not in _ORG_WORDS
+        and not any(_norm(t) in _ORG_WORDS for t in name.tokens)
+    )
+
+
 def collect_people(
     paras: list[str], blocked: list[list[tuple[int, int]]], speakers: Iterable[str]
 ) -> People:
-    """Find people: titled names, first-name-led names, and explicit speakers' names."""
+    """Find people: titled names, first-name-led names, explicit speakers' names, and full
+    names whose surname is used alone elsewhere (journalists' second reference)."""
     people = People()
     for raw in speakers:
         name = clean_name(raw)
         if name is not None:
             people.add_person(name)
     runs: list[tuple[int, int, Name]] = []
+    alone: set[str] = set()
     for pi, para in enumerate(paras):
-        for start, end, raw in name_runs(para):
+        for start, _end, raw in name_runs(para):
             name = clean_name(raw)
             if name is None:
                 continue
             runs.append((pi, start, name))
+            if len(name.tokens) == 1:
+                alone.add(name.last)
             if name.titled or first_name_gender(name) is not None:
                 people.add_person(name)
-    # second pass: multi-token runs ending in a known surname expand it ("Pat Caddell")
     for _, _, name in runs:
-        if len(name.tokens) > 1 and people.knows(name):
+        if len(name.tokens) > 1 and (
+            people.knows(name) or (name.last in alone and _could_be_person(name))
+        ):
             people.add_person(name)
+    sentence_starts = [_sentence_starts(p) for p in paras]
+    last_sentence: tuple[int, int] = (-1, -1)
     for pi, start, name in runs:
         if not people.knows(name) or _inside(blocked[pi], start):
             continue
-        people.mentions.append(Mention((pi, start), people.canonical(name)))
-        if name.gender and people.canonical(name) not in people.gender:
-            people.gender[people.canonical(name)] = name.gender
+        sent = (pi, _sentence_index(sentence_starts[pi], start))
+        key = people.canonical(name)
+        people.mentions.append(Mention((pi, start), key, sent != last_sentence))
+        last_sentence = sent
+        if name.gender and key not in people.gender:
+            people.gender[key] = name.gender
     _learn_genders(paras, people)
     return people
+
+
+_SENT_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Ms)(?<!Dr)(?<!St)[.!?][\"”’)]*\s+")
+
+
+def _sentence_starts(para: str) -> list[int]:
+    return [0, *(m.end() for m in _SENT_BREAK.finditer(para))]
+
+
+def _sentence_index(starts: list[int], pos: int) -> int:
+    return bisect.bisect_right(starts, pos) - 1
 
 
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)

@@ -638,6 +638,15 @@ class Store:
         return found[0] if found else None
 
     @_storage_errors
+    def newest_stories(self, feed_id: int, limit: int) -> list[Story]:
+        return self._stories(
+            "s.feed_id = ?",
+            (feed_id,),
+            order="COALESCE(s.published, s.first_seen) DESC, s.story_id DESC",
+            limit=limit,
+        )
+
+    @_storage_errors
     def stories_between(
         self, start: datetime, end: datetime, *, exclude_feed: int | None = None
     ) -> list[Story]:

@@ -182,9 +182,7 @@ def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(w, 0.0) for w, v in a.items())
+    return sum([a[w] * b[w] for w in a.keys() & b.keys()])
 
 
 def _scores(

@@ -16,7 +16,9 @@ import html
 import re
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
-_WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = " \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000"
+# Runs of two or more spaces, or any single space other than " " (cheap on normal prose).
+_WS = re.compile(f"[{_SPACES}]{{2,}}|[{_SPACES[1:]}]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
 
 # --- boilerplate ---------------------------------------------------------------------------
@@ -35,11 +37,12 @@ _INLINE_BOILERPLATE = re.compile(
             r"\bLast updated at \d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?(?: on \d{1,2} \w+ \d{4})?\s*\.?",
             r"\bMedia playback is (?:not )?(?:un)?supported on (?:this|your) device\b\s*\.?",
             r"\bCLICK HERE\b[^.!?]*[.!?]?",
-            # CNN dateline: "(CNN)" / "LONDON, England (CNN) --"
-            r"^(?:[A-Z][A-Za-z.,' ]{0,40}\s)?\((?:CNN|EW\.com|Mashable|CNN Student News)\)"
-            r"\s*(?:--|—|-)?\s*",
         ]
     )
+)
+# CNN dateline: "(CNN)" / "LONDON, England (CNN) --"
+_DATELINE = re.compile(
+    r"(?:[A-Z][A-Za-z.,' ]{0,40}\s)?\((?:CNN|EW\.com|Mashable|CNN Student News)\)\s*(?:--|—|-)?\s*"
 )
 # Cheap substring tests that gate the (slower) inline boilerplate regex.
 _INLINE_TRIGGERS = (
@@ -51,7 +54,6 @@ _INLINE_TRIGGERS = (
     "croll down",
     "Media playback",
     "CLICK HERE",
-    ")",
 )
 _BOILERPLATE_PARA = re.compile(
     r"""^(?:
@@ -72,6 +74,9 @@ def clean_paragraph(para: str) -> str:
     para = _WS.sub(" ", para).strip()
     if not para:
         return ""
+    dateline = _DATELINE.match(para)
+    if dateline:
+        para = para[dateline.end() :]
     if not any(trigger in para for trigger in _INLINE_TRIGGERS):
         return para
     para = _INLINE_BOILERPLATE.sub(" ", para)
