@@ -154,7 +154,7 @@ def quote_report() -> None:
     try:
         quote_eval.main([])
     except NotImplementedError:
-        print("Quotes: digests.quotes.find_quotes is not implemented yet; quote evaluation skipped.")
+        print("Quotes: digests.quotes.find_quotes is not implemented yet; skipped.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
