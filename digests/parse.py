@@ -77,6 +77,8 @@ def parse_feed(
     _refuse_entity_declarations(body, url)
     body, response_headers = _fix_declared_encoding(body, response_headers)
     response_headers.setdefault("content-location", url)
+    # without a content type feedparser never consults chardet for undeclared legacy encodings
+    response_headers.setdefault("content-type", "application/xml")
     try:
         parsed: Any = feedparser.parse(
             body,
