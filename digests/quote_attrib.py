@@ -34,12 +34,20 @@ _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
 _LEAD_NAME = re.compile(rf"^\s*(?:{NAME_RUN.pattern})")
 _SUBJECT = re.compile(rf"\b(?:[Hh]e|[Ss]he)\b|{NAME_RUN.pattern}")
 _DASHES = re.compile(r"\s[-—–]\s|—")
+_NOUN_BEFORE = re.compile(
+    r"(?:['’]s|\b(?:the|a|an|his|her|their|its|our|my|your|these|those|this|that|whose))\s+$",
+    re.IGNORECASE,
+)
 _PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _STOP_AFTER = re.compile(
-    r"[,;:.!?—–(]|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
+    r"[,;:!?—–(]|(?<=[a-z]{3})\.|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
     r"about|of|for|with|told|said|says|adding|says|added|explained|because|and|but)\s"
 )
 _MAX_SUBJECT_WORDS = 9
+_TRAIL_ADVERBIALS = frozenset(
+    "in on at during later afterwards yesterday today recently monday tuesday wednesday thursday "
+    "friday saturday sunday last this".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +86,13 @@ def _phrase(text: str) -> tuple[str, str] | None:
         return None
     m = _TRAIL_NAME.search(text)
     if m is not None:
-        name = clean_name(m.group(0))
         prefix = text[: m.start()].split()
+        if len(prefix) >= 2 and prefix[-1] in {"of", "from"} and prefix[-2][:1].isupper():
+            # "Rep. Tom Cole of Oklahoma", "Nigel McCune from the Musicians' Union"
+            inner = _phrase(" ".join(prefix[:-1]))
+            if inner is not None and inner[0] == "name":
+                return inner
+        name = clean_name(m.group(0))
         if name is not None:
             if prefix and prefix[-1].lower() == "the" and not name.titled:
                 return ("org", name.text)
@@ -165,7 +178,11 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
 
 
 def verbs_in(text: str) -> list[re.Match[str]]:
-    out = [m for m in re.finditer(r"[A-Za-z]+", text) if m.group(0).lower() in SAY_VERBS]
+    out = [
+        m
+        for m in re.finditer(r"[A-Za-z]+", text)
+        if m.group(0).lower() in SAY_VERBS and not _NOUN_BEFORE.search(text, 0, m.start())
+    ]
     out.extend(_ACCORDING.finditer(text))
     out.sort(key=lambda m: m.start())
     return out
@@ -191,11 +208,16 @@ def sentence_head(text: str) -> str:
 def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     """``"…," he said`` / ``"…," said X`` / ``"…", according to X``: right after the quote."""
     head = sentence_head(trail)
-    stripped = head.lstrip(" ,—–-")
+    stripped = head.lstrip(" ,—–-”\"’")
     lead = len(head) - len(stripped)
     if not stripped or stripped[0] in '"“”‘’«»':
         return None
     ends_open = quote_text.rstrip()[-1:] in {",", "?", "!", "—", "–", "-", "…"} or trail[:1] == ","
+    if not ends_open and quote_text.rstrip()[-1:].isalnum() and trail[:1] == " ":
+        # the sentence runs on after a quoted fragment: no attribution right after it
+        first = stripped.split()[0].lower().strip(",.")
+        if first not in SAY_VERBS and first not in PRONOUNS:
+            return None
     verbs = verbs_in(stripped)
     if not verbs:
         return None
@@ -208,19 +230,13 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         got = subject_after(after)
         offset = base + lead + v.end()
     elif before.strip(" ,"):
-        if not ends_open and after.strip()[:1] not in {"", ".", ",", ";", ":"}:
+        if not ends_open and (
+            after.strip()[:1] not in {"", ".", ",", ";", ":"} or len(before.split()) > 5
+        ):
             after_words = after.split()
-            if not after_words or after_words[0].lower().strip(".,") not in {
-                "in",
-                "on",
-                "at",
-                "during",
-                "later",
-                "afterwards",
-                "yesterday",
-                "today",
-                "recently",
-            }:
+            if len(before.split()) > 5 or (
+                after_words and after_words[0].lower().strip(".,") not in _TRAIL_ADVERBIALS
+            ):
                 return None
         got = subject_before(before)
         offset = base + lead

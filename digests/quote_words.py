@@ -27,7 +27,9 @@ SAY_VERBS = _words(
     referring promising vowing pledging urging accusing recalling stressing suggesting
     acknowledging admitting complaining boasting joking blasting slamming criticizing
     praising questioning quoting quoted cited citing touted touting hailed hailing
-    characterized characterizing predicting announcing conceding continuing concluding"""
+    characterized characterizing predicting announcing conceding continuing concluding
+    remembered fumed raged griped gushed marveled marvelled sighed bragged crowed offered
+    reasoned ventured pointed went explains recalls insists"""
 )
 # verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
 OBJECT_VERBS = _words("told tells tell asked asks urged urges called calls accused accuses")
