@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import discord
 import yarl
@@ -168,49 +169,68 @@ def _sync_state_path(db: str) -> Path | None:
 
 
 async def start_background(
-    app: App, *, poll_tick: timedelta = POLL_TICK
+    app: App, *, poll_tick: timedelta = POLL_TICK, paused: bool = False
 ) -> list[asyncio.Task[None]]:
-    """After the bot is ready: rebuild jobs from the DB, catch up missed digests, start the
-    scheduler and the outbox loop."""
+    """After the bot is ready: start the scheduler (``paused`` registers jobs without firing
+    them, for tests that invoke job functions with a fake clock), rebuild the digest jobs from
+    the database, catch up missed digests, add the polling job and start the outbox loop."""
     await app.bot.wait_until_ready()
     if not app.scheduler.running:
-        app.scheduler.start()
+        app.scheduler.start(paused=paused)
     await app.jobs.rebuild()
     await catch_up(app.jobs.ctx)
     app.jobs.add_poll_job(poll_tick)
     return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]
 
 
+async def start_bot(app: App, token: str) -> asyncio.Task[None]:
+    """Log in (a rejected token raises discord.LoginFailure here), point the gateway at the
+    configured base and connect in a task."""
+    await app.bot.login(token)
+    await point_gateway_at_base(app.bot)
+    return asyncio.create_task(app.bot.connect(reconnect=True), name="newsdigest-bot")
+
+
+async def shutdown(app: App, *tasks: asyncio.Task[Any]) -> None:
+    """Stop the scheduler and the background tasks, then close the bot."""
+    if app.scheduler.running:
+        app.scheduler.shutdown(wait=False)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(app.bot.close(), timeout=10)
+
+
 async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (signals set it) or the bot stops."""
     stop = stop or asyncio.Event()
     point_discord_at(settings.api_base_url)
-    async with compose(settings) as app, app.bot:
-        await app.bot.login(token)
-        await point_gateway_at_base(app.bot)
-        bot_task = asyncio.create_task(app.bot.connect(reconnect=True), name="newsdigest-bot")
-        background = asyncio.create_task(start_background(app), name="newsdigest-start")
+    async with compose(settings) as app:
+        try:
+            bot_task = await start_bot(app, token)
+        except BaseException:
+            await shutdown(app)
+            raise
+        starter = asyncio.create_task(start_background(app), name="newsdigest-start")
         stopper = asyncio.create_task(stop.wait(), name="newsdigest-stop")
-        tasks: list[asyncio.Task[None]] = []
+        background: list[asyncio.Task[None]] = []
         try:
             done, _ = await asyncio.wait(
-                {bot_task, background, stopper}, return_when=asyncio.FIRST_COMPLETED
+                {bot_task, starter, stopper}, return_when=asyncio.FIRST_COMPLETED
             )
-            if background in done:
-                tasks = background.result()
+            if starter in done:
+                background = starter.result()
                 await asyncio.wait({bot_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if bot_task.done() and not bot_task.cancelled() and bot_task.exception():
-                raise bot_task.exception()  # type: ignore[misc]
+            if bot_task.done() and not bot_task.cancelled():
+                error = bot_task.exception()
+                if error is not None:
+                    raise error
         finally:
             log.info("Shutting down.")
-            for task in (*tasks, background, stopper):
-                task.cancel()
-            if app.scheduler.running:
-                app.scheduler.shutdown(wait=False)
-            await app.bot.close()
+            await shutdown(app, starter, stopper, *background)
             bot_task.cancel()
-            with contextlib.suppress(BaseException):
-                await asyncio.gather(bot_task, background, stopper, *tasks, return_exceptions=True)
+            await asyncio.gather(bot_task, return_exceptions=True)
 
 
 def run(settings: Settings) -> int:

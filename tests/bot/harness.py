@@ -1,0 +1,128 @@
+"""End-to-end harness: the real composition root (bot.runner) against the Discord emulator, a real
+SQLite file, loopback feeds from tests/feedserver.py, and a FakeClock driving polls and schedules.
+
+    async with DiscordEmulator(...) as emu, FeedServer() as feeds:
+        settings = e2e_settings(emu, tmp_path)
+        async with running_app(emu, settings, clock) as app:
+            ...  # ready: commands synced, jobs rebuilt, outbox running; the scheduler is paused
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from bot.runner import App, compose, point_discord_at, shutdown, start_background, start_bot
+from bot.settings import Settings, load_settings
+from digests.clock import FakeClock
+from tests.bot.emulator_client import discord_endpoints, wait_ready
+from tests.discord_emulator import DiscordEmulator, RecordedMessage
+
+TOKEN = "e2e.bot.token-0123456789"  # noqa: S105 - a fake token for the emulator
+START = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+MANAGE_CHANNELS = 1 << 4
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    guid: str
+    title: str
+    paragraphs: Sequence[str]
+    published: datetime
+    link: str = ""
+
+
+def article(topic: str, speaker: str, words: int = 120) -> list[str]:
+    """A synthetic news article about ``topic`` with one attributed quotation by ``speaker``."""
+    filler = (
+        f"Officials said the {topic} plan had been discussed for months before the vote. "
+        f"Residents of the district followed the {topic} debate closely at public meetings. "
+        f"The cost of the {topic} project was estimated by independent engineers last spring. "
+    )
+    body = [
+        f"The city council on Tuesday approved the {topic} plan after a long debate, "
+        f"clearing the way for construction to begin next year.",
+        f'"We will deliver the {topic} on time and on budget," said {speaker}, '
+        f"who leads the project.",
+    ]
+    text = filler * max(1, words // 40)
+    body.append(text.strip())
+    body.append(f"Critics of the {topic} plan said they would keep watching its costs.")
+    return body
+
+
+def rss(title: str, link: str, items: Sequence[Item]) -> bytes:
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+        f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>",
+        "<description>Synthetic test feed</description>",
+    ]
+    for item in items:
+        html = "".join(f"<p>{escape(p)}</p>" for p in item.paragraphs)
+        parts.append(
+            "<item>"
+            f"<guid isPermaLink=\"false\">{escape(item.guid)}</guid>"
+            f"<title>{escape(item.title)}</title>"
+            f"<link>{escape(item.link or link + '/' + item.guid)}</link>"
+            f"<pubDate>{format_datetime(item.published)}</pubDate>"
+            f"<description>{escape(item.paragraphs[0])}</description>"
+            f"<content:encoded><![CDATA[{html}]]></content:encoded>"
+            "</item>"
+        )
+    parts.append("</channel></rss>")
+    return "\n".join(parts).encode()
+
+
+def e2e_settings(emu: DiscordEmulator, tmp_path: Path, **extra: Any) -> Settings:
+    return load_settings(
+        DISCORD_TOKEN=TOKEN,
+        NEWSDIGEST_DB=str(tmp_path / "newsdigest.db"),
+        NEWSDIGEST_ALLOW_PRIVATE_URLS=True,
+        DISCORD_API_BASE_URL=emu.api_base,
+        NEWSDIGEST_LOG_LEVEL="WARNING",
+        **extra,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    emu: DiscordEmulator, settings: Settings, clock: FakeClock, *, ready_timeout: float = 20.0
+) -> AsyncIterator[App]:
+    """The service as `newsdigest run` composes it, with the scheduler paused (tests call the
+    job functions with the fake clock instead of waiting for wall-clock fires)."""
+    with discord_endpoints(emu.api_base):
+        point_discord_at(settings.api_base_url)
+        async with compose(settings, clock=clock) as app:
+            bot_task = await start_bot(app, TOKEN)
+            background: list[asyncio.Task[None]] = []
+            try:
+                await wait_ready(app.bot, bot_task, ready_timeout)
+                background = await asyncio.wait_for(
+                    start_background(app, paused=True), ready_timeout
+                )
+                yield app
+            finally:
+                await shutdown(app, *background)
+                if not bot_task.done():
+                    bot_task.cancel()
+                await asyncio.gather(bot_task, return_exceptions=True)
+
+
+def footers(messages: Sequence[RecordedMessage]) -> list[str]:
+    return [e.get("footer", {}).get("text", "") for m in messages for e in m.embeds]
+
+
+def story_numbers(messages: Sequence[RecordedMessage]) -> list[int]:
+    return [int(f.rsplit("#", 1)[1]) for f in footers(messages) if "#" in f]
+
+
+def later(clock: FakeClock, minutes: float) -> None:
+    clock.advance(timedelta(minutes=minutes))
