@@ -167,14 +167,21 @@ def subject_after(text: str) -> tuple[str, str] | None:
 
 
 def sentence_subject(clause: str) -> tuple[str, str] | None:
-    """The first person-like subject of a clause: a name or he/she (for "…, saying "…"")."""
+    """Candidate subjects of a clause, in order: names and he/she ("…, saying "…"").
+
+    Returned as kind ``subject`` with the candidates joined by ``|``; the resolver takes the
+    first one that is a known person.
+    """
+    cands: list[str] = []
     for m in _SUBJECT.finditer(clause):
         word = m.group(0)
         if word.lower() in PRONOUNS:
-            return ("pronoun", word.lower())
-        if clean_name(word) is not None:
-            return ("name", word)
-    return None
+            cands.append(word.lower())
+        elif clean_name(word) is not None:
+            cands.append(word)
+        if len(cands) >= 4:
+            break
+    return ("subject", "|".join(cands)) if cands else None
 
 
 def verbs_in(text: str) -> list[re.Match[str]]:

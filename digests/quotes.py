@@ -25,11 +25,13 @@ from digests.quote_attrib import (
     Attribution,
     leading,
     sentence_head,
+    sentence_subject,
     sentence_tail,
     trailing,
     verbs_in,
 )
 from digests.quote_marks import Span, quote_spans
+from digests.quote_words import PRONOUNS
 from digests.speakers import People, clean_name, collect_people
 from digests.types import Quote
 
@@ -72,11 +74,11 @@ def _is_quotation(found: _Found, double_marks: bool) -> bool:
     words = _words(found.text)
     if not words:
         return False
-    if found.span.single and (double_marks or (len(words) < 5 and found.attribution is None)):
+    if found.span.single and (double_marks or (len(words) < 5 and not found.verb_near)):
         # articles quoting with double marks use single ones for nested or headline text
         return False
     if len(words) == 1:
-        return found.attribution is not None or found.verb_near
+        return found.verb_near
     return not _title_like(words)
 
 
@@ -87,7 +89,7 @@ def _spans(paras: list[str]) -> list[_Found]:
         if pi == 0 and skip_first:
             continue
         spans = quote_spans(para)
-        prev_end = 0
+        masked = _mask(para, spans)
         for si, span in enumerate(spans):
             text = para[span.start : span.end]
             after = span.end + (1 if span.closed else 0)
@@ -95,14 +97,33 @@ def _spans(paras: list[str]) -> list[_Found]:
             attr: Attribution | None = None
             if span.closed:
                 attr = trailing(para[after:next_start], after, text)
+            lead = masked[: max(span.start - 1, 0)]
             if attr is None:
-                lead_from = prev_end
-                lead = para[lead_from : max(span.start - 1, lead_from)]
-                attr = leading(lead, lead_from)
+                attr = leading(lead, 0)
             near = attr is not None or _has_verb(para, span)
+            if attr is None:
+                # a quoted fragment inside a sentence: the sentence's subject said it
+                start, clause = sentence_tail(lead)
+                if re.search(r"[a-z]", clause.replace('"', "")):
+                    got = sentence_subject(clause)
+                    if got is not None:
+                        attr = Attribution(got[0], got[1], start, False)
             found.append(_Found(pi, span, text, attr, near))
-            prev_end = after
     return found
+
+
+def _mask(para: str, spans: list[Span]) -> str:
+    """The paragraph with quoted words blanked (marks kept), offsets unchanged."""
+    if not spans:
+        return para
+    parts: list[str] = []
+    last = 0
+    for span in spans:
+        parts.append(para[last : span.start])
+        parts.append(" " * (span.end - span.start))
+        last = span.end
+    parts.append(para[last:])
+    return "".join(parts)
 
 
 def _has_verb(para: str, span: Span) -> bool:
@@ -136,12 +157,23 @@ class _Resolver:
             return self.name(attr.text)
         if attr.kind == "org":
             return attr.text
+        if attr.kind == "subject":
+            return self._subject(attr, pos)
         if attr.kind == "pronoun":
             gender = {"he": "m", "him": "m", "she": "f", "her": "f"}.get(attr.text)
             return self._recent(pos, gender)
         if attr.kind == "definite":
             return self._recent(pos, None) or _capitalise(attr.text)
         return _capitalise(attr.text)
+
+    def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
+        for cand in attr.text.split("|"):
+            if cand in PRONOUNS:
+                return self._recent(pos, PRONOUNS[cand])
+            name = clean_name(cand)
+            if name is not None and self.people.knows(name):
+                return self.people.canonical(name)
+        return None
 
     def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
         """Most recent compatible subject: a resolved speaker or a sentence's first person."""
@@ -185,7 +217,12 @@ def find_quotes(paras: list[str]) -> list[Quote]:
         if f.attribution is not None:
             speakers[i] = resolver.resolve(f.attribution, f.para)
             has_own[i] = speakers[i] is not None
-            if speakers[i] is not None and f.attribution.kind in {"name", "pronoun", "definite"}:
+            if speakers[i] is not None and f.attribution.kind in {
+                "name",
+                "pronoun",
+                "definite",
+                "subject",
+            }:
                 resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
     _inherit(paras, found, speakers, has_own, resolver)
     double_marks = any(not f.span.single for f in found)
