@@ -1,0 +1,501 @@
+"""DigestService end to end: real SQLite files, a real loopback HTTP server, the real Fetcher,
+parser and condenser, and a FakeClock (no sleeping on schedules)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from digests.clock import FakeClock
+from digests.condense import condense
+from digests.errors import (
+    FeedExistsError,
+    FeedLimitError,
+    FetchError,
+    InputError,
+    StoryNotFoundError,
+    UnsafeURLError,
+)
+from digests.fetch import Fetcher
+from digests.service import DigestService
+from digests.storage import Store
+from digests.types import Condensed
+from tests.feedserver import FeedServer
+
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+UA = "newsdigest-test/1.0"
+
+FILLER = (
+    "The council met on Tuesday evening in the old town hall to discuss the proposal, which "
+    "has divided residents for months. Supporters argue the plan will bring jobs and new "
+    "housing to the district, while opponents fear rising rents and the loss of green space. "
+    "A final vote is expected next month after a second round of public hearings, officials "
+    "said. The mayor's office has promised to publish the full budget figures before then, "
+    "and several neighbourhood groups have asked for an independent review of the traffic "
+    "study that accompanies the plan."
+)
+
+
+@dataclass
+class Item:
+    guid: str
+    title: str
+    text: str
+    link: str = ""
+    published: datetime = START - timedelta(hours=1)
+
+
+def rss(title: str, items: list[Item]) -> bytes:
+    body = "".join(
+        f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"
+        f"<link>{escape(i.link or 'https://news.example/' + i.guid)}</link>"
+        f"<pubDate>{i.published.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        f"<description>{escape(i.text)}</description></item>"
+        for i in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://news.example/</link>"
+        f"<description>test</description>{body}</channel></rss>"
+    ).encode()
+
+
+def long_item(n: int, title: str | None = None, **kw: object) -> Item:
+    return Item(
+        guid=f"story-{n}",
+        title=title or f"Council debates plan number {n}",
+        text=f"Story {n} begins here. {FILLER}",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class Counter:
+    calls: int = 0
+    titles: list[str | None] = field(default_factory=list)
+
+    def __call__(self, text: str, *, title: str | None = None) -> Condensed:
+        self.calls += 1
+        self.titles.append(title)
+        return condense(text, title=title)
+
+
+@dataclass
+class Env:
+    server: FeedServer
+    fetcher: Fetcher
+    clock: FakeClock
+    db: Path
+    condenser: Counter
+    store: Store
+    service: DigestService
+
+    def restart(self, **kw: object) -> None:
+        self.store.close()
+        self.store = Store(self.db)
+        self.service = make_service(self, **kw)
+
+    def later(self, minutes: int = 16) -> None:
+        self.clock.advance(timedelta(minutes=minutes))
+
+
+def make_service(env: Env, **kw: object) -> DigestService:
+    return DigestService(
+        env.store,
+        env.fetcher,
+        clock=env.clock,
+        condense=env.condenser,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def env(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Env]:
+    clock = FakeClock(START)
+    async with Fetcher(user_agent=UA, allow_private=True) as fetcher:
+        store = Store(tmp_path / "news.db")
+        e = Env(
+            server=feed_server,
+            fetcher=fetcher,
+            clock=clock,
+            db=tmp_path / "news.db",
+            condenser=Counter(),
+            store=store,
+            service=None,  # type: ignore[arg-type]
+        )
+        e.service = make_service(e)
+        yield e
+        e.store.close()
+
+
+def serve(env: Env, path: str, title: str, items: list[Item], version: str = "v1") -> str:
+    env.server.add(
+        path,
+        rss(title, items),
+        content_type="application/rss+xml",
+        etag=f'"{path}-{version}"',
+        last_modified="Wed, 25 Nov 2026 08:00:00 GMT",
+    )
+    return env.server.url(path)
+
+
+async def test_add_feed_stores_previews_and_marks_existing_seen(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha News", [long_item(i) for i in range(4)])
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    assert added.subscription.feed.title == "Alpha News"
+    assert added.preview is not None and added.preview.summary
+    assert added.backfilled == 0
+    assert env.service.pending_deliveries() == []
+    assert env.condenser.calls == 4
+
+
+async def test_backfill_queues_the_newest_as_story_deliveries(env: Env) -> None:
+    items = [long_item(i, published=START - timedelta(hours=10 - i)) for i in range(5)]
+    url = serve(env, "/a.xml", "Alpha News", items)
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url, backfill=2)
+    assert added.backfilled == 2
+    pending = env.service.pending_deliveries()
+    titles = [d.items[0].story.title for d in pending]
+    assert titles == ["Council debates plan number 3", "Council debates plan number 4"]
+    with pytest.raises(InputError):
+        await env.service.add_feed(guild_id=1, channel_id=11, url=url, backfill=6)
+
+
+async def test_second_poll_of_unchanged_feeds_is_304_and_condenses_nothing(env: Env) -> None:
+    a = serve(env, "/a.xml", "Alpha", [long_item(i) for i in range(3)])
+    b = serve(env, "/b.xml", "Beta", [long_item(10 + i) for i in range(3)])
+    for channel, url in ((10, a), (11, b), (12, a)):
+        await env.service.add_feed(guild_id=1, channel_id=channel, url=url)
+    calls = env.condenser.calls
+    hits = env.server.hits("/a.xml"), env.server.hits("/b.xml")
+    env.later()
+    results = await env.service.update_due_feeds()
+    # one fetch per URL however many channels subscribe
+    assert env.server.hits("/a.xml") == hits[0] + 1
+    assert env.server.hits("/b.xml") == hits[1] + 1
+    assert all(r.not_modified for r in results) and len(results) == 2
+    assert env.server.last_headers("/a.xml")["If-None-Match"] == '"/a.xml-v1"'
+    assert env.condenser.calls == calls
+
+
+async def test_new_entries_only_are_condensed_and_live_channels_get_them(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    await env.service.add_feed(guild_id=1, channel_id=11, url=url, mode="digest")
+    calls = env.condenser.calls
+    serve(env, "/a.xml", "Alpha", [long_item(3), long_item(1), long_item(2)], version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert (result.new_stories, result.updated_stories) == (1, 0)
+    assert env.condenser.calls == calls + 1
+    pending = env.service.pending_deliveries()
+    assert [(d.channel_id, d.kind) for d in pending] == [(10, "story")]
+    assert pending[0].items[0].story.title == "Council debates plan number 3"
+
+
+async def test_updated_entry_is_updated_in_place_not_stored_twice(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    assert added.preview is not None
+    story_id = added.preview.story_id
+    changed = long_item(1, title="Council approves plan number 1")
+    serve(env, "/a.xml", "Alpha", [changed], version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert (result.new_stories, result.updated_stories) == (0, 1)
+    detail = env.service.story(story_id)
+    assert detail.story.title == "Council approves plan number 1"
+    assert env.service.pending_deliveries() == []
+    assert [h.story_id for h in env.service.search("approves")] == [story_id]
+
+
+async def test_changed_guid_same_link_is_the_same_story(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1, link="https://news.example/x")])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    moved = Item(guid="new-guid", title="Council debates plan number 1", text=FILLER)
+    moved.link = "https://news.example/x"
+    serve(env, "/a.xml", "Alpha", [moved], version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.new_stories == 0
+    assert env.service.pending_deliveries() == []
+
+
+async def test_unchanged_body_without_validators_is_not_parsed(env: Env) -> None:
+    env.server.add("/plain.xml", rss("Plain", [long_item(1)]), content_type="application/xml")
+    parsed: list[str] = []
+
+    from digests.parse import parse_feed
+
+    def counting_parse(content: bytes, *, url: str, headers: object = None) -> object:
+        parsed.append(url)
+        return parse_feed(content, url=url, headers=headers)  # type: ignore[arg-type]
+
+    env.service = make_service(env, parse=counting_parse)
+    await env.service.add_feed(guild_id=1, channel_id=10, url=env.server.url("/plain.xml"))
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.not_modified
+    assert len(parsed) == 1
+    assert env.server.hits("/plain.xml") == 2
+
+
+async def test_restart_keeps_etags_and_requeues_nothing(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live", backfill=1)
+    [delivery] = env.service.pending_deliveries()
+    env.service.mark_delivered(delivery.delivery_id, 999)
+    env.restart()
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.not_modified
+    assert env.server.last_headers("/a.xml")["If-None-Match"] == '"/a.xml-v1"'
+    assert env.server.last_headers("/a.xml")["If-Modified-Since"] == "Wed, 25 Nov 2026 08:00:00 GMT"
+    assert env.service.pending_deliveries() == []
+    assert env.service.queue_digest(10) == 0
+
+
+async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:
+    quake = (
+        "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Valparaiso and Santiago, seismologists said. " + FILLER
+    )
+    a = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    b = serve(env, "/b.xml", "Beta", [long_item(50, title="Museum opens new wing")])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=a)
+    await env.service.add_feed(guild_id=1, channel_id=10, url=b)
+    serve(
+        env,
+        "/a.xml",
+        "Alpha",
+        [Item("q-a", "Magnitude 6.1 earthquake strikes off coast of Chile", quake)],
+        version="v2",
+    )
+    serve(
+        env,
+        "/b.xml",
+        "Beta",
+        [Item("q-b", "Strong earthquake strikes off the coast of Chile", quake + " No tsunami.")],
+        version="v2",
+    )
+    env.later()
+    await env.service.update_due_feeds()
+    assert env.service.queue_digest(10) == 1
+    [delivery] = env.service.pending_deliveries()
+    assert delivery.kind == "digest"
+    [item] = delivery.items
+    assert item.story.feed_title == "Beta"  # the more complete text represents the cluster
+    assert [(c.feed, c.url) for c in item.also_covered_by] == [
+        ("Alpha", "https://news.example/q-a")
+    ]
+    assert delivery.header is not None and delivery.header.startswith("Digest · ")
+    assert delivery.header.endswith("UTC")
+    # /story shows the other outlet too
+    assert env.service.story(item.story.story_id).also_covered_by[0].feed == "Alpha"
+    # nothing is queued twice, the cluster's other member included
+    assert env.service.queue_digest(10) == 0
+
+
+async def test_digest_pages_hold_at_most_ten_and_schedule_runs_once(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(0)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    topics = "harbour museum bridge tram school hospital stadium airport river forest park zoo"
+    items = [
+        Item(f"t{n}", f"The {word} story of the week", f"Story about the {word}. {FILLER}")
+        for n, word in enumerate(topics.split())
+    ]
+    serve(env, "/a.xml", "Alpha", items, version="v2")
+    env.later()
+    await env.service.update_due_feeds()
+    schedule = env.service.set_schedule(
+        guild_id=1, channel_id=10, time="09:30", timezone="europe/berlin"
+    )
+    assert schedule.timezone == "Europe/Berlin"
+    fire = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    assert env.service.run_scheduled_digest(schedule.schedule_id, fire) == 12
+    assert env.service.run_scheduled_digest(schedule.schedule_id, fire) is None
+    assert env.service.last_scheduled_run(schedule.schedule_id) == fire
+    pages = env.service.pending_deliveries()
+    assert [len(p.items) for p in pages] == [10, 2]
+    assert pages[0].header == "Digest · 25 Nov 2026 08:30 – 26 Nov 2026 08:30 UTC"
+    assert len({p.nonce for p in pages}) == 2 and all(len(p.nonce) <= 25 for p in pages)
+    with pytest.raises(InputError):
+        env.service.set_schedule(guild_id=1, channel_id=10, time="25:00", timezone="UTC")
+    with pytest.raises(InputError):
+        env.service.set_schedule(guild_id=1, channel_id=10, time="09:00", timezone="Mars/Base")
+
+
+async def test_failing_feed_backs_off_then_disables_with_one_notice_and_readd_reenables(
+    env: Env,
+) -> None:
+    env.service = make_service(env, max_failures=3)
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    await env.service.add_feed(guild_id=1, channel_id=11, url=url)
+    env.server.status("/a.xml", 500)
+    for _ in range(5):
+        env.later(60 * 24)
+        await env.service.update_due_feeds()
+    status = env.service.feed_status(1)[0]
+    assert status.health == "disabled"
+    assert status.failures == 3  # disabled feeds are not polled any more
+    assert status.last_error and "500" in status.last_error
+    notices = env.service.pending_deliveries()
+    assert sorted((d.channel_id, d.kind) for d in notices) == [(10, "notice"), (11, "notice")]
+    serve(env, "/a.xml", "Alpha", [long_item(1)])
+    env.service.remove_feed(
+        guild_id=1, subscription_id=env.service.subscriptions(1, 11)[0].subscription_id
+    )
+    again = await env.service.add_feed(guild_id=1, channel_id=11, url=url)
+    assert again.reenabled
+    assert env.service.feed_status(1)[0].health == "ok"
+
+
+async def test_backoff_grows_between_failures(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    env.server.status("/a.xml", 503)
+    gaps = []
+    for _ in range(3):
+        env.clock.set(env.service.next_poll_at() or START)
+        await env.service.update_due_feeds()
+        status = env.service.feed_status(1)[0]
+        assert status.next_fetch is not None and status.last_fetched is not None
+        gaps.append(status.next_fetch - status.last_fetched)
+    assert gaps[0] >= timedelta(minutes=4)
+    assert gaps[1] > gaps[0] * 1.4 and gaps[2] > gaps[1] * 1.4
+
+
+async def test_limits_duplicates_and_unsafe_urls(env: Env, tmp_path: Path) -> None:
+    env.service = make_service(env, feed_limit=1)
+    a = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    b = serve(env, "/b.xml", "Beta", [long_item(2)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=a)
+    with pytest.raises(FeedExistsError):
+        await env.service.add_feed(guild_id=1, channel_id=10, url=a)
+    await env.service.add_feed(guild_id=1, channel_id=11, url=a)  # same feed: not a new one
+    with pytest.raises(FeedLimitError):
+        await env.service.add_feed(guild_id=1, channel_id=10, url=b)
+    await env.service.add_feed(guild_id=2, channel_id=20, url=b)  # other server, own limit
+    with pytest.raises(FetchError):
+        await env.service.add_feed(guild_id=3, channel_id=30, url=env.server.url("/missing"))
+    async with Fetcher(user_agent=UA, allow_private=False) as strict:
+        safe = DigestService(env.store, strict, clock=env.clock)
+        with pytest.raises(UnsafeURLError):
+            await safe.add_feed(guild_id=4, channel_id=40, url=a)
+
+
+async def test_reading_story_quotes_and_search(env: Env) -> None:
+    text = (
+        f"{FILLER}\n\n"
+        '"We will not give up the park without a fight," said Maria Lopez, who leads the '
+        "residents' association.\n\n"
+        f"{FILLER}"
+    )
+    url = serve(env, "/a.xml", "Alpha", [Item("p1", "Residents fight for the park", text)])
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    assert added.preview is not None
+    number = added.preview.story_id
+    assert env.service.story(number).story.title == "Residents fight for the park"
+    with pytest.raises(StoryNotFoundError):
+        env.service.story(number + 100)
+    assert env.service.story_choices("park")[0] == (number, "Residents fight for the park")
+    quotes = env.service.speaker_quotes("lopez")
+    assert quotes and quotes[0].quote.speaker == "Maria Lopez"
+    assert "fight" in quotes[0].quote.text
+    assert [h.story_id for h in env.service.search('park "fight')] == [number]
+    assert env.service.search("Lopez")[0].story_id == number
+
+
+# --- teaser feeds over the real article corpus -------------------------------------------------
+_TOKENS = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> dict[tuple[str, ...], int]:
+    tokens = _TOKENS.findall(text)
+    out: dict[tuple[str, ...], int] = {}
+    for i in range(max(1, len(tokens) - n + 1)):
+        key = tuple(tokens[i : i + n])
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def page_prf(predicted: str, truth: str) -> tuple[float, float]:
+    """The benchmark's per-page precision and recall over 4-token shingle multisets."""
+    p, t = shingles(predicted), shingles(truth)
+    tp = sum(min(c, t.get(k, 0)) for k, c in p.items())
+    fp = sum(p.values()) - tp
+    fn = sum(t.values()) - tp
+    total = tp + fp + fn
+    if total == 0:
+        return 1.0, 1.0
+    tp, fp, fn = tp / total, fp / total, fn / total
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall
+
+
+def corpus_pages(corpus: Path, count: int | None) -> list[tuple[str, bytes, str]]:
+    import gzip
+    import json
+
+    truth = json.loads((corpus / "articles" / "ground-truth.json").read_text("utf-8"))
+    ids = sorted(truth)[:count] if count else sorted(truth)
+    return [
+        (
+            page_id,
+            gzip.decompress((corpus / "articles" / "html" / f"{page_id}.html.gz").read_bytes()),
+            str(truth[page_id]["articleBody"]),
+        )
+        for page_id in ids
+    ]
+
+
+async def run_teaser_feed(env: Env, corpus: Path, count: int | None) -> None:
+    pages = corpus_pages(corpus, count)
+    items = []
+    for n, (page_id, html, _) in enumerate(pages):
+        env.server.add(f"/articles/{page_id}.html", html, content_type="text/html; charset=utf-8")
+        items.append(
+            Item(
+                guid=page_id,
+                title=f"Article {n}",
+                text="Teaser only: follow the link for the story.",
+                link=env.server.url(f"/articles/{page_id}.html"),
+                published=START - timedelta(minutes=n),
+            )
+        )
+    env.service = make_service(env, max_entries=len(items))
+    url = serve(env, "/teasers.xml", "Teasers", items)
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    precisions, recalls = [], []
+    for page_id, _, truth in pages:
+        story = next(s for s in env.store.newest_stories(1, len(pages)) if s.entry_id == page_id)
+        p, r = page_prf(story.text, truth)
+        precisions.append(p)
+        recalls.append(r)
+        # the summary comes from the article body, not from the teaser
+        assert "Teaser only" not in story.summary
+        for sentence in story.sentences:
+            assert sentence[:40] in " ".join(story.text.split()) or sentence[:40] in story.text
+    mp, mr = sum(precisions) / len(pages), sum(recalls) / len(pages)
+    f1 = 2 * mp * mr / (mp + mr)
+    print(f"teaser feed over {len(pages)} corpus pages: P={mp:.3f} R={mr:.3f} F1={f1:.3f}")
+    assert f1 >= 0.95
+
+
+@pytest.mark.corpus
+async def test_teaser_feed_stores_the_article_body(env: Env, corpus_dir: Path) -> None:
+    await run_teaser_feed(env, corpus_dir, 25)
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_teaser_feed_over_the_whole_article_corpus(env: Env, corpus_dir: Path) -> None:
+    await run_teaser_feed(env, corpus_dir, None)
