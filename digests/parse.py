@@ -69,7 +69,7 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into plain-text entries."""
     body = _unpack_gzip(content, url)
-    if not body.strip():
+    if not body.lstrip(b"\xef\xbb\xbf").strip():
         raise ParseError(url, f"The document at {url} is empty.")
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if looks_like_json(body):

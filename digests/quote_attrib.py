@@ -28,7 +28,7 @@ _ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 # sentence ends, not after common abbreviations or initials
 _SENT_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bSen)(?<!\bRep)(?<!\bGov)(?<!\bJr)"
-    r"(?<!\bGen)(?<!\bLt)(?<!\b[A-Z])[.!?]+[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])"
+    r"(?<!\bGen)(?<!\bLt)(?<!\b[A-Z])[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)"
 )
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
 _LEAD_NAME = re.compile(rf"^\s*(?:{NAME_RUN.pattern})")
@@ -60,6 +60,14 @@ class Attribution:
     adjacent: bool  # right beside the quote ("…," he said / X said: "…") vs. same sentence
 
 
+_PERSON_HEADS = PERSON_NOUNS - GENERIC_NOUNS
+
+
+def _person_head(word: str) -> bool:
+    """A noun naming a person ("chancellor", "34-year-old")."""
+    return word in _PERSON_HEADS or word.endswith("-year-old")
+
+
 def _words(text: str) -> list[str]:
     return text.split()
 
@@ -87,6 +95,8 @@ def _phrase(text: str) -> tuple[str, str] | None:
     m = _TRAIL_NAME.search(text)
     if m is not None:
         prefix = text[: m.start()].split()
+        if prefix and prefix[-1].lower() == "the":
+            prefix = prefix[:-1]
         if len(prefix) >= 2 and prefix[-1] in {"of", "from"} and prefix[-2][:1].isupper():
             # "Rep. Tom Cole of Oklahoma", "Nigel McCune from the Musicians' Union"
             inner = _phrase(" ".join(prefix[:-1]))
@@ -103,9 +113,9 @@ def _phrase(text: str) -> tuple[str, str] | None:
         if w in DETERMINERS:
             desc = " ".join(tail[i:])
             head = tail[-1].lower().strip(",.")
-            if w == "the" and head in PERSON_NOUNS - GENERIC_NOUNS:
+            if w == "the" and _person_head(head):
                 return ("definite", desc)
-            if w in {"his", "her"} and head in PERSON_NOUNS - GENERIC_NOUNS:
+            if w in {"his", "her"} and _person_head(head):
                 return ("description", desc)
             return ("description", desc)
     if len(words) <= 2 and words[-1][:1].islower():
@@ -160,7 +170,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
         return ("name", last.group(0).strip())
     if first in DETERMINERS and phrase:
         head = phrase.split()[-1].lower()
-        if first == "the" and head in PERSON_NOUNS - GENERIC_NOUNS:
+        if first == "the" and _person_head(head):
             return ("definite", phrase)
         return ("description", phrase)
     return None
@@ -224,7 +234,9 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         # the sentence runs on after a quoted fragment: no attribution right after it
         first = stripped.split()[0].lower().strip(",.")
         if first not in SAY_VERBS and first not in PRONOUNS:
-            return None
+            early = verbs_in(" ".join(stripped.split()[:3]))
+            if not early:
+                return None
     verbs = verbs_in(stripped)
     if not verbs:
         return None

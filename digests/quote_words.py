@@ -36,7 +36,7 @@ OBJECT_VERBS = _words("told tells tell asked asks urged urges called calls accus
 INVERTIBLE = SAY_VERBS - OBJECT_VERBS - frozenset(w for w in SAY_VERBS if w.endswith("ing"))
 
 ADVERBS = _words(
-    """also later then has had have was were is are would will could may might previously
+    """also later then has had have was were is are would will could might previously
     recently once further again earlier subsequently simply just repeatedly often still
     reportedly allegedly quickly flatly angrily bluntly frankly famously publicly privately
     initially finally only even not never sometimes had, has,"""
@@ -102,7 +102,7 @@ NON_NAME_CAPS = _words(
     monday tuesday wednesday thursday friday saturday sunday january february march april
     june july august september october november december speaking asked according said says
     told added did do does has have had is are was were be been being will would can could
-    should must might may shall let like unlike despite during among amid over under between
+    should must might shall let like unlike despite during among amid over under between
     about above below across against along around behind beyond near off out through
     throughout toward towards via per dear well oh ok okay mrs mr ms
     sen rep gov dr"""

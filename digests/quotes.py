@@ -120,7 +120,8 @@ def _mask(para: str, spans: list[Span]) -> str:
     last = 0
     for span in spans:
         parts.append(para[last : span.start])
-        parts.append(" " * (span.end - span.start))
+        # a letter keeps sentence boundaries visible ('preserve. "Women' -> 'preserve. "Q')
+        parts.append("Q" + " " * (span.end - span.start - 1))
         last = span.end
     parts.append(para[last:])
     return "".join(parts)

@@ -150,7 +150,8 @@ class DigestService:
 
     Optional seams: ``condense`` (default ``digests.condense.condense``), ``parse`` and
     ``extract`` (defaults: ``digests.parse.parse_feed``, ``digests.extract.extract_article``),
-    ``parse_executor`` (e.g. a ProcessPoolExecutor; default: a thread), ``max_entries`` (the
+    ``cpu_executor`` (e.g. a ProcessPoolExecutor for parsing, extraction and condensing; the
+    seams must then be picklable module-level functions; default: a thread), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
     than that are marked skipped rather than flooding a channel).
     """
@@ -167,7 +168,7 @@ class DigestService:
         condense: Condenser = default_condense,
         parse: FeedParser = default_parse,
         extract: Extractor = default_extract,
-        parse_executor: Executor | None = None,
+        cpu_executor: Executor | None = None,
         max_entries: int = 50,
         digest_max_items: int = 50,
         backoff_cap: timedelta = timedelta(hours=24),
@@ -183,7 +184,7 @@ class DigestService:
         self._condense = condense
         self._parse = parse
         self._extract = extract
-        self._parse_executor = parse_executor
+        self._cpu_executor = cpu_executor
         self._max_entries = max_entries
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
@@ -363,13 +364,13 @@ class DigestService:
 
     async def _run_parse(self, result: Retrieved) -> ParsedFeed:
         headers = dict(result.headers)
-        if self._parse_executor is None:
+        if self._cpu_executor is None:
             return await asyncio.to_thread(
                 lambda: self._parse(result.content, url=result.url, headers=headers)
             )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._parse_executor, _parse_job, self._parse, result.content, result.url, headers
+            self._cpu_executor, _parse_job, self._parse, result.content, result.url, headers
         )
 
     async def _ingest(
@@ -404,7 +405,14 @@ class DigestService:
         if not todo:
             return []
         pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
-        return await asyncio.to_thread(self._condense_all, todo, pages)
+        if self._cpu_executor is None:
+            return await asyncio.to_thread(
+                prepare_writes, self._condense, self._extract, todo, pages
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._cpu_executor, prepare_writes, self._condense, self._extract, todo, pages
+        )
 
     async def _page(self, entry: Entry) -> Retrieved | None:
         if not entry.is_teaser or not entry.url:
@@ -415,44 +423,6 @@ class DigestService:
             log.info("article page %s not fetched: %s", entry.url, exc.message)
             return None
         return page if isinstance(page, Retrieved) else None
-
-    def _condense_all(
-        self, todo: list[tuple[Entry, str, int | None]], pages: list[Retrieved | None]
-    ) -> list[StoryWrite]:
-        writes: list[StoryWrite] = []
-        for (entry, content_hash, story_id), page in zip(todo, pages, strict=True):
-            text, image = entry.text, entry.image
-            if page is not None:
-                article = self._safe_extract(page)
-                if article is not None and len(article.text) > len(text):
-                    text, image = article.text, image or article.image
-            writes.append(
-                StoryWrite(
-                    entry=entry,
-                    content_hash=content_hash,
-                    text=text,
-                    image=image,
-                    condensed=self._safe_condense(text, entry.title),
-                    story_id=story_id,
-                )
-            )
-        return writes
-
-    def _safe_extract(self, page: Retrieved) -> PageText | None:
-        try:
-            return self._extract(page.content, page.url)
-        except DigestError as exc:
-            log.info("article page %s not extracted: %s", page.url, exc.message)
-            return None
-
-    def _safe_condense(self, text: str, title: str | None) -> Condensed:
-        if not text.strip():
-            return fallback_condensed(title or "", title)
-        try:
-            return self._condense(text, title=title)
-        except (DigestError, NotImplementedError) as exc:
-            log.info("story %r not condensed: %s", title, exc)
-            return fallback_condensed(text, title)
 
     # --- outbox ------------------------------------------------------------------------------
     def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
@@ -565,6 +535,51 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+def prepare_writes(
+    condense: Condenser,
+    extract: Extractor,
+    todo: list[tuple[Entry, str, int | None]],
+    pages: list[Retrieved | None],
+) -> list[StoryWrite]:
+    """Extract teaser pages and condense each entry (CPU work: runs in a thread or process)."""
+    writes: list[StoryWrite] = []
+    for (entry, content_hash, story_id), page in zip(todo, pages, strict=True):
+        text, image = entry.text, entry.image
+        if page is not None:
+            article = _safe_extract(extract, page)
+            if article is not None and len(article.text) > len(text):
+                text, image = article.text, image or article.image
+        writes.append(
+            StoryWrite(
+                entry=entry,
+                content_hash=content_hash,
+                text=text,
+                image=image,
+                condensed=_safe_condense(condense, text, entry.title),
+                story_id=story_id,
+            )
+        )
+    return writes
+
+
+def _safe_extract(extract: Extractor, page: Retrieved) -> PageText | None:
+    try:
+        return extract(page.content, page.url)
+    except DigestError as exc:
+        log.info("article page %s not extracted: %s", page.url, exc.message)
+        return None
+
+
+def _safe_condense(condense: Condenser, text: str, title: str | None) -> Condensed:
+    if not text.strip():
+        return fallback_condensed(title or "", title)
+    try:
+        return condense(text, title=title)
+    except (DigestError, NotImplementedError) as exc:
+        log.info("story %r not condensed: %s", title, exc)
+        return fallback_condensed(text, title)
+
+
 def _parse_job(parse: FeedParser, content: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
     return parse(content, url=url, headers=headers)
 

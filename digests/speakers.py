@@ -191,10 +191,13 @@ _ORG_WORDS = frozenset(
 )
 
 
+_PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
+
+
 def _could_be_person(name: Name) -> bool:
     return (
         1 < len(name.tokens) <= 4
-        and all(t[:1].isupper() and t.replace(".", "").replace("-", "").isalpha() for t in name.tokens)
+        and all(_PERSON_TOKEN.fullmatch(t) for t in name.tokens)
         and name.last not in _ORG_WORDS
         and not any(_norm(t) in _ORG_WORDS for t in name.tokens)
     )
@@ -232,9 +235,12 @@ def collect_people(
     for pi, start, name in runs:
         if not people.knows(name) or _inside(blocked[pi], start):
             continue
-        sent = (pi, _sentence_index(sentence_starts[pi], start))
+        sent_i = _sentence_index(sentence_starts[pi], start)
+        sent = (pi, sent_i)
         key = people.canonical(name)
-        people.mentions.append(Mention((pi, start), key, sent != last_sentence))
+        prefix = paras[pi][sentence_starts[pi][sent_i] : start]
+        subject = sent != last_sentence and not _NOT_SUBJECT.search(prefix)
+        people.mentions.append(Mention((pi, start), key, subject))
         last_sentence = sent
         if name.gender and key not in people.gender:
             people.gender[key] = name.gender
@@ -242,6 +248,8 @@ def collect_people(
     return people
 
 
+# a name after a pronoun or a verb of saying in its sentence is not the sentence's subject
+_NOT_SUBJECT = re.compile(r"\b(?:he|she|they|said|says|told|added)\b", re.IGNORECASE)
 _SENT_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Ms)(?<!Dr)(?<!St)[.!?][\"”’)]*\s+")
 
 

@@ -320,6 +320,15 @@ class Store:
         return feed
 
     @_storage_errors
+    def ensure_feeds(self, urls: Sequence[str], now: datetime) -> None:
+        """Store many feed URLs at once (bulk import); existing ones are left alone."""
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO feeds(url, created_at) VALUES (?, ?)",
+                [(url, ts(now)) for url in urls],
+            )
+
+    @_storage_errors
     def due_feeds(self, now: datetime) -> list[StoredFeed]:
         """Enabled feeds with at least one subscription whose next poll time has come."""
         rows = self._read(

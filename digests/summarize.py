@@ -42,7 +42,7 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 MIN_WORDS = 5
-MAX_WORDS = 120
+MAX_WORDS = 70
 MAX_SENTENCES = 2000
 
 
@@ -63,7 +63,9 @@ _STOPWORDS = frozenset(
     )
 )
 _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
-_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|‘[^’]{12,}’|(?<!\w)'[^']{12,}'(?!\w)")
+# A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
+_QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
+_QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
 _QUOTE_CHARS = re.compile(r"[\"“‘']")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
@@ -127,7 +129,17 @@ class _Sentence:
 
 
 def _quote_share(text: str) -> float:
-    quoted = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
+    """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
+    quoted = 0
+    pos = 0
+    while True:
+        opening = _QUOTE_OPEN.search(text, pos)
+        if opening is None:
+            break
+        closing = _QUOTE_CLOSE.search(text, opening.end())
+        end = closing.start() if closing else len(text)
+        quoted += end - opening.end()
+        pos = closing.end() if closing else len(text)
     return min(1.0, quoted / max(1, len(text)))
 
 
@@ -302,7 +314,8 @@ def _choose(
         if not chosen:
             return []
         first = sents[chosen[0]]
-        if not _PRONOUN_OPEN.match(first.text):
+        if first.index == 0 or not _PRONOUN_OPEN.match(first.text):
+            # The article's own first sentence can open with a pronoun: its referent follows.
             break
         if names is None:
             names = _person_names(sents)
