@@ -1,0 +1,376 @@
+"""The unmodified discord.py client works against the loopback Discord emulator.
+
+A minimal bot defined here connects (AutoShardedBot: GET /gateway/bot, zlib-stream), syncs its
+commands, answers slash commands and button clicks, posts messages, survives gateway drops and
+REST faults; every assertion is on what the emulator recorded or on the real client's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from tests.bot.emulator_client import discord_endpoints, running_client
+from tests.discord_emulator import DiscordEmulator, GuildSpec, OptionError
+from tests.discord_emulator.state import MANAGE_CHANNELS, SEND_MESSAGES
+
+TOKEN = "emulator-test-token"
+QUOTES_ID = "story:quotes"
+
+
+class QuotesView(discord.ui.View):
+    """A persistent view: works for messages posted before the bot (re)started."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Quotes", custom_id=QUOTES_ID, style=discord.ButtonStyle.primary)
+    async def quotes(
+        self, interaction: discord.Interaction, button: discord.ui.Button[QuotesView]
+    ) -> None:
+        await interaction.response.send_message(
+            f"quotes for {interaction.message.id if interaction.message else 0}", ephemeral=True
+        )
+
+
+class MiniBot(commands.AutoShardedBot):
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            guild_ready_timeout=0.05,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.guild_id = guild_id
+        self.seen_messages: asyncio.Queue[discord.Message] = asyncio.Queue()
+        self.synced: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        self.add_view(QuotesView())
+        self.tree.add_command(build_feed_group())
+        self.tree.add_command(post_command)
+        guild = discord.Object(self.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        self.synced = await self.tree.sync(guild=guild)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.seen_messages.put(message)
+
+
+def build_feed_group() -> app_commands.Group:
+    group = app_commands.Group(
+        name="feed",
+        description="Manage feeds",
+        default_permissions=discord.Permissions(manage_channels=True),
+    )
+
+    @group.command(name="add", description="Subscribe a channel to a feed")
+    @app_commands.describe(url="Feed URL", channel="Where to post", backfill="Stories to post now")
+    async def add(
+        interaction: discord.Interaction,
+        url: str,
+        channel: discord.TextChannel | None = None,
+        backfill: app_commands.Range[int, 0, 5] = 0,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = channel or interaction.channel
+        assert isinstance(target, discord.TextChannel)
+        await interaction.followup.send(
+            f"added {url} to #{target.name} backfill={backfill}", ephemeral=True
+        )
+
+    @group.command(name="remove", description="Unsubscribe")
+    async def remove(interaction: discord.Interaction, feed: str) -> None:
+        await interaction.response.send_message(f"removed {feed}", ephemeral=True)
+
+    @remove.autocomplete("feed")
+    async def feed_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        feeds = ["https://example.com/a.xml", "https://example.org/b.xml", "https://news.test/c"]
+        return [app_commands.Choice(name=f, value=f) for f in feeds if current in f]
+
+    return group
+
+
+@app_commands.command(name="post", description="Post text to this channel")
+async def post_command(interaction: discord.Interaction, text: str) -> None:
+    channel = interaction.channel
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send(
+        text,
+        allowed_mentions=discord.AllowedMentions.none(),
+        view=QuotesView(),
+        nonce=f"n{interaction.id % 10**9}",
+    )
+    await interaction.response.send_message(f"posted {message.id}")
+
+
+@pytest.fixture(autouse=True)
+def _restore_discord_endpoints() -> Iterator[None]:
+    """Whatever a test does, discord.py's class-level endpoints are restored afterwards."""
+    with discord_endpoints(
+        discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    ):
+        yield
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[DiscordEmulator]:
+    async with DiscordEmulator(
+        token=TOKEN, guilds=[GuildSpec("Guild", ("general", "news"))]
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(emu: DiscordEmulator) -> AsyncIterator[MiniBot]:
+    client = MiniBot(emu.default_guild_id)
+    async with running_client(emu, client):
+        yield client
+
+
+async def test_connects_with_zlib_and_syncs_commands(emu: DiscordEmulator, bot: MiniBot) -> None:
+    guild = bot.get_guild(emu.default_guild_id)
+    assert guild is not None and guild.me is not None
+    assert {c.name for c in guild.text_channels} == {"general", "news"}
+    assert bot.user is not None and bot.user.id == emu.bot_user_id
+    connects = [e for e in emu.gateway_events if e.kind == "connect"]
+    assert connects and connects[0].detail == "compress=zlib-stream"
+    assert [e.kind for e in emu.gateway_events].count("identify") == 1
+    routes = {r.route for r in emu.requests}
+    assert {
+        "GET /users/@me",
+        "GET /gateway/bot",
+        "PUT /applications/{app_id}/guilds/{guild_id}/commands",
+    } <= routes
+    assert emu.unknown_requests == []
+    synced = {c["name"]: c for c in emu.commands(emu.default_guild_id)}
+    assert set(synced) == {"feed", "post"}
+    assert synced["feed"]["default_member_permissions"] == str(MANAGE_CHANNELS)
+    assert {c.name for c in bot.synced} == {"feed", "post"}
+    assert all(c.id == int(synced[c.name]["id"]) for c in bot.synced)
+
+
+async def test_slash_command_deferred_then_ephemeral_followup(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    admin = await emu.add_member(permissions=MANAGE_CHANNELS)
+    general, news = emu.channel_id("general"), emu.channel_id("news")
+    handle = await emu.send_slash_command(
+        emu.default_guild_id,
+        general,
+        admin,
+        name="feed",
+        subcommand="add",
+        options={"url": "https://example.com/feed.xml", "channel": news, "backfill": 2},
+    )
+    result = await handle.wait_response(timeout=10)
+    assert result.deferred
+    assert result.ephemeral
+    assert result.content == "added https://example.com/feed.xml to #news backfill=2"
+    sent = handle.payload["data"]
+    assert sent["options"][0]["type"] == 1 and sent["options"][0]["name"] == "add"
+    assert [o["type"] for o in sent["options"][0]["options"]] == [3, 7, 4]
+    assert sent["resolved"]["channels"][str(news)]["name"] == "news"
+    assert emu.messages(general, source=None) == []  # nothing visible in the channel
+
+
+async def test_member_without_manage_channels_cannot_see_management_command(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    member = await emu.add_member()
+    with pytest.raises(PermissionError):
+        await emu.send_slash_command(
+            emu.default_guild_id,
+            emu.channel_id("general"),
+            member,
+            "feed",
+            "add",
+            {"url": "https://x.test/"},
+        )
+    with pytest.raises(OptionError):
+        await emu.send_slash_command(
+            emu.default_guild_id,
+            emu.channel_id("general"),
+            emu.guild_owner_id(),
+            "feed",
+            "add",
+            {"url": "https://x.test/", "backfill": 9},
+        )
+
+
+async def test_autocomplete_returns_the_bots_choices(emu: DiscordEmulator, bot: MiniBot) -> None:
+    admin = await emu.add_member(permissions=MANAGE_CHANNELS)
+    choices = await emu.autocomplete(
+        emu.default_guild_id,
+        emu.channel_id("general"),
+        admin,
+        "feed",
+        "remove",
+        {"feed": "example"},
+        focused="feed",
+    )
+    assert [c["value"] for c in choices] == [
+        "https://example.com/a.xml",
+        "https://example.org/b.xml",
+    ]
+
+
+async def test_channel_message_without_mentions_reaches_the_gateway(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    member = await emu.add_member()
+    general = emu.channel_id("general")
+    handle = await emu.send_slash_command(
+        emu.default_guild_id, general, member, "post", options={"text": "@everyone hi"}
+    )
+    answer = await handle.wait_response(timeout=10)
+    assert not answer.deferred and not answer.ephemeral
+    [posted] = await emu.wait_for_messages(general, 1, timeout=10)
+    assert answer.content == f"posted {posted.id}"
+    assert posted.content == "@everyone hi"
+    assert posted.allowed_mentions == {"parse": []}
+    assert posted.request["enforce_nonce"] is True and posted.nonce is not None
+    assert posted.components[0]["components"][0]["custom_id"] == QUOTES_ID
+    seen = await asyncio.wait_for(bot.seen_messages.get(), 10)  # MESSAGE_CREATE over the gateway
+    assert seen.id == posted.id and seen.content == "@everyone hi"
+
+
+async def test_enforced_nonce_returns_the_existing_message(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    channel = bot.get_channel(emu.channel_id("news"))
+    assert isinstance(channel, discord.TextChannel)
+    first = await channel.send("story 1", nonce="story-1")
+    again = await channel.send("story 1", nonce="story-1")
+    other = await channel.send("story 2", nonce="story-2")
+    assert again.id == first.id != other.id
+    assert [m.content for m in emu.messages(channel.id)] == ["story 1", "story 2"]
+    history = [m.id async for m in channel.history(limit=10)]
+    assert history == [other.id, first.id]
+
+
+async def test_button_click_reaches_a_persistent_view_after_restart(emu: DiscordEmulator) -> None:
+    general = emu.channel_id("general")
+    member = await emu.add_member()
+    async with running_client(
+        emu, MiniBot(emu.default_guild_id), set_default_gateway=False
+    ) as first:
+        channel = first.get_channel(general)
+        assert isinstance(channel, discord.TextChannel)
+        posted = await channel.send("story", view=QuotesView())
+    async with running_client(emu, MiniBot(emu.default_guild_id), set_default_gateway=False):
+        handle = await emu.click_button(general, posted.id, QUOTES_ID, member)
+        answer = await handle.wait_response(timeout=10)
+    assert answer.ephemeral and answer.content == f"quotes for {posted.id}"
+    assert [e.kind for e in emu.gateway_events].count("identify") == 2
+
+
+async def test_resume_after_gateway_drop_replays_missed_events(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    admin = await emu.add_member(permissions=MANAGE_CHANNELS)
+    dropped = await emu.drop_gateway(code=4000)
+    assert dropped == 1
+    # Sent before the bot is back: buffered in the session and replayed on RESUME.
+    handle = await emu.send_slash_command(
+        emu.default_guild_id, emu.channel_id("general"), admin, "feed", "remove", {"feed": "x"}
+    )
+    answer = await handle.wait_response(timeout=15)
+    assert answer.content == "removed x"
+    kinds = [e.kind for e in emu.gateway_events]
+    assert "resume" in kinds and kinds.count("identify") == 1
+    resume = next(e for e in emu.gateway_events if e.kind == "resume")
+    assert resume.detail.startswith("replayed=") and resume.detail != "replayed=0"
+
+
+async def test_invalidated_session_identifies_again(emu: DiscordEmulator) -> None:
+    client = MiniBot(emu.default_guild_id)
+    async with running_client(emu, client):  # DEFAULT_GATEWAY too: a re-IDENTIFY goes there
+        await emu.drop_gateway(invalidate=True)
+        await emu.wait_until(
+            lambda: [e.kind for e in emu.gateway_events].count("identify") == 2,
+            timeout=15,
+            what="re-identify",
+        )
+    kinds = [e.kind for e in emu.gateway_events]
+    assert "invalid-session" in kinds
+
+
+async def test_rest_faults_are_retried_by_discord_py(emu: DiscordEmulator, bot: MiniBot) -> None:
+    channel = bot.get_channel(emu.channel_id("general"))
+    assert isinstance(channel, discord.TextChannel)
+    emu.set_rest_fault(429, retry_after=0.05, count=2, path=r"^/channels/\d+/messages$")
+    sent = await channel.send("after 429s")
+    statuses = [r.status for r in emu.requests if r.path == f"/channels/{channel.id}/messages"]
+    assert statuses == [429, 429, 200]
+    assert [m.id for m in emu.messages(channel.id)] == [sent.id]
+    emu.set_rest_fault(500, count=1, path=r"^/channels/\d+/messages$")
+    await channel.send("after a 500")
+    statuses = [r.status for r in emu.requests if r.path == f"/channels/{channel.id}/messages"]
+    assert statuses[-2:] == [500, 200]
+
+
+async def test_missing_send_permission_is_403_50013(emu: DiscordEmulator, bot: MiniBot) -> None:
+    news = emu.channel_id("news")
+    await emu.restrict_bot(news, deny=SEND_MESSAGES)
+    channel = bot.get_channel(news)
+    assert isinstance(channel, discord.TextChannel)
+    await emu.wait_until(lambda: True)  # CHANNEL_UPDATE is processed in order before our next call
+    with pytest.raises(discord.Forbidden) as caught:
+        await channel.send("nope")
+    assert caught.value.code == 50013
+    assert emu.messages(news) == []
+
+
+async def test_message_limits_are_enforced_like_discord(emu: DiscordEmulator, bot: MiniBot) -> None:
+    channel = bot.get_channel(emu.channel_id("general"))
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.HTTPException) as caught:
+        await channel.send(embed=discord.Embed(description="x" * 4097))
+    assert caught.value.status == 400 and caught.value.code == 50035
+    with pytest.raises(discord.HTTPException):
+        await channel.send("y" * 2001)
+    assert emu.messages(channel.id) == []
+
+
+async def test_bad_token_fails_cleanly(emu: DiscordEmulator) -> None:
+    client = MiniBot(emu.default_guild_id)
+    with discord_endpoints(emu.api_base, emu.gateway_url):
+        with pytest.raises(discord.LoginFailure):
+            await asyncio.wait_for(client.start("wrong-token"), 10)
+        await client.close()
+    assert [r.status for r in emu.requests] == [401]
+
+
+async def test_gateway_closes_4004_on_a_bad_token_and_compresses(emu: DiscordEmulator) -> None:
+    inflater = zlib.decompressobj()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(emu.gateway_url + "?v=10&encoding=json&compress=zlib-stream") as ws,
+    ):
+        hello = await ws.receive(timeout=5)
+        assert hello.type is aiohttp.WSMsgType.BINARY and hello.data.endswith(b"\x00\x00\xff\xff")
+        assert json.loads(inflater.decompress(hello.data))["op"] == 10
+        await ws.send_json({"op": 2, "d": {"token": "nope", "intents": 0, "properties": {}}})
+        closing = await ws.receive(timeout=5)
+        assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 4004
+
+
+async def test_unknown_routes_are_404_and_recorded(emu: DiscordEmulator) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(emu.api_base + "/nope/1", headers={"Authorization": f"Bot {TOKEN}"}) as resp,
+    ):
+        assert resp.status == 404
+        assert (await resp.json())["code"] == 0
+    assert [r.path for r in emu.unknown_requests] == ["/nope/1"]

@@ -1,0 +1,78 @@
+"""A loopback Discord (REST v10 + gateway websocket) for tests of the unmodified discord.py client.
+
+Start it inside the test's event loop; it listens on 127.0.0.1 on a random port::
+
+    async with DiscordEmulator(token="t0ken", guilds=[GuildSpec("Guild", ("general",))]) as emu:
+        emu.api_base        # http://127.0.0.1:PORT/api/v10  -> discord.http.Route.BASE
+        emu.gateway_url     # ws://127.0.0.1:PORT/gateway    (GET /gateway[/bot] returns it too)
+
+discord.py reads REST URLs from ``discord.http.Route.BASE`` and connects first (and after a
+non-resumable disconnect) to ``DiscordWebSocket.DEFAULT_GATEWAY``; AutoShardedClient asks
+GET /gateway/bot instead, and resumes go to READY's ``resume_gateway_url``. Patch both class
+attributes for a test (``tests/bot/emulator_client.py: discord_endpoints``).
+
+World
+    ``emu.default_guild_id``, ``emu.guild_ids``, ``emu.channel_id("general")``,
+    ``emu.bot_user_id``, ``emu.application_id``, ``emu.guild_owner_id()``;
+    ``await emu.add_guild(name, channels=(...))`` -> guild id (GUILD_CREATE sent);
+    ``await emu.add_text_channel(name, guild_id=None)`` -> channel id (CHANNEL_CREATE);
+    ``await emu.add_member(user_id=None, permissions=0, guild_id=None)`` -> user id (a personal role
+    with ``permissions`` on top of @everyone, which has view/send/history/embed/app-commands but
+    not Manage Channels); ``await emu.restrict_bot(channel_id, deny=SEND_MESSAGES)`` and
+    ``set_channel_overwrite(...)``; ``emu.permissions(channel_id, user_id)``. Permission bits are
+    in ``tests.discord_emulator.state`` (MANAGE_CHANNELS, SEND_MESSAGES, ...).
+
+Interactions (options are built from the command tree the bot synced; values are Python values,
+channels/users/roles by id; ``OptionError`` when Discord's client would refuse them and
+``PermissionError`` when default_member_permissions hides the command from that member)
+    ``h = await emu.send_slash_command(guild_id, channel_id, user_id, name="feed",
+    subcommand="add", options={"url": u, "backfill": 2}, group=None)`` -> ``InteractionHandle``;
+    ``r = await h.wait_response(timeout=10)`` -> ``InteractionResult`` with ``deferred``,
+    ``ephemeral`` (the user-visible answer's, so a deferral's flag applies to its follow-up),
+    ``content``, ``embeds``, ``components``, ``allowed_mentions``, ``flags``, ``text``,
+    ``responses`` (every callback/follow-up/edit as ``InteractionResponse``);
+    ``await h.wait_answers(n)`` / ``await h.wait_responses(n)`` for more than one;
+    ``choices = await emu.autocomplete(guild_id, channel_id, user_id, "feed", "remove",
+    {"feed": "exa"}, focused="feed")``;
+    ``h = await emu.click_button(channel_id, message_id, custom_id, user_id)``;
+    ``emu.send_slash_command_unchecked(guild_id, channel_id, user_id, data)`` for hand-built data.
+
+Recordings
+    ``emu.messages(channel_id)`` -> ``RecordedMessage`` list (oldest first) of messages the bot posted
+    with POST /channels/{id}/messages (``source=None`` adds non-ephemeral interaction answers);
+    each has ``data`` (the Discord message object), ``request`` (the JSON the bot sent:
+    ``allowed_mentions``, ``nonce``, ``enforce_nonce``), ``content``, ``embeds``, ``components``;
+    ``await emu.wait_for_messages(channel_id, count, timeout)`` and ``await emu.wait_until(pred)``
+    (woken by every message change, no fixed sleeps); ``emu.requests`` (every REST request:
+    method, path after /api/v10, query, json, status, route, authorized); ``emu.unknown_requests``;
+    ``emu.commands(guild_id=None)``; ``emu.gateway_events`` (identify/resume/drop/refused/...).
+
+Faults
+    ``emu.set_rest_fault(500)`` / ``emu.set_rest_fault(429, retry_after=0.5, scope="shared",
+    is_global=False, count=None, path=None, methods=None)``; ``emu.set_rest_fault(None)`` clears.
+    ``await emu.drop_gateway(refuse_for=2.0, code=4000, invalidate=False)`` closes every socket and
+    answers handshakes with 503 for that long (``math.inf`` + ``emu.restore_gateway()``);
+    ``await emu.wait_connected()``; ``await emu.send_gateway_reconnect()``.
+
+Discord behaviour emulated: token checks (REST 401; gateway close 4004), zlib-stream compression
+(one compressobj per socket, Z_SYNC_FLUSH), sequence numbers and RESUME replay, INVALID_SESSION,
+GUILD_MEMBERS_CHUNK, message limits (2000 content, 10 embeds, 4096/256/1024/6000, 5x5 components)
+as 400 code 50035, empty messages 50006, Missing Access 50001 / Missing Permissions 50013,
+``enforce_nonce`` de-duplication within ``nonce_window`` seconds, interaction acknowledgement
+rules (40060), deferral -> first follow-up replaces the loading message, rate-limit headers.
+"""
+
+from .interactions import InteractionHandle, InteractionResponse, InteractionResult, OptionError
+from .server import DiscordEmulator
+from .state import GuildSpec, RecordedMessage, RecordedRequest
+
+__all__ = [
+    "DiscordEmulator",
+    "GuildSpec",
+    "InteractionHandle",
+    "InteractionResponse",
+    "InteractionResult",
+    "OptionError",
+    "RecordedMessage",
+    "RecordedRequest",
+]

@@ -1,0 +1,194 @@
+"""What the REST layer, the gateway and the test-facing API share: state, ids, recordings."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .gateway import Gateway, GatewayEvent
+from .interactions import InteractionHandle
+from .notify import Notifier
+from .payloads import iso_now, message_payload, user_payload
+from .snowflakes import SnowflakeGenerator
+from .state import EmulatorState, MessageSource, RecordedMessage, RecordedRequest, User
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RestFault:
+    """A fault the REST layer injects: status 500 (or 502/503...) or 429 with retry_after.
+
+    `count` limits how many requests are faulted (None: until cleared); `path` is a regex searched
+    in the request path (relative to /api/v10); `methods` restricts by HTTP method.
+    """
+
+    status: int
+    retry_after: float = 1.0
+    scope: str = "user"
+    is_global: bool = False
+    count: int | None = None
+    path: str | None = None
+    methods: frozenset[str] | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        return self.path is None or re.search(self.path, path) is not None
+
+
+@dataclass(slots=True)
+class Core:
+    state: EmulatorState
+    ids: SnowflakeGenerator
+    token: str
+    nonce_window: float
+    shards: int = 1
+    monotonic: Callable[[], float] = time.monotonic
+    base_url: str = ""
+    gateway: Gateway | None = None
+    interactions: dict[int, InteractionHandle] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    gateway_events: list[GatewayEvent] = field(default_factory=list)
+    fault: RestFault | None = None
+    faulted: int = 0
+    changed: Notifier = field(default_factory=Notifier)
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.base_url.replace("http://", "ws://", 1) + "/gateway"
+
+    def take_fault(self, method: str, path: str) -> RestFault | None:
+        fault = self.fault
+        if fault is None or not fault.matches(method, path):
+            return None
+        if fault.count is not None:
+            left = fault.count - 1
+            self.fault = dataclasses.replace(fault, count=left) if left > 0 else None
+        self.faulted += 1
+        return fault
+
+    def interaction_by_token(self, token: str) -> InteractionHandle | None:
+        for handle in self.interactions.values():
+            if handle.token == token:
+                return handle
+        return None
+
+    async def notify_messages(self) -> None:
+        self.changed.notify()
+
+    def record_gateway_event(self, event: GatewayEvent) -> None:
+        self.gateway_events.append(event)
+        self.changed.notify()
+
+    async def dispatch(self, event: str, data: JSON, *, guild_id: int | None) -> None:
+        if self.gateway is not None:
+            await self.gateway.dispatch(event, data, guild_id=guild_id)
+
+    async def create_message(
+        self,
+        *,
+        channel_id: int,
+        guild_id: int | None,
+        author: User,
+        body: JSON,
+        source: MessageSource,
+        flags: int = 0,
+        ephemeral: bool = False,
+        interaction: InteractionHandle | None = None,
+    ) -> RecordedMessage:
+        message_id = self.ids.next()
+        metadata = None
+        if interaction is not None:
+            metadata = {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "user": user_payload(self.state.users[interaction.user_id]),
+                "authorizing_integration_owners": {},
+            }
+        nonce = body.get("nonce")
+        data = message_payload(
+            self.state,
+            message_id=message_id,
+            channel_id=channel_id,
+            guild_id=guild_id,
+            author=author,
+            body=body,
+            flags=flags,
+            nonce=nonce if isinstance(nonce, str | int) else None,
+            webhook_id=self.state.application_id if interaction is not None else None,
+            interaction=metadata,
+        )
+        message = RecordedMessage(
+            id=message_id,
+            channel_id=channel_id,
+            guild_id=guild_id,
+            author_id=author.id,
+            data=data,
+            request=dict(body),
+            source=source,
+            interaction_id=interaction.id if interaction is not None else None,
+            ephemeral=ephemeral,
+            created_at=self.monotonic(),
+        )
+        self.state.store_message(message)
+        if not ephemeral:
+            await self.dispatch("MESSAGE_CREATE", data, guild_id=guild_id)
+        await self.notify_messages()
+        return message
+
+    async def edit_message(self, message: RecordedMessage, body: JSON) -> RecordedMessage:
+        data = dict(message.data)
+        for key in ("content", "components", "flags", "attachments"):
+            if key in body and body[key] is not None:
+                data[key] = body[key]
+        if "embeds" in body and body["embeds"] is not None:
+            data["embeds"] = message_payload(
+                self.state,
+                message_id=message.id,
+                channel_id=message.channel_id,
+                guild_id=None,
+                author=self.state.bot_user,
+                body={"embeds": body["embeds"]},
+            )["embeds"]
+        if data.get("flags", 0) & (1 << 7):  # LOADING cleared by the first edit
+            data["flags"] = int(data["flags"]) & ~(1 << 7)
+        data["edited_timestamp"] = iso_now()
+        request = {**message.request, **body}
+        updated = dataclasses.replace(message, data=data, request=request, edits=message.edits + 1)
+        self.state.store_message(updated)
+        if not updated.ephemeral:
+            event = dict(data)
+            if message.guild_id is not None:
+                event["guild_id"] = str(message.guild_id)
+            await self.dispatch("MESSAGE_UPDATE", event, guild_id=message.guild_id)
+        await self.notify_messages()
+        return updated
+
+    async def delete_message(self, message: RecordedMessage) -> None:
+        self.state.store_message(dataclasses.replace(message, deleted=True))
+        if not message.ephemeral:
+            event: JSON = {"id": str(message.id), "channel_id": str(message.channel_id)}
+            if message.guild_id is not None:
+                event["guild_id"] = str(message.guild_id)
+            await self.dispatch("MESSAGE_DELETE", event, guild_id=message.guild_id)
+        await self.notify_messages()
+
+    def find_nonce(
+        self, channel_id: int, author_id: int, nonce: str | int
+    ) -> RecordedMessage | None:
+        horizon = self.monotonic() - self.nonce_window
+        for message in reversed(self.state.live_messages(channel_id)):
+            if message.created_at < horizon:
+                break
+            if message.author_id == author_id and message.request.get("nonce") == nonce:
+                return message
+        return None
