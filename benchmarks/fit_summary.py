@@ -109,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--sets", default="cnndm,xsum")
+    parser.add_argument("--params", default=",".join(GRID), help="coefficients to move")
     args = parser.parse_args(argv)
     corpus_dir("summarization")
     keys = args.sets.split(",")
@@ -125,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     best_obj = objective(best_scores, base)
     print(f"start {best_obj:+.3f} {best_scores}")
     for round_no in range(args.rounds):
-        for name, values in GRID.items():
+        for name in args.params.split(","):
+            values = GRID[name]
             for value in values:
                 trial = dataclasses.replace(best, **{name: type(getattr(best, name))(value)})
                 if trial == best:

@@ -321,9 +321,16 @@ def _choose(
             names = _person_names(sents)
         fixed = _opening_fix(first, names)
         if fixed is not None:
-            return [fixed] + [sents[i].text for i in chosen[1:]]
+            return [_clip(fixed)] + [_clip(sents[i].text) for i in chosen[1:]]
         banned.add(first.index)
-    return [sents[i].text for i in chosen]
+    return [_clip(sents[i].text) for i in chosen]
+
+
+def _clip(text: str) -> str:
+    """A run-on "sentence" (no punctuation for pages) cut at a word boundary."""
+    if text.count(" ") < MAX_WORDS:
+        return text
+    return " ".join(text.split(" ", MAX_WORDS)[:MAX_WORDS]) + "…"
 
 
 def summarize(

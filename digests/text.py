@@ -59,12 +59,13 @@ _BOILERPLATE_PARA = re.compile(
     r"""^(?:
         (?:By|BY)\s+[A-Z][^.!?]{0,70}                    # byline "By Jane Doe, BBC News"
       | (?:PUBLISHED|UPDATED|Published|Updated|Last\ updated)(?::|\ at|\ on)?\s*\.?\s*\d.{0,80}
-      | Follow\ (?:us|me|him|her|@|[^.!?]{0,60}\b(?:on|at)\ (?:Twitter|Facebook|Instagram|X)\b).{0,200}
+      | Follow\ (?:us|me|him|her|@|[^.!?]{0,60}\b(?:on|at)\ (?:Twitter|Facebook|Instagram|X)\b)
+        .{0,200}
       | (?:Sign\ up|Subscribe|Share\ (?:this|on)|Read\ more
         |READ\ MORE|Related:|RELATED:|Advertisement|ADVERTISEMENT|Image\ (?:copyright|caption)
         |Media\ playback|Click\ here|CLICK\ HERE|Copyright|All\ rights\ reserved)\b.{0,200}
       | [Ss]croll\ down\ for\ videos?\.?
-      | \d{1,2}\ [A-Z][a-z]+\ \d{4}(?:\ Last\ updated\ .{0,40})?         # "20 July 2016 Last updated…"
+      | \d{1,2}\ [A-Z][a-z]+\ \d{4}(?:\ Last\ updated\ .{0,40})?    # "20 July 2016 Last updated…"
       | \S+@\S+\.\w+.{0,80}                               # contact e-mail lines
     )$""",
     re.VERBOSE,

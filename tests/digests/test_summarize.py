@@ -1,0 +1,207 @@
+"""The extractive summarizer: gist selection, opening pronouns, key quotes, redundancy, ROUGE."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from digests.summarize import Weights, content_words, summarize, summarize_words
+from digests.text import paragraphs, split_sentences
+
+ARTICLE = """\
+Floods forced thousands of residents to leave their homes in the river town of Elmbridge on Sunday.
+
+The river burst its banks after three days of heavy rain, flooding streets and homes across the town.
+
+Emergency crews rescued dozens of residents from flooded homes using boats.
+
+Is this the worst flood in living memory?
+
+Local baker Sarah Collins said her shop had been ruined. "Everything is gone," she said.
+
+The town last flooded in 1998, when the river rose by two metres.
+
+Officials said the flood defences would be reviewed once the water level falls.
+"""
+
+
+def test_returns_the_requested_number_of_sentences_in_article_order() -> None:
+    paras = paragraphs(ARTICLE)
+    got = summarize(paras, title=None, sentences=3, avoid=[])
+    assert len(got) == 3
+    order = [s for p in paras for s in split_sentences(p)]
+    assert [order.index(s) for s in got] == sorted(order.index(s) for s in got)
+    assert got[0].startswith("Floods forced thousands")
+
+
+def test_questions_and_fragments_are_not_chosen() -> None:
+    got = summarize(paragraphs(ARTICLE), title=None, sentences=4, avoid=[])
+    assert not any(s.endswith("?") for s in got)
+    assert not any(len(s.split()) < 5 for s in got)
+
+
+def test_is_deterministic() -> None:
+    paras = paragraphs(ARTICLE)
+    runs = {tuple(summarize(paras, title="Floods", sentences=2, avoid=[])) for _ in range(5)}
+    assert len(runs) == 1
+
+
+def test_headline_overlap_pulls_in_the_sentence_it_names() -> None:
+    paras = paragraphs(ARTICLE)
+    strong_title = Weights(title=3.0)
+    got = summarize(
+        paras,
+        title="Town flooded in 1998 river rose two metres",
+        sentences=2,
+        avoid=[],
+        weights=strong_title,
+    )
+    assert any("1998" in s for s in got)
+    assert not any("1998" in s for s in summarize(paras, title=None, sentences=2, avoid=[]))
+
+
+def test_near_duplicate_sentences_are_not_both_chosen() -> None:
+    text = (
+        "The central bank raised interest rates by half a point on Thursday to fight inflation.\n"
+        "On Thursday the central bank raised interest rates by half a point to fight inflation.\n"
+        "Mortgage lenders are expected to pass the increase on to borrowers within weeks.\n"
+        "Economists had predicted a smaller rise of a quarter point.\n"
+    )
+    got = summarize(paragraphs(text), title=None, sentences=2, avoid=[])
+    assert len(got) == 2
+    assert sum("raised interest rates" in s for s in got) == 1
+
+
+def test_no_sentence_repeats_a_key_quote() -> None:
+    text = (
+        'Mayor John Ortiz said: "This city will rebuild every home the fire destroyed."\n'
+        "The fire destroyed forty homes in the hills above the city on Monday night.\n"
+        "Firefighters worked through the night to contain the blaze, which began in a barn.\n"
+        "Investigators are still trying to establish the cause of the fire.\n"
+    )
+    paras = paragraphs(text)
+    quote = "This city will rebuild every home the fire destroyed."
+    no_quote_penalty = Weights(quote=0.0)
+    plain = summarize(paras, title=None, sentences=3, avoid=[], weights=no_quote_penalty)
+    assert any(quote in s for s in plain)
+    got = summarize(paras, title=None, sentences=3, avoid=[quote], weights=no_quote_penalty)
+    assert len(got) == 3
+    assert not any("rebuild every home" in s for s in got)
+
+
+def test_no_dangling_he_added() -> None:
+    text = (
+        "Tom Baker, the coach of the national rugby team, resigned on Monday after a string of "
+        "defeats.\n"
+        '"I have given this team everything I had for five years and more," he added.\n'
+        "The federation said a successor would be named before the autumn internationals.\n"
+        "The team lost six of its last seven matches, including a record home defeat.\n"
+    )
+    got = summarize(paragraphs(text), title=None, sentences=3, avoid=[])
+    assert not any(re.search(r"\bhe added\b", s) for s in got)
+
+
+def test_opening_pronoun_is_replaced_by_the_full_name() -> None:
+    text = (
+        "Weather update for the region was issued on a quiet morning.\n"
+        "Former champion Maria Gonzalez, 41, returned to the track in Madrid.\n"
+        "She won the marathon in Madrid on Sunday, beating the world record by a minute.\n"
+        "Gonzalez had retired from racing in 2015 after a knee injury.\n"
+    )
+    paras = paragraphs(text)
+    got = summarize(
+        paras,
+        title="Marathon won in Madrid with a world record",
+        sentences=1,
+        avoid=[],
+        weights=Weights(title=3.0, position=0.0),
+    )
+    assert got == [
+        "Maria Gonzalez won the marathon in Madrid on Sunday, beating the world record by a minute."
+    ]
+
+
+def test_possessive_opening_pronoun_gets_a_possessive_name() -> None:
+    text = (
+        "Police named the driver as Peter Novak, 52, from Leeds.\n"
+        "His lorry overturned on the motorway near Leeds early on Tuesday, closing three lanes.\n"
+        "Novak was taken to hospital with minor injuries, police said.\n"
+    )
+    got = summarize(
+        paragraphs(text),
+        title="Lorry overturned on motorway",
+        sentences=1,
+        avoid=[],
+        weights=Weights(title=3.0, position=0.0),
+    )
+    assert got == [
+        "Peter Novak's lorry overturned on the motorway near Leeds early on Tuesday, closing "
+        "three lanes."
+    ]
+
+
+def test_unresolvable_opening_pronoun_gives_way_to_another_sentence() -> None:
+    text = (
+        "It was the biggest storm the coast had seen in decades, with winds of 100 mph.\n"
+        "The storm cut power to 200,000 homes along the coast, the utility company said.\n"
+        "Repairs are expected to take several days.\n"
+    )
+    for n in (1, 2):
+        got = summarize(
+            paragraphs(text), title=None, sentences=n, avoid=[], weights=Weights(position=3.0)
+        )
+        assert len(got) == n
+        assert not got[0].startswith("It ")
+
+
+def test_word_budget_variant_reaches_the_budget() -> None:
+    paras = paragraphs(ARTICLE)
+    got = summarize_words(paras, title=None, words=40, avoid=[])
+    assert sum(len(s.split()) for s in got) >= 40
+
+
+def test_empty_input_gives_no_sentences() -> None:
+    assert summarize([], title=None, sentences=3, avoid=[]) == []
+
+
+def test_content_words_drop_stopwords_and_stem() -> None:
+    assert content_words("The floods were flooding the towns") == ["flood", "flood", "town"]
+
+
+# --- corpus-backed -------------------------------------------------------------------------
+
+
+def _rouge_vs_lead(path: Path, sentences: int, limit: int) -> tuple[float, float, float, float]:
+    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    ours1 = ours2 = lead1 = lead2 = 0.0
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh][:limit]
+    for row in rows:
+        paras = paragraphs(row["text"])
+        mine = summarize(paras, title=row.get("title"), sentences=sentences, avoid=[])
+        lead = [s for p in paras for s in split_sentences(p)][:sentences]
+        a = scorer.score(row["reference"], "\n".join(mine))
+        b = scorer.score(row["reference"], "\n".join(lead))
+        ours1 += a["rouge1"].fmeasure
+        ours2 += a["rouge2"].fmeasure
+        lead1 += b["rouge1"].fmeasure
+        lead2 += b["rouge2"].fmeasure
+    n = len(rows)
+    return 100 * ours1 / n, 100 * ours2 / n, 100 * lead1 / n, 100 * lead2 / n
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_cnndm_rouge_is_at_least_lead3(corpus_dir: Path) -> None:
+    o1, o2, l1, l2 = _rouge_vs_lead(corpus_dir / "summarization" / "cnndm_dev.jsonl", 3, 177)
+    assert o1 >= l1 and o2 >= l2, (o1, o2, l1, l2)
+
+
+@pytest.mark.corpus
+def test_xsum_rouge1_is_at_least_lead1(corpus_dir: Path) -> None:
+    o1, _, l1, _ = _rouge_vs_lead(corpus_dir / "summarization" / "xsum_dev.jsonl", 1, 200)
+    assert o1 >= l1, (o1, l1)

@@ -1,0 +1,202 @@
+"""Paragraph and sentence splitting, boilerplate removal, HTML given as text (synthetic traps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from digests.text import (
+    clean_paragraph,
+    is_boilerplate,
+    looks_like_html,
+    paragraphs,
+    split_sentences,
+    strip_html,
+)
+
+# --- sentences -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mr. Smith met Mrs. Jones and Dr. Patel. They talked.",
+            ["Mr. Smith met Mrs. Jones and Dr. Patel.", "They talked."],
+        ),
+        (
+            "The U.S. and the U.K. signed a deal. Markets rose.",
+            ["The U.S. and the U.K. signed a deal.", "Markets rose."],
+        ),
+        (
+            "She moved to the U.S. The move was a success.",
+            ["She moved to the U.S.", "The move was a success."],
+        ),
+        (
+            "J. K. Rowling wrote a new book. It sold well.",
+            ["J. K. Rowling wrote a new book.", "It sold well."],
+        ),
+        (
+            "Inflation rose to 3.5 per cent in May. Prices of 1.25 pounds doubled.",
+            ["Inflation rose to 3.5 per cent in May.", "Prices of 1.25 pounds doubled."],
+        ),
+        (
+            '"It is over," he said. "Next time we win." Then he left.',
+            ['"It is over," he said.', '"Next time we win."', "Then he left."],
+        ),
+        (
+            "“We will fight,” she said. “We never give up.” The crowd cheered.",
+            ["“We will fight,” she said.", "“We never give up.”", "The crowd cheered."],
+        ),
+        (
+            "'He didn't see it connect.' The father of three was charged.",
+            ["'He didn't see it connect.'", "The father of three was charged."],
+        ),
+        (
+            "He paused... and went on. Nobody answered.",
+            ["He paused... and went on.", "Nobody answered."],
+        ),
+        (
+            "Well… I think so, she said. Then silence.",
+            ["Well… I think so, she said.", "Then silence."],
+        ),
+        (
+            "Is it true? Nobody knows! The end.",
+            ["Is it true?", "Nobody knows!", "The end."],
+        ),
+    ],
+)
+def test_split_sentences_traps(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_split_sentences_keeps_every_character_of_the_text() -> None:
+    text = 'Dr. A. B. Smith said: "Yes. No... maybe." It was 4.5 p.m. in the U.S. The end'
+    pieces = split_sentences(text)
+    assert " ".join(pieces) == text
+    assert all(p == p.strip() and p for p in pieces)
+
+
+def test_split_sentences_of_an_empty_or_blank_paragraph_is_empty() -> None:
+    assert split_sentences("") == []
+    assert split_sentences("   \t ") == []
+
+
+def test_split_sentences_is_linear_on_a_huge_paragraph() -> None:
+    text = "Mr. A. B. went to the U.S. on 3.5 days. " * 20_000
+    pieces = split_sentences(text)
+    assert len(pieces) == 20_000
+
+
+# --- paragraphs ----------------------------------------------------------------------------
+
+
+def test_blank_lines_and_single_newlines_both_separate_paragraphs() -> None:
+    text = "First paragraph here.\n\nSecond one.\nThird one, on its own line.\r\n\r\nFourth."
+    assert paragraphs(text) == [
+        "First paragraph here.",
+        "Second one.",
+        "Third one, on its own line.",
+        "Fourth.",
+    ]
+
+
+def test_hard_wrapped_block_is_joined_into_one_paragraph() -> None:
+    text = (
+        "The council met on Tuesday evening to discuss the plans for the\n"
+        "new bridge across the river, which residents have opposed for\n"
+        "more than a decade because of the noise and the traffic it would\n"
+        "bring to the town centre.\n\n"
+        "A second paragraph follows."
+    )
+    paras = paragraphs(text)
+    assert len(paras) == 2
+    assert paras[0].startswith("The council met") and paras[0].endswith("town centre.")
+    assert "the\nnew" not in paras[0] and "for the new bridge" in paras[0]
+
+
+def test_quote_running_over_paragraphs_keeps_its_paragraphs() -> None:
+    text = (
+        'He said: "We have waited long enough for this decision.\n\n'
+        '"Now it is time to act, and we will.\n\n'
+        '"Nobody will stop us," he added.'
+    )
+    paras = paragraphs(text)
+    assert len(paras) == 3
+    assert paras[1].startswith('"Now')
+    assert split_sentences(paras[0]) == ['He said: "We have waited long enough for this decision.']
+
+
+def test_control_characters_and_odd_spaces_are_normalised() -> None:
+    assert paragraphs("A\x00 b\u00a0\u00a0c\tdone.\ufffd") == ["A b c done."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Jane Doe, BBC News",
+        "By Danny Shaw, BBC Home Affairs correspondent",
+        "PUBLISHED: 10:01 EST, 1 May 2013 | UPDATED: 11:02 EST, 1 May 2013",
+        "Scroll down for video",
+        "Sign up for our morning newsletter",
+        "Follow us on Twitter",
+        "Follow @BBCNewsbeat on Twitter and Radio1Newsbeat on YouTube",
+        "Read more: the facts behind the claims",
+        "Last updated at 08:43 BST",
+        "20 July 2016 Last updated at 08:43 BST",
+        "Media playback is not supported on this device",
+        "Advertisement",
+    ],
+)
+def test_boilerplate_paragraphs_are_dropped(line: str) -> None:
+    assert paragraphs(f"The minister resigned on Friday.\n\n{line}\n\nShe denied it.") == [
+        "The minister resigned on Friday.",
+        "She denied it.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow the money, investigators said.",
+        "Following the scare, residents were told to stay indoors.",
+        "By Tuesday the rains had stopped.",
+        "Published figures show a rise in crime.",
+    ],
+)
+def test_sentences_that_look_like_boilerplate_are_kept(line: str) -> None:
+    assert not is_boilerplate(line)
+    assert paragraphs(line) == [line]
+
+
+def test_inline_daily_mail_boilerplate_is_cut_out() -> None:
+    para = (
+        "By . Daily Mail Reporter . PUBLISHED: . 10:01 EST, 1 May 2013 . | . UPDATED: . "
+        "11:02 EST, 1 May 2013 . A man was arrested after the raid. Scroll down for video "
+        "Police said he was 34."
+    )
+    assert clean_paragraph(para) == "A man was arrested after the raid. Police said he was 34."
+
+
+def test_cnn_dateline_is_cut() -> None:
+    assert clean_paragraph("(CNN)They may not be aliens.") == "They may not be aliens."
+    assert clean_paragraph("LONDON, England (CNN) -- Rain fell.") == "Rain fell."
+
+
+# --- HTML given as text --------------------------------------------------------------------
+
+
+def test_html_given_as_text_becomes_paragraphs() -> None:
+    page = (
+        "<!doctype html><html><head><title>T</title><style>p {color: red}</style></head>"
+        "<body><nav>Home | News</nav><p>The mayor &amp; council <b>agreed</b> a plan.</p>"
+        "<script>var secret = '<p>no</p>';</script><p>Work starts in May.</p></body></html>"
+    )
+    assert looks_like_html(page)
+    assert paragraphs(strip_html(page)) == [
+        "The mayor & council agreed a plan.",
+        "Work starts in May.",
+    ]
+
+
+def test_plain_text_with_a_less_than_sign_is_not_html() -> None:
+    assert not looks_like_html("Growth was < 2% and inflation > 3%. Markets fell.")
