@@ -76,6 +76,7 @@ def parse_feed(
         return parse_json_feed(body, url=url, max_items=max_entries)
     _refuse_entity_declarations(body, url)
     body, response_headers = _fix_declared_encoding(body, response_headers)
+    body = _truncate_entries(body, max_entries)
     response_headers.setdefault("content-location", url)
     # without a content type feedparser never consults chardet for undeclared legacy encodings
     response_headers.setdefault("content-type", "application/xml")
@@ -93,9 +94,9 @@ def parse_feed(
         _explain_empty(parsed, body, url)
     feed = parsed.get("feed") or {}
     info = _feed_info(feed, url)
+    if len(raw_entries) > max_entries:
+        raw_entries = _newest(raw_entries, max_entries)
     entries = [e for raw in raw_entries if (e := _entry(raw, feed_url=url)) is not None]
-    if len(entries) > max_entries:
-        entries = _newest(entries, max_entries)
     return ParsedFeed(info=info, entries=entries)
 
 
@@ -115,6 +116,26 @@ def _unpack_gzip(content: bytes, url: str) -> bytes:
             url, f"The document at {url} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB."
         )
     return body
+
+
+def _truncate_entries(content: bytes, max_entries: int) -> bytes:
+    """Cut a document with far more than ``max_entries`` entries after the first ``max_entries``
+    (feeds list newest first), closing the root again, so feedparser's time stays bounded."""
+    closers = (b"</item>", b"</entry>")
+    if max(content.count(tag, 0, 64 * 1024 * 1024) for tag in closers) <= 2 * max_entries:
+        return content
+    tag = max(closers, key=content.count)
+    end = -1
+    for _ in range(max_entries):
+        end = content.find(tag, end + 1)
+    if end < 0:
+        return content
+    head = content[: end + len(tag)]
+    if b"<rdf:RDF" in content[:4096]:
+        return head + b"</rdf:RDF>"
+    if tag == b"</entry>":
+        return head + b"</feed>"
+    return head + b"</channel></rss>"
 
 
 def _prolog(content: bytes) -> str:
@@ -360,7 +381,11 @@ def _datetime(value: struct_time | None) -> datetime | None:
         return None
 
 
-def _newest(entries: list[Entry], count: int) -> list[Entry]:
-    oldest = datetime.min.replace(tzinfo=UTC)
-    ranked = sorted(entries, key=lambda e: e.published or oldest, reverse=True)
-    return ranked[:count]
+def _newest(raw_entries: list[Any], count: int) -> list[Any]:
+    """The ``count`` newest raw entries (undated ones last), in that order."""
+
+    def key(raw: Any) -> tuple[int, ...]:
+        when = raw.get("published_parsed") or raw.get("updated_parsed")
+        return tuple(when[:6]) if when else (0,)
+
+    return sorted(raw_entries, key=key, reverse=True)[:count]
