@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from digests.quote_words import (
     ADVERBS,
+    OBJECT_VERBS,
     DETERMINERS,
     GENERIC_NOUNS,
     INVERTIBLE,
@@ -40,7 +41,7 @@ _NOUN_BEFORE = re.compile(
 )
 _PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _STOP_AFTER = re.compile(
-    r"[,;:!?—–(]|(?<=[a-z]{3})\.|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
+    r"[,;:!?—–(.]|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
     r"about|of|for|with|told|said|says|adding|says|added|explained|because|and|but)\s"
 )
 _MAX_SUBJECT_WORDS = 9
@@ -95,13 +96,13 @@ def _phrase(text: str) -> tuple[str, str] | None:
     m = _TRAIL_NAME.search(text)
     if m is not None:
         prefix = text[: m.start()].split()
-        if prefix and prefix[-1].lower() == "the":
-            prefix = prefix[:-1]
-        if len(prefix) >= 2 and prefix[-1] in {"of", "from"} and prefix[-2][:1].isupper():
+        for k in range(len(prefix) - 1, max(len(prefix) - 4, 0), -1):
             # "Rep. Tom Cole of Oklahoma", "Nigel McCune from the Musicians' Union"
-            inner = _phrase(" ".join(prefix[:-1]))
-            if inner is not None and inner[0] == "name":
-                return inner
+            if prefix[k] in {"of", "from"} and prefix[k - 1][:1].isupper():
+                inner = _phrase(" ".join(prefix[:k]))
+                if inner is not None and inner[0] == "name":
+                    return inner
+                break
         name = clean_name(m.group(0))
         if name is not None:
             if prefix and prefix[-1].lower() == "the" and not name.titled:
@@ -126,6 +127,13 @@ def _phrase(text: str) -> tuple[str, str] | None:
 def subject_before(text: str) -> tuple[str, str] | None:
     """The subject of a verb that follows ``text`` ("Simon Wright, who…," -> Simon Wright)."""
     text = _strip_trailing_adverbs(_DASHES.sub(", ", text).rstrip())
+    if text.endswith(","):
+        # "Cory James, 22, of Flint, Mich., said": the first comma piece that is a whole name
+        for piece in text[:-1].split(","):
+            piece = piece.strip()
+            whole = _LEAD_NAME.match(piece)
+            if whole is not None and whole.end() == len(piece) and clean_name(piece):
+                return ("name", piece)
     for _ in range(3):
         if not text.endswith(","):
             break
@@ -159,8 +167,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
     first = text.split()[0].lower().strip(",.:;")
     if first in PRONOUNS:
         return ("pronoun", first)
-    stop = _STOP_AFTER.search(" " + text + " ", 1 + len(first))
-    phrase = text[: stop.start() - 1] if stop else text
+    phrase = text[: _stop_after(text, len(first))]
     phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
     runs = [m for m in NAME_RUN.finditer(phrase) if clean_name(m.group(0)) is not None]
     if runs:
@@ -174,6 +181,23 @@ def subject_after(text: str) -> tuple[str, str] | None:
             return ("definite", phrase)
         return ("description", phrase)
     return None
+
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st sen rep gov lt col gen sgt capt maj adm cmdr prof rev jr sr fr no".split()
+)
+
+
+def _stop_after(text: str, start: int) -> int:
+    """Where an inverted subject phrase ends: punctuation or a relative/prepositional word."""
+    padded = " " + text + " "
+    for m in _STOP_AFTER.finditer(padded, 1 + start):
+        if m.group(0) == ".":
+            word = padded[: m.start()].split()[-1:] or [""]
+            if word[0].lower() in _ABBREVIATIONS or len(word[0]) == 1:
+                continue
+        return max(m.start() - 1, 0)
+    return len(text)
 
 
 def sentence_subject(clause: str) -> tuple[str, str] | None:
@@ -198,7 +222,7 @@ def verbs_in(text: str) -> list[re.Match[str]]:
     out = [
         m
         for m in re.finditer(r"[A-Za-z]+", text)
-        if m.group(0).lower() in SAY_VERBS and not _NOUN_BEFORE.search(text, 0, m.start())
+        if m.group(0) in SAY_VERBS and not _NOUN_BEFORE.search(text, 0, m.start())
     ]
     out.extend(_ACCORDING.finditer(text))
     out.sort(key=lambda m: m.start())
@@ -242,14 +266,28 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         return None
     v = verbs[0]
     before = stripped[: v.start()]
-    if len(before.split()) > _MAX_SUBJECT_WORDS:
+    if len(before.split()) > _MAX_SUBJECT_WORDS and not (
+        # "…," Eric Woolson, an Iowa Republican strategist and former adviser, said
+        len(before.split()) <= 2 * _MAX_SUBJECT_WORDS
+        and "," in before
+        and _LEAD_NAME.match(before)
+    ):
         return None
     after = stripped[v.end() :]
     if _is_according(v):
         got = subject_after(after)
         offset = base + lead + v.end()
     elif before.strip(" ,"):
-        if not ends_open and (
+        if head.rstrip().endswith(":"):
+            return None  # "X told Y: "…"" introduces the next quotation
+        short_object = (
+            v.group(0) in OBJECT_VERBS
+            and len(after.split()) <= 6
+            and head.rstrip()[-1:] in {".", "!", "?"}
+            and len(head) < len(trail.rstrip())
+            or (v.group(0) in OBJECT_VERBS and head.rstrip()[-1:] == ".")
+        )
+        if not ends_open and not short_object and (
             after.strip()[:1] not in {"", ".", ",", ";", ":"} or len(before.split()) > 5
         ):
             after_words = after.split()

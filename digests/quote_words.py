@@ -85,7 +85,7 @@ DESCRIPTORS = _words(
     manager boss striker midfielder defender goalkeeper forward skipper shadow foreign home
     health education defence defense trade labor labour first independent conservative liberal
     tory tories socialist vice-president deputy acting interim new old late then current
-    incumbent u.s us uk british american french german russian chinese mexican front-runner
+    incumbent british american french german russian chinese mexican front-runner
     frontrunner billionaire businessman mogul host anchor pollster strategist economist analyst
     author actor actress singer star rapper producer filmmaker writer speaker chair st
     dj spokesman spokeswoman adviser advisor aide lawyer president-elect"""

@@ -174,6 +174,10 @@ class _Resolver:
             name = clean_name(cand)
             if name is not None and self.people.knows(name):
                 return self.people.canonical(name)
+        for cand in attr.text.split("|"):
+            name = clean_name(cand)
+            if name is not None and cand not in PRONOUNS:
+                return self.people.canonical(name)
         return None
 
     def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:

@@ -51,11 +51,20 @@ class Name:
         return _norm(self.tokens[-1])
 
 
+_TAIL_DROP = TITLES | DESCRIPTORS
+
+
 def clean_name(raw: str) -> Name | None:
     """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male)."""
     words = raw.split()
     gender: str | None = None
     titled = False
+    for i in range(len(words) - 2, 0, -1):
+        # a title inside the run: "Army Capt. Christian Pardo", "FBI Director James B. Comey"
+        w = _norm(words[i])
+        if w in TITLES or w in MALE_TITLES or w in FEMALE_TITLES or w in DESCRIPTORS:
+            words = words[i:]
+            break
     while words:
         w = _norm(words[0])
         if w in MALE_TITLES:
@@ -67,7 +76,7 @@ def clean_name(raw: str) -> Name | None:
         elif w not in NON_NAME_CAPS and w not in DESCRIPTORS:
             break
         words.pop(0)
-    while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in TITLES | DESCRIPTORS):
+    while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in _TAIL_DROP):
         words.pop()
     if not words:
         return None
