@@ -169,10 +169,11 @@ def _sync_state_path(db: str) -> Path | None:
 
 
 async def start_background(
-    app: App, *, poll_tick: timedelta = POLL_TICK, paused: bool = False
+    app: App, *, poll_tick: timedelta = POLL_TICK, paused: bool = False, outbox: bool = True
 ) -> list[asyncio.Task[None]]:
     """After the bot is ready: start the scheduler (``paused`` registers jobs without firing
-    them, for tests that invoke job functions with a fake clock), rebuild the digest jobs from
+    them, for tests that invoke job functions with a fake clock; ``outbox=False`` leaves
+    delivery to explicit ``app.outbox.drain()`` calls), rebuild the digest jobs from
     the database, catch up missed digests, add the polling job and start the outbox loop."""
     await app.bot.wait_until_ready()
     if not app.scheduler.running:
@@ -180,6 +181,8 @@ async def start_background(
     await app.jobs.rebuild()
     await catch_up(app.jobs.ctx)
     app.jobs.add_poll_job(poll_tick)
+    if not outbox:
+        return []
     return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]
 
 

@@ -25,7 +25,7 @@ from digests.clock import FakeClock
 from tests.bot.emulator_client import discord_endpoints, wait_ready
 from tests.discord_emulator import DiscordEmulator, RecordedMessage
 
-TOKEN = "e2e.bot.token-0123456789"  # noqa: S105 - a fake token for the emulator
+TOKEN = "e2e.bot.token-0123456789"
 START = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 MANAGE_CHANNELS = 1 << 4
 
@@ -69,7 +69,7 @@ def rss(title: str, link: str, items: Sequence[Item]) -> bytes:
         html = "".join(f"<p>{escape(p)}</p>" for p in item.paragraphs)
         parts.append(
             "<item>"
-            f"<guid isPermaLink=\"false\">{escape(item.guid)}</guid>"
+            f'<guid isPermaLink="false">{escape(item.guid)}</guid>'
             f"<title>{escape(item.title)}</title>"
             f"<link>{escape(item.link or link + '/' + item.guid)}</link>"
             f"<pubDate>{format_datetime(item.published)}</pubDate>"
@@ -94,7 +94,12 @@ def e2e_settings(emu: DiscordEmulator, tmp_path: Path, **extra: Any) -> Settings
 
 @contextlib.asynccontextmanager
 async def running_app(
-    emu: DiscordEmulator, settings: Settings, clock: FakeClock, *, ready_timeout: float = 20.0
+    emu: DiscordEmulator,
+    settings: Settings,
+    clock: FakeClock,
+    *,
+    ready_timeout: float = 20.0,
+    outbox: bool = True,
 ) -> AsyncIterator[App]:
     """The service as `newsdigest run` composes it, with the scheduler paused (tests call the
     job functions with the fake clock instead of waiting for wall-clock fires)."""
@@ -106,7 +111,7 @@ async def running_app(
             try:
                 await wait_ready(app.bot, bot_task, ready_timeout)
                 background = await asyncio.wait_for(
-                    start_background(app, paused=True), ready_timeout
+                    start_background(app, paused=True, outbox=outbox), ready_timeout
                 )
                 yield app
             finally:

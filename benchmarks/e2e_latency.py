@@ -1,0 +1,184 @@
+"""End-to-end latency: from a new item appearing in a feed to its post in Discord.
+
+Runs the real service (bot.runner's composition root, the real DigestService on a SQLite file)
+against the loopback Discord emulator (tests/discord_emulator) with ``--feeds`` loopback feeds
+(default 1,000) posted live to ``--channels`` channels (default 50). After subscribing every feed,
+``--rounds`` rounds each publish one new item in ``--changed`` feeds; a round then runs the polling
+job once (what the scheduler does at its tick, with the fake clock moved past the poll interval)
+and waits until every new story is posted. Latency = time from the item being served to the
+emulator recording the post (poll + fetch + parse + condense + store + outbox + REST).
+
+In production a new item additionally waits for its feed's next poll: on average half the poll
+interval (NEWSDIGEST_POLL_MINUTES, feeds spread across it), which this benchmark reports separately
+rather than sleeping through it.
+
+    python benchmarks/e2e_latency.py [--feeds 1000] [--channels 50] [--changed 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.scheduling import poll_feeds  # noqa: E402
+from digests.clock import FakeClock  # noqa: E402
+from tests.bot.harness import (  # noqa: E402
+    START,
+    TOKEN,
+    Item,
+    article,
+    e2e_settings,
+    rss,
+    running_app,
+)
+from tests.discord_emulator import DiscordEmulator, GuildSpec  # noqa: E402
+from tests.feedserver import FeedServer  # noqa: E402
+
+
+def rss_kb() -> int:
+    """Resident memory of this process in KiB (Linux /proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def feed_items(feed: int, count: int) -> list[Item]:
+    speakers = ["Jane Smith", "Omar Haddad", "Li Wei", "Ana Souza"]
+    return [
+        Item(
+            guid=f"f{feed}-i{n}",
+            title=f"Feed {feed} reports development {n}",
+            paragraphs=article(f"project {feed}-{n}", speakers[n % len(speakers)], words=80),
+            published=START - timedelta(hours=24) + timedelta(minutes=n),
+        )
+        for n in range(count)
+    ]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    channels = tuple(f"news-{i}" for i in range(args.channels))
+    base_items = 3
+    async with (
+        DiscordEmulator(token=TOKEN, guilds=[GuildSpec("Bench", channels)]) as emu,
+        FeedServer() as server,
+    ):
+        channel_ids = [emu.channel_id(name) for name in channels]
+        items = {f: feed_items(f, base_items) for f in range(args.feeds)}
+        for feed, entries in items.items():
+            server.add(
+                f"/f/{feed}.xml",
+                rss(f"Feed {feed}", server.url("/s"), entries),
+                content_type="application/rss+xml",
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = e2e_settings(emu, Path(tmp), NEWSDIGEST_FEED_LIMIT=args.feeds + 10)
+            clock = FakeClock(START)
+            rss_start = rss_kb()
+            async with running_app(emu, settings, clock, ready_timeout=60) as app:
+                t0 = time.perf_counter()
+                sem = asyncio.Semaphore(32)
+
+                async def subscribe(feed: int) -> None:
+                    async with sem:
+                        await app.digests.add_feed(
+                            guild_id=emu.default_guild_id,
+                            channel_id=channel_ids[feed % len(channel_ids)],
+                            url=server.url(f"/f/{feed}.xml"),
+                            mode="live",
+                        )
+
+                await asyncio.gather(*(subscribe(f) for f in range(args.feeds)))
+                setup_s = time.perf_counter() - t0
+                print(
+                    f"subscribed {args.feeds} feeds to {args.channels} channels in "
+                    f"{setup_s:.1f} s; RSS {rss_kb() / 1024:.0f} MiB"
+                )
+
+                latencies: list[float] = []
+                cycle_times: list[float] = []
+                posted_before = len(emu.all_messages())
+                for round_no in range(args.rounds):
+                    changed = [
+                        (round_no * args.changed + k) % args.feeds for k in range(args.changed)
+                    ]
+                    appeared: dict[str, float] = {}
+                    for feed in changed:
+                        new = feed_items(feed, base_items + round_no + 1)[-1]
+                        items[feed].append(new)
+                        server.add(
+                            f"/f/{feed}.xml",
+                            rss(f"Feed {feed}", server.url("/s"), items[feed]),
+                            content_type="application/rss+xml",
+                        )
+                        appeared[new.title] = time.monotonic()
+                    clock.advance(timedelta(hours=2))
+                    start = time.perf_counter()
+                    await poll_feeds(app.jobs.ctx)
+                    target = posted_before + len(changed)
+                    await emu.wait_until(lambda t=target: len(emu.all_messages()) >= t, timeout=300)
+                    cycle_times.append(time.perf_counter() - start)
+                    for message in emu.all_messages()[posted_before:]:
+                        title = message.embeds[0]["title"] if message.embeds else ""
+                        if title in appeared:
+                            latencies.append(message.created_at - appeared.pop(title))
+                    posted_before = len(emu.all_messages())
+                    print(
+                        f"round {round_no + 1}: {len(changed)} new items over {args.feeds} "
+                        f"feeds posted in {cycle_times[-1]:.2f} s"
+                    )
+                peak = rss_kb()
+            print()
+            print(
+                f"feeds {args.feeds}, channels {args.channels}, new items "
+                f"{len(latencies)} in {args.rounds} rounds"
+            )
+            print(
+                f"latency item served -> posted (poll cycle + delivery): "
+                f"p50 {statistics.median(latencies):.2f} s, "
+                f"p95 {percentile(latencies, 95):.2f} s, max {max(latencies):.2f} s"
+            )
+            print(f"poll cycle incl. delivery: mean {statistics.mean(cycle_times):.2f} s")
+            print(
+                f"plus waiting for the next poll in production: on average half of "
+                f"NEWSDIGEST_POLL_MINUTES ({settings.poll_minutes / 2:.1f} min by default)"
+            )
+            print(
+                f"resident memory: start {rss_start / 1024:.0f} MiB, end {peak / 1024:.0f} MiB "
+                f"(emulator and feed server in the same process)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--channels", type=int, default=50)
+    parser.add_argument("--changed", type=int, default=100, help="new items per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    args.changed = min(args.changed, args.feeds)
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

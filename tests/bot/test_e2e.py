@@ -1,0 +1,392 @@
+"""The whole service end to end: the unmodified discord.py client (through bot.runner's composition
+root) against the loopback Discord emulator, the real DigestService on a SQLite file in tmp_path,
+feeds served on 127.0.0.1, and a FakeClock driving polls and schedules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.delivery import DiscordTransport, rendered_delivery
+from bot.runner import App
+from bot.scheduling import POLL_JOB_ID, digest_job_id, poll_feeds, post_digest
+from digests.clock import FakeClock
+from tests.bot.harness import (
+    MANAGE_CHANNELS,
+    START,
+    TOKEN,
+    Item,
+    article,
+    e2e_settings,
+    footers,
+    later,
+    rss,
+    running_app,
+    story_numbers,
+)
+from tests.discord_emulator import DiscordEmulator, GuildSpec, RecordedMessage
+from tests.discord_emulator.state import SEND_MESSAGES
+from tests.feedserver import FeedServer
+
+WAIT = 20.0
+
+
+def items(count: int, *, start: int = 1) -> list[Item]:
+    topics = ["bridge", "library", "tramway", "harbour", "stadium", "museum", "park", "school"]
+    speakers = ["Jane Smith", "Omar Haddad", "Li Wei", "Ana Souza", "Tom Berg", "Ivy Chen"]
+    out = []
+    for n in range(start, start + count):
+        topic = topics[n % len(topics)]
+        out.append(
+            Item(
+                guid=f"item-{n}",
+                title=f"Council approves {topic} plan number {n}",
+                paragraphs=article(f"{topic} {n}", speakers[n % len(speakers)]),
+                published=START - timedelta(hours=10) + timedelta(hours=n),
+            )
+        )
+    return out
+
+
+@dataclass
+class World:
+    emu: DiscordEmulator
+    feeds: FeedServer
+    tmp_path: Path
+    clock: FakeClock
+    guild: int
+    general: int
+    digest_channel: int
+    manager: int
+    reader: int
+
+    def settings(self) -> object:
+        return e2e_settings(self.emu, self.tmp_path)
+
+    def serve(self, path: str, entries: list[Item], title: str = "Example Gazette") -> str:
+        self.feeds.add(
+            path,
+            rss(title, self.feeds.url("/site"), entries),
+            content_type="application/rss+xml",
+        )
+        return self.feeds.url(path)
+
+    def app(self) -> object:
+        return running_app(self.emu, e2e_settings(self.emu, self.tmp_path), self.clock)
+
+    async def command(
+        self,
+        name: str,
+        sub: str | None = None,
+        options: dict[str, object] | None = None,
+        user: int | None = None,
+        channel: int | None = None,
+    ) -> object:
+        handle = await self.emu.send_slash_command(
+            self.guild,
+            channel or self.general,
+            user or self.manager,
+            name=name,
+            subcommand=sub,
+            options=options or {},
+        )
+        return await handle.wait_response(timeout=WAIT)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    spec = GuildSpec("News Room", ("general", "digests"))
+    async with DiscordEmulator(token=TOKEN, guilds=[spec]) as emu, FeedServer() as feeds:
+        manager = await emu.add_member(permissions=MANAGE_CHANNELS)
+        reader = await emu.add_member(permissions=0)
+        yield World(
+            emu=emu,
+            feeds=feeds,
+            tmp_path=tmp_path,
+            clock=FakeClock(START),
+            guild=emu.default_guild_id,
+            general=emu.channel_id("general"),
+            digest_channel=emu.channel_id("digests"),
+            manager=manager,
+            reader=reader,
+        )
+
+
+def assert_no_mentions(messages: list[RecordedMessage]) -> None:
+    assert messages
+    for message in messages:
+        allowed = message.request.get("allowed_mentions")
+        assert allowed is not None, message.request
+        assert allowed.get("parse") == []
+        assert not allowed.get("users") and not allowed.get("roles")
+        assert not allowed.get("replied_user")
+
+
+async def poll(app: App, world: World, minutes: float = 60) -> None:
+    later(world.clock, minutes)
+    await poll_feeds(app.jobs.ctx)
+
+
+async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
+    url = world.serve("/gazette.xml", items(3))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        assert isinstance(app, App)
+        assert app.scheduler.get_job(POLL_JOB_ID) is not None
+        # a member without Manage Channels does not even see /feed (default permissions) ...
+        with pytest.raises(PermissionError):
+            await world.emu.send_slash_command(
+                world.guild, world.general, world.reader, "feed", "add", {"url": url}
+            )
+        # ... and the bot checks again server-side when a client sends it anyway
+        data = world.emu.command_data(world.guild, world.reader, "feed", "add", {"url": url})
+        handle = await world.emu.send_slash_command_unchecked(
+            world.guild, world.general, world.reader, data
+        )
+        denied = await handle.wait_response(timeout=WAIT)
+        assert denied.ephemeral
+        assert "Manage Channels" in (denied.content or "")
+        assert not app.service.subscriptions(world.guild)
+
+        added = await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 2})
+        assert added.deferred and added.ephemeral  # type: ignore[attr-defined]
+        assert "Example Gazette" in added.text  # type: ignore[attr-defined]
+        assert "plan number 3" in added.text  # type: ignore[attr-defined] - preview of the newest
+        posted = await world.emu.wait_for_messages(world.general, 2, timeout=WAIT)
+        numbers = story_numbers(posted)
+        assert len(numbers) == 2
+        titles = [m.embeds[0]["title"] for m in posted]
+        assert titles == [
+            "Council approves tramway plan number 2",
+            "Council approves harbour plan number 3",
+        ]
+        first = posted[0]
+        assert first.embeds[0]["url"].endswith("/site/item-2")
+        assert first.embeds[0]["footer"]["text"].startswith("Example Gazette · #")
+        assert "timestamp" in first.embeds[0]
+        assert first.request["nonce"] and first.request["enforce_nonce"] is True
+        custom_ids = [c.get("custom_id") for row in first.components for c in row["components"]]
+        assert f"nd:quotes:{numbers[0]}" in custom_ids and f"nd:details:{numbers[0]}" in custom_ids
+
+        # a new item on the next poll is posted live
+        world.serve("/gazette.xml", items(4))
+        await poll(app, world)
+        posted = await world.emu.wait_for_messages(world.general, 3, timeout=WAIT)
+        assert posted[2].embeds[0]["title"] == "Council approves stadium plan number 4"
+        newest = story_numbers(posted)[2]
+
+        story = await world.command("story", None, {"story": str(newest)})
+        assert story.ephemeral  # type: ignore[attr-defined]
+        assert "stadium 4" in story.text  # type: ignore[attr-defined]
+        assert "Tom Berg" in story.text  # type: ignore[attr-defined]
+
+        by_story = await world.command("quotes", None, {"story": str(newest)})
+        assert "on time and on budget" in by_story.text  # type: ignore[attr-defined]
+        by_speaker = await world.command("quotes", None, {"speaker": "Tom Berg"})
+        assert f"#{newest}" in by_speaker.text  # type: ignore[attr-defined]
+        assert "stadium 4" in by_speaker.text  # type: ignore[attr-defined]
+
+        found = await world.command("search", None, {"query": "harbour"})
+        assert f"#{numbers[1]}" in found.text  # type: ignore[attr-defined]
+        status = await world.command("status", None, {})
+        assert "Example Gazette" in status.text and "ok" in status.text  # type: ignore[attr-defined]
+        listed = await world.command("feed", "list", {})
+        assert url in listed.text and "live" in listed.text  # type: ignore[attr-defined]
+
+        choices = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.manager,
+            "story",
+            None,
+            {"story": "stadi"},
+            focused="story",
+        )
+        assert choices and choices[0]["value"] == str(newest)
+        zones = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.manager,
+            "digest",
+            "schedule",
+            {"time": "09:00", "timezone": "Europe/Lon"},
+            focused="timezone",
+        )
+        assert {"name": "Europe/London", "value": "Europe/London"} in zones
+        assert len(zones) <= 25
+        assert_no_mentions(world.emu.messages(world.general))
+
+    # after a restart, the buttons of earlier posts still answer, ephemerally
+    async with world.app() as app:  # type: ignore[attr-defined]
+        clicked = await world.emu.click_button(
+            world.general, first.id, f"nd:quotes:{numbers[0]}", world.reader
+        )
+        answer = await clicked.wait_response(timeout=WAIT)
+        assert answer.ephemeral
+        assert "on time and on budget" in answer.text
+        details = await world.emu.click_button(
+            world.general, first.id, f"nd:details:{numbers[0]}", world.reader
+        )
+        answer = await details.wait_response(timeout=WAIT)
+        assert answer.ephemeral and "tramway 2" in answer.text
+
+
+async def test_digest_now_and_schedule(world: World) -> None:
+    url = world.serve("/daily.xml", items(2))
+    other = world.serve("/other.xml", items(1, start=10), title="Other Times")
+    async with world.app() as app:  # type: ignore[attr-defined]
+        for feed in (url, other):
+            await world.command("feed", "add", {"url": feed, "channel": world.digest_channel})
+        world.serve("/daily.xml", items(4))
+        await poll(app, world)
+        assert world.emu.messages(world.digest_channel) == []  # digest mode: nothing live
+
+        now = await world.command("digest", "now", {"channel": world.digest_channel})
+        assert now.ephemeral and "2 stories" in (now.content or "")  # type: ignore[attr-defined]
+        posted = await world.emu.wait_for_messages(world.digest_channel, 1, timeout=WAIT)
+        digest = posted[0]
+        assert digest.content.startswith("Digest")
+        assert len(digest.embeds) == 2
+        again = await world.command("digest", "now", {"channel": world.digest_channel})
+        assert "No new stories" in (again.content or "")  # type: ignore[attr-defined]
+
+        scheduled = await world.command(
+            "digest",
+            "schedule",
+            {"time": "09:00", "timezone": "Europe/London", "channel": world.digest_channel},
+        )
+        assert "09:00 Europe/London" in (scheduled.content or "")  # type: ignore[attr-defined]
+        schedule = app.service.schedules()[0]
+        job = app.scheduler.get_job(digest_job_id(schedule.schedule_id))
+        assert job is not None
+        fire = job.trigger.get_next_fire_time(None, world.clock.now())
+        assert fire.astimezone(UTC) == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # GMT in Nov
+
+        world.serve("/daily.xml", items(5))
+        await poll(app, world, minutes=30)
+        world.clock.set(fire.astimezone(UTC) + timedelta(seconds=1))
+        assert await post_digest(app.jobs.ctx, schedule.schedule_id) == 1
+        posted = await world.emu.wait_for_messages(world.digest_channel, 2, timeout=WAIT)
+        assert posted[1].embeds[0]["title"] == "Council approves museum plan number 5"
+        assert await post_digest(app.jobs.ctx, schedule.schedule_id) is None  # once per period
+
+        off = await world.command("digest", "off", {"channel": world.digest_channel})
+        assert "Stopped" in (off.content or "")  # type: ignore[attr-defined]
+        assert app.scheduler.get_job(digest_job_id(schedule.schedule_id)) is None
+        assert_no_mentions(world.emu.messages(world.digest_channel))
+
+
+async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
+    url = world.serve("/live.xml", items(2))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        await world.command(
+            "digest", "schedule", {"time": "08:00", "timezone": "UTC", "channel": world.general}
+        )
+        await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+    before = len(world.emu.messages(world.general))
+
+    # while the service is down: a new story arrives and the 08:00 digest time passes
+    world.serve("/live.xml", items(3))
+    world.clock.set(datetime(2026, 11, 26, 8, 30, tzinfo=UTC))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        await poll_feeds(app.jobs.ctx)
+        posted = await world.emu.wait_for_messages(world.general, before + 1, timeout=WAIT)
+        assert posted[-1].embeds[0]["title"] == "Council approves harbour plan number 3"
+        schedule = app.service.schedules()[0]
+        assert app.service.last_scheduled_run(schedule.schedule_id) == datetime(
+            2026, 11, 26, 8, 0, tzinfo=UTC
+        )
+    # a second restart changes nothing
+    async with world.app() as app:  # type: ignore[attr-defined]
+        await poll_feeds(app.jobs.ctx)
+        await app.outbox.drain()
+    numbers = story_numbers(world.emu.messages(world.general))
+    assert len(numbers) == len(set(numbers))
+    assert_no_mentions(world.emu.messages(world.general))
+
+
+async def test_huge_story_posts_within_limits(world: World) -> None:
+    huge = Item(
+        guid="huge",
+        title="A very long report " + "with many words " * 40,
+        paragraphs=[
+            " ".join(
+                f"Sentence {i} of the long report says that @everyone matters." for i in range(200)
+            ),
+            '"This report is <@123> long and @here," said Jane Smith.',
+        ],
+        published=START - timedelta(hours=1),
+    )
+    assert sum(len(p) for p in huge.paragraphs) > 10_000
+    url = world.serve("/huge.xml", [huge])
+    async with world.app():
+        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        posted = await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+    embed = posted[0].embeds[0]
+    assert len(embed["title"]) <= 256
+    assert len(embed.get("description", "")) <= 4096
+    assert "@everyone" not in embed.get("description", "")
+    assert (
+        sum(len(embed.get(k, "")) for k in ("title", "description"))
+        + len(embed["footer"]["text"])
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+        <= 6000
+    )
+    assert footers(posted)[0].endswith("#1")
+
+
+def channel_posts(emu: DiscordEmulator, channel_id: int) -> int:
+    path = f"/channels/{channel_id}/messages"
+    return sum(1 for r in emu.requests if r.method == "POST" and r.path == path)
+
+
+async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -> None:
+    url = world.serve("/crash.xml", items(2))
+    async with running_app(
+        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
+    ) as app:
+        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        pending = await app.digests.pending_deliveries()
+        assert len(pending) == 1
+        delivery = pending[0]
+        # the outbox's steps up to the crash: attempt recorded, message sent, never recorded
+        await app.digests.mark_attempt(delivery.delivery_id)
+        rendered, view = rendered_delivery(delivery)
+        await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
+    assert channel_posts(world.emu, world.general) == 1
+
+    async with running_app(
+        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
+    ) as app:
+        assert await app.outbox.drain() == 1  # recognised in the channel, recorded as delivered
+        assert await app.digests.pending_deliveries() == []
+    assert channel_posts(world.emu, world.general) == 1  # no second POST at all
+    assert len(world.emu.messages(world.general)) == 1
+
+
+async def test_bot_missing_permissions_explained(world: World) -> None:
+    url = world.serve("/perm.xml", items(1))
+    await world.emu.restrict_bot(world.digest_channel, deny=SEND_MESSAGES)
+    async with world.app():  # type: ignore[attr-defined]
+        added = await world.command("feed", "add", {"url": url, "channel": world.digest_channel})
+        assert added.ephemeral  # type: ignore[attr-defined]
+        text = added.content or ""  # type: ignore[attr-defined]
+        assert "Send Messages" in text and len(text.splitlines()) == 1
+        scheduled = await world.command(
+            "digest", "schedule", {"time": "07:30", "channel": world.digest_channel}
+        )
+        assert "Send Messages" in (scheduled.content or "")  # type: ignore[attr-defined]
+        bad_time = await world.command("digest", "schedule", {"time": "25:99"})
+        assert bad_time.ephemeral and bad_time.content  # type: ignore[attr-defined]
+        bad_zone = await world.command(
+            "digest", "schedule", {"time": "07:30", "timezone": "Mars/Olympus"}
+        )
+        assert bad_zone.ephemeral and bad_zone.content  # type: ignore[attr-defined]
+        bad_url = await world.command("feed", "add", {"url": "ftp://example.com/feed"})
+        assert bad_url.ephemeral and "\n" not in (bad_url.content or "")  # type: ignore[attr-defined]
+        missing = await world.command("story", None, {"story": "999999"})
+        assert missing.ephemeral and missing.content  # type: ignore[attr-defined]
