@@ -222,26 +222,29 @@ def collect_people(
         name = clean_name(raw)
         if name is not None:
             people.add_person(name)
-    runs: list[tuple[int, int, Name]] = []
+    runs: list[tuple[int, int, Name, bool]] = []
     alone: set[str] = set()
     for pi, para in enumerate(paras):
-        for start, _end, raw in name_runs(para):
+        for start, end, raw in name_runs(para):
             name = clean_name(raw)
             if name is None:
                 continue
-            runs.append((pi, start, name))
+            speaks = bool(
+                _SPEAKS_AFTER.match(para, end) or _SAID_BEFORE.search(para, max(0, start - 12), start)
+            )
+            runs.append((pi, start, name, speaks))
             if len(name.tokens) == 1:
                 alone.add(name.last)
-            if name.titled or first_name_gender(name) is not None:
+            if name.titled or first_name_gender(name) is not None or speaks:
                 people.add_person(name)
-    for _, _, name in runs:
+    for _, _, name, _ in runs:
         if len(name.tokens) > 1 and (
             people.knows(name) or (name.last in alone and _could_be_person(name))
         ):
             people.add_person(name)
     sentence_starts = [_sentence_starts(p) for p in paras]
     last_sentence: tuple[int, int] = (-1, -1)
-    for pi, start, name in runs:
+    for pi, start, name, speaks in runs:
         if not people.knows(name) or _inside(blocked[pi], start):
             continue
         sent_i = _sentence_index(sentence_starts[pi], start)
@@ -259,6 +262,12 @@ def collect_people(
 
 # a name after a pronoun or a verb of saying in its sentence is not the sentence's subject
 _NOT_SUBJECT = re.compile(r"\b(?:he|she|they|said|says|told|added)\b", re.IGNORECASE)
+# evidence that a capitalised run is a person (or a speaking body): "Smithy, 33,", "Frazier said"
+_SPEAKS_AFTER = re.compile(
+    r"\s*,\s*\d{1,3}\s*,|\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?(?:said|says|told|tells|added|"
+    r"adds|wrote|writes|explained|argued|noted|insisted|recalled|tweeted|stated|asked|continued)\b"
+)
+_SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
 _SENT_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Ms)(?<!Dr)(?<!St)[.!?][\"”’)]*\s+")
 
 

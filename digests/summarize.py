@@ -28,15 +28,15 @@ from digests.text import split_sentences
 class Weights:
     """Coefficients of the sentence score (see ``benchmarks/fit_summary.py``)."""
 
-    position: float = 0.75
+    position: float = 1.0
     position_decay: float = 0.5
-    centrality: float = 1.0
+    centrality: float = 2.0
     title: float = 0.5
-    quote: float = 1.0
+    quote: float = 0.6
     redundancy: float = 0.7
     no_final_punct: float = 0.3
     long_sentence: float = 0.3
-    long_words: int = 30
+    long_words: int = 25
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -85,6 +85,12 @@ _NOT_NAME_START = frozenset(
     April May June July August September October November December New North South East West
     United Supreme High Royal National International Premier Champions World European"""
     )
+)
+_PHOTO_NOTE = re.compile(
+    r"\s*\((?:(?:pictured|left|right|centre|center|above|below|top|bottom|inset|main|file"
+    r"|stock|second|far|front|back|with|in|and)(?:[\s,]+|(?=\))))+"
+    r"(?:left|right|picture|photo|image|pictured|row|centre|center)?\)",
+    re.IGNORECASE,
 )
 _TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
 
@@ -327,7 +333,9 @@ def _choose(
 
 
 def _clip(text: str) -> str:
-    """A run-on "sentence" (no punctuation for pages) cut at a word boundary."""
+    """The sentence without photo directions ("(pictured)"); a run-on one cut at a word."""
+    if "(" in text:
+        text = _PHOTO_NOTE.sub("", text)
     if text.count(" ") < MAX_WORDS:
         return text
     return " ".join(text.split(" ", MAX_WORDS)[:MAX_WORDS]) + "…"
