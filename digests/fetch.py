@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Literal
 from urllib.parse import urljoin
 
 import aiohttp
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from digests.clock import Clock, SystemClock
@@ -295,7 +297,8 @@ class Fetcher:
                 raise FetchError(url, message) from exc
 
     def _check(self, url: str) -> CheckedURL:
-        return check_url(url, allow_private=self._allow_private, allow_hosts=self._allow_hosts)
+        checked = check_url(url, allow_private=self._allow_private, allow_hosts=self._allow_hosts)
+        return _canonical_host(checked)
 
     async def _follow(
         self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], kind: FetchKind
@@ -414,6 +417,16 @@ class Fetcher:
             url,
             f"Could not connect to the {_NOUN[kind]}'s server {host} ({_what(exc.os_error)}).",
         )
+
+
+def _canonical_host(checked: CheckedURL) -> CheckedURL:
+    """aiohttp refuses legacy numeric IPv4 hosts (``2130706433``, ``0x7f.1``) as invalid URLs;
+    once such a host passed the checks, fetch its canonical dotted form instead."""
+    address = checked.address
+    if address is None or address.version != 4 or checked.host == str(address):
+        return checked
+    url = str(yarl.URL(checked.url).with_host(str(address)))
+    return dataclasses.replace(checked, url=url, host=str(address))
 
 
 def freshness(headers: Mapping[str, str], now: datetime) -> int | None:

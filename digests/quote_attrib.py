@@ -104,6 +104,8 @@ def _phrase(text: str) -> tuple[str, str] | None:
                     return inner
                 break
         name = clean_name(m.group(0))
+        if name is not None and prefix and prefix[-1].lower() in {"a", "an", "another"}:
+            return ("description", " ".join([prefix[-1], m.group(0).strip()]))
         if name is not None:
             if prefix and prefix[-1].lower() == "the" and not name.titled:
                 return ("org", name.text)
@@ -170,6 +172,8 @@ def subject_after(text: str) -> tuple[str, str] | None:
     phrase = text[: _stop_after(text, len(first))]
     phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
     runs = [m for m in NAME_RUN.finditer(phrase) if clean_name(m.group(0)) is not None]
+    if runs and first in {"a", "an", "another", "one"} and not _LEAD_NAME.match(phrase):
+        return ("description", phrase)  # "a Nevada Democrat", "a US Embassy spokesman"
     if runs:
         last = runs[-1]
         if phrase[: runs[0].start()].strip().lower() == "the" and len(runs) == 1:
@@ -333,6 +337,30 @@ def leading(lead: str, base: int) -> Attribution | None:
         if got is None and v.group(0).lower() in INVERTIBLE:
             got = subject_after(after)
             offset = base + start + v.end()
+        if got is not None and got[0] == "description" and not _person_description(got[1]):
+            # "the president's plan, but called it a "…"": not a speaker; take the subject
+            got = sentence_subject(before)
     if got is None:
         return None
     return Attribution(got[0], got[1], offset, adjacent)
+
+
+_PEOPLE_PLURALS = frozenset(
+    """people officials aides critics supporters voters experts analysts residents sources
+    protesters activists members leaders democrats republicans lawmakers advocates observers
+    organizers fans officers police investigators prosecutors lawyers attorneys scientists
+    researchers economists doctors workers employees executives witnesses parents students
+    teachers authorities opponents allies delegates aides advisers advisors insiders""".split()
+)
+
+
+def _person_description(desc: str) -> bool:
+    """A description that can name a speaker ("a spokesman", "One woman", "the ARU")."""
+    words = desc.split()
+    head = words[-1].lower().strip(",.") if words else ""
+    return (
+        _person_head(head)
+        or head in GENERIC_NOUNS
+        or head in _PEOPLE_PLURALS
+        or (head[:1].isalpha() and words[-1][:1].isupper())
+    )
