@@ -1,0 +1,139 @@
+"""Shared helpers for the fault and hostile-input suite (and benchmarks/chaos.py).
+
+Everything here is synthetic: small RSS documents built in code, a resolver that maps chosen
+names to chosen addresses (no real DNS), and a service wired to a real SQLite file, the real
+Fetcher and a FakeClock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from digests.clock import FakeClock
+from digests.fetch import Fetcher, FetchLimits
+from digests.service import DigestService
+from digests.storage import Store
+
+UA = "newsdigest-faults/1.0"
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+PARAGRAPH = (
+    "The regional council met on Tuesday to discuss the harbour plan, which has divided "
+    "residents for months. Supporters say it will bring jobs, while opponents fear higher rents "
+    "and the loss of green space. A final vote is expected next month after public hearings."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    guid: str
+    title: str
+    text: str = PARAGRAPH
+    link: str = ""
+    published: datetime = START - timedelta(hours=1)
+
+
+def item(n: int, *, title: str | None = None, text: str | None = None) -> Item:
+    return Item(
+        guid=f"story-{n}",
+        title=title or f"Council debates harbour plan number {n}",
+        text=text or f"Story {n}. {PARAGRAPH}",
+        published=START - timedelta(hours=1, minutes=n),
+    )
+
+
+def rss(title: str, items: Iterable[Item], *, encoding: str = "utf-8") -> bytes:
+    """A small RSS 2.0 document (text is escaped; the declared encoding is ``encoding``)."""
+    body = "".join(
+        f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"
+        f"<link>{escape(i.link or 'https://news.example/' + i.guid)}</link>"
+        f"<pubDate>{format_datetime(i.published)}</pubDate>"
+        f"<description>{escape(i.text)}</description></item>"
+        for i in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://news.example/</link>"
+        f"<description>synthetic</description>{body}</channel></rss>"
+    ).encode(encoding if encoding.lower() != "bogus" else "utf-8")
+
+
+class MapResolver:
+    """An injected resolver: each name maps to the given addresses; any other name fails as DNS
+    would (OSError), so no test ever asks the real DNS."""
+
+    def __init__(self, mapping: dict[str, Sequence[str]]) -> None:
+        self._mapping = {k.lower(): list(v) for k, v in mapping.items()}
+        self.calls: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append(host)
+        try:
+            return list(self._mapping[host.lower()])
+        except KeyError:
+            raise OSError(f"{host} has no address here") from None
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
+
+
+def assert_one_sentence(message: str | None) -> None:
+    """A user-facing error: one line, one sentence, no traceback, not empty, not huge."""
+    assert message, "empty error message"
+    text = message.strip()
+    assert "\n" not in text, text
+    assert "Traceback" not in text and 'File "' not in text, text
+    assert len(text) <= 400, len(text)
+    assert text[-1] in ".!?…", text
+    assert not _SENTENCE_BREAK.search(text[:-1]), f"more than one sentence: {text}"
+
+
+@dataclass
+class ServiceEnv:
+    """The real DigestService on a SQLite file in tmp_path with the real Fetcher and a FakeClock."""
+
+    db: Path
+    clock: FakeClock
+    fetcher: Fetcher
+    store: Store
+    service: DigestService
+
+    def later(self, minutes: float = 16) -> None:
+        self.clock.advance(timedelta(minutes=minutes))
+
+
+@contextlib.asynccontextmanager
+async def service_env(
+    tmp_path: Path,
+    *,
+    allow_private: bool = True,
+    limits: FetchLimits | None = None,
+    resolver: Any = None,
+    allow_hosts: Iterable[str] = (),
+    clock: FakeClock | None = None,
+    **service_kw: Any,
+) -> AsyncIterator[ServiceEnv]:
+    clock = clock or FakeClock(START)
+    db = tmp_path / "faults.db"
+    async with Fetcher(
+        user_agent=UA,
+        allow_private=allow_private,
+        limits=limits or FetchLimits(),
+        resolver=resolver,
+        allow_hosts=allow_hosts,
+        clock=clock,
+    ) as fetcher:
+        store = Store(db)
+        try:
+            service = DigestService(store, fetcher, clock=clock, **service_kw)
+            yield ServiceEnv(db=db, clock=clock, fetcher=fetcher, store=store, service=service)
+        finally:
+            store.close()
