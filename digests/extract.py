@@ -25,8 +25,6 @@ from digests.htmltext import absolute, one_line
 MAX_HTML_BYTES = 5 * 1024 * 1024
 #: Below this many words, precision mode probably dropped the body: try the default mode.
 MIN_WORDS = 80
-#: trafilatura's bound on the DOM it works on.
-MAX_TREE_SIZE = 200_000
 
 _WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -79,7 +77,6 @@ def _extract(page: str | bytes, url: str | None, *, favor_precision: bool) -> st
             favor_precision=favor_precision,
             include_comments=False,
             with_metadata=False,
-            max_tree_size=MAX_TREE_SIZE,
         )
     except Exception:  # trafilatura/lxml on hostile markup: no article rather than a traceback
         return ""

@@ -22,15 +22,11 @@ from digests.quote_words import (
     PRONOUNS,
     SAY_VERBS,
 )
+from digests.quote_sentences import first_sentence
 from digests.speakers import NAME_RUN, clean_name
 
 _WORD = re.compile(r"[\w’'\-\.]+|[^\w\s]")
 _ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
-# sentence ends, not after common abbreviations or initials
-_SENT_END = re.compile(
-    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bSen)(?<!\bRep)(?<!\bGov)(?<!\bJr)"
-    r"(?<!\bGen)(?<!\bLt)(?<!\b[A-Z])[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)"
-)
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
 _LEAD_NAME = re.compile(rf"^\s*(?:{NAME_RUN.pattern})")
 _SUBJECT = re.compile(rf"\b(?:[Hh]e|[Ss]he)\b|{NAME_RUN.pattern}")
@@ -237,22 +233,9 @@ def _is_according(m: re.Match[str]) -> bool:
     return m.group(0).lower().startswith("according")
 
 
-def sentence_tail(text: str) -> tuple[int, str]:
-    """The part of ``text`` after its last sentence boundary, with its offset."""
-    start = 0
-    for m in _SENT_END.finditer(text):
-        start = m.end()
-    return start, text[start:]
-
-
-def sentence_head(text: str) -> str:
-    m = _SENT_END.search(text)
-    return text[: m.start() + 1] if m else text
-
-
 def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     """``"…," he said`` / ``"…," said X`` / ``"…", according to X``: right after the quote."""
-    head = sentence_head(trail)
+    head = first_sentence(trail)
     stripped = head.lstrip(" ,—–-”\"’")
     lead = len(head) - len(stripped)
     if not stripped or stripped[0] in '"“”‘’«»':
@@ -311,9 +294,10 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     return Attribution(got[0], got[1], offset, True)
 
 
-def leading(lead: str, base: int) -> Attribution | None:
-    """``X said: "…"`` / ``according to X, "…"`` / ``X said the deal was "…"``: same sentence."""
-    start, clause = sentence_tail(lead)
+def leading(clause: str, start: int) -> Attribution | None:
+    """``X said: "…"`` / ``according to X, "…"`` / ``X said the deal was "…"``: ``clause`` is the
+    quote's sentence up to the quote, starting at paragraph offset ``start``."""
+    base = 0
     verbs = verbs_in(clause)
     if not verbs:
         return None

@@ -24,13 +24,17 @@ from dataclasses import dataclass
 from digests.quote_attrib import (
     Attribution,
     leading,
-    sentence_head,
     sentence_subject,
-    sentence_tail,
     trailing,
     verbs_in,
 )
 from digests.quote_marks import Span, quote_spans
+from digests.quote_sentences import (
+    first_sentence,
+    last_sentence,
+    sentence_starts,
+    start_of_sentence,
+)
 from digests.quote_words import PRONOUNS
 from digests.speakers import People, clean_name, collect_people
 from digests.types import Quote
@@ -89,7 +93,11 @@ def _spans(paras: list[str]) -> list[_Found]:
         if pi == 0 and skip_first:
             continue
         spans = quote_spans(para)
+        if not spans:
+            continue
         masked = _mask(para, spans)
+        starts = sentence_starts(masked)
+        raw_starts = sentence_starts(para)
         for si, span in enumerate(spans):
             text = para[span.start : span.end]
             after = span.end + (1 if span.closed else 0)
@@ -97,13 +105,14 @@ def _spans(paras: list[str]) -> list[_Found]:
             attr: Attribution | None = None
             if span.closed:
                 attr = trailing(para[after:next_start], after, text)
-            lead = masked[: max(span.start - 1, 0)]
+            lead_end = max(span.start - 1, 0)
+            start = start_of_sentence(starts, lead_end)
+            clause = masked[start:lead_end]
             if attr is None:
-                attr = leading(lead, 0)
-            near = attr is not None or _has_verb(para, span)
+                attr = leading(clause, start)
+            near = attr is not None or _has_verb(para, raw_starts, span)
             if attr is None:
                 # a quoted fragment inside a sentence: the sentence's subject said it
-                start, clause = sentence_tail(lead)
                 if re.search(r"[a-z]", clause.replace('"', "")):
                     got = sentence_subject(clause)
                     if got is not None:
@@ -127,9 +136,10 @@ def _mask(para: str, spans: list[Span]) -> str:
     return "".join(parts)
 
 
-def _has_verb(para: str, span: Span) -> bool:
-    _, lead = sentence_tail(para[: max(span.start - 1, 0)])
-    trail = sentence_head(para[span.end + 1 :])
+def _has_verb(para: str, starts: list[int], span: Span) -> bool:
+    lead_end = max(span.start - 1, 0)
+    lead = para[start_of_sentence(starts, lead_end) : lead_end]
+    trail = first_sentence(para[span.end + 1 :])
     return bool(verbs_in(lead) or verbs_in(trail))
 
 
@@ -137,7 +147,8 @@ def _colon_intro(para: str, last_end: int) -> Attribution | None:
     tail = para[last_end:].rstrip()
     if not tail.endswith(":"):
         return None
-    return leading(tail[:-1], last_end)
+    start, clause = last_sentence(tail[:-1])
+    return leading(clause, last_end + start)
 
 
 @dataclass(slots=True)

@@ -9,11 +9,11 @@ compatible person mentioned outside quotation marks.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from digests.quote_sentences import sentence_index, sentence_starts
 from digests.quote_words import (
     DESCRIPTORS,
     FEMALE_FIRST,
@@ -242,15 +242,15 @@ def collect_people(
             people.knows(name) or (name.last in alone and _could_be_person(name))
         ):
             people.add_person(name)
-    sentence_starts = [_sentence_starts(p) for p in paras]
+    starts_of = [sentence_starts(p) for p in paras]
     last_sentence: tuple[int, int] = (-1, -1)
     for pi, start, name, speaks in runs:
         if not people.knows(name) or _inside(blocked[pi], start):
             continue
-        sent_i = _sentence_index(sentence_starts[pi], start)
+        sent_i = sentence_index(starts_of[pi], start)
         sent = (pi, sent_i)
         key = people.canonical(name)
-        prefix = paras[pi][sentence_starts[pi][sent_i] : start]
+        prefix = paras[pi][starts_of[pi][sent_i] : start]
         subject = sent != last_sentence and not _NOT_SUBJECT.search(prefix)
         people.mentions.append(Mention((pi, start), key, subject))
         last_sentence = sent
@@ -268,17 +268,6 @@ _SPEAKS_AFTER = re.compile(
     r"adds|wrote|writes|explained|argued|noted|insisted|recalled|tweeted|stated|asked|continued)\b"
 )
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
-_SENT_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Ms)(?<!Dr)(?<!St)[.!?][\"”’)]*\s+")
-
-
-def _sentence_starts(para: str) -> list[int]:
-    return [0, *(m.end() for m in _SENT_BREAK.finditer(para))]
-
-
-def _sentence_index(starts: list[int], pos: int) -> int:
-    return bisect.bisect_right(starts, pos) - 1
-
-
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 
