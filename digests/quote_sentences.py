@@ -1,0 +1,59 @@
+"""Sentence boundaries for attribution work: one linear scan per paragraph.
+
+A boundary is ``.``, ``!`` or ``?`` (plus closing marks) followed by space and a capital, a digit or
+an opening mark, or the end of the text; not after abbreviations ("Mr.", "Sen.") or initials.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+_BOUNDARY = re.compile(r"[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no".split()
+)
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    k = dot - 1
+    while k >= 0 and text[k].isalpha():
+        k -= 1
+    word = text[k + 1 : dot]
+    if len(word) == 1 and word.isupper():
+        return True  # an initial: "Donald J. Trump"
+    return word.lower() in _ABBREVIATIONS and (k < 0 or not text[k].isalnum())
+
+
+def _boundaries(text: str, start: int = 0) -> list[re.Match[str]]:
+    return [m for m in _BOUNDARY.finditer(text, start) if not _is_abbreviation(text, m.start())]
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where the sentences of ``text`` start (always begins with 0)."""
+    return [0, *(m.end() for m in _boundaries(text))]
+
+
+def start_of_sentence(starts: list[int], pos: int) -> int:
+    """The start of the sentence containing ``pos`` (a boundary ending at ``pos`` counts)."""
+    return starts[bisect.bisect_right(starts, pos) - 1]
+
+
+def sentence_index(starts: list[int], pos: int) -> int:
+    return bisect.bisect_right(starts, pos) - 1
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to and including its first sentence end."""
+    for m in _BOUNDARY.finditer(text):
+        if not _is_abbreviation(text, m.start()):
+            return text[: m.start() + 1]
+    return text
+
+
+def last_sentence(text: str) -> tuple[int, str]:
+    """The last sentence of ``text`` and its offset."""
+    start = sentence_starts(text)[-1]
+    return start, text[start:]
