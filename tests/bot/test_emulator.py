@@ -8,6 +8,8 @@ REST faults; every assertion is on what the emulator recorded or on the real cli
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -41,6 +43,24 @@ class QuotesView(discord.ui.View):
         )
 
 
+class EditView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Edit", custom_id="edit:later")
+    async def later(
+        self, interaction: discord.Interaction, button: discord.ui.Button[EditView]
+    ) -> None:
+        await interaction.response.defer()  # DEFERRED_UPDATE_MESSAGE (6)
+        await interaction.edit_original_response(content="edited later")
+
+    @discord.ui.button(label="Update", custom_id="edit:now")
+    async def now(
+        self, interaction: discord.Interaction, button: discord.ui.Button[EditView]
+    ) -> None:
+        await interaction.response.edit_message(content="updated now")  # UPDATE_MESSAGE (7)
+
+
 class MiniBot(commands.AutoShardedBot):
     def __init__(self, guild_id: int) -> None:
         super().__init__(
@@ -55,8 +75,10 @@ class MiniBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.add_view(QuotesView())
+        self.add_view(EditView())
         self.tree.add_command(build_feed_group())
         self.tree.add_command(post_command)
+        self.tree.add_command(slow_command)
         guild = discord.Object(self.guild_id)
         self.tree.copy_global_to(guild=guild)
         self.synced = await self.tree.sync(guild=guild)
@@ -114,6 +136,13 @@ async def post_command(interaction: discord.Interaction, text: str) -> None:
     await interaction.response.send_message(f"posted {message.id}")
 
 
+@app_commands.command(name="slow", description="Answers too late (no deferral)")
+async def slow_command(interaction: discord.Interaction, seconds: float) -> None:
+    await asyncio.sleep(seconds)  # the bot's own slow work, not a test waiting on a schedule
+    with contextlib.suppress(discord.NotFound):
+        await interaction.response.send_message("finally")
+
+
 @pytest.fixture(autouse=True)
 def _restore_discord_endpoints() -> Iterator[None]:
     """Whatever a test does, discord.py's class-level endpoints are restored afterwards."""
@@ -154,9 +183,9 @@ async def test_connects_with_zlib_and_syncs_commands(emu: DiscordEmulator, bot: 
     } <= routes
     assert emu.unknown_requests == []
     synced = {c["name"]: c for c in emu.commands(emu.default_guild_id)}
-    assert set(synced) == {"feed", "post"}
+    assert set(synced) == {"feed", "post", "slow"}
     assert synced["feed"]["default_member_permissions"] == str(MANAGE_CHANNELS)
-    assert {c.name for c in bot.synced} == {"feed", "post"}
+    assert {c.name for c in bot.synced} == {"feed", "post", "slow"}
     assert all(c.id == int(synced[c.name]["id"]) for c in bot.synced)
 
 
@@ -293,6 +322,7 @@ async def test_resume_after_gateway_drop_replays_missed_events(
     assert resume.detail.startswith("replayed=") and resume.detail != "replayed=0"
 
 
+@pytest.mark.slow  # discord.py waits 5 s before any non-initial IDENTIFY
 async def test_invalidated_session_identifies_again(emu: DiscordEmulator) -> None:
     client = MiniBot(emu.default_guild_id)
     async with running_client(emu, client):  # DEFAULT_GATEWAY too: a re-IDENTIFY goes there
@@ -374,3 +404,95 @@ async def test_unknown_routes_are_404_and_recorded(emu: DiscordEmulator) -> None
         assert resp.status == 404
         assert (await resp.json())["code"] == 0
     assert [r.path for r in emu.unknown_requests] == ["/nope/1"]
+
+
+async def test_component_deferred_update_and_update_message_edit_the_message(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    general = emu.channel_id("general")
+    member = await emu.add_member()
+    channel = bot.get_channel(general)
+    assert isinstance(channel, discord.TextChannel)
+    posted = await channel.send("original", view=EditView())
+    later = await emu.click_button(general, posted.id, "edit:later", member)
+    [deferral, edit] = await later.wait_responses(2, timeout=10)
+    assert deferral.deferred and deferral.callback_type == 6
+    assert edit.kind == "edit_original" and edit.content == "edited later"
+    assert emu.message(posted.id).content == "edited later"
+    now = await emu.click_button(general, posted.id, "edit:now", member)
+    answer = await now.wait_response(timeout=10)
+    assert answer.answer.callback_type == 7 and answer.content == "updated now"
+    assert [m.content for m in emu.messages(general)] == ["updated now"]
+
+
+async def test_callback_after_three_seconds_is_refused(emu: DiscordEmulator, bot: MiniBot) -> None:
+    emu._core.ack_deadline = 0.2  # Discord's 3 s, shortened for the test
+    member = await emu.add_member()
+    handle = await emu.send_slash_command(
+        emu.default_guild_id, emu.channel_id("general"), member, "slow", options={"seconds": 0.4}
+    )
+    await handle.wait_for(lambda rs: any(r.kind == "rejected" for r in rs), timeout=10)
+    assert "too late" in handle.responses[0].payload["reason"]
+    assert not any(r.is_answer for r in handle.responses)
+
+
+async def test_fetched_messages_carry_no_nonce_and_files_become_attachments(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    channel = bot.get_channel(emu.channel_id("general"))
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send(
+        "with file", nonce="n-1", file=discord.File(io.BytesIO(b"hello"), "a.txt")
+    )
+    assert sent.attachments[0].filename == "a.txt" and sent.attachments[0].size == 5
+    assert sent.nonce == "n-1"
+    fetched = await channel.fetch_message(sent.id)
+    assert fetched.nonce is None  # Discord does not keep nonces
+    assert emu.messages(channel.id)[0].nonce == "n-1"  # the recording does
+
+
+async def test_deleted_channel_is_unknown(emu: DiscordEmulator, bot: MiniBot) -> None:
+    channel = bot.get_channel(emu.channel_id("news"))
+    assert isinstance(channel, discord.TextChannel)
+    await emu.delete_channel(channel.id)
+    with pytest.raises(discord.NotFound) as caught:
+        await channel.send("gone")
+    assert caught.value.code == 10003
+
+
+async def test_abrupt_disconnect_is_resumed(emu: DiscordEmulator, bot: MiniBot) -> None:
+    assert await emu.drop_gateway(abrupt=True) == 1
+    await emu.wait_until(
+        lambda: any(e.kind == "resume" for e in emu.gateway_events), timeout=15, what="resume"
+    )
+    handle = await emu.send_slash_command(
+        emu.default_guild_id,
+        emu.channel_id("general"),
+        emu.guild_owner_id(),
+        "feed",
+        "remove",
+        {"feed": "y"},
+    )
+    answer = await handle.wait_response(timeout=10)
+    assert answer.content == "removed y"
+
+
+@pytest.mark.slow  # discord.py waits 5 s between shard IDENTIFYs
+async def test_sharded_bot_gets_each_guild_on_its_shard() -> None:
+    guilds = [GuildSpec("Even", ("a",), id=10 << 22), GuildSpec("Odd", ("b",), id=11 << 22)]
+    async with DiscordEmulator(token=TOKEN, guilds=guilds, shards=2) as emu:
+        client = MiniBot(guilds[0].id or 0)
+        async with running_client(emu, client):
+            assert client.shard_count == 2
+            assert {g.id: g.shard_id for g in client.guilds} == {10 << 22: 0, 11 << 22: 1}
+        identifies = sorted(e.detail for e in emu.gateway_events if e.kind == "identify")
+        assert identifies == ["shard=0/2", "shard=1/2"]
+
+
+async def test_global_429_is_waited_out(emu: DiscordEmulator, bot: MiniBot) -> None:
+    channel = bot.get_channel(emu.channel_id("general"))
+    assert isinstance(channel, discord.TextChannel)
+    emu.set_rest_fault(429, retry_after=0.05, is_global=True, scope="global", count=1)
+    await channel.send("eventually")
+    assert [r.status for r in emu.requests[-2:]] == [429, 200]
+    assert emu.faulted_requests == 1

@@ -48,6 +48,8 @@ class Core:
     token: str
     nonce_window: float
     shards: int = 1
+    ack_deadline: float | None = 3.0
+    token_lifetime: float = 15 * 60.0
     monotonic: Callable[[], float] = time.monotonic
     base_url: str = ""
     gateway: Gateway | None = None

@@ -38,6 +38,7 @@ class Connection:
 
     ws: web.WebSocketResponse
     compressor: Any | None
+    transport: asyncio.Transport | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def send(self, payload: JSON) -> None:
@@ -111,12 +112,21 @@ class Gateway:
     def accept(self) -> None:
         self._refuse_until = 0.0
 
-    async def drop(self, *, code: int = 4000, invalidate: bool = False) -> int:
-        """Close every live websocket with `code`; with invalidate, sessions can't resume."""
+    async def drop(
+        self, *, code: int = 4000, invalidate: bool = False, abrupt: bool = False
+    ) -> int:
+        """Close every live websocket with `code`; with invalidate, sessions can't resume;
+        abrupt aborts the TCP connection instead (no close frame)."""
         conns = list(self._connections)
         if invalidate:
             for session in self.sessions.values():
                 session.invalid = True
+        if abrupt:
+            for conn in conns:
+                if conn.transport is not None:
+                    conn.transport.abort()
+            self._note("drop", None, f"abrupt connections={len(conns)}")
+            return len(conns)
         await asyncio.gather(
             *(c.ws.close(code=code, message=b"emulator drop") for c in conns),
             return_exceptions=True,
@@ -178,7 +188,8 @@ class Gateway:
             return ws
         compressor = zlib.compressobj() if compress == "zlib-stream" else None
         self._note("connect", None, f"compress={compress or 'none'}")
-        conn = Connection(ws=ws, compressor=compressor)
+        transport = request.transport if isinstance(request.transport, asyncio.Transport) else None
+        conn = Connection(ws=ws, compressor=compressor, transport=transport)
         self._connections.add(conn)
         session: Session | None = None
         try:

@@ -33,6 +33,7 @@ class InteractionResponse:
     """One thing the bot did with an interaction.
 
     kind: callback | followup | edit_original | delete_original | edit_followup | delete_followup
+    | rejected (a request Discord would refuse, e.g. a callback after the 3 s deadline)
     """
 
     kind: str
@@ -126,10 +127,14 @@ class InteractionHandle:
     deferred: bool = False
     defer_ephemeral: bool = False
     original_message_id: int | None = None
+    created_at: float = 0.0
     responses: list[InteractionResponse] = field(default_factory=list)
     _changed: Notifier = field(default_factory=Notifier)
 
     async def record(self, response: InteractionResponse) -> None:
+        self.note(response)
+
+    def note(self, response: InteractionResponse) -> None:
         self.responses.append(response)
         self._changed.notify()
 
@@ -139,7 +144,7 @@ class InteractionHandle:
         try:
             await self._changed.wait_for(lambda: predicate(self.responses), timeout, "a response")
         except TimeoutError:
-            seen = [(r.kind, r.callback_type) for r in self.responses]
+            seen = [(r.kind, r.callback_type or r.payload.get("reason")) for r in self.responses]
             raise TimeoutError(
                 f"interaction {self.id}: no matching response within {timeout}s (got {seen})"
             ) from None

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from . import validate
 from .core import Core, RestFault
@@ -89,13 +89,23 @@ def invalid_form(problems: list[str]) -> ApiError:
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A file part of a multipart request (field name `files[N]`)."""
+
+    field: str
+    filename: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """A matched request: path parameters, the parsed JSON body and uploaded file names."""
 
     request: web.Request
     params: dict[str, str]
     body: Any
-    files: tuple[str, ...]
+    files: tuple[Upload, ...]
 
     def int_param(self, name: str) -> int:
         try:
@@ -219,7 +229,7 @@ class RestApi:
                 route=route_key,
                 authorized=authorized,
                 at=time.monotonic(),
-                files=files,
+                files=tuple(f.filename for f in files),
             )
         )
         return response
@@ -412,11 +422,11 @@ class RestApi:
             found = older + newer
         else:
             found = found[-limit:]
-        return json_response([m.data for m in reversed(found)])
+        return json_response([_fetched(m) for m in reversed(found)])
 
     async def get_message(self, call: Call) -> web.Response:
         _, channel = self._channel(call, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
-        return json_response(self._message(call, channel.id).data)
+        return json_response(_fetched(self._message(call, channel.id)))
 
     async def post_message(self, call: Call) -> web.Response:
         guild, channel = self._channel(call, need=VIEW_CHANNEL | SEND_MESSAGES)
@@ -428,6 +438,7 @@ class RestApi:
             existing = self.core.find_nonce(channel.id, bot.id, nonce)
             if existing is not None:
                 return json_response(existing.data)
+        self._attach(body, call.files)
         perms = channel_permissions(guild, bot.id, channel)
         if not perms & EMBED_LINKS:
             body["embeds"] = []  # Discord drops embeds silently without Embed Links
@@ -442,6 +453,33 @@ class RestApi:
         )
         return json_response(message.data)
 
+    def _attach(self, body: JSON, uploads: tuple[Upload, ...]) -> None:
+        """Turn `attachments` + uploaded `files[N]` parts into Discord attachment objects."""
+        by_field = {u.field: u for u in uploads}
+        out: list[JSON] = []
+        for item in body.get("attachments") or []:
+            upload = by_field.pop(f"files[{item.get('id')}]", None)
+            if upload is None:
+                out.append(item)  # an existing attachment kept on edit
+                continue
+            out.append(self._attachment(upload, item.get("description")))
+        out += [self._attachment(u, None) for u in by_field.values()]
+        if out:
+            body["attachments"] = out
+
+    def _attachment(self, upload: Upload, description: Any) -> JSON:
+        ident = self.core.ids.next()
+        url = f"{self.core.base_url}/attachments/{ident}/{upload.filename}"
+        return {
+            "id": str(ident),
+            "filename": upload.filename,
+            "description": description,
+            "content_type": upload.content_type,
+            "size": upload.size,
+            "url": url,
+            "proxy_url": url,
+        }
+
     def _check_message(self, body: JSON, *, has_files: bool, edit: bool = False) -> None:
         problems = validate.message_problems(body, has_files=has_files, edit=edit)
         if problems:
@@ -454,8 +492,9 @@ class RestApi:
         message = self._message(call, channel.id)
         if message.author_id != self.core.state.bot_user.id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        body = call.json_body()
+        body = dict(call.json_body())
         self._check_message(body, has_files=bool(call.files), edit=True)
+        self._attach(body, call.files)
         updated = await self.core.edit_message(message, body)
         return json_response(updated.data)
 
@@ -486,21 +525,33 @@ class RestApi:
 
     # ---- interactions ----------------------------------------------------------------------
     def _interaction(self, call: Call, key: str) -> InteractionHandle:
+        age_limit = self.core.ack_deadline
         if key == "interaction_id":
             handle = self.core.interactions.get(call.int_param("interaction_id"))
             if handle is None or handle.token != call.params["token"]:
                 raise ApiError(404, 10062, "Unknown interaction")
-            return handle
-        self._check_app(call)
-        found = self.core.interaction_by_token(call.params["token"])
-        if found is None:
-            raise ApiError(404, 10015, "Unknown Webhook")
-        return found
+        else:
+            self._check_app(call)
+            found = self.core.interaction_by_token(call.params["token"])
+            if found is None:
+                raise ApiError(404, 10015, "Unknown Webhook")
+            handle, age_limit = found, self.core.token_lifetime
+        age = self.core.monotonic() - handle.created_at
+        if age_limit is not None and age > age_limit:
+            self._reject(handle, call, f"too late: {age:.2f}s > {age_limit}s")
+            raise ApiError(404, 10062 if key == "interaction_id" else 10015, "Unknown interaction")
+        return handle
+
+    def _reject(self, handle: InteractionHandle, call: Call, reason: str) -> None:
+        """Note a refused request on the handle (so a test's timeout message explains it)."""
+        payload = {"reason": reason, "path": call.request.path, "body": call.body}
+        handle.note(InteractionResponse(kind="rejected", payload=payload))
 
     async def callback(self, call: Call) -> web.StreamResponse:
         handle = self._interaction(call, "interaction_id")
         body = call.json_body()
         if handle.acknowledged:
+            self._reject(handle, call, "already acknowledged")
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
         kind = body.get("type")
         allowed = {
@@ -512,8 +563,9 @@ class RestApi:
         }[handle.type]
         if kind not in allowed:
             raise ApiError(400, 40043, f"Interaction callback type {kind} is not valid here")
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        assert isinstance(data, dict)
+        raw_data = body.get("data")
+        data: JSON = dict(raw_data) if isinstance(raw_data, dict) else {}
+        self._attach(data, call.files)
         flags = int(data.get("flags") or 0)
         ephemeral = bool(flags & EPHEMERAL)
         message: RecordedMessage | None = None
@@ -529,9 +581,11 @@ class RestApi:
             handle.deferred, handle.defer_ephemeral = True, ephemeral
         elif kind == DEFER_UPDATE:
             handle.deferred = True
+            handle.original_message_id = _component_message_id(handle)
         elif kind == UPDATE_MESSAGE:
             self._check_message(data, has_files=bool(call.files), edit=True)
             message = await self._update_component_message(handle, data)
+            handle.original_message_id = message.id
             ephemeral = message.ephemeral
         elif kind == AUTOCOMPLETE_RESULT:
             problems = validate.choices_problems(data.get("choices"))
@@ -593,9 +647,11 @@ class RestApi:
     async def followup(self, call: Call) -> web.StreamResponse:
         handle = self._interaction(call, "webhook")
         if not handle.acknowledged:
+            self._reject(handle, call, "follow-up before the interaction was acknowledged")
             raise ApiError(404, 10015, "Unknown Webhook")
-        body = call.json_body()
+        body = dict(call.json_body())
         self._check_message(body, has_files=bool(call.files))
+        self._attach(body, call.files)
         flags = int(body.get("flags") or 0)
         original = self.core.state.messages.get(handle.original_message_id or 0)
         if original is not None and original.flags & LOADING:
@@ -631,7 +687,10 @@ class RestApi:
         original = raw == "@original"
         message_id = handle.original_message_id if original else call.int_param("message_id")
         message = self.core.state.messages.get(message_id or 0)
-        if message is None or message.deleted or message.interaction_id != handle.id:
+        mine = message is not None and (
+            message.interaction_id == handle.id or message.id == handle.original_message_id
+        )
+        if message is None or message.deleted or not mine:
             raise ApiError(404, 10008, "Unknown Message")
         return handle, message, original or message.id == handle.original_message_id
 
@@ -640,8 +699,9 @@ class RestApi:
 
     async def patch_webhook_message(self, call: Call) -> web.Response:
         handle, message, original = self._webhook_message(call)
-        body = call.json_body()
+        body = dict(call.json_body())
         self._check_message(body, has_files=bool(call.files), edit=True)
+        self._attach(body, call.files)
         updated = await self.core.edit_message(message, body)
         await handle.record(
             InteractionResponse(
@@ -667,26 +727,33 @@ class RestApi:
         return web.Response(status=204)
 
 
-async def _read_body(request: web.Request) -> tuple[Any, tuple[str, ...], bool]:
-    """(JSON body, uploaded file names, whether the body was malformed)."""
+async def _read_body(request: web.Request) -> tuple[Any, tuple[Upload, ...], bool]:
+    """(JSON body, uploaded files, whether the body was malformed)."""
     if not request.can_read_body:
         return None, (), False
     if request.content_type.startswith("multipart/"):
         payload: Any = None
-        files: list[str] = []
+        files: list[Upload] = []
         reader = await request.multipart()
         async for part in reader:
-            if not hasattr(part, "name"):
-                continue
-            name = getattr(part, "name", None)
-            raw = await part.read()  # type: ignore[union-attr]
+            if not isinstance(part, BodyPartReader):
+                continue  # nested multipart: Discord doesn't take it either
+            name = part.name
+            raw = await part.read()
             if name == "payload_json":
                 try:
                     payload = json.loads(raw)
                 except ValueError:
                     return None, (), True
             else:
-                files.append(getattr(part, "filename", None) or str(name))
+                files.append(
+                    Upload(
+                        field=str(name),
+                        filename=part.filename or str(name),
+                        size=len(raw),
+                        content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                    )
+                )
         return payload, tuple(files), False
     text = await request.text()
     if not text:
@@ -695,6 +762,16 @@ async def _read_body(request: web.Request) -> tuple[Any, tuple[str, ...], bool]:
         return json.loads(text), (), False
     except ValueError:
         return None, (), True
+
+
+def _component_message_id(handle: InteractionHandle) -> int | None:
+    raw = handle.payload.get("message")
+    return int(raw["id"]) if isinstance(raw, dict) and "id" in raw else None
+
+
+def _fetched(message: RecordedMessage) -> JSON:
+    """A stored message as GET returns it: Discord does not keep the nonce."""
+    return {k: v for k, v in message.data.items() if k != "nonce"}
 
 
 def _bucket(route_key: str) -> str:

@@ -68,6 +68,7 @@ class DiscordEmulator:
         shards: int = 1,
         heartbeat_interval_ms: int = 41_250,
         nonce_window: float = 300.0,
+        ack_deadline: float | None = 3.0,
         host: str = "127.0.0.1",
     ) -> None:
         self._host = host
@@ -78,6 +79,7 @@ class DiscordEmulator:
         self._core = Core(
             state=state, ids=ids, token=token, nonce_window=nonce_window, shards=shards
         )
+        self._core.ack_deadline = ack_deadline
         self._bot_permissions = bot_permissions
         self._core.gateway = Gateway(
             state,
@@ -281,6 +283,21 @@ class DiscordEmulator:
         """Deny the bot permissions in one channel (e.g. SEND_MESSAGES -> REST 403 50013)."""
         await self.set_channel_overwrite(channel_id, self.bot_user_id, allow=allow, deny=deny)
 
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel (CHANNEL_DELETE); REST calls on it then answer 404 10003."""
+        found = self._core.state.channel(channel_id)
+        if found is None:
+            raise LookupError(f"no channel {channel_id}")
+        guild, channel = found
+        del guild.channels[channel_id]
+        await self._core.dispatch("CHANNEL_DELETE", channel_payload(channel), guild_id=guild.id)
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot is removed from a guild (GUILD_DELETE); its channels become unknown."""
+        guild = self._guild(guild_id)
+        await self._core.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+        del self._core.state.guilds[guild.id]
+
     def permissions(self, channel_id: int, user_id: int) -> int:
         found = self._core.state.channel(channel_id)
         if found is None:
@@ -309,7 +326,12 @@ class DiscordEmulator:
 
     def all_messages(self) -> list[RecordedMessage]:
         """Every message ever stored (including deleted and ephemeral ones), by id."""
-        return sorted(self._core.state.messages.values(), key=lambda m: m.id)
+        return list(self._core.state.messages.values())  # ids only grow: insertion order
+
+    @property
+    def message_count(self) -> int:
+        """How many messages were ever stored (cheap, for waits in benchmarks)."""
+        return len(self._core.state.messages)
 
     def message(self, message_id: int) -> RecordedMessage:
         return self._core.state.messages[message_id]
@@ -350,13 +372,19 @@ class DiscordEmulator:
         )
 
     async def drop_gateway(
-        self, *, refuse_for: float = 0.0, code: int = 4000, invalidate: bool = False
+        self,
+        *,
+        refuse_for: float = 0.0,
+        code: int = 4000,
+        invalidate: bool = False,
+        abrupt: bool = False,
     ) -> int:
         """Close every gateway socket with a resumable `code` and refuse new connections (HTTP 503
         at the handshake) for `refuse_for` seconds (math.inf: until `restore_gateway()`).
-        With invalidate=True the sessions can't be resumed (the bot must IDENTIFY again)."""
+        With invalidate=True the sessions can't be resumed (the bot must IDENTIFY again); with
+        abrupt=True the TCP connections are aborted without a close frame (a network failure)."""
         self._gateway.refuse(refuse_for)
-        return await self._gateway.drop(code=code, invalidate=invalidate)
+        return await self._gateway.drop(code=code, invalidate=invalidate, abrupt=abrupt)
 
     def restore_gateway(self) -> None:
         self._gateway.accept()
@@ -501,6 +529,7 @@ class DiscordEmulator:
     async def _send(self, handle: InteractionHandle) -> InteractionHandle:
         if not self._gateway.sessions:
             raise RuntimeError("no bot has identified on the gateway yet")
+        handle.created_at = self._core.monotonic()
         self._core.interactions[handle.id] = handle
         await self._core.dispatch("INTERACTION_CREATE", handle.payload, guild_id=handle.guild_id)
         return handle
