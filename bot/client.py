@@ -50,6 +50,7 @@ class DigestBot(commands.AutoShardedBot):
         outbox: Outbox,
         dev_guild_id: int | None = None,
         sync_state: Path | None = None,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -60,6 +61,7 @@ class DigestBot(commands.AutoShardedBot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=DigestTree,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.digests = digests
         self.jobs = jobs

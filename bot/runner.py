@@ -110,10 +110,15 @@ class App:
 
 @contextlib.asynccontextmanager
 async def compose(
-    settings: Settings, *, clock: Clock | None = None, fetcher: Fetcher | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    fetcher: Fetcher | None = None,
+    guild_ready_timeout: float = 2.0,
 ) -> AsyncIterator[App]:
     """Build the application (the store is opened and migrated in a worker thread); on exit,
-    stop the scheduler, close the bot, the fetcher and the store."""
+    stop the scheduler, close the bot, the fetcher and the store. ``guild_ready_timeout`` is
+    how long discord.py waits for more servers before it is ready (tests shorten it)."""
     clock = clock or SystemClock()
     store = await asyncio.to_thread(Store, settings.db)
     own_fetcher = fetcher is None
@@ -150,6 +155,7 @@ async def compose(
             outbox=outbox,
             dev_guild_id=settings.dev_guild_id,
             sync_state=_sync_state_path(settings.db),
+            guild_ready_timeout=guild_ready_timeout,
         )
         box.append(bot)
         outbox.transport = DiscordTransport(bot)

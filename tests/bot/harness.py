@@ -105,7 +105,7 @@ async def running_app(
     job functions with the fake clock instead of waiting for wall-clock fires)."""
     with discord_endpoints(emu.api_base):
         point_discord_at(settings.api_base_url)
-        async with compose(settings, clock=clock) as app:
+        async with compose(settings, clock=clock, guild_ready_timeout=0.2) as app:
             bot_task = await start_bot(app, TOKEN)
             background: list[asyncio.Task[None]] = []
             try:
