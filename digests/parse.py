@@ -40,6 +40,8 @@ from digests.types import Entry, FeedInfo, ParsedFeed
 MAX_ENTRIES = 1000
 #: The most a gzip body without Content-Encoding may unpack to.
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+#: The DOCTYPE (and its entity declarations) must lie within this many bytes of the start.
+_PROLOG_WINDOW = 256 * 1024
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -138,16 +140,21 @@ def _truncate_entries(content: bytes, max_entries: int) -> bytes:
     return head + b"</channel></rss>"
 
 
-def _prolog(content: bytes) -> str:
-    """The text before the document's first element (where a DOCTYPE lives), comments removed."""
-    head = content[: 256 * 1024]
+def _prolog(content: bytes) -> str | None:
+    """The text before the document's first element (where a DOCTYPE lives), comments removed;
+    None when the prolog does not end within the first 256 KB (or a comment in it never closes
+    there), so a DOCTYPE hidden behind padding cannot slip past the entity check."""
+    head = content[:_PROLOG_WINDOW]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2].count(b"\x00"):
         text = head.decode("utf-16", "ignore")
     else:
         text = head.decode("latin-1")
     text = _COMMENT.sub("", text)
     match = _FIRST_ELEMENT.search(text)
-    return text[: match.start()] if match else text
+    prolog = text[: match.start()] if match else text
+    if "<!--" in prolog or (match is None and len(content) > len(head)):
+        return None
+    return prolog
 
 
 def _refuse_entity_declarations(content: bytes, url: str) -> None:
@@ -155,6 +162,12 @@ def _refuse_entity_declarations(content: bytes, url: str) -> None:
     referring to other entities, long, or numerous. Plain character-reference aliases such as
     ``<!ENTITY nbsp "&#160;">`` (old RSS 0.91 feeds) are harmless and pass."""
     prolog = _prolog(content)
+    if prolog is None:
+        raise ParseError(
+            url,
+            f"The document at {url} has more than {_PROLOG_WINDOW // 1024} KB before its first "
+            "element, so newsdigest refuses to read it.",
+        )
     if "<!ENTITY" not in prolog.upper():
         return
     declarations = _ENTITY_DECL.findall(prolog)

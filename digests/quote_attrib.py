@@ -35,6 +35,9 @@ _NOUN_BEFORE = re.compile(
     r"(?:['’]s|\b(?:the|a|an|his|her|their|its|our|my|your|these|those|this|that|whose))\s+$",
     re.IGNORECASE,
 )
+_SAY_VERB = re.compile(
+    r"\b(?:" + "|".join(sorted((re.escape(v) for v in SAY_VERBS), key=len, reverse=True)) + r")\b"
+)
 _PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _STOP_AFTER = re.compile(
     r"[,;:!?—–(.]|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"
@@ -219,11 +222,7 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
 
 
 def verbs_in(text: str) -> list[re.Match[str]]:
-    out = [
-        m
-        for m in re.finditer(r"[A-Za-z]+", text)
-        if m.group(0) in SAY_VERBS and not _NOUN_BEFORE.search(text, 0, m.start())
-    ]
+    out = [m for m in _SAY_VERB.finditer(text) if not _NOUN_BEFORE.search(text, 0, m.start())]
     out.extend(_ACCORDING.finditer(text))
     out.sort(key=lambda m: m.start())
     return out

@@ -11,6 +11,7 @@ only with a clear opening and closing context (apostrophes inside words never qu
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ class Span:
 
 # ``''`` (two apostrophes, an old wire-service convention) is not treated as a quotation mark:
 # the gold sets do not count it, and it is rare in feeds.
+_SINGLE = re.compile(r"[‘’']")
 _MARK = re.compile(r"[\"“”„«»]")
 
 
@@ -151,17 +153,22 @@ def _single_close(text: str, i: int) -> bool:
 
 def single_spans(text: str, taken: list[Span]) -> list[Span]:
     """Single-quoted spans outside the double-quoted ones; both marks must be unambiguous."""
-    blocked = [(s.start - 1, s.end + 1) for s in taken]
+    blocked = sorted((s.start - 1, s.end + 1) for s in taken)
+    starts = [a for a, _ in blocked]
 
     def free(i: int) -> bool:
-        return not any(a <= i < b for a, b in blocked)
+        k = bisect.bisect_right(starts, i) - 1
+        return k < 0 or i >= blocked[k][1]
 
     spans: list[Span] = []
     open_at = -1
-    for i, ch in enumerate(text):
-        if ch not in "‘’'" or not free(i) or text[i - 1 : i + 1] == "''" or text[i : i + 2] == "''":
-            if open_at >= 0 and not free(i):
-                open_at = -1
+    for m in _SINGLE.finditer(text):
+        i = m.start()
+        if open_at >= 0 and bisect.bisect_right(starts, i) != bisect.bisect_right(
+            starts, open_at - 1
+        ):
+            open_at = -1  # a double quotation began inside: not a single-quoted span
+        if not free(i) or text[i - 1 : i + 1] == "''" or text[i : i + 2] == "''":
             continue
         if open_at < 0:
             if _single_open(text, i):

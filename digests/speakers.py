@@ -48,7 +48,7 @@ class Name:
 
     @property
     def last(self) -> str:
-        return _norm(self.tokens[-1])
+        return self.tokens[-1].rstrip(".").lower()
 
 
 _TAIL_DROP = TITLES | DESCRIPTORS
@@ -160,6 +160,10 @@ _MAX_NAME_TOKENS = 5
 
 def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
     """Split a capitalised run at sentence words and possessives ("China's Central Asian")."""
+    if " " not in run:
+        if run.rstrip(".").lower() not in NON_NAME_CAPS:
+            yield start, start + len(run), run
+        return
     pieces: list[tuple[int, int]] = []
     piece_start = -1
     for tm in re.finditer(r"\S+", run):
@@ -224,9 +228,13 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, Name, bool]] = []
     alone: set[str] = set()
+    cleaned: dict[str, Name | None] = {}
     for pi, para in enumerate(paras):
         for start, end, raw in name_runs(para):
-            name = clean_name(raw)
+            if raw in cleaned:
+                name = cleaned[raw]
+            else:
+                name = cleaned[raw] = clean_name(raw)
             if name is None:
                 continue
             speaks = bool(

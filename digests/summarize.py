@@ -28,6 +28,7 @@ from digests.text import split_sentences
 class Weights:
     """Coefficients of the sentence score (see ``benchmarks/fit_summary.py``)."""
 
+    first: float = 0.0
     position: float = 1.0
     position_decay: float = 0.5
     centrality: float = 2.0
@@ -217,6 +218,8 @@ def _scores(
     scores: list[float] = []
     for rank, (s, vec) in enumerate(zip(sents, vecs, strict=True)):
         score = weights.position / (1.0 + rank) ** weights.position_decay
+        if rank == 0:
+            score += weights.first
         score += weights.centrality * _cosine(vec, doc)
         if title_words:
             score += weights.title * len(title_words & set(s.words)) / len(title_words)
