@@ -25,6 +25,8 @@ from digests.htmltext import absolute, one_line
 MAX_HTML_BYTES = 5 * 1024 * 1024
 #: Below this many words, precision mode probably dropped the body: try the default mode.
 MIN_WORDS = 80
+#: Fewer words than this is a menu or a notice, not an article.
+MIN_ARTICLE_WORDS = 10
 
 _WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -53,7 +55,7 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> Article | N
         fallback = _extract(page, url, favor_precision=False)
         if _words(fallback) > _words(text):
             text = fallback
-    if not text:
+    if _words(text) < MIN_ARTICLE_WORDS:
         return None
     head = _head_metadata(page)
     return Article(
