@@ -92,7 +92,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
         return ("pronoun", last)
     if last in OTHER_PRONOUNS:
         return None
-    m = _TRAIL_NAME.search(text)
+    m = _TRAIL_NAME.search(text, max(0, len(text) - 150))
     if m is not None:
         prefix = text[: m.start()].split()
         for k in range(len(prefix) - 1, max(len(prefix) - 4, 0), -1):
@@ -222,7 +222,11 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
 
 
 def verbs_in(text: str) -> list[re.Match[str]]:
-    out = [m for m in _SAY_VERB.finditer(text) if not _NOUN_BEFORE.search(text, 0, m.start())]
+    out = [
+        m
+        for m in _SAY_VERB.finditer(text)
+        if not _NOUN_BEFORE.search(text, max(0, m.start() - 10), m.start())
+    ]
     out.extend(_ACCORDING.finditer(text))
     out.sort(key=lambda m: m.start())
     return out

@@ -18,6 +18,7 @@ Pipeline (regexes and linear scans only):
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -139,7 +140,8 @@ def _mask(para: str, spans: list[Span]) -> str:
 def _has_verb(para: str, starts: list[int], span: Span) -> bool:
     lead_end = max(span.start - 1, 0)
     lead = para[start_of_sentence(starts, lead_end) : lead_end]
-    trail = first_sentence(para[span.end + 1 :])
+    k = bisect.bisect_right(starts, span.end + 1)
+    trail = para[span.end + 1 : starts[k] if k < len(starts) else len(para)]
     return bool(verbs_in(lead) or verbs_in(trail))
 
 

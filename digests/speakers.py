@@ -226,7 +226,7 @@ def collect_people(
         name = clean_name(raw)
         if name is not None:
             people.add_person(name)
-    runs: list[tuple[int, int, Name, bool]] = []
+    runs: list[tuple[int, int, Name]] = []
     alone: set[str] = set()
     cleaned: dict[str, Name | None] = {}
     for pi, para in enumerate(paras):
@@ -237,29 +237,35 @@ def collect_people(
                 name = cleaned[raw] = clean_name(raw)
             if name is None:
                 continue
-            speaks = bool(
-                _SPEAKS_AFTER.match(para, end) or _SAID_BEFORE.search(para, max(0, start - 12), start)
-            )
-            runs.append((pi, start, name, speaks))
+            runs.append((pi, start, name))
             if len(name.tokens) == 1:
                 alone.add(name.last)
-            if name.titled or first_name_gender(name) is not None or speaks:
+            if (
+                name.titled
+                or first_name_gender(name) is not None
+                or _SPEAKS_AFTER.match(para, end)
+                or _SAID_BEFORE.search(para, max(0, start - 12), start)
+            ):
                 people.add_person(name)
-    for _, _, name, _ in runs:
+    for _, _, name in runs:
         if len(name.tokens) > 1 and (
             people.knows(name) or (name.last in alone and _could_be_person(name))
         ):
             people.add_person(name)
-    starts_of = [sentence_starts(p) for p in paras]
+    starts_of: dict[int, list[int]] = {}
     last_sentence: tuple[int, int] = (-1, -1)
-    for pi, start, name, speaks in runs:
-        if not people.knows(name) or _inside(blocked[pi], start):
+    for pi, start, name in runs:
+        if not people.knows(name) or (blocked[pi] and _inside(blocked[pi], start)):
             continue
-        sent_i = sentence_index(starts_of[pi], start)
+        starts = starts_of.get(pi)
+        if starts is None:
+            starts = starts_of[pi] = sentence_starts(paras[pi])
+        sent_i = sentence_index(starts, start)
         sent = (pi, sent_i)
         key = people.canonical(name)
-        prefix = paras[pi][starts_of[pi][sent_i] : start]
-        subject = sent != last_sentence and not _NOT_SUBJECT.search(prefix)
+        subject = sent != last_sentence and not _NOT_SUBJECT.search(
+            paras[pi], starts[sent_i], start
+        )
         people.mentions.append(Mention((pi, start), key, subject))
         last_sentence = sent
         if name.gender and key not in people.gender:

@@ -28,7 +28,6 @@ from digests.text import split_sentences
 class Weights:
     """Coefficients of the sentence score (see ``benchmarks/fit_summary.py``)."""
 
-    first: float = 0.0
     position: float = 1.0
     position_decay: float = 0.5
     centrality: float = 2.0
@@ -38,6 +37,7 @@ class Weights:
     no_final_punct: float = 0.3
     long_sentence: float = 0.3
     long_words: int = 25
+    idf_power: float = 1.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -211,15 +211,13 @@ def _scores(
     df: Counter[str] = Counter()
     for s in sents:
         df.update(set(s.words))
-    idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+    idf = {w: math.log((n + 1) / (c + 0.5)) ** weights.idf_power for w, c in df.items()}
     doc = _vector([w for s in sents for w in s.words], idf)
     vecs = [_vector(s.words, idf) for s in sents]
     title_words = set(content_words(title or ""))
     scores: list[float] = []
     for rank, (s, vec) in enumerate(zip(sents, vecs, strict=True)):
         score = weights.position / (1.0 + rank) ** weights.position_decay
-        if rank == 0:
-            score += weights.first
         score += weights.centrality * _cosine(vec, doc)
         if title_words:
             score += weights.title * len(title_words & set(s.words)) / len(title_words)
