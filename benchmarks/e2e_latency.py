@@ -90,6 +90,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"/f/{feed}.xml",
                 rss(f"Feed {feed}", server.url("/s"), entries),
                 content_type="application/rss+xml",
+                etag=f'"{feed}-{len(entries)}"',
             )
         with tempfile.TemporaryDirectory() as tmp:
             settings = e2e_settings(emu, Path(tmp), NEWSDIGEST_FEED_LIMIT=args.feeds + 10)
@@ -117,6 +118,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
                 latencies: list[float] = []
                 cycle_times: list[float] = []
+                poll_times: list[float] = []
                 posted_before = len(emu.all_messages())
                 for round_no in range(args.rounds):
                     changed = [
@@ -130,11 +132,13 @@ async def main_async(args: argparse.Namespace) -> None:
                             f"/f/{feed}.xml",
                             rss(f"Feed {feed}", server.url("/s"), items[feed]),
                             content_type="application/rss+xml",
+                            etag=f'"{feed}-{len(items[feed])}"',
                         )
                         appeared[new.title] = time.monotonic()
                     clock.advance(timedelta(hours=2))
                     start = time.perf_counter()
                     await poll_feeds(app.jobs.ctx)
+                    poll_times.append(time.perf_counter() - start)
                     target = posted_before + len(changed)
                     await emu.wait_until(lambda t=target: len(emu.all_messages()) >= t, timeout=300)
                     cycle_times.append(time.perf_counter() - start)
@@ -145,7 +149,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     posted_before = len(emu.all_messages())
                     print(
                         f"round {round_no + 1}: {len(changed)} new items over {args.feeds} "
-                        f"feeds posted in {cycle_times[-1]:.2f} s"
+                        f"feeds posted in {cycle_times[-1]:.2f} s (polling {poll_times[-1]:.2f} s)"
                     )
                 peak = rss_kb()
             print()
