@@ -92,13 +92,13 @@ def parse_feed(
     except Exception as exc:  # feedparser on hostile bytes: report, never propagate
         raise ParseError(url, f"The document at {url} could not be read as a feed.") from exc
     raw_entries = list(parsed.get("entries") or [])
-    if not raw_entries:
-        _explain_empty(parsed, body, url)
     feed = parsed.get("feed") or {}
     info = _feed_info(feed, url)
     if len(raw_entries) > max_entries:
         raw_entries = _newest(raw_entries, max_entries)
     entries = [e for raw in raw_entries if (e := _entry(raw, feed_url=url)) is not None]
+    if not entries:
+        _explain_empty(parsed, body, url)
     return ParsedFeed(info=info, entries=entries)
 
 

@@ -46,7 +46,8 @@ _STOP_AFTER = re.compile(
 _MAX_SUBJECT_WORDS = 9
 _TRAIL_ADVERBIALS = frozenset(
     "in on at during later afterwards yesterday today recently monday tuesday wednesday thursday "
-    "friday saturday sunday last this".split()
+    "friday saturday sunday last this to of after before from while when as with about by "
+    "outside".split()
 )
 
 
@@ -314,8 +315,15 @@ def leading(clause: str, start: int) -> Attribution | None:
         offset = base + start + v.end()
         adjacent = True
     elif v.group(0).lower().endswith("ing"):
-        # "…, saying "…"": the subject of the sentence
-        got = sentence_subject(before)
+        # "…, saying "…"": the subject of the sentence, or of "X said, adding "…""
+        earlier = [w for w in verbs[:-1] if not w.group(0).endswith("ing")]
+        got = None
+        if earlier and clause[earlier[-1].end() : v.start()].strip(" ,") in {"", "and"}:
+            prior = leading(clause[: earlier[-1].end()], start)
+            if prior is not None:
+                got = (prior.kind, prior.text)
+        if got is None:
+            got = sentence_subject(before)
         offset = base + start
     else:
         # subject right before the verb, within the clause (after any earlier quotation)

@@ -276,6 +276,13 @@ def _inherit(
                 speakers[i] = nxt[0]
             else:
                 intro = _colon_intro(paras[pi - 1], 0) if pi > 0 else None
+                if intro is None and pi > 0:
+                    intro = _reported_intro(paras[pi - 1])
+                if intro is None and pi + 1 < len(paras):
+                    intro = _dash_credit(paras[pi + 1])
+                    if intro is not None:
+                        speakers[i] = resolver.resolve(intro, pi + 1)
+                        intro = None
                 if intro is not None:
                     speakers[i] = resolver.resolve(intro, pi - 1)
                 if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
@@ -284,6 +291,33 @@ def _inherit(
             if speakers[i]:
                 last_speaker = speakers[i]
                 last_para = pi
+
+
+_DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
+
+
+def _dash_credit(para: str) -> Attribution | None:
+    """A credit line after a quotation: "- Sanders." / "—President Obama, tweeting …"."""
+    m = _DASH_CREDIT.match(para)
+    if m is None or len(para) > 200:
+        return None
+    got = sentence_subject(para[m.end() :].split(",")[0])
+    return Attribution(got[0], got[1], m.end(), True) if got is not None else None
+
+
+def _reported_intro(para: str) -> Attribution | None:
+    """The speaker of the last reported statement in a paragraph ("Carter said that …")."""
+    masked = _mask(para, quote_spans(para))
+    verbs = verbs_in(masked)
+    if not verbs:
+        return None
+    v = verbs[-1]
+    starts = sentence_starts(masked)
+    start = start_of_sentence(starts, v.start())
+    got = leading(masked[start : v.end()], start)
+    if got is None or got.kind not in {"name", "pronoun", "definite"}:
+        return None
+    return got
 
 
 def _rank(kept: list[tuple[_Found, str | None]], n_paras: int) -> list[Quote]:

@@ -28,11 +28,11 @@ from digests.text import split_sentences
 class Weights:
     """Coefficients of the sentence score (see ``benchmarks/fit_summary.py``)."""
 
-    position: float = 1.0
+    position: float = 0.8
     position_decay: float = 0.5
     centrality: float = 2.0
     title: float = 0.5
-    quote: float = 0.6
+    quote: float = 0.3
     redundancy: float = 0.7
     no_final_punct: float = 0.3
     long_sentence: float = 0.3
