@@ -496,3 +496,41 @@ async def test_global_429_is_waited_out(emu: DiscordEmulator, bot: MiniBot) -> N
     await channel.send("eventually")
     assert [r.status for r in emu.requests[-2:]] == [429, 200]
     assert emu.faulted_requests == 1
+
+
+async def test_pings_show_what_allowed_mentions_let_through(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    member = await emu.add_member()
+    role = next(iter(bot.get_guild(emu.default_guild_id).roles))  # type: ignore[union-attr]
+    channel = bot.get_channel(emu.channel_id("general"))
+    assert isinstance(channel, discord.TextChannel)
+    text = f"@everyone @here <@{member}> <@&{role.id}> hi"
+    await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+    loud = await channel.send(text, allowed_mentions=discord.AllowedMentions.all())
+    quiet_msg, loud_msg = emu.messages(channel.id)
+    assert not quiet_msg.pings and quiet_msg.allowed_mentions == {"parse": []}
+    assert loud_msg.pings.everyone and loud_msg.pings.users == (member,)
+    assert [m.id for m in loud.mentions] == [member]
+    assert not loud.mention_everyone  # the bot lacks Mention Everyone, as by default
+
+
+def test_mention_parsing_rules() -> None:
+    from tests.discord_emulator.mentions import pings
+
+    text = "@everyone <@1> <@!2> <@&3> `@here`"
+    assert pings(text, None) == pings(text, {"parse": ["everyone", "users", "roles"]})
+    assert not pings(text, {"parse": []})
+    assert pings(text, {"parse": [], "users": ["2"]}).users == (2,)
+    assert pings(text, {"parse": ["roles"]}).roles == (3,)
+    assert not pings("an embed-only message", None)
+
+
+async def test_guild_joined_later_and_heartbeats_are_acknowledged(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    joined = asyncio.ensure_future(bot.wait_for("guild_join", timeout=10))
+    guild_id = await emu.add_guild("Later", channels=("later",))
+    guild = await asyncio.wait_for(joined, 10)
+    assert guild.id == guild_id and [c.name for c in guild.text_channels] == ["later"]
+    assert bot.latency != float("inf")  # HEARTBEAT_ACK arrived for the first heartbeat

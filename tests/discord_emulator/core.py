@@ -11,10 +11,19 @@ from typing import Any
 
 from .gateway import Gateway, GatewayEvent
 from .interactions import InteractionHandle
+from .mentions import pings
 from .notify import Notifier
 from .payloads import iso_now, message_payload, user_payload
 from .snowflakes import SnowflakeGenerator
-from .state import EmulatorState, MessageSource, RecordedMessage, RecordedRequest, User
+from .state import (
+    MENTION_EVERYONE,
+    EmulatorState,
+    MessageSource,
+    RecordedMessage,
+    RecordedRequest,
+    User,
+    channel_permissions,
+)
 
 JSON = dict[str, Any]
 
@@ -129,6 +138,7 @@ class Core:
             webhook_id=self.state.application_id if interaction is not None else None,
             interaction=metadata,
         )
+        self._apply_mentions(data, body, channel_id)
         message = RecordedMessage(
             id=message_id,
             channel_id=channel_id,
@@ -165,6 +175,7 @@ class Core:
             data["flags"] = int(data["flags"]) & ~(1 << 7)
         data["edited_timestamp"] = iso_now()
         request = {**message.request, **body}
+        self._apply_mentions(data, request, message.channel_id)
         updated = dataclasses.replace(message, data=data, request=request, edits=message.edits + 1)
         self.state.store_message(updated)
         if not updated.ephemeral:
@@ -183,6 +194,21 @@ class Core:
                 event["guild_id"] = str(message.guild_id)
             await self.dispatch("MESSAGE_DELETE", event, guild_id=message.guild_id)
         await self.notify_messages()
+
+    def _apply_mentions(self, data: JSON, body: JSON, channel_id: int) -> None:
+        """Fill mention_everyone/mentions/mention_roles as Discord would for this bot."""
+        found = pings(str(data.get("content") or ""), body.get("allowed_mentions"))
+        where = self.state.channel(channel_id)
+        can_everyone = False
+        if where is not None:
+            perms = channel_permissions(where[0], self.state.bot_user.id, where[1])
+            can_everyone = bool(perms & MENTION_EVERYONE)
+        data["mention_everyone"] = found.everyone and can_everyone
+        data["mentions"] = [
+            user_payload(self.state.users[u]) for u in found.users if u in self.state.users
+        ]
+        roles = where[0].roles if where is not None else {}
+        data["mention_roles"] = [str(r) for r in found.roles if r in roles]
 
     def find_nonce(
         self, channel_id: int, author_id: int, nonce: str | int

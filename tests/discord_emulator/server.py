@@ -218,7 +218,9 @@ class DiscordEmulator:
                 id=cid, guild_id=gid, name=channel_name, position=position
             )
         core.state.guilds[gid] = guild
-        await core.dispatch("GUILD_CREATE", guild_create_payload(core.state, guild), guild_id=gid)
+        event = guild_create_payload(core.state, guild)
+        del event["unavailable"]  # a join, not a guild becoming available again
+        await core.dispatch("GUILD_CREATE", event, guild_id=gid)
         return gid
 
     async def add_text_channel(self, name: str, *, guild_id: int | None = None) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .mentions import Pings, pings
+
 JSON = dict[str, Any]
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
@@ -172,6 +174,12 @@ class RecordedMessage:
     def allowed_mentions(self) -> JSON | None:
         value = self.request.get("allowed_mentions")
         return value if isinstance(value, dict) else None
+
+    @property
+    def pings(self) -> Pings:
+        """Who this message would notify, worst case (see mentions.py); falsy when nobody."""
+        reply = bool(self.request.get("message_reference"))
+        return pings(self.content, self.request.get("allowed_mentions"), is_reply=reply)
 
 
 @dataclass(frozen=True, slots=True)
