@@ -35,6 +35,9 @@ for _p in (str(HERE), str(HERE.parent)):
 from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
 from digests import condense  # noqa: E402
+from digests.condense import prepare  # noqa: E402
+from digests.quotes import find_quotes  # noqa: E402
+from digests.summarize import summarize  # noqa: E402
 from digests.text import split_sentences  # noqa: E402
 
 
@@ -109,8 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     def ours(text: str) -> object:
         return condense(text, sentences=3)
 
+    def summary_half(text: str) -> object:
+        return summarize(prepare(text), title=None, sentences=3, avoid=[])
+
+    def quotes_half(text: str) -> object:
+        return find_quotes(prepare(text))
+
     ours_rate = rate(ours, texts, args.repeat)
+    summary_rate = rate(summary_half, texts, args.repeat)
+    quotes_rate = rate(quotes_half, texts, args.repeat)
     print(f"  condense (summary + quotes)  {ours_rate:8.1f} articles/s")
+    print(f"    summary half alone         {summary_rate:8.1f} articles/s")
+    print(f"    quotes half alone          {quotes_rate:8.1f} articles/s")
     lexrank = lexrank_runner()
     if lexrank is None:
         print("  sumy is not installed (pip install '.[bench]'): LexRank skipped")
@@ -118,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lex_rate = rate(lexrank, texts, 1)
         print(f"  sumy LexRank (3 sentences)   {lex_rate:8.1f} articles/s")
         print(f"  speed ratio condense / LexRank: {ours_rate / lex_rate:.1f}x (target >= 10x)")
+        print(f"  speed ratio summary half / LexRank: {summary_rate / lex_rate:.1f}x")
 
     elapsed, peak = peak_memory(lambda: [ours(t) for t in texts])
     print(f"  peak traced memory condensing the whole set: {peak:.1f} MiB ({elapsed:.2f}s)")

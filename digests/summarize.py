@@ -93,6 +93,19 @@ _PHOTO_NOTE = re.compile(
     r"(?:left|right|picture|photo|image|pictured|row|centre|center)?\)",
     re.IGNORECASE,
 )
+# Capitalised job words that open a name run ("Prisoner Carlos Boente", "Striker Harry Kane").
+_ROLE_WORDS = frozenset(
+    _words(
+        """actor actress singer star striker defender midfielder goalkeeper keeper coach manager
+        boss captain skipper player rapper model presenter host chef prisoner suspect victim
+        officer detective inspector sergeant constable judge lawyer minister senator governor
+        president chancellor secretary chairman chairwoman chief director professor doctor
+        nurse teacher pastor father mother son daughter wife husband brother sister grandmother
+        grandfather widow mum dad veteran pilot soldier private corporal general admiral
+        colonel major lieutenant commander mayor councillor spokesman spokeswoman founder
+        ceo author writer filmmaker comedian"""
+    )
+)
 _TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
 
 
@@ -236,11 +249,16 @@ def _person_names(sents: list[_Sentence]) -> list[tuple[int, str]]:
     found: list[tuple[int, str, int, str]] = []
     for s in sents:
         for m in _NAME.finditer(s.text):
-            name = m.group(1)
-            parts = name.split()
-            if parts[0] in _NOT_NAME_START or parts[-1].endswith("."):
+            parts = re.sub(r"['’]s$", "", m.group(1)).split()
+            start = m.start()
+            while len(parts) > 2 and parts[0].lower() in _ROLE_WORDS:
+                start += len(parts[0]) + 1
+                parts = parts[1:]
+            if parts[0] in _NOT_NAME_START or parts[0].lower() in _ROLE_WORDS:
                 continue
-            found.append((s.index, name, m.start(), s.text))
+            if parts[-1].endswith("."):
+                continue
+            found.append((s.index, " ".join(parts), start, s.text))
     text_all = " ".join(s.text for s in sents)
     out: list[tuple[int, str]] = []
     for index, name, start, text in found:
