@@ -534,3 +534,81 @@ async def test_guild_joined_later_and_heartbeats_are_acknowledged(
     guild = await asyncio.wait_for(joined, 10)
     assert guild.id == guild_id and [c.name for c in guild.text_channels] == ["later"]
     assert bot.latency != float("inf")  # HEARTBEAT_ACK arrived for the first heartbeat
+
+
+class RawGateway:
+    """A hand-driven gateway client (zlib-stream) for protocol-level checks."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.inflater = zlib.decompressobj()
+
+    async def receive(self) -> dict[str, object]:
+        msg = await self.ws.receive(timeout=5)
+        assert msg.type is aiohttp.WSMsgType.BINARY, msg
+        data: dict[str, object] = json.loads(self.inflater.decompress(msg.data))
+        return data
+
+    async def until(self, event: str) -> dict[str, object]:
+        for _ in range(20):
+            payload = await self.receive()
+            if payload.get("t") == event:
+                return payload
+        raise AssertionError(f"no {event}")
+
+
+async def test_resume_takes_over_a_half_open_socket_and_replays(emu: DiscordEmulator) -> None:
+    url = emu.gateway_url + "?v=10&encoding=json&compress=zlib-stream"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url) as first_ws:
+        first = RawGateway(first_ws)
+        assert (await first.receive())["op"] == 10
+        await first_ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 513, "properties": {}}})
+        ready = await first.until("READY")
+        session_id = ready["d"]["session_id"]  # type: ignore[index]
+        created = await first.until("GUILD_CREATE")
+        seq = created["s"]
+        channel = await emu.add_text_channel("fresh")  # CHANNEL_CREATE, seq + 1
+        async with http.ws_connect(url) as second_ws:
+            second = RawGateway(second_ws)
+            assert (await second.receive())["op"] == 10
+            await second_ws.send_json(
+                {"op": 6, "d": {"token": TOKEN, "session_id": session_id, "seq": seq}}
+            )
+            replayed = await second.receive()
+            assert replayed["t"] == "CHANNEL_CREATE" and replayed["d"]["id"] == str(channel)  # type: ignore[index]
+            assert replayed["s"] == seq + 1  # type: ignore[operator]
+            assert (await second.receive())["t"] == "RESUMED"
+        closing = await first_ws.receive(timeout=5)
+        while closing.type is aiohttp.WSMsgType.BINARY:  # what it got before the takeover
+            closing = await first_ws.receive(timeout=5)
+        assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 4000
+
+
+async def test_privileged_intents_not_enabled_close_4014(emu: DiscordEmulator) -> None:
+    async with DiscordEmulator(token=TOKEN, privileged_intents=0) as strict:
+        intents = discord.Intents.default()
+        intents.members = True
+        client = discord.Client(intents=intents)
+        with discord_endpoints(strict.api_base, strict.gateway_url):
+            with pytest.raises(discord.PrivilegedIntentsRequired):
+                await asyncio.wait_for(client.start(TOKEN), 10)
+            await client.close()
+    assert [e.kind for e in strict.gateway_events if e.kind == "disallowed-intents"] == [
+        "disallowed-intents"
+    ]
+
+
+async def test_opt_in_message_rate_limit_is_honoured_by_discord_py() -> None:
+    async with DiscordEmulator(token=TOKEN, message_rate=(3, 0.3)) as emu:
+        client = MiniBot(emu.default_guild_id)
+        async with running_client(emu, client):
+            channel = client.get_channel(emu.channel_id("general"))
+            assert isinstance(channel, discord.TextChannel)
+            for i in range(5):
+                await channel.send(f"m{i}")
+        posts = [r for r in emu.requests if r.route == "POST /channels/{channel_id}/messages"]
+        assert [r.status for r in posts if r.status != 429] == [200] * 5
+        assert len(emu.messages(channel.id)) == 5
+        # the 4th post went out only after the first window had passed (headers or a 429)
+        ok = [r for r in posts if r.status == 200]
+        assert ok[3].at - ok[0].at >= 0.25

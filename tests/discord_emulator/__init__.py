@@ -37,6 +37,14 @@ channels/users/roles by id; ``OptionError`` when Discord's client would refuse t
     ``h = await emu.click_button(channel_id, message_id, custom_id, user_id)``;
     ``emu.send_slash_command_unchecked(guild_id, channel_id, user_id, data)`` for hand-built data.
 
+Constructor options: ``token``, ``guilds`` (``GuildSpec(name, channels, id=None)``; default one
+guild with #general), ``bot_name``, ``bot_permissions``, ``shards`` (what GET /gateway/bot says),
+``heartbeat_interval_ms``, ``nonce_window`` (s), ``ack_deadline`` (Discord's 3 s for the first
+callback; None disables; a late callback gets 404 10062 and a ``rejected`` response on the
+handle), ``message_rate=(limit, seconds)`` (opt-in per-channel limit on POST messages with real
+headers and 429s; ``emu.rate_limited_requests``), ``privileged_intents`` (bits the "developer
+portal" enabled; others close 4014).
+
 Recordings
     ``emu.messages(channel_id)`` -> ``RecordedMessage`` list (oldest first) of messages the bot posted
     with POST /channels/{id}/messages (``source=None`` adds non-ephemeral interaction answers);
@@ -45,14 +53,24 @@ Recordings
     ``await emu.wait_for_messages(channel_id, count, timeout)`` and ``await emu.wait_until(pred)``
     (woken by every message change, no fixed sleeps); ``emu.requests`` (every REST request:
     method, path after /api/v10, query, json, status, route, authorized); ``emu.unknown_requests``;
-    ``emu.commands(guild_id=None)``; ``emu.gateway_events`` (identify/resume/drop/refused/...).
+    ``emu.commands(guild_id=None)``; ``emu.gateway_events`` (connect/identify/resume/disconnect/
+    drop/refused/invalid-session/bad-token/disallowed-intents); ``emu.all_messages()``,
+    ``emu.message_count``, ``emu.message(id)``. ``RecordedMessage.pings`` is who the message would
+    notify under Discord's mention rules, worst case (falsy when nobody); the stored message object
+    also has Discord's ``mention_everyone``/``mentions``/``mention_roles``. Fetched messages
+    (GET) carry no ``nonce``, as on Discord; the recording keeps it.
 
 Faults
     ``emu.set_rest_fault(500)`` / ``emu.set_rest_fault(429, retry_after=0.5, scope="shared",
     is_global=False, count=None, path=None, methods=None)``; ``emu.set_rest_fault(None)`` clears.
     ``await emu.drop_gateway(refuse_for=2.0, code=4000, invalidate=False)`` closes every socket and
     answers handshakes with 503 for that long (``math.inf`` + ``emu.restore_gateway()``);
-    ``await emu.wait_connected()``; ``await emu.send_gateway_reconnect()``.
+    ``await emu.wait_connected()``; ``await emu.send_gateway_reconnect()``;
+    ``drop_gateway(abrupt=True)`` aborts the TCP connections (no close frame);
+    ``await emu.delete_channel(id)`` (then 404 10003), ``await emu.remove_guild(id)``.
+
+Standalone: ``python -m tests.discord_emulator --channels general,news`` prints the addresses as
+one JSON line and serves until interrupted (to try ``newsdigest run`` by hand).
 
 Discord behaviour emulated: token checks (REST 401; gateway close 4004), zlib-stream compression
 (one compressobj per socket, Z_SYNC_FLUSH), sequence numbers and RESUME replay, INVALID_SESSION,

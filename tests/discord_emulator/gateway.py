@@ -29,7 +29,22 @@ log = logging.getLogger(__name__)
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE = 0, 1, 2, 3, 4
 RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
 BACKLOG = 2000
+INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_MESSAGES = 1 << 9
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+ALWAYS = 0
+
+
+def intent_for(event: str) -> int:
+    """The intent a session needs to receive `event` (0: always sent)."""
+    if event.startswith("GUILD_MEMBER") and event != "GUILD_MEMBERS_CHUNK":
+        return INTENT_GUILD_MEMBERS
+    if event.startswith("MESSAGE_"):
+        return INTENT_GUILD_MESSAGES
+    if event.startswith(("GUILD_", "CHANNEL_", "THREAD_")) and event != "GUILD_MEMBERS_CHUNK":
+        return INTENT_GUILDS
+    return ALWAYS
 
 
 @dataclass(slots=True, eq=False)
@@ -91,7 +106,9 @@ class Gateway:
         resume_url: Callable[[], str],
         heartbeat_interval_ms: int,
         on_event: Callable[[GatewayEvent], None],
+        privileged_intents: int = PRIVILEGED_INTENTS,
     ) -> None:
+        self.privileged_intents = privileged_intents
         self._state = state
         self._token = token
         self._resume_url = resume_url
@@ -100,6 +117,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self._connections: set[Connection] = set()
         self._refuse_until = 0.0
+        self._closing: set[asyncio.Task[bool]] = set()
         self.refused = 0
 
     # ---- fault injection -------------------------------------------------------------------
@@ -156,7 +174,8 @@ class Gateway:
         for session in list(self.sessions.values()):
             if session.invalid or not session.handles(guild_id):
                 continue
-            if event.startswith("GUILD_MEMBER") and not session.intents & INTENT_GUILD_MEMBERS:
+            needed = intent_for(event)
+            if needed and not session.intents & needed:
                 continue
             await self._dispatch_to(session, event, data)
             delivered += 1
@@ -250,6 +269,11 @@ class Gateway:
             self._note("bad-token", None)
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return None
+        intents = int(data.get("intents", 0))
+        if intents & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            self._note("disallowed-intents", None, f"intents={intents}")
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
         shard = data.get("shard") or [0, 1]
         shard_id, shard_count = int(shard[0]), int(shard[1])
         if shard_count < 1 or not 0 <= shard_id < shard_count:
@@ -259,7 +283,7 @@ class Gateway:
             session_id=secrets.token_hex(16),
             shard_id=shard_id,
             shard_count=shard_count,
-            intents=int(data.get("intents", 0)),
+            intents=intents,
             conn=conn,
         )
         self.sessions[session.session_id] = session
@@ -296,7 +320,15 @@ class Gateway:
             return None
         session = self.sessions.get(str(data.get("session_id")))
         seq = data.get("seq")
-        if session is None or session.invalid or session.conn is not None or seq is None:
+        if session is not None and session.conn is not None and not session.invalid:
+            stale = session.conn  # a half-open socket the client gave up on: Discord drops it
+            session.conn = None
+            closing = asyncio.create_task(
+                stale.ws.close(code=4000, message=b"Session resumed elsewhere.")
+            )
+            self._closing.add(closing)  # don't wait for that client's close frame
+            closing.add_done_callback(self._closing.discard)
+        if session is None or session.invalid or seq is None:
             self._note("invalid-session", None)
             await conn.send({"op": INVALID_SESSION, "d": False})
             return None

@@ -57,6 +57,7 @@ from .state import (
 
 JSON = dict[str, Any]
 API_PREFIX = "/api/v10"
+MESSAGE_ROUTE = "POST /channels/{channel_id}/messages"
 LOADING = 1 << 7
 SUPPRESS_EMBEDS = 1 << 2
 MESSAGE_FLAGS_ALLOWED = SUPPRESS_EMBEDS | EPHEMERAL | (1 << 12) | (1 << 15)
@@ -145,6 +146,7 @@ class RestApi:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.routes: list[Route] = []
+        self._windows: dict[str, tuple[float, int]] = {}
         r = self._add
         r("GET", "/users/@me", self.me)
         r("GET", "/users/{user_id}", self.get_user)
@@ -213,12 +215,14 @@ class RestApi:
             response = ApiError(400, 50109, "The request body contains invalid JSON.").response()
         else:
             route, params = matched
-            try:
-                response = await route.handler(Call(request, params, body, files))
-            except ApiError as exc:
-                response = exc.response()
+            limit = self._take_rate(route_key or rel, params)
+            if limit is None:
+                response = await self._call(route, Call(request, params, body, files))
+            else:
+                fault = limit
+                response = _fault_response(limit, route_key or rel)
         if fault is None:
-            _rate_limit_headers(response, route_key or rel)
+            _rate_limit_headers(response, route_key or rel, *self._rate_state(route_key, matched))
         self.core.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -233,6 +237,44 @@ class RestApi:
             )
         )
         return response
+
+    async def _call(self, route: Route, call: Call) -> web.StreamResponse:
+        try:
+            return await route.handler(call)
+        except ApiError as exc:
+            return exc.response()
+
+    # ---- opt-in rate limiting of channel messages -------------------------------------------
+    def _rate_key(self, route_key: str | None, params: dict[str, str]) -> str | None:
+        if self.core.message_rate is None or route_key != MESSAGE_ROUTE:
+            return None
+        return params.get("channel_id")
+
+    def _take_rate(self, route_key: str, params: dict[str, str]) -> RestFault | None:
+        """None when the request may go on; a 429 fault when the channel's window is full."""
+        key = self._rate_key(route_key, params)
+        if key is None or self.core.message_rate is None:
+            return None
+        limit, per = self.core.message_rate
+        now = self.core.monotonic()
+        start, count = self._windows.get(key, (now, 0))
+        if now - start >= per:
+            start, count = now, 0
+        if count >= limit:
+            self.core.rate_limited += 1
+            return RestFault(status=429, retry_after=round(per - (now - start), 3), scope="user")
+        self._windows[key] = (start, count + 1)
+        return None
+
+    def _rate_state(
+        self, route_key: str | None, matched: tuple[Route, dict[str, str]] | None
+    ) -> tuple[int, int, float]:
+        key = self._rate_key(route_key, matched[1]) if matched else None
+        if key is None or self.core.message_rate is None:
+            return 50, 49, 1.0
+        limit, per = self.core.message_rate
+        start, count = self._windows.get(key, (self.core.monotonic(), 0))
+        return limit, max(0, limit - count), max(0.0, per - (self.core.monotonic() - start))
 
     # ---- lookups ---------------------------------------------------------------------------
     def _guild(self, call: Call) -> Guild:
@@ -778,14 +820,16 @@ def _bucket(route_key: str) -> str:
     return hashlib.sha256(route_key.encode()).hexdigest()[:16]
 
 
-def _rate_limit_headers(response: web.StreamResponse, route_key: str) -> None:
+def _rate_limit_headers(
+    response: web.StreamResponse, route_key: str, limit: int, remaining: int, reset_after: float
+) -> None:
     now = time.time()
     response.headers.update(
         {
-            "X-RateLimit-Limit": "50",
-            "X-RateLimit-Remaining": "49",
-            "X-RateLimit-Reset": f"{now + 1:.3f}",
-            "X-RateLimit-Reset-After": "1.000",
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{now + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": _bucket(route_key),
             "Via": "1.1 google",
         }

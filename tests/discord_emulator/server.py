@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from .core import Core, RestFault
-from .gateway import Gateway, GatewayEvent
+from .gateway import PRIVILEGED_INTENTS, Gateway, GatewayEvent
 from .interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -69,6 +69,8 @@ class DiscordEmulator:
         heartbeat_interval_ms: int = 41_250,
         nonce_window: float = 300.0,
         ack_deadline: float | None = 3.0,
+        message_rate: tuple[int, float] | None = None,
+        privileged_intents: int = PRIVILEGED_INTENTS,
         host: str = "127.0.0.1",
     ) -> None:
         self._host = host
@@ -80,6 +82,7 @@ class DiscordEmulator:
             state=state, ids=ids, token=token, nonce_window=nonce_window, shards=shards
         )
         self._core.ack_deadline = ack_deadline
+        self._core.message_rate = message_rate
         self._bot_permissions = bot_permissions
         self._core.gateway = Gateway(
             state,
@@ -87,6 +90,7 @@ class DiscordEmulator:
             resume_url=lambda: self._core.gateway_url,
             heartbeat_interval_ms=heartbeat_interval_ms,
             on_event=self._core.record_gateway_event,
+            privileged_intents=privileged_intents,
         )
         self._rest = RestApi(self._core)
         self._runner: web.AppRunner | None = None
@@ -428,7 +432,13 @@ class DiscordEmulator:
 
     @property
     def faulted_requests(self) -> int:
+        """Requests answered by an injected fault (set_rest_fault)."""
         return self._core.faulted
+
+    @property
+    def rate_limited_requests(self) -> int:
+        """Requests refused with 429 by the opt-in message_rate limit (the bot ignored headers)."""
+        return self._core.rate_limited
 
     # ---- interactions ----------------------------------------------------------------------
     def _resolver(self, guild: Guild, user_id: int) -> Resolver:
