@@ -41,10 +41,37 @@ THRESHOLD = 0.8
 _FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _WORD = re.compile(r"\w+")
 _HONORIFICS = frozenset(
-    "mr mrs ms miss dr sir dame lord lady prof professor rev sen senator rep gov governor "
-    "president gen col capt lt sgt judge justice mayor st".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "prof",
+        "professor",
+        "rev",
+        "sen",
+        "senator",
+        "rep",
+        "gov",
+        "governor",
+        "president",
+        "gen",
+        "col",
+        "capt",
+        "lt",
+        "sgt",
+        "judge",
+        "justice",
+        "mayor",
+        "st",
+    ]
 )
-_SUFFIXES = frozenset("jr sr ii iii iv v esq phd md".split())
+_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "v", "esq", "phd", "md"])
 
 
 def corpus_dir() -> Path | None:

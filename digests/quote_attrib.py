@@ -11,18 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digests.quote_sentences import first_sentence
 from digests.quote_words import (
     ADVERBS,
-    OBJECT_VERBS,
     DETERMINERS,
     GENERIC_NOUNS,
     INVERTIBLE,
+    OBJECT_VERBS,
     OTHER_PRONOUNS,
     PERSON_NOUNS,
     PRONOUNS,
     SAY_VERBS,
+    word_set,
 )
-from digests.quote_sentences import first_sentence
 from digests.speakers import NAME_RUN, clean_name
 
 _WORD = re.compile(r"[\w’'\-\.]+|[^\w\s]")
@@ -44,10 +45,10 @@ _STOP_AFTER = re.compile(
     r"about|of|for|with|told|said|says|adding|says|added|explained|because|and|but)\s"
 )
 _MAX_SUBJECT_WORDS = 9
-_TRAIL_ADVERBIALS = frozenset(
+_TRAIL_ADVERBIALS = word_set(
     "in on at during later afterwards yesterday today recently monday tuesday wednesday thursday "
     "friday saturday sunday last this to of after before from while when as with about by "
-    "outside".split()
+    "outside"
 )
 
 
@@ -108,7 +109,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
             return ("description", " ".join([prefix[-1], m.group(0).strip()]))
         if name is not None:
             if prefix and prefix[-1].lower() == "the" and not name.titled:
-                return ("org", name.text)
+                return ("org", m.group(0).strip())
             return ("name", m.group(0).strip())
     tail = words[-_MAX_SUBJECT_WORDS:]
     for i in range(len(tail) - 1, -1, -1):
@@ -187,8 +188,8 @@ def subject_after(text: str) -> tuple[str, str] | None:
     return None
 
 
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st sen rep gov lt col gen sgt capt maj adm cmdr prof rev jr sr fr no".split()
+_ABBREVIATIONS = word_set(
+    "mr mrs ms dr st sen rep gov lt col gen sgt capt maj adm cmdr prof rev jr sr fr no"
 )
 
 
@@ -240,7 +241,7 @@ def _is_according(m: re.Match[str]) -> bool:
 def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     """``"…," he said`` / ``"…," said X`` / ``"…", according to X``: right after the quote."""
     head = first_sentence(trail)
-    stripped = head.lstrip(" ,—–-”\"’")
+    stripped = head.lstrip(' ,—–-”"’')
     lead = len(head) - len(stripped)
     if not stripped or stripped[0] in '"“”‘’«»':
         return None
@@ -259,9 +260,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     before = stripped[: v.start()]
     if len(before.split()) > _MAX_SUBJECT_WORDS and not (
         # "…," Eric Woolson, an Iowa Republican strategist and former adviser, said
-        len(before.split()) <= 2 * _MAX_SUBJECT_WORDS
-        and "," in before
-        and _LEAD_NAME.match(before)
+        len(before.split()) <= 2 * _MAX_SUBJECT_WORDS and "," in before and _LEAD_NAME.match(before)
     ):
         return None
     after = stripped[v.end() :]
@@ -271,15 +270,11 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     elif before.strip(" ,"):
         if head.rstrip().endswith(":"):
             return None  # "X told Y: "…"" introduces the next quotation
-        short_object = (
-            v.group(0) in OBJECT_VERBS
-            and len(after.split()) <= 6
-            and head.rstrip()[-1:] in {".", "!", "?"}
-            and len(head) < len(trail.rstrip())
-            or (v.group(0) in OBJECT_VERBS and head.rstrip()[-1:] == ".")
-        )
-        if not ends_open and not short_object and (
-            after.strip()[:1] not in {"", ".", ",", ";", ":"} or len(before.split()) > 5
+        short_object = v.group(0) in OBJECT_VERBS and head.rstrip()[-1:] in {".", "!", "?"}
+        if (
+            not ends_open
+            and not short_object
+            and (after.strip()[:1] not in {"", ".", ",", ";", ":"} or len(before.split()) > 5)
         ):
             after_words = after.split()
             if len(before.split()) > 5 or (
@@ -340,12 +335,12 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(got[0], got[1], offset, adjacent)
 
 
-_PEOPLE_PLURALS = frozenset(
+_PEOPLE_PLURALS = word_set(
     """people officials aides critics supporters voters experts analysts residents sources
     protesters activists members leaders democrats republicans lawmakers advocates observers
     organizers fans officers police investigators prosecutors lawyers attorneys scientists
     researchers economists doctors workers employees executives witnesses parents students
-    teachers authorities opponents allies delegates aides advisers advisors insiders""".split()
+    teachers authorities opponents allies delegates aides advisers advisors insiders"""
 )
 
 

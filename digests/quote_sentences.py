@@ -9,9 +9,11 @@ from __future__ import annotations
 import bisect
 import re
 
+from digests.quote_words import word_set
+
 _BOUNDARY = re.compile(r"[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no".split()
+_ABBREVIATIONS = word_set(
+    "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no"
 )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-SAY_VERBS = _words(
+SAY_VERBS = word_set(
     """said says say saying told tells tell added adds explained explains declared declares
     continued continues wrote writes asked asks argued argues insisted insists noted notes stated
     states warned warns claimed claims admitted admits acknowledged acknowledges replied replies
@@ -32,10 +32,10 @@ SAY_VERBS = _words(
     reasoned ventured pointed went explains recalls insists"""
 )
 # verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
-OBJECT_VERBS = _words("told tells tell asked asks urged urges called calls accused accuses")
+OBJECT_VERBS = word_set("told tells tell asked asks urged urges called calls accused accuses")
 INVERTIBLE = SAY_VERBS - OBJECT_VERBS - frozenset(w for w in SAY_VERBS if w.endswith("ing"))
 
-ADVERBS = _words(
+ADVERBS = word_set(
     """also later then has had have was were is are would will could might previously
     recently once further again earlier subsequently simply just repeatedly often still
     reportedly allegedly quickly flatly angrily bluntly frankly famously publicly privately
@@ -43,15 +43,15 @@ ADVERBS = _words(
 )
 
 PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
-OTHER_PRONOUNS = _words("they we i it you who which that this these those one")
+OTHER_PRONOUNS = word_set("they we i it you who which that this these those one")
 
-DETERMINERS = _words(
+DETERMINERS = word_set(
     """a an the one another his her their its our my your some many several two three four
     five both each other others this that these those any most all no such former"""
 )
 
 # definite descriptions that refer back to a person already named ("said the 34-year-old")
-PERSON_NOUNS = _words(
+PERSON_NOUNS = word_set(
     """year-old chancellor president minister senator governor candidate nominee businessman
     businesswoman billionaire actor actress star singer director player striker coach manager
     midfielder defender champion leader chairman chairwoman mogul lawmaker congressman
@@ -66,12 +66,12 @@ PERSON_NOUNS = _words(
     striker keeper international frontman"""
 )
 # these are only resolved back to a named person after "the" (never "a spokesman")
-GENERIC_NOUNS = _words("spokesman spokeswoman spokesperson woman man official aide source")
+GENERIC_NOUNS = word_set("spokesman spokeswoman spokesperson woman man official aide source")
 
-MALE_TITLES = _words("mr mister sir lord king prince father fr brother monsieur herr signor")
-FEMALE_TITLES = _words("mrs ms miss lady dame queen princess sister madam madame mme frau")
+MALE_TITLES = word_set("mr mister sir lord king prince father fr brother monsieur herr signor")
+FEMALE_TITLES = word_set("mrs ms miss lady dame queen princess sister madam madame mme frau")
 # titles that mark a person ("Sen. Cruz", "Mr Brown")
-TITLES = _words(
+TITLES = word_set(
     """dr prof professor rev reverend sen senator rep representative gov governor president
     judge justice gen general col colonel lt lieutenant capt captain coach mayor ambassador
     sheriff detective sgt sergeant pope cardinal bishop archbishop rabbi imam sheikh
@@ -79,7 +79,7 @@ TITLES = _words(
     secretary minister premier chairman chairwoman mp mep saint"""
 )
 # descriptive words that may precede a name and are dropped ("Republican nominee Donald Trump")
-DESCRIPTORS = _words(
+DESCRIPTORS = word_set(
     """vice prime executive director former candidate nominee democrat republican democratic
     gop officer attorney state house senate majority minority leader whip presidential chief
     manager boss striker midfielder defender goalkeeper forward skipper shadow foreign home
@@ -91,7 +91,7 @@ DESCRIPTORS = _words(
     dj spokesman spokeswoman adviser advisor aide lawyer president-elect"""
 )
 
-NON_NAME_CAPS = _words(
+NON_NAME_CAPS = word_set(
     """the a an and but or so yet for nor as at by in on of to from with without into onto
     upon after before since while when whenever where if though although because unless until
     this that these those there here it its he she they we i you his her their our my your
@@ -110,7 +110,7 @@ NON_NAME_CAPS = _words(
 
 # a small list of common given names (gender hints; names not here are still found by titles,
 # by pronoun votes, and by being the explicit subject of a verb of saying)
-MALE_FIRST = _words(
+MALE_FIRST = word_set(
     """aaron adam adrian al alan albert alex alexander alfred andre andrew andy angus anthony
     antonio arnold arthur ashton barack barry ben benjamin bernard bernie bill billy bob bobby
     boris brad bradley brendan brian bruce bryan carl carlos charles charlie chris christian
@@ -132,8 +132,8 @@ MALE_FIRST = _words(
     jim orrin lamar trey jason darrell ami omarosa sean anthony reince steve hope stephen
     gary rex wilbur betsy ryan nikki jeff rick scott tom ben elaine mick roman ashley joss
     lleyton rafael roger novak andy tim marat lleyton gordon tony ken"""
-) - _words("hope nikki betsy elaine ashley kellyanne omarosa lindsey robin")
-FEMALE_FIRST = _words(
+) - word_set("hope nikki betsy elaine ashley kellyanne omarosa lindsey robin")
+FEMALE_FIRST = word_set(
     """abigail alice alison amanda amy andrea angela ann anna anne annie barbara betsy beth
     betty beverly brenda carly carol caroline carolyn catherine charlotte cheryl chelsea
     christina christine claire clare cynthia dana deborah debbie debra denise diana diane

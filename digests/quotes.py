@@ -31,19 +31,16 @@ from digests.quote_attrib import (
 )
 from digests.quote_marks import Span, quote_spans
 from digests.quote_sentences import (
-    first_sentence,
     last_sentence,
     sentence_starts,
     start_of_sentence,
 )
-from digests.quote_words import PRONOUNS
+from digests.quote_words import PRONOUNS, word_set
 from digests.speakers import People, clean_name, collect_people
 from digests.types import Quote
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
-_FUNCTION_WORDS = frozenset(
-    "a an the and or of in on at to for with by from as vs is de la le du".split()
-)
+_FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _SENTENCE_END = frozenset(".!?…")
 
 
@@ -112,12 +109,11 @@ def _spans(paras: list[str]) -> list[_Found]:
             if attr is None:
                 attr = leading(clause, start)
             near = attr is not None or _has_verb(para, raw_starts, span)
-            if attr is None:
+            if attr is None and re.search(r"[a-z]", clause.replace('"', "")):
                 # a quoted fragment inside a sentence: the sentence's subject said it
-                if re.search(r"[a-z]", clause.replace('"', "")):
-                    got = sentence_subject(clause)
-                    if got is not None:
-                        attr = Attribution(got[0], got[1], start, False)
+                got = sentence_subject(clause)
+                if got is not None:
+                    attr = Attribution(got[0], got[1], start, False)
             found.append(_Found(pi, span, text, attr, near))
     return found
 

@@ -22,11 +22,12 @@ from digests.quote_words import (
     MALE_TITLES,
     NON_NAME_CAPS,
     TITLES,
+    word_set,
 )
 
-NAME_TOKEN = r"(?:[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
+NAME_PART = r"(?:[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
-NAME_RUN = re.compile(rf"{NAME_TOKEN}(?:\s+{_CONNECT}?{NAME_TOKEN})*")
+NAME_RUN = re.compile(rf"{NAME_PART}(?:\s+{_CONNECT}?{NAME_PART})*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -155,7 +156,7 @@ class People:
         return fallback
 
 
-_MAX_NAME_TOKENS = 5
+_MAX_NAME_PARTS = 5
 
 
 def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
@@ -182,7 +183,7 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
         pieces.append((piece_start, len(run)))
     for a, b in pieces:
         text = run[a:b].rstrip()
-        if text and len(text.split()) <= _MAX_NAME_TOKENS:
+        if text and len(text.split()) <= _MAX_NAME_PARTS:
             yield start + a, start + a + len(text), text
 
 
@@ -191,7 +192,7 @@ def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
         yield from split_run(m.start(), m.group(0))
 
 
-_ORG_WORDS = frozenset(
+_ORG_WORDS = word_set(
     """house party union council committee bank club university association department ministry
     office news times post journal street court city county state states republic kingdom
     international group corp inc ltd fund foundation institute center centre campaign
@@ -200,7 +201,7 @@ _ORG_WORDS = frozenset(
     college church hospital company media network tv radio service services army force forces
     police guard airlines motors records studios united america africa europe asia island
     islands valley river lake park station project review press daily weekly magazine
-    """.split()
+    """
 )
 
 

@@ -1,0 +1,329 @@
+"""Quote finding and speaker attribution: synthetic traps, the seed story, and the gold sets."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from digests.quote_marks import quote_spans
+from digests.quotes import find_quotes
+from digests.text import paragraphs
+from digests.types import Quote
+
+
+def quotes_of(text: str) -> list[Quote]:
+    return find_quotes(paragraphs(text))
+
+
+def by_text(quotes: list[Quote]) -> dict[str, str | None]:
+    return {q.text: q.speaker for q in quotes}
+
+
+# --- quotation marks ------------------------------------------------------------------------
+
+
+def test_curly_straight_and_guillemet_marks() -> None:
+    quotes = quotes_of(
+        "Ann Lee said: “We will build the bridge this year.”\n\n"
+        'Tom Hardy said: "The council has run out of money again."\n\n'
+        "Marie Curie a déclaré: «Nous allons gagner ce match demain soir.»"
+    )
+    assert sorted(q.text for q in quotes) == [
+        "Nous allons gagner ce match demain soir.",
+        "The council has run out of money again.",
+        "We will build the bridge this year.",
+    ]
+
+
+def test_apostrophes_are_not_single_quotes() -> None:
+    text = "Ann Lee's dog didn't bark at the players' union meeting, and it's the 90s' fault."
+    assert quote_spans(text) == []
+    assert quotes_of(text) == []
+
+
+def test_single_quotes_in_an_article_quoting_with_single_marks() -> None:
+    quotes = quotes_of(
+        "Jane Doe, the mayor, spoke at the opening.\n\n"
+        "‘This library will change the lives of our children,’ she said."
+    )
+    assert by_text(quotes) == {
+        "This library will change the lives of our children,": "Jane Doe",
+    }
+
+
+def test_single_quotes_inside_double_quotes_are_nested() -> None:
+    quotes = quotes_of("“He told me ‘never again’ and walked out of the room,” Paul Smith said.")
+    assert [q.text for q in quotes] == ["He told me ‘never again’ and walked out of the room,"]
+
+
+def test_quote_running_over_paragraphs_gives_one_quote_per_paragraph() -> None:
+    quotes = quotes_of(
+        "Gordon Brown spoke in Nairobi on Thursday.\n\n"
+        '"At least $10 billion a year is needed to fight the disease," Mr Brown said. '
+        '"The money must come from the richest countries.\n\n'
+        '"Existing commitments on their own will not stop the pandemic.\n\n'
+        '"We will not fail the next generation."\n\n'
+        "The plan was welcomed by charities."
+    )
+    assert by_text(quotes) == {
+        "At least $10 billion a year is needed to fight the disease,": "Gordon Brown",
+        "The money must come from the richest countries.": "Gordon Brown",
+        "Existing commitments on their own will not stop the pandemic.": "Gordon Brown",
+        "We will not fail the next generation.": "Gordon Brown",
+    }
+
+
+def test_lost_paragraph_break_does_not_swallow_narrative() -> None:
+    # the break between two quoted paragraphs was replaced by a space (a common feed artefact)
+    quotes = quotes_of(
+        'Simon Wright said: "A failure to fund treatment condemns a generation. '
+        '"Treatments are needed now." On Wednesday, the minister visited the slums.'
+    )
+    assert [q.text for q in sorted(quotes, key=lambda q: q.text)] == [
+        "A failure to fund treatment condemns a generation.",
+        "Treatments are needed now.",
+    ]
+    assert all(q.speaker == "Simon Wright" for q in quotes)
+
+
+def test_unbalanced_marks_do_not_crash() -> None:
+    for text in ['"', "“”", '"""', "He said “ and then nothing", "’’‘‘", "« »"]:
+        result = quotes_of(text)
+        assert all(isinstance(q, Quote) for q in result)
+
+
+# --- what is not a quotation ----------------------------------------------------------------
+
+
+def test_titles_scare_quotes_and_single_words_are_not_quotes() -> None:
+    quotes = quotes_of(
+        "Ken Loach made a documentary called “In Conversation with Jeremy Corbyn” in 2016.\n\n"
+        "The campaign, which is “looming”, was unveiled on Monday.\n\n"
+        'Critics mocked the "Britain Forward Not Back" slogan.'
+    )
+    assert quotes == []
+
+
+def test_single_word_counts_only_as_words_someone_used() -> None:
+    # a one-word quotation is kept only in a sentence with a verb of saying (PolNeAR counts these)
+    quotes = quotes_of("Donald Trump called the deal “disgusting” on Monday.")
+    assert by_text(quotes) == {"disgusting": "Donald Trump"}
+    assert quotes_of("The deal was “disgusting” to many voters.") == []
+
+
+def test_single_quoted_headline_fragment_is_not_a_quote() -> None:
+    quotes = quotes_of(
+        "Last Star Wars 'not for children'\n\n"
+        "The sixth and final Star Wars film may not be suitable for young children, "
+        'its director George Lucas has said. "It is much darker and more violent," he said.'
+    )
+    assert by_text(quotes) == {"It is much darker and more violent,": "George Lucas"}
+
+
+# --- attribution patterns -------------------------------------------------------------------
+
+
+def test_said_before_and_after_the_quote() -> None:
+    quotes = quotes_of(
+        "Pat Caddell spoke on Thursday.\n\n"
+        "“The health issue has affected this race,” said Caddell.\n\n"
+        "Helen Mirren said: “Every actor needs a good director.”\n\n"
+        "“Nobody expected this result,” Mirren said."
+    )
+    assert by_text(quotes) == {
+        "The health issue has affected this race,": "Pat Caddell",
+        "Every actor needs a good director.": "Helen Mirren",
+        "Nobody expected this result,": "Helen Mirren",
+    }
+
+
+def test_pronoun_added_resolves_to_full_name_given_earlier() -> None:
+    quotes = quotes_of(
+        "Ken Loach has been expelled by the Labour Party.\n\n"
+        "Mr. Loach released a statement on his Twitter page.\n\n"
+        "“We are many, they are few. Solidarity,” he added."
+    )
+    assert by_text(quotes) == {"We are many, they are few. Solidarity,": "Ken Loach"}
+
+
+def test_gendered_pronouns_pick_the_compatible_person() -> None:
+    quotes = quotes_of(
+        "Mrs Julia Brown met Mr Peter Green at the town hall on Monday.\n\n"
+        "“I have never seen such a turnout in all my years,” she said.\n\n"
+        "“The numbers speak for themselves this time,” he said."
+    )
+    assert by_text(quotes) == {
+        "I have never seen such a turnout in all my years,": "Julia Brown",
+        "The numbers speak for themselves this time,": "Peter Green",
+    }
+
+
+def test_description_resolves_to_the_last_named_person() -> None:
+    quotes = quotes_of(
+        "Andre Agassi pulled out of the match with a hip injury.\n\n"
+        '"My hip was cramping and I just could not continue," said the 34-year-old.'
+    )
+    assert by_text(quotes) == {"My hip was cramping and I just could not continue,": "Andre Agassi"}
+
+
+def test_title_and_surname_resolve_to_the_fullest_name() -> None:
+    quotes = quotes_of(
+        "Chancellor Gordon Brown visited Kenya.\n\n"
+        '"We need a vaccine within ten years," Mr Brown said in a speech.'
+    )
+    assert by_text(quotes) == {"We need a vaccine within ten years,": "Gordon Brown"}
+
+
+def test_quote_only_paragraph_carries_the_previous_speaker() -> None:
+    quotes = quotes_of(
+        "Maria Lopez, the club's captain, was delighted.\n\n"
+        "“We played the best football of the season tonight,” Lopez said.\n\n"
+        "“Nobody can take this win away from us.”"
+    )
+    assert by_text(quotes) == {
+        "We played the best football of the season tonight,": "Maria Lopez",
+        "Nobody can take this win away from us.": "Maria Lopez",
+    }
+
+
+def test_according_to_told_and_appositive_who() -> None:
+    quotes = quotes_of(
+        "“The vote was rigged from the start,” according to Ron Paul.\n\n"
+        "Sarah Jones told the BBC: “We expect a decision by Friday at the latest.”\n\n"
+        "Lucy Grey, who chairs the committee, said: “The report will be published in May.”"
+    )
+    assert by_text(quotes) == {
+        "The vote was rigged from the start,": "Ron Paul",
+        "We expect a decision by Friday at the latest.": "Sarah Jones",
+        "The report will be published in May.": "Lucy Grey",
+    }
+
+
+def test_unnamed_speakers_keep_the_description_and_organisations_are_named() -> None:
+    quotes = quotes_of(
+        "Protesters gathered outside the embassy on Monday.\n\n"
+        "One woman said: “They can never take away our voice.”\n\n"
+        "“We are monitoring the situation closely,” a US Embassy spokesman said.\n\n"
+        "“The application has been refused,” the Home Office said."
+    )
+    assert by_text(quotes) == {
+        "They can never take away our voice.": "One woman",
+        "We are monitoring the situation closely,": "A US Embassy spokesman",
+        "The application has been refused,": "Home Office",
+    }
+
+
+def test_partial_quote_inside_reported_speech() -> None:
+    quotes = quotes_of(
+        "Tony Blair met the union leaders on Monday.\n\n"
+        'Mr Blair said the deal was "a great initiative for the whole country".'
+    )
+    assert by_text(quotes) == {"a great initiative for the whole country": "Tony Blair"}
+
+
+def test_quote_in_sentence_after_narrative_uses_the_subject() -> None:
+    quotes = quotes_of(
+        "Senator Jane Smith criticised the bill on Tuesday, saying it would leave "
+        "“millions of families without any health cover”."
+    )
+    assert by_text(quotes) == {"millions of families without any health cover": "Jane Smith"}
+
+
+# --- ranking and determinism ----------------------------------------------------------------
+
+
+def test_ranking_prefers_long_named_statements_and_scores_are_bounded() -> None:
+    quotes = quotes_of(
+        "Maria Lopez won the final on Sunday.\n\n"
+        'A fan said it was "unreal".\n\n'
+        "“This is the greatest day of my career and I want to thank everyone,” "
+        "Lopez said.\n\n"
+        "“Amazing game,” one spectator said."
+    )
+    assert quotes[0].text.startswith("This is the greatest day")
+    assert quotes[0].speaker == "Maria Lopez"
+    scores = [q.score for q in quotes]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_deterministic() -> None:
+    text = (
+        "Mr Ken Loach spoke.\n\n“We are many,” he said.\n\n“They are few.”\n\n"
+        "Ms Ann Lee said: “No comment at this stage of the inquiry.”"
+    )
+    assert quotes_of(text) == quotes_of(text)
+
+
+def test_empty_and_quote_free_input() -> None:
+    assert find_quotes([]) == []
+    assert find_quotes([""]) == []
+    assert quotes_of("No quotations here at all. Just plain news text.") == []
+
+
+def test_large_text_is_fast() -> None:
+    para = (
+        "“We will keep fighting for every job in this town,” said Ann Lee, the union leader. "
+        "She added that the talks would resume on Monday. "
+    )
+    text = "\n\n".join([para] * 400)  # ~70 KB, 400 quotes
+    t0 = time.perf_counter()
+    quotes = quotes_of(text)
+    assert time.perf_counter() - t0 < 5.0
+    assert len(quotes) == 400
+    assert {q.speaker for q in quotes} == {"Ann Lee"}
+
+
+# --- the seed story and the gold sets (skipped without ../shared/corpus) ----------------------
+
+
+@pytest.mark.corpus
+def test_seed_story_quotes(corpus_dir: Path) -> None:
+    text = (corpus_dir / "seed" / "000_3face870d96fd443.txt").read_text(encoding="utf-8")
+    quotes = quotes_of(text)
+    assert len(quotes) == 4
+    speakers = sorted(q.speaker or "" for q in quotes)
+    assert speakers == ["Ken Loach", "Ken Loach", "Ken Loach", "One woman"]
+    assert not any("In Conversation" in q.text for q in quotes)
+    assert any(q.text.startswith("I am proud to stand") for q in quotes)
+    assert any(q.text.startswith("Starmer and his clique") for q in quotes)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "min_f1", "min_speaker"),
+    [("bbc_manual40_paragraphs", 0.97, 0.92), ("bbc_manual40", 0.95, 0.90)],
+)
+def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_speaker: float) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(repo / "benchmarks"))
+    try:
+        import quote_eval
+    finally:
+        sys.path.remove(str(repo / "benchmarks"))
+    path = corpus_dir / "quotes" / f"{name}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    score = quote_eval.score_set(name, rows)
+    assert score.f1 >= min_f1
+    assert score.speaker_accuracy >= min_speaker
+
+
+def test_metric_matches_the_readme_definition() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(repo / "benchmarks"))
+    try:
+        import quote_eval
+    finally:
+        sys.path.remove(str(repo / "benchmarks"))
+    # 4 of 5 tokens of the shorter overlap: a match; 3 of 5: none; one-to-one
+    assert quote_eval.match(["a b c d x"], ["A b c d e f g"]) == [(0, 0)]
+    assert quote_eval.match(["a b c y x"], ["a b c d e"]) == []
+    assert quote_eval.match(["a b c d", "a b c d"], ["a b c d"]) == [(0, 0)]
+    assert quote_eval.last_name("Sen. Ted Cruz (R-Texas)") == "cruz"
+    assert quote_eval.last_name("Martin Luther King Jr.") == "king"
+    assert quote_eval.last_name("Peggy Drexler, CNN") == "drexler"
+    assert quote_eval.last_name(None) is None
