@@ -4,6 +4,7 @@ feeds served on 127.0.0.1, and a FakeClock driving polls and schedules."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -158,11 +159,11 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         posted = await world.emu.wait_for_messages(world.general, 2, timeout=WAIT)
         numbers = story_numbers(posted)
         assert len(numbers) == 2
-        titles = [m.embeds[0]["title"] for m in posted]
-        assert titles == [
+        titles = {m.embeds[0]["title"] for m in posted}
+        assert titles == {
             "Council approves tramway plan number 2",
             "Council approves harbour plan number 3",
-        ]
+        }
         first = posted[0]
         assert first.embeds[0]["url"].endswith("/site/item-2")
         assert first.embeds[0]["footer"]["text"].startswith("Example Gazette · #")
@@ -390,3 +391,48 @@ async def test_bot_missing_permissions_explained(world: World) -> None:
         assert bad_url.ephemeral and "\n" not in (bad_url.content or "")  # type: ignore[attr-defined]
         missing = await world.command("story", None, {"story": "999999"})
         assert missing.ephemeral and missing.content  # type: ignore[attr-defined]
+
+
+async def test_disabled_feed_notice_posted_once(world: World) -> None:
+    url = world.serve("/flaky.xml", items(1))
+    settings = e2e_settings(world.emu, world.tmp_path, NEWSDIGEST_MAX_FAILURES=2)
+    async with running_app(world.emu, settings, world.clock) as app:
+        await world.command("feed", "add", {"url": url, "mode": "live"})
+        world.feeds.status("/flaky.xml", 500)
+        for _ in range(4):
+            await poll(app, world, minutes=25 * 60)
+        notices = await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        await app.outbox.drain()
+        status = await world.command("status", None, {})
+        assert "disabled" in status.text  # type: ignore[attr-defined]
+    assert len(notices) == 1
+    assert not notices[0].embeds and notices[0].content
+    assert len(world.emu.messages(world.general)) == 1
+    assert_no_mentions(world.emu.messages(world.general))
+
+
+@pytest.mark.slow
+async def test_story_posted_when_discord_comes_back(world: World) -> None:
+    url = world.serve("/outage.xml", items(1))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        await world.command("feed", "add", {"url": url, "mode": "live"})
+        world.emu.set_rest_fault(500, path=f"/channels/{world.general}/messages", methods=["POST"])
+        world.serve("/outage.xml", items(3))
+        await poll(app, world)
+        # discord.py retries a 500 five times, then the outbox backs off and tries again
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 90
+        while world.emu.faulted_requests < 6:
+            assert loop.time() < deadline, "the outbox did not retry"
+            await asyncio.sleep(0.1)  # short poll of the emulator's counter, not a schedule
+        assert world.emu.messages(world.general) == []
+        world.emu.set_rest_fault(None)
+        app.outbox.kick()
+        posted = await world.emu.wait_for_messages(world.general, 2, timeout=90)
+        titles = {m.embeds[0]["title"] for m in posted}
+        assert titles == {
+            "Council approves tramway plan number 2",
+            "Council approves harbour plan number 3",
+        }
+        await app.outbox.drain()
+    assert len(world.emu.messages(world.general)) == 2
