@@ -249,7 +249,8 @@ class DigestService:
     ) -> None:
         store = self._store
         if known is not None:
-            if store.subscription_for(channel_id, known.feed_id) is not None:
+            subscribed = store.subscription_for(channel_id, known.feed_id) is not None
+            if subscribed and not known.disabled:  # a disabled one is re-enabled by adding it
                 raise FeedExistsError(url, "That feed is already posted in that channel.")
             if store.guild_has_feed(guild_id, known.feed_id):
                 return  # another channel of this server has it: no new feed counted

@@ -535,34 +535,12 @@ class Store:
                     """,
                     (ts(next_fetch), feed_id),
                 )
-            conn.execute(
-                """
-                INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at)
-                VALUES (?, ?, ?, ?, ?)
-                """,
-                (guild_id, channel_id, feed_id, mode, stamp),
-            )
-            ids = [
-                int(r[0])
-                for r in conn.execute(
-                    """
-                    SELECT story_id FROM stories WHERE feed_id = ?
-                    ORDER BY COALESCE(published, first_seen) DESC, story_id DESC
-                    """,
-                    (feed_id,),
-                ).fetchall()
-            ]
-            chosen = ids[: max(0, backfill)]
-            backfilled = 0
-            for story_id in reversed(chosen):
-                backfilled += _queue_story(conn, channel_id, story_id, stamp)
-            conn.executemany(
-                """
-                INSERT OR IGNORE INTO channel_stories(story_id, channel_id, status, at)
-                VALUES (?, ?, 'seen', ?)
-                """,
-                [(story_id, channel_id, stamp) for story_id in ids[len(chosen) :]],
-            )
+            if reenabled and _subscribed(conn, channel_id, feed_id):
+                backfilled = 0  # re-added where it is still subscribed: re-enabling is all
+            else:
+                backfilled = _insert_subscription(
+                    conn, guild_id, channel_id, feed_id, mode, backfill, stamp
+                )
         found = self.subscription_for(channel_id, feed_id)
         if found is None:  # pragma: no cover - removed between the two statements
             raise StorageError("The subscription could not be stored; try again.")
@@ -1058,6 +1036,54 @@ def _upsert_story(
         [(story_id, i, q.text, q.speaker, q.score) for i, q in enumerate(condensed.quotes)],
     )
     return story_id, is_new
+
+
+def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?", (channel_id, feed_id)
+    ).fetchone()
+    return row is not None
+
+
+def _insert_subscription(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    channel_id: int,
+    feed_id: int,
+    mode: Mode,
+    backfill: int,
+    stamp: str,
+) -> int:
+    """Insert the subscription, queue the newest ``backfill`` stories, mark the rest seen."""
+    conn.execute(
+        """
+        INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at)
+        VALUES (?, ?, ?, ?, ?)
+        """,
+        (guild_id, channel_id, feed_id, mode, stamp),
+    )
+    ids = [
+        int(r[0])
+        for r in conn.execute(
+            """
+            SELECT story_id FROM stories WHERE feed_id = ?
+            ORDER BY COALESCE(published, first_seen) DESC, story_id DESC
+            """,
+            (feed_id,),
+        ).fetchall()
+    ]
+    chosen = ids[: max(0, backfill)]
+    backfilled = 0
+    for story_id in reversed(chosen):
+        backfilled += _queue_story(conn, channel_id, story_id, stamp)
+    conn.executemany(
+        """
+        INSERT OR IGNORE INTO channel_stories(story_id, channel_id, status, at)
+        VALUES (?, ?, 'seen', ?)
+        """,
+        [(story_id, channel_id, stamp) for story_id in ids[len(chosen) :]],
+    )
+    return backfilled
 
 
 def _queue_story(conn: sqlite3.Connection, channel_id: int, story_id: int, stamp: str) -> int:
