@@ -21,7 +21,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from tests.bot.emulator_client import discord_endpoints, running_client
-from tests.discord_emulator import DiscordEmulator, GuildSpec, OptionError
+from tests.discord_emulator import DiscordEmulator, GuildSpec, OptionError, validate
+from tests.discord_emulator.interactions import Resolver, build_command_data
 from tests.discord_emulator.state import MANAGE_CHANNELS, SEND_MESSAGES
 
 TOKEN = "emulator-test-token"
@@ -612,3 +613,136 @@ async def test_opt_in_message_rate_limit_is_honoured_by_discord_py() -> None:
         # the 4th post went out only after the first window had passed (headers or a 429)
         ok = [r for r in posts if r.status == 200]
         assert ok[3].at - ok[0].at >= 0.25
+
+
+def _resolver() -> Resolver:
+    channels = {
+        5: {"id": "5", "type": 0, "name": "news", "permissions": "0"},
+        6: {"id": "6", "type": 4, "name": "cat", "permissions": "0"},
+    }
+    return Resolver(
+        user=lambda _: None, member=lambda _: None, channel=channels.get, role=lambda _: None
+    )
+
+
+GROUPED = {
+    "id": "77",
+    "name": "digest",
+    "type": 1,
+    "guild_id": "9",
+    "options": [
+        {
+            "type": 2,
+            "name": "admin",
+            "description": "d",
+            "options": [
+                {
+                    "type": 1,
+                    "name": "schedule",
+                    "description": "d",
+                    "options": [
+                        {"type": 3, "name": "time", "description": "d", "required": True},
+                        {"type": 7, "name": "channel", "description": "d", "channel_types": [0]},
+                        {
+                            "type": 3,
+                            "name": "mode",
+                            "description": "d",
+                            "choices": [{"name": "Live", "value": "live"}],
+                        },
+                        {
+                            "type": 10,
+                            "name": "weight",
+                            "description": "d",
+                            "min_value": 0,
+                            "max_value": 1,
+                        },
+                        {"type": 3, "name": "tz", "description": "d", "autocomplete": True},
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+
+def test_command_data_nests_groups_and_resolves_channels() -> None:
+    data = build_command_data(
+        GROUPED,
+        group="admin",
+        subcommand="schedule",
+        options={"channel": 5, "time": "07:30", "weight": 0.5},
+        resolver=_resolver(),
+    )
+    assert data["id"] == "77" and data["guild_id"] == "9"
+    [group] = data["options"]
+    [sub] = group["options"]
+    assert (group["type"], group["name"], sub["type"], sub["name"]) == (2, "admin", 1, "schedule")
+    assert [(o["name"], o["value"]) for o in sub["options"]] == [
+        ("time", "07:30"),
+        ("channel", "5"),
+        ("weight", 0.5),
+    ]
+    assert data["resolved"]["channels"]["5"]["name"] == "news"
+    focused = build_command_data(
+        GROUPED,
+        group="admin",
+        subcommand="schedule",
+        options={"tz": "Eur"},
+        resolver=_resolver(),
+        focused="tz",
+    )
+    assert focused["options"][0]["options"][0]["options"] == [
+        {"name": "tz", "type": 3, "value": "Eur", "focused": True}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("subcommand", "options", "message"),
+    [
+        ("schedule", {}, "required options missing"),
+        ("schedule", {"time": 7}, "takes a string"),
+        ("schedule", {"time": "7", "channel": 6}, "channel type 4 not allowed"),
+        ("schedule", {"time": "7", "mode": "digest"}, "not one of its choices"),
+        ("schedule", {"time": "7", "weight": 2}, "outside"),
+        ("schedule", {"time": "7", "nope": 1}, "unknown options"),
+        ("other", {}, "no sub-command 'other'"),
+    ],
+)
+def test_command_data_refuses_what_discords_client_would(
+    subcommand: str, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(OptionError, match=message):
+        build_command_data(
+            GROUPED, group="admin", subcommand=subcommand, options=options, resolver=_resolver()
+        )
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"content": "x" * 2001}, "content"),
+        ({"embeds": [{"title": "t" * 257}]}, "title"),
+        ({"embeds": [{"description": "d"}] * 11}, "at most 10"),
+        ({"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}]}]}, "value"),
+        ({"embeds": [{"description": "d" * 4000}, {"description": "d" * 2001}]}, "MAX_EMBED_SIZE"),
+        ({"embeds": [{"fields": [{"name": "", "value": "v"}]}]}, "required"),
+        (
+            {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "x"}]}]},
+            "custom_id",
+        ),
+        (
+            {"components": [{"type": 1, "components": [{"type": 2, "style": 5, "label": "x"}]}]},
+            "link",
+        ),
+        ({"nonce": "n" * 26}, "nonce"),
+    ],
+)
+def test_message_validation_matches_discord_limits(body: dict[str, object], problem: str) -> None:
+    problems = validate.message_problems(body, has_files=False)
+    assert any(problem in p for p in problems), problems
+    assert (
+        validate.message_problems(
+            {"content": "x" * 2000, "embeds": [{"description": "d" * 4096}]}, has_files=False
+        )
+        == []
+    )

@@ -243,6 +243,9 @@ class RestApi:
             return await route.handler(call)
         except ApiError as exc:
             return exc.response()
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # A body shape Discord would refuse (e.g. a string where an object belongs).
+            return invalid_form([f"malformed body: {type(exc).__name__}: {exc}"]).response()
 
     # ---- opt-in rate limiting of channel messages -------------------------------------------
     def _rate_key(self, route_key: str | None, params: dict[str, str]) -> str | None:
