@@ -274,10 +274,10 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         if (
             not ends_open
             and not short_object
-            and (after.strip()[:1] not in {"", ".", ",", ";", ":"} or len(before.split()) > 5)
+            and (after.strip()[:1] not in {"", ".", ",", ";", ":"} or _long_subject(before))
         ):
             after_words = after.split()
-            if len(before.split()) > 5 or (
+            if _long_subject(before) or (
                 after_words and after_words[0].lower().strip(".,") not in _TRAIL_ADVERBIALS
             ):
                 return None
@@ -291,6 +291,11 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     if got is None:
         return None
     return Attribution(got[0], got[1], offset, True)
+
+
+def _long_subject(before: str) -> bool:
+    """More than a short subject ("Mr Brown also"), unless it is a name with an appositive."""
+    return len(before.split()) > 5 and not ("," in before and _LEAD_NAME.match(before))
 
 
 def leading(clause: str, start: int) -> Attribution | None:

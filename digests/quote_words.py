@@ -29,11 +29,17 @@ SAY_VERBS = word_set(
     praising questioning quoting quoted cited citing touted touting hailed hailing
     characterized characterizing predicting announcing conceding continuing concluding
     remembered fumed raged griped gushed marveled marvelled sighed bragged crowed offered
-    reasoned ventured pointed went explains recalls insists"""
+    reasoned ventured pointed went explains recalls insists beamed barked pressed chuckled
+    laughed smiled sneered groaned raved ranted roared teased cheered"""
 )
 # verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
 OBJECT_VERBS = word_set("told tells tell asked asks urged urges called calls accused accuses")
-INVERTIBLE = SAY_VERBS - OBJECT_VERBS - frozenset(w for w in SAY_VERBS if w.endswith("ing"))
+INVERTIBLE = (
+    SAY_VERBS
+    - OBJECT_VERBS
+    - frozenset(w for w in SAY_VERBS if w.endswith("ing"))
+    | word_set("asked asks")
+)
 
 ADVERBS = word_set(
     """also later then has had have was were is are would will could might previously

@@ -109,6 +109,9 @@ def _spans(paras: list[str]) -> list[_Found]:
             if attr is None:
                 attr = leading(clause, start)
             near = attr is not None or _has_verb(para, raw_starts, span)
+            if attr is None and start > 0 and not clause.strip():
+                # the quote opens a sentence right after "X said in a statement."
+                attr = _previous_sentence_intro(masked, starts, start)
             if attr is None and re.search(r"[a-z]", clause.replace('"', "")):
                 # a quoted fragment inside a sentence: the sentence's subject said it
                 got = sentence_subject(clause)
@@ -299,6 +302,23 @@ def _dash_credit(para: str) -> Attribution | None:
         return None
     got = sentence_subject(para[m.end() :].split(",")[0])
     return Attribution(got[0], got[1], m.end(), True) if got is not None else None
+
+
+def _previous_sentence_intro(masked: str, starts: list[int], start: int) -> Attribution | None:
+    prev_start = start_of_sentence(starts, start - 1)
+    sentence = masked[prev_start:start]
+    verbs = verbs_in(sentence)
+    if not verbs:
+        return None
+    v = verbs[-1]
+    if sentence[v.end() :].strip(" .:,") not in {""} and not re.fullmatch(
+        r"\s*(?:(?:in|on|at|to|during|after)\b[^.]{0,40})?[.:]?\s*", sentence[v.end() :]
+    ):
+        return None  # the sentence reports something; it does not introduce the quote
+    got = leading(sentence[: v.end()], prev_start)
+    if got is None or got.kind not in {"name", "pronoun", "definite"}:
+        return None
+    return Attribution(got.kind, got.text, got.offset, False)
 
 
 def _reported_intro(para: str) -> Attribution | None:
