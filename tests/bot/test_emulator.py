@@ -227,6 +227,17 @@ async def test_member_without_manage_channels_cannot_see_management_command(
             "add",
             {"url": "https://x.test/"},
         )
+    overridden = await emu.send_slash_command(
+        emu.default_guild_id,
+        emu.channel_id("general"),
+        member,
+        "feed",
+        "add",
+        {"url": "https://x.test/"},
+        check_permissions=False,
+    )
+    assert (await overridden.wait_response(timeout=10)).content.startswith("added")  # type: ignore[union-attr]
+    assert int(overridden.payload["member"]["permissions"]) & MANAGE_CHANNELS == 0
     with pytest.raises(OptionError):
         await emu.send_slash_command(
             emu.default_guild_id,

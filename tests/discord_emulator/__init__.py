@@ -24,7 +24,8 @@ World
 
 Interactions (options are built from the command tree the bot synced; values are Python values,
 channels/users/roles by id; ``OptionError`` when Discord's client would refuse them and
-``PermissionError`` when default_member_permissions hides the command from that member)
+``PermissionError`` when default_member_permissions hides the command from that member; pass
+``check_permissions=False`` to model a server whose admins overrode the command's permissions)
     ``h = await emu.send_slash_command(guild_id, channel_id, user_id, name="feed",
     subcommand="add", options={"url": u, "backfill": 2}, group=None)`` -> ``InteractionHandle``;
     ``r = await h.wait_response(timeout=10)`` -> ``InteractionResult`` with ``deferred``,

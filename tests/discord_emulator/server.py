@@ -556,13 +556,17 @@ class DiscordEmulator:
         options: Mapping[str, Any] | None = None,
         *,
         group: str | None = None,
+        check_permissions: bool = True,
     ) -> InteractionHandle:
         """A member runs /name [group] [subcommand] with options (values as Python values;
-        channels/users/roles by id). Raises OptionError when Discord's client would refuse."""
+        channels/users/roles by id). Raises OptionError when Discord's client would refuse, and
+        PermissionError when default_member_permissions hides the command from the member
+        (check_permissions=False: the server's admins overrode the command's permissions)."""
         gid = self._guild(guild_id).id
         handle, payload = self._base_interaction(APPLICATION_COMMAND, gid, channel_id, user_id)
         command = self._command(gid, name)
-        self._check_default_permissions(command, payload)
+        if check_permissions:
+            self._check_default_permissions(command, payload)
         payload["data"] = build_command_data(
             command,
             group=group,
