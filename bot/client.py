@@ -75,6 +75,12 @@ class DigestBot(commands.AutoShardedBot):
         self.add_dynamic_items(StoryButton)
         await self.sync_commands()
 
+    async def close(self) -> None:
+        """Stop firing jobs before the connection goes away."""
+        if self.jobs is not None and self.jobs.scheduler.running:
+            self.jobs.scheduler.shutdown(wait=False)
+        await super().close()
+
     async def sync_commands(self, *, force: bool = False) -> str:
         """Dev guild: copy and sync there (instant). Otherwise sync globally only when the
         command signatures changed since the last sync (hash kept in ``sync_state``)."""

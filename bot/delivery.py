@@ -29,7 +29,9 @@ from digests.records import Delivery
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 50
-BATCH = 50
+BATCH = 200
+#: channels posted to at the same time (each channel's posts stay in order)
+CONCURRENCY = 8
 IDLE_WAIT = 30.0
 BACKOFF_START = 2.0
 BACKOFF_MAX = 300.0
@@ -167,6 +169,7 @@ class Outbox:
         *,
         batch: int = BATCH,
         idle_wait: float = IDLE_WAIT,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self._digests = digests
         #: set by the composition root once the client exists
@@ -177,6 +180,7 @@ class Outbox:
         self._blocked_until: dict[int, float] = {}
         self._backoff: dict[int, float] = {}
         self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(concurrency)
 
     def kick(self) -> None:
         self._wake.set()
@@ -203,27 +207,37 @@ class Outbox:
         return max(0.05, min(self._idle_wait, soonest))
 
     async def drain(self) -> int:
-        """Send every pending delivery that can go now; returns how many were delivered."""
+        """Send every pending delivery that can go now; returns how many were delivered.
+
+        Channels are served concurrently (at most ``concurrency`` at once), each channel's posts
+        one after another in outbox order; a channel stops at its first passing failure."""
         async with self._lock:
             delivered = 0
             while True:
                 pending = await self._digests.pending_deliveries(self._batch)
                 now = asyncio.get_running_loop().time()
-                blocked = {c for c, until in self._blocked_until.items() if until > now}
-                progressed = False
+                queues: dict[int, list[Delivery]] = {}
                 for delivery in pending:
-                    if delivery.channel_id in blocked:
-                        continue
-                    outcome = await self._deliver(delivery)
-                    if outcome == "sent":
-                        delivered += 1
-                        progressed = True
-                    elif outcome == "dropped":
-                        progressed = True
-                    else:
-                        blocked.add(delivery.channel_id)
+                    if self._blocked_until.get(delivery.channel_id, 0.0) <= now:
+                        queues.setdefault(delivery.channel_id, []).append(delivery)
+                outcomes = await asyncio.gather(*(self._channel(q) for q in queues.values()))
+                delivered += sum(sent for sent, _ in outcomes)
+                progressed = any(moved for _, moved in outcomes)
                 if not progressed or len(pending) < self._batch:
                     return delivered
+
+    async def _channel(self, queue: list[Delivery]) -> tuple[int, bool]:
+        """One channel's deliveries in order: (delivered, whether any left the outbox)."""
+        sent = 0
+        moved = False
+        async with self._slots:
+            for delivery in queue:
+                outcome = await self._deliver(delivery)
+                if outcome == "retry":
+                    break
+                moved = True
+                sent += outcome == "sent"
+        return sent, moved
 
     async def _deliver(self, delivery: Delivery) -> str:
         channel = delivery.channel_id

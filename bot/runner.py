@@ -250,6 +250,9 @@ def run(settings: Settings) -> int:
         print(f"newsdigest: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     configure_logging(settings.log_level, token)
+    # a news bot never joins voice: do not warn about voice libraries at start-up
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     try:
         asyncio.run(_main(settings, token))
     except discord.LoginFailure:

@@ -220,6 +220,21 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         assert len(zones) <= 25
         assert_no_mentions(world.emu.messages(world.general))
 
+        feeds = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.manager,
+            "feed",
+            "remove",
+            {"feed": "gazet"},
+            focused="feed",
+        )
+        assert len(feeds) == 1 and "Example Gazette" in feeds[0]["name"]
+        removed = await world.command("feed", "remove", {"feed": feeds[0]["value"]})
+        assert "Unsubscribed" in (removed.content or "")  # type: ignore[attr-defined]
+        listed = await world.command("feed", "list", {})
+        assert "No feeds" in (listed.content or "")  # type: ignore[attr-defined]
+
     # after a restart, the buttons of earlier posts still answer, ephemerally
     async with world.app() as app:  # type: ignore[attr-defined]
         clicked = await world.emu.click_button(
