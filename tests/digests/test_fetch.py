@@ -323,3 +323,82 @@ async def test_per_host_and_global_bounds(feed_server: FeedServer) -> None:
         )
     assert peak == 3
     assert feed_server.hits("/slow") == 8 + 12
+
+
+# --- a hostile batch end to end: every feed ends in a result or one sentence ---------------
+
+
+async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
+    feed_server: FeedServer,
+) -> None:
+    from digests.errors import DigestError
+    from digests.parse import parse_feed
+    from digests.types import ParsedFeed
+    from tests.digests.test_parse import BILLION_LAUGHS, EXTERNAL, rss
+
+    good = rss("<item><title>Fine</title><link>/fine</link></item>")
+    many = rss(
+        "".join(f"<item><title>n{n}</title><link>/n/{n}</link></item>" for n in range(10_000))
+    )
+    feed_server.add("/good", good)
+    feed_server.add("/bomb", BILLION_LAUGHS)
+    feed_server.add("/xxe", EXTERNAL)
+    feed_server.add("/garbage", bytes(range(256)) * 64, content_type="application/octet-stream")
+    feed_server.add(
+        "/page", b"<!doctype html><html><body><p>Hi</p></body></html>", content_type="text/html"
+    )
+    feed_server.add("/title", rss(f"<item><title>{'x' * 2_000_000}</title><link>/t</link></item>"))
+    feed_server.add("/many", many, gzip=True)
+    feed_server.huge("/huge", 50 * MB)
+    feed_server.drip("/drip", good, interval=0.25, max_seconds=10)
+    feed_server.redirect("/to-metadata", "http://169.254.169.254/latest/meta-data/")
+    feed_server.status("/gone", 410)
+    resolver = loopback_resolver("public.test")
+    limits = FetchLimits(total_timeout=2.0)
+
+    async def poll(fetcher: Fetcher, path: str) -> ParsedFeed | DigestError:
+        try:
+            result = await fetcher.fetch(feed_server.url(path, host="public.test"))
+            assert isinstance(result, Retrieved)
+            return await asyncio.to_thread(
+                parse_feed, result.content, url=result.url, headers=result.headers
+            )
+        except DigestError as exc:
+            return exc
+
+    paths = [
+        "/good",
+        "/bomb",
+        "/xxe",
+        "/garbage",
+        "/page",
+        "/title",
+        "/many",
+        "/huge",
+        "/drip",
+        "/to-metadata",
+        "/gone",
+    ]
+    started = time.monotonic()
+    async with Fetcher(
+        user_agent=UA, resolver=resolver, allow_hosts={"public.test"}, limits=limits
+    ) as fetcher:
+        results = dict(
+            zip(paths, await asyncio.gather(*(poll(fetcher, p) for p in paths)), strict=True)
+        )
+    assert time.monotonic() - started < 30
+    for path, result in results.items():
+        if isinstance(result, DigestError):
+            message = str(result)
+            assert message.endswith(".") and "\n" not in message and len(message) < 300, path
+    assert isinstance(results["/good"], ParsedFeed) and results["/good"].entries[0].title == "Fine"
+    title = results["/title"]
+    assert isinstance(title, ParsedFeed) and len(title.entries[0].title or "") <= 300
+    assert isinstance(results["/many"], ParsedFeed) and len(results["/many"].entries) == 1000
+    assert "expand without limit" in str(results["/bomb"]) and "expand" in str(results["/xxe"])
+    assert isinstance(results["/garbage"], DigestError)
+    assert "web page, not a feed" in str(results["/page"])
+    assert "larger than 10 MB" in str(results["/huge"])
+    assert "took longer than 2 seconds" in str(results["/drip"])
+    assert isinstance(results["/to-metadata"], UnsafeURLError)
+    assert getattr(results["/gone"], "status", None) == 410
