@@ -46,7 +46,8 @@ Observation:
 - ``last_headers(path)``: the headers of the latest request to ``path`` (``KeyError`` if none).
 - ``bytes_sent(path) -> int``: body bytes the server wrote for ``path`` (huge/drip routes), so a
   test can prove the client stopped reading early.
-- ``host``, ``port``, ``base`` (``"http://127.0.0.1:<port>"``) and ``url(path, host=None)``; pass
+- ``host``, ``port``, ``base`` (``"http://127.0.0.1:<port>"``, ``"http://[::1]:<port>"`` for
+  ``FeedServer(host="::1")``) and ``url(path, host=None)``; pass
   ``host="news.example.com"`` to build a URL with another name on the same port (for tests whose
   injected resolver maps that name to 127.0.0.1).
 
@@ -121,12 +122,12 @@ class FeedServer:
 
     @property
     def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{_netloc(self.host)}:{self.port}"
 
     def url(self, path: str, host: str | None = None) -> str:
         if not path.startswith("/"):
             path = "/" + path
-        return f"http://{host or self.host}:{self.port}{path}"
+        return f"http://{_netloc(host or self.host)}:{self.port}{path}"
 
     # --- observation ----------------------------------------------------------------------
     def hits(self, path: str) -> int:
@@ -275,6 +276,11 @@ class FeedServer:
         if route is None:
             return web.Response(status=404, text="not found")
         return await route(request)
+
+
+def _netloc(host: str) -> str:
+    """IPv6 literals need brackets in a URL (``FeedServer(host="::1")``)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _not_modified(request: web.Request, etag: str | None, last_modified: str | None) -> bool:
