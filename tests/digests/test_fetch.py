@@ -402,3 +402,23 @@ async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
     assert "took longer than 2 seconds" in str(results["/drip"])
     assert isinstance(results["/to-metadata"], UnsafeURLError)
     assert getattr(results["/gone"], "status", None) == 410
+
+
+async def test_checking_resolver_returns_exactly_the_checked_addresses() -> None:
+    """A rebinding DNS server answers public first, loopback next: each answer is checked on
+    its own and the connector only ever gets addresses that passed."""
+    from digests.fetch import CheckingResolver
+
+    answers = [["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"], ["127.0.0.1"]]
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return answers.pop(0)
+
+    resolver = CheckingResolver(rebinding)
+    first = await resolver.resolve("rebind.example", 443)
+    assert [(r["host"], r["port"], r["hostname"]) for r in first] == [
+        ("93.184.216.34", 443, "rebind.example"),
+        ("2606:2800:220:1:248:1893:25c8:1946", 443, "rebind.example"),
+    ]
+    with pytest.raises(OSError, match="127.0.0.1"):
+        await resolver.resolve("rebind.example", 443)
