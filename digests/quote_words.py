@@ -137,7 +137,27 @@ MALE_FIRST = word_set(
     jared eric mike tim bernie joe barack chuck mitch kevin paul elijah jerrold adam devin
     jim orrin lamar trey jason darrell ami omarosa sean anthony reince steve hope stephen
     gary rex wilbur betsy ryan nikki jeff rick scott tom ben elaine mick roman ashley joss
-    lleyton rafael roger novak andy tim marat lleyton gordon tony ken"""
+    lleyton rafael roger novak andy tim marat lleyton gordon tony ken abe abraham ahmed ali
+    allen alvin ambrose amos andres angelo archie arturo austin barney bart ben bennie bert
+    blake bo brent brett brock bruno byron caleb calvin cameron cecil cedric chad chester
+    cliff clifford clyde cody conor connor cory curtis cyrus dallas damian damon dante darius
+    darrell darryl dennis desmond dexter diego dirk don donnie dylan earl eduardo edwin eli
+    emanuel emmanuel enrique ernie erik ethan eugene felix fernando floyd francis francisco
+    fred freddie gabriel garrett gene gil gilbert glen glenn grant hank hans harrison herb
+    herbert horace hunter ira irving ivan jackson jaime jamal javier jeremiah jerome jimmie
+    joaquin joey jorge jude jules karl ken kenny kirk kyle lamar lars lawrence leonard leroy
+    lester lionel lloyd lorenzo lou lucas luther lyndon mac manuel marcus mario marshall marty
+    marvin mason maurice melvin micah miguel miles milton mohamed mohammed muhammad murray
+    nate nathaniel ned nelson nicolas nolan omar orlando oscar otis pablo pat patrick percy
+    perry pierre preston quentin rafael ramon randall raul reggie reginald rene reuben ricardo
+    ricky riley roberto rocco rodrigo roland roman ron rory ruben rudolph rufus salvador
+    sammy sandy santiago saul sergio seymour sheldon sherman sidney silas sonny spencer stan
+    sterling stuart sylvester ted teddy terrence theo theodore thurgood tobias tod tommy trent
+    tyler tyrone ulysses vernon victor vladimir wade wallace walt ward wendell wes wilbur
+    wiley willard willie wilson winston xavier yusuf zachary zack cory rick jeff newt reince
+    hakeem ammon cliven rand rush sean geert nigel boris emmanuel justin enda angus fidel
+    raul hugo evo luiz jair nicolas vladimir sergei dmitry xi shinzo narendra benjamin bibi
+    recep bashar hassan mahmoud kim moon rodrigo jacob cyril robert mohammad"""
 ) - word_set("hope nikki betsy elaine ashley kellyanne omarosa lindsey robin")
 FEMALE_FIRST = word_set(
     """abigail alice alison amanda amy andrea angela ann anna anne annie barbara betsy beth
@@ -153,5 +173,24 @@ FEMALE_FIRST = word_set(
     sara sarah sharon shirley sophie stephanie sue susan suzanne tammy teresa theresa tina
     tracy valerie victoria virginia wendy zoe amy kamala elizabeth dianne debbie kirsten tulsi
     ivanka omarosa condoleezza madonna serena venus maria kim justine amelie lindsay davina
-    kirsty keira kylie nicole meryl angelina"""
+    kirsty keira kylie nicole meryl angelina adele agnes aileen alexandra alexis alicia alyssa
+    amber angelica anita antoinette april arlene audrey autumn beatrice becky belinda bernadette
+    bonnie brianna bridget brittany brooke camila candace cara carla carmen cassandra cecilia
+    celeste celia charlene cindy claudia colleen connie constance cora courtney crystal daisy
+    daphne darlene dawn delia della diane dolores dora edith edna eileen elaine elena eliza
+    ella eloise elsa esther ethel eunice faith felicia fern flora florence francesca gail
+    gemma georgia geraldine gina ginger gladys gwen hazel heidi helena hilary holly ida ingrid
+    irma isabel isabella ivy jade janelle janine jasmine jeanne jenna jenny joan joanne jocelyn
+    josephine juanita judi julianne june kara karin katrina kayla kendra kristen kristin
+    kristina lana leah leila lena leslie lila lillian lily lois lola loretta lorraine louisa
+    luisa lydia mabel madison mae maggie mandy marcia margarita marian marianne marion marjorie
+    marlene maureen mavis maxine melanie mercedes mia mildred miranda molly muriel myra nadia
+    naomi nina nora norma olga opal paige pam pamela patsy paulette pearl peggy phyllis
+    priscilla rachael ramona regina renee rhonda rita roberta robyn rosa rosalind rosemary
+    roxanne sabrina sadie sally selena shannon sheila shelby sherry sonia sonya stacey stacy
+    stella summer susanna sylvia tamara tanya tara tessa thelma tiffany tonya tracey trisha
+    ursula vanessa vera veronica vicki vivian wanda whitney yolanda yvonne zelda nancy dana
+    donna loretta debbie nikki betsy elise huma neera jennifer kellyanne sarah katrina megyn
+    ivanka chelsea theresa angela marine nicola hillary carly michele tammy jeanne cheryl
+    hope ilyse cecile gilda marsha maxine barbara jan janet susana condoleezza madeleine"""
 )
