@@ -420,5 +420,5 @@ async def test_checking_resolver_returns_exactly_the_checked_addresses() -> None
         ("93.184.216.34", 443, "rebind.example"),
         ("2606:2800:220:1:248:1893:25c8:1946", 443, "rebind.example"),
     ]
-    with pytest.raises(OSError, match="127.0.0.1"):
+    with pytest.raises(OSError, match=r"127\.0\.0\.1"):
         await resolver.resolve("rebind.example", 443)
