@@ -176,6 +176,13 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             """,
         ),
     ),
+    (
+        "0002_feed_item_hashes",
+        (
+            # hashes of the raw items of the last document: parse only new items next time
+            "ALTER TABLE feeds ADD COLUMN item_hashes TEXT",
+        ),
+    ),
 )
 
 

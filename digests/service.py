@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from digests import compose, polling
+from digests import compose, delta, polling
 from digests.clock import Clock
 from digests.errors import (
     DigestError,
@@ -38,6 +38,7 @@ from digests.errors import (
     FeedNotFoundError,
     FetchError,
     InputError,
+    ParseError,
     StoryNotFoundError,
 )
 from digests.fetch import FetchKind, NotModified, Retrieved
@@ -212,12 +213,19 @@ class DigestService:
         )
         now = self._clock.now()
         if isinstance(result, Retrieved):
-            parsed = await self._run_parse(result)
+            parse_outcome = await self._run_parse(result)
+            if parse_outcome.parsed is None:  # pragma: no cover - only with known item hashes
+                raise ParseError(url, "The document could not be parsed.")
             created: StoredFeed = (
                 known if known is not None else await asyncio.to_thread(store.ensure_feed, url, now)
             )
-            state = FetchState(result.etag, result.last_modified, body_hash(result.content))
-            await self._ingest(created, parsed, state, result.max_age)
+            state = FetchState(
+                result.etag,
+                result.last_modified,
+                body_hash(result.content),
+                parse_outcome.item_hashes,
+            )
+            await self._ingest(created, parse_outcome.parsed, state, result.max_age)
             refreshed = await asyncio.to_thread(store.feed, created.feed_id)
             feed = refreshed if refreshed is not None else created
         else:
@@ -298,8 +306,11 @@ class DigestService:
         feed = await asyncio.to_thread(self._store.ensure_feed, url, now)
         digest = body_hash(content)
         retrieved = Retrieved(url=url, content=content, headers=dict(headers or {}))
-        parsed = await self._run_parse(retrieved)
-        result = await self._ingest(feed, parsed, FetchState(None, None, digest), None)
+        outcome = await self._run_parse(retrieved)
+        if outcome.parsed is None:  # pragma: no cover - only with known item hashes
+            raise ParseError(url, "The document could not be parsed.")
+        state = FetchState(None, None, digest, outcome.item_hashes)
+        result = await self._ingest(feed, outcome.parsed, state, None)
         refreshed = await asyncio.to_thread(self._store.feed, feed.feed_id)
         return (refreshed if refreshed is not None else feed), result
 
@@ -334,9 +345,25 @@ class DigestService:
                     )
                 )
                 return UpdateResult(url=feed.url, not_modified=True)
-            parsed = await self._run_parse(result)
-            state = FetchState(result.etag, result.last_modified, digest)
-            return await self._ingest(feed, parsed, state, result.max_age)
+            outcome = await self._run_parse(result, feed.item_hashes)
+            if outcome.parsed is None:  # a new body, but every item is one we already had
+                next_fetch = polling.next_poll_after_success(
+                    feed.feed_id, now, self._policy, result.max_age
+                )
+                unchanged.append(
+                    Unchanged(
+                        feed.feed_id,
+                        next_fetch,
+                        etag=result.etag,
+                        last_modified=result.last_modified,
+                        update_validators=True,
+                        body_hash=digest,
+                        item_hashes=outcome.item_hashes,
+                    )
+                )
+                return UpdateResult(url=feed.url, not_modified=True)
+            state = FetchState(result.etag, result.last_modified, digest, outcome.item_hashes)
+            return await self._ingest(feed, outcome.parsed, state, result.max_age)
         except FeedError as exc:
             return await self._fail(feed, exc)
 
@@ -363,16 +390,17 @@ class DigestService:
         log.info("feed %s failed (%d in a row): %s", feed.url, failures, exc.message)
         return UpdateResult(url=feed.url, error=exc.message)
 
-    async def _run_parse(self, result: Retrieved) -> ParsedFeed:
+    async def _run_parse(
+        self, result: Retrieved, known: frozenset[str] | None = None
+    ) -> ParseOutcome:
+        """Parse in a worker: only the new items when ``known`` (the last document's item
+        hashes) is given and the document splits cleanly, else the whole document."""
         headers = dict(result.headers)
+        args = (self._parse, result.content, result.url, headers, known)
         if self._cpu_executor is None:
-            return await asyncio.to_thread(
-                lambda: self._parse(result.content, url=result.url, headers=headers)
-            )
+            return await asyncio.to_thread(parse_job, *args)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._cpu_executor, _parse_job, self._parse, result.content, result.url, headers
-        )
+        return await loop.run_in_executor(self._cpu_executor, parse_job, *args)
 
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
@@ -581,8 +609,35 @@ def _safe_condense(condense: Condenser, text: str, title: str | None) -> Condens
         return fallback_condensed(text, title)
 
 
-def _parse_job(parse: FeedParser, content: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
-    return parse(content, url=url, headers=headers)
+@dataclass(frozen=True, slots=True)
+class ParseOutcome:
+    #: None when the document holds no item we have not seen
+    parsed: ParsedFeed | None
+    item_hashes: list[str] | None
+
+
+def parse_job(
+    parse: FeedParser,
+    content: bytes,
+    url: str,
+    headers: dict[str, str],
+    known: frozenset[str] | None = None,
+) -> ParseOutcome:
+    """Parse a feed body, skipping items unchanged since the last version (see delta.py)."""
+    split = delta.split_items(content)
+    hashes = split.hashes if split is not None else None
+    if split is not None and known is not None:
+        fresh = delta.new_items(split, known)
+        if not fresh:
+            return ParseOutcome(parsed=None, item_hashes=hashes)
+        if len(fresh) < len(split.items):
+            try:
+                small = parse(split.with_items(fresh), url=url, headers=headers)
+            except ParseError:
+                small = None
+            if small is not None and len(small.entries) == len(fresh):
+                return ParseOutcome(parsed=small, item_hashes=hashes)
+    return ParseOutcome(parsed=parse(content, url=url, headers=headers), item_hashes=hashes)
 
 
 def newest(entries: Sequence[Entry], limit: int) -> list[Entry]:

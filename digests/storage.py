@@ -64,6 +64,8 @@ class StoredFeed:
     last_error: str | None
     disabled: bool
     created_at: datetime
+    #: hashes of the raw items of the last document (None: unknown, parse in full)
+    item_hashes: frozenset[str] | None = None
 
     @property
     def health(self) -> FeedHealth:
@@ -114,6 +116,7 @@ class FetchState:
     etag: str | None
     last_modified: str | None
     body_hash: str | None
+    item_hashes: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,9 @@ class Unchanged:
     last_modified: str | None = None
     #: False for a 304: the validators stay as they are
     update_validators: bool = False
+    #: for a 200 that brought nothing new: the new body and item hashes
+    body_hash: str | None = None
+    item_hashes: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,8 +391,16 @@ class Store:
                 [(stamp, ts(u.next_fetch), u.feed_id) for u in batch],
             )
             conn.executemany(
-                "UPDATE feeds SET etag = ?, last_modified = ? WHERE feed_id = ?",
-                [(u.etag, u.last_modified, u.feed_id) for u in batch if u.update_validators],
+                """
+                UPDATE feeds SET etag = ?, last_modified = ?,
+                    body_hash = COALESCE(?, body_hash), item_hashes = COALESCE(?, item_hashes)
+                WHERE feed_id = ?
+                """,
+                [
+                    (u.etag, u.last_modified, u.body_hash, _hashes(u.item_hashes), u.feed_id)
+                    for u in batch
+                    if u.update_validators
+                ],
             )
 
     @_storage_errors
@@ -412,8 +426,8 @@ class Store:
                 """
                 UPDATE feeds SET title = COALESCE(?, title), link = COALESCE(?, link),
                     image = COALESCE(?, image), etag = ?, last_modified = ?, body_hash = ?,
-                    last_fetched = ?, next_fetch = ?, failures = 0, failing_since = NULL,
-                    last_error = NULL
+                    item_hashes = ?, last_fetched = ?, next_fetch = ?, failures = 0,
+                    failing_since = NULL, last_error = NULL
                 WHERE feed_id = ?
                 """,
                 (
@@ -423,6 +437,7 @@ class Store:
                     state.etag,
                     state.last_modified,
                     state.body_hash,
+                    _hashes(state.item_hashes),
                     stamp,
                     ts(next_fetch),
                     feed_id,
@@ -1129,6 +1144,10 @@ def _nonce(delivery_id: int) -> str:
     return f"nd-{delivery_id}"[:25]
 
 
+def _hashes(hashes: list[str] | None) -> str | None:
+    return None if hashes is None else json.dumps(hashes)
+
+
 def _feed(r: Any) -> StoredFeed:
     return StoredFeed(
         feed_id=int(r["feed_id"]),
@@ -1146,6 +1165,9 @@ def _feed(r: Any) -> StoredFeed:
         last_error=r["last_error"],
         disabled=bool(r["disabled"]),
         created_at=_req_dt(r["created_at"]),
+        item_hashes=(
+            frozenset(json.loads(str(r["item_hashes"]))) if r.get("item_hashes") else None
+        ),
     )
 
 

@@ -246,6 +246,35 @@ async def test_unchanged_body_without_validators_is_not_parsed(env: Env) -> None
     assert env.server.hits("/plain.xml") == 2
 
 
+async def test_changed_feed_parses_only_its_new_items(env: Env) -> None:
+    from digests.parse import parse_feed
+
+    sizes: list[int] = []
+
+    def sizing_parse(content: bytes, *, url: str, headers: object = None) -> object:
+        sizes.append(len(content))
+        return parse_feed(content, url=url, headers=headers)  # type: ignore[arg-type]
+
+    env.service = make_service(env, parse=sizing_parse)
+    items = [long_item(i) for i in range(6)]
+    url = serve(env, "/a.xml", "Alpha", items)
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    full = len(rss("Alpha", [long_item(99), *items]))
+    serve(env, "/a.xml", "Alpha", [long_item(99), *items], version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.new_stories == 1
+    assert sizes[-1] < full / 3  # the head, one item and the tail
+    [delivery] = env.service.pending_deliveries()
+    assert delivery.items[0].story.title == "Council debates plan number 99"
+    # reordered items only: a new body, nothing to parse or condense
+    calls = env.condenser.calls
+    serve(env, "/a.xml", "Alpha", [*items, long_item(99)], version="v3")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.not_modified and len(sizes) == 2 and env.condenser.calls == calls
+
+
 async def test_restart_keeps_etags_and_requeues_nothing(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live", backfill=1)
@@ -475,8 +504,11 @@ async def run_teaser_feed(env: Env, corpus: Path, count: int | None) -> None:
     url = serve(env, "/teasers.xml", "Teasers", items)
     await env.service.add_feed(guild_id=1, channel_id=10, url=url)
     precisions, recalls = [], []
+    stored = env.store.newest_stories(1, len(pages))
+    assert len(stored) == len(pages)
     for page_id, _, truth in pages:
-        story = next(s for s in env.store.newest_stories(1, len(pages)) if s.entry_id == page_id)
+        page_url = env.server.url(f"/articles/{page_id}.html")
+        story = next(s for s in stored if s.url == page_url)
         p, r = page_prf(story.text, truth)
         precisions.append(p)
         recalls.append(r)

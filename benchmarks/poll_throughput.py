@@ -1,0 +1,348 @@
+"""Poll throughput: our DigestService against `reader`'s update_feeds, on the same loopback server.
+
+A server process serves N synthetic RSS 2.0 feeds (~15 KB each, ETag + Last-Modified, answering
+304 to conditional requests). For each client, in one run:
+
+- cycle 1: every feed is new (fetch, parse, condense, store);
+- the server changes 5% of the feeds (one new item each, new validators);
+- cycle 2: 95% answer 304, 5% have one new entry.
+
+Usage::
+
+    python benchmarks/poll_throughput.py [--feeds 10000] [--skip-reader] [--workers 2]
+
+Needs the ``bench`` extra for the comparison (``pip install reader sgmllib3k``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import socket
+import sqlite3
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ITEMS_PER_FEED = 12
+WORDS = [
+    "council",
+    "harbour",
+    "budget",
+    "minister",
+    "court",
+    "river",
+    "station",
+    "museum",
+    "league",
+    "storm",
+    "election",
+    "hospital",
+    "school",
+    "bridge",
+    "tram",
+    "airport",
+    "company",
+    "market",
+    "shares",
+    "forest",
+    "energy",
+    "climate",
+    "police",
+    "festival",
+    "library",
+    "union",
+    "workers",
+    "strike",
+    "vote",
+    "plan",
+    "report",
+    "inquiry",
+    "study",
+    "science",
+    "research",
+]
+BASE_TIME = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+# --- the server (its own process) ----------------------------------------------------------------
+def _paragraph(feed: int, item: int, para: int) -> str:
+    words = [WORDS[(feed * 7 + item * 13 + para * 17 + k * 3) % len(WORDS)] for k in range(38)]
+    return (
+        f"Report {feed}-{item}-{para}: the "
+        + " ".join(words[:19])
+        + ". Officials said the "
+        + " ".join(words[19:])
+        + "."
+    )
+
+
+def _item(feed: int, item: int) -> str:
+    when = format_datetime(BASE_TIME + timedelta(minutes=item * 7 + feed % 60))
+    text = "&lt;p&gt;" + "&lt;/p&gt;&lt;p&gt;".join(_paragraph(feed, item, p) for p in range(3))
+    return (
+        f"<item><title>Feed {feed} story {item}: {WORDS[(feed + item) % len(WORDS)]} news</title>"
+        f"<link>http://news.invalid/{feed}/{item}</link><guid>urn:feed:{feed}:item:{item}</guid>"
+        f"<pubDate>{when}</pubDate><description>{text}&lt;/p&gt;</description></item>"
+    )
+
+
+def _feed_body(feed: int, version: int) -> bytes:
+    first = version  # each version adds one newer item on top
+    items = "".join(_item(feed, i) for i in range(first + ITEMS_PER_FEED - 1, first - 1, -1))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Synthetic feed {feed}</title><link>http://news.invalid/{feed}/</link>"
+        f"<description>feed {feed}</description>{items}</channel></rss>"
+    ).encode()
+
+
+class _State:
+    """The server's feeds: a version per feed (bumped to change it) and rendered bodies."""
+
+    def __init__(self, feeds: int) -> None:
+        self.feeds = feeds
+        self.versions = [0] * feeds
+        self.cache: dict[tuple[int, int], bytes] = {}
+
+    def validators(self, feed: int) -> tuple[str, str]:
+        version = self.versions[feed]
+        modified = format_datetime(BASE_TIME + timedelta(hours=version), usegmt=True)
+        return f'"f{feed}-v{version}"', modified
+
+    def body(self, feed: int) -> bytes:
+        key = (feed, self.versions[feed])
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = _feed_body(feed, self.versions[feed])
+        return found
+
+    def bump(self, share: float) -> int:
+        step = max(1, round(1 / share))
+        changed = 0
+        for feed in range(0, self.feeds, step):
+            self.versions[feed] += 1
+            changed += 1
+        self.cache.clear()
+        return changed
+
+    def respond(self, target: str, headers: dict[str, str]) -> bytes:
+        if target.startswith("/_bump"):
+            share = float(target.partition("share=")[2] or "0.05")
+            return _response(200, {"Content-Type": "text/plain"}, str(self.bump(share)).encode())
+        if not (target.startswith("/feed/") and target.endswith(".xml")):
+            return _response(404, {}, b"not found")
+        try:
+            feed = int(target[6:-4])
+        except ValueError:
+            return _response(404, {}, b"not found")
+        if not 0 <= feed < self.feeds:
+            return _response(404, {}, b"not found")
+        etag, modified = self.validators(feed)
+        out = {"ETag": etag, "Last-Modified": modified}
+        inm = headers.get("if-none-match")
+        ims = headers.get("if-modified-since")
+        if (inm is not None and inm == etag) or (inm is None and ims == modified):
+            return _response(304, out, b"")
+        out["Content-Type"] = "application/rss+xml"
+        return _response(200, out, self.body(feed))
+
+
+_REASONS = {200: "OK", 304: "Not Modified", 404: "Not Found"}
+
+
+def _response(status: int, headers: dict[str, str], body: bytes) -> bytes:
+    lines = [f"HTTP/1.1 {status} {_REASONS[status]}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if status != 304:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+class _HTTP(asyncio.Protocol):
+    """A minimal HTTP/1.1 keep-alive server for GETs: the load generator must not be the
+    bottleneck on a 2-core machine (aiohttp's server costs several times more per request)."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            parts = lines[0].split(" ")
+            target = parts[1] if len(parts) > 1 else "/"
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if self.transport is not None:
+                self.transport.write(self.state.respond(target, headers))
+                if headers.get("connection", "").lower() == "close":
+                    self.transport.close()
+
+
+def serve(port: int, feeds: int, ready: Any) -> None:
+    state = _State(feeds)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(lambda: _HTTP(state), "127.0.0.1", port, backlog=4096)
+        ready.set()
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(run())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bump(base: str, share: float = 0.05) -> int:
+    with urllib.request.urlopen(f"{base}/_bump?share={share}") as response:
+        return int(response.read())
+
+
+# --- our client --------------------------------------------------------------------------------
+async def run_ours(urls: list[str], base: str, workers: int, db: Path) -> tuple[float, float]:
+    from digests.clock import FakeClock
+    from digests.condense import condense
+    from digests.fetch import Fetcher, FetchLimits
+    from digests.service import DigestService, default_extract, default_parse
+    from digests.storage import Store
+
+    clock = FakeClock(datetime.now(UTC))
+    store = Store(db)
+    store.ensure_feeds(urls, clock.now())
+    with sqlite3.connect(db) as conn:  # subscribe every feed (setup, not timed)
+        conn.execute(
+            "INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at) "
+            "SELECT 1, 100 + feed_id % 50, feed_id, 'digest', created_at FROM feeds"
+        )
+    limits = FetchLimits(concurrency=256, per_host=256)
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+    try:
+        async with Fetcher(user_agent="newsdigest-bench", allow_private=True, limits=limits) as f:
+            service = DigestService(
+                store,
+                f,
+                clock=clock,
+                condense=condense,
+                parse=default_parse,
+                extract=default_extract,
+                cpu_executor=pool,
+            )
+            t0 = time.perf_counter()
+            first = await service.update_due_feeds()
+            t1 = time.perf_counter() - t0
+            _report("ours, cycle 1", first)
+            changed = bump(base)
+            clock.advance(timedelta(days=1))
+            t0 = time.perf_counter()
+            second = await service.update_due_feeds()
+            t2 = time.perf_counter() - t0
+            _report(f"ours, cycle 2 ({changed} changed)", second)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        store.close()
+    return t1, t2
+
+
+def _report(label: str, results: list[object]) -> None:
+    new = sum(getattr(r, "new_stories", 0) for r in results)
+    not_modified = sum(1 for r in results if getattr(r, "not_modified", False))
+    errors = [getattr(r, "error", None) for r in results if getattr(r, "error", None)]
+    print(
+        f"  {label}: {len(results)} feeds, {new} new stories, {not_modified} unchanged, "
+        f"{len(errors)} errors" + (f" (first: {errors[0]})" if errors else ""),
+        flush=True,
+    )
+
+
+# --- reader ------------------------------------------------------------------------------------
+def run_reader(urls: list[str], base: str, workers: int, db: Path) -> tuple[float, float]:
+    from reader import make_reader
+
+    reader = make_reader(str(db))
+    for url in urls:
+        reader.add_feed(url)
+    t0 = time.perf_counter()
+    reader.update_feeds(scheduled=False, workers=workers)
+    t1 = time.perf_counter() - t0
+    print(f"  reader, cycle 1: {reader.get_entry_counts().total} entries", flush=True)
+    changed = bump(base)
+    t0 = time.perf_counter()
+    reader.update_feeds(scheduled=False, workers=workers)
+    t2 = time.perf_counter() - t0
+    print(
+        f"  reader, cycle 2 ({changed} changed): {reader.get_entry_counts().total} entries",
+        flush=True,
+    )
+    reader.close()
+    return t1, t2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2, help="our CPU worker processes")
+    parser.add_argument("--reader-workers", type=int, default=32)
+    parser.add_argument("--skip-reader", action="store_true")
+    args = parser.parse_args()
+
+    port = free_port()
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    server = ctx.Process(target=serve, args=(port, args.feeds, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):  # wait until it accepts connections
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    urls = [f"{base}/feed/{n}.xml" for n in range(args.feeds)]
+    sample = len(_feed_body(0, 0))
+    print(f"{args.feeds} feeds of ~{sample / 1024:.1f} KB on {base}; {os.cpu_count()} CPUs")
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            ours = asyncio.run(run_ours(urls, base, args.workers, Path(scratch) / "ours.db"))
+            print(f"ours:   cycle 1 {ours[0]:7.2f} s   cycle 2 {ours[1]:6.2f} s", flush=True)
+            if args.skip_reader:
+                return 0
+            theirs = run_reader(urls, base, args.reader_workers, Path(scratch) / "reader.db")
+            print(f"reader: cycle 1 {theirs[0]:7.2f} s   cycle 2 {theirs[1]:6.2f} s")
+            print(
+                f"speed-up: cycle 1 {theirs[0] / ours[0]:.1f}x, cycle 2 {theirs[1] / ours[1]:.1f}x"
+                f" (target: cycle 2 <= 15 s and >= 5x)"
+            )
+    finally:
+        server.terminate()
+        server.join(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
