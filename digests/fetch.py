@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -415,7 +416,7 @@ class Fetcher:
             return FetchError(url, f"The secure connection to {host} failed (bad certificate).")
         return FetchError(
             url,
-            f"Could not connect to the {_NOUN[kind]}'s server {host} ({_what(exc.os_error)}).",
+            f"Could not connect to the {_NOUN[kind]}'s server {host} ({_os_reason(exc.os_error)}).",
         )
 
 
@@ -486,6 +487,28 @@ def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
         key = name.lower()
         out[key] = f"{out[key]}, {value}" if key in out else value
     return out
+
+
+def _os_reason(error: OSError) -> str:
+    """A short human reason for a socket error ("connection refused", "network unreachable")."""
+    code = error.errno
+    if code is None:
+        # asyncio reports "Connect call failed (...)" with the errno on the cause
+        cause = error.__cause__ or error.__context__
+        code = cause.errno if isinstance(cause, OSError) else None
+    if code is not None and code in _ERRNO_REASONS:
+        return _ERRNO_REASONS[code]
+    return _what(error)
+
+
+_ERRNO_REASONS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+    errno.EADDRNOTAVAIL: "address not available",
+}
 
 
 def _seconds(value: float) -> str:

@@ -217,7 +217,9 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
         if word.lower() in PRONOUNS:
             cands.append(word.lower())
         elif clean_name(word) is not None:
-            cands.append(word)
+            # a lone capitalised word opening the sentence may be any word ("Good", "Guns")
+            opening = not clause[: m.start()].strip(" \"“‘(") and " " not in word
+            cands.append(("^" if opening else "") + word)
         if len(cands) >= 4:
             break
     return ("subject", "|".join(cands)) if cands else None
@@ -252,7 +254,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         if first not in SAY_VERBS and first not in PRONOUNS:
             early = verbs_in(" ".join(stripped.split()[:3]))
             if not early:
-                return None
+                return _end_credit(head, base + lead)
     verbs = verbs_in(stripped)
     if not verbs:
         return None
@@ -291,6 +293,30 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     if got is None:
         return None
     return Attribution(got[0], got[1], offset, True)
+
+
+def _end_credit(head: str, offset: int) -> Attribution | None:
+    """``"…" in comparison to Obama, Gingrich said.``: a credit closing the quote's sentence."""
+    verbs = verbs_in(head)
+    if not verbs:
+        return None
+    v = verbs[-1]
+    if len(head[v.end() :].split()) > 3:
+        return None
+    before = head[: v.start()].rstrip()
+    cut = before.rfind(",")
+    if cut < 0:
+        return None
+    piece = before[cut + 1 :]
+    if not piece.strip():
+        got = subject_after(head[v.end() :]) if v.group(0) in INVERTIBLE else None
+    elif len(piece.split()) <= 5:
+        got = subject_before(piece)
+    else:
+        return None
+    if got is None or got[0] not in {"name", "pronoun", "definite"}:
+        return None
+    return Attribution(got[0], got[1], offset + cut + 1, False)
 
 
 def _long_subject(before: str) -> bool:

@@ -180,15 +180,16 @@ class _Resolver:
         return _capitalise(attr.text)
 
     def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
-        for cand in attr.text.split("|"):
+        cands = attr.text.split("|")
+        for cand in cands:
             if cand in PRONOUNS:
                 return self._recent(pos, PRONOUNS[cand])
-            name = clean_name(cand)
+            name = clean_name(cand.lstrip("^"))
             if name is not None and self.people.knows(name):
                 return self.people.canonical(name)
-        for cand in attr.text.split("|"):
+        for cand in cands:
             name = clean_name(cand)
-            if name is not None and cand not in PRONOUNS:
+            if name is not None and not cand.startswith("^") and cand not in PRONOUNS:
                 return self.people.canonical(name)
         return None
 
