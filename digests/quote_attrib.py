@@ -106,7 +106,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
                 break
         name = clean_name(m.group(0))
         if name is not None and prefix and prefix[-1].lower() in {"a", "an", "another"}:
-            return ("description", " ".join([prefix[-1], m.group(0).strip()]))
+            return _description(" ".join([prefix[-1], m.group(0).strip()]))
         if name is not None:
             if prefix and prefix[-1].lower() == "the" and not name.titled:
                 return ("org", m.group(0).strip())
@@ -120,10 +120,10 @@ def _phrase(text: str) -> tuple[str, str] | None:
             if w == "the" and _person_head(head):
                 return ("definite", desc)
             if w in {"his", "her"} and _person_head(head):
-                return ("description", desc)
-            return ("description", desc)
+                return _description(desc)
+            return _description(desc)
     if len(words) <= 2 and words[-1][:1].islower():
-        return ("description", " ".join(words))
+        return _description(" ".join(words))
     return None
 
 
@@ -174,7 +174,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
     phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
     runs = [m for m in NAME_RUN.finditer(phrase) if clean_name(m.group(0)) is not None]
     if runs and first in {"a", "an", "another", "one"} and not _LEAD_NAME.match(phrase):
-        return ("description", phrase)  # "a Nevada Democrat", "a US Embassy spokesman"
+        return _description(phrase)  # "a Nevada Democrat", "a US Embassy spokesman"
     if runs:
         last = runs[-1]
         if phrase[: runs[0].start()].strip().lower() == "the" and len(runs) == 1:
@@ -184,7 +184,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
         head = phrase.split()[-1].lower()
         if first == "the" and _person_head(head):
             return ("definite", phrase)
-        return ("description", phrase)
+        return _description(phrase)
     return None
 
 
@@ -373,6 +373,26 @@ _PEOPLE_PLURALS = word_set(
     researchers economists doctors workers employees executives witnesses parents students
     teachers authorities opponents allies delegates aides advisers advisors insiders"""
 )
+
+
+def _person_word(word: str, index: int) -> bool:
+    w = word.lower().strip(",.;:")
+    return (
+        _person_head(w)
+        or w in GENERIC_NOUNS
+        or w in _PEOPLE_PLURALS
+        or (index > 0 and word[:1].isupper() and w not in DETERMINERS)
+    )
+
+
+def _description(desc: str) -> tuple[str, str] | None:
+    """A speaker description cut after its last person word ("One Democrat familiar" ->
+    "One Democrat"); None when nothing in it can name a speaker ("And", "His past")."""
+    words = desc.split()
+    for i in range(len(words) - 1, -1, -1):
+        if _person_word(words[i], i):
+            return ("description", " ".join(words[: i + 1]).rstrip(",.;:"))
+    return None
 
 
 def _person_description(desc: str) -> bool:
