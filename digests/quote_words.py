@@ -71,6 +71,13 @@ PERSON_NOUNS = word_set(
     winner runner-up forward goalkeeper captain skipper batsman bowler
     striker keeper international frontman"""
 )
+# nouns for a person's role that sit between two names ("Obama consultant Cornell Belcher")
+ROLE_NOUNS = word_set(
+    """consultant professor fundraiser lobbyist donor surrogate ally operative staffer organizer
+    organiser campaign adviser advisor aide spokesman spokeswoman spokesperson chairman
+    chairwoman manager director strategist pollster lawyer attorney friend colleague
+    correspondent reporter columnist editor host moderator"""
+)
 # these are only resolved back to a named person after "the" (never "a spokesman")
 GENERIC_NOUNS = word_set("spokesman spokeswoman spokesperson woman man official aide source")
 

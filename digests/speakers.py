@@ -21,6 +21,8 @@ from digests.quote_words import (
     MALE_FIRST,
     MALE_TITLES,
     NON_NAME_CAPS,
+    PERSON_NOUNS,
+    ROLE_NOUNS,
     TITLES,
     word_set,
 )
@@ -227,7 +229,7 @@ def collect_people(
         name = clean_name(raw)
         if name is not None:
             people.add_person(name)
-    runs: list[tuple[int, int, Name]] = []
+    runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
     cleaned: dict[str, Name | None] = {}
     for pi, para in enumerate(paras):
@@ -238,7 +240,7 @@ def collect_people(
                 name = cleaned[raw] = clean_name(raw)
             if name is None:
                 continue
-            runs.append((pi, start, name))
+            runs.append((pi, start, end, name))
             if len(name.tokens) == 1:
                 alone.add(name.last)
             if (
@@ -248,14 +250,14 @@ def collect_people(
                 or _SAID_BEFORE.search(para, max(0, start - 12), start)
             ):
                 people.add_person(name)
-    for _, _, name in runs:
+    for _, _, _, name in runs:
         if len(name.tokens) > 1 and (
             people.knows(name) or (name.last in alone and _could_be_person(name))
         ):
             people.add_person(name)
     starts_of: dict[int, list[int]] = {}
     last_sentence: tuple[int, int] = (-1, -1)
-    for pi, start, name in runs:
+    for pi, start, end, name in runs:
         if not people.knows(name) or (blocked[pi] and _inside(blocked[pi], start)):
             continue
         starts = starts_of.get(pi)
@@ -264,6 +266,10 @@ def collect_people(
         sent_i = sentence_index(starts, start)
         sent = (pi, sent_i)
         key = people.canonical(name)
+        if sent != last_sentence and _MODIFIER.match(paras[pi], end):
+            # "Obama consultant Cornell Belcher": the first name only qualifies the second
+            people.mentions.append(Mention((pi, start), key, False))
+            continue
         subject = sent != last_sentence and not _NOT_SUBJECT.search(
             paras[pi], starts[sent_i], start
         )
@@ -278,6 +284,11 @@ def collect_people(
 # a name after a pronoun or a verb of saying in its sentence is not the sentence's subject
 _NOT_SUBJECT = re.compile(r"\b(?:he|she|they|said|says|told|added)\b", re.IGNORECASE)
 # evidence that a capitalised run is a person (or a speaking body): "Smithy, 33,", "Frazier said"
+_MODIFIER = re.compile(
+    r"(?:['’]s)?(?:\s+[a-z][\w-]*){0,3}\s+(?:"
+    + "|".join(sorted(PERSON_NOUNS | DESCRIPTORS | ROLE_NOUNS, key=len, reverse=True))
+    + r")\s+[A-Z]"
+)
 _SPEAKS_AFTER = re.compile(
     r"\s*,\s*\d{1,3}\s*,|\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?(?:said|says|told|tells|added|"
     r"adds|wrote|writes|explained|argued|noted|insisted|recalled|tweeted|stated|asked|continued)\b"
