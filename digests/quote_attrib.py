@@ -254,7 +254,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         if first not in SAY_VERBS and first not in PRONOUNS:
             early = verbs_in(" ".join(stripped.split()[:3]))
             if not early:
-                return _end_credit(head, base + lead)
+                return end_credit(head, base + lead)
     verbs = verbs_in(stripped)
     if not verbs:
         return None
@@ -295,7 +295,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     return Attribution(got[0], got[1], offset, True)
 
 
-def _end_credit(head: str, offset: int) -> Attribution | None:
+def end_credit(head: str, offset: int) -> Attribution | None:
     """``"…" in comparison to Obama, Gingrich said.``: a credit closing the quote's sentence."""
     verbs = verbs_in(head)
     if not verbs:
@@ -354,6 +354,12 @@ def leading(clause: str, start: int) -> Attribution | None:
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
         got = subject_before(before) if before.strip(" ,") else None
+        earlier = verbs[:-1]
+        if earlier and re.search(r"\b(?:and|but)\s*$", before):
+            # "Lazar said he welcomed it and added, "…"": the first verb's subject
+            prior = leading(clause[: earlier[-1].end()], start)
+            if prior is not None:
+                got = (prior.kind, prior.text)
         offset = base + start
         if got is None and v.group(0).lower() in INVERTIBLE:
             got = subject_after(after)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from digests.quote_attrib import (
     Attribution,
+    end_credit,
     leading,
     sentence_subject,
     trailing,
@@ -109,6 +110,10 @@ def _spans(paras: list[str]) -> list[_Found]:
             if attr is None:
                 attr = leading(clause, start)
             near = attr is not None or _has_verb(para, raw_starts, span)
+            if attr is None:
+                # '"…" and help bring candidates the "…", DFA spokesman Neil Sroka said.'
+                k = bisect.bisect_right(starts, after)
+                attr = end_credit(masked[after : starts[k] if k < len(starts) else len(masked)], after)
             if attr is None and start > 0 and not clause.strip():
                 # the quote opens a sentence right after "X said in a statement."
                 attr = _previous_sentence_intro(masked, starts, start)
