@@ -283,6 +283,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
                 after_words and after_words[0].lower().strip(".,") not in _TRAIL_ADVERBIALS
             ):
                 return None
+        if not ends_open and (len(after.split()) > 8 or re.search(r"\bthat\b", after)):
+            return None  # '"…." Josh Hendler warned Saturday that …': a new statement
         got = subject_before(before)
         offset = base + lead
     else:

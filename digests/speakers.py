@@ -294,8 +294,8 @@ _SPEAKS_AFTER = re.compile(
     r"adds|wrote|writes|explained|argued|noted|insisted|recalled|tweeted|stated|asked|continued)\b"
 )
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
-_HE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
-_SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+_HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
+_SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 
 
 def _learn_genders(paras: list[str], people: People) -> None:
