@@ -314,9 +314,9 @@ def _learn_genders(paras: list[str], people: People) -> None:
     for key, (he, she) in votes.items():
         if key in people.gender:
             continue
-        if he > she:
+        if he > 2 * she:
             people.gender[key] = "m"
-        elif she > he:
+        elif she > 2 * he:
             people.gender[key] = "f"
 
 
