@@ -277,7 +277,7 @@ def collect_people(
         last_sentence = sent
         if name.gender and key not in people.gender:
             people.gender[key] = name.gender
-    _learn_genders(paras, people)
+    _learn_genders(paras, blocked, people)
     return people
 
 
@@ -298,7 +298,9 @@ _HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 
 
-def _learn_genders(paras: list[str], people: People) -> None:
+def _learn_genders(
+    paras: list[str], blocked: list[list[tuple[int, int]]], people: People
+) -> None:
     """Vote a person's gender from pronouns in paragraphs mentioning only that person."""
     by_para: dict[int, set[str]] = {}
     for m in people.mentions:
@@ -309,8 +311,12 @@ def _learn_genders(paras: list[str], people: People) -> None:
             continue
         (key,) = keys
         cell = votes.setdefault(key, [0, 0])
-        cell[0] += len(_HE.findall(paras[pi]))
-        cell[1] += len(_SHE.findall(paras[pi]))
+        # pronouns inside quotations talk about other people
+        text = paras[pi]
+        for a, b in reversed(blocked[pi]):
+            text = text[:a] + text[b:]
+        cell[0] += len(_HE.findall(text))
+        cell[1] += len(_SHE.findall(text))
     for key, (he, she) in votes.items():
         if key in people.gender:
             continue
