@@ -337,7 +337,7 @@ def _reported_intro(para: str) -> Attribution | None:
     starts = sentence_starts(masked)
     start = start_of_sentence(starts, v.start())
     got = leading(masked[start : v.end()], start)
-    if got is None or got.kind not in {"name", "pronoun", "definite"}:
+    if got is None or got.kind not in {"name", "pronoun", "definite", "subject"}:
         return None
     return got
 
