@@ -283,6 +283,8 @@ def _inherit(
                 intro = _colon_intro(paras[pi - 1], 0) if pi > 0 else None
                 if intro is None and pi > 0:
                     intro = _reported_intro(paras[pi - 1])
+                if intro is None and pi > 0:
+                    intro = _narrative_subject(paras[pi - 1])
                 if intro is None and pi + 1 < len(paras):
                     intro = _dash_credit(paras[pi + 1])
                     if intro is not None:
@@ -325,6 +327,14 @@ def _previous_sentence_intro(masked: str, starts: list[int], start: int) -> Attr
     if got is None or got.kind not in {"name", "pronoun", "definite"}:
         return None
     return Attribution(got.kind, got.text, got.offset, False)
+
+
+def _narrative_subject(para: str) -> Attribution | None:
+    """Who the paragraph before a quote is about ("Schoen elaborated in an editorial …")."""
+    masked = _mask(para, quote_spans(para))
+    start, sentence = last_sentence(masked.rstrip())
+    got = sentence_subject(sentence)
+    return Attribution(got[0], got[1], start, False) if got is not None else None
 
 
 def _reported_intro(para: str) -> Attribution | None:
