@@ -303,9 +303,10 @@ def end_credit(head: str, offset: int) -> Attribution | None:
     if not verbs:
         return None
     v = verbs[-1]
-    if len(head[v.end() :].split()) > 3:
-        return None
     before = head[: v.start()].rstrip()
+    inverted = before.endswith(",") and v.group(0) in INVERTIBLE
+    if len(head[v.end() :].split()) > 3 and not (inverted and _LEAD_NAME.match(head[v.end() :])):
+        return None
     cut = before.rfind(",")
     if cut < 0:
         return None

@@ -31,7 +31,7 @@ SAY_VERBS = word_set(
     remembered fumed raged griped gushed marveled marvelled sighed bragged crowed offered
     reasoned ventured pointed went explains recalls insists beamed barked pressed chuckled
     laughed smiled sneered groaned raved ranted roared teased cheered exhorted implored
-    elaborated contended rebutted rejoined responds"""
+    elaborated contended rebutted rejoined responds assured"""
 )
 # verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
 OBJECT_VERBS = word_set("told tells tell asked asks urged urges called calls accused accuses")

@@ -127,14 +127,10 @@ def content_words(text: str, stems: dict[str, str] | None = None) -> list[str]:
     ``stems`` is a cache the caller keeps for one document (words repeat a lot).
     """
     cache: dict[str, str] = {} if stems is None else stems
-    out: list[str] = []
-    for w in _WORD.findall(text.lower()):
-        stem = cache.get(w)
-        if stem is None:
-            stem = cache[w] = "" if w in _STOPWORDS else _stem(w)
-        if stem:
-            out.append(stem)
-    return out
+    words = _WORD.findall(text.lower())
+    for w in set(words).difference(cache):
+        cache[w] = "" if w in _STOPWORDS else _stem(w)
+    return [stem for stem in map(cache.__getitem__, words) if stem]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,18 +195,21 @@ def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
                     n_words=n_words,
                     eligible=eligible,
                     quote_share=_quote_share(text) if _QUOTE_CHARS.search(text) else 0.0,
-                    punctuated=bool(_TERMINAL.search(text)),
+                    punctuated=bool(_TERMINAL.search(text[-6:])),
                 )
             )
     return out
 
 
 def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
-    vec: dict[str, float] = {}
-    for w in words:
-        vec[w] = vec.get(w, 0.0) + idf[w]
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {w: v / norm for w, v in vec.items()}
+    """The unit-length tf-idf vector of the words."""
+    counts = Counter(words)
+    vec = {w: c * idf[w] for w, c in counts.items()}
+    norm = math.sqrt(sum([v * v for v in vec.values()])) or 1.0
+    if norm != 1.0:
+        scale = 1.0 / norm
+        vec = {w: v * scale for w, v in vec.items()}
+    return vec
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:

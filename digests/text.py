@@ -19,41 +19,59 @@ _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _SPACES = " \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000"
 # Runs of two or more spaces, or any single space other than " " (cheap on normal prose).
 _WS = re.compile(f"[{_SPACES}]{{2,}}|[{_SPACES[1:]}]")
+_ODD_SPACE = re.compile(f"[{_SPACES[1:]}]")
+
+
+def _squash(text: str) -> str:
+    """Whitespace runs as one space (a quick scan first: most prose needs nothing)."""
+    if "  " in text or _ODD_SPACE.search(text):
+        return _WS.sub(" ", text)
+    return text
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
 
 # --- boilerplate ---------------------------------------------------------------------------
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*"
 _DM_STAMP = rf"\d{{1,2}}:\d{{2}}\s*[A-Z]{{2,4}},?\s*\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}"
-_INLINE_BOILERPLATE = re.compile(
-    "|".join(
-        [
-            # Daily Mail: "PUBLISHED: . 10:01 EST, 1 May 2013 . | . UPDATED: . 11:02 EST, …"
+# Each inline rule runs only when its literal trigger occurs (the regexes are slow to scan).
+_INLINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (trigger, re.compile(pattern))
+    for trigger, pattern in (
+        # Daily Mail: "PUBLISHED: . 10:01 EST, 1 May 2013 . | . UPDATED: . 11:02 EST, …"
+        (
+            "ublished",
             rf"(?:PUBLISHED|Published):?\s*\.?\s*{_DM_STAMP}\s*\.?\s*\|?\s*\.?\s*"
             rf"(?:(?:UPDATED|Updated):?\s*\.?\s*{_DM_STAMP}\s*\.?)?",
-            rf"(?:UPDATED|Last updated):?\s*\.?\s*{_DM_STAMP}\s*\.?",
-            # "By . Daily Mail Reporter ." / "By . John Smith and . Jane Doe ."
-            r"\bBy\s+\.\s+(?:[A-Z][\w'’-]*\s+){1,4}(?:(?:and|for)\s+\.?\s*(?:[A-Z][\w'’-]*\s+){1,4})?\.\s*",
-            r"\b[Ss]croll down for (?:video|videos)\b\s*\.?",
+        ),
+        (
+            "UBLISHED",
+            rf"PUBLISHED:?\s*\.?\s*{_DM_STAMP}\s*\.?\s*\|?\s*\.?\s*"
+            rf"(?:UPDATED:?\s*\.?\s*{_DM_STAMP}\s*\.?)?",
+        ),
+        ("UPDATED", rf"UPDATED:?\s*\.?\s*{_DM_STAMP}\s*\.?"),
+        ("ast updated", rf"Last updated:?\s*\.?\s*{_DM_STAMP}\s*\.?"),
+        (
+            "ast updated at",
             r"\bLast updated at \d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?(?: on \d{1,2} \w+ \d{4})?\s*\.?",
+        ),
+        # "By . Daily Mail Reporter ." / "By . John Smith and . Jane Doe ."
+        (
+            "By .",
+            r"\bBy\s+\.\s+(?:[A-Z][\w'’-]*\s+){1,4}"
+            r"(?:(?:and|for)\s+\.?\s*(?:[A-Z][\w'’-]*\s+){1,4})?\.\s*",
+        ),
+        ("croll down for", r"\b[Ss]croll down for (?:video|videos)\b\s*\.?"),
+        (
+            "Media playback",
             r"\bMedia playback is (?:not )?(?:un)?supported on (?:this|your) device\b\s*\.?",
-            r"\bCLICK HERE\b[^.!?]*[.!?]?",
-        ]
+        ),
+        ("CLICK HERE", r"\bCLICK HERE\b[^.!?]*[.!?]?"),
     )
 )
 # CNN dateline: "(CNN)" / "LONDON, England (CNN) --"
 _DATELINE = re.compile(
     r"(?:[A-Z][A-Za-z.,' ]{0,40}\s)?\((?:CNN|EW\.com|Mashable|CNN Student News)\)\s*(?:--|—|-)?\s*"
-)
-# Cheap substring tests that gate the (slower) inline boilerplate regex.
-_INLINE_TRIGGERS = (
-    "PUBLISHED",
-    "Published",
-    "UPDATED",
-    "pdated",
-    "By .",
-    "croll down",
-    "Media playback",
-    "CLICK HERE",
 )
 _BOILERPLATE_PARA = re.compile(
     r"""^(?:
@@ -74,16 +92,18 @@ _BOILERPLATE_PARA = re.compile(
 
 def clean_paragraph(para: str) -> str:
     """Whitespace-normalise one paragraph and cut boilerplate run into it."""
-    para = _WS.sub(" ", para).strip()
+    para = _squash(para).strip()
     if not para:
         return ""
     dateline = _DATELINE.match(para)
     if dateline:
         para = para[dateline.end() :]
-    if not any(trigger in para for trigger in _INLINE_TRIGGERS):
-        return para
-    para = _INLINE_BOILERPLATE.sub(" ", para)
-    return _WS.sub(" ", para).strip(" |")
+    changed = False
+    for trigger, rule in _INLINE_RULES:
+        if trigger in para:
+            para, n = rule.subn(" ", para)
+            changed = changed or n > 0
+    return _squash(para).strip(" |") if changed else para
 
 
 def is_boilerplate(para: str) -> bool:
@@ -123,7 +143,7 @@ def paragraphs(text: str) -> list[str]:
             continue
         pieces = [" ".join(lines)] if _is_hard_wrapped(lines) else lines
         for piece in pieces:
-            if is_boilerplate(_WS.sub(" ", piece).strip()):
+            if is_boilerplate(_squash(piece).strip()):
                 continue
             cleaned = clean_paragraph(piece)
             if cleaned and re.search(r"\w", cleaned) and not is_boilerplate(cleaned):
@@ -186,7 +206,7 @@ def _is_boundary(text: str, m: re.Match[str], start: int) -> bool:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Split one paragraph into sentences (never returns empty strings)."""
-    text = _WS.sub(" ", paragraph).strip()
+    text = _squash(paragraph).strip()
     out: list[str] = []
     start = 0
     for m in _CANDIDATE.finditer(text):
@@ -231,5 +251,5 @@ def strip_html(text: str) -> str:
     text = _BLOCK_TAG.sub("\n\n", text)
     text = _ANY_TAG.sub(" ", text)
     text = html.unescape(text)
-    lines = (_WS.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (_squash(line).strip() for line in text.split("\n"))
     return "\n".join(lines)
