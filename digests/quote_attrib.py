@@ -218,7 +218,7 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
             cands.append(word.lower())
         elif clean_name(word) is not None:
             # a lone capitalised word opening the sentence may be any word ("Good", "Guns")
-            opening = not clause[: m.start()].strip(" \"“‘(") and " " not in word
+            opening = not clause[: m.start()].strip(' "“‘(') and " " not in word
             cands.append(("^" if opening else "") + word)
         if len(cands) >= 4:
             break

@@ -35,12 +35,9 @@ SAY_VERBS = word_set(
 )
 # verbs that take "X: '…'" or "…, X said" but may also be followed by an object ("told reporters")
 OBJECT_VERBS = word_set("told tells tell asked asks urged urges called calls accused accuses")
-INVERTIBLE = (
-    SAY_VERBS
-    - OBJECT_VERBS
-    - frozenset(w for w in SAY_VERBS if w.endswith("ing"))
-    | word_set("asked asks")
-)
+INVERTIBLE = SAY_VERBS - OBJECT_VERBS - frozenset(
+    w for w in SAY_VERBS if w.endswith("ing")
+) | word_set("asked asks")
 
 ADVERBS = word_set(
     """also later then has had have was were is are would will could might previously

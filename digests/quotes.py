@@ -113,7 +113,9 @@ def _spans(paras: list[str]) -> list[_Found]:
             if attr is None:
                 # '"…" and help bring candidates the "…", DFA spokesman Neil Sroka said.'
                 k = bisect.bisect_right(starts, after)
-                attr = end_credit(masked[after : starts[k] if k < len(starts) else len(masked)], after)
+                attr = end_credit(
+                    masked[after : starts[k] if k < len(starts) else len(masked)], after
+                )
             if attr is None and start > 0 and not clause.strip():
                 # the quote opens a sentence right after "X said in a statement."
                 attr = _previous_sentence_intro(masked, starts, start)
@@ -317,7 +319,11 @@ def _previous_sentence_intro(masked: str, starts: list[int], start: int) -> Attr
     sentence = masked[prev_start:start]
     verbs = verbs_in(sentence)
     if not verbs:
-        return None
+        # "Bolton distanced himself from the movement. "…"": the narrative's subject
+        got_subject = sentence_subject(sentence)
+        if got_subject is None:
+            return None
+        return Attribution(got_subject[0], got_subject[1], prev_start, False)
     v = verbs[-1]
     if sentence[v.end() :].strip(" .:,") not in {""} and not re.fullmatch(
         r"\s*(?:(?:in|on|at|to|during|after)\b[^.]{0,40})?[.:]?\s*", sentence[v.end() :]

@@ -298,9 +298,7 @@ _HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 
 
-def _learn_genders(
-    paras: list[str], blocked: list[list[tuple[int, int]]], people: People
-) -> None:
+def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], people: People) -> None:
     """Vote a person's gender from pronouns in paragraphs mentioning only that person."""
     by_para: dict[int, set[str]] = {}
     for m in people.mentions:
