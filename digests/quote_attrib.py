@@ -205,6 +205,12 @@ def _stop_after(text: str, start: int) -> int:
     return len(text)
 
 
+_INTRO_WORDS = word_set(
+    "as after before when while although though if in on at during despite since until once "
+    "with without from for because unlike like amid given"
+)
+
+
 def sentence_subject(clause: str) -> tuple[str, str] | None:
     """Candidate subjects of a clause, in order: names and he/she ("…, saying "…"").
 
@@ -212,8 +218,15 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
     first one that is a known person.
     """
     cands: list[str] = []
-    for m in _SUBJECT.finditer(clause):
+    first = clause.split(None, 1)[0].strip("\"“‘(").lower() if clause.strip() else ""
+    begin = 0
+    if (first in _INTRO_WORDS or first.endswith(("ing", "ed"))) and "," in clause:
+        # "Asked about Trump, Christie said …": the subject follows the introductory phrase
+        begin = clause.index(",") + 1
+    for m in _SUBJECT.finditer(clause, begin):
         word = m.group(0)
+        if " " in word and ("'s " in word or "’s " in word):
+            word = word.replace("’s ", "'s ").split("'s ")[0] + "'s"
         if word.lower() in PRONOUNS:
             cands.append(word.lower())
         elif clean_name(word) is not None:
