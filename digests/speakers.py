@@ -27,7 +27,7 @@ from digests.quote_words import (
     word_set,
 )
 
-NAME_PART = r"(?:[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
+NAME_PART = r"(?:[A-Z]\.(?:[A-Z]\.)+|[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
 NAME_RUN = re.compile(rf"{NAME_PART}(?:\s+{_CONNECT}?{NAME_PART})*")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -80,6 +80,8 @@ def clean_name(raw: str) -> Name | None:
             break
         words.pop(0)
     while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in _TAIL_DROP):
+        if len(words) == 2 and words[0].lower() in MALE_FIRST | FEMALE_FIRST:
+            break  # "Amy Pope", "Tom Speaker": a surname that is also a title
         words.pop()
     if not words:
         return None
