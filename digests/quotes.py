@@ -98,6 +98,8 @@ def _spans(paras: list[str]) -> list[_Found]:
         starts = sentence_starts(masked)
         raw_starts = sentence_starts(para)
         for si, span in enumerate(spans):
+            if para[max(span.start - 3, 0) : span.start - 1].rstrip().endswith("="):
+                continue  # an HTML attribute value left in the text (tweet-author="@x")
             text = para[span.start : span.end]
             after = span.end + (1 if span.closed else 0)
             next_start = spans[si + 1].start - 1 if si + 1 < len(spans) else len(para)
