@@ -82,6 +82,8 @@ def _is_quotation(found: _Found, double_marks: bool) -> bool:
         return False
     if len(words) == 1:
         return found.verb_near
+    if len(words) == 2 and found.attribution is None and not found.verb_near:
+        return False  # a two-word term nobody is said to have said ("contested convention")
     return not _title_like(words)
 
 
