@@ -248,8 +248,12 @@ def _scores(
     return scores, vecs
 
 
-def _person_names(sents: list[_Sentence]) -> list[tuple[int, str]]:
-    """(sentence index, full name) for every likely person named, in article order."""
+def _person_names(sents: list[_Sentence]) -> list[tuple[int, int, str]]:
+    """(sentence index, offset, full name) of every likely person mentioned, in article order.
+
+    Full names count when something marks them as people (a title, an age, "said", or the
+    surname used alone elsewhere); later "Mr. Loach" / "Loach" mentions map to the full name.
+    """
     found: list[tuple[int, str, int, str]] = []
     for s in sents:
         for m in _NAME.finditer(s.text):
@@ -264,7 +268,8 @@ def _person_names(sents: list[_Sentence]) -> list[tuple[int, str]]:
                 continue
             found.append((s.index, " ".join(parts), start, s.text))
     text_all = " ".join(s.text for s in sents)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, int, str]] = []
+    full: dict[str, str] = {}
     for index, name, start, text in found:
         surname = name.split()[-1]
         evidence = (
@@ -274,23 +279,36 @@ def _person_names(sents: list[_Sentence]) -> list[tuple[int, str]]:
             or len(re.findall(rf"\b{re.escape(surname)}\b", text_all)) > text_all.count(name)
         )
         if evidence:
-            out.append((index, name))
-    return out
+            out.append((index, start, name))
+            full.setdefault(surname, name)
+    if full:
+        surname_re = re.compile(rf"\b({'|'.join(map(re.escape, full))})\b(?![ ]+[A-Z])")
+        for s in sents:
+            for m in surname_re.finditer(s.text):
+                name = full[m.group(1)]
+                if not s.text.endswith(name, 0, m.end()):  # not the tail of the full name
+                    out.append((s.index, m.start(), name))
+    return sorted(out)
 
 
-def _opening_fix(sent: _Sentence, names: list[tuple[int, str]]) -> str | None:
-    """The sentence with its opening pronoun named, itself if it needs none, None if it can't."""
+def _named(sent: _Sentence, names: list[tuple[int, int, str]]) -> str | None:
+    """The sentence with its opening pronoun named, itself if it needs none, None if it can't.
+
+    The name is that of the person mentioned first (the likely subject) in the closest earlier
+    sentence that mentions anyone.
+    """
     m = _PRONOUN_OPEN.match(sent.text)
     if not m:
         return sent.text
     pronoun = m.group(1)
     if pronoun not in _NAMEABLE:
         return None
-    before = [name for index, name in names if index < sent.index]
+    before = [(index, pos, name) for index, pos, name in names if index < sent.index]
     if not before:
         return None
-    replacement = before[-1] + _NAMEABLE[pronoun]
-    return sent.text[: m.start(1)] + replacement + sent.text[m.end(1) :]
+    last = before[-1][0]
+    name = min((pos, name) for index, pos, name in before if index == last)[1]
+    return sent.text[: m.start(1)] + name + _NAMEABLE[pronoun] + sent.text[m.end(1) :]
 
 
 def _greedy(
@@ -331,7 +349,7 @@ def _choose(
     if not sents:
         return []
     scores, vecs = _scores(sents, title, weights)
-    names: list[tuple[int, str]] | None = None
+    names: list[tuple[int, int, str]] | None = None
     banned: set[int] = set()
 
     def done(chosen: list[int]) -> bool:
@@ -348,11 +366,19 @@ def _choose(
             break
         if names is None:
             names = _person_names(sents)
-        fixed = _opening_fix(first, names)
-        if fixed is not None:
-            return [_clip(fixed)] + [_clip(sents[i].text) for i in chosen[1:]]
+        if _named(first, names) is not None:
+            break
         banned.add(first.index)
-    return [_clip(sents[i].text) for i in chosen]
+    out: list[str] = []
+    for pos, i in enumerate(chosen):
+        text = sents[i].text
+        follows = pos > 0 and chosen[pos - 1] == i - 1
+        if i > 0 and not follows and _PRONOUN_OPEN.match(text):
+            if names is None:
+                names = _person_names(sents)
+            text = _named(sents[i], names) or text
+        out.append(_clip(text))
+    return out
 
 
 def _clip(text: str) -> str:

@@ -217,3 +217,23 @@ def test_cnndm_rouge_is_at_least_lead3(corpus_dir: Path) -> None:
 def test_xsum_rouge1_is_at_least_lead1(corpus_dir: Path) -> None:
     o1, _, l1, _ = _rouge_vs_lead(corpus_dir / "summarization" / "xsum_dev.jsonl", 1, 200)
     assert o1 >= l1, (o1, l1)
+
+
+def test_pronoun_after_a_gap_is_named_from_a_surname_mention() -> None:
+    text = (
+        "Film director Ken Loach has been expelled from the Labour Party after decades.\n"
+        "Jeremy Corbyn, the former leader, had long been backed by the director.\n"
+        "Mr. Loach released a statement on his website on Saturday.\n"
+        "He said he would not disown friends who had already been expelled by the party.\n"
+    )
+    got = summarize(
+        paragraphs(text),
+        title="Loach will not disown friends expelled",
+        sentences=2,
+        avoid=[],
+        weights=Weights(title=3.0, position=1.0, redundancy=0.0),
+    )
+    assert got == [
+        "Film director Ken Loach has been expelled from the Labour Party after decades.",
+        "Ken Loach said he would not disown friends who had already been expelled by the party.",
+    ]
