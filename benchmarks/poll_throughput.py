@@ -223,7 +223,9 @@ def bump(base: str, share: float = 0.05) -> int:
 
 
 # --- our client --------------------------------------------------------------------------------
-async def run_ours(urls: list[str], base: str, workers: int, db: Path) -> tuple[float, float]:
+async def run_ours(
+    urls: list[str], base: str, workers: int, db: Path, concurrency: int
+) -> tuple[float, float]:
     from digests.clock import FakeClock
     from digests.condense import condense
     from digests.fetch import Fetcher, FetchLimits
@@ -238,7 +240,8 @@ async def run_ours(urls: list[str], base: str, workers: int, db: Path) -> tuple[
             "INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at) "
             "SELECT 1, 100 + feed_id % 50, feed_id, 'digest', created_at FROM feeds"
         )
-    limits = FetchLimits(concurrency=256, per_host=256)
+    # one loopback host serves every feed, so the per-host bound is the concurrency here
+    limits = FetchLimits(concurrency=concurrency, per_host=concurrency)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
     try:
         async with Fetcher(user_agent="newsdigest-bench", allow_private=True, limits=limits) as f:
@@ -307,6 +310,9 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2, help="our CPU worker processes")
     parser.add_argument("--reader-workers", type=int, default=32)
+    parser.add_argument(
+        "--concurrency", type=int, default=64, help="our concurrent requests (one host here)"
+    )
     parser.add_argument("--skip-reader", action="store_true")
     args = parser.parse_args()
 
@@ -328,7 +334,9 @@ def main() -> int:
     print(f"{args.feeds} feeds of ~{sample / 1024:.1f} KB on {base}; {os.cpu_count()} CPUs")
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            ours = asyncio.run(run_ours(urls, base, args.workers, Path(scratch) / "ours.db"))
+            ours = asyncio.run(
+                run_ours(urls, base, args.workers, Path(scratch) / "ours.db", args.concurrency)
+            )
             print(f"ours:   cycle 1 {ours[0]:7.2f} s   cycle 2 {ours[1]:6.2f} s", flush=True)
             if args.skip_reader:
                 return 0
