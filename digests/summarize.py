@@ -106,11 +106,27 @@ _ROLE_WORDS = frozenset(
         officer detective inspector sergeant constable judge lawyer minister senator governor
         president chancellor secretary chairman chairwoman chief director professor doctor
         nurse teacher pastor father mother son daughter wife husband brother sister grandmother
-        grandfather widow mum dad veteran pilot soldier private corporal general admiral
+        grandfather widow mum dad veteran former late ex
+        pilot soldier private corporal general admiral
         colonel major lieutenant commander mayor councillor spokesman spokeswoman founder
         ceo author writer filmmaker comedian"""
     )
 )
+# Words that make a capitalised run an organisation or a place, not a person.
+_INSTITUTION_WORDS = frozenset(
+    _words(
+        """School University College Party Club Court Council Police Street Road City County
+        Airlines Airport Hospital Church Bank Company Group Association Department Ministry Office
+        House Hall Park Station Centre Center Museum Times News Post Journal League Cup FC United
+        Committee Commission Agency Service Services Institute Foundation Government Senate
+        Congress Parliament Assembly Avenue Square Bridge River Island Prize Award Awards
+        Festival Show Street Inc Ltd Corporation Airways Railway Trust Union Army Navy Force"""
+    )
+)
+# What follows a person's name: "said", an apposition (", a former professor"), ", who".
+_PERSON_AFTER = re.compile(r",?\s+(?:said|says|told|added)\b|,\s+(?:a|an|the|who|whose)\s")
+#: How many sentences back a pronoun's referent may be named.
+REFERENT_WINDOW = 3
 _TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
 
 
@@ -264,6 +280,8 @@ def _person_names(sents: list[_Sentence]) -> list[tuple[int, int, str]]:
                 parts = parts[1:]
             if parts[0] in _NOT_NAME_START or parts[0].lower() in _ROLE_WORDS:
                 continue
+            if any(p in _INSTITUTION_WORDS for p in parts):
+                continue
             if parts[-1].endswith("."):
                 continue
             found.append((s.index, " ".join(parts), start, s.text))
@@ -275,7 +293,7 @@ def _person_names(sents: list[_Sentence]) -> list[tuple[int, int, str]]:
         evidence = (
             bool(_TITLE_BEFORE.search(text[:start]))
             or bool(re.match(r",\s*\d{1,3}\b", text[start + len(name) :]))
-            or bool(re.match(r",?\s+(?:said|says|told|added)\b", text[start + len(name) :]))
+            or bool(re.match(_PERSON_AFTER, text[start + len(name) :]))
             or len(re.findall(rf"\b{re.escape(surname)}\b", text_all)) > text_all.count(name)
         )
         if evidence:
@@ -303,7 +321,11 @@ def _named(sent: _Sentence, names: list[tuple[int, int, str]]) -> str | None:
     pronoun = m.group(1)
     if pronoun not in _NAMEABLE:
         return None
-    before = [(index, pos, name) for index, pos, name in names if index < sent.index]
+    before = [
+        (index, pos, name)
+        for index, pos, name in names
+        if sent.index - REFERENT_WINDOW <= index < sent.index
+    ]
     if not before:
         return None
     last = before[-1][0]
