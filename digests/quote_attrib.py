@@ -218,7 +218,7 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
     first one that is a known person.
     """
     cands: list[str] = []
-    first = clause.split(None, 1)[0].strip("\"“‘(").lower() if clause.strip() else ""
+    first = clause.split(None, 1)[0].strip('"“‘(').lower() if clause.strip() else ""
     begin = 0
     if (first in _INTRO_WORDS or first.endswith(("ing", "ed"))) and "," in clause:
         # "Asked about Trump, Christie said …": the subject follows the introductory phrase

@@ -206,14 +206,13 @@ class _Resolver:
 
     def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
         """Most recent compatible subject: a resolved speaker or a sentence's first person."""
-        mention = self.people.resolve_recent(pos, gender)
-        mention_pos = max(
-            (m.pos for m in self.people.mentions if m.key == mention and m.pos < pos),
-            default=None,
-        )
+        found = self.people.recent_mention(pos, gender)
+        mention, mention_pos = found if found is not None else (None, None)
         for rpos, key in reversed(self.resolved):
             if rpos >= pos:
                 continue
+            if mention_pos is not None and rpos < mention_pos:
+                break
             g = self.people.gender.get(key)
             if gender is not None and g is not None and g != gender:
                 continue
@@ -276,15 +275,20 @@ def _inherit(
     last_para = -10
     for pi in sorted(by_para):
         idxs = by_para[pi]
+        # the next quote in the paragraph with its own attribution, for each position
+        next_own: list[str | None] = [None] * (len(idxs) + 1)
+        for k in range(len(idxs) - 1, -1, -1):
+            j = idxs[k]
+            next_own[k] = speakers[j] if has_own[j] else next_own[k + 1]
+        prev_speaker: str | None = None
         for k, i in enumerate(idxs):
             if has_own[i]:
+                prev_speaker = speakers[i] or prev_speaker
                 continue
-            prev = [speakers[j] for j in idxs[:k] if speakers[j]]
-            nxt = [speakers[j] for j in idxs[k + 1 :] if has_own[j]]
-            if prev:
-                speakers[i] = prev[-1]
-            elif nxt:
-                speakers[i] = nxt[0]
+            if prev_speaker:
+                speakers[i] = prev_speaker
+            elif next_own[k + 1]:
+                speakers[i] = next_own[k + 1]
             else:
                 intro = _colon_intro(paras[pi - 1], 0) if pi > 0 else None
                 if intro is None and pi > 0:
@@ -300,6 +304,7 @@ def _inherit(
                     speakers[i] = resolver.resolve(intro, pi - 1)
                 if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
                     speakers[i] = last_speaker
+            prev_speaker = speakers[i] or prev_speaker
         for i in idxs:
             if speakers[i]:
                 last_speaker = speakers[i]

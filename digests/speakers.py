@@ -9,6 +9,7 @@ compatible person mentioned outside quotation marks.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class People:
     full: dict[str, str] = field(default_factory=dict)  # last name -> fullest name
     gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
     mentions: list[Mention] = field(default_factory=list)
+    _positions: list[tuple[int, int]] = field(default_factory=list)
 
     def canonical(self, name: Name) -> str:
         """The fullest form of ``name`` in the article (surname-only expands)."""
@@ -146,21 +148,34 @@ class People:
 
     def resolve_recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
         """The most recent likely subject before ``pos`` whose gender fits (else any mention)."""
+        found = self.recent_mention(pos, gender)
+        return found[0] if found else None
+
+    def recent_mention(
+        self, pos: tuple[int, int], gender: str | None
+    ) -> tuple[str, tuple[int, int]] | None:
+        """Like :meth:`resolve_recent`, with where that person was last mentioned before ``pos``."""
+        if len(self._positions) != len(self.mentions):
+            self._positions = [m.pos for m in self.mentions]
+        last_seen: dict[str, tuple[int, int]] = {}
         fallback: str | None = None
-        for m in reversed(self.mentions):
-            if m.pos >= pos:
-                continue
+        for i in range(bisect.bisect_left(self._positions, pos) - 1, -1, -1):
+            m = self.mentions[i]
+            if m.pos[0] < pos[0] - _LOOKBACK_PARAGRAPHS:
+                break
+            last_seen.setdefault(m.key, m.pos)
             g = self.gender.get(m.key)
             if gender is not None and g is not None and g != gender:
                 continue
             if m.subject:
-                return m.key
+                return m.key, last_seen[m.key]
             if fallback is None:
                 fallback = m.key
-        return fallback
+        return (fallback, last_seen[fallback]) if fallback is not None else None
 
 
 _MAX_NAME_PARTS = 5
+_LOOKBACK_PARAGRAPHS = 12  # pronouns do not reach further back than this
 
 
 def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
@@ -312,9 +327,14 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
         (key,) = keys
         cell = votes.setdefault(key, [0, 0])
         # pronouns inside quotations talk about other people
-        text = paras[pi]
-        for a, b in reversed(blocked[pi]):
-            text = text[:a] + text[b:]
+        para = paras[pi]
+        pieces: list[str] = []
+        last = 0
+        for a, b in blocked[pi]:
+            pieces.append(para[last:a])
+            last = max(last, b)
+        pieces.append(para[last:])
+        text = "".join(pieces)
         cell[0] += len(_HE.findall(text))
         cell[1] += len(_SHE.findall(text))
     for key, (he, she) in votes.items():
@@ -327,4 +347,6 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(a <= pos < b for a, b in spans)
+    """``pos`` inside one of the sorted, disjoint ``spans``."""
+    k = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]

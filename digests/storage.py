@@ -259,7 +259,11 @@ class Store:
     def _db(self) -> sqlite_utils.Database:
         db = self._local.db
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000)
+            # check_same_thread=False only so close() may run from any thread; each
+            # connection is used by the one thread that opened it
+            conn = sqlite3.connect(
+                self.path, timeout=self._busy_timeout_ms / 1000, check_same_thread=False
+            )
             try:
                 conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
                 conn.execute("PRAGMA foreign_keys = ON")
