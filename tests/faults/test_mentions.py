@@ -1,0 +1,100 @@
+"""Mention injection: feed titles, texts and quotes containing ``@everyone``, ``@here``,
+``<@&role>`` and ``<@user>`` reach Discord as live posts, digests, notices and command answers.
+Zero pings: every recorded message has ``allowed_mentions`` with an empty ``parse`` (and nothing
+in its content would ping even without it), and the text still shows the words harmlessly.
+
+Real parts: the loopback Discord emulator, the real app (bot.runner composition root), loopback
+feeds, a SQLite file; a FakeClock drives polls.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from tests.faults.discordworld import (
+    WAIT,
+    assert_no_pings_answer,
+    assert_no_pings_message,
+    message_texts,
+    visible,
+    world,
+)
+from tests.faults.helpers import START, Item
+
+ROLE = 123456789012345678
+
+
+def hostile_items(user: int, start: int = 0) -> list[Item]:
+    lines = [
+        f"@everyone the harbour closes tonight <@&{ROLE}>",
+        f"@here: <@{user}> and <@!{user}> named in council row",
+        "Residents @everyone @here protest the tram plan",
+    ]
+    items = []
+    for n, title in enumerate(lines, start=start):
+        text = (
+            f"Story {n}. The council voted on the plan on Tuesday, officials said. "
+            f'"@everyone should read this, <@&{ROLE}> and <@{user}> too," said Jane Doe, '
+            f"the mayor. Critics said @here the vote was rushed. {'More detail follows. ' * 5}"
+        )
+        items.append(
+            Item(
+                guid=f"m{n}",
+                title=title,
+                text=text,
+                published=START - timedelta(hours=1, minutes=n),
+            )
+        )
+    return items
+
+
+async def test_feed_text_never_pings_anyone(tmp_path: Path) -> None:
+    async with world(tmp_path, settings={"NEWSDIGEST_MAX_FAILURES": 1}) as w:
+        news, digests = w.channel("news"), w.channel("digests")
+        live = w.serve("/live.xml", "@everyone News <@&1>", hostile_items(w.reader))
+        added = await w.command(
+            "feed", "add", {"url": live, "channel": news, "mode": "live", "backfill": 3}
+        )
+        assert "News" in added.text
+        posted = await w.emu.wait_for_messages(news, 3, timeout=WAIT)
+
+        digest_feed = w.serve("/digest.xml", "@here Digest <@&2>", [])
+        await w.command("feed", "add", {"url": digest_feed, "channel": digests})
+        w.serve("/digest.xml", "@here Digest <@&2>", hostile_items(w.reader, start=10))
+        await w.poll()
+        await w.command("digest", "now", {"channel": digests})
+        await w.emu.wait_for_messages(digests, 1, timeout=WAIT)
+
+        # command answers that echo feed text
+        number = int(posted[0].embeds[0]["footer"]["text"].rsplit("#", 1)[1])
+        await w.command("story", None, {"story": str(number)})
+        await w.command("quotes", None, {"story": str(number)})
+        await w.command("quotes", None, {"speaker": "Jane Doe"})
+        await w.command("search", None, {"query": "everyone"})
+        await w.command("feed", "list", {})
+        await w.command("status", None, {})
+
+        # the live feed breaks: the disable notice names it (its title has mentions)
+        w.feeds.status("/live.xml", 500)
+        await w.poll(60 * 24)
+        await w.emu.wait_until(
+            lambda: any("turned off" in visible(m.content) for m in w.emu.messages(news)), WAIT
+        )
+
+        messages = w.emu.all_messages()
+        assert len(messages) >= 5
+        for message in messages:
+            assert_no_pings_message(message)
+        for answer in w.answers:
+            assert_no_pings_answer(answer)
+
+        # the words are still there for people to read
+        shown = visible("\n".join(message_texts(m) for m in messages))
+        assert "@everyone the harbour closes tonight" in shown
+        assert f"<@&{ROLE}>" in shown or f"@&{ROLE}" in shown
+        assert "@here" in shown
+        notice = next(m for m in w.emu.messages(news) if "turned off" in visible(m.content))
+        assert "@everyone News" in visible(notice.content)
+        answers = visible("\n".join(a.text for a in w.answers))
+        assert "@everyone" in answers
