@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from digests import compose, delta, polling
 from digests.clock import Clock
 from digests.errors import (
-    DigestError,
     FeedError,
     FeedExistsError,
     FeedLimitError,
@@ -39,6 +38,7 @@ from digests.errors import (
     FetchError,
     InputError,
     ParseError,
+    StorageError,
     StoryNotFoundError,
 )
 from digests.fetch import FetchKind, NotModified, Retrieved
@@ -366,6 +366,14 @@ class DigestService:
             return await self._ingest(feed, outcome.parsed, state, result.max_age)
         except FeedError as exc:
             return await self._fail(feed, exc)
+        except StorageError:
+            raise  # the database, not this feed: the caller reports it
+        except Exception as exc:  # a bug or a broken worker: one feed must not stop the cycle
+            log.exception("unexpected error while updating %s", feed.url)
+            message = (
+                f"An unexpected error occurred while updating the feed ({type(exc).__name__})."
+            )
+            return await self._fail(feed, FeedError(feed.url, message))
 
     async def _fail(self, feed: StoredFeed, exc: FeedError) -> UpdateResult:
         now = self._clock.now()
@@ -594,8 +602,8 @@ def prepare_writes(
 def _safe_extract(extract: Extractor, page: Retrieved) -> PageText | None:
     try:
         return extract(page.content, page.url)
-    except DigestError as exc:
-        log.info("article page %s not extracted: %s", page.url, exc.message)
+    except Exception as exc:  # any extractor failure: keep the feed's own text
+        log.info("article page %s not extracted: %s", page.url, exc)
         return None
 
 
@@ -604,7 +612,7 @@ def _safe_condense(condense: Condenser, text: str, title: str | None) -> Condens
         return fallback_condensed(title or "", title)
     try:
         return condense(text, title=title)
-    except (DigestError, NotImplementedError) as exc:
+    except Exception as exc:  # any condenser failure: store the opening of the text
         log.info("story %r not condensed: %s", title, exc)
         return fallback_condensed(text, title)
 

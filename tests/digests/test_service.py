@@ -275,6 +275,29 @@ async def test_changed_feed_parses_only_its_new_items(env: Env) -> None:
     assert result.not_modified and len(sizes) == 2 and env.condenser.calls == calls
 
 
+async def test_an_unexpected_error_in_one_feed_does_not_stop_the_others(env: Env) -> None:
+    from digests.parse import parse_feed
+
+    def fragile_parse(content: bytes, *, url: str, headers: object = None) -> object:
+        if b"Broken" in content and b"v2" in content:
+            raise RuntimeError("parser bug")
+        return parse_feed(content, url=url, headers=headers)  # type: ignore[arg-type]
+
+    env.service = make_service(env, parse=fragile_parse)
+    a = serve(env, "/a.xml", "Broken", [long_item(1)])
+    b = serve(env, "/b.xml", "Fine", [long_item(2)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=a, mode="live")
+    await env.service.add_feed(guild_id=1, channel_id=10, url=b, mode="live")
+    serve(env, "/a.xml", "Broken", [long_item(3, title="v2 story")], version="v2")
+    serve(env, "/b.xml", "Fine", [long_item(4), long_item(2)], version="v2")
+    env.later()
+    results = {r.url: r for r in await env.service.update_due_feeds()}
+    assert results[a].error is not None and "unexpected" in results[a].error
+    assert results[b].new_stories == 1
+    broken = next(f for f in env.service.feed_status(1) if f.url == a)
+    assert broken.health == "failing"
+
+
 async def test_restart_keeps_etags_and_requeues_nothing(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live", backfill=1)
