@@ -98,7 +98,7 @@ def peak_memory(fn: Callable[[], object]) -> tuple[float, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     path = corpus_dir("summarization", "cnndm_dev.jsonl")
     if hasattr(os, "sched_setaffinity"):
@@ -118,20 +118,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     def quotes_half(text: str) -> object:
         return find_quotes(prepare(text))
 
-    ours_rate = rate(ours, texts, args.repeat)
-    summary_rate = rate(summary_half, texts, args.repeat)
-    quotes_rate = rate(quotes_half, texts, args.repeat)
-    print(f"  condense (summary + quotes)  {ours_rate:8.1f} articles/s")
-    print(f"    summary half alone         {summary_rate:8.1f} articles/s")
-    print(f"    quotes half alone          {quotes_rate:8.1f} articles/s")
     lexrank = lexrank_runner()
+    runners: dict[str, Callable[[str], object]] = {
+        "condense": ours,
+        "summary": summary_half,
+        "quotes": quotes_half,
+    }
+    if lexrank is not None:
+        runners["lexrank"] = lexrank
+    # Interleaved passes (best of each), so load from other processes hits all alike.
+    rates = dict.fromkeys(runners, 0.0)
+    for _ in range(args.repeat):
+        for name, fn in runners.items():
+            rates[name] = max(rates[name], rate(fn, texts, 1))
+    print(f"  condense (summary + quotes)  {rates['condense']:8.1f} articles/s")
+    print(f"    summary half alone         {rates['summary']:8.1f} articles/s")
+    print(f"    quotes half alone          {rates['quotes']:8.1f} articles/s")
     if lexrank is None:
         print("  sumy is not installed (pip install '.[bench]'): LexRank skipped")
     else:
-        lex_rate = rate(lexrank, texts, 1)
+        lex_rate = rates["lexrank"]
         print(f"  sumy LexRank (3 sentences)   {lex_rate:8.1f} articles/s")
-        print(f"  speed ratio condense / LexRank: {ours_rate / lex_rate:.1f}x (target >= 10x)")
-        print(f"  speed ratio summary half / LexRank: {summary_rate / lex_rate:.1f}x")
+        ratio = rates["condense"] / lex_rate
+        print(f"  speed ratio condense / LexRank: {ratio:.1f}x (target >= 10x)")
+        print(f"  speed ratio summary half / LexRank: {rates['summary'] / lex_rate:.1f}x")
 
     elapsed, peak = peak_memory(lambda: [ours(t) for t in texts])
     print(f"  peak traced memory condensing the whole set: {peak:.1f} MiB ({elapsed:.2f}s)")
