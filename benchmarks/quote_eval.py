@@ -75,19 +75,14 @@ _SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "v", "esq", "phd", "md"])
 
 
 def corpus_dir() -> Path | None:
-    """Locate ``<repo>/../shared/corpus`` (via benchmarks/_corpus.py when present)."""
+    """``<repo>/../shared/corpus`` (the location ``benchmarks/_corpus.py`` uses), or None."""
     try:
-        from benchmarks import _corpus  # type: ignore[attr-defined]
+        import _corpus  # benchmarks/ is on sys.path when run as a script or from the benchmarks
 
-        found = getattr(_corpus, "corpus_dir", None)
-        if callable(found):
-            value = found()
-            if value is not None:
-                return Path(value)
-    except ImportError:
-        pass
-    path = REPO.parent / "shared" / "corpus"
-    return path if path.is_dir() else None
+        base = Path(_corpus.CORPUS)
+    except (ImportError, AttributeError):
+        base = REPO.parent / "shared" / "corpus"
+    return base if base.is_dir() else None
 
 
 def tokens(text: str) -> Counter[str]:
