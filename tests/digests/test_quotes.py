@@ -278,6 +278,19 @@ def test_large_text_is_fast() -> None:
     assert {q.speaker for q in quotes} == {"Ann Lee"}
 
 
+def test_large_single_paragraph_is_fast() -> None:
+    sentence = (
+        "“We will keep fighting for every job in this town,” said Ann Lee. "
+        "Mr Bob Stone, the mayor, disagreed. “Nobody is closing anything,” he said. "
+    )
+    text = sentence * (300_000 // len(sentence))  # one 300 KB paragraph, ~4,000 quotes
+    t0 = time.perf_counter()
+    quotes = find_quotes([text])
+    assert time.perf_counter() - t0 < 10.0
+    assert len(quotes) == 2 * (300_000 // len(sentence))
+    assert {q.speaker for q in quotes} == {"Ann Lee", "Bob Stone"}
+
+
 # --- the seed story and the gold sets (skipped without ../shared/corpus) ----------------------
 
 
