@@ -286,7 +286,10 @@ async def test_connection_refused_and_unknown_host_are_one_sentence() -> None:
             await fetcher.fetch(f"http://127.0.0.1:{port}/feed")
         with pytest.raises(FetchError) as unknown:
             await fetcher.fetch("http://no-such-host.test/feed")
-    assert str(refused.value) == "Could not connect to the feed's server 127.0.0.1 (connection refused)."
+    assert (
+        str(refused.value)
+        == "Could not connect to the feed's server 127.0.0.1 (connection refused)."
+    )
     assert str(unknown.value) == "The host name no-such-host.test could not be found."
 
 
