@@ -131,14 +131,18 @@ _TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$
 
 
 def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
+    """A crude suffix stripper (plurals, -ed, -ing): enough to match word forms in one text."""
+    last = word[-1]
+    if last == "s":
+        if len(word) > 4 and word.endswith("ies"):
+            return word[:-3] + "y"
+        if len(word) > 3 and not word.endswith("ss"):
+            return word[:-1]
+    elif last == "d":
+        if len(word) > 4 and word.endswith("ed"):
+            return word[:-2]
+    elif last == "g" and len(word) > 5 and word.endswith("ing"):
         return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
     return word
 
 
@@ -244,7 +248,10 @@ def _scores(
     df: Counter[str] = Counter()
     for s in sents:
         df.update(set(s.words))
-    idf = {w: math.log((n + 1) / (c + 0.5)) ** weights.idf_power for w, c in df.items()}
+    log = math.log
+    idf = {w: log((n + 1) / (c + 0.5)) for w, c in df.items()}
+    if weights.idf_power != 1.0:
+        idf = {w: v**weights.idf_power for w, v in idf.items()}
     doc = _vector([w for s in sents for w in s.words], idf)
     vecs = [_vector(s.words, idf) for s in sents]
     title_words = set(content_words(title or ""))
