@@ -58,7 +58,8 @@ def content_words(text: str | None, limit: int | None = None) -> frozenset[str]:
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b) if len(a) <= len(b) else len(b & a)
+    return shared / (len(a) + len(b) - shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +109,36 @@ def cluster_stories(
             i = parent[i]
         return i
 
-    for i in range(len(stories)):
-        for j in range(i + 1, len(stories)):
-            if _same(stories[i], stories[j], sigs[i], sigs[j], policy):
-                ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[rj] = ri
+    for i, j in _candidate_pairs(sigs):
+        if _same(stories[i], stories[j], sigs[i], sigs[j], policy):
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[rj] = ri
     groups: dict[int, list[Story]] = {}
     for i, story in enumerate(stories):
         groups.setdefault(find(i), []).append(story)
     return [_order_group(group) for group in groups.values()]
+
+
+#: words shared by more stories than this are too common to suggest a pair on their own
+MAX_POSTINGS = 200
+
+
+def _candidate_pairs(sigs: Sequence[_Sig]) -> list[tuple[int, int]]:
+    """Pairs (i < j) sharing at least one not-too-common title or lede word: a pair sharing
+    none cannot reach any similarity threshold, so large digests avoid comparing every pair."""
+    postings: dict[str, list[int]] = {}
+    for index, sig in enumerate(sigs):
+        for word in sig.title | sig.lede:
+            postings.setdefault(word, []).append(index)
+    pairs: set[tuple[int, int]] = set()
+    for members in postings.values():
+        if len(members) < 2 or len(members) > MAX_POSTINGS:
+            continue
+        for a, i in enumerate(members):
+            for j in members[a + 1 :]:
+                pairs.add((i, j))
+    return sorted(pairs)
 
 
 def _order_group(group: list[Story]) -> list[Story]:

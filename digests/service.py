@@ -68,6 +68,8 @@ log = logging.getLogger(__name__)
 
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 PAGE_SIZE = 10
+#: a digest clusters at most this many of the newest pending stories (the rest are skipped)
+MAX_DIGEST_CANDIDATES = 300
 FALLBACK_SUMMARY_CHARS = 400
 
 
@@ -697,8 +699,11 @@ def digest_pages(
 ) -> tuple[list[DigestPage], list[int]]:
     """Pages of at most 10 items, and the other story ids to mark as handled (the other members
     of each cluster, and everything past ``max_items``)."""
+    floor = datetime.min.replace(tzinfo=UTC)
+    by_age = sorted(stories, key=lambda s: (s.published or floor, s.story_id), reverse=True)
+    considered, too_old = by_age[:MAX_DIGEST_CANDIDATES], by_age[MAX_DIGEST_CANDIDATES:]
     groups = compose.ranked_groups(
-        stories, now=end, cluster_policy=cluster_policy or compose.ClusterPolicy()
+        considered, now=end, cluster_policy=cluster_policy or compose.ClusterPolicy()
     )
     if start is None and stories:
         times = [s.published for s in stories if s.published is not None]
@@ -706,6 +711,7 @@ def digest_pages(
     chosen, rest = groups[:max_items], groups[max_items:]
     handled = [s.story_id for g in chosen for s in g[1:]]
     handled += [s.story_id for g in rest for s in g]
+    handled += [s.story_id for s in too_old]
     pages = [
         DigestPage(
             header=compose.period_header(start, end, page=n),
