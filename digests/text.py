@@ -236,6 +236,7 @@ _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|hr|h[1-6]|li|ul|ol|tr|table|section|article|blockquote|figure|figcaption|header|main)\b[^>]*>",
     re.IGNORECASE,
 )
+_SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?])(?=\s|$)")
 _ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
 
 
@@ -251,5 +252,5 @@ def strip_html(text: str) -> str:
     text = _BLOCK_TAG.sub("\n\n", text)
     text = _ANY_TAG.sub(" ", text)
     text = html.unescape(text)
-    lines = (_squash(line).strip() for line in text.split("\n"))
+    lines = (_SPACE_BEFORE_PUNCT.sub(r"\1", _squash(line)).strip() for line in text.split("\n"))
     return "\n".join(lines)

@@ -188,12 +188,13 @@ def test_cnn_dateline_is_cut() -> None:
 def test_html_given_as_text_becomes_paragraphs() -> None:
     page = (
         "<!doctype html><html><head><title>T</title><style>p {color: red}</style></head>"
-        "<body><nav>Home | News</nav><p>The mayor &amp; council <b>agreed</b> a plan.</p>"
+        "<body><nav>Home | News</nav><p>The mayor &amp; <a href='/c'>council</a>, <b>agreed</b>"
+        " a <i>plan</i>.</p>"
         "<script>var secret = '<p>no</p>';</script><p>Work starts in May.</p></body></html>"
     )
     assert looks_like_html(page)
     assert paragraphs(strip_html(page)) == [
-        "The mayor & council agreed a plan.",
+        "The mayor & council, agreed a plan.",
         "Work starts in May.",
     ]
 
