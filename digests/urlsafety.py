@@ -20,6 +20,8 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import yarl
+
 from digests.errors import InvalidFeedURLError, UnsafeURLError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,7 +67,7 @@ def check_url(
         raise InvalidFeedURLError(
             url, f"Only http and https addresses can be fetched, not {scheme}: addresses."
         )
-    host = normalise_host(parts.hostname or "")
+    host = wire_host(text) if parts.hostname else ""
     if not host:
         raise InvalidFeedURLError(url, f"{_short(url)} has no host name.")
     address = parse_host_address(host)
@@ -126,6 +128,17 @@ def is_public_address(ip: IPAddress) -> bool:
     return unsafe_reason(ip) is None
 
 
+def wire_host(url: str) -> str:
+    """The host as it goes on the wire, normalised the way aiohttp (yarl) will: Unicode digits
+    and dots folded (``①②⑦.0.0.1``, ``127。0。0。1`` are 127.0.0.1), names IDNA-encoded, lower case,
+    no trailing dot. Checks must see this form, not the text the user typed."""
+    try:
+        raw = yarl.URL(url).raw_host or ""
+    except (ValueError, UnicodeError):
+        return ""
+    return normalise_host(raw)
+
+
 def normalise_host(host: str) -> str:
     """Lower-cased host without brackets and without a trailing dot."""
     return host.strip().strip("[]").rstrip(".").lower()
@@ -173,14 +186,14 @@ def _parse_legacy_ipv4(name: str) -> ipaddress.IPv4Address | None:
 
 
 def _parse_ipv4_part(part: str) -> int | None:
-    if not part:
+    if not part or not part.isascii() or "_" in part:
         return None
     try:
         if part[:2] in ("0x", "0X"):
             return int(part[2:] or "0", 16)
         if len(part) > 1 and part.startswith("0"):
             return int(part[1:], 8)
-        if part.isdigit():
+        if part.isascii() and part.isdigit():
             return int(part, 10)
     except ValueError:
         return None

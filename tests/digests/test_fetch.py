@@ -425,3 +425,17 @@ async def test_checking_resolver_returns_exactly_the_checked_addresses() -> None
     ]
     with pytest.raises(OSError, match=r"127\.0\.0\.1"):
         await resolver.resolve("rebind.example", 443)
+
+
+@pytest.mark.parametrize(
+    "host", ["①②⑦.0.0.1", "127。0。0。1", "１２７.０.０.１", "ｌｏｃａｌｈｏｓｔ"]
+)
+async def test_unicode_spellings_of_loopback_are_refused(
+    feed_server: FeedServer, host: str
+) -> None:
+    """yarl folds these to 127.0.0.1 / localhost before connecting; the check must see that."""
+    feed_server.add("/feed", RSS)
+    async with Fetcher(user_agent=UA) as fetcher:
+        with pytest.raises(UnsafeURLError):
+            await fetcher.fetch(feed_server.url("/feed", host=host))
+    assert feed_server.hits("/feed") == 0

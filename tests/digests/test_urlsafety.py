@@ -42,6 +42,10 @@ REFUSED = [
     "http://127.1/",
     "http://0xa9.0xfe.0xa9.0xfe/",
     "https://user:pw@127.0.0.1:8443/x",
+    "http://①②⑦.0.0.1/",
+    "http://１２７.０.０.１/",
+    "http://127。0。0。1/",
+    "http://ｌｏｃａｌｈｏｓｔ/",
 ]
 
 ALLOWED = [
@@ -51,6 +55,7 @@ ALLOWED = [
     "http://[2606:4700:4700::1111]/",
     "http://134744072/",  # 8.8.8.8 in its numeric form is public
     "HTTPS://Example.COM./",
+    "http://bücher.example/",
 ]
 
 
