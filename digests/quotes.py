@@ -42,6 +42,7 @@ from digests.types import Quote
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
+_MAX_CLAUSE = 300  # characters of a sentence searched for an attribution
 _SENTENCE_END = frozenset(".!?…")
 
 
@@ -93,6 +94,8 @@ def _spans(paras: list[str]) -> list[_Found]:
     for pi, para in enumerate(paras):
         if pi == 0 and skip_first:
             continue
+        if _mark_soup(para):
+            continue  # quote marks every few characters: data or garbage, not prose
         spans = quote_spans(para)
         if not spans:
             continue
@@ -109,7 +112,8 @@ def _spans(paras: list[str]) -> list[_Found]:
             if span.closed:
                 attr = trailing(para[after:next_start], after, text)
             lead_end = max(span.start - 1, 0)
-            start = start_of_sentence(starts, lead_end)
+            # a "sentence" longer than this is markup or run-on text: look only this far back
+            start = max(start_of_sentence(starts, lead_end), lead_end - _MAX_CLAUSE)
             clause = masked[start:lead_end]
             if attr is None:
                 attr = leading(clause, start)
@@ -117,9 +121,8 @@ def _spans(paras: list[str]) -> list[_Found]:
             if attr is None:
                 # '"…" and help bring candidates the "…", DFA spokesman Neil Sroka said.'
                 k = bisect.bisect_right(starts, after)
-                attr = end_credit(
-                    masked[after : starts[k] if k < len(starts) else len(masked)], after
-                )
+                end = min(starts[k] if k < len(starts) else len(masked), after + _MAX_CLAUSE)
+                attr = end_credit(masked[after:end], after)
             if attr is None and start > 0 and not clause.strip():
                 # the quote opens a sentence right after "X said in a statement."
                 attr = _previous_sentence_intro(masked, starts, start)
@@ -130,6 +133,11 @@ def _spans(paras: list[str]) -> list[_Found]:
                     attr = Attribution(got[0], got[1], start, False)
             found.append(_Found(pi, span, text, attr, near))
     return found
+
+
+def _mark_soup(para: str) -> bool:
+    marks = sum(para.count(c) for c in '"“”«»„‘’')
+    return marks > 12 and marks * 25 > len(para)
 
 
 def _mask(para: str, spans: list[Span]) -> str:
@@ -149,9 +157,10 @@ def _mask(para: str, spans: list[Span]) -> str:
 
 def _has_verb(para: str, starts: list[int], span: Span) -> bool:
     lead_end = max(span.start - 1, 0)
-    lead = para[start_of_sentence(starts, lead_end) : lead_end]
+    lead = para[max(start_of_sentence(starts, lead_end), lead_end - _MAX_CLAUSE) : lead_end]
     k = bisect.bisect_right(starts, span.end + 1)
-    trail = para[span.end + 1 : starts[k] if k < len(starts) else len(para)]
+    end = min(starts[k] if k < len(starts) else len(para), span.end + 1 + _MAX_CLAUSE)
+    trail = para[span.end + 1 : end]
     return bool(verbs_in(lead) or verbs_in(trail))
 
 
@@ -228,6 +237,8 @@ def _capitalise(text: str) -> str:
 
 def find_quotes(paras: list[str]) -> list[Quote]:
     """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
+    if _mark_soup("".join(paras)):
+        return []  # quote marks every few characters: data or garbage, not prose
     found = _spans(paras)
     if not found:
         return []
@@ -324,7 +335,7 @@ def _dash_credit(para: str) -> Attribution | None:
 
 
 def _previous_sentence_intro(masked: str, starts: list[int], start: int) -> Attribution | None:
-    prev_start = start_of_sentence(starts, start - 1)
+    prev_start = max(start_of_sentence(starts, start - 1), start - _MAX_CLAUSE)
     sentence = masked[prev_start:start]
     verbs = verbs_in(sentence)
     if not verbs:

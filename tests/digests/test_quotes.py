@@ -259,6 +259,13 @@ def test_deterministic() -> None:
     assert quotes_of(text) == quotes_of(text)
 
 
+def test_quote_mark_soup_is_not_prose() -> None:
+    soup = "".join('a "b" “c” ‘d’ ' for _ in range(20_000))
+    t0 = time.perf_counter()
+    assert find_quotes([soup]) == []
+    assert time.perf_counter() - t0 < 2.0
+
+
 def test_empty_and_quote_free_input() -> None:
     assert find_quotes([]) == []
     assert find_quotes([""]) == []
