@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
+import sys
 import zlib
 from collections.abc import AsyncIterator, Iterator
 
@@ -757,3 +758,33 @@ def test_message_validation_matches_discord_limits(body: dict[str, object], prob
         )
         == []
     )
+
+
+async def test_application_owner_is_a_member_who_owns_the_guild(
+    emu: DiscordEmulator, bot: MiniBot
+) -> None:
+    assert await bot.is_owner(discord.Object(emu.app_owner_id))  # type: ignore[arg-type]
+    assert not await bot.is_owner(discord.Object(await emu.add_member(permissions=MANAGE_CHANNELS)))  # type: ignore[arg-type]
+    guild = bot.get_guild(emu.default_guild_id)
+    assert guild is not None and guild.owner_id == emu.app_owner_id == emu.guild_owner_id()
+
+
+async def test_standalone_runner_serves_until_terminated() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.discord_emulator",
+        "--channels",
+        "general,news",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(await asyncio.wait_for(proc.stdout.readline(), 20))
+        assert set(info["channels"]) == {"general", "news"}
+        async with aiohttp.ClientSession() as http, http.get(info["api_base"] + "/gateway") as resp:
+            assert (await resp.json())["url"] == info["gateway_url"]
+    finally:
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), 10) == 0

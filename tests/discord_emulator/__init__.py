@@ -13,7 +13,8 @@ attributes for a test (``tests/bot/emulator_client.py: discord_endpoints``).
 
 World
     ``emu.default_guild_id``, ``emu.guild_ids``, ``emu.channel_id("general")``,
-    ``emu.bot_user_id``, ``emu.application_id``, ``emu.guild_owner_id()``;
+    ``emu.bot_user_id``, ``emu.application_id``, ``emu.app_owner_id`` (the application's owner,
+    for ``is_owner`` checks; also the owner of every guild), ``emu.guild_owner_id()``;
     ``await emu.add_guild(name, channels=(...))`` -> guild id (GUILD_CREATE sent);
     ``await emu.add_text_channel(name, guild_id=None)`` -> channel id (CHANNEL_CREATE);
     ``await emu.add_member(user_id=None, permissions=0, guild_id=None)`` -> user id (a personal role

@@ -167,7 +167,7 @@ def interaction_channel_payload(guild: Guild, channel: Channel, user_id: int) ->
 
 
 def application_payload(state: EmulatorState) -> JSON:
-    owner = state.users.get(state.bot_user.id, state.bot_user)
+    owner = state.users.get(state.app_owner_id, state.bot_user)
     return {
         "id": str(state.application_id),
         "name": state.bot_user.username,

@@ -76,8 +76,10 @@ class DiscordEmulator:
         self._host = host
         ids = SnowflakeGenerator()
         bot = User(id=ids.next(), username=bot_name, bot=True)
-        state = EmulatorState(bot_user=bot, application_id=bot.id)
+        owner = User(id=ids.next(), username="app-owner")
+        state = EmulatorState(bot_user=bot, application_id=bot.id, app_owner_id=owner.id)
         state.users[bot.id] = bot
+        state.users[owner.id] = owner
         self._core = Core(
             state=state, ids=ids, token=token, nonce_window=nonce_window, shards=shards
         )
@@ -180,6 +182,11 @@ class DiscordEmulator:
                 return channel.id
         raise LookupError(f"no channel named {name!r} in guild {guild.id}")
 
+    @property
+    def app_owner_id(self) -> int:
+        """The application's owner (``Bot.is_owner``), who also owns every emulated guild."""
+        return self._core.state.app_owner_id
+
     def guild_owner_id(self, guild_id: int | None = None) -> int:
         return self._guild(guild_id).owner_id
 
@@ -201,8 +208,7 @@ class DiscordEmulator:
         """Add a guild (the bot is a member, with its bot role); returns its id."""
         core = self._core
         gid = guild_id if guild_id is not None else core.ids.next()
-        owner = User(id=core.ids.next(), username=f"owner-{gid}")
-        core.state.users[owner.id] = owner
+        owner = core.state.users[core.state.app_owner_id]  # the self-hoster owns app and server
         guild = Guild(id=gid, name=name, owner_id=owner.id)
         guild.roles[gid] = Role(id=gid, name="@everyone", permissions=EVERYONE_DEFAULT)
         bot_role = Role(

@@ -250,6 +250,7 @@ class EmulatorState:
 
     bot_user: User
     application_id: int
+    app_owner_id: int = 0
     users: dict[int, User] = field(default_factory=dict)
     guilds: dict[int, Guild] = field(default_factory=dict)
     messages: dict[int, RecordedMessage] = field(default_factory=dict)

@@ -135,6 +135,9 @@ def message_problems(body: JSON, *, has_files: bool = False, edit: bool = False)
     mentions = body.get("allowed_mentions")
     if mentions is not None:
         parse = mentions.get("parse") or []
+        unknown = set(parse) - {"roles", "users", "everyone"}
+        if unknown:
+            problems.append(f"allowed_mentions.parse: unknown values {sorted(unknown)}")
         if "users" in parse and mentions.get("users"):
             problems.append("allowed_mentions: parse users and users are mutually exclusive")
         if "roles" in parse and mentions.get("roles"):
