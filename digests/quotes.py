@@ -383,7 +383,8 @@ def _rank(kept: list[tuple[_Found, str | None]], n_paras: int) -> list[Quote]:
     for order, (f, speaker) in enumerate(kept):
         words = len(_words(f.text))
         length = min(words / 25.0, 1.0)
-        full = 1.0 if f.text[:1].isupper() and f.text.rstrip()[-1:] in ".!?," else 0.0
+        sentence = f.text.rstrip()[-1:] in ".!?,…;" or ". " in f.text
+        full = 1.0 if f.text[:1].isupper() and sentence else 0.0
         named = 0.0
         if speaker:
             named = 1.0 if len(speaker.split()) >= 2 and speaker[:1].isupper() else 0.6
