@@ -788,3 +788,20 @@ async def test_standalone_runner_serves_until_terminated() -> None:
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 10) == 0
+
+
+async def test_plain_client_uses_default_gateway_and_resumes(emu: DiscordEmulator) -> None:
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    async with running_client(emu, client):
+        assert client.shard_count is None and client.get_guild(emu.default_guild_id) is not None
+        await emu.drop_gateway(code=4000)
+        await emu.wait_until(
+            lambda: any(e.kind == "resume" for e in emu.gateway_events), timeout=15, what="resume"
+        )
+        channel = client.get_channel(emu.channel_id("general"))
+        assert isinstance(channel, discord.TextChannel)
+        await channel.send("still here")
+    assert "GET /gateway/bot" not in {
+        r.route for r in emu.requests
+    }  # DEFAULT_GATEWAY, as documented
+    assert [m.content for m in emu.messages(emu.channel_id("general"))] == ["still here"]
