@@ -184,6 +184,14 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
         if run.rstrip(".").lower() not in NON_NAME_CAPS:
             yield start, start + len(run), run
         return
+    tokens = run.split()
+    if (
+        len(tokens) <= _MAX_NAME_PARTS
+        and not any(_norm(t) in NON_NAME_CAPS for t in tokens[1:])
+        and not any(t.endswith(("'s", "’s")) for t in tokens[:-1])
+    ):
+        yield start, start + len(run), run  # the common case: nothing to split
+        return
     pieces: list[tuple[int, int]] = []
     piece_start = -1
     for tm in re.finditer(r"\S+", run):
