@@ -439,7 +439,7 @@ async def test_component_deferred_update_and_update_message_edit_the_message(
 
 
 async def test_callback_after_three_seconds_is_refused(emu: DiscordEmulator, bot: MiniBot) -> None:
-    emu._core.ack_deadline = 0.2  # Discord's 3 s, shortened for the test
+    emu.ack_deadline = 0.2  # Discord's 3 s, shortened for the test
     member = await emu.add_member()
     handle = await emu.send_slash_command(
         emu.default_guild_id, emu.channel_id("general"), member, "slow", options={"seconds": 0.4}

@@ -437,6 +437,15 @@ class DiscordEmulator:
         )
 
     @property
+    def ack_deadline(self) -> float | None:
+        """Seconds the bot has for an interaction's first callback (Discord: 3); None: no limit."""
+        return self._core.ack_deadline
+
+    @ack_deadline.setter
+    def ack_deadline(self, seconds: float | None) -> None:
+        self._core.ack_deadline = seconds
+
+    @property
     def faulted_requests(self) -> int:
         """Requests answered by an injected fault (set_rest_fault)."""
         return self._core.faulted
