@@ -42,8 +42,8 @@ channels/users/roles by id; ``OptionError`` when Discord's client would refuse t
 Constructor options: ``token``, ``guilds`` (``GuildSpec(name, channels, id=None)``; default one
 guild with #general), ``bot_name``, ``bot_permissions``, ``shards`` (what GET /gateway/bot says),
 ``heartbeat_interval_ms``, ``nonce_window`` (s), ``ack_deadline`` (Discord's 3 s for the first
-callback; None disables; a late callback gets 404 10062 and a ``rejected`` response on the
-handle), ``message_rate=(limit, seconds)`` (opt-in per-channel limit on POST messages with real
+callback; None disables; also settable as ``emu.ack_deadline``; a late callback gets 404 10062
+and a ``rejected`` response on the handle), ``message_rate=(limit, seconds)`` (opt-in per-channel limit on POST messages with real
 headers and 429s; ``emu.rate_limited_requests``), ``privileged_intents`` (bits the "developer
 portal" enabled; others close 4014).
 
