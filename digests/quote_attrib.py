@@ -26,7 +26,6 @@ from digests.quote_words import (
 )
 from digests.speakers import NAME_RUN, clean_name
 
-_WORD = re.compile(r"[\w’'\-\.]+|[^\w\s]")
 _ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
 _LEAD_NAME = re.compile(rf"^\s*(?:{NAME_RUN.pattern})")
@@ -36,6 +35,8 @@ _NOUN_BEFORE = re.compile(
     r"(?:['’]s|\b(?:the|a|an|his|her|their|its|our|my|your|these|those|this|that|whose))\s+$",
     re.IGNORECASE,
 )
+
+
 def _trie_pattern(words: frozenset[str]) -> str:
     """A regex alternation shaped as a trie (fast to match: one branch per letter)."""
     heads: dict[str, set[str]] = {}

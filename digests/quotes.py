@@ -43,7 +43,6 @@ from digests.types import Quote
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _MAX_CLAUSE = 300  # characters of a sentence searched for an attribution
-_SENTENCE_END = frozenset(".!?…")
 
 
 @dataclass(frozen=True, slots=True)
