@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import zlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,22 +41,78 @@ class Item:
     link: str = ""
 
 
-def article(topic: str, speaker: str, words: int = 120) -> list[str]:
-    """A synthetic news article about ``topic`` with one attributed quotation by ``speaker``."""
+VOCABULARY = [
+    "river",
+    "market",
+    "winter",
+    "council",
+    "railway",
+    "harvest",
+    "garden",
+    "tunnel",
+    "museum",
+    "school",
+    "ferry",
+    "orchestra",
+    "hospital",
+    "airport",
+    "library",
+    "factory",
+    "vineyard",
+    "lighthouse",
+    "quarry",
+    "bakery",
+    "theatre",
+    "stadium",
+    "castle",
+    "festival",
+    "glacier",
+    "canal",
+    "forest",
+    "meadow",
+    "island",
+    "valley",
+    "harbour",
+    "cathedral",
+    "archive",
+    "observatory",
+    "workshop",
+    "laboratory",
+    "monastery",
+    "fountain",
+    "pavilion",
+    "reservoir",
+    "windmill",
+    "brewery",
+    "chapel",
+    "arena",
+]
+
+
+def _words(seed: str, count: int) -> list[str]:
+    """``count`` distinct words chosen deterministically from ``seed`` (varied synthetic text)."""
+    return random.Random(zlib.crc32(seed.encode())).sample(VOCABULARY, count)
+
+
+def article(topic: str, speaker: str, words: int = 120, *, lede: str | None = None) -> list[str]:
+    """A synthetic news article about ``topic`` with one attributed quotation by ``speaker``;
+    its vocabulary varies with the topic so different stories do not look alike."""
+    w = _words(topic, 12)
     filler = (
-        f"Officials said the {topic} plan had been discussed for months before the vote. "
-        f"Residents of the district followed the {topic} debate closely at public meetings. "
-        f"The cost of the {topic} project was estimated by independent engineers last spring. "
+        f"Officials near the {w[0]} said the {topic} work had waited for months. "
+        f"People from the {w[1]} and the {w[2]} followed the {topic} debate at meetings. "
+        f"Engineers from the {w[3]} estimated the cost of the {topic} work last spring. "
     )
     body = [
-        f"The city council on Tuesday approved the {topic} plan after a long debate, "
-        f"clearing the way for construction to begin next year.",
+        lede
+        or f"The {topic} project beside the {w[4]} and the {w[5]} was approved on Tuesday, "
+        f"ending a dispute over the {w[6]} that lasted since the {w[7]} closed.",
         f'"We will deliver the {topic} on time and on budget," said {speaker}, '
         f"who leads the project.",
     ]
     text = filler * max(1, words // 40)
     body.append(text.strip())
-    body.append(f"Critics of the {topic} plan said they would keep watching its costs.")
+    body.append(f"Critics from the {w[8]} said they would keep watching the {w[9]} costs.")
     return body
 
 

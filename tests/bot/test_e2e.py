@@ -36,6 +36,34 @@ from tests.feedserver import FeedServer
 WAIT = 20.0
 
 
+HEADLINES = (
+    "Bridge repairs finish early",
+    "Library opens a reading wing",
+    "Tramway extension wins approval",
+    "Harbour dredging delayed by storms",
+    "Stadium renovation budget doubles",
+    "Museum acquires a rare manuscript",
+    "Park volunteers plant an orchard",
+    "School lunches get local produce",
+)
+
+
+LEDES = (
+    "Crews finished welding the old river crossing two weeks ahead of the timetable.",
+    "Readers queued at dawn to see the glass reading hall the city library unveiled.",
+    "Regulators signed off on three extra tram stops linking the eastern suburbs.",
+    "Storm surges pushed the dredging of the container port back by a season.",
+    "Accountants told councillors that refurbishing the arena will cost twice the estimate.",
+    "A medieval manuscript bought at auction will go on show in the spring.",
+    "Volunteers planted two hundred apple and pear trees on the former car park.",
+    "Pupils will eat vegetables grown on nearby farms from January onwards.",
+)
+
+
+def title_of(n: int) -> str:
+    return f"{HEADLINES[n % len(HEADLINES)]} ({n})"
+
+
 def items(count: int, *, start: int = 1) -> list[Item]:
     topics = ["bridge", "library", "tramway", "harbour", "stadium", "museum", "park", "school"]
     speakers = ["Jane Smith", "Omar Haddad", "Li Wei", "Ana Souza", "Tom Berg", "Ivy Chen"]
@@ -45,8 +73,10 @@ def items(count: int, *, start: int = 1) -> list[Item]:
         out.append(
             Item(
                 guid=f"item-{n}",
-                title=f"Council approves {topic} plan number {n}",
-                paragraphs=article(f"{topic} {n}", speakers[n % len(speakers)]),
+                title=title_of(n),
+                paragraphs=article(
+                    f"{topic} {n}", speakers[n % len(speakers)], lede=LEDES[n % len(LEDES)]
+                ),
                 published=START - timedelta(hours=10) + timedelta(hours=n),
             )
         )
@@ -155,14 +185,14 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         added = await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 2})
         assert added.deferred and added.ephemeral  # type: ignore[attr-defined]
         assert "Example Gazette" in added.text  # type: ignore[attr-defined]
-        assert "plan number 3" in added.text  # type: ignore[attr-defined] - preview of the newest
+        assert title_of(3) in added.text  # type: ignore[attr-defined] - preview of the newest
         posted = await world.emu.wait_for_messages(world.general, 2, timeout=WAIT)
         numbers = story_numbers(posted)
         assert len(numbers) == 2
         titles = {m.embeds[0]["title"] for m in posted}
         assert titles == {
-            "Council approves tramway plan number 2",
-            "Council approves harbour plan number 3",
+            title_of(2),
+            title_of(3),
         }
         first = posted[0]
         assert first.embeds[0]["url"].endswith("/site/item-2")
@@ -176,7 +206,7 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         world.serve("/gazette.xml", items(4))
         await poll(app, world)
         posted = await world.emu.wait_for_messages(world.general, 3, timeout=WAIT)
-        assert posted[2].embeds[0]["title"] == "Council approves stadium plan number 4"
+        assert posted[2].embeds[0]["title"] == title_of(4)
         newest = story_numbers(posted)[2]
 
         story = await world.command("story", None, {"story": str(newest)})
@@ -257,6 +287,9 @@ async def test_digest_now_and_schedule(world: World) -> None:
         for feed in (url, other):
             await world.command("feed", "add", {"url": feed, "channel": world.digest_channel})
         world.serve("/daily.xml", items(4))
+        copy = items(1, start=4)[0]
+        copy = Item(copy.guid + "-copy", copy.title, copy.paragraphs, copy.published)
+        world.serve("/other.xml", [*items(1, start=10), copy], title="Other Times")
         await poll(app, world)
         assert world.emu.messages(world.digest_channel) == []  # digest mode: nothing live
 
@@ -265,7 +298,15 @@ async def test_digest_now_and_schedule(world: World) -> None:
         posted = await world.emu.wait_for_messages(world.digest_channel, 1, timeout=WAIT)
         digest = posted[0]
         assert digest.content.startswith("Digest")
-        assert len(digest.embeds) == 2
+        assert len(digest.embeds) == 2  # the story both feeds carry appears once
+        covered = [
+            f["value"]
+            for e in digest.embeds
+            for f in e.get("fields", [])
+            if f["name"] == "Also covered by"
+        ]
+        assert len(covered) == 1  # naming the other outlet
+        assert "Other Times" in covered[0] or "Example Gazette" in covered[0]
         again = await world.command("digest", "now", {"channel": world.digest_channel})
         assert "No new stories" in (again.content or "")  # type: ignore[attr-defined]
 
@@ -286,7 +327,7 @@ async def test_digest_now_and_schedule(world: World) -> None:
         world.clock.set(fire.astimezone(UTC) + timedelta(seconds=1))
         assert await post_digest(app.jobs.ctx, schedule.schedule_id) == 1
         posted = await world.emu.wait_for_messages(world.digest_channel, 2, timeout=WAIT)
-        assert posted[1].embeds[0]["title"] == "Council approves museum plan number 5"
+        assert posted[1].embeds[0]["title"] == title_of(5)
         assert await post_digest(app.jobs.ctx, schedule.schedule_id) is None  # once per period
 
         off = await world.command("digest", "off", {"channel": world.digest_channel})
@@ -311,7 +352,7 @@ async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
     async with world.app() as app:  # type: ignore[attr-defined]
         await poll_feeds(app.jobs.ctx)
         posted = await world.emu.wait_for_messages(world.general, before + 1, timeout=WAIT)
-        assert posted[-1].embeds[0]["title"] == "Council approves harbour plan number 3"
+        assert posted[-1].embeds[0]["title"] == title_of(3)
         schedule = app.service.schedules()[0]
         assert app.service.last_scheduled_run(schedule.schedule_id) == datetime(
             2026, 11, 26, 8, 0, tzinfo=UTC
@@ -446,8 +487,8 @@ async def test_story_posted_when_discord_comes_back(world: World) -> None:
         posted = await world.emu.wait_for_messages(world.general, 2, timeout=90)
         titles = {m.embeds[0]["title"] for m in posted}
         assert titles == {
-            "Council approves tramway plan number 2",
-            "Council approves harbour plan number 3",
+            title_of(2),
+            title_of(3),
         }
         await app.outbox.drain()
     assert len(world.emu.messages(world.general)) == 2
