@@ -9,8 +9,10 @@ Pipeline (regexes and linear scans only):
    span per paragraph).
 2. ``quote_attrib``: read the attribution beside each span ("…," he said; X said: "…"; said the
    34-year-old; according to X).
-3. Keep real quotations: drop titles of works, single words, short unattributed terms (scare
-   quotes, nicknames) and quote marks in a headline.
+3. Keep real quotations: drop titles of works, single words outside a sentence with a verb of
+   saying (``called the deal "disgusting"`` stays), unattributed two-word terms (scare quotes,
+   nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
+   soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
 4. ``speakers``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
    recent compatible person; unattributed quotes inherit the speaker of the quote they continue.
 5. Rank: long full-sentence statements by named speakers, early in the article, first.
