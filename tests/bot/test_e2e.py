@@ -363,6 +363,9 @@ async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
         await app.outbox.drain()
     numbers = story_numbers(world.emu.messages(world.general))
     assert len(numbers) == len(set(numbers))
+    # the command tree was synced on the first start only (unchanged signature since)
+    syncs = [r for r in world.emu.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(syncs) == 1
     assert_no_mentions(world.emu.messages(world.general))
 
 
