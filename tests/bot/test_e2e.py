@@ -448,6 +448,12 @@ async def test_bot_missing_permissions_explained(world: World) -> None:
         assert bad_zone.ephemeral and bad_zone.content  # type: ignore[attr-defined]
         bad_url = await world.command("feed", "add", {"url": "ftp://example.com/feed"})
         assert bad_url.ephemeral and "\n" not in (bad_url.content or "")  # type: ignore[attr-defined]
+        data = world.emu.command_data(world.guild, world.reader, "admin", "sync")
+        handle = await world.emu.send_slash_command_unchecked(
+            world.guild, world.general, world.reader, data
+        )
+        refused = await handle.wait_response(timeout=WAIT)
+        assert refused.ephemeral and "owner" in (refused.content or "")
         missing = await world.command("story", None, {"story": "999999"})
         assert missing.ephemeral and missing.content  # type: ignore[attr-defined]
 
