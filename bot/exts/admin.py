@@ -21,10 +21,10 @@ class Admin(commands.Cog):
 
     @admin.command(name="sync", description="Sync the slash commands with Discord (bot owner only)")
     async def sync(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
         if not await bot.is_owner(interaction.user):
             raise app_commands.CheckFailure("Only the bot's owner can sync its commands.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
         await reply(interaction, await bot.sync_commands(force=True))
 
 

@@ -76,3 +76,18 @@ async def test_command_hash_changes_with_signature(loaded: DigestBot) -> None:
 
     loaded.tree.add_command(extra)
     assert command_hash(loaded.tree) != before
+
+
+@pytest.mark.parametrize("typed", ["", "a", "europe/", "Lon", "zzz-nothing"])
+def test_timezone_choices_within_discord_limit(typed: str) -> None:
+    from zoneinfo import available_timezones
+
+    from bot.exts.digests import timezone_choices
+
+    choices = timezone_choices(typed)
+    assert len(choices) <= 25
+    assert set(choices) <= available_timezones() | {"UTC"}
+    if typed.strip("-z"):
+        assert all(typed.lower() in c.lower() for c in choices)
+    if typed == "Lon":
+        assert "Europe/London" in choices
