@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import sys
+import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
 
@@ -136,6 +137,12 @@ async def post_command(interaction: discord.Interaction, text: str) -> None:
         nonce=f"n{interaction.id % 10**9}",
     )
     await interaction.response.send_message(f"posted {message.id}")
+
+
+@app_commands.command(name="block", description="Blocks the event loop (a bug under test)")
+async def block_command(interaction: discord.Interaction, seconds: float) -> None:
+    time.sleep(seconds)  # the blocking call the heartbeat check must reveal
+    await interaction.response.send_message("unblocked")
 
 
 @app_commands.command(name="slow", description="Answers too late (no deferral)")
@@ -805,3 +812,34 @@ async def test_plain_client_uses_default_gateway_and_resumes(emu: DiscordEmulato
         r.route for r in emu.requests
     }  # DEFAULT_GATEWAY, as documented
     assert [m.content for m in emu.messages(emu.channel_id("general"))] == ["still here"]
+
+
+async def test_a_blocked_event_loop_shows_as_a_late_heartbeat() -> None:
+    async with DiscordEmulator(token=TOKEN, heartbeat_interval_ms=100) as emu:
+        client = MiniBot(emu.default_guild_id)
+        client.tree.add_command(block_command)
+        async with running_client(emu, client):
+            member = await emu.add_member()
+            await emu.wait_until(
+                lambda: emu.max_heartbeat_gap > 0, timeout=10, what="two heartbeats"
+            )
+            assert not [e for e in emu.gateway_events if e.kind == "heartbeat-late"]
+            # the emulator shares this loop, so the blocked bot stalls it too: send, then wait
+            handle = await emu.send_slash_command_unchecked(
+                emu.default_guild_id,
+                emu.channel_id("general"),
+                member,
+                {
+                    "id": "1",
+                    "name": "block",
+                    "type": 1,
+                    "options": [{"name": "seconds", "type": 10, "value": 0.4}],
+                },
+            )
+            await handle.wait_response(timeout=10)
+            await emu.wait_until(
+                lambda: any(e.kind == "heartbeat-late" for e in emu.gateway_events),
+                timeout=10,
+                what="late beat",
+            )
+        assert emu.max_heartbeat_gap >= 0.35

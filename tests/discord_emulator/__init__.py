@@ -56,7 +56,8 @@ Recordings
     (woken by every message change, no fixed sleeps); ``emu.requests`` (every REST request:
     method, path after /api/v10, query, json, status, route, authorized); ``emu.unknown_requests``;
     ``emu.commands(guild_id=None)``; ``emu.gateway_events`` (connect/identify/resume/disconnect/
-    drop/refused/invalid-session/bad-token/disallowed-intents); ``emu.all_messages()``,
+    drop/refused/invalid-session/bad-token/disallowed-intents/heartbeat-late);
+    ``emu.max_heartbeat_gap`` (with a small ``heartbeat_interval_ms`` it shows a blocked loop); ``emu.all_messages()``,
     ``emu.message_count``, ``emu.message(id)``. ``RecordedMessage.pings`` is who the message would
     notify under Discord's mention rules, worst case (falsy when nobody); the stored message object
     also has Discord's ``mention_everyone``/``mentions``/``mention_roles``. Fetched messages

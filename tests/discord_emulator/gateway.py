@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE = 0, 1, 2, 3, 4
 RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
 BACKLOG = 2000
+LATE_FACTOR = 1.5  # a heartbeat this many intervals after the previous one is late
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
@@ -55,6 +56,7 @@ class Connection:
     compressor: Any | None
     transport: asyncio.Transport | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_beat: float | None = None
 
     async def send(self, payload: JSON) -> None:
         text = json.dumps(payload, separators=(",", ":"))
@@ -107,8 +109,10 @@ class Gateway:
         heartbeat_interval_ms: int,
         on_event: Callable[[GatewayEvent], None],
         privileged_intents: int = PRIVILEGED_INTENTS,
+        on_heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.privileged_intents = privileged_intents
+        self._on_heartbeat = on_heartbeat
         self._state = state
         self._token = token
         self._resume_url = resume_url
@@ -117,6 +121,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self._connections: set[Connection] = set()
         self._refuse_until = 0.0
+        self.max_heartbeat_gap = 0.0
         self._closing: set[asyncio.Task[bool]] = set()
         self.refused = 0
 
@@ -240,6 +245,7 @@ class Gateway:
         self, conn: Connection, session: Session | None, op: int, data: Any
     ) -> Session | None:
         if op == HEARTBEAT:
+            self._heartbeat(conn, session)
             await conn.send({"op": HEARTBEAT_ACK, "d": None})
             return session
         if op == IDENTIFY:
@@ -260,6 +266,18 @@ class Gateway:
         elif op not in (PRESENCE, VOICE_STATE):
             await conn.ws.close(code=4001, message=b"Unknown opcode.")
         return session
+
+    def _heartbeat(self, conn: Connection, session: Session | None) -> None:
+        """Measure the gap between heartbeats; a late one means the client's loop was blocked."""
+        now = time.monotonic()
+        if conn.last_beat is not None:
+            gap = now - conn.last_beat
+            self.max_heartbeat_gap = max(self.max_heartbeat_gap, gap)
+            if gap > self._interval / 1000 * LATE_FACTOR:
+                sid = session.session_id if session else None
+                self._note("heartbeat-late", sid, f"gap={gap:.3f}s interval={self._interval}ms")
+        conn.last_beat = now
+        self._on_heartbeat()
 
     def _token_ok(self, data: Any) -> bool:
         return isinstance(data, dict) and data.get("token") == self._token

@@ -93,6 +93,7 @@ class DiscordEmulator:
             heartbeat_interval_ms=heartbeat_interval_ms,
             on_event=self._core.record_gateway_event,
             privileged_intents=privileged_intents,
+            on_heartbeat=self._core.changed.notify,
         )
         self._rest = RestApi(self._core)
         self._runner: web.AppRunner | None = None
@@ -400,6 +401,12 @@ class DiscordEmulator:
 
     def restore_gateway(self) -> None:
         self._gateway.accept()
+
+    @property
+    def max_heartbeat_gap(self) -> float:
+        """Longest gap (s) between two heartbeats on one socket; a "heartbeat-late" gateway event
+        is recorded when a gap exceeds 1.5 intervals (the client's event loop was blocked)."""
+        return self._gateway.max_heartbeat_gap
 
     async def send_gateway_reconnect(self) -> None:
         """Send op 7 RECONNECT on every live socket."""
