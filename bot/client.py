@@ -92,13 +92,22 @@ class DigestBot(commands.AutoShardedBot):
         digest = command_hash(self.tree)
         if not force and self.sync_state is not None:
             previous = await asyncio.to_thread(_read_text, self.sync_state)
-            if previous == digest:
+            if previous == digest and await self._registered_match():
                 log.info("Slash commands unchanged; not syncing.")
                 return "The commands were already up to date."
         await self.tree.sync()
         if self.sync_state is not None:
             await asyncio.to_thread(_write_text, self.sync_state, digest)
         return "Synced the commands globally."
+
+    async def _registered_match(self) -> bool:
+        """Discord still lists exactly our global command names (one cheap GET; a new
+        application or a wiped registration is noticed even when the hash file is current)."""
+        try:
+            remote = await self.tree.fetch_commands()
+        except discord.HTTPException:
+            return False
+        return {c.name for c in remote} == {c.name for c in self.tree.get_commands()}
 
 
 def command_hash(tree: app_commands.CommandTree[Any]) -> str:

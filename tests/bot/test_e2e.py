@@ -501,3 +501,13 @@ async def test_story_posted_when_discord_comes_back(world: World) -> None:
         }
         await app.outbox.drain()
     assert len(world.emu.messages(world.general)) == 2
+
+
+async def test_fresh_discord_application_gets_commands_synced(world: World) -> None:
+    async with world.app():  # type: ignore[attr-defined]
+        pass
+    async with DiscordEmulator(token=TOKEN) as fresh:
+        settings = e2e_settings(fresh, world.tmp_path)  # same database and sync-state file
+        async with running_app(fresh, settings, world.clock):
+            names = {c["name"] for c in fresh.commands()}
+    assert {"feed", "digest", "story", "quotes", "search", "status"} <= names
