@@ -62,8 +62,20 @@ def manage_channels() -> Callable[[T], T]:
 def target_channel(
     interaction: discord.Interaction[Any], channel: discord.TextChannel | None
 ) -> discord.TextChannel:
-    """The channel option, else the channel the command was used in (must be a text channel)."""
+    """The channel option, else the channel the command was used in (must be a text channel).
+
+    Management commands are checked for Manage Channels where they are used; a member may have
+    it there alone (a channel overwrite), so another target channel is checked as well."""
     if channel is not None:
+        user = interaction.user
+        if (
+            channel.id != interaction.channel_id
+            and isinstance(user, discord.Member)
+            and not channel.permissions_for(user).manage_channels
+        ):
+            raise InputError(
+                f"You need the Manage Channels permission in {channel.mention} to do that."
+            )
         return channel
     here = interaction.channel
     if isinstance(here, discord.TextChannel):
