@@ -5,8 +5,9 @@ test_discord_outage.py and benchmarks/chaos.py."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -99,6 +100,16 @@ async def world(
                 reader=reader,
                 answers=[],
             )
+
+
+async def until(predicate: Callable[[], bool], timeout: float = WAIT, what: str = "") -> None:
+    """Wait for the bot's own state (the emulator cannot wake us for that): a short poll."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"not within {timeout}s: {what}")
+        await asyncio.sleep(0.01)
 
 
 def visible(text: str) -> str:

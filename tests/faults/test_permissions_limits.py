@@ -1,0 +1,184 @@
+"""Permissions and limits against the Discord emulator and the real app:
+
+- every management command (those synced with default member permissions) is refused to a member
+  without Manage Channels even when the server's command permissions let them send it (the
+  emulator's unchecked path: what an admin's override or a stale client does), and nothing changes;
+- a member who may manage one channel cannot point a management command at another channel;
+- a per-server feed limit (NEWSDIGEST_FEED_LIMIT) with a clear answer, other servers unaffected;
+- the bot's own missing permission in a target channel is explained in one sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.discord_emulator.state import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
+from tests.faults.discordworld import MANAGE_CHANNELS, WAIT, World, until, world
+from tests.faults.helpers import assert_one_sentence, item
+
+OPTIONS: dict[tuple[str, str | None], dict[str, object]] = {
+    ("feed", "add"): {"url": "http://127.0.0.1:9/x.xml"},
+    ("feed", "remove"): {"feed": "1"},
+    ("digest", "now"): {},
+    ("digest", "schedule"): {"time": "09:00"},
+    ("digest", "off"): {},
+}
+
+
+def management_commands(w: World) -> list[tuple[str, str | None]]:
+    """(command, subcommand) of every synced command that has default member permissions."""
+    found: list[tuple[str, str | None]] = []
+    for command in w.emu.commands() + w.emu.commands(w.guild):
+        if not command.get("default_member_permissions"):
+            continue
+        if command["name"] == "admin":  # owner-only tooling, refused by its own check
+            continue
+        # /feed list only shows what the server subscribed to: viewing, not managing
+        subs = [
+            o["name"]
+            for o in command.get("options") or []
+            if o.get("type") == 1 and (command["name"], o["name"]) != ("feed", "list")
+        ]
+        found += [(command["name"], s) for s in subs] or [(command["name"], None)]
+    return found
+
+
+async def send_unchecked(
+    w: World, user: int, name: str, sub: str | None, options: dict[str, object], channel: int
+) -> object:
+    data = w.emu.command_data(w.guild, user, name, sub, options)
+    handle = await w.emu.send_slash_command_unchecked(w.guild, channel, user, data)
+    return await handle.wait_response(timeout=WAIT)
+
+
+def state(w: World) -> tuple[object, ...]:
+    service = w.app.service
+    return (
+        tuple(service.subscriptions(w.guild)),
+        tuple(service.schedules()),
+        tuple(service.pending_deliveries()),
+    )
+
+
+async def test_management_commands_refused_without_manage_channels(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        url = w.serve("/a.xml", "Alpha", [item(1), item(2)])
+        await w.command("feed", "add", {"url": url, "channel": w.channel("news")})
+        commands = management_commands(w)
+        assert set(commands) >= set(OPTIONS), commands
+        before = state(w)
+        for name, sub in commands:
+            result = await send_unchecked(
+                w, w.reader, name, sub, OPTIONS.get((name, sub), {}), w.channel("general")
+            )
+            assert result.ephemeral, (name, sub)  # type: ignore[attr-defined]
+            text = result.content or ""  # type: ignore[attr-defined]
+            assert "Manage Channels" in text, (name, sub, text)
+            assert_one_sentence(text)
+        assert state(w) == before
+        assert not w.emu.messages(w.channel("general"))
+
+
+async def test_manage_channels_in_one_channel_does_not_reach_another(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        general, news = w.channel("general"), w.channel("news")
+        await w.emu.set_channel_overwrite(general, w.reader, allow=MANAGE_CHANNELS)
+        url = w.serve("/a.xml", "Alpha", [item(1)])
+        # allowed where they may manage the channel ...
+        ok = await send_unchecked(w, w.reader, "feed", "add", {"url": url}, general)
+        assert "Subscribed" in ok.text  # type: ignore[attr-defined]
+        # ... but not for a channel they may not manage
+        other = w.serve("/b.xml", "Beta", [item(2)])
+        for name, sub, options in (
+            ("feed", "add", {"url": other, "channel": news}),
+            ("digest", "now", {"channel": news}),
+            ("digest", "schedule", {"time": "08:00", "channel": news}),
+        ):
+            result = await send_unchecked(w, w.reader, name, sub, options, general)
+            text = result.content or ""  # type: ignore[attr-defined]
+            assert "Manage Channels" in text, (name, sub, text)
+            assert_one_sentence(text)
+        assert [s.channel_id for s in w.app.service.subscriptions(w.guild)] == [general]
+        assert w.app.service.schedules() == []
+
+
+async def test_per_server_feed_limit_is_a_clear_answer(tmp_path: Path) -> None:
+    async with world(tmp_path, settings={"NEWSDIGEST_FEED_LIMIT": 2}) as w:
+        urls = [w.serve(f"/f{n}.xml", f"Feed {n}", [item(n)]) for n in range(3)]
+        for url in urls[:2]:
+            result = await w.command("feed", "add", {"url": url})
+            assert "Subscribed" in result.text
+        refused = await w.command("feed", "add", {"url": urls[2]})
+        assert refused.ephemeral
+        text = refused.content or ""
+        assert "2 feeds" in text, text
+        assert_one_sentence(text)
+        assert len(w.app.service.subscriptions(w.guild)) == 2
+        # the same feed in another channel of this server is not a new feed
+        again = await w.command("feed", "add", {"url": urls[0], "channel": w.channel("news")})
+        assert "Subscribed" in again.text
+        # another server has its own limit
+        other = await w.emu.add_guild("Other Place", channels=("general",))
+        boss = await w.emu.add_member(permissions=MANAGE_CHANNELS, guild_id=other)
+        await until(lambda: w.app.bot.get_guild(other) is not None, what="the new server")
+        there = await w.command(
+            "feed",
+            "add",
+            {"url": urls[2]},
+            user=boss,
+            guild=other,
+            channel_id=w.emu.channel_id("general", other),
+        )
+        assert "Subscribed" in there.text
+
+
+async def test_the_bots_missing_permission_is_explained_in_one_sentence(tmp_path: Path) -> None:
+    async with world(tmp_path, channels=("general", "news", "quiet", "plain")) as w:
+        url = w.serve("/a.xml", "Alpha", [item(1), item(2)])
+        cases = (
+            ("news", SEND_MESSAGES, "Send Messages"),
+            ("quiet", VIEW_CHANNEL, "View Channel"),
+            ("plain", EMBED_LINKS, "Embed Links"),
+        )
+        for name, deny, _label in cases:
+            await w.emu.restrict_bot(w.channel(name), deny=deny)
+        for name, _, label in cases:
+            await until(lambda n=name: _bot_lacks(w, w.channel(n)), what="CHANNEL_UPDATE seen")
+            for command, sub, options in (
+                ("feed", "add", {"url": url, "channel": w.channel(name)}),
+                ("digest", "now", {"channel": w.channel(name)}),
+            ):
+                result = await w.command(command, sub, options)
+                text = result.content or ""
+                assert label in text, (name, command, text)
+                assert_one_sentence(text)
+        assert w.app.service.subscriptions(w.guild) == []
+
+
+def _bot_lacks(w: World, channel_id: int) -> bool:
+    channel = w.app.bot.get_channel(channel_id)
+    guild = w.app.bot.get_guild(w.guild)
+    if channel is None or guild is None or guild.me is None:
+        return False
+    perms = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+    return not (perms.send_messages and perms.view_channel and perms.embed_links)
+
+
+async def test_permission_lost_after_subscribing_drops_posts_without_retry_storm(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        news = w.channel("news")
+        url = w.serve("/a.xml", "Alpha", [item(1)])
+        await w.command("feed", "add", {"url": url, "channel": news, "mode": "live"})
+        await w.emu.restrict_bot(news, deny=SEND_MESSAGES)
+        w.serve("/a.xml", "Alpha", [item(2), item(1)])
+        await w.poll()
+        await w.app.outbox.drain()
+        await w.app.outbox.drain()
+        posts = [
+            r for r in w.emu.requests if r.method == "POST" and r.path.endswith(f"/{news}/messages")
+        ]
+        assert len(posts) == 1  # tried once, 403, dropped: no retry storm
+        assert w.app.service.pending_deliveries() == []
+        assert not w.emu.messages(news)
