@@ -194,9 +194,11 @@ class Outbox:
                 raise
             except Exception:
                 log.exception("The outbox loop hit an unexpected error; retrying shortly.")
-            wait = self._next_wait()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the event is set, and this loop would then never stop
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                async with asyncio.timeout(self._next_wait()):
+                    await self._wake.wait()
             self._wake.clear()
 
     def _next_wait(self) -> float:

@@ -207,8 +207,11 @@ async def shutdown(app: App, *tasks: asyncio.Task[Any]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    log.debug("Background tasks stopped; closing the Discord connection.")
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(app.bot.close(), timeout=10)
+        async with asyncio.timeout(10):
+            await app.bot.close()
+    log.debug("Discord connection closed.")
 
 
 async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = None) -> None:
@@ -221,7 +224,10 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
         except BaseException:
             await shutdown(app)
             raise
-        starter = asyncio.create_task(start_background(app), name="newsdigest-start")
+        tick = min(POLL_TICK, timedelta(minutes=settings.poll_minutes) / 4)
+        starter = asyncio.create_task(
+            start_background(app, poll_tick=tick), name="newsdigest-start"
+        )
         stopper = asyncio.create_task(stop.wait(), name="newsdigest-stop")
         background: list[asyncio.Task[None]] = []
         try:
@@ -240,6 +246,7 @@ async def serve(settings: Settings, token: str, *, stop: asyncio.Event | None = 
             await shutdown(app, starter, stopper, *background)
             bot_task.cancel()
             await asyncio.gather(bot_task, return_exceptions=True)
+            log.debug("Closing the fetcher and the database.")
 
 
 def run(settings: Settings) -> int:
