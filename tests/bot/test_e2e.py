@@ -454,6 +454,13 @@ async def test_bot_missing_permissions_explained(world: World) -> None:
         )
         refused = await handle.wait_response(timeout=WAIT)
         assert refused.ephemeral and "owner" in (refused.content or "")
+        neither = await world.command("quotes", None, {})
+        assert neither.ephemeral and "story or a speaker" in (neither.content or "")  # type: ignore[attr-defined]
+        for query in ['"unbalanced (AND* OR', "NEAR(", "*", "@everyone <@1>"]:
+            found = await world.command("search", None, {"query": query})
+            assert found.ephemeral  # type: ignore[attr-defined]
+            assert "went wrong" not in found.text  # type: ignore[attr-defined]
+            assert "@everyone" not in found.text  # type: ignore[attr-defined]
         missing = await world.command("story", None, {"story": "999999"})
         assert missing.ephemeral and missing.content  # type: ignore[attr-defined]
 
