@@ -518,3 +518,13 @@ async def test_fresh_discord_application_gets_commands_synced(world: World) -> N
         async with running_app(fresh, settings, world.clock):
             names = {c["name"] for c in fresh.commands()}
     assert {"feed", "digest", "story", "quotes", "search", "status"} <= names
+
+
+async def test_dev_guild_sync(world: World) -> None:
+    settings = e2e_settings(world.emu, world.tmp_path, NEWSDIGEST_DEV_GUILD_ID=world.guild)
+    async with running_app(world.emu, settings, world.clock):
+        guild_names = {c["name"] for c in world.emu.commands(world.guild)}
+        answer = await world.command("status", None, {})
+    assert {"feed", "digest", "story", "quotes", "search", "status"} <= guild_names
+    assert world.emu.commands() == []  # nothing synced globally
+    assert answer.ephemeral  # type: ignore[attr-defined]
