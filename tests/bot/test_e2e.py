@@ -528,3 +528,18 @@ async def test_dev_guild_sync(world: World) -> None:
     assert {"feed", "digest", "story", "quotes", "search", "status"} <= guild_names
     assert world.emu.commands() == []  # nothing synced globally
     assert answer.ephemeral  # type: ignore[attr-defined]
+
+
+async def test_post_refused_by_discord_is_dropped_not_retried(world: World) -> None:
+    url = world.serve("/locked.xml", items(1))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        await world.command("feed", "add", {"url": url, "mode": "live"})
+        await world.emu.restrict_bot(world.general, deny=SEND_MESSAGES)
+        world.serve("/locked.xml", items(2))
+        await poll(app, world)
+        await app.outbox.drain()
+        assert await app.digests.pending_deliveries() == []
+        assert world.emu.messages(world.general) == []
+        attempts = channel_posts(world.emu, world.general)
+        await app.outbox.drain()
+        assert channel_posts(world.emu, world.general) == attempts == 1
