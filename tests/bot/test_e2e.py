@@ -543,3 +543,19 @@ async def test_post_refused_by_discord_is_dropped_not_retried(world: World) -> N
         attempts = channel_posts(world.emu, world.general)
         await app.outbox.drain()
         assert channel_posts(world.emu, world.general) == attempts == 1
+
+
+@pytest.mark.slow  # discord.py waits a few seconds before it identifies again
+async def test_new_session_after_invalidation_uses_the_configured_gateway(world: World) -> None:
+    # discord.py reconnects to DiscordWebSocket.DEFAULT_GATEWAY when a session cannot be
+    # resumed; the runner points it at the URL GET /gateway/bot returned on DISCORD_API_BASE_URL
+    async with world.app():  # type: ignore[attr-defined]
+        await world.emu.drop_gateway(invalidate=True)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while sum(e.kind == "identify" for e in world.emu.gateway_events) < 2:
+            assert loop.time() < deadline, [e.kind for e in world.emu.gateway_events]
+            await asyncio.sleep(0.05)  # short poll of the emulator's record, not a schedule
+        await world.emu.wait_connected(timeout=WAIT)
+        answer = await world.command("status", None, {})
+        assert answer.ephemeral  # type: ignore[attr-defined]
