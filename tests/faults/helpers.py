@@ -122,6 +122,7 @@ async def service_env(
     **service_kw: Any,
 ) -> AsyncIterator[ServiceEnv]:
     clock = clock or FakeClock(START)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     db = tmp_path / "faults.db"
     async with Fetcher(
         user_agent=UA,
