@@ -1,7 +1,7 @@
 """Configuration from the environment (or a `.env` file in the working directory).
 
-Names and defaults are those of interface.md §3. A missing or invalid setting stops start-up with one
-sentence naming the variable (``SettingsError``); the token is a SecretStr and never logged.
+Names and defaults are those of interface.md §3. A missing or invalid setting stops start-up with
+one sentence naming the variable (``SettingsError``); the token is a SecretStr and never logged.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     def require_token(self) -> str:
         token = self.discord_token.get_secret_value().strip() if self.discord_token else ""
         if not token:
-            raise SettingsError("DISCORD_TOKEN is not set; put the bot token in the environment or .env.")
+            raise SettingsError("DISCORD_TOKEN is not set; put the bot token in the environment.")
         return token
 
 
@@ -89,7 +89,8 @@ def load_settings(**overrides: Any) -> Settings:
         loc = exc.errors()[0].get("loc", ("",))
         name = str(loc[0]) if loc else ""
         alias = _alias(name)
-        raise SettingsError(f"{alias} is invalid: it {_EXPLAIN.get(alias, 'has a bad value')}.") from None
+        explain = _EXPLAIN.get(alias, "has a bad value")
+        raise SettingsError(f"{alias} is invalid: it {explain}.") from None
 
 
 def _alias(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Records the service hands to its callers (the bot, the CLI): subscriptions, deliveries, schedules."""
+"""Records the service hands to its callers (bot, CLI): subscriptions, deliveries, schedules."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ class StoryDetail:
 class Delivery:
     """One pending post in the outbox (every post the bot makes goes through it).
 
-    - ``kind == "story"``: one story embed (live mode, backfill); ``items`` holds exactly that story.
+    - ``kind == "story"``: one story embed (live mode, backfill); ``items`` holds just that story.
     - ``kind == "digest"``: one digest message of at most 10 stories (``items``), headed by
       ``header`` (the period it covers; "(continued)" on later pages).
     - ``kind == "notice"``: plain text ``notice`` (e.g. a feed was disabled).
