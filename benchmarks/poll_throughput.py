@@ -12,6 +12,17 @@ Usage::
     python benchmarks/poll_throughput.py [--feeds 10000] [--skip-reader] [--workers 2]
 
 Needs the ``bench`` extra for the comparison (``pip install reader sgmllib3k``).
+
+Measured 26 Nov 2026, 10,000 feeds, 2 shared cores (other jobs running), reader 3.26 with
+32 workers, ours with 64 concurrent requests and 2 worker processes (we also condense and index
+every new story, which reader does not):
+
+=========  ===============  ===============
+run        ours c1 / c2     reader c1 / c2
+=========  ===============  ===============
+load ~3    197.1 s / 7.3 s  230.0 s / 55.1 s   (cycle 2: 7.6x)
+load ~7    670.5 s / 16.6 s 354.5 s / 49.4 s   (reader ran after the load dropped)
+=========  ===============  ===============
 """
 
 from __future__ import annotations
