@@ -233,3 +233,54 @@ def test_every_refusal_is_a_digest_error() -> None:
     """The service contract: refusals are InvalidFeedURLError (a DigestError the bot shows)."""
     assert issubclass(UnsafeURLError, InvalidFeedURLError)
     assert issubclass(InvalidFeedURLError, DigestError)
+
+
+# --- links inside a feed: teaser pages are fetched under the same rules ------------------------
+@pytest.mark.parametrize("target", ALL_TARGETS, ids=target_ids(ALL_TARGETS))
+async def test_teaser_links_to_unsafe_addresses_are_never_fetched(
+    tmp_path: Path, target: Target
+) -> None:
+    """An allowed feed whose items link to unsafe pages (the service fetches a teaser item's
+    page to condense it): the page is not fetched, the story is still stored from the teaser."""
+    from tests.faults.helpers import Item, rss
+
+    async with (
+        servers() as srv,
+        service_env(
+            tmp_path, allow_private=False, resolver=TestResolver(), allow_hosts=(PUBLIC_NAME,)
+        ) as env,
+    ):
+        srv.redirect("/hop", srv.url(target, "/page.html"))
+        teasers = [
+            Item(
+                guid="direct",
+                title="Direct link",
+                text="Read more.",
+                link=srv.url(target, "/page.html"),
+            ),
+            Item(guid="hop", title="Redirected link", text="Read more.", link=srv.public("/hop")),
+        ]
+        srv.add("/teasers.xml", rss("Teasers", teasers), "application/rss+xml")
+        added = await env.service.add_feed(
+            guild_id=1, channel_id=10, url=srv.public("/teasers.xml")
+        )
+        assert srv.hits("/page.html") == 0
+        stories = env.store.newest_stories(added.subscription.feed.feed_id, 10)
+        assert sorted(s.title or "" for s in stories) == ["Direct link", "Redirected link"]
+
+
+async def test_teaser_pages_are_fetched_when_allowed(tmp_path: Path) -> None:
+    """Control for the test above: a teaser item's page is fetched when the address is allowed."""
+    from tests.faults.helpers import Item, rss
+
+    async with servers() as srv, service_env(tmp_path, resolver=TestResolver()) as env:
+        link = srv.url(TARGETS[0], "/page.html")
+        srv.add(
+            "/teasers.xml",
+            rss("Teasers", [Item(guid="d", title="Direct link", text="Read more.", link=link)]),
+            "application/rss+xml",
+        )
+        await env.service.add_feed(
+            guild_id=1, channel_id=10, url=srv.url(TARGETS[0], "/teasers.xml")
+        )
+        assert srv.hits("/page.html") == 1
