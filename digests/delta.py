@@ -17,7 +17,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-_ITEM = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))\b[^>]*?(?<!/)>.*?</\1\s*>", re.S)
+_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))(?=[\s>/])[^>]*>")
+_CLOSE_END = re.compile(rb"\s*>")
+#: more raw items than this: parse in full (the parser keeps at most 1000 entries anyway)
+MAX_ITEMS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +43,42 @@ def item_hash(raw: bytes) -> str:
 
 def split_items(content: bytes) -> SplitDocument | None:
     """The document's head, tail and raw items with their hashes; None when not an XML feed
-    whose items a byte scan can find."""
+    whose items a byte scan can find.
+
+    The scan is linear in the document's size whatever it holds (each search starts after the
+    previous item's end), so a hostile body cannot make it slow."""
     start = content[:64].lstrip()
     if not start.startswith(b"<"):
         return None
-    matches = list(_ITEM.finditer(content))
-    if not matches:
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while True:
+        opening = _OPEN.search(content, position)
+        if opening is None:
+            break
+        if opening.group(0).endswith(b"/>") or len(spans) >= MAX_ITEMS:
+            return None
+        end = _closing(content, opening.group(1), opening.end())
+        if end is None:
+            return None
+        spans.append((opening.start(), end))
+        position = end
+    if not spans:
         return None
-    items = [(item_hash(m.group(0)), m.group(0)) for m in matches]
-    return SplitDocument(
-        head=content[: matches[0].start()], tail=content[matches[-1].end() :], items=items
-    )
+    items = [(item_hash(content[a:b]), content[a:b]) for a, b in spans]
+    return SplitDocument(head=content[: spans[0][0]], tail=content[spans[-1][1] :], items=items)
+
+
+def _closing(content: bytes, tag: bytes, start: int) -> int | None:
+    """The end of the first ``</tag>`` at or after ``start``."""
+    marker = b"</" + tag
+    at = content.find(marker, start)
+    while at != -1:
+        after = _CLOSE_END.match(content, at + len(marker))
+        if after is not None:
+            return after.end()
+        at = content.find(marker, at + len(marker))
+    return None
 
 
 def new_items(split: SplitDocument, known: frozenset[str]) -> list[bytes]:

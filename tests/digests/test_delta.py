@@ -49,3 +49,13 @@ def test_documents_a_byte_scan_cannot_split_are_left_whole() -> None:
     assert split_items(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}') is None
     assert split_items(b"\x1f\x8b\x08compressed") is None
     assert split_items(b"<rss><channel><title>empty</title></channel></rss>") is None
+
+
+def test_hostile_bodies_are_scanned_in_linear_time() -> None:
+    import time
+
+    started = time.perf_counter()
+    assert split_items(b"<rss>" + b"<item>" * 500_000) is None  # never closed
+    assert split_items(b"<rss>" + b"<item></item>" * 100_000) is None  # too many items
+    assert split_items(b"<rss>" + b"<item/>" + b"<item></item>") is None  # self-closing
+    assert time.perf_counter() - started < 5.0
