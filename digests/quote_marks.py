@@ -12,7 +12,6 @@ only with a clear opening and closing context (apostrophes inside words never qu
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
@@ -39,8 +38,20 @@ class Span:
 
 # ``''`` (two apostrophes, an old wire-service convention) is not treated as a quotation mark:
 # the gold sets do not count it, and it is rare in feeds.
-_SINGLE = re.compile(r"[‘’']")
-_MARK = re.compile(r"[\"“”„«»]")
+_SINGLE_MARKS = "‘’'"
+_DOUBLE_MARKS = '"“”„«»'
+
+
+def _positions(text: str, chars: str) -> list[int]:
+    """Sorted offsets of any of ``chars`` in ``text`` (str.find is far faster than a regex)."""
+    out: list[int] = []
+    for ch in chars:
+        i = text.find(ch)
+        while i >= 0:
+            out.append(i)
+            i = text.find(ch, i + 1)
+    out.sort()
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +99,10 @@ def _trimmed(text: str, start: int, end: int, *, closed: bool, single: bool = Fa
 
 def _marks(text: str) -> list[_Mark]:
     out = []
-    for m in _MARK.finditer(text):
-        a, b = m.start(), m.end()
-        ch = m.group(0)
-        out.append(
-            _Mark(ch, a, b, text[a - 1] if a > 0 else " ", text[b] if b < len(text) else " ")
-        )
+    n = len(text)
+    for a in _positions(text, _DOUBLE_MARKS):
+        b = a + 1
+        out.append(_Mark(text[a], a, b, text[a - 1] if a > 0 else " ", text[b] if b < n else " "))
     return out
 
 
@@ -162,8 +171,10 @@ def single_spans(text: str, taken: list[Span]) -> list[Span]:
 
     spans: list[Span] = []
     open_at = -1
-    for m in _SINGLE.finditer(text):
-        i = m.start()
+    last = len(text) - 1
+    for i in _positions(text, _SINGLE_MARKS):
+        if 0 < i < last and text[i - 1].isalpha() and text[i + 1].isalpha():
+            continue  # inside a word ("don't"): can neither open nor close a span
         if open_at >= 0 and bisect.bisect_right(starts, i) != bisect.bisect_right(
             starts, open_at - 1
         ):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 
 from digests.quote_words import word_set
 
@@ -16,12 +17,17 @@ _ABBREVIATIONS = word_set(
     "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no"
 )
 
+_LONGEST_ABBREVIATION = max(len(w) for w in _ABBREVIATIONS)
+
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
     k = dot - 1
+    stop = dot - _LONGEST_ABBREVIATION - 1
     while k >= 0 and text[k].isalpha():
+        if k == stop:
+            return False  # a word longer than any abbreviation
         k -= 1
     word = text[k + 1 : dot]
     if len(word) == 1 and word.isupper():
@@ -29,8 +35,35 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word.lower() in _ABBREVIATIONS and (k < 0 or not text[k].isalnum())
 
 
-def _boundaries(text: str, start: int = 0) -> list[re.Match[str]]:
-    return [m for m in _BOUNDARY.finditer(text, start) if not _is_abbreviation(text, m.start())]
+def _candidates(text: str) -> list[int]:
+    """Offsets of ``.``, ``!`` and ``?`` (str.find is far faster than a regex scan)."""
+    out: list[int] = []
+    for ch in ".!?":
+        i = text.find(ch)
+        while i >= 0:
+            out.append(i)
+            i = text.find(ch, i + 1)
+    out.sort()
+    return out
+
+
+def _iter_boundaries(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_BOUNDARY.finditer(text)`` that are not abbreviations, found by matching
+    only where a sentence-ending mark is (the same leftmost, non-overlapping matches)."""
+    done = 0
+    for i in _candidates(text):
+        if i < done:
+            continue
+        m = _BOUNDARY.match(text, i)
+        if m is None:
+            continue
+        done = m.end()
+        if not _is_abbreviation(text, i):
+            yield m
+
+
+def _boundaries(text: str) -> list[re.Match[str]]:
+    return list(_iter_boundaries(text))
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -49,9 +82,8 @@ def sentence_index(starts: list[int], pos: int) -> int:
 
 def first_sentence(text: str) -> str:
     """``text`` up to and including its first sentence end."""
-    for m in _BOUNDARY.finditer(text):
-        if not _is_abbreviation(text, m.start()):
-            return text[: m.start() + 1]
+    for m in _iter_boundaries(text):
+        return text[: m.start() + 1]
     return text
 
 

@@ -74,9 +74,9 @@ def _title_like(words: list[str]) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() for w in content)
 
 
-def _is_quotation(found: _Found, double_marks: bool) -> bool:
-    """Tell quotations from titles, scare quotes and terms (rules fitted on PolNeAR train)."""
-    words = _words(found.text)
+def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
+    """Tell quotations from titles, scare quotes and terms (rules fitted on PolNeAR train);
+    ``words`` are the quotation's words."""
     if not words:
         return False
     if found.span.single and (double_marks or (len(words) < 5 and not found.verb_near)):
@@ -89,20 +89,22 @@ def _is_quotation(found: _Found, double_marks: bool) -> bool:
     return not _title_like(words)
 
 
-def _spans(paras: list[str]) -> list[_Found]:
+def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[int]) -> list[_Found]:
+    """The quotation spans with their attributions; fills ``raw_starts_of`` (paragraph index ->
+    its sentence starts) for the paragraphs it reads."""
     found: list[_Found] = []
     skip_first = _looks_like_headline(paras)
     for pi, para in enumerate(paras):
         if pi == 0 and skip_first:
             continue
-        if _mark_soup(para):
+        if _mark_soup(para, marks[pi]):
             continue  # quote marks every few characters: data or garbage, not prose
         spans = quote_spans(para)
         if not spans:
             continue
         masked = _mask(para, spans)
         starts = sentence_starts(masked)
-        raw_starts = sentence_starts(para)
+        raw_starts = raw_starts_of[pi] = sentence_starts(para)
         for si, span in enumerate(spans):
             if para[max(span.start - 3, 0) : span.start - 1].rstrip().endswith("="):
                 continue  # an HTML attribute value left in the text (tweet-author="@x")
@@ -136,8 +138,16 @@ def _spans(paras: list[str]) -> list[_Found]:
     return found
 
 
-def _mark_soup(para: str) -> bool:
-    marks = sum(para.count(c) for c in '"“”«»„‘’')
+_MARK_CHARS = '"“”«»„‘’'
+
+
+def _mark_count(para: str) -> int:
+    return sum(para.count(c) for c in _MARK_CHARS)
+
+
+def _mark_soup(para: str, marks: int | None = None) -> bool:
+    if marks is None:
+        marks = _mark_count(para)
     return marks > 12 and marks * 25 > len(para)
 
 
@@ -238,19 +248,21 @@ def _capitalise(text: str) -> str:
 
 def find_quotes(paras: list[str]) -> list[Quote]:
     """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
-    if _mark_soup("".join(paras)):
+    marks = [_mark_count(para) for para in paras]
+    if _mark_soup("".join(paras), sum(marks)):
         return []  # quote marks every few characters: data or garbage, not prose
-    found = _spans(paras)
+    raw_starts_of: dict[int, list[int]] = {}
+    found = _spans(paras, raw_starts_of, marks)
     if not found:
         return []
     blocked: list[list[tuple[int, int]]] = [[] for _ in paras]
     for f in found:
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
-    people = collect_people(paras, blocked, named)
+    people = collect_people(paras, blocked, named, raw_starts_of)
     resolver = _Resolver(paras, people, [])
 
-    kept: list[tuple[_Found, str | None]] = []
+    kept: list[tuple[_Found, str | None, int]] = []
     speakers: list[str | None] = [None] * len(found)
     has_own: list[bool] = [False] * len(found)
     for i, f in enumerate(found):
@@ -267,8 +279,9 @@ def find_quotes(paras: list[str]) -> list[Quote]:
     _inherit(paras, found, speakers, has_own, resolver)
     double_marks = any(not f.span.single for f in found)
     for i, f in enumerate(found):
-        if _is_quotation(f, double_marks):
-            kept.append((f, speakers[i]))
+        words = _words(f.text)
+        if _is_quotation(f, words, double_marks):
+            kept.append((f, speakers[i], len(words)))
     return _rank(kept, len(paras))
 
 
@@ -379,10 +392,10 @@ def _reported_intro(para: str) -> Attribution | None:
     return got
 
 
-def _rank(kept: list[tuple[_Found, str | None]], n_paras: int) -> list[Quote]:
+def _rank(kept: list[tuple[_Found, str | None, int]], n_paras: int) -> list[Quote]:
+    """``kept``: each quotation with its speaker and number of words."""
     scored: list[tuple[float, int, Quote]] = []
-    for order, (f, speaker) in enumerate(kept):
-        words = len(_words(f.text))
+    for order, (f, speaker, words) in enumerate(kept):
         length = min(words / 25.0, 1.0)
         sentence = f.text.rstrip()[-1:] in ".!?,…;" or ". " in f.text
         full = 1.0 if f.text[:1].isupper() and sentence else 0.0

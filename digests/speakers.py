@@ -45,17 +45,17 @@ class Name:
     tokens: tuple[str, ...]
     gender: str | None
     titled: bool
+    last: str  # the surname, lower case, without a final dot (the people index's key)
 
     @property
     def text(self) -> str:
         return " ".join(self.tokens)
 
-    @property
-    def last(self) -> str:
-        return self.tokens[-1].rstrip(".").lower()
 
-
-_TAIL_DROP = TITLES | DESCRIPTORS
+_TAIL_DROP = TITLES | DESCRIPTORS | NON_NAME_CAPS
+_INNER_TITLES = TITLES | MALE_TITLES | FEMALE_TITLES | DESCRIPTORS
+_LEAD_DROP = _INNER_TITLES | NON_NAME_CAPS
+_FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 
 
 def clean_name(raw: str) -> Name | None:
@@ -65,31 +65,38 @@ def clean_name(raw: str) -> Name | None:
     titled = False
     for i in range(len(words) - 2, 0, -1):
         # a title inside the run: "Army Capt. Christian Pardo", "FBI Director James B. Comey"
-        w = _norm(words[i])
-        if w in TITLES or w in MALE_TITLES or w in FEMALE_TITLES or w in DESCRIPTORS:
+        if words[i].rstrip(".").lower() in _INNER_TITLES:
             words = words[i:]
             break
     while words:
-        w = _norm(words[0])
+        w = words[0].rstrip(".").lower()
+        if w not in _LEAD_DROP:
+            break
         if w in MALE_TITLES:
             gender, titled = "m", True
         elif w in FEMALE_TITLES:
             gender, titled = "f", True
         elif w in TITLES:
             titled = True
-        elif w not in NON_NAME_CAPS and w not in DESCRIPTORS:
-            break
         words.pop(0)
-    while words and (_norm(words[-1]) in NON_NAME_CAPS or _norm(words[-1]) in _TAIL_DROP):
-        if len(words) == 2 and words[0].lower() in MALE_FIRST | FEMALE_FIRST:
+    while words and words[-1].rstrip(".").lower() in _TAIL_DROP:
+        if len(words) == 2 and words[0].lower() in _FIRST_NAMES:
             break  # "Amy Pope", "Tom Speaker": a surname that is also a title
         words.pop()
     if not words:
         return None
-    words[-1] = _POSSESSIVE.sub("", words[-1])
-    if not words[-1] or not words[-1][0].isupper():
+    last = words[-1]
+    if last[-1:] in _APOSTROPHES:
+        last = last[:-1]
+    elif last[-1:] == "s" and last[-2:-1] in _APOSTROPHES:
+        last = last[:-2]
+    if not last or not last[0].isupper():
         return None
-    return Name(tuple(words), gender, titled)
+    words[-1] = last
+    return Name(tuple(words), gender, titled, last.rstrip(".").lower())
+
+
+_APOSTROPHES = frozenset("'’")
 
 
 def first_name_gender(name: Name) -> str | None:
@@ -245,10 +252,15 @@ def _could_be_person(name: Name) -> bool:
 
 
 def collect_people(
-    paras: list[str], blocked: list[list[tuple[int, int]]], speakers: Iterable[str]
+    paras: list[str],
+    blocked: list[list[tuple[int, int]]],
+    speakers: Iterable[str],
+    starts_of: dict[int, list[int]] | None = None,
 ) -> People:
     """Find people: titled names, first-name-led names, explicit speakers' names, and full
-    names whose surname is used alone elsewhere (journalists' second reference)."""
+    names whose surname is used alone elsewhere (journalists' second reference).
+
+    ``starts_of`` may hold paragraphs' ``sentence_starts`` already computed (it is filled in)."""
     people = People()
     for raw in speakers:
         name = clean_name(raw)
@@ -256,31 +268,45 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
-    cleaned: dict[str, Name | None] = {}
+    # raw run -> its cleaned name and whether the name alone marks a person (title, first name)
+    cleaned: dict[str, tuple[Name, bool] | None] = {}
     for pi, para in enumerate(paras):
-        for start, end, raw in name_runs(para):
-            if raw in cleaned:
-                name = cleaned[raw]
-            else:
-                name = cleaned[raw] = clean_name(raw)
-            if name is None:
-                continue
-            runs.append((pi, start, end, name))
-            if len(name.tokens) == 1:
-                alone.add(name.last)
-            if (
-                name.titled
-                or first_name_gender(name) is not None
-                or _SPEAKS_AFTER.match(para, end)
-                or _SAID_BEFORE.search(para, max(0, start - 12), start)
-            ):
-                people.add_person(name)
+        for m in NAME_RUN.finditer(para):
+            for start, end, raw in split_run(m.start(), m.group(0)):
+                if raw in cleaned:
+                    got = cleaned[raw]
+                else:
+                    name = clean_name(raw)
+                    got = cleaned[raw] = (
+                        None
+                        if name is None
+                        else (name, name.titled or first_name_gender(name) is not None)
+                    )
+                if got is None:
+                    continue
+                name, evident = got
+                runs.append((pi, start, end, name))
+                if len(name.tokens) == 1:
+                    alone.add(name.last)
+                if (
+                    evident
+                    or _SPEAKS_AFTER.match(para, end)
+                    or _SAID_BEFORE.search(para, max(0, start - 12), start)
+                ):
+                    people.add_person(name)
+    possible: dict[Name, bool] = {}
     for _, _, _, name in runs:
-        if len(name.tokens) > 1 and (
-            people.knows(name) or (name.last in alone and _could_be_person(name))
-        ):
-            people.add_person(name)
-    starts_of: dict[int, list[int]] = {}
+        if len(name.tokens) > 1:
+            if people.knows(name):
+                people.add_person(name)
+            elif name.last in alone:
+                could = possible.get(name)
+                if could is None:
+                    could = possible[name] = _could_be_person(name)
+                if could:
+                    people.add_person(name)
+    if starts_of is None:
+        starts_of = {}
     last_sentence: tuple[int, int] = (-1, -1)
     for pi, start, end, name in runs:
         if not people.knows(name) or (blocked[pi] and _inside(blocked[pi], start)):
