@@ -185,6 +185,14 @@ _MAX_NAME_PARTS = 5
 _LOOKBACK_PARAGRAPHS = 12  # pronouns do not reach further back than this
 
 
+def _plain_run(tokens: list[str]) -> bool:
+    """No sentence word after the first token and no possessive before the last."""
+    for t in tokens[1:]:
+        if t.rstrip(".").lower() in NON_NAME_CAPS:
+            return False
+    return all(not t.endswith(("'s", "’s")) for t in tokens[:-1])
+
+
 def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
     """Split a capitalised run at sentence words and possessives ("China's Central Asian")."""
     if " " not in run:
@@ -192,11 +200,7 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
             yield start, start + len(run), run
         return
     tokens = run.split()
-    if (
-        len(tokens) <= _MAX_NAME_PARTS
-        and not any(_norm(t) in NON_NAME_CAPS for t in tokens[1:])
-        and not any(t.endswith(("'s", "’s")) for t in tokens[:-1])
-    ):
+    if len(tokens) <= _MAX_NAME_PARTS and _plain_run(tokens):
         yield start, start + len(run), run  # the common case: nothing to split
         return
     pieces: list[tuple[int, int]] = []
@@ -272,7 +276,15 @@ def collect_people(
     cleaned: dict[str, tuple[Name, bool] | None] = {}
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
-            for start, end, raw in split_run(m.start(), m.group(0)):
+            run = m.group(0)
+            pieces: Iterable[tuple[int, int, str]]
+            if " " in run:
+                pieces = split_run(m.start(), run)
+            elif run.rstrip(".").lower() in NON_NAME_CAPS:
+                continue  # a sentence word ("The", "But")
+            else:
+                pieces = ((m.start(), m.end(), run),)
+            for start, end, raw in pieces:
                 if raw in cleaned:
                     got = cleaned[raw]
                 else:
