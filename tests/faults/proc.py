@@ -148,9 +148,11 @@ async def prepare_outbox(
     channels: Sequence[int],
     per_channel: int,
 ) -> Prepared:
-    """One live feed per channel, subscribed while empty; then ``per_channel`` new stories each,
-    polled in-process (FakeClock), so the database holds channels x per_channel story deliveries
-    for the subprocess to post. The condenser is a cheap stand-in (the outbox is under test)."""
+    """One feed per channel, subscribed while empty; then ``per_channel`` new stories each,
+    polled in-process (FakeClock). Every third channel takes digests (queued now: pages of at
+    most 10 stories); the others are live (one story delivery per story). So the database holds
+    channels x per_channel stories to post for the subprocess. The condenser is a cheap stand-in
+    (the outbox is under test)."""
     from digests.types import Condensed
 
     def quick(text: str, *, title: str | None = None) -> Condensed:
@@ -167,20 +169,22 @@ async def prepare_outbox(
                     guild_id=guild_id,
                     channel_id=channel,
                     url=feeds.url(f"/crash{n}.xml"),
-                    mode="live",
+                    mode="digest" if n % 3 == 2 else "live",
                 )
             for n in range(len(channels)):
                 feeds.add(f"/crash{n}.xml", rss(f"Crash Feed {n}", bulk_items(n, per_channel)))
             clock.advance(timedelta(hours=2))
             results = await service.update_due_feeds()
             assert all(r.error is None for r in results), results
+            for channel in channels[2::3]:
+                await asyncio.to_thread(service.queue_digest, channel)
             pending = await asyncio.to_thread(service.pending_deliveries, 10_000)
     finally:
         await asyncio.to_thread(store.close)
     expected: dict[int, list[int]] = collections.defaultdict(list)
     for delivery in pending:
-        assert delivery.kind == "story"
-        expected[delivery.channel_id].append(delivery.items[0].story.story_id)
+        assert delivery.kind in ("story", "digest")
+        expected[delivery.channel_id] += [d.story.story_id for d in delivery.items]
     return Prepared(dict(expected))
 
 
