@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from tests.faults.discordworld import (
     WAIT,
@@ -98,3 +99,54 @@ async def test_feed_text_never_pings_anyone(tmp_path: Path) -> None:
         assert "@everyone News" in visible(notice.content)
         answers = visible("\n".join(a.text for a in w.answers))
         assert "@everyone" in answers
+
+
+def _url_fields(message: object) -> list[str]:
+    urls: list[str] = []
+    for embed in message.embeds:  # type: ignore[attr-defined]
+        urls.append(str(embed.get("url") or "https://x"))
+        urls += [str(embed[key].get("url")) for key in ("thumbnail", "image") if embed.get(key)]
+    for row in message.components:  # type: ignore[attr-defined]
+        urls += [str(c["url"]) for c in row.get("components", []) if c.get("url")]
+    return urls
+
+
+async def test_hostile_links_and_images_never_cost_a_post(tmp_path: Path) -> None:
+    """Item links and images Discord would refuse (javascript:, data:, ftp:, spaces, 5,000
+    characters) are left out of the post; the story is still posted, exactly once."""
+    bad_links = [
+        "javascript:alert(1)",
+        "ftp://files.example.com/story",
+        "https://news.example/a b c",
+        "https://news.example/" + "x" * 5000,
+        "data:text/html,<script>alert(1)</script>",
+    ]
+    items = "".join(
+        f"<item><guid>bad-{n}</guid><title>Odd link story {n}</title><link>{escape(link)}</link>"
+        f'<enclosure url="{escape(image)}" type="image/png" length="1"/>'
+        f"<description>Story {n}. The council voted on the harbour plan on Tuesday, officials "
+        f"said, after a long debate among residents.</description></item>"
+        for n, (link, image) in enumerate(zip(bad_links, reversed(bad_links), strict=True))
+    )
+    doc = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Odd Links</title><link>javascript:void(0)</link>{items}</channel></rss>"
+    ).encode()
+    async with world(tmp_path) as w:
+        news = w.channel("news")
+        w.feeds.add("/odd.xml", doc, content_type="application/rss+xml")
+        result = await w.command(
+            "feed", "add",
+            {"url": w.feeds.url("/odd.xml"), "channel": news, "mode": "live", "backfill": 5},
+        )  # fmt: skip
+        assert "Odd Links" in result.text
+        posted = await w.emu.wait_for_messages(news, 5, timeout=WAIT)
+        await w.app.outbox.drain()
+        assert len(w.emu.messages(news)) == 5
+        assert w.app.service.pending_deliveries() == []
+        titles = sorted(m.embeds[0]["title"] for m in posted)
+        assert titles == [f"Odd link story {n}" for n in range(5)]
+        for message in posted:
+            for url in _url_fields(message):
+                assert url.startswith(("http://", "https://")) and " " not in url, url
+                assert len(url) <= 2048
