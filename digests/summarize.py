@@ -15,11 +15,14 @@ gives way to another. The coefficients in ``Weights`` were fitted on the dev set
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 
 from digests.text import split_sentences
 
@@ -70,9 +73,9 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
-_QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
-_QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
-_QUOTE_CHARS = re.compile(r"[\"“‘']")
+# (What must precede each: ``_opens_quote`` and ``_closes_quote``.)
+_QUOTE_OPEN = re.compile(r"[\"“‘'«]+(?=\w)")
+_QUOTE_CLOSE = re.compile(r"[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
@@ -146,16 +149,33 @@ def _stem(word: str) -> str:
     return word
 
 
-def content_words(text: str, stems: dict[str, str] | None = None) -> list[str]:
+def content_words(text: str, stems: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords.
 
-    ``stems`` is a cache the caller keeps for one document (words repeat a lot).
+    ``stems`` is a cache of whitespace-separated tokens the caller keeps for one document (tokens
+    repeat a lot): the text is split on whitespace, and each token is looked up once.
     """
-    cache: dict[str, str] = {} if stems is None else stems
-    words = _WORD.findall(text.lower())
-    for w in set(words).difference(cache):
-        cache[w] = "" if w in _STOPWORDS else _stem(w)
-    return [stem for stem in map(cache.__getitem__, words) if stem]
+    cache: dict[str, tuple[str, ...]] = {} if stems is None else stems
+    tokens = text.split()
+    for token in set(tokens).difference(cache):
+        cache[token] = _token_stems(token)
+    return list(chain.from_iterable(map(cache.__getitem__, tokens)))
+
+
+_PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…—–-/\\|*&%$#@+=~^`_"
+
+
+@lru_cache(maxsize=1 << 15)
+def _token_stems(token: str) -> tuple[str, ...]:
+    """The content stems of one whitespace-free token (usually one word, or none).
+
+    Cached (bounded): a token's stems never change, and most tokens of an article recur in the
+    next one. 32k entries hold a few thousand articles' vocabulary in a few MB.
+    """
+    core = token.lower().strip(_PUNCT)
+    if core.isalnum() and core.isascii():  # the common case: one plain word in punctuation
+        return () if core in _STOPWORDS else (_stem(core),)
+    return tuple([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,14 +194,41 @@ def _quote_share(text: str) -> float:
     quoted = 0
     pos = 0
     while True:
-        opening = _QUOTE_OPEN.search(text, pos)
+        opening = _search_after(_QUOTE_OPEN, text, pos, _opens_quote)
         if opening is None:
             break
-        closing = _QUOTE_CLOSE.search(text, opening.end())
+        closing = _search_after(_QUOTE_CLOSE, text, opening.end(), _closes_quote)
         end = closing.start() if closing else len(text)
         quoted += end - opening.end()
         pos = closing.end() if closing else len(text)
     return min(1.0, quoted / max(1, len(text)))
+
+
+def _opens_quote(before: str) -> bool:
+    return not before or before.isspace() or before in "([:—–-"
+
+
+def _closes_quote(before: str) -> bool:
+    return before != "" and (before.isalnum() or before in "_.,!?…")
+
+
+def _search_after(
+    pattern: re.Pattern[str], text: str, pos: int, fits: Callable[[str], bool]
+) -> re.Match[str] | None:
+    """The first match of ``pattern`` from ``pos`` whose preceding character ``fits``.
+
+    The same as a lookbehind in the pattern, but the pattern then opens with a character class,
+    which the regex engine scans for quickly instead of trying the lookbehind at every position.
+    """
+    while True:
+        m = pattern.search(text, pos)
+        if m is None or fits(text[m.start() - 1 : m.start()]):
+            return m
+        pos = m.start() + 1
+
+
+def _has_quote_mark(text: str) -> bool:
+    return '"' in text or "“" in text or "‘" in text or "'" in text
 
 
 def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
@@ -195,7 +242,7 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
 
 
 def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
-    stems: dict[str, str] = {}
+    stems: dict[str, tuple[str, ...]] = {}
     avoid_sets = [
         (a.lower().strip()[:200], set(content_words(a, stems))) for a in avoid if a.strip()
     ]
@@ -219,48 +266,80 @@ def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
                     words=words,
                     n_words=n_words,
                     eligible=eligible,
-                    quote_share=_quote_share(text) if _QUOTE_CHARS.search(text) else 0.0,
-                    punctuated=bool(_TERMINAL.search(text[-6:])),
+                    quote_share=_quote_share(text) if _has_quote_mark(text) else 0.0,
+                    punctuated=bool(_TERMINAL.search(text, len(text) - 6)),
                 )
             )
     return out
 
 
-def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
-    """The unit-length tf-idf vector of the words."""
-    counts = Counter(words)
-    vec = {w: c * idf[w] for w, c in counts.items()}
-    norm = math.sqrt(sum([v * v for v in vec.values()])) or 1.0
-    if norm != 1.0:
-        scale = 1.0 / norm
-        vec = {w: v * scale for w, v in vec.items()}
-    return vec
+class _Similarity:
+    """Cosine similarity of two sentences' tf-idf vectors, computed on demand and remembered.
 
+    MMR asks for only a few pairs, so no sentence vector is built in advance: the sentences'
+    term counts, the squared idf and the vectors' lengths are enough.
+    """
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    return sum([a[w] * b[w] for w in a.keys() & b.keys()])
+    __slots__ = ("_cache", "_idf2", "_norms", "_tfs")
+
+    def __init__(self, tfs: list[Counter[str]], idf2: dict[str, float], norms: list[float]):
+        self._tfs = tfs
+        self._idf2 = idf2
+        self._norms = norms
+        self._cache: dict[tuple[int, int], float] = {}
+
+    def __call__(self, i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        a, b = self._tfs[i], self._tfs[j]
+        if len(b) < len(a):
+            a, b = b, a
+        idf2 = self._idf2
+        dot = sum([c * b[w] * idf2[w] for w, c in a.items() if w in b])
+        value = dot / (self._norms[i] * self._norms[j])
+        self._cache[key] = value
+        return value
 
 
 def _scores(
     sents: list[_Sentence], title: str | None, weights: Weights
-) -> tuple[list[float], list[dict[str, float]]]:
+) -> tuple[list[float], _Similarity]:
+    """Each sentence's score, and the similarity of sentence pairs for redundancy removal.
+
+    Centrality is the cosine of the sentence's tf-idf vector to the whole document's; with
+    ``doc[w] = tf(w) * idf(w)`` it is ``sum(tf_s(w) * idf(w) * doc[w]) / (|s| * |doc|)``, one
+    pass over each sentence's distinct words.
+    """
     n = len(sents)
-    df: Counter[str] = Counter()
-    for s in sents:
-        df.update(set(s.words))
+    tfs = [Counter(s.words) for s in sents]
+    df = Counter(chain.from_iterable(tfs))
     log = math.log
-    idf = {w: log((n + 1) / (c + 0.5)) for w, c in df.items()}
-    if weights.idf_power != 1.0:
-        idf = {w: v**weights.idf_power for w, v in idf.items()}
-    doc = _vector([w for s in sents for w in s.words], idf)
-    vecs = [_vector(s.words, idf) for s in sents]
+    power = weights.idf_power
+    by_count = {c: log((n + 1) / (c + 0.5)) for c in set(df.values())}
+    if power != 1.0:
+        by_count = {c: v**power for c, v in by_count.items()}
+    idf = {w: by_count[c] for w, c in df.items()}
+    total = Counter(chain.from_iterable(s.words for s in sents))
+    doc = {w: c * idf[w] for w, c in total.items()}
+    doc_norm = math.sqrt(sum([v * v for v in doc.values()])) or 1.0
     title_words = set(content_words(title or ""))
     scores: list[float] = []
-    for rank, (s, vec) in enumerate(zip(sents, vecs, strict=True)):
+    norms: list[float] = []
+    for rank, (s, tf) in enumerate(zip(sents, tfs, strict=True)):
+        squares = 0.0
+        dot = 0.0
+        for w, c in tf.items():
+            x = c * idf[w]
+            squares += x * x
+            dot += x * doc[w]
+        norm = math.sqrt(squares) or 1.0
+        norms.append(norm)
         score = weights.position / (1.0 + rank) ** weights.position_decay
-        score += weights.centrality * _cosine(vec, doc)
+        score += weights.centrality * dot / (norm * doc_norm)
         if title_words:
-            score += weights.title * len(title_words & set(s.words)) / len(title_words)
+            score += weights.title * len(title_words.intersection(tf)) / len(title_words)
         score -= weights.quote * s.quote_share
         if not s.punctuated:
             score -= weights.no_final_punct
@@ -268,7 +347,8 @@ def _scores(
             excess = (s.n_words - weights.long_words) / weights.long_words
             score -= weights.long_sentence * min(1.0, excess)
         scores.append(score)
-    return scores, vecs
+    idf2 = {w: v * v for w, v in idf.items()}
+    return scores, _Similarity(tfs, idf2, norms)
 
 
 def _person_names(sents: list[_Sentence]) -> list[tuple[int, int, str]]:
@@ -343,26 +423,43 @@ def _named(sent: _Sentence, names: list[tuple[int, int, str]]) -> str | None:
 def _greedy(
     sents: list[_Sentence],
     scores: list[float],
-    vecs: list[dict[str, float]],
+    similarity: Callable[[int, int], float],
     weights: Weights,
     banned: set[int],
     enough: Callable[[list[int]], bool],
 ) -> list[int]:
-    """Sentence indices in the order MMR picks them, until ``enough`` says stop."""
+    """Sentence indices in the order MMR picks them, until ``enough`` says stop.
+
+    MMR picks the sentence of highest ``score - redundancy * (max similarity to those picked)``
+    (ties: the earlier one). The redundancy term only grows, so a value computed before the
+    last picks is an upper bound: a heap of such bounds (lazy greedy) finds the best after
+    computing the similarities of a few candidates, not of all of them at every pick.
+    """
     pool = [s.index for s in sents if s.eligible and s.index not in banned]
     spare = [s.index for s in sents if not s.eligible and s.index not in banned]
+    redundancy = weights.redundancy
     chosen: list[int] = []
-    overlap = [0.0] * len(sents)
+    overlap: dict[int, float] = {}
+    # (-bound, index, how many of ``chosen`` the bound accounts for)
+    heap = [(-scores[i], i, 0) for i in pool]
+    heapq.heapify(heap)
     while not enough(chosen):
-        if not pool:  # short or odd texts: fall back to what is left, in article order
+        if not heap:  # short or odd texts: fall back to what is left, in article order
             if not spare:
                 break
-            pool, spare = spare, []
-        best = max(pool, key=lambda i: (scores[i] - weights.redundancy * overlap[i], -i))
-        chosen.append(best)
-        pool.remove(best)
-        for i in pool:
-            overlap[i] = max(overlap[i], _cosine(vecs[i], vecs[best]))
+            # Their redundancy counts only the picks made from now on (as it always has).
+            heap = [(-scores[i], i, len(chosen)) for i in spare]
+            heapq.heapify(heap)
+            spare = []
+        picked = len(chosen)
+        while heap[0][2] != picked:
+            _, i, seen = heap[0]
+            value = overlap.get(i, 0.0)
+            for j in chosen[seen:]:
+                value = max(value, similarity(i, j))
+            overlap[i] = value
+            heapq.heapreplace(heap, (-(scores[i] - redundancy * value), i, picked))
+        chosen.append(heapq.heappop(heap)[1])
     return chosen
 
 
@@ -377,7 +474,7 @@ def _choose(
     sents = _sentences(paras, avoid)
     if not sents:
         return []
-    scores, vecs = _scores(sents, title, weights)
+    scores, similarity = _scores(sents, title, weights)
     names: list[tuple[int, int, str]] | None = None
     banned: set[int] = set()
 
@@ -386,7 +483,7 @@ def _choose(
 
     chosen: list[int] = []
     for _ in range(8):
-        chosen = sorted(_greedy(sents, scores, vecs, weights, banned, done))
+        chosen = sorted(_greedy(sents, scores, similarity, weights, banned, done))
         if not chosen:
             return []
         first = sents[chosen[0]]
