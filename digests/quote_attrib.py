@@ -405,6 +405,9 @@ def leading(clause: str, start: int) -> Attribution | None:
         if got is not None and got[0] == "description" and not _person_description(got[1]):
             # "the president's plan, but called it a "…"": not a speaker; take the subject
             got = sentence_subject(before)
+        if got is not None and got[0] == "pronoun":
+            # the referent may be named earlier in the same sentence
+            offset = base + start + v.start()
     if got is None:
         return None
     return Attribution(got[0], got[1], offset, adjacent)

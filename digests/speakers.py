@@ -333,8 +333,11 @@ def collect_people(
             # "Obama consultant Cornell Belcher": the first name only qualifies the second
             people.mentions.append(Mention((pi, start), key, False))
             continue
-        subject = sent != last_sentence and not _NOT_SUBJECT.search(
-            paras[pi], starts[sent_i], start
+        subject = (
+            sent != last_sentence and not _NOT_SUBJECT.search(paras[pi], starts[sent_i], start)
+        ) or (
+            paras[pi][end : end + 1] in {",", "."}
+            and bool(_SPEAKER_AFTER_VERB.search(paras[pi], max(0, start - 10), start))
         )
         people.mentions.append(Mention((pi, start), key, subject))
         last_sentence = sent
@@ -356,6 +359,8 @@ _SPEAKS_AFTER = re.compile(
     r"\s*,\s*\d{1,3}\s*,|\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?(?:said|says|told|tells|added|"
     r"adds|wrote|writes|explained|argued|noted|insisted|recalled|tweeted|stated|asked|continued)\b"
 )
+# "…, said Sunshine, who…": the name after an inverted verb of saying is that verb's subject
+_SPEAKER_AFTER_VERB = re.compile(r"\b(?:said|says|added|adds|wrote|writes)\s+$")
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
 _HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
