@@ -256,3 +256,24 @@ async def test_a_database_locked_while_running_does_not_lose_posts(tmp_path: Pat
         conn.close()
     finally:
         store.close()
+
+
+async def test_a_command_while_the_database_is_locked_is_one_sentence(tmp_path: Path) -> None:
+    from tests.faults.discordworld import world
+
+    async with world(tmp_path) as w:
+        url = w.serve("/a.xml", "Alpha", [item(1)])
+        conn = sqlite3.connect(tmp_path / "newsdigest.db", isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # another program writes for a long while
+            result = await w.command("feed", "add", {"url": url})
+            text = result.content or ""
+            assert "locked" in text, text
+            assert_one_sentence(text)
+            assert_no_token(text)
+            status = await w.command("status", None, {})  # reads still work (WAL)
+            assert "locked" not in (status.content or "")
+        finally:
+            conn.close()
+        again = await w.command("feed", "add", {"url": url})
+        assert "Subscribed" in again.text
