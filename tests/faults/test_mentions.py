@@ -150,3 +150,18 @@ async def test_hostile_links_and_images_never_cost_a_post(tmp_path: Path) -> Non
             for url in _url_fields(message):
                 assert url.startswith(("http://", "https://")) and " " not in url, url
                 assert len(url) <= 2048
+
+
+async def test_error_answers_that_echo_user_text_ping_nobody(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        w.feeds.add(
+            "/page.html", b"<html><body><p>Hello</p></body></html>", content_type="text/html"
+        )
+        url = w.feeds.url("/page.html") + f"?x=@everyone&y=<@&{ROLE}>&z=@here"
+        result = await w.command("feed", "add", {"url": url})
+        assert result.ephemeral
+        assert "web page" in visible(result.content or "")
+        for response in result.responses:
+            if response.is_answer:
+                allowed = response.allowed_mentions
+                assert allowed is not None and allowed.get("parse") == [], response.payload
