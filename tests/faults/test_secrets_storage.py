@@ -277,3 +277,23 @@ async def test_a_command_while_the_database_is_locked_is_one_sentence(tmp_path: 
             conn.close()
         again = await w.command("feed", "add", {"url": url})
         assert "Subscribed" in again.text
+
+
+async def test_an_unreachable_discord_is_one_sentence_without_the_token(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    async with DiscordEmulator(token=TOKEN) as emu:
+        env = service_environment(emu, tmp_path / "x.db", NEWSDIGEST_LOG_LEVEL="DEBUG")
+        env["DISCORD_API_BASE_URL"] = f"http://127.0.0.1:{dead}/api/v10"
+        proc = ServiceProcess(env=env, log=tmp_path / "service.log", cwd=tmp_path)
+        await proc.start()
+        code = await proc.wait(WAIT)
+    output = proc.output()
+    assert code == 1
+    assert_no_token(output)
+    line = last_line(output)
+    assert line.startswith("newsdigest: could not start: "), output
+    assert_one_sentence(line.removeprefix("newsdigest: "))
