@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from digests.errors import FeedExistsError
-from tests.faults.helpers import START, assert_one_sentence, item, rss, service_env
+from tests.faults.helpers import START, ServiceEnv, assert_one_sentence, item, rss, service_env
 from tests.feedserver import FeedServer
 
 BASE = timedelta(minutes=5)
@@ -27,7 +27,7 @@ def good(server: FeedServer, path: str, numbers: list[int], title: str = "Outage
     return server.url(path)
 
 
-async def fail_once(env, path_hits, server: FeedServer, path: str) -> timedelta:  # type: ignore[no-untyped-def]
+async def fail_once(env: ServiceEnv, server: FeedServer, path: str) -> timedelta:
     """Move the clock to the feed's next poll, poll, return the new gap to the next poll."""
     due = env.service.next_poll_at()
     assert due is not None
@@ -49,7 +49,7 @@ async def test_backoff_doubles_from_five_minutes_is_jittered_and_capped(
         url = good(feed_server, "/a.xml", [1])
         await env.service.add_feed(guild_id=1, channel_id=10, url=url)
         feed_server.status("/a.xml", 500)
-        gaps = [await fail_once(env, None, feed_server, "/a.xml") for _ in range(10)]
+        gaps = [await fail_once(env, feed_server, "/a.xml") for _ in range(10)]
     bases = [min(BASE * 2**n, cap) for n in range(10)]
     for gap, base in zip(gaps, bases, strict=True):
         assert base * (1 - JITTER) <= gap <= min(base * (1 + JITTER), cap), (gap, base)
@@ -81,7 +81,7 @@ async def test_retry_after_is_respected(tmp_path: Path, feed_server: FeedServer)
         url = good(feed_server, "/a.xml", [1])
         await env.service.add_feed(guild_id=1, channel_id=10, url=url)
         feed_server.status("/a.xml", 503, headers={"Retry-After": "7200"})
-        gap = await fail_once(env, None, feed_server, "/a.xml")
+        gap = await fail_once(env, feed_server, "/a.xml")
         assert gap >= timedelta(hours=2)
 
 
@@ -138,14 +138,13 @@ async def test_disabled_after_max_failures_with_one_notice_per_channel_then_read
             await env.service.add_feed(guild_id=1, channel_id=10, url=url)
 
 
-async def fail_once_any(env) -> None:  # type: ignore[no-untyped-def]
+async def fail_once_any(env: ServiceEnv) -> None:
     """Advance to the earliest failing feed's next poll and poll everything due."""
     failing = [s for s in env.service.feed_status(1) if s.health == "failing"]
     due = min((s.next_fetch for s in failing), default=None) or env.service.next_poll_at()
+    assert due is not None
     env.clock.set(max(due, env.clock.now()))
     await env.service.update_due_feeds()
-    if not failing:
-        return
 
 
 async def test_connection_refused_counts_as_failure(
