@@ -329,7 +329,22 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         offset = base + lead + v.end()
     if got is None:
         return None
+    if not _is_according(v):
+        outlet = _according_outlet(after, base + lead + v.end())
+        if outlet is not None:
+            return outlet
     return Attribution(got[0], got[1], offset, True)
+
+
+def _according_outlet(after: str, offset: int) -> Attribution | None:
+    """``"…," Sanders said, according to CNN``: the source is the outlet that reported it."""
+    m = _ACCORDING.search(after)
+    if m is None or len(after[: m.start()].split()) > 6:
+        return None
+    got = subject_after(after[m.end() :])
+    if got is None or got[0] not in {"name", "org"}:
+        return None
+    return Attribution(got[0], got[1], offset + m.end(), True)
 
 
 def end_credit(head: str, offset: int) -> Attribution | None:
