@@ -17,6 +17,7 @@ from digests.quote_words import (
     DETERMINERS,
     GENERIC_NOUNS,
     INVERTIBLE,
+    NON_NAME_CAPS,
     OBJECT_VERBS,
     OTHER_PRONOUNS,
     PERSON_NOUNS,
@@ -243,7 +244,13 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
     for m in _SUBJECT.finditer(clause, begin):
         word = m.group(0)
         if " " in word and ("'s " in word or "’s " in word):
-            word = word.replace("’s ", "'s ").split("'s ")[0] + "'s"
+            owner, _, owned = word.replace("’s ", "'s ").partition("'s ")
+            owned_name = clean_name(owned)
+            if owned_name is not None and len(owned_name.tokens) >= 2:
+                # "The Blaze's Matt Walsh": the person, not the outlet
+                cands.append(owned)
+                continue
+            word = owner + "'s"
         if word.lower() in PRONOUNS:
             cands.append(word.lower())
         elif clean_name(word) is not None:
@@ -389,10 +396,15 @@ def leading(clause: str, start: int) -> Attribution | None:
     after = clause[v.end() :]
     adjacent = after.strip() in {"", ":", ",", "—", "-", "–"} or after.rstrip().endswith(":")
     got: tuple[str, str] | None
+    asked_by = _ASKED_BY.match(after) if v.group(0) == "asked" else None
     if _is_according(v):
         got = subject_after(after)
         offset = base + start + v.end()
         adjacent = True
+    elif asked_by is not None:
+        # "Rubio was asked by moderator Gerard Baker whether …": the asker speaks
+        got = subject_after(after[asked_by.end() :])
+        offset = base + start + v.end() + asked_by.end()
     elif v.group(0).lower().endswith("ing"):
         # "…, saying "…"": the subject of the sentence, or of "X said, adding "…""
         earlier = [w for w in verbs[:-1] if not w.group(0).endswith("ing")]
@@ -428,6 +440,7 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(got[0], got[1], offset, adjacent)
 
 
+_ASKED_BY = re.compile(r"\s+by\s+(?=\S)")
 _PEOPLE_PLURALS = word_set(
     """people officials aides critics supporters voters experts analysts residents sources
     protesters activists members leaders democrats republicans lawmakers advocates observers
@@ -443,13 +456,18 @@ def _person_word(word: str, index: int) -> bool:
         _person_head(w)
         or w in GENERIC_NOUNS
         or w in _PEOPLE_PLURALS
-        or (index > 0 and word[:1].isupper() and w not in DETERMINERS)
+        or (index > 0 and word[:1].isupper() and w not in DETERMINERS and w not in NON_NAME_CAPS)
     )
 
 
 def _description(desc: str) -> tuple[str, str] | None:
     """A speaker description cut after its last person word ("One Democrat familiar" ->
     "One Democrat"); None when nothing in it can name a speaker ("And", "His past")."""
+    if "," in desc:
+        # "In the interest of precision, Clinton": a name after the comma is the subject
+        for m in NAME_RUN.finditer(desc, desc.rindex(",")):
+            if clean_name(m.group(0)) is not None:
+                return ("name", m.group(0).strip())
     words = desc.split()
     for i in range(len(words) - 1, -1, -1):
         if _person_word(words[i], i):
