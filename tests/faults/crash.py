@@ -17,6 +17,7 @@ from digests.storage import Store
 from tests.discord_emulator import DiscordEmulator, GuildSpec
 from tests.faults.proc import (
     TOKEN,
+    Prepared,
     ServiceProcess,
     Tally,
     delivered_count,
@@ -137,7 +138,7 @@ def _finish(watch: tuple[float, int, asyncio.Task[float]]) -> float | None:
 
 async def _wait_for_a_random_moment(
     emu: DiscordEmulator,
-    prepared: object,
+    prepared: Prepared,
     rng: random.Random,
     proc: ServiceProcess,
     timeout: float,
@@ -155,7 +156,7 @@ async def _wait_for_a_random_moment(
                 emu.message_count >= before + more
                 or not proc.running
                 or delivered_count(emu, prepared) >= prepared.total
-            ),  # type: ignore[arg-type]
+            ),
             timeout,
             what=f"{more} more posts",
         )

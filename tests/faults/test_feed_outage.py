@@ -141,7 +141,8 @@ async def test_disabled_after_max_failures_with_one_notice_per_channel_then_read
 async def fail_once_any(env: ServiceEnv) -> None:
     """Advance to the earliest failing feed's next poll and poll everything due."""
     failing = [s for s in env.service.feed_status(1) if s.health == "failing"]
-    due = min((s.next_fetch for s in failing), default=None) or env.service.next_poll_at()
+    due = min((s.next_fetch for s in failing if s.next_fetch), default=None)
+    due = due or env.service.next_poll_at()
     assert due is not None
     env.clock.set(max(due, env.clock.now()))
     await env.service.update_due_feeds()

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from tests.discord_emulator.state import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
@@ -89,11 +90,12 @@ async def test_manage_channels_in_one_channel_does_not_reach_another(tmp_path: P
         assert "Subscribed" in ok.text  # type: ignore[attr-defined]
         # ... but not for a channel they may not manage
         other = w.serve("/b.xml", "Beta", [item(2)])
-        for name, sub, options in (
+        attempts: list[tuple[str, str, dict[str, object]]] = [
             ("feed", "add", {"url": other, "channel": news}),
             ("digest", "now", {"channel": news}),
             ("digest", "schedule", {"time": "08:00", "channel": news}),
-        ):
+        ]
+        for name, sub, options in attempts:
             result = await send_unchecked(w, w.reader, name, sub, options, general)
             text = result.content or ""  # type: ignore[attr-defined]
             assert "Manage Channels" in text, (name, sub, text)
@@ -143,11 +145,13 @@ async def test_the_bots_missing_permission_is_explained_in_one_sentence(tmp_path
         for name, deny, _label in cases:
             await w.emu.restrict_bot(w.channel(name), deny=deny)
         for name, _, label in cases:
-            await until(lambda n=name: _bot_lacks(w, w.channel(n)), what="CHANNEL_UPDATE seen")
-            for command, sub, options in (
+            channel_id = w.channel(name)
+            await until(partial(_bot_lacks, w, channel_id), what="CHANNEL_UPDATE seen")
+            commands: list[tuple[str, str, dict[str, object]]] = [
                 ("feed", "add", {"url": url, "channel": w.channel(name)}),
                 ("digest", "now", {"channel": w.channel(name)}),
-            ):
+            ]
+            for command, sub, options in commands:
                 result = await w.command(command, sub, options)
                 text = result.content or ""
                 assert label in text, (name, command, text)
