@@ -73,16 +73,19 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
-# (What must precede each: ``_opens_quote`` and ``_closes_quote``.)
-_QUOTE_OPEN = re.compile(r"[\"“‘'«]+(?=\w)")
-_QUOTE_CLOSE = re.compile(r"[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
+# The patterns open with the quote mark and check what precedes it by a lookbehind placed after
+# it: the regex engine then scans quickly for quote marks instead of trying a lookbehind at every
+# character. (``(?<![^X]Q)`` after a mark Q: preceded by an X or by nothing.)
+_QUOTE_OPEN = re.compile(r"[\"“‘'«](?<![^\s(\[:—–-][\"“‘'«])[\"“‘'«]*(?=\w)")
+_QUOTE_CLOSE = re.compile(r"[\"”’'»](?<=[\w.,!?…][\"”’'»])[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
 )
 _NAMEABLE = {"He": "", "She": "", "His": "'s", "Her": "'s"}
+# (``[A-Z](?<!\w[A-Z])`` is ``\b[A-Z]``, in an order the regex engine scans for quickly.)
 _NAME = re.compile(
-    r"\b((?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.)"
+    r"([A-Z](?<!\w[A-Z])(?:[a-z]+(?:[-'’][A-Z]?[a-z]+)?|\.)"
     r"(?:\s+(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|de|van|von|da|bin|al)){1,3})"
 )
 _NOT_NAME_START = frozenset(
@@ -131,6 +134,8 @@ _PERSON_AFTER = re.compile(r",?\s+(?:said|says|told|added)\b|,\s+(?:a|an|the|who
 #: How many sentences back a pronoun's referent may be named.
 REFERENT_WINDOW = 3
 _TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
+_AGE_AFTER = re.compile(r",\s*\d{1,3}\b")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _stem(word: str) -> str:
@@ -149,44 +154,37 @@ def _stem(word: str) -> str:
     return word
 
 
-def content_words(text: str, stems: dict[str, tuple[str, ...]] | None = None) -> list[str]:
-    """Lower-cased, crudely stemmed words without stopwords.
-
-    ``stems`` is a cache of whitespace-separated tokens the caller keeps for one document (tokens
-    repeat a lot): the text is split on whitespace, and each token is looked up once.
-    """
-    cache: dict[str, tuple[str, ...]] = {} if stems is None else stems
-    tokens = text.split()
-    for token in set(tokens).difference(cache):
-        cache[token] = _token_stems(token)
-    return list(chain.from_iterable(map(cache.__getitem__, tokens)))
+def content_words(text: str) -> list[str]:
+    """Lower-cased, crudely stemmed words without stopwords."""
+    return " ".join(map(_token_stems, text.split())).split()
 
 
 _PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…—–-/\\|*&%$#@+=~^`_"
 
 
 @lru_cache(maxsize=1 << 15)
-def _token_stems(token: str) -> tuple[str, ...]:
-    """The content stems of one whitespace-free token (usually one word, or none).
+def _token_stems(token: str) -> str:
+    """The content stems of one whitespace-free token, space-separated (usually one, or none).
 
     Cached (bounded): a token's stems never change, and most tokens of an article recur in the
-    next one. 32k entries hold a few thousand articles' vocabulary in a few MB.
+    next one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
     """
     core = token.lower().strip(_PUNCT)
     if core.isalnum() and core.isascii():  # the common case: one plain word in punctuation
-        return () if core in _STOPWORDS else (_stem(core),)
-    return tuple([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
+        return "" if core in _STOPWORDS else _stem(core)
+    return " ".join([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
 
 
 @dataclass(frozen=True, slots=True)
-class _Sentence:
-    index: int
-    text: str
-    words: list[str]
-    n_words: int
-    eligible: bool
-    quote_share: float
-    punctuated: bool
+class _Article:
+    """The sentences of an article and what scoring needs of each (parallel lists)."""
+
+    texts: list[str]
+    words: list[list[str]]  # content words (``content_words``)
+    n_words: list[int]  # words as written
+    eligible: list[bool]  # may be chosen before the fallback (length, not a question, ...)
+    quote_share: list[float]
+    punctuated: list[bool]
 
 
 def _quote_share(text: str) -> float:
@@ -194,41 +192,18 @@ def _quote_share(text: str) -> float:
     quoted = 0
     pos = 0
     while True:
-        opening = _search_after(_QUOTE_OPEN, text, pos, _opens_quote)
+        opening = _QUOTE_OPEN.search(text, pos)
         if opening is None:
             break
-        closing = _search_after(_QUOTE_CLOSE, text, opening.end(), _closes_quote)
+        closing = _QUOTE_CLOSE.search(text, opening.end())
         end = closing.start() if closing else len(text)
         quoted += end - opening.end()
         pos = closing.end() if closing else len(text)
     return min(1.0, quoted / max(1, len(text)))
 
 
-def _opens_quote(before: str) -> bool:
-    return not before or before.isspace() or before in "([:—–-"
-
-
-def _closes_quote(before: str) -> bool:
-    return before != "" and (before.isalnum() or before in "_.,!?…")
-
-
-def _search_after(
-    pattern: re.Pattern[str], text: str, pos: int, fits: Callable[[str], bool]
-) -> re.Match[str] | None:
-    """The first match of ``pattern`` from ``pos`` whose preceding character ``fits``.
-
-    The same as a lookbehind in the pattern, but the pattern then opens with a character class,
-    which the regex engine scans for quickly instead of trying the lookbehind at every position.
-    """
-    while True:
-        m = pattern.search(text, pos)
-        if m is None or fits(text[m.start() - 1 : m.start()]):
-            return m
-        pos = m.start() + 1
-
-
 def _has_quote_mark(text: str) -> bool:
-    return '"' in text or "“" in text or "‘" in text or "'" in text
+    return '"' in text or "“" in text or "‘" in text or "'" in text or "«" in text
 
 
 def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
@@ -241,36 +216,28 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
     return False
 
 
-def _sentences(paras: list[str], avoid: list[str]) -> list[_Sentence]:
-    stems: dict[str, tuple[str, ...]] = {}
-    avoid_sets = [
-        (a.lower().strip()[:200], set(content_words(a, stems))) for a in avoid if a.strip()
+def _analyse(paras: list[str], avoid: list[str]) -> _Article:
+    """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
+    texts = [text for para in paras for text in split_sentences(para)]
+    del texts[MAX_SENTENCES:]
+    words = [content_words(text) for text in texts]
+    n_words = [text.count(" ") + 1 for text in texts]
+    avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
+    eligible = [
+        MIN_WORDS <= n <= MAX_WORDS
+        and len(w) >= 3
+        and not text.rstrip("\"”’') ").endswith("?")
+        and not (avoid_sets and _repeats(text, set(w), avoid_sets))
+        for text, w, n in zip(texts, words, n_words, strict=True)
     ]
-    out: list[_Sentence] = []
-    for para in paras:
-        for text in split_sentences(para):
-            if len(out) >= MAX_SENTENCES:
-                return out
-            words = content_words(text, stems)
-            n_words = text.count(" ") + 1
-            eligible = (
-                MIN_WORDS <= n_words <= MAX_WORDS
-                and not text.rstrip("\"”’') ").endswith("?")
-                and len(words) >= 3
-                and not (avoid_sets and _repeats(text, set(words), avoid_sets))
-            )
-            out.append(
-                _Sentence(
-                    index=len(out),
-                    text=text,
-                    words=words,
-                    n_words=n_words,
-                    eligible=eligible,
-                    quote_share=_quote_share(text) if _has_quote_mark(text) else 0.0,
-                    punctuated=bool(_TERMINAL.search(text, len(text) - 6)),
-                )
-            )
-    return out
+    return _Article(
+        texts=texts,
+        words=words,
+        n_words=n_words,
+        eligible=eligible,
+        quote_share=[_quote_share(t) if _has_quote_mark(t) else 0.0 for t in texts],
+        punctuated=[_TERMINAL.search(t, len(t) - 6) is not None for t in texts],
+    )
 
 
 class _Similarity:
@@ -303,17 +270,15 @@ class _Similarity:
         return value
 
 
-def _scores(
-    sents: list[_Sentence], title: str | None, weights: Weights
-) -> tuple[list[float], _Similarity]:
+def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[float], _Similarity]:
     """Each sentence's score, and the similarity of sentence pairs for redundancy removal.
 
     Centrality is the cosine of the sentence's tf-idf vector to the whole document's; with
     ``doc[w] = tf(w) * idf(w)`` it is ``sum(tf_s(w) * idf(w) * doc[w]) / (|s| * |doc|)``, one
-    pass over each sentence's distinct words.
+    pass over each sentence's distinct words. The idf is over the document's own sentences.
     """
-    n = len(sents)
-    tfs = [Counter(s.words) for s in sents]
+    n = len(art.texts)
+    tfs = [Counter(words) for words in art.words]
     df = Counter(chain.from_iterable(tfs))
     log = math.log
     power = weights.idf_power
@@ -321,13 +286,16 @@ def _scores(
     if power != 1.0:
         by_count = {c: v**power for c, v in by_count.items()}
     idf = {w: by_count[c] for w, c in df.items()}
-    total = Counter(chain.from_iterable(s.words for s in sents))
+    total = Counter(chain.from_iterable(art.words))
     doc = {w: c * idf[w] for w, c in total.items()}
     doc_norm = math.sqrt(sum([v * v for v in doc.values()])) or 1.0
     title_words = set(content_words(title or ""))
+    w_position, decay = weights.position, weights.position_decay
+    w_centrality = weights.centrality / doc_norm
+    long_words = weights.long_words
     scores: list[float] = []
     norms: list[float] = []
-    for rank, (s, tf) in enumerate(zip(sents, tfs, strict=True)):
+    for rank, tf in enumerate(tfs):
         squares = 0.0
         dot = 0.0
         for w, c in tf.items():
@@ -336,31 +304,52 @@ def _scores(
             dot += x * doc[w]
         norm = math.sqrt(squares) or 1.0
         norms.append(norm)
-        score = weights.position / (1.0 + rank) ** weights.position_decay
-        score += weights.centrality * dot / (norm * doc_norm)
+        score = w_position / (1.0 + rank) ** decay + w_centrality * dot / norm
         if title_words:
             score += weights.title * len(title_words.intersection(tf)) / len(title_words)
-        score -= weights.quote * s.quote_share
-        if not s.punctuated:
+        score -= weights.quote * art.quote_share[rank]
+        if not art.punctuated[rank]:
             score -= weights.no_final_punct
-        if s.n_words > weights.long_words:
-            excess = (s.n_words - weights.long_words) / weights.long_words
+        if art.n_words[rank] > long_words:
+            excess = (art.n_words[rank] - long_words) / long_words
             score -= weights.long_sentence * min(1.0, excess)
         scores.append(score)
     idf2 = {w: v * v for w, v in idf.items()}
     return scores, _Similarity(tfs, idf2, norms)
 
 
-def _person_names(sents: list[_Sentence]) -> list[tuple[int, int, str]]:
+def _word_count(text: str, word: str) -> int:
+    """Occurrences of ``word`` (which starts and ends with a letter) as a whole word."""
+    count = 0
+    pos = text.find(word)
+    size = len(word)
+    while pos >= 0:
+        before = text[pos - 1 : pos]
+        after = text[pos + size : pos + size + 1]
+        if (before == "" or not _is_word_char(before)) and (
+            after == "" or not _is_word_char(after)
+        ):
+            count += 1
+            pos = text.find(word, pos + size)
+        else:
+            pos = text.find(word, pos + 1)
+    return count
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _person_names(texts: list[str]) -> list[tuple[int, int, str]]:
     """(sentence index, offset, full name) of every likely person mentioned, in article order.
 
     Full names count when something marks them as people (a title, an age, "said", or the
     surname used alone elsewhere); later "Mr. Loach" / "Loach" mentions map to the full name.
     """
     found: list[tuple[int, str, int, str]] = []
-    for s in sents:
-        for m in _NAME.finditer(s.text):
-            parts = re.sub(r"['’]s$", "", m.group(1)).split()
+    for index, text in enumerate(texts):
+        for m in _NAME.finditer(text):
+            parts = _POSSESSIVE.sub("", m.group(1)).split()
             start = m.start()
             while len(parts) > 2 and parts[0].lower() in _ROLE_WORDS:
                 start += len(parts[0]) + 1
@@ -371,57 +360,54 @@ def _person_names(sents: list[_Sentence]) -> list[tuple[int, int, str]]:
                 continue
             if parts[-1].endswith("."):
                 continue
-            found.append((s.index, " ".join(parts), start, s.text))
-    text_all = " ".join(s.text for s in sents)
+            found.append((index, " ".join(parts), start, text))
+    text_all = " ".join(texts)
     out: list[tuple[int, int, str]] = []
     full: dict[str, str] = {}
     for index, name, start, text in found:
         surname = name.split()[-1]
+        after = start + len(name)
         evidence = (
             bool(_TITLE_BEFORE.search(text[:start]))
-            or bool(re.match(r",\s*\d{1,3}\b", text[start + len(name) :]))
-            or bool(re.match(_PERSON_AFTER, text[start + len(name) :]))
-            or len(re.findall(rf"\b{re.escape(surname)}\b", text_all)) > text_all.count(name)
+            or bool(_AGE_AFTER.match(text, after))
+            or bool(_PERSON_AFTER.match(text, after))
+            or _word_count(text_all, surname) > text_all.count(name)
         )
         if evidence:
             out.append((index, start, name))
             full.setdefault(surname, name)
     if full:
         surname_re = re.compile(rf"\b({'|'.join(map(re.escape, full))})\b(?![ ]+[A-Z])")
-        for s in sents:
-            for m in surname_re.finditer(s.text):
+        for index, text in enumerate(texts):
+            for m in surname_re.finditer(text):
                 name = full[m.group(1)]
-                if not s.text.endswith(name, 0, m.end()):  # not the tail of the full name
-                    out.append((s.index, m.start(), name))
+                if not text.endswith(name, 0, m.end()):  # not the tail of the full name
+                    out.append((index, m.start(), name))
     return sorted(out)
 
 
-def _named(sent: _Sentence, names: list[tuple[int, int, str]]) -> str | None:
+def _named(index: int, text: str, names: list[tuple[int, int, str]]) -> str | None:
     """The sentence with its opening pronoun named, itself if it needs none, None if it can't.
 
     The name is that of the person mentioned first (the likely subject) in the closest earlier
     sentence that mentions anyone.
     """
-    m = _PRONOUN_OPEN.match(sent.text)
+    m = _PRONOUN_OPEN.match(text)
     if not m:
-        return sent.text
+        return text
     pronoun = m.group(1)
     if pronoun not in _NAMEABLE:
         return None
-    before = [
-        (index, pos, name)
-        for index, pos, name in names
-        if sent.index - REFERENT_WINDOW <= index < sent.index
-    ]
+    before = [(i, pos, name) for i, pos, name in names if index - REFERENT_WINDOW <= i < index]
     if not before:
         return None
     last = before[-1][0]
-    name = min((pos, name) for index, pos, name in before if index == last)[1]
-    return sent.text[: m.start(1)] + name + _NAMEABLE[pronoun] + sent.text[m.end(1) :]
+    name = min((pos, name) for i, pos, name in before if i == last)[1]
+    return text[: m.start(1)] + name + _NAMEABLE[pronoun] + text[m.end(1) :]
 
 
 def _greedy(
-    sents: list[_Sentence],
+    art: _Article,
     scores: list[float],
     similarity: Callable[[int, int], float],
     weights: Weights,
@@ -435,8 +421,9 @@ def _greedy(
     last picks is an upper bound: a heap of such bounds (lazy greedy) finds the best after
     computing the similarities of a few candidates, not of all of them at every pick.
     """
-    pool = [s.index for s in sents if s.eligible and s.index not in banned]
-    spare = [s.index for s in sents if not s.eligible and s.index not in banned]
+    indices = [i for i in range(len(art.texts)) if i not in banned]
+    pool = [i for i in indices if art.eligible[i]]
+    spare = [i for i in indices if not art.eligible[i]]
     redundancy = weights.redundancy
     chosen: list[int] = []
     overlap: dict[int, float] = {}
@@ -468,41 +455,42 @@ def _choose(
     title: str | None,
     avoid: list[str],
     weights: Weights,
-    enough: Callable[[list[_Sentence]], bool],
+    enough: Callable[[_Article, list[int]], bool],
 ) -> list[str]:
     """Summary sentences in article order, the opening pronoun named or avoided."""
-    sents = _sentences(paras, avoid)
-    if not sents:
+    art = _analyse(paras, avoid)
+    texts = art.texts
+    if not texts:
         return []
-    scores, similarity = _scores(sents, title, weights)
+    scores, similarity = _scores(art, title, weights)
     names: list[tuple[int, int, str]] | None = None
     banned: set[int] = set()
 
     def done(chosen: list[int]) -> bool:
-        return enough([sents[i] for i in chosen])
+        return enough(art, chosen)
 
     chosen: list[int] = []
     for _ in range(8):
-        chosen = sorted(_greedy(sents, scores, similarity, weights, banned, done))
+        chosen = sorted(_greedy(art, scores, similarity, weights, banned, done))
         if not chosen:
             return []
-        first = sents[chosen[0]]
-        if first.index == 0 or not _PRONOUN_OPEN.match(first.text):
+        first = chosen[0]
+        if first == 0 or not _PRONOUN_OPEN.match(texts[first]):
             # The article's own first sentence can open with a pronoun: its referent follows.
             break
         if names is None:
-            names = _person_names(sents)
-        if _named(first, names) is not None:
+            names = _person_names(texts)
+        if _named(first, texts[first], names) is not None:
             break
-        banned.add(first.index)
+        banned.add(first)
     out: list[str] = []
     for pos, i in enumerate(chosen):
-        text = sents[i].text
+        text = texts[i]
         follows = pos > 0 and chosen[pos - 1] == i - 1
         if i > 0 and not follows and _PRONOUN_OPEN.match(text):
             if names is None:
-                names = _person_names(sents)
-            text = _named(sents[i], names) or text
+                names = _person_names(texts)
+            text = _named(i, text, names) or text
         out.append(_clip(text))
     return out
 
@@ -525,7 +513,7 @@ def summarize(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[str]:
     """The ``sentences`` sentences that carry the gist, in article order."""
-    return _choose(paras, title, avoid, weights, lambda chosen: len(chosen) >= sentences)
+    return _choose(paras, title, avoid, weights, lambda _, chosen: len(chosen) >= sentences)
 
 
 def summarize_words(
@@ -538,7 +526,7 @@ def summarize_words(
 ) -> list[str]:
     """Summary sentences (article order) covering at least ``words`` words when the text allows."""
 
-    def enough(chosen: list[_Sentence]) -> bool:
-        return sum(s.n_words for s in chosen) >= words
+    def enough(art: _Article, chosen: list[int]) -> bool:
+        return sum([art.n_words[i] for i in chosen]) >= words
 
     return _choose(paras, title, avoid, weights, enough)
