@@ -16,10 +16,12 @@ from digests.quote_words import (
     ADVERBS,
     DETERMINERS,
     GENERIC_NOUNS,
+    INTRO_WORDS,
     INVERTIBLE,
     NON_NAME_CAPS,
     OBJECT_VERBS,
     OTHER_PRONOUNS,
+    PEOPLE_PLURALS,
     PERSON_NOUNS,
     PRONOUNS,
     SAY_VERBS,
@@ -223,12 +225,6 @@ def _stop_after(text: str, start: int) -> int:
     return len(text)
 
 
-_INTRO_WORDS = word_set(
-    "as after before when while although though if in on at during despite since until once "
-    "with without from for because unlike like amid given"
-)
-
-
 def sentence_subject(clause: str) -> tuple[str, str] | None:
     """Candidate subjects of a clause, in order: names and he/she ("…, saying "…"").
 
@@ -238,7 +234,7 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
     cands: list[str] = []
     first = clause.split(None, 1)[0].strip('"“‘(').lower() if clause.strip() else ""
     begin = 0
-    if (first in _INTRO_WORDS or first.endswith(("ing", "ed"))) and "," in clause:
+    if (first in INTRO_WORDS or first.endswith(("ing", "ed"))) and "," in clause:
         # "Asked about Trump, Christie said …": the subject follows the introductory phrase
         begin = clause.index(",") + 1
     for m in _SUBJECT.finditer(clause, begin):
@@ -327,6 +323,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
                 return None
         if not ends_open and (len(after.split()) > 8 or re.search(r"\bthat\b", after)):
             return None  # '"…." Josh Hendler warned Saturday that …': a new statement
+        if ends_open and not _LEAD_NAME.match(before) and _NEW_CLAUSE.search(before):
+            return None  # '"…," for instance, and Trump vowed to …': another clause's subject
         got = subject_before(before)
         offset = base + lead
     else:
@@ -440,14 +438,8 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(got[0], got[1], offset, adjacent)
 
 
+_NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)
 _ASKED_BY = re.compile(r"\s+by\s+(?=\S)")
-_PEOPLE_PLURALS = word_set(
-    """people officials aides critics supporters voters experts analysts residents sources
-    protesters activists members leaders democrats republicans lawmakers advocates observers
-    organizers fans officers police investigators prosecutors lawyers attorneys scientists
-    researchers economists doctors workers employees executives witnesses parents students
-    teachers authorities opponents allies delegates aides advisers advisors insiders"""
-)
 
 
 def _person_word(word: str, index: int) -> bool:
@@ -455,7 +447,7 @@ def _person_word(word: str, index: int) -> bool:
     return (
         _person_head(w)
         or w in GENERIC_NOUNS
-        or w in _PEOPLE_PLURALS
+        or w in PEOPLE_PLURALS
         or (index > 0 and word[:1].isupper() and w not in DETERMINERS and w not in NON_NAME_CAPS)
     )
 
@@ -482,6 +474,6 @@ def _person_description(desc: str) -> bool:
     return (
         _person_head(head)
         or head in GENERIC_NOUNS
-        or head in _PEOPLE_PLURALS
+        or head in PEOPLE_PLURALS
         or (head[:1].isalpha() and words[-1][:1].isupper())
     )

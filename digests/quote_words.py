@@ -76,6 +76,19 @@ ROLE_NOUNS = word_set(
     chairwoman manager director strategist pollster lawyer attorney friend colleague
     correspondent reporter columnist editor host moderator"""
 )
+# words opening an introductory phrase ("Asked about Trump, Christie said")
+INTRO_WORDS = word_set(
+    "as after before when while although though if in on at during despite since until once "
+    "with without from for because unlike like amid given"
+)
+# groups of people that speak as one ("officials said"); never "he" or "she"
+PEOPLE_PLURALS = word_set(
+    """people officials aides critics supporters voters experts analysts residents sources
+    protesters activists members leaders democrats republicans lawmakers advocates observers
+    organizers fans officers police investigators prosecutors lawyers attorneys scientists
+    researchers economists doctors workers employees executives witnesses parents students
+    teachers authorities opponents allies delegates aides advisers advisors insiders"""
+)
 # these are only resolved back to a named person after "the" (never "a spokesman")
 GENERIC_NOUNS = word_set("spokesman spokeswoman spokesperson woman man official aide source")
 

@@ -22,6 +22,7 @@ from digests.quote_words import (
     MALE_FIRST,
     MALE_TITLES,
     NON_NAME_CAPS,
+    PEOPLE_PLURALS,
     PERSON_NOUNS,
     ROLE_NOUNS,
     TITLES,
@@ -172,8 +173,10 @@ class People:
                 break
             last_seen.setdefault(m.key, m.pos)
             g = self.gender.get(m.key)
-            if gender is not None and g is not None and g != gender:
-                continue
+            if gender is not None and (
+                (g is not None and g != gender) or m.key.lower() in PEOPLE_PLURALS
+            ):
+                continue  # "she" is not "Sources" ("Sources told POLITICO")
             if m.subject:
                 return m.key, last_seen[m.key]
             if fallback is None:
