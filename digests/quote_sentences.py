@@ -82,9 +82,24 @@ def sentence_index(starts: list[int], pos: int) -> int:
 
 def first_sentence(text: str) -> str:
     """``text`` up to and including its first sentence end."""
-    for m in _iter_boundaries(text):
-        return text[: m.start() + 1]
-    return text
+    # lazily, mark by mark: ``text`` may be the rest of a long paragraph
+    nxt = {ch: text.find(ch) for ch in ".!?"}
+    i = 0
+    while True:
+        for ch, at in nxt.items():
+            if 0 <= at < i:
+                nxt[ch] = text.find(ch, i)
+        found = [at for at in nxt.values() if at >= 0]
+        if not found:
+            return text
+        at = min(found)
+        m = _BOUNDARY.match(text, at)
+        if m is None:
+            i = at + 1
+        elif _is_abbreviation(text, at):
+            i = m.end()
+        else:
+            return text[: at + 1]
 
 
 def last_sentence(text: str) -> tuple[int, str]:
