@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -156,7 +157,12 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
-    return " ".join(map(_token_stems, text.split())).split()
+    words = list(filter(None, map(_token_stems, text.split())))
+    if len(words) > 1 and " ".join(words).count(" ") >= len(words):
+        return " ".join(words).split()  # a token gave several words ("U.S.", "well-known")
+    if words and " " in words[0]:
+        return words[0].split()
+    return words
 
 
 _PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…—–-/\\|*&%$#@+=~^`_"
@@ -244,23 +250,30 @@ class _Similarity:
     """Cosine similarity of two sentences' tf-idf vectors, computed on demand and remembered.
 
     MMR asks for only a few pairs, so no sentence vector is built in advance: the sentences'
-    term counts, the squared idf and the vectors' lengths are enough.
+    content words, the squared idf and the vectors' lengths are enough.
     """
 
-    __slots__ = ("_cache", "_idf2", "_norms", "_tfs")
+    __slots__ = ("_cache", "_idf2", "_norms", "_tfs", "_words")
 
-    def __init__(self, tfs: list[Counter[str]], idf2: dict[str, float], norms: list[float]):
-        self._tfs = tfs
+    def __init__(self, words: list[list[str]], idf2: dict[str, float], norms: list[float]):
+        self._words = words
         self._idf2 = idf2
         self._norms = norms
+        self._tfs: dict[int, Counter[str]] = {}
         self._cache: dict[tuple[int, int], float] = {}
+
+    def _tf(self, i: int) -> Counter[str]:
+        tf = self._tfs.get(i)
+        if tf is None:
+            tf = self._tfs[i] = Counter(self._words[i])
+        return tf
 
     def __call__(self, i: int, j: int) -> float:
         key = (i, j) if i < j else (j, i)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        a, b = self._tfs[i], self._tfs[j]
+        a, b = self._tf(i), self._tf(j)
         if len(b) < len(a):
             a, b = b, a
         idf2 = self._idf2
@@ -273,49 +286,52 @@ class _Similarity:
 def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[float], _Similarity]:
     """Each sentence's score, and the similarity of sentence pairs for redundancy removal.
 
-    Centrality is the cosine of the sentence's tf-idf vector to the whole document's; with
-    ``doc[w] = tf(w) * idf(w)`` it is ``sum(tf_s(w) * idf(w) * doc[w]) / (|s| * |doc|)``, one
-    pass over each sentence's distinct words. The idf is over the document's own sentences.
+    Centrality is the cosine of the sentence's tf-idf vector ``s`` to the whole document's
+    ``d`` (idf over the document's own sentences). With ``t(w)`` a word's count in the document
+    and ``c(w)`` in the sentence, ``s.d = sum(c(w) idf(w)^2 t(w))`` is a sum over the sentence's
+    words as written, and ``|s|^2 = sum(c(w)^2 idf(w)^2)`` one over its distinct words (plus a
+    correction for the few repeated ones): sums the interpreter runs without a Python loop.
     """
     n = len(art.texts)
-    tfs = [Counter(words) for words in art.words]
-    df = Counter(chain.from_iterable(tfs))
-    log = math.log
+    words = art.words
+    distinct = list(map(set, words))
+    df = Counter(chain.from_iterable(distinct))
     power = weights.idf_power
-    by_count = {c: log((n + 1) / (c + 0.5)) for c in set(df.values())}
-    if power != 1.0:
-        by_count = {c: v**power for c, v in by_count.items()}
-    idf = {w: by_count[c] for w, c in df.items()}
-    total = Counter(chain.from_iterable(art.words))
-    doc = {w: c * idf[w] for w, c in total.items()}
-    doc_norm = math.sqrt(sum([v * v for v in doc.values()])) or 1.0
+    log = math.log
+    idf2_by_count = {c: log((n + 1) / (c + 0.5)) ** (2.0 * power) for c in set(df.values())}
+    idf2 = dict(zip(df, map(idf2_by_count.__getitem__, df.values()), strict=True))
+    total = Counter(chain.from_iterable(words))
+    # idf(w)^2 t(w), the document vector's weight on a word occurrence in a sentence
+    to_doc = dict(
+        zip(total, map(operator.mul, total.values(), map(idf2.__getitem__, total)), strict=True)
+    )
+    doc_norm = math.sqrt(sum(map(operator.mul, total.values(), map(to_doc.__getitem__, total))))
+    squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
+    for i, (sent_words, sent_distinct) in enumerate(zip(words, distinct, strict=True)):
+        if len(sent_distinct) != len(sent_words):  # repeated words count c^2 times
+            for w in sent_distinct:
+                c = sent_words.count(w)
+                if c > 1:
+                    squares[i] += (c * c - 1) * idf2[w]
+    norms = [math.sqrt(x) or 1.0 for x in squares]
+    dots = [sum(map(to_doc.__getitem__, w)) for w in words]
     title_words = set(content_words(title or ""))
     w_position, decay = weights.position, weights.position_decay
-    w_centrality = weights.centrality / doc_norm
+    w_centrality = weights.centrality / (doc_norm or 1.0)
     long_words = weights.long_words
     scores: list[float] = []
-    norms: list[float] = []
-    for rank, tf in enumerate(tfs):
-        squares = 0.0
-        dot = 0.0
-        for w, c in tf.items():
-            x = c * idf[w]
-            squares += x * x
-            dot += x * doc[w]
-        norm = math.sqrt(squares) or 1.0
-        norms.append(norm)
+    for rank, (dot, norm, n_words) in enumerate(zip(dots, norms, art.n_words, strict=True)):
         score = w_position / (1.0 + rank) ** decay + w_centrality * dot / norm
         if title_words:
-            score += weights.title * len(title_words.intersection(tf)) / len(title_words)
+            overlap = len(title_words.intersection(distinct[rank]))
+            score += weights.title * overlap / len(title_words)
         score -= weights.quote * art.quote_share[rank]
         if not art.punctuated[rank]:
             score -= weights.no_final_punct
-        if art.n_words[rank] > long_words:
-            excess = (art.n_words[rank] - long_words) / long_words
-            score -= weights.long_sentence * min(1.0, excess)
+        if n_words > long_words:
+            score -= weights.long_sentence * min(1.0, (n_words - long_words) / long_words)
         scores.append(score)
-    idf2 = {w: v * v for w, v in idf.items()}
-    return scores, _Similarity(tfs, idf2, norms)
+    return scores, _Similarity(words, idf2, norms)
 
 
 def _word_count(text: str, word: str) -> int:
