@@ -44,6 +44,7 @@ from digests.types import Quote
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
+_OWN_PUNCTUATION = frozenset(".!?")
 _MAX_CLAUSE = 300  # characters of a sentence searched for an attribution
 
 
@@ -83,7 +84,8 @@ def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
         # articles quoting with double marks use single ones for nested or headline text
         return False
     if len(words) == 1:
-        return found.verb_near
+        # a word with its own punctuation inside the marks was said ("loser.", "Hamas,")
+        return found.verb_near or found.text[-1:] in _OWN_PUNCTUATION
     if len(words) == 2 and found.attribution is None and not found.verb_near:
         return False  # a two-word term nobody is said to have said ("contested convention")
     return not _title_like(words)
