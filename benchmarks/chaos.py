@@ -334,6 +334,25 @@ async def crash(scratch: Path, kills: int, channels: int, per_channel: int) -> l
     ]
 
 
+async def crash_polling(scratch: Path, kills: int) -> list[Row]:
+    from tests.faults.crash import crash_while_polling
+
+    started = time.monotonic()
+    report = await crash_while_polling(scratch, kills=kills, per_channel=20)
+    return [
+        Row(
+            "kill -9 during the service's poll",
+            f"{report.kills} kills right after polling began, {report.expected} new stories",
+            report.lost,
+            report.duplicated,
+            f"{report.polls_interrupted} runs killed before all was posted; "
+            f"exit {report.exit_code}",
+            report.lost == report.duplicated == 0 and report.posted == report.expected,
+            time.monotonic() - started,
+        )
+    ]
+
+
 async def storage(scratch: Path) -> list[Row]:
     from digests.storage import Store
     from tests.faults.test_secrets_storage import corrupt, filled_db, locked
@@ -400,6 +419,7 @@ async def main(argv: list[str] | None = None) -> int:
         "mentions": mentions,
         "discord-outage": lambda p: discord_outage(p, window),
         "crash": lambda p: crash(p, kills, channels, per),
+        "crash-polling": lambda p: crash_polling(p, 3),
     }
     chosen = [k for k in args.only.split(",") if k] or list(scenarios)
     rows: list[Row] = []

@@ -179,3 +179,116 @@ async def _quiet(emu: DiscordEmulator, seconds: float) -> None:
         if emu.message_count == count:
             return
         count = emu.message_count
+
+
+@dataclass(frozen=True, slots=True)
+class PollCrashReport:
+    kills: int
+    polls_interrupted: int
+    expected: int
+    posted: int
+    lost: int
+    duplicated: int
+    exit_code: int | None
+
+
+async def crash_while_polling(
+    tmp_path: Path,
+    *,
+    channels: int = 4,
+    per_channel: int = 10,
+    kills: int = 3,
+    seed: int = 5,
+    timeout: float = 120.0,
+) -> PollCrashReport:
+    """Kill -9 the service right after its own poll of the feeds began (fetching, parsing,
+    condensing and storing the new stories), restart it, and count the posts by title."""
+    from datetime import timedelta
+
+    from digests.clock import FakeClock, SystemClock
+    from digests.fetch import Fetcher
+    from digests.service import DigestService
+    from tests.faults.helpers import UA, local_resolver, rss
+    from tests.faults.proc import bulk_items
+
+    rng = random.Random(seed)
+    names = tuple(f"poll-{n}" for n in range(channels))
+    async with (
+        DiscordEmulator(token=TOKEN, guilds=[GuildSpec("Poll Hall", names)], nonce_window=0) as emu,
+        FeedServer() as feeds,
+    ):
+        ids = [emu.channel_id(name) for name in names]
+        db = tmp_path / "poll-crash.db"
+        # subscribe (live, while the feeds are empty) an hour ago: every feed is due at start
+        clock = FakeClock(SystemClock().now() - timedelta(hours=1))
+        store = await asyncio.to_thread(Store, db)
+        try:
+            async with Fetcher(
+                user_agent=UA, allow_private=True, resolver=local_resolver
+            ) as fetcher:
+                service = DigestService(store, fetcher, clock=clock)
+                for n, channel in enumerate(ids):
+                    feeds.add(f"/p{n}.xml", rss(f"Poll Feed {n}", []))
+                    await service.add_feed(
+                        guild_id=emu.default_guild_id,
+                        channel_id=channel,
+                        url=feeds.url(f"/p{n}.xml"),
+                        mode="live",
+                    )
+        finally:
+            await asyncio.to_thread(store.close)
+        expected: dict[int, list[str]] = {}
+        for n, channel in enumerate(ids):
+            items = bulk_items(n, per_channel)
+            feeds.add(f"/p{n}.xml", rss(f"Poll Feed {n}", items))
+            expected[channel] = [i.title for i in items]
+        total = sum(len(v) for v in expected.values())
+
+        def hits() -> int:
+            return sum(feeds.hits(f"/p{n}.xml") for n in range(channels))
+
+        def titles(channel: int) -> list[str]:
+            return [str(e.get("title", "")) for m in emu.messages(channel) for e in m.embeds]
+
+        def delivered() -> int:
+            return sum(len(set(titles(c)) & set(expected[c])) for c in ids)
+
+        proc = ServiceProcess(
+            env=service_environment(emu, db), log=tmp_path / "poll.log", cwd=tmp_path
+        )
+        interrupted = 0
+        loop = asyncio.get_running_loop()
+        try:
+            for _ in range(kills):
+                before = hits()
+                await proc.start()
+                deadline = loop.time() + timeout
+                while hits() == before and proc.running and loop.time() < deadline:
+                    await asyncio.sleep(0.01)  # the feed server's own counter, not a schedule
+                await asyncio.sleep(rng.uniform(0.0, 0.1))
+                interrupted += delivered() < total
+                await proc.kill9()
+            identified = _identifies(emu)
+            await proc.start()
+            await emu.wait_until(
+                lambda: _identifies(emu) > identified, timeout, what="the last start"
+            )
+            await emu.wait_until(lambda: delivered() >= total, timeout, what="every story")
+            await _quiet(emu, 1.0)
+        finally:
+            code = await proc.stop()
+        posted = lost = duplicated = 0
+        for channel in ids:
+            got = titles(channel)
+            posted += len(got)
+            lost += sum(1 for t in expected[channel] if t not in got)
+            duplicated += len(got) - len(set(got))
+        return PollCrashReport(
+            kills=proc.kills,
+            polls_interrupted=interrupted,
+            expected=total,
+            posted=posted,
+            lost=lost,
+            duplicated=duplicated,
+            exit_code=code,
+        )

@@ -18,11 +18,15 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from digests.clock import FakeClock
-from digests.fetch import Fetcher, FetchLimits
+from digests.fetch import Fetcher, FetchLimits, system_resolver
 from digests.service import DigestService
 from digests.storage import Store
+from digests.urlsafety import is_local_name, parse_host_address
 
 UA = "newsdigest-faults/1.0"
+#: default item links: short items are teasers whose page the service fetches; this address is
+#: loopback (refused at once, or refused by the safety checks) so no test ever leaves the machine
+NOWHERE = "http://127.0.0.1:9/"
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 PARAGRAPH = (
@@ -54,16 +58,24 @@ def rss(title: str, items: Iterable[Item], *, encoding: str = "utf-8") -> bytes:
     """A small RSS 2.0 document (text is escaped; the declared encoding is ``encoding``)."""
     body = "".join(
         f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"
-        f"<link>{escape(i.link or 'https://news.example/' + i.guid)}</link>"
+        f"<link>{escape(i.link or NOWHERE + i.guid)}</link>"
         f"<pubDate>{format_datetime(i.published)}</pubDate>"
         f"<description>{escape(i.text)}</description></item>"
         for i in items
     )
     return (
         f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
-        f"<title>{escape(title)}</title><link>https://news.example/</link>"
+        f"<title>{escape(title)}</title><link>{NOWHERE}</link>"
         f"<description>synthetic</description>{body}</channel></rss>"
     ).encode(encoding if encoding.lower() != "bogus" else "utf-8")
+
+
+async def local_resolver(host: str, port: int) -> list[str]:
+    """The default resolver of the suite: numeric hosts and localhost are answered locally
+    (inet_aton, /etc/hosts); any other name fails as an unknown host, so no DNS query is sent."""
+    if is_local_name(host) or parse_host_address(host) is not None:
+        return await system_resolver(host, port)
+    raise OSError(f"{host} is unknown here (tests do not use DNS)")
 
 
 class MapResolver:
@@ -128,7 +140,7 @@ async def service_env(
         user_agent=UA,
         allow_private=allow_private,
         limits=limits or FetchLimits(),
-        resolver=resolver,
+        resolver=resolver or local_resolver,
         allow_hosts=allow_hosts,
         clock=clock,
     ) as fetcher:

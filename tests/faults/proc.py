@@ -23,7 +23,7 @@ from digests.fetch import Fetcher
 from digests.service import DigestService
 from digests.storage import Store
 from tests.discord_emulator import DiscordEmulator, RecordedMessage
-from tests.faults.helpers import START, UA, Item, rss
+from tests.faults.helpers import START, UA, Item, local_resolver, rss
 from tests.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,7 +161,7 @@ async def prepare_outbox(
     clock = FakeClock(START)
     store = await asyncio.to_thread(Store, db)
     try:
-        async with Fetcher(user_agent=UA, allow_private=True) as fetcher:
+        async with Fetcher(user_agent=UA, allow_private=True, resolver=local_resolver) as fetcher:
             service = DigestService(store, fetcher, clock=clock, condense=quick, max_entries=500)
             for n, channel in enumerate(channels):
                 feeds.add(f"/crash{n}.xml", rss(f"Crash Feed {n}", []))

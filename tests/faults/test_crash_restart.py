@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.crash import crash_restart
+from tests.faults.crash import crash_restart, crash_while_polling
 
 
 async def test_three_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
@@ -35,3 +35,15 @@ async def test_twenty_kills_while_delivering_200_stories_to_10_channels(tmp_path
     assert report.pending_after == 0
     assert report.exit_code == 0
     assert not report.token_leaked
+
+
+@pytest.mark.slow
+async def test_kills_while_the_service_polls_and_stores_new_stories(tmp_path: Path) -> None:
+    """The service's own poll (fetch, parse, condense, store, queue) is killed right after it
+    began; each restart polls again (the first poll comes one tick after start)."""
+    report = await crash_while_polling(tmp_path, channels=4, per_channel=20, kills=3)
+    assert report.kills == 3
+    assert report.polls_interrupted >= 1, report
+    assert report.lost == 0 and report.duplicated == 0, report
+    assert report.posted == report.expected == 80
+    assert report.exit_code == 0
