@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import operator
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -226,8 +225,8 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
     """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
     texts = [text for para in paras for text in split_sentences(para)]
     del texts[MAX_SENTENCES:]
-    words = [content_words(text) for text in texts]
     n_words = [text.count(" ") + 1 for text in texts]
+    words = _sentence_words(texts, n_words)
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
     eligible = [
         MIN_WORDS <= n <= MAX_WORDS
@@ -244,6 +243,28 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
         quote_share=[_quote_share(t) if _has_quote_mark(t) else 0.0 for t in texts],
         punctuated=[_TERMINAL.search(t, len(t) - 6) is not None for t in texts],
     )
+
+
+def _sentence_words(texts: list[str], n_words: list[int]) -> list[list[str]]:
+    """``content_words`` of each sentence, from one tokenisation of them all.
+
+    ``n_words`` (spaces + 1) is each sentence's token count when plain spaces are the only
+    whitespace in it (as ``split_sentences`` leaves it); otherwise each is tokenised alone.
+    """
+    stems = list(map(_token_stems, " ".join(texts).split()))
+    if len(stems) != sum(n_words):
+        return [content_words(text) for text in texts]
+    several = " " in "".join(stems)  # a token gave several words ("U.S.", "well-known")
+    out: list[list[str]] = []
+    start = 0
+    for size in n_words:
+        end = start + size
+        sentence = list(filter(None, stems[start:end]))
+        if several and " " in "".join(sentence):
+            sentence = " ".join(sentence).split()
+        out.append(sentence)
+        start = end
+    return out
 
 
 class _Similarity:
@@ -299,13 +320,15 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     power = weights.idf_power
     log = math.log
     idf2_by_count = {c: log((n + 1) / (c + 0.5)) ** (2.0 * power) for c in set(df.values())}
-    idf2 = dict(zip(df, map(idf2_by_count.__getitem__, df.values()), strict=True))
     total = Counter(chain.from_iterable(words))
-    # idf(w)^2 t(w), the document vector's weight on a word occurrence in a sentence
-    to_doc = dict(
-        zip(total, map(operator.mul, total.values(), map(idf2.__getitem__, total)), strict=True)
-    )
-    doc_norm = math.sqrt(sum(map(operator.mul, total.values(), map(to_doc.__getitem__, total))))
+    idf2: dict[str, float] = {}
+    to_doc: dict[str, float] = {}  # idf(w)^2 t(w): the document's weight on a word occurrence
+    doc_squares = 0.0
+    for w, t in total.items():  # one pass over the vocabulary
+        idf2[w] = x = idf2_by_count[df[w]]
+        to_doc[w] = y = x * t
+        doc_squares += y * t
+    doc_norm = math.sqrt(doc_squares)
     squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
     for i, (sent_words, sent_distinct) in enumerate(zip(words, distinct, strict=True)):
         if len(sent_distinct) != len(sent_words):  # repeated words count c^2 times
