@@ -237,3 +237,60 @@ def test_pronoun_after_a_gap_is_named_from_a_surname_mention() -> None:
         "Film director Ken Loach has been expelled from the Labour Party after decades.",
         "Ken Loach said he would not disown friends who had already been expelled by the party.",
     ]
+
+
+# --- fast paths equal the plain computations they replace --------------------------------------
+
+
+def test_quote_marks_found_as_by_the_reference_lookbehind_regexes() -> None:
+    import random
+
+    from digests.summarize import _QUOTE_CLOSE, _QUOTE_OPEN
+
+    opening = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
+    closing = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
+    rng = random.Random(11)
+    alphabet = "ab1 .,:(—\"“”‘’'«»"
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16)))
+        for fast, reference in ((_QUOTE_OPEN, opening), (_QUOTE_CLOSE, closing)):
+            got = [m.span() for m in fast.finditer(text)]
+            assert got == [m.span() for m in reference.finditer(text)], repr(text)
+
+
+def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
+    import random
+
+    from digests.summarize import DEFAULT_WEIGHTS, _analyse, _greedy, _scores
+
+    rng = random.Random(5)
+    redundancy = DEFAULT_WEIGHTS.redundancy
+    vocabulary = ["flood", "river", "town", "rain", "crew", "boat", "shop", "water", "road"]
+    for _ in range(40):
+        sentences = [
+            " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(3, 12))).capitalize() + "."
+            for _ in range(rng.randrange(1, 25))
+        ]
+        art = _analyse([" ".join(sentences)], [])
+        scores, similarity = _scores(art, None, DEFAULT_WEIGHTS)
+        wanted = rng.randrange(1, 6)
+        # plain MMR: every remaining candidate's redundancy recomputed at every pick
+        pool = [i for i in range(len(art.texts)) if art.eligible[i]]
+        spare = [i for i in range(len(art.texts)) if not art.eligible[i]]
+        plain: list[int] = []
+        overlap = [0.0] * len(art.texts)
+        while len(plain) < wanted:
+            if not pool:
+                if not spare:
+                    break
+                pool, spare = spare, []
+            best = max(pool, key=lambda i: (scores[i] - redundancy * overlap[i], -i))
+            plain.append(best)
+            pool.remove(best)
+            for i in pool:
+                overlap[i] = max(overlap[i], similarity(i, best))
+
+        def enough(chosen: list[int], wanted: int = wanted) -> bool:
+            return len(chosen) >= wanted
+
+        assert _greedy(art, scores, similarity, DEFAULT_WEIGHTS, set(), enough) == plain
