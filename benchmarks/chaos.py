@@ -294,14 +294,15 @@ async def mentions(scratch: Path) -> list[Row]:
     ]
 
 
-async def discord_outage(scratch: Path, window: float) -> list[Row]:
+async def discord_outage(scratch: Path, window: float, hard: bool = False) -> list[Row]:
     from tests.faults.outage import discord_outage as run
 
     started = time.monotonic()
-    report = await run(scratch, window=window)
+    report = await run(scratch, window=window, hard=hard)
+    how = ", gateway aborted + invalidated" if hard else ""
     return [
         Row(
-            f"Discord outage ({window:g} s)",
+            f"Discord outage ({window:g} s{how})",
             f"500s, 429s (retry_after), gateway dropped; {report.stories} stories meanwhile",
             report.lost,
             report.duplicated,
@@ -418,6 +419,7 @@ async def main(argv: list[str] | None = None) -> int:
         "storage": storage,
         "mentions": mentions,
         "discord-outage": lambda p: discord_outage(p, window),
+        "discord-outage-hard": lambda p: discord_outage(p, min(window, 10.0), hard=True),
         "crash": lambda p: crash(p, kills, channels, per),
         "crash-polling": lambda p: crash_polling(p, 3),
     }

@@ -52,12 +52,16 @@ def _items(prefix: str, numbers: range) -> list[Item]:
     ]
 
 
-async def discord_outage(tmp_path: Path, *, window: float = 3.0) -> OutageReport:
+async def discord_outage(
+    tmp_path: Path, *, window: float = 3.0, hard: bool = False
+) -> OutageReport:
+    """``hard``: the gateway connections are aborted without a close frame (a network failure)
+    and the sessions invalidated, so the bot must notice and IDENTIFY again, not resume."""
     async with world(tmp_path) as w:
-        return await _run(w, window)
+        return await _run(w, window, hard)
 
 
-async def _run(w: World, window: float) -> OutageReport:
+async def _run(w: World, window: float, hard: bool) -> OutageReport:
     emu = w.emu
     news, digests = w.channel("news"), w.channel("digests")
     live = w.serve("/live.xml", "Live Wire", _items("live", range(0)))
@@ -88,7 +92,7 @@ async def _run(w: World, window: float) -> OutageReport:
     await asyncio.sleep(phase)
     # 3. the gateway drops and refuses reconnects; REST is back but the bot is offline
     emu.set_rest_fault(None)
-    await emu.drop_gateway(refuse_for=phase)
+    await emu.drop_gateway(refuse_for=phase, invalidate=hard, abrupt=hard)
     await more(2)
     await w.app.digests.queue_digest(digests)
     w.app.outbox.kick()

@@ -27,6 +27,11 @@ async def test_short_outage_loses_and_duplicates_nothing(tmp_path: Path) -> None
     check(await discord_outage(tmp_path, window=window))
 
 
+async def test_short_outage_with_an_aborted_invalidated_gateway(tmp_path: Path) -> None:
+    window = float(os.environ.get("NEWSDIGEST_OUTAGE_SECONDS", "3"))
+    check(await discord_outage(tmp_path, window=window, hard=True))
+
+
 @pytest.mark.slow
 async def test_sixty_seconds_of_trouble(tmp_path: Path) -> None:
     check(await discord_outage(tmp_path, window=60.0))
