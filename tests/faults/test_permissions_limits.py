@@ -13,6 +13,8 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from tests.discord_emulator.state import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
 from tests.faults.discordworld import MANAGE_CHANNELS, WAIT, World, until, world
 from tests.faults.helpers import assert_one_sentence, item
@@ -186,3 +188,26 @@ async def test_permission_lost_after_subscribing_drops_posts_without_retry_storm
         assert len(posts) == 1  # tried once, 403, dropped: no retry storm
         assert w.app.service.pending_deliveries() == []
         assert not w.emu.messages(news)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap, reported to the lead: /story, /quotes and /search read every server's "
+    "stored stories, so a feed one server subscribed (an intranet feed, say) can be read from "
+    "another server; scoping them to the asking server's subscriptions is a design decision",
+)
+async def test_another_server_cannot_read_this_servers_stories(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        secret = w.serve("/intranet.xml", "Intranet", [item(1, title="Quarterly layoffs plan")])
+        await w.command("feed", "add", {"url": secret, "channel": w.channel("news"), "backfill": 1})
+        [posted] = await w.emu.wait_for_messages(w.channel("news"), 1, timeout=WAIT)
+        number = posted.embeds[0]["footer"]["text"].rsplit("#", 1)[1]
+        other = await w.emu.add_guild("Strangers", channels=("lobby",))
+        stranger = await w.emu.add_member(permissions=0, guild_id=other)
+        await until(lambda: w.app.bot.get_guild(other) is not None, what="the other server")
+        lobby = w.emu.channel_id("lobby", other)
+        for name, options in (("story", {"story": number}), ("search", {"query": "layoffs"})):
+            result = await w.command(
+                name, None, options, user=stranger, guild=other, channel_id=lobby
+            )
+            assert "layoffs" not in result.text.lower(), (name, result.text)
