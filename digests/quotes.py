@@ -39,7 +39,7 @@ from digests.quote_sentences import (
     start_of_sentence,
 )
 from digests.quote_words import PRONOUNS, word_set
-from digests.speakers import People, clean_name, collect_people
+from digests.speakers import NAME_RUN, People, clean_name, collect_people
 from digests.types import Quote
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
@@ -114,7 +114,9 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
             after = span.end + (1 if span.closed else 0)
             next_start = spans[si + 1].start - 1 if si + 1 < len(spans) else len(para)
             attr: Attribution | None = None
-            if span.closed:
+            if span.closed and si + 1 == len(spans):
+                attr = _credit_line(para, after)
+            if span.closed and attr is None:
                 attr = trailing(para[after:next_start], after, text)
             lead_end = max(span.start - 1, 0)
             # a "sentence" longer than this is markup or run-on text: look only this far back
@@ -336,6 +338,17 @@ def _inherit(
             if speakers[i]:
                 last_speaker = speakers[i]
                 last_para = pi
+
+
+_CREDIT_LINE = re.compile(rf"\s*[―—–-]\s*({NAME_RUN.pattern})[.,]?\s*$")
+
+
+def _credit_line(para: str, after: int) -> Attribution | None:
+    """A paragraph ending '“…” ― Oscar P. Quintero': the credit after the last quotation."""
+    m = _CREDIT_LINE.match(para, after)
+    if m is None or clean_name(m.group(1)) is None:
+        return None
+    return Attribution("name", m.group(1), m.start(1), True)
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")

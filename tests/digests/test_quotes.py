@@ -233,6 +233,55 @@ def test_quote_in_sentence_after_narrative_uses_the_subject() -> None:
     assert by_text(quotes) == {"millions of families without any health cover": "Jane Smith"}
 
 
+def test_credit_line_after_the_quotation_names_the_speaker() -> None:
+    quotes = quotes_of(
+        "Readers told us what they thought of the debate.\n\n"
+        "“He never answered a single question about the economy.” ― Maria Lopez\n\n"
+        "“I will vote for the first time this year because of it.” ― Oscar P. Quintero"
+    )
+    assert by_text(quotes) == {
+        "He never answered a single question about the economy.": "Maria Lopez",
+        "I will vote for the first time this year because of it.": "Oscar P. Quintero",
+    }
+
+
+def test_outlet_reporting_the_statement_is_its_source() -> None:
+    quotes = quotes_of(
+        "Senator Bernie Sanders spoke to delegates on Monday.\n\n"
+        "“I ask you not to protest on the floor of the hall,” Sanders said, according to CNN."
+    )
+    assert by_text(quotes) == {"I ask you not to protest on the floor of the hall,": "CNN"}
+
+
+def test_asker_and_outlet_possessive_speakers() -> None:
+    quotes = quotes_of(
+        "Marco Rubio was asked by moderator Gerard Baker whether it would risk “adding another "
+        "expensive entitlement program to the budget.”\n\n"
+        "The Blaze’s Matt Walsh wrote a long post, saying it is necessary to “identify the "
+        "traitors and remember their names.”"
+    )
+    assert by_text(quotes) == {
+        "adding another expensive entitlement program to the budget.": "Gerard Baker",
+        "identify the traitors and remember their names.": "Matt Walsh",
+    }
+
+
+def test_pronoun_refers_to_the_name_earlier_in_its_sentence() -> None:
+    quotes = quotes_of(
+        "Senator Bernie Sanders spoke first.\n\n"
+        "Vice President Joe Biden weighed in as well on Monday, and he said: “They are both "
+        "qualified to lead.”"
+    )
+    assert by_text(quotes) == {"They are both qualified to lead.": "Joe Biden"}
+
+
+def test_single_word_with_its_own_full_stop_is_a_quotation() -> None:
+    quotes = quotes_of(
+        "His rival is, in a word, a “loser.”\n\nThe “reform” plan was passed on Tuesday."
+    )
+    assert [q.text for q in quotes] == ["loser."]
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
