@@ -206,7 +206,11 @@ async def test_another_server_cannot_read_this_servers_stories(tmp_path: Path) -
         stranger = await w.emu.add_member(permissions=0, guild_id=other)
         await until(lambda: w.app.bot.get_guild(other) is not None, what="the other server")
         lobby = w.emu.channel_id("lobby", other)
-        for name, options in (("story", {"story": number}), ("search", {"query": "layoffs"})):
+        asks: list[tuple[str, dict[str, object]]] = [
+            ("story", {"story": number}),
+            ("search", {"query": "layoffs"}),
+        ]
+        for name, options in asks:
             result = await w.command(
                 name, None, options, user=stranger, guild=other, channel_id=lobby
             )
