@@ -84,7 +84,7 @@ def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
         # articles quoting with double marks use single ones for nested or headline text
         return False
     if len(words) == 1:
-        # a word with its own punctuation inside the marks was said ("loser.", "Hamas,")
+        # a word with its own full stop, ! or ? inside the marks was said ("loser.")
         return found.verb_near or found.text[-1:] in _OWN_PUNCTUATION
     if len(words) == 2 and found.attribution is None and not found.verb_near:
         return False  # a two-word term nobody is said to have said ("contested convention")
@@ -281,7 +281,8 @@ def find_quotes(paras: list[str]) -> list[Quote]:
             }:
                 resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
     _inherit(paras, found, speakers, has_own, resolver)
-    double_marks = any(not f.span.single for f in found)
+    # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
+    double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
     for i, f in enumerate(found):
         words = _words(f.text)
         if _is_quotation(f, words, double_marks):

@@ -282,6 +282,14 @@ def test_single_word_with_its_own_full_stop_is_a_quotation() -> None:
     assert [q.text for q in quotes] == ["loser."]
 
 
+def test_single_marks_nested_in_wire_style_double_apostrophes_are_not_quotes() -> None:
+    quotes = quotes_of(
+        "''I was too young; I didn't realize,'' he said. ''Now I give speeches and I tell "
+        "people, 'You have got to love what you are doing every single day.' ''"
+    )
+    assert quotes == []
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
