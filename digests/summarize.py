@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 
 from digests.text import split_sentences
 
@@ -332,10 +333,10 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
     for i, (sent_words, sent_distinct) in enumerate(zip(words, distinct, strict=True)):
         if len(sent_distinct) != len(sent_words):  # repeated words count c^2 times
-            for w in sent_distinct:
+            ordered = sorted(sent_words)
+            for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
                 c = sent_words.count(w)
-                if c > 1:
-                    squares[i] += (c * c - 1) * idf2[w]
+                squares[i] += (c * c - 1) * idf2[w]
     norms = [math.sqrt(x) or 1.0 for x in squares]
     dots = [sum(map(to_doc.__getitem__, w)) for w in words]
     title_words = set(content_words(title or ""))

@@ -253,12 +253,22 @@ def split_sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _CANDIDATE.finditer(text):
-        if _is_boundary(text, m, start):
-            cut = m.end(2)
-            piece = text[start:cut].strip()
-            if piece:
-                out.append(piece)
-            start = m.end()
+        dot = m.start()
+        if m.end(1) == dot + 1 and text[dot] == "." and not m.group(2):
+            # The common case, a plain full stop: decided here when the word before it is
+            # letters only (then it is neither an initial nor a dotted acronym).
+            token = text[text.rfind(" ", 0, dot) + 1 : dot]
+            if len(token) > 1 and token.isalpha():
+                if token.lower() in _ABBREVIATIONS:
+                    continue
+            elif not _is_boundary(text, m, start):
+                continue
+        elif not _is_boundary(text, m, start):
+            continue
+        piece = text[start : m.end(2)].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
     tail = text[start:].strip()
     if tail:
         out.append(tail)
