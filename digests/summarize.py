@@ -275,31 +275,33 @@ class _Similarity:
     content words, the squared idf and the vectors' lengths are enough.
     """
 
-    __slots__ = ("_cache", "_idf2", "_norms", "_tfs", "_words")
+    __slots__ = ("_cache", "_distinct", "_idf2", "_norms", "_words")
 
-    def __init__(self, words: list[list[str]], idf2: dict[str, float], norms: list[float]):
+    def __init__(
+        self,
+        words: list[list[str]],
+        distinct: list[set[str]],
+        idf2: dict[str, float],
+        norms: list[float],
+    ):
         self._words = words
+        self._distinct = distinct
         self._idf2 = idf2
         self._norms = norms
-        self._tfs: dict[int, Counter[str]] = {}
         self._cache: dict[tuple[int, int], float] = {}
-
-    def _tf(self, i: int) -> Counter[str]:
-        tf = self._tfs.get(i)
-        if tf is None:
-            tf = self._tfs[i] = Counter(self._words[i])
-        return tf
 
     def __call__(self, i: int, j: int) -> float:
         key = (i, j) if i < j else (j, i)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        a, b = self._tf(i), self._tf(j)
-        if len(b) < len(a):
-            a, b = b, a
-        idf2 = self._idf2
-        dot = sum([c * b[w] * idf2[w] for w, c in a.items() if w in b])
+        a, b = self._distinct[i], self._distinct[j]
+        shared = a & b
+        wa, wb = self._words[i], self._words[j]
+        if len(a) == len(wa) and len(b) == len(wb):  # no repeated word: every count is 1
+            dot = sum(map(self._idf2.__getitem__, shared))
+        else:
+            dot = sum([wa.count(w) * wb.count(w) * self._idf2[w] for w in shared])
         value = dot / (self._norms[i] * self._norms[j])
         self._cache[key] = value
         return value
@@ -355,7 +357,7 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
         if n_words > long_words:
             score -= weights.long_sentence * min(1.0, (n_words - long_words) / long_words)
         scores.append(score)
-    return scores, _Similarity(words, idf2, norms)
+    return scores, _Similarity(words, distinct, idf2, norms)
 
 
 def _word_count(text: str, word: str) -> int:
@@ -417,13 +419,45 @@ def _person_names(texts: list[str]) -> list[tuple[int, int, str]]:
             out.append((index, start, name))
             full.setdefault(surname, name)
     if full:
-        surname_re = re.compile(rf"\b({'|'.join(map(re.escape, full))})\b(?![ ]+[A-Z])")
         for index, text in enumerate(texts):
-            for m in surname_re.finditer(text):
-                name = full[m.group(1)]
-                if not text.endswith(name, 0, m.end()):  # not the tail of the full name
-                    out.append((index, m.start(), name))
+            for start, surname in _surname_mentions(text, list(full)):
+                name = full[surname]
+                if not text.endswith(name, 0, start + len(surname)):  # not the full name's tail
+                    out.append((index, start, name))
     return sorted(out)
+
+
+def _surname_mentions(text: str, surnames: list[str]) -> list[tuple[int, str]]:
+    """(offset, surname) of each whole-word surname not followed by a capitalised word.
+
+    The matches of ``\b(S1|S2|...)\b(?![ ]+[A-Z])`` (surnames start and end with a letter),
+    found with ``str.find`` instead of a regex compiled for every article.
+    """
+    starts: dict[int, list[str]] = {}
+    for surname in surnames:
+        pos = text.find(surname)
+        while pos >= 0:
+            starts.setdefault(pos, []).append(surname)
+            pos = text.find(surname, pos + 1)
+    out: list[tuple[int, str]] = []
+    free = 0  # matches do not overlap
+    size = len(text)
+    for pos in sorted(starts):
+        if pos < free or (pos > 0 and _is_word_char(text[pos - 1])):
+            continue
+        for surname in starts[pos]:  # the first that fits, as in a regex alternation
+            end = pos + len(surname)
+            if end < size and _is_word_char(text[end]):
+                continue
+            after = end
+            while after < size and text[after] == " ":
+                after += 1
+            if end < after < size and "A" <= text[after] <= "Z":
+                continue
+            out.append((pos, surname))
+            free = end
+            break
+    return out
 
 
 def _named(index: int, text: str, names: list[tuple[int, int, str]]) -> str | None:

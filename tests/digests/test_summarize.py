@@ -294,3 +294,18 @@ def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
             return len(chosen) >= wanted
 
         assert _greedy(art, scores, similarity, DEFAULT_WEIGHTS, set(), enough) == plain
+
+
+def test_surname_mentions_equal_the_reference_regex() -> None:
+    import random
+
+    from digests.summarize import _surname_mentions
+
+    rng = random.Random(3)
+    alphabet = ["Li", "Lin", "Smith", "Smith-Jones", "O'Neill", " ", " ", "x", "-", "A", "Lindo"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        surnames = rng.sample(["Li", "Lin", "Smith", "Smith-Jones", "O'Neill"], rng.randrange(1, 4))
+        reference = re.compile(rf"\b({'|'.join(map(re.escape, surnames))})\b(?![ ]+[A-Z])")
+        expected = [(m.start(), m.group(1)) for m in reference.finditer(text)]
+        assert _surname_mentions(text, surnames) == expected, (text, surnames)
