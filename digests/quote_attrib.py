@@ -190,9 +190,15 @@ def subject_after(text: str) -> tuple[str, str] | None:
     first = text.split()[0].lower().strip(",.:;")
     if first in PRONOUNS:
         return ("pronoun", first)
-    phrase = text[: _stop_after(text, len(first))]
+    stop = _stop_after(text, len(first))
+    phrase = text[:stop]
     phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
     runs = [m for m in NAME_RUN.finditer(phrase) if clean_name(m.group(0)) is not None]
+    if not runs or "'s " in phrase or "’s " in phrase:
+        # "said the bureau's director, James B. Comey, on Monday": the appositive names him
+        appositive = _APPOSITIVE.match(text, stop)
+        if appositive is not None and clean_name(appositive.group(1)) is not None:
+            return ("name", appositive.group(1))
     if runs and first in {"a", "an", "another", "one"} and not _LEAD_NAME.match(phrase):
         return _description(phrase)  # "a Nevada Democrat", "a US Embassy spokesman"
     if runs:
@@ -208,6 +214,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
     return None
 
 
+_APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
 _ABBREVIATIONS = word_set(
     "mr mrs ms dr st sen rep gov lt col gen sgt capt maj adm cmdr prof rev jr sr fr no"
 )

@@ -290,6 +290,17 @@ def test_single_marks_nested_in_wire_style_double_apostrophes_are_not_quotes() -
     assert quotes == []
 
 
+def test_appositive_after_an_inverted_verb_names_the_speaker() -> None:
+    quotes = quotes_of(
+        "Marco Rubio is racing to bank early ballots.\n\n"
+        "“We are treating the whole month as one long Election Day,” said Rubio’s deputy "
+        "campaign manager, Rich Beeson, who ran the ground game in 2012."
+    )
+    assert by_text(quotes) == {
+        "We are treating the whole month as one long Election Day,": "Rich Beeson"
+    }
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
