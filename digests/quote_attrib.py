@@ -215,6 +215,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
 
 
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
+_OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
 _ABBREVIATIONS = word_set(
     "mr mrs ms dr st sen rep gov lt col gen sgt capt maj adm cmdr prof rev jr sr fr no"
 )
@@ -254,6 +255,12 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
                 cands.append(owned)
                 continue
             word = owner + "'s"
+        if word.endswith(("'s", "’s")):
+            # "Trump's Virginia state director, Mike Rubino, reached out": the appositive
+            owned = _OWNED_APPOSITIVE.match(clause, m.end())
+            if owned is not None and clean_name(owned.group(1)) is not None:
+                cands.append(owned.group(1))
+                continue
         if word.lower() in PRONOUNS:
             cands.append(word.lower())
         elif clean_name(word) is not None:

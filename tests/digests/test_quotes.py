@@ -301,6 +301,15 @@ def test_appositive_after_an_inverted_verb_names_the_speaker() -> None:
     }
 
 
+def test_appositive_after_a_possessive_subject_names_the_speaker() -> None:
+    quotes = quotes_of(
+        "Donald Trump has a new data firm.\n\n"
+        "In early October, Trump’s Virginia state director, Mike Rubino, reached out to the "
+        "firm, writing in an email: “We want to use this as soon as possible.”"
+    )
+    assert by_text(quotes) == {"We want to use this as soon as possible.": "Mike Rubino"}
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
