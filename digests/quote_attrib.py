@@ -257,9 +257,9 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
             word = owner + "'s"
         if word.endswith(("'s", "’s")):
             # "Trump's Virginia state director, Mike Rubino, reached out": the appositive
-            owned = _OWNED_APPOSITIVE.match(clause, m.end())
-            if owned is not None and clean_name(owned.group(1)) is not None:
-                cands.append(owned.group(1))
+            appositive = _OWNED_APPOSITIVE.match(clause, m.end())
+            if appositive is not None and clean_name(appositive.group(1)) is not None:
+                cands.append(appositive.group(1))
                 continue
         if word.lower() in PRONOUNS:
             cands.append(word.lower())
