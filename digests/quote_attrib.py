@@ -25,6 +25,7 @@ from digests.quote_words import (
     PERSON_NOUNS,
     PRONOUNS,
     SAY_VERBS,
+    trie_pattern,
     word_set,
 )
 from digests.speakers import NAME_RUN, clean_name
@@ -40,25 +41,7 @@ _NOUN_BEFORE = re.compile(
 )
 
 
-def _trie_pattern(words: frozenset[str]) -> str:
-    """A regex alternation shaped as a trie (fast to match: one branch per letter)."""
-    heads: dict[str, set[str]] = {}
-    for w in words:
-        heads.setdefault(w[:1], set()).add(w[1:])
-    parts: list[str] = []
-    for head in sorted(heads):
-        rests = heads[head]
-        optional = "" in rests
-        rests.discard("")
-        if not rests:
-            parts.append(re.escape(head))
-            continue
-        inner = _trie_pattern(frozenset(rests))
-        parts.append(re.escape(head) + "(?:" + inner + ")" + ("?" if optional else ""))
-    return "|".join(parts)
-
-
-_SAY_VERB = re.compile(r"\b(?:" + _trie_pattern(SAY_VERBS) + r")\b")
+_SAY_VERB = re.compile(r"\b(?:" + trie_pattern(SAY_VERBS) + r")\b")
 _PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _STOP_AFTER = re.compile(
     r"[,;:!?—–(.]|\s(?:who|which|that|in|on|at|during|after|before|as|when|while|to|from|"

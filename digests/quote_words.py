@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 
 def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+def trie_pattern(words: frozenset[str]) -> str:
+    """A regex alternation shaped as a trie (fast to match: one branch per letter)."""
+    heads: dict[str, set[str]] = {}
+    for w in words:
+        heads.setdefault(w[:1], set()).add(w[1:])
+    parts: list[str] = []
+    for head in sorted(heads):
+        rests = heads[head]
+        optional = "" in rests
+        rests.discard("")
+        if not rests:
+            parts.append(re.escape(head))
+            continue
+        inner = trie_pattern(frozenset(rests))
+        parts.append(re.escape(head) + "(?:" + inner + ")" + ("?" if optional else ""))
+    return "|".join(parts)
 
 
 SAY_VERBS = word_set(

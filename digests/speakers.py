@@ -26,6 +26,7 @@ from digests.quote_words import (
     PERSON_NOUNS,
     ROLE_NOUNS,
     TITLES,
+    trie_pattern,
     word_set,
 )
 
@@ -277,6 +278,7 @@ def collect_people(
     alone: set[str] = set()
     # raw run -> its cleaned name and whether the name alone marks a person (title, first name)
     cleaned: dict[str, tuple[Name, bool] | None] = {}
+    added: set[str] = set()
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
@@ -303,12 +305,13 @@ def collect_people(
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)
-                if (
+                if raw not in added and (
                     evident
                     or _SPEAKS_AFTER.match(para, end)
                     or _SAID_BEFORE.search(para, max(0, start - 12), start)
                 ):
                     people.add_person(name)
+                    added.add(raw)  # adding the same name again changes nothing
     possible: dict[Name, bool] = {}
     for _, _, _, name in runs:
         if len(name.tokens) > 1:
@@ -355,7 +358,7 @@ _NOT_SUBJECT = re.compile(r"\b(?:he|she|they|said|says|told|added)\b", re.IGNORE
 # evidence that a capitalised run is a person (or a speaking body): "Smithy, 33,", "Frazier said"
 _MODIFIER = re.compile(
     r"(?:['’]s)?(?:\s+[a-z][\w-]*){0,3}\s+(?:"
-    + "|".join(sorted(PERSON_NOUNS | DESCRIPTORS | ROLE_NOUNS, key=len, reverse=True))
+    + trie_pattern(PERSON_NOUNS | DESCRIPTORS | ROLE_NOUNS)
     + r")\s+[A-Z]"
 )
 _SPEAKS_AFTER = re.compile(
