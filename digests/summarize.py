@@ -314,24 +314,21 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     ``d`` (idf over the document's own sentences). With ``t(w)`` a word's count in the document
     and ``c(w)`` in the sentence, ``s.d = sum(c(w) idf(w)^2 t(w))`` is a sum over the sentence's
     words as written, and ``|s|^2 = sum(c(w)^2 idf(w)^2)`` one over its distinct words (plus a
-    correction for the few repeated ones): sums the interpreter runs without a Python loop.
+    correction for the few repeated ones): sums that run without a Python-level loop, over
+    weights that depend on a word only through its document frequency (but for repeats).
     """
     n = len(art.texts)
     words = art.words
     distinct = list(map(set, words))
     df = Counter(chain.from_iterable(distinct))
-    power = weights.idf_power
     log = math.log
-    idf2_by_count = {c: log((n + 1) / (c + 0.5)) ** (2.0 * power) for c in set(df.values())}
-    total = Counter(chain.from_iterable(words))
-    idf2: dict[str, float] = {}
-    to_doc: dict[str, float] = {}  # idf(w)^2 t(w): the document's weight on a word occurrence
-    doc_squares = 0.0
-    for w, t in total.items():  # one pass over the vocabulary
-        idf2[w] = x = idf2_by_count[df[w]]
-        to_doc[w] = y = x * t
-        doc_squares += y * t
-    doc_norm = math.sqrt(doc_squares)
+    p2 = 2.0 * weights.idf_power
+    idf2_by_df = {c: log((n + 1) / (c + 0.5)) ** p2 for c in set(df.values())}
+    idf2 = dict(zip(df, map(idf2_by_df.__getitem__, df.values()), strict=True))
+    # idf(w)^2 t(w), the document's weight on a word occurrence; t(w) = df(w) when no sentence
+    # repeats the word, so it is a function of df, patched below for the repeated words
+    to_doc_by_df = {c: c * x for c, x in idf2_by_df.items()}
+    to_doc = dict(zip(df, map(to_doc_by_df.__getitem__, df.values()), strict=True))
     squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
     for i, (sent_words, sent_distinct) in enumerate(zip(words, distinct, strict=True)):
         if len(sent_distinct) != len(sent_words):  # repeated words count c^2 times
@@ -339,8 +336,11 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
             for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
                 c = sent_words.count(w)
                 squares[i] += (c * c - 1) * idf2[w]
+                to_doc[w] += (c - 1) * idf2[w]
     norms = [math.sqrt(x) or 1.0 for x in squares]
     dots = [sum(map(to_doc.__getitem__, w)) for w in words]
+    # sum over sentences of s.d = sum over words of idf(w)^2 t(w)^2 = |d|^2
+    doc_norm = math.sqrt(sum(dots))
     title_words = set(content_words(title or ""))
     w_position, decay = weights.position, weights.position_decay
     w_centrality = weights.centrality / (doc_norm or 1.0)
