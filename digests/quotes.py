@@ -21,6 +21,7 @@ Pipeline (regexes and linear scans only):
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -45,7 +46,9 @@ from digests.types import Quote
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _OWN_PUNCTUATION = frozenset(".!?")
-_MAX_CLAUSE = 300  # characters of a sentence searched for an attribution
+_MAX_CLAUSE = 300
+# words of a quotation read for the rules and ranking (length counts up to 25 words)
+_WORDS_NEEDED = 26  # characters of a sentence searched for an attribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +71,27 @@ def _looks_like_headline(paras: list[str]) -> bool:
     return len(first.split()) <= 20 and first[-1:] not in {".", "!", "?", ":", '"', "”"}
 
 
+def _first_words(text: str) -> list[str]:
+    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more)."""
+    return [m.group(0) for m in itertools.islice(_TOKEN.finditer(text), _WORDS_NEEDED)]
+
+
+def _lower_content(words: list[str]) -> bool:
+    """A content word (not a function word) in lower case."""
+    return any(
+        not (w[:1].isupper() or w[:1].isdigit()) for w in words if w.lower() not in _FUNCTION_WORDS
+    )
+
+
 def _title_like(words: list[str]) -> bool:
-    content = [w for w in words if w.lower() not in _FUNCTION_WORDS]
-    if len(content) < 2 or not words[0][:1].isupper():
+    if not words[0][:1].isupper() or _lower_content(words):
         return False
-    return all(w[:1].isupper() or w[:1].isdigit() for w in content)
+    return sum(1 for w in words if w.lower() not in _FUNCTION_WORDS) >= 2
 
 
 def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
     """Tell quotations from titles, scare quotes and terms (rules fitted on PolNeAR train);
-    ``words`` are the quotation's words."""
+    ``words`` are the quotation's first words (``_first_words``)."""
     if not words:
         return False
     if found.span.single and (double_marks or (len(words) < 5 and not found.verb_near)):
@@ -88,6 +102,8 @@ def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
         return found.verb_near or found.text[-1:] in _OWN_PUNCTUATION
     if len(words) == 2 and found.attribution is None and not found.verb_near:
         return False  # a two-word term nobody is said to have said ("contested convention")
+    if len(words) == _WORDS_NEEDED and not _lower_content(words):
+        return not _title_like(_words(found.text))  # a long title-case run: read it all
     return not _title_like(words)
 
 
@@ -284,7 +300,7 @@ def find_quotes(paras: list[str]) -> list[Quote]:
     # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
     double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
     for i, f in enumerate(found):
-        words = _words(f.text)
+        words = _first_words(f.text)
         if _is_quotation(f, words, double_marks):
             kept.append((f, speakers[i], len(words)))
     return _rank(kept, len(paras))
