@@ -8,9 +8,11 @@ Pipeline (regexes and linear scans only):
 1. ``quote_marks``: pair quotation marks per paragraph (quotes running over paragraphs give one
    span per paragraph).
 2. ``quote_attrib``: read the attribution beside each span ("…," he said; X said: "…"; said the
-   34-year-old; according to X).
+   34-year-old; according to X; "X said, according to CNN" credits the outlet, PolNeAR's
+   convention; a paragraph ending "“…” ― Name" credits that name).
 3. Keep real quotations: drop titles of works, single words outside a sentence with a verb of
-   saying (``called the deal "disgusting"`` stays), unattributed two-word terms (scare quotes,
+   saying (``called the deal "disgusting"`` and ``a "loser."`` stay), single-quoted spans in
+   articles that quote with double marks or '' (nested), unattributed two-word terms (scare quotes,
    nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
    soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
 4. ``speakers``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
