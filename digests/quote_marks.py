@@ -14,6 +14,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from digests.quote_sentences import sentence_starts
+
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
 _CLOSE_AFTER = frozenset(" \t\n.,;:!?)]}—–-…")
 _DOUBLE_FAMILY = {
@@ -106,6 +108,16 @@ def _marks(text: str) -> list[_Mark]:
     return out
 
 
+def _lost_close(text: str, open_at: int, next_open: int) -> int:
+    """Where a quotation that lost its closing mark ends, given the next opening mark: before
+    a last sentence introducing the next quotation ('… seconds. Arsene Wenger said: "…')."""
+    body = text[open_at:next_open].rstrip()
+    if not body.endswith(":"):
+        return next_open
+    last = sentence_starts(body)[-1]
+    return open_at + last if last > 0 else next_open
+
+
 def double_spans(text: str) -> list[Span]:
     """Top-level double-quoted spans of one paragraph, in order."""
     spans: list[Span] = []
@@ -131,11 +143,11 @@ def double_spans(text: str) -> list[Span]:
             continue
         if m.ch in "“„«" and not (m.ch == "“" and _closer_like(m)):
             # same-family opener while open: the previous quotation lost its closing mark
-            spans.append(_trimmed(text, open_at, m.start, closed=False))
+            spans.append(_trimmed(text, open_at, _lost_close(text, open_at, m.start), closed=False))
             open_at, nested = m.end, 0
             continue
         if m.ch == '"' and _opener_like(m) and not _closer_like(m):
-            spans.append(_trimmed(text, open_at, m.start, closed=False))
+            spans.append(_trimmed(text, open_at, _lost_close(text, open_at, m.start), closed=False))
             open_at, nested = m.end, 0
             continue
         spans.append(_trimmed(text, open_at, m.start, closed=True))

@@ -90,6 +90,16 @@ def test_lost_paragraph_break_does_not_swallow_narrative() -> None:
     assert all(q.speaker == "Simon Wright" for q in quotes)
 
 
+def test_lost_closing_mark_leaves_the_next_quotes_intro_outside() -> None:
+    quotes = quotes_of(
+        'Ashley Cole was sent off on Sunday.\n\n"Of course he will learn from it. Freddie Berg '
+        'will play up front. Gunners boss Arsene Wenger said: "Freddie is an option but we need '
+        "a second striker."
+    )
+    assert by_text(quotes)["Freddie is an option but we need a second striker."] == "Arsene Wenger"
+    assert not any("Wenger said" in q.text for q in quotes)
+
+
 def test_unbalanced_marks_do_not_crash() -> None:
     for text in ['"', "“”", '"""', "He said “ and then nothing", "’’‘‘", "« »"]:
         result = quotes_of(text)
