@@ -4,7 +4,8 @@ Double marks (“…”, "…", «…», „…“) are paired by their context:
 the start and precedes a non-space; a closing mark does the reverse. Marks of another family inside
 an open quotation are nested and stay part of it. A second opening mark of the same family while a
 quotation is open means the first one lost its closing mark (a paragraph break lost in transit):
-the first quotation ends there. A quotation still open at the end of the paragraph runs to its end
+the first quotation ends there (or before a last sentence ending in a colon, which
+introduces the next quotation). A quotation still open at the end of the paragraph runs to its end
 (it continues in the next paragraph). Single marks (‘…’, '…') count only outside double quotations,
 only with a clear opening and closing context (apostrophes inside words never qualify).
 """
