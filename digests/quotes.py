@@ -210,6 +210,7 @@ class _Resolver:
     paras: list[str]
     people: People
     resolved: list[tuple[tuple[int, int], str]]
+    acronyms: dict[str, str]  # "ARU" -> "Australian Rugby Union", as the article defines them
 
     def name(self, raw: str) -> str | None:
         cleaned = clean_name(raw)
@@ -219,6 +220,8 @@ class _Resolver:
 
     def resolve(self, attr: Attribution, para: int) -> str | None:
         pos = (para, attr.offset)
+        if attr.kind in {"name", "org"} and attr.text.strip() in self.acronyms:
+            return self.acronyms[attr.text.strip()]  # "the ARU" -> "Australian Rugby Union"
         if attr.kind == "name":
             return self.name(attr.text)
         if attr.kind == "org":
@@ -282,7 +285,7 @@ def find_quotes(paras: list[str]) -> list[Quote]:
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = _Resolver(paras, people, [])
+    resolver = _Resolver(paras, people, [], _acronyms(paras))
 
     kept: list[tuple[_Found, str | None, int]] = []
     speakers: list[str | None] = [None] * len(found)
@@ -357,6 +360,29 @@ def _inherit(
             if speakers[i]:
                 last_speaker = speakers[i]
                 last_para = pi
+
+
+_DEFINED_ACRONYM = re.compile(
+    r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|for|and|the|on|de)\s+)?){1,6}[A-Z][\w'’-]*)\s*\(([A-Z]{2,6})\)"
+)
+
+
+def _acronyms(paras: list[str]) -> dict[str, str]:
+    """Acronyms the article defines: "the Australian Rugby Union (ARU)" -> {"ARU": …}."""
+    found: dict[str, str] = {}
+    for para in paras:
+        if "(" not in para:
+            continue
+        for m in _DEFINED_ACRONYM.finditer(para):
+            tokens = m.group(1).split()
+            caps = [i for i, w in enumerate(tokens) if w[:1].isupper()]
+            acronym = m.group(2)
+            # the acronym spells the capitalised words' initials (the last ones, if more)
+            if len(caps) >= len(acronym) and all(
+                tokens[i][0] == c for i, c in zip(caps[-len(acronym) :], acronym, strict=True)
+            ):
+                found.setdefault(acronym, " ".join(tokens[caps[-len(acronym)] :]))
+    return found
 
 
 _CREDIT_LINE = re.compile(rf"\s*[―—–-]\s*({NAME_RUN.pattern})[.,]?\s*$")

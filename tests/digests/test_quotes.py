@@ -320,6 +320,16 @@ def test_appositive_after_a_possessive_subject_names_the_speaker() -> None:
     assert by_text(quotes) == {"We want to use this as soon as possible.": "Mike Rubino"}
 
 
+def test_acronym_speaker_expands_to_the_name_the_article_defines() -> None:
+    quotes = quotes_of(
+        "Sydney will host a charity match in June, the Australian Rugby Union (ARU) said.\n\n"
+        '"We have thrown our support behind the match to raise funds," the ARU said.'
+    )
+    assert by_text(quotes) == {
+        "We have thrown our support behind the match to raise funds,": "Australian Rugby Union"
+    }
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
