@@ -210,7 +210,8 @@ class _Resolver:
     paras: list[str]
     people: People
     resolved: list[tuple[tuple[int, int], str]]
-    acronyms: dict[str, str]  # "ARU" -> "Australian Rugby Union", as the article defines them
+    # "ARU" -> "Australian Rugby Union", as the article defines them (read when first needed)
+    acronyms: dict[str, str] | None = None
 
     def name(self, raw: str) -> str | None:
         cleaned = clean_name(raw)
@@ -220,8 +221,12 @@ class _Resolver:
 
     def resolve(self, attr: Attribution, para: int) -> str | None:
         pos = (para, attr.offset)
-        if attr.kind in {"name", "org"} and attr.text.strip() in self.acronyms:
-            return self.acronyms[attr.text.strip()]  # "the ARU" -> "Australian Rugby Union"
+        text = attr.text.strip()
+        if attr.kind in {"name", "org"} and 2 <= len(text) <= 6 and text.isupper():
+            if self.acronyms is None:
+                self.acronyms = _acronyms(self.paras)
+            if text in self.acronyms:
+                return self.acronyms[text]  # "the ARU" -> "Australian Rugby Union"
         if attr.kind == "name":
             return self.name(attr.text)
         if attr.kind == "org":
@@ -285,7 +290,7 @@ def find_quotes(paras: list[str]) -> list[Quote]:
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = _Resolver(paras, people, [], _acronyms(paras))
+    resolver = _Resolver(paras, people, [])
 
     kept: list[tuple[_Found, str | None, int]] = []
     speakers: list[str | None] = [None] * len(found)
@@ -362,8 +367,9 @@ def _inherit(
                 last_para = pi
 
 
-_DEFINED_ACRONYM = re.compile(
-    r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|for|and|the|on|de)\s+)?){1,6}[A-Z][\w'’-]*)\s*\(([A-Z]{2,6})\)"
+_ACRONYM_PAREN = re.compile(r"\(([A-Z]{2,6})\)")
+_NAME_BEFORE = re.compile(
+    r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|for|and|the|on|de)\s+)?){1,6}[A-Z][\w'’-]*)\s*$"
 )
 
 
@@ -373,10 +379,13 @@ def _acronyms(paras: list[str]) -> dict[str, str]:
     for para in paras:
         if "(" not in para:
             continue
-        for m in _DEFINED_ACRONYM.finditer(para):
+        for paren in _ACRONYM_PAREN.finditer(para):
+            m = _NAME_BEFORE.search(para, max(0, paren.start() - 150), paren.start())
+            if m is None:
+                continue
             tokens = m.group(1).split()
             caps = [i for i, w in enumerate(tokens) if w[:1].isupper()]
-            acronym = m.group(2)
+            acronym = paren.group(1)
             # the acronym spells the capitalised words' initials (the last ones, if more)
             if len(caps) >= len(acronym) and all(
                 tokens[i][0] == c for i, c in zip(caps[-len(acronym) :], acronym, strict=True)
