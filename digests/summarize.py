@@ -158,10 +158,8 @@ def _stem(word: str) -> str:
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
     words = list(filter(None, map(_token_stems, text.split())))
-    if len(words) > 1 and " ".join(words).count(" ") >= len(words):
-        return " ".join(words).split()  # a token gave several words ("U.S.", "well-known")
-    if words and " " in words[0]:
-        return words[0].split()
+    if " " in "".join(words):  # a token gave several words ("U.S.", "well-known")
+        return " ".join(words).split()
     return words
 
 
@@ -224,8 +222,12 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
 
 def _analyse(paras: list[str], avoid: list[str]) -> _Article:
     """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
-    texts = [text for para in paras for text in split_sentences(para)]
-    del texts[MAX_SENTENCES:]
+    texts: list[str] = []
+    for para in paras:
+        texts += split_sentences(para)
+        if len(texts) >= MAX_SENTENCES:
+            del texts[MAX_SENTENCES:]
+            break
     n_words = [text.count(" ") + 1 for text in texts]
     words = _sentence_words(texts, n_words)
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
