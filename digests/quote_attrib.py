@@ -28,7 +28,7 @@ from digests.quote_words import (
     trie_pattern,
     word_set,
 )
-from digests.speakers import NAME_RUN, clean_name
+from digests.speakers import NAME_RUN, clean_name, first_name_gender
 
 _ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
@@ -191,12 +191,19 @@ def subject_after(text: str) -> tuple[str, str] | None:
         return ("name", last.group(0).strip())
     if first in DETERMINERS and phrase:
         head = phrase.split()[-1].lower()
+        named = _ROLE_OF_NAME.match(text, stop) if _person_head(head) else None
+        if named is not None:
+            name = clean_name(named.group(1))
+            if name is not None and len(name.tokens) >= 2 and first_name_gender(name):
+                # "said former secretary of state Hillary Clinton, who …"
+                return ("name", named.group(1))
         if first == "the" and _person_head(head):
             return ("definite", phrase)
         return _description(phrase)
     return None
 
 
+_ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
 _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
 _ABBREVIATIONS = word_set(

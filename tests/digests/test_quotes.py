@@ -330,6 +330,16 @@ def test_acronym_speaker_expands_to_the_name_the_article_defines() -> None:
     }
 
 
+def test_role_of_a_named_person_after_an_inverted_verb() -> None:
+    quotes = quotes_of(
+        '"The first line of defence is within the community," said former secretary of state '
+        "Hillary Clinton, who praised the outreach."
+    )
+    assert by_text(quotes) == {
+        "The first line of defence is within the community,": "Hillary Clinton"
+    }
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
