@@ -15,6 +15,7 @@ gives way to another. The coefficients in ``Weights`` were fitted on the dev set
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import operator
@@ -35,6 +36,9 @@ class Weights:
     Fitted by ``benchmarks/fit_summary.py`` on coarse grids: everything but ``title`` on the
     worse of CNN/DM dev and XSum dev (gain over Lead-N); ``title`` on BBC dev (the only set with
     headlines). ``long_words`` is the length from which a sentence is penalised.
+    ``quote_single`` replaces ``quote`` (the penalty on the share of a sentence inside quote
+    marks) when the summary is a single sentence: a one-sentence gist should be the report's
+    own statement rather than a quotation (XSum dev R1/R2 16.99/1.84 -> 17.16/1.88).
     """
 
     position: float = 0.8
@@ -42,6 +46,7 @@ class Weights:
     centrality: float = 2.0
     title: float = 1.0
     quote: float = 0.3
+    quote_single: float = 1.5
     redundancy: float = 0.7
     no_final_punct: float = 0.3
     long_sentence: float = 0.3
@@ -589,6 +594,8 @@ def summarize(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[str]:
     """The ``sentences`` sentences that carry the gist, in article order."""
+    if sentences == 1:
+        weights = dataclasses.replace(weights, quote=weights.quote_single)
     return _choose(paras, title, avoid, weights, lambda _, chosen: len(chosen) >= sentences)
 
 

@@ -309,3 +309,21 @@ def test_surname_mentions_equal_the_reference_regex() -> None:
         reference = re.compile(rf"\b({'|'.join(map(re.escape, surnames))})\b(?![ ]+[A-Z])")
         expected = [(m.start(), m.group(1)) for m in reference.finditer(text)]
         assert _surname_mentions(text, surnames) == expected, (text, surnames)
+
+
+QUOTE_LED = [
+    '"Flood water in the town centre rose faster than we have ever seen, and the river banks'
+    ' burst," said one resident of Elmbridge.',
+    "Emergency crews in Elmbridge used boats on Sunday.",
+    "Flood water reached the town centre.",
+    "The town last flooded in 1998.",
+]
+
+
+def test_a_one_sentence_summary_prefers_a_statement_to_a_quotation() -> None:
+    one = summarize(QUOTE_LED, title=None, sentences=1, avoid=[])
+    assert one == ["Emergency crews in Elmbridge used boats on Sunday."]
+    # The milder penalty of longer summaries keeps the quotation (the rule is the one weight).
+    mild = Weights(quote_single=Weights().quote)
+    assert summarize(QUOTE_LED, title=None, sentences=1, avoid=[], weights=mild) == QUOTE_LED[:1]
+    assert QUOTE_LED[0] in summarize(QUOTE_LED, title=None, sentences=2, avoid=[])
