@@ -133,6 +133,12 @@ def _phrase(text: str) -> tuple[str, str] | None:
 def subject_before(text: str) -> tuple[str, str] | None:
     """The subject of a verb that follows ``text`` ("Simon Wright, who…," -> Simon Wright)."""
     text = _strip_trailing_adverbs(_DASHES.sub(", ", text).rstrip())
+    lead = _LEAD_APPOSITION.match(text)
+    if lead is not None and "," not in text[lead.end() :]:
+        # "Sam Lau, the communications director for the party said": an unclosed appositive
+        name = clean_name(lead.group(1))
+        if name is not None and len(name.tokens) >= 2:
+            return ("name", lead.group(1).strip())
     if text.endswith(","):
         # "Cory James, 22, of Flint, Mich., said": the first comma piece that is a whole name
         for piece in text[:-1].split(","):
@@ -203,6 +209,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
     return None
 
 
+_LEAD_APPOSITION = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their)\s")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
 _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")

@@ -340,6 +340,14 @@ def test_role_of_a_named_person_after_an_inverted_verb() -> None:
     }
 
 
+def test_unclosed_appositive_before_the_verb_keeps_the_name() -> None:
+    quotes = quotes_of(
+        "Sam Lau, the communications director for the Iowa Democratic Party said in a "
+        "statement. “There are no paper ballots to recount.”"
+    )
+    assert by_text(quotes) == {"There are no paper ballots to recount.": "Sam Lau"}
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
