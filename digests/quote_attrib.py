@@ -210,6 +210,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
 
 
 _LEAD_APPOSITION = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their)\s")
+_AND_BEFORE = re.compile(r"\b(?:and|but)\s*$")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
 _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
@@ -429,11 +430,16 @@ def leading(clause: str, start: int) -> Attribution | None:
         # subject right before the verb, within the clause (after any earlier quotation)
         got = subject_before(before) if before.strip(" ,") else None
         earlier = verbs[:-1]
-        if earlier and re.search(r"\b(?:and|but)\s*$", before):
+        coordinated = _AND_BEFORE.search(before) is not None
+        if earlier and coordinated:
             # "Lazar said he welcomed it and added, "…"": the first verb's subject
             prior = leading(clause[: earlier[-1].end()], start)
             if prior is not None:
                 got = (prior.kind, prior.text)
+        elif coordinated and got is not None and got[0] in {"description", "org"}:
+            # "Carson took the stage at the Grand Hotel and called the system "…"": the
+            # sentence's subject, not the last noun before "and"
+            got = sentence_subject(before) or got
         offset = base + start
         if got is None and v.group(0).lower() in INVERTIBLE:
             got = subject_after(after)

@@ -348,6 +348,15 @@ def test_unclosed_appositive_before_the_verb_keeps_the_name() -> None:
     assert by_text(quotes) == {"There are no paper ballots to recount.": "Sam Lau"}
 
 
+def test_coordinated_verb_takes_the_sentence_subject_not_the_last_noun() -> None:
+    quotes = quotes_of(
+        "Retired neurosurgeon Ben Carson spoke in Baltimore.\n\n"
+        "Carson took the stage at the Grand Hotel in Baltimore and called the political system "
+        "“rotten to the core.”"
+    )
+    assert by_text(quotes) == {"rotten to the core.": "Ben Carson"}
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
