@@ -179,8 +179,10 @@ def _token_stems(token: str) -> str:
     next one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
     """
     core = token.lower().strip(_PUNCT)
-    if core.isalnum() and core.isascii():  # the common case: one plain word in punctuation
-        return "" if core in _STOPWORDS else _stem(core)
+    if core.isascii() and core.isalnum():  # the common case: one plain word in punctuation
+        if core in _STOPWORDS:
+            return ""
+        return _stem(core) if core[-1] in "sdg" else core  # (_stem changes only those)
     return " ".join([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
 
 
