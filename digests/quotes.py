@@ -136,6 +136,8 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
                 attr = _credit_line(para, after)
             if span.closed and attr is None:
                 attr = trailing(para[after:next_start], after, text)
+            if span.closed and attr is None:
+                attr = _passive_agent(para, span.start, after)
             lead_end = max(span.start - 1, 0)
             # a "sentence" longer than this is markup or run-on text: look only this far back
             start = max(start_of_sentence(starts, lead_end), lead_end - _MAX_CLAUSE)
@@ -392,6 +394,20 @@ def _acronyms(paras: list[str]) -> dict[str, str]:
             ):
                 found.setdefault(acronym, " ".join(tokens[caps[-len(acronym)] :]))
     return found
+
+
+_PASSIVE_SAY = re.compile(
+    r"\b(?:called|labell?ed|dubbed|described|branded|characteri[sz]ed|deemed)\b[^.;:]{0,30}$"
+)
+_BY_AGENT = re.compile(rf",?\s*by\s+(?:the\s+)?({NAME_RUN.pattern})")
+
+
+def _passive_agent(para: str, start: int, after: int) -> Attribution | None:
+    """'… has been called "strategic ambiguity" by Joshua Hendrick': the agent said it."""
+    agent = _BY_AGENT.match(para, after)
+    if agent is None or not _PASSIVE_SAY.search(para, max(0, start - 60), max(start - 1, 0)):
+        return None
+    return Attribution("name", agent.group(1), agent.start(1), True)
 
 
 _CREDIT_LINE = re.compile(rf"\s*[―—–-]\s*({NAME_RUN.pattern})[.,]?\s*$")

@@ -357,6 +357,14 @@ def test_coordinated_verb_takes_the_sentence_subject_not_the_last_noun() -> None
     assert by_text(quotes) == {"rotten to the core.": "Ben Carson"}
 
 
+def test_passive_agent_of_a_verb_of_calling_said_it() -> None:
+    quotes = quotes_of(
+        "This feature of the movement has been called “strategic ambiguity” by Joshua Hendrick, "
+        "a professor at Loyola University."
+    )
+    assert by_text(quotes) == {"strategic ambiguity": "Joshua Hendrick"}
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
