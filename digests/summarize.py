@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, compress
+from itertools import chain, compress, count
 
 from digests.text import split_sentences
 
@@ -339,13 +339,14 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     to_doc_by_df = {c: c * x for c, x in idf2_by_df.items()}
     to_doc = dict(zip(df, map(to_doc_by_df.__getitem__, df.values()), strict=True))
     squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
-    for i, (sent_words, sent_distinct) in enumerate(zip(words, distinct, strict=True)):
-        if len(sent_distinct) != len(sent_words):  # repeated words count c^2 times
-            ordered = sorted(sent_words)
-            for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
-                c = sent_words.count(w)
-                squares[i] += (c * c - 1) * idf2[w]
-                to_doc[w] += (c - 1) * idf2[w]
+    # Sentences that repeat a word: there it counts c^2 times in |s|^2 and c times in t(w).
+    for i in compress(count(), map(operator.ne, map(len, words), map(len, distinct))):
+        sent_words = words[i]
+        ordered = sorted(sent_words)
+        for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
+            c = sent_words.count(w)
+            squares[i] += (c * c - 1) * idf2[w]
+            to_doc[w] += (c - 1) * idf2[w]
     norms = [math.sqrt(x) or 1.0 for x in squares]
     dots = [sum(map(to_doc.__getitem__, w)) for w in words]
     # sum over sentences of s.d = sum over words of idf(w)^2 t(w)^2 = |d|^2
