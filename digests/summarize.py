@@ -11,6 +11,11 @@ redundancy removal (MMR). The summary never opens with a pronoun whose referent 
 the pronoun is replaced by the full name of the person named last before it, or the sentence
 gives way to another. The coefficients in ``Weights`` were fitted on the dev sets by
 ``benchmarks/fit_summary.py``.
+
+Speed (``benchmarks/condense_speed.py``): an article is tokenised once (whitespace split, each
+token's stems from a bounded ``lru_cache``), the tf-idf sums run as ``sum(map(...))`` over
+dictionaries rather than Python loops, and MMR is lazy (a heap of upper bounds), so only a few
+sentence pairs are ever compared. The only state kept between calls is that bounded cache.
 """
 
 from __future__ import annotations
