@@ -219,14 +219,17 @@ _ABBREVIATIONS = word_set(
 )
 
 
+_INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]|.")
+
+
 def _stop_after(text: str, start: int) -> int:
     """Where an inverted subject phrase ends: punctuation or a relative/prepositional word."""
     padded = " " + text + " "
     for m in _STOP_AFTER.finditer(padded, 1 + start):
         if m.group(0) == ".":
             word = padded[: m.start()].split()[-1:] or [""]
-            if word[0].lower() in _ABBREVIATIONS or len(word[0]) == 1:
-                continue
+            if word[0].lower() in _ABBREVIATIONS or _INITIALS.fullmatch(word[0]):
+                continue  # "Rep.", "G.K. Butterfield"
         return max(m.start() - 1, 0)
     return len(text)
 

@@ -365,6 +365,13 @@ def test_passive_agent_of_a_verb_of_calling_said_it() -> None:
     assert by_text(quotes) == {"strategic ambiguity": "Joshua Hendrick"}
 
 
+def test_initials_do_not_end_an_inverted_subject() -> None:
+    quotes = quotes_of(
+        '"This is a disgusting day," said Rep. G.K. Butterfield, head of the caucus.'
+    )
+    assert by_text(quotes) == {"This is a disgusting day,": "G.K. Butterfield"}
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
