@@ -179,6 +179,8 @@ def subject_after(text: str) -> tuple[str, str] | None:
     first = text.split()[0].lower().strip(",.:;")
     if first in PRONOUNS:
         return ("pronoun", first)
+    if first in _CLAUSE_OPENERS:
+        return None  # '"…" suggests that Phoenix …': a reported clause, not an inverted subject
     stop = _stop_after(text, len(first))
     phrase = text[:stop]
     phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
@@ -219,6 +221,7 @@ _ABBREVIATIONS = word_set(
 )
 
 
+_CLAUSE_OPENERS = word_set("that whether if how what why")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]|.")
 
 

@@ -372,6 +372,14 @@ def test_initials_do_not_end_an_inverted_subject() -> None:
     assert by_text(quotes) == {"This is a disgusting day,": "G.K. Butterfield"}
 
 
+def test_verb_followed_by_that_is_not_an_inverted_attribution() -> None:
+    quotes = quotes_of(
+        "City Attorney Brad Holm said in the letter that the advertisement “unmistakably and "
+        "wrongfully” suggests that Phoenix and its officers support the campaign."
+    )
+    assert by_text(quotes) == {"unmistakably and wrongfully": "Brad Holm"}
+
+
 # --- ranking and determinism ----------------------------------------------------------------
 
 
