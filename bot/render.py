@@ -108,11 +108,17 @@ def footer_text(story: Story) -> str:
     return clip(neutralize(source_name(story)), min(FOOTER_MAX, 200) - len(tail)) + tail
 
 
+def quote_text(quote: Quote) -> str:
+    """The quotation as shown: cleaned, without the comma that belongs to "…," he said."""
+    text = clean(quote.text)
+    return text.rstrip(",;: ") or text
+
+
 def quote_line(quote: Quote, limit: int = FIELD_VALUE_MAX) -> str:
     """``> “…” — Speaker`` cut to ``limit`` characters (the speaker is kept)."""
     speaker = f" — {clip(clean(quote.speaker), 100)}" if quote.speaker else ""
     room = limit - len(speaker) - len("> “”")
-    return f"> “{clip(clean(quote.text), room)}”{speaker}"
+    return f"> “{clip(quote_text(quote), room)}”{speaker}"
 
 
 def quotes_block(quotes: Sequence[Quote], limit: int) -> str:
@@ -253,7 +259,7 @@ def _quote_fields(quotes: Sequence[Quote]) -> list[tuple[str, str]]:
     for number, quote in enumerate(quotes, start=1):
         speaker = clip(clean(quote.speaker), 200) if quote.speaker else "Unattributed"
         name = clip(f"{number}. {speaker}", FIELD_NAME_MAX)
-        out.append((name, f"“{clip(clean(quote.text), FIELD_VALUE_MAX - 2)}”"))
+        out.append((name, f"“{clip(quote_text(quote), FIELD_VALUE_MAX - 2)}”"))
     return out
 
 

@@ -87,7 +87,10 @@ PERSON_NOUNS = word_set(
     judge father mother wife husband son daughter brother sister activist actor musician
     comedian presenter
     winner runner-up forward goalkeeper captain skipper batsman bowler
-    striker keeper international frontman"""
+    striker keeper international frontman
+    owner resident witness passenger driver teacher student worker employee customer
+    neighbour neighbor shopkeeper farmer nurse doctor victim survivor fan voter parent
+    shopper commuter protester protestor volunteer pensioner"""
 )
 # nouns for a person's role that sit between two names ("Obama consultant Cornell Belcher")
 ROLE_NOUNS = word_set(
