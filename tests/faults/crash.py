@@ -87,6 +87,9 @@ async def crash_restart(
             )
             # let a would-be duplicate arrive before counting (the outbox is idle by now)
             await _quiet(emu, 1.0)
+            # a row whose post landed just before the last kill is settled by the recovery check
+            # of the last run (it finds the post and records it); wait for that before stopping
+            await _settled(db, progress_timeout)
             firsts.append(_finish(watch))
         finally:
             exit_code = await proc.stop()
@@ -106,6 +109,22 @@ async def crash_restart(
             first_post=tuple(firsts),
             interrupted=interrupted,
         )
+
+
+def _pending(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND dropped = 0"
+        ).fetchone()
+    return int(row[0])
+
+
+async def _settled(db: Path, timeout: float) -> None:
+    """Wait (bounded) until the running service has no undelivered row left."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while await asyncio.to_thread(_pending, db) and loop.time() < deadline:
+        await asyncio.sleep(0.2)
 
 
 def _interrupted(db: Path) -> int:
