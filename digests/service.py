@@ -327,41 +327,16 @@ class DigestService:
             )
             now = self._clock.now()
             if isinstance(result, NotModified):
-                next_fetch = polling.next_poll_after_success(
-                    feed.feed_id, now, self._policy, result.max_age
-                )
-                unchanged.append(Unchanged(feed.feed_id, next_fetch))
+                unchanged.append(self._unchanged(feed, now, result.max_age))
                 return UpdateResult(url=feed.url, not_modified=True)
             digest = body_hash(result.content)
             if digest == feed.body_hash:
-                next_fetch = polling.next_poll_after_success(
-                    feed.feed_id, now, self._policy, result.max_age
-                )
-                unchanged.append(
-                    Unchanged(
-                        feed.feed_id,
-                        next_fetch,
-                        etag=result.etag,
-                        last_modified=result.last_modified,
-                        update_validators=True,
-                    )
-                )
+                unchanged.append(self._unchanged(feed, now, result.max_age, result))
                 return UpdateResult(url=feed.url, not_modified=True)
             outcome = await self._run_parse(result, feed.item_hashes)
             if outcome.parsed is None:  # a new body, but every item is one we already had
-                next_fetch = polling.next_poll_after_success(
-                    feed.feed_id, now, self._policy, result.max_age
-                )
                 unchanged.append(
-                    Unchanged(
-                        feed.feed_id,
-                        next_fetch,
-                        etag=result.etag,
-                        last_modified=result.last_modified,
-                        update_validators=True,
-                        body_hash=digest,
-                        item_hashes=outcome.item_hashes,
-                    )
+                    self._unchanged(feed, now, result.max_age, result, digest, outcome.item_hashes)
                 )
                 return UpdateResult(url=feed.url, not_modified=True)
             state = FetchState(result.etag, result.last_modified, digest, outcome.item_hashes)
@@ -376,6 +351,30 @@ class DigestService:
                 f"An unexpected error occurred while updating the feed ({type(exc).__name__})."
             )
             return await self._fail(feed, FeedError(feed.url, message))
+
+    def _unchanged(
+        self,
+        feed: StoredFeed,
+        now: datetime,
+        max_age: int | None,
+        response: Retrieved | None = None,
+        digest: str | None = None,
+        item_hashes: list[str] | None = None,
+    ) -> Unchanged:
+        """A poll that brought nothing new: a 304 (``response`` None: validators kept), the same
+        body again, or a new body whose items were all known (``digest`` and ``item_hashes``)."""
+        next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
+        if response is None:
+            return Unchanged(feed.feed_id, next_fetch)
+        return Unchanged(
+            feed.feed_id,
+            next_fetch,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            update_validators=True,
+            body_hash=digest,
+            item_hashes=item_hashes,
+        )
 
     async def _fail(self, feed: StoredFeed, exc: FeedError) -> UpdateResult:
         now = self._clock.now()
