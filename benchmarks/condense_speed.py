@@ -3,7 +3,7 @@
     python benchmarks/condense_speed.py [--limit N] [--repeat R]
 
 All run in this process, pinned to one CPU (and BLAS limited to one thread) on the same
-articles, in R interleaved rounds (each round times every runner once, from a cold token cache);
+articles, in R interleaved rounds (each round times every runner once, from cold word caches);
 the speed ratio is taken within each round and its median reported, which stays stable when
 other processes load the machine. sumy gets a regex tokenizer object (``to_sentences``,
 ``to_words``) instead of ``sumy.nlp.tokenizers.Tokenizer``, which would need NLTK's punkt data:
@@ -39,9 +39,10 @@ for _p in (str(HERE), str(HERE.parent)):
 from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
 from digests import condense  # noqa: E402
-from digests.condense import prepare  # noqa: E402
+from digests.buildinfo import CONDENSING_MODULES, compiled_modules  # noqa: E402
+from digests.condense import clear_caches, prepare  # noqa: E402
 from digests.quotes import find_quotes  # noqa: E402
-from digests.summarize import _token_stems, summarize  # noqa: E402
+from digests.summarize import summarize  # noqa: E402
 from digests.text import split_sentences  # noqa: E402
 
 
@@ -80,10 +81,11 @@ def lexrank_runner() -> Callable[[str], list[str]] | None:
 def rate(fn: Callable[[str], object], texts: list[str]) -> float:
     """Articles per second of one pass over ``texts``, from a cold start.
 
-    The summarizer's bounded token cache is emptied first, so no pass profits from having
-    seen the same articles before (within a pass, articles share common words as any stream).
+    The bounded caches of word-level functions (token stems, names) are emptied first, so no
+    pass profits from having seen the same articles before (within a pass, articles share
+    common words as any stream).
     """
-    _token_stems.cache_clear()
+    clear_caches()
     start = time.perf_counter()
     for text in texts:
         fn(text)
@@ -112,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.sched_setaffinity(0, {cpu})
         print(f"pinned to CPU {cpu}")
     texts = [row["text"] for row in read_jsonl(path, args.limit)]
+    compiled = compiled_modules()
+    if len(compiled) == len(CONDENSING_MODULES):
+        print("build: condensing modules compiled with mypyc (setup.py)")
+    elif not compiled:
+        print("build: plain Python (no compiled modules; see setup.py)")
+    else:
+        print(f"build: partly compiled ({len(compiled)} of {len(CONDENSING_MODULES)} modules)")
     words = sum(len(t.split()) for t in texts)
     print(f"CNN/DM dev: {len(texts)} articles, {words / len(texts):.0f} words each on average")
 

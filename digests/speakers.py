@@ -13,6 +13,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from digests.quote_sentences import sentence_index, sentence_starts
 from digests.quote_words import (
@@ -60,6 +61,7 @@ _LEAD_DROP = _INNER_TITLES | NON_NAME_CAPS
 _FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 
 
+@lru_cache(maxsize=1 << 13)
 def clean_name(raw: str) -> Name | None:
     """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male)."""
     words = raw.split()
@@ -122,13 +124,42 @@ class Mention:
 
 
 @dataclass(slots=True)
+class _MentionSource:
+    """What :class:`People` needs to list the mentions, kept until they are first asked for."""
+
+    paras: list[str]
+    blocked: list[list[tuple[int, int]]]
+    runs: list[tuple[int, int, int, Name]]
+    starts_of: dict[int, list[int]]
+
+
+@dataclass(slots=True)
 class People:
-    """The people of one article (built per call; not shared)."""
+    """The people of one article (built per call; not shared).
+
+    The mentions (and the genders voted from pronouns) are listed when first asked for: an
+    article whose quotations all name their speakers never needs them."""
 
     full: dict[str, str] = field(default_factory=dict)  # last name -> fullest name
-    gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
-    mentions: list[Mention] = field(default_factory=list)
+    _gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
+    _mentions: list[Mention] = field(default_factory=list)
     _positions: list[tuple[int, int]] = field(default_factory=list)
+    _source: _MentionSource | None = None
+
+    @property
+    def gender(self) -> dict[str, str]:
+        self._list_mentions()
+        return self._gender
+
+    @property
+    def mentions(self) -> list[Mention]:
+        self._list_mentions()
+        return self._mentions
+
+    def _list_mentions(self) -> None:
+        if self._source is not None:
+            source, self._source = self._source, None
+            _add_mentions(self, source)
 
     def canonical(self, name: Name) -> str:
         """The fullest form of ``name`` in the article (surname-only expands)."""
@@ -144,13 +175,13 @@ class People:
         key = name.last
         current = self.full.get(key)
         if current is None or len(name.tokens) > len(current.split()):
-            if current is not None and current in self.gender and len(name.tokens) > 1:
-                self.gender.setdefault(name.text, self.gender[current])
+            if current is not None and current in self._gender and len(name.tokens) > 1:
+                self._gender.setdefault(name.text, self._gender[current])
             self.full[key] = name.text
         canon = self.full[key]
         g = name.gender or first_name_gender(name)
-        if g and canon not in self.gender:
-            self.gender[canon] = g
+        if g and canon not in self._gender:
+            self._gender[canon] = g
 
     def knows(self, name: Name) -> bool:
         return name.last in self.full
@@ -164,16 +195,17 @@ class People:
         self, pos: tuple[int, int], gender: str | None
     ) -> tuple[str, tuple[int, int]] | None:
         """Like :meth:`resolve_recent`, with where that person was last mentioned before ``pos``."""
-        if len(self._positions) != len(self.mentions):
-            self._positions = [m.pos for m in self.mentions]
+        mentions = self.mentions
+        if len(self._positions) != len(mentions):
+            self._positions = [m.pos for m in mentions]
         last_seen: dict[str, tuple[int, int]] = {}
         fallback: str | None = None
         for i in range(bisect.bisect_left(self._positions, pos) - 1, -1, -1):
-            m = self.mentions[i]
+            m = mentions[i]
             if m.pos[0] < pos[0] - _LOOKBACK_PARAGRAPHS:
                 break
             last_seen.setdefault(m.key, m.pos)
-            g = self.gender.get(m.key)
+            g = self._gender.get(m.key)
             if gender is not None and (
                 (g is not None and g != gender) or m.key.lower() in PEOPLE_PLURALS
             ):
@@ -259,6 +291,22 @@ def _could_be_person(name: Name) -> bool:
     )
 
 
+# (start, end) within the run, the raw text, its cleaned name, whether the name alone marks a
+# person (a title or a known first name)
+_Piece = tuple[int, int, str, Name, bool]
+
+
+@lru_cache(maxsize=1 << 13)
+def name_pieces(run: str) -> tuple[_Piece, ...]:
+    """The name pieces of one capitalised run (sentence words dropped, possessives split)."""
+    out: list[_Piece] = []
+    for start, end, raw in split_run(0, run):
+        name = clean_name(raw)
+        if name is not None:
+            out.append((start, end, raw, name, name.titled or first_name_gender(name) is not None))
+    return tuple(out)
+
+
 def collect_people(
     paras: list[str],
     blocked: list[list[tuple[int, int]]],
@@ -276,32 +324,21 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
-    # raw run -> its cleaned name and whether the name alone marks a person (title, first name)
-    cleaned: dict[str, tuple[Name, bool] | None] = {}
+    # raw run -> its pieces that clean to a name (the same runs recur: "He", "The", surnames)
+    pieces_of: dict[str, tuple[_Piece, ...]] = {}
     added: set[str] = set()
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
-            pieces: Iterable[tuple[int, int, str]]
-            if " " in run:
-                pieces = split_run(m.start(), run)
-            elif run.rstrip(".").lower() in NON_NAME_CAPS:
-                continue  # a sentence word ("The", "But")
-            else:
-                pieces = ((m.start(), m.end(), run),)
-            for start, end, raw in pieces:
-                if raw in cleaned:
-                    got = cleaned[raw]
-                else:
-                    name = clean_name(raw)
-                    got = cleaned[raw] = (
-                        None
-                        if name is None
-                        else (name, name.titled or first_name_gender(name) is not None)
-                    )
-                if got is None:
-                    continue
-                name, evident = got
+            pieces = pieces_of.get(run)
+            if pieces is None:
+                pieces = pieces_of[run] = name_pieces(run)
+            if not pieces:
+                continue
+            base = m.start()
+            for a, b, raw, name, evident in pieces:
+                start = base + a
+                end = base + b
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)
@@ -323,10 +360,17 @@ def collect_people(
                     could = possible[name] = _could_be_person(name)
                 if could:
                     people.add_person(name)
-    if starts_of is None:
-        starts_of = {}
+    people._source = _MentionSource(paras, blocked, runs, {} if starts_of is None else starts_of)
+    return people
+
+
+def _add_mentions(people: People, source: _MentionSource) -> None:
+    """List the mentions of known people outside quotations, marking likely subjects."""
+    paras, blocked, starts_of = source.paras, source.blocked, source.starts_of
+    mentions = people._mentions
+    gender = people._gender
     last_sentence: tuple[int, int] = (-1, -1)
-    for pi, start, end, name in runs:
+    for pi, start, end, name in source.runs:
         if not people.knows(name) or (blocked[pi] and _inside(blocked[pi], start)):
             continue
         starts = starts_of.get(pi)
@@ -337,7 +381,7 @@ def collect_people(
         key = people.canonical(name)
         if sent != last_sentence and _MODIFIER.match(paras[pi], end):
             # "Obama consultant Cornell Belcher": the first name only qualifies the second
-            people.mentions.append(Mention((pi, start), key, False))
+            mentions.append(Mention((pi, start), key, False))
             continue
         subject = (
             sent != last_sentence and not _NOT_SUBJECT.search(paras[pi], starts[sent_i], start)
@@ -345,12 +389,11 @@ def collect_people(
             paras[pi][end : end + 1] in {",", "."}
             and bool(_SPEAKER_AFTER_VERB.search(paras[pi], max(0, start - 10), start))
         )
-        people.mentions.append(Mention((pi, start), key, subject))
+        mentions.append(Mention((pi, start), key, subject))
         last_sentence = sent
-        if name.gender and key not in people.gender:
-            people.gender[key] = name.gender
+        if name.gender and key not in gender:
+            gender[key] = name.gender
     _learn_genders(paras, blocked, people)
-    return people
 
 
 # a name after a pronoun or a verb of saying in its sentence is not the sentence's subject
@@ -375,7 +418,7 @@ _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], people: People) -> None:
     """Vote a person's gender from pronouns in paragraphs mentioning only that person."""
     by_para: dict[int, set[str]] = {}
-    for m in people.mentions:
+    for m in people._mentions:
         by_para.setdefault(m.pos[0], set()).add(m.key)
     votes: dict[str, list[int]] = {}
     for pi, keys in by_para.items():
@@ -395,12 +438,12 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
         cell[0] += len(_HE.findall(text))
         cell[1] += len(_SHE.findall(text))
     for key, (he, she) in votes.items():
-        if key in people.gender:
+        if key in people._gender:
             continue
         if he > 2 * she:
-            people.gender[key] = "m"
+            people._gender[key] = "m"
         elif she > 2 * he:
-            people.gender[key] = "f"
+            people._gender[key] = "f"
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
