@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
 
 from digests.quote_words import word_set
 
+_MARK = re.compile(r"[.!?]")
 _BOUNDARY = re.compile(r"[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)")
 _ABBREVIATIONS = word_set(
     "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no"
@@ -47,9 +47,12 @@ def _candidates(text: str) -> list[int]:
     return out
 
 
-def _iter_boundaries(text: str) -> Iterator[re.Match[str]]:
-    """The matches of ``_BOUNDARY.finditer(text)`` that are not abbreviations, found by matching
-    only where a sentence-ending mark is (the same leftmost, non-overlapping matches)."""
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where the sentences of ``text`` start (always begins with 0).
+
+    The ends are the leftmost, non-overlapping matches of ``_BOUNDARY`` that are not
+    abbreviations, found by matching only where a sentence-ending mark is."""
+    starts = [0]
     done = 0
     for i in _candidates(text):
         if i < done:
@@ -59,16 +62,8 @@ def _iter_boundaries(text: str) -> Iterator[re.Match[str]]:
             continue
         done = m.end()
         if not _is_abbreviation(text, i):
-            yield m
-
-
-def _boundaries(text: str) -> list[re.Match[str]]:
-    return list(_iter_boundaries(text))
-
-
-def sentence_starts(text: str) -> list[int]:
-    """Offsets where the sentences of ``text`` start (always begins with 0)."""
-    return [0, *(m.end() for m in _boundaries(text))]
+            starts.append(done)
+    return starts
 
 
 def start_of_sentence(starts: list[int], pos: int) -> int:
@@ -82,17 +77,13 @@ def sentence_index(starts: list[int], pos: int) -> int:
 
 def first_sentence(text: str) -> str:
     """``text`` up to and including its first sentence end."""
-    # lazily, mark by mark: ``text`` may be the rest of a long paragraph
-    nxt = {ch: text.find(ch) for ch in ".!?"}
+    # mark by mark: ``text`` may be the rest of a long paragraph
     i = 0
     while True:
-        for ch, at in nxt.items():
-            if 0 <= at < i:
-                nxt[ch] = text.find(ch, i)
-        found = [at for at in nxt.values() if at >= 0]
-        if not found:
+        mark = _MARK.search(text, i)
+        if mark is None:
             return text
-        at = min(found)
+        at = mark.start()
         m = _BOUNDARY.match(text, at)
         if m is None:
             i = at + 1

@@ -23,7 +23,6 @@ Pipeline (regexes and linear scans only):
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -74,8 +73,16 @@ def _looks_like_headline(paras: list[str]) -> bool:
 
 
 def _first_words(text: str) -> list[str]:
-    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more)."""
-    return [m.group(0) for m in itertools.islice(_TOKEN.finditer(text), _WORDS_NEEDED)]
+    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more).
+
+    Read from a window of the text's start, widened until it holds one word more than needed
+    (the words before that one are then whole)."""
+    window = 400
+    while True:
+        words = _TOKEN.findall(text, 0, window)
+        if len(words) > _WORDS_NEEDED or window >= len(text):
+            return words[:_WORDS_NEEDED]
+        window *= 4
 
 
 def _lower_content(words: list[str]) -> bool:

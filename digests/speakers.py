@@ -65,6 +65,8 @@ _FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 def clean_name(raw: str) -> Name | None:
     """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male)."""
     words = raw.split()
+    if len(words) == 1:
+        return _clean_word(words[0])
     gender: str | None = None
     titled = False
     for i in range(len(words) - 2, 0, -1):
@@ -101,6 +103,21 @@ def clean_name(raw: str) -> Name | None:
 
 
 _APOSTROPHES = frozenset("'’")
+
+
+def _clean_word(word: str) -> Name | None:
+    """``clean_name`` of a one-word run: no title, not a sentence word, possessive stripped."""
+    low = word.rstrip(".").lower()
+    if low in _LEAD_DROP or low in _TAIL_DROP:
+        return None
+    last = word
+    if last[-1:] in _APOSTROPHES:
+        last = last[:-1]
+    elif last[-1:] == "s" and last[-2:-1] in _APOSTROPHES:
+        last = last[:-2]
+    if not last or not last[0].isupper():
+        return None
+    return Name((last,), None, False, last.rstrip(".").lower())
 
 
 def first_name_gender(name: Name) -> str | None:
@@ -299,6 +316,13 @@ _Piece = tuple[int, int, str, Name, bool]
 @lru_cache(maxsize=1 << 13)
 def name_pieces(run: str) -> tuple[_Piece, ...]:
     """The name pieces of one capitalised run (sentence words dropped, possessives split)."""
+    if " " not in run:
+        if run.rstrip(".").lower() in NON_NAME_CAPS:
+            return ()
+        name = clean_name(run)
+        if name is None:
+            return ()
+        return ((0, len(run), run, name, name.titled or first_name_gender(name) is not None),)
     out: list[_Piece] = []
     for start, end, raw in split_run(0, run):
         name = clean_name(raw)
