@@ -77,7 +77,7 @@ def _first_words(text: str) -> list[str]:
 
     Read from a window of the text's start, widened until it holds one word more than needed
     (the words before that one are then whole)."""
-    window = 400
+    window = 200
     while True:
         words = _TOKEN.findall(text, 0, window)
         if len(words) > _WORDS_NEEDED or window >= len(text):
@@ -118,7 +118,7 @@ def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
 
 def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[int]) -> list[_Found]:
     """The quotation spans with their attributions; fills ``raw_starts_of`` (paragraph index ->
-    its sentence starts) for the paragraphs it reads."""
+    its sentence starts) for the paragraphs whose starts it needed."""
     found: list[_Found] = []
     skip_first = _looks_like_headline(paras)
     for pi, para in enumerate(paras):
@@ -131,7 +131,6 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
             continue
         masked = _mask(para, spans)
         starts = sentence_starts(masked)
-        raw_starts = raw_starts_of[pi] = sentence_starts(para)
         for si, span in enumerate(spans):
             if para[max(span.start - 3, 0) : span.start - 1].rstrip().endswith("="):
                 continue  # an HTML attribute value left in the text (tweet-author="@x")
@@ -151,7 +150,13 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
             clause = masked[start:lead_end]
             if attr is None:
                 attr = leading(clause, start)
-            near = attr is not None or _has_verb(para, raw_starts, span)
+            if attr is None:
+                raw_starts = raw_starts_of.get(pi)
+                if raw_starts is None:
+                    raw_starts = raw_starts_of[pi] = sentence_starts(para)
+                near = _has_verb(para, raw_starts, span)
+            else:
+                near = True
             if attr is None:
                 # '"…" and help bring candidates the "…", DFA spokesman Neil Sroka said.'
                 k = bisect.bisect_right(starts, after)
@@ -173,7 +178,12 @@ _MARK_CHARS = '"“”«»„‘’'
 
 
 def _mark_count(para: str) -> int:
-    return sum(para.count(c) for c in _MARK_CHARS)
+    if para.isascii():
+        return para.count('"')
+    count = 0
+    for c in _MARK_CHARS:
+        count += para.count(c)
+    return count
 
 
 def _mark_soup(para: str, marks: int | None = None) -> bool:

@@ -366,13 +366,17 @@ def collect_people(
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)
-                if raw not in added and (
+                if raw in added or (
+                    len(name.tokens) == 1 and name.gender is None and name.last in people.full
+                ):
+                    continue  # adding it (again) would change nothing
+                if (
                     evident
                     or _SPEAKS_AFTER.match(para, end)
                     or _SAID_BEFORE.search(para, max(0, start - 12), start)
                 ):
                     people.add_person(name)
-                    added.add(raw)  # adding the same name again changes nothing
+                    added.add(raw)
     possible: dict[Name, bool] = {}
     for _, _, _, name in runs:
         if len(name.tokens) > 1:
