@@ -87,7 +87,7 @@ def _strip_trailing_adverbs(text: str) -> str:
 def _phrase(text: str) -> tuple[str, str] | None:
     """Classify a subject phrase that ends at ``text``'s end."""
     text = _strip_trailing_adverbs(text.strip().rstrip(",").strip())
-    while _PAREN.search(text):
+    while ")" in text and _PAREN.search(text):
         text = _PAREN.sub("", text)
     if not text:
         return None
@@ -132,7 +132,9 @@ def _phrase(text: str) -> tuple[str, str] | None:
 
 def subject_before(text: str) -> tuple[str, str] | None:
     """The subject of a verb that follows ``text`` ("Simon Wright, who…," -> Simon Wright)."""
-    text = _strip_trailing_adverbs(_DASHES.sub(", ", text).rstrip())
+    if "—" in text or "-" in text or "–" in text:
+        text = _DASHES.sub(", ", text)
+    text = _strip_trailing_adverbs(text.rstrip())
     lead = _LEAD_APPOSITION.match(text)
     if lead is not None and "," not in text[lead.end() :]:
         # "Sam Lau, the communications director for the party said": an unclosed appositive
@@ -436,7 +438,8 @@ def leading(clause: str, start: int) -> Attribution | None:
         # subject right before the verb, within the clause (after any earlier quotation)
         got = subject_before(before) if before.strip(" ,") else None
         earlier = verbs[:-1]
-        coordinated = _AND_BEFORE.search(before) is not None
+        # (a match ends the text but for spaces: search only from where it would start)
+        coordinated = _AND_BEFORE.search(before, max(0, len(before.rstrip()) - 3)) is not None
         if earlier and coordinated:
             # "Lazar said he welcomed it and added, "…"": the first verb's subject
             prior = leading(clause[: earlier[-1].end()], start)
