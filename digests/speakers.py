@@ -370,11 +370,7 @@ def collect_people(
                     len(name.tokens) == 1 and name.gender is None and name.last in people.full
                 ):
                     continue  # adding it (again) would change nothing
-                if (
-                    evident
-                    or _SPEAKS_AFTER.match(para, end)
-                    or _SAID_BEFORE.search(para, max(0, start - 12), start)
-                ):
+                if evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
                     people.add_person(name)
                     added.add(raw)
     possible: dict[Name, bool] = {}
@@ -439,6 +435,17 @@ _SPEAKS_AFTER = re.compile(
 # "…, said Sunshine, who…": the name after an inverted verb of saying is that verb's subject
 _SPEAKER_AFTER_VERB = re.compile(r"\b(?:said|says|added|adds|wrote|writes)\s+$")
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
+_SAID_WORDS = ("said", "says", "added", "asked", "wrote", "continued")
+
+
+def _said_before(para: str, start: int) -> bool:
+    """A verb of saying just before ``start`` ("…," said Smith), within 12 characters."""
+    window = para[max(0, start - 12) : start]
+    if not window[-1:].isspace() or not window.rstrip().endswith(_SAID_WORDS):
+        return False  # the regex's match would end in spaces right after one of the words
+    return _SAID_BEFORE.search(para, max(0, start - 12), start) is not None
+
+
 _HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 
