@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from functools import partial
 
 from digests.records import (
     AddResult,
@@ -101,14 +102,25 @@ class AsyncDigests:
         return await asyncio.to_thread(self._s.last_scheduled_run, schedule_id)
 
     # reading
-    async def story(self, story_id: int) -> StoryDetail:
-        return await asyncio.to_thread(self._s.story, story_id)
+    # ``guild_id``: the asking server, which reads only the stories of feeds it subscribes
+    async def story(self, story_id: int, *, guild_id: int | None = None) -> StoryDetail:
+        return await asyncio.to_thread(partial(self._s.story, story_id, guild_id=guild_id))
 
-    async def story_choices(self, text: str, limit: int = 25) -> list[tuple[int, str]]:
-        return await asyncio.to_thread(self._s.story_choices, text, limit)
+    async def story_choices(
+        self, text: str, limit: int = 25, *, guild_id: int | None = None
+    ) -> list[tuple[int, str]]:
+        return await asyncio.to_thread(
+            partial(self._s.story_choices, text, limit, guild_id=guild_id)
+        )
 
-    async def speaker_quotes(self, speaker: str, limit: int = 10) -> list[SpeakerQuote]:
-        return await asyncio.to_thread(self._s.speaker_quotes, speaker, limit)
+    async def speaker_quotes(
+        self, speaker: str, limit: int = 10, *, guild_id: int | None = None
+    ) -> list[SpeakerQuote]:
+        return await asyncio.to_thread(
+            partial(self._s.speaker_quotes, speaker, limit, guild_id=guild_id)
+        )
 
-    async def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        return await asyncio.to_thread(self._s.search, query, limit)
+    async def search(
+        self, query: str, limit: int = 10, *, guild_id: int | None = None
+    ) -> list[SearchHit]:
+        return await asyncio.to_thread(partial(self._s.search, query, limit, guild_id=guild_id))

@@ -202,6 +202,18 @@ def fts_query(text: str, *, any_word: bool = False) -> str | None:
     return joiner.join('"' + token.replace('"', '""') + '"' for token in tokens[:32])
 
 
+#: A story's feed is subscribed by the server (``guild_id`` bound as the one parameter).
+_VISIBLE = "s.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+
+
+def _visible_to(guild_id: int | None, where: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """``where`` limited to the stories one server may read (its subscribed feeds' stories);
+    unchanged without a server (the command line, the service's own lookups)."""
+    if guild_id is None:
+        return where, params
+    return f"({where}) AND {_VISIBLE}", [*params, guild_id]
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -618,8 +630,10 @@ class Store:
 
     # --- stories --------------------------------------------------------------------------
     @_storage_errors
-    def story(self, story_id: int) -> Story | None:
-        found = self._stories("s.story_id = ?", (story_id,))
+    def story(self, story_id: int, *, guild_id: int | None = None) -> Story | None:
+        """The story, if it exists (and, given ``guild_id``, that server subscribes its feed)."""
+        where, params = _visible_to(guild_id, "s.story_id = ?", [story_id])
+        found = self._stories(where, params)
         return found[0] if found else None
 
     @_storage_errors
@@ -654,44 +668,63 @@ class Store:
 
     @_storage_errors
     def stories_between(
-        self, start: datetime, end: datetime, *, exclude_feed: int | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        exclude_feed: int | None = None,
+        guild_id: int | None = None,
     ) -> list[Story]:
         """Stories published (or first seen) in [start, end], for same-story lookups."""
-        return self._stories(
+        where, params = _visible_to(
+            guild_id,
             "COALESCE(s.published, s.first_seen) BETWEEN ? AND ? AND s.feed_id != ?",
-            (ts(start), ts(end), -1 if exclude_feed is None else exclude_feed),
-            limit=500,
+            [ts(start), ts(end), -1 if exclude_feed is None else exclude_feed],
         )
+        return self._stories(where, params, limit=500)
 
     @_storage_errors
-    def story_choices(self, text: str, limit: int) -> list[tuple[int, str]]:
+    def story_choices(
+        self, text: str, limit: int, *, guild_id: int | None = None
+    ) -> list[tuple[int, str]]:
         pattern = f"%{_like_escape(text.strip())}%"
+        where, params = _visible_to(
+            guild_id,
+            "(s.title LIKE ? ESCAPE '\\' OR CAST(s.story_id AS TEXT) = ?)",
+            [pattern, text.strip().lstrip("#")],
+        )
         rows = self._read(
-            """
-            SELECT story_id, COALESCE(title, url, '') AS title FROM stories
-            WHERE title LIKE ? ESCAPE '\\' OR CAST(story_id AS TEXT) = ?
-            ORDER BY story_id DESC LIMIT ?
-            """,
-            (pattern, text.strip().lstrip("#"), limit),
+            f"""
+            SELECT s.story_id, COALESCE(s.title, s.url, '') AS title FROM stories s
+            WHERE {where} ORDER BY s.story_id DESC LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
         )
         return [(int(r["story_id"]), str(r["title"])) for r in rows]
 
     @_storage_errors
-    def speaker_quotes(self, speaker: str, limit: int) -> list[SpeakerQuote]:
+    def speaker_quotes(
+        self, speaker: str, limit: int, *, guild_id: int | None = None
+    ) -> list[SpeakerQuote]:
         name = " ".join(speaker.split())
         if not name:
             return []
+        where, params = _visible_to(
+            guild_id,
+            """q.speaker IS NOT NULL
+              AND (lower(q.speaker) = lower(?)
+                   OR lower(q.speaker) LIKE '% ' || lower(?) ESCAPE '\\')""",
+            [name, _like_escape(name)],
+        )
         rows = self._read(
-            """
+            f"""
             SELECT q.text, q.speaker, q.score, s.story_id, s.title, s.url, s.published
             FROM quotes q JOIN stories s ON s.story_id = q.story_id
-            WHERE q.speaker IS NOT NULL
-              AND (lower(q.speaker) = lower(?)
-                   OR lower(q.speaker) LIKE '% ' || lower(?) ESCAPE '\\')
+            WHERE {where}
             ORDER BY COALESCE(s.published, s.first_seen) DESC, s.story_id DESC, q.position
             LIMIT ?
-            """,
-            (name, _like_escape(name), limit),
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
         )
         return [
             SpeakerQuote(
@@ -705,31 +738,40 @@ class Store:
         ]
 
     @_storage_errors
-    def search(self, query: str, limit: int) -> list[SearchHit]:
-        """Stories matching every word of ``query`` (else any word), best first."""
-        hits = self._search(fts_query(query), limit)
+    def search(self, query: str, limit: int, *, guild_id: int | None = None) -> list[SearchHit]:
+        """Stories matching every word of ``query`` (else any word), best first; given
+        ``guild_id``, only stories of feeds that server subscribes."""
+        hits = self._search(fts_query(query), limit, guild_id)
         if not hits:
-            hits = self._search(fts_query(query, any_word=True), limit)
+            hits = self._search(fts_query(query, any_word=True), limit, guild_id)
         return hits
 
-    def _search(self, match: str | None, limit: int) -> list[SearchHit]:
+    def _search(self, match: str | None, limit: int, guild_id: int | None) -> list[SearchHit]:
         if match is None:
             return []
+        scope, scope_params = "", []
+        if guild_id is not None:
+            # our own constant clause; the server id is a bound parameter
+            scope = "AND {story} IN (SELECT s.story_id FROM stories s WHERE " + _VISIBLE + ")"  # noqa: S608
+            scope_params = [guild_id]
+        story_scope = scope.format(story="stories_fts.rowid")
         story_rows = self._read(
-            """
+            f"""
             SELECT rowid AS story_id,
                    snippet(stories_fts, -1, '**', '**', '…', 24) AS snip
-            FROM stories_fts WHERE stories_fts MATCH ? ORDER BY bm25(stories_fts) LIMIT ?
-            """,
-            (match, limit),
+            FROM stories_fts WHERE stories_fts MATCH ? {story_scope}
+            ORDER BY bm25(stories_fts) LIMIT ?
+            """,  # noqa: S608 - the scope is our own constant clause
+            (match, *scope_params, limit),
         )
+        quote_scope = scope.format(story="q.story_id")
         quote_rows = self._read(
-            """
+            f"""
             SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
             FROM quotes_fts JOIN quotes q ON q.quote_id = quotes_fts.rowid
-            WHERE quotes_fts MATCH ? ORDER BY bm25(quotes_fts) LIMIT ?
-            """,
-            (match, limit),
+            WHERE quotes_fts MATCH ? {quote_scope} ORDER BY bm25(quotes_fts) LIMIT ?
+            """,  # noqa: S608 - the scope is our own constant clause
+            (match, *scope_params, limit),
         )
         snippets: dict[int, str] = {}
         for r in story_rows:

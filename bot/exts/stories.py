@@ -17,12 +17,19 @@ SEARCH_LIMIT = 10
 SPEAKER_LIMIT = 10
 
 
+def scope(interaction: discord.Interaction[Any]) -> int:
+    """The server whose subscribed feeds' stories the reader may see (none outside a server)."""
+    return interaction.guild_id or 0
+
+
 async def resolve_story(interaction: discord.Interaction[Any], value: str) -> int:
     """A story number from ``42``/``#42`` (what autocomplete sends), else the best title match."""
     number = parse_story_number(value)
     if number is not None:
         return number
-    choices = await bot_of(interaction).digests.story_choices(value.strip(), 1)
+    choices = await bot_of(interaction).digests.story_choices(
+        value.strip(), 1, guild_id=scope(interaction)
+    )
     if not choices:
         raise StoryNotFoundError("No stored story matches that; pick one from the suggestions.")
     return choices[0][0]
@@ -31,7 +38,9 @@ async def resolve_story(interaction: discord.Interaction[Any], value: str) -> in
 async def story_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
-    choices = await bot_of(interaction).digests.story_choices(current.strip(), 25)
+    choices = await bot_of(interaction).digests.story_choices(
+        current.strip(), 25, guild_id=scope(interaction)
+    )
     return [
         app_commands.Choice(name=choice_name(f"#{number} {title}"), value=str(number))
         for number, title in choices[:25]
@@ -55,6 +64,7 @@ def hit_line(hit: SearchHit) -> str:
 
 
 class Stories(commands.Cog):
+    @app_commands.guild_only()
     @app_commands.command(name="story", description="The full condensed story")
     @app_commands.describe(story="The story's number, or start typing its title")
     @app_commands.autocomplete(story=story_autocomplete)
@@ -63,9 +73,10 @@ class Stories(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         number = await resolve_story(interaction, story)
-        detail = await bot_of(interaction).digests.story(number)
+        detail = await bot_of(interaction).digests.story(number, guild_id=scope(interaction))
         await reply(interaction, embed=render.story_details(detail))
 
+    @app_commands.guild_only()
     @app_commands.command(name="quotes", description="A story's quotes, or a person's latest")
     @app_commands.describe(
         story="The story's number, or start typing its title",
@@ -83,11 +94,12 @@ class Stories(commands.Cog):
         if (story is None) == (speaker is None):
             raise InputError("Give either a story or a speaker (one of the two).")
         if story is not None:
-            detail = await digests.story(await resolve_story(interaction, story))
+            number = await resolve_story(interaction, story)
+            detail = await digests.story(number, guild_id=scope(interaction))
             await reply(interaction, embed=render.quotes_embed(detail.story))
             return
         name = (speaker or "").strip()
-        found = await digests.speaker_quotes(name, SPEAKER_LIMIT)
+        found = await digests.speaker_quotes(name, SPEAKER_LIMIT, guild_id=scope(interaction))
         if not found:
             await reply(interaction, f"No stored quotes by {render.clip(render.clean(name), 100)}.")
             return
@@ -97,13 +109,16 @@ class Stories(commands.Cog):
         )
         await reply(interaction, embed=discord.Embed(title=title, description=body))
 
+    @app_commands.guild_only()
     @app_commands.command(name="search", description="Search stored stories, quotes and speakers")
     @app_commands.describe(query="Words to look for")
     async def search(
         self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 200]
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await bot_of(interaction).digests.search(query.strip(), SEARCH_LIMIT)
+        hits = await bot_of(interaction).digests.search(
+            query.strip(), SEARCH_LIMIT, guild_id=scope(interaction)
+        )
         shown = render.clip(render.clean(query.strip()), 100)
         if not hits:
             await reply(interaction, f"Nothing stored matches “{shown}”.")

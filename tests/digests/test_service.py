@@ -464,6 +464,21 @@ async def test_reading_story_quotes_and_search(env: Env) -> None:
     assert [h.story_id for h in env.service.search('park "fight')] == [number]
     assert env.service.search("Lopez")[0].story_id == number
 
+    # another server (2) reads only the stories of the feeds it subscribes itself
+    other = {"guild_id": 2}
+    with pytest.raises(StoryNotFoundError):
+        env.service.story(number, **other)
+    assert env.service.story_choices("park", **other) == []
+    assert env.service.speaker_quotes("lopez", **other) == []
+    assert env.service.search("Lopez", **other) == []
+    mine = {"guild_id": 1}
+    assert env.service.story(number, **mine).story.story_id == number
+    assert env.service.story_choices("park", **mine) == [(number, "Residents fight for the park")]
+    assert env.service.speaker_quotes("lopez", **mine)[0].quote.speaker == "Maria Lopez"
+    assert [h.story_id for h in env.service.search("Lopez", **mine)] == [number]
+    await env.service.add_feed(guild_id=2, channel_id=20, url=url)
+    assert [h.story_id for h in env.service.search("Lopez", **other)] == [number]
+
 
 # --- teaser feeds over the real article corpus -------------------------------------------------
 _TOKENS = re.compile(r"\w+")
