@@ -26,7 +26,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress, count
@@ -173,6 +173,24 @@ def content_words(text: str) -> list[str]:
     return words
 
 
+#: What joins the sentences of an article to tokenise them at once (a token of its own).
+_SEPARATOR_CHAR = "\x01"
+_SEPARATOR = " \x01 "
+# ASCII capitals to lower case, ASCII punctuation but the apostrophe to spaces, on UTF-8 bytes
+# (whose multi-byte characters have no ASCII byte). A folded token's pieces have the words
+# (``_WORD``) of the token, in order: those characters are never inside a word.
+_FOLD = bytes.maketrans(
+    bytes(range(ord("A"), ord("Z") + 1)) + b'!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~',
+    bytes(range(ord("a"), ord("z") + 1)) + b" " * 31,
+)
+
+
+def _fold(text: str) -> str:
+    """The text with ``_FOLD`` applied (lone surrogates pass through)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return raw.translate(_FOLD).decode("utf-8", "surrogatepass")
+
+
 _PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…—–-/\\|*&%$#@+=~^`_"
 
 
@@ -232,16 +250,22 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
     return False
 
 
-def _analyse(paras: list[str], avoid: list[str]) -> _Article:
-    """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
+def _split(paras: list[str]) -> list[str]:
+    """The sentences of the paragraphs, at most ``MAX_SENTENCES``."""
     texts: list[str] = []
     for para in paras:
         texts += split_sentences(para)
         if len(texts) >= MAX_SENTENCES:
             del texts[MAX_SENTENCES:]
             break
+    return texts
+
+
+def _analyse(paras: list[str], avoid: list[str]) -> _Article:
+    """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
+    texts = _split(paras)
     n_words = [text.count(" ") + 1 for text in texts]
-    words = _sentence_words(texts, n_words)
+    words = _sentence_words(texts)
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
     eligible = [
         MIN_WORDS <= n <= MAX_WORDS
@@ -256,53 +280,70 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
         n_words=n_words,
         eligible=eligible,
         quote_share=[_quote_share(t) if _has_quote_mark(t) else 0.0 for t in texts],
-        punctuated=[_TERMINAL.search(t, len(t) - 6) is not None for t in texts],
+        # (most end in a full stop: the regex only for the others)
+        punctuated=[t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts],
     )
 
 
-def _sentence_words(texts: list[str], n_words: list[int]) -> list[list[str]]:
+def _sentence_words(texts: list[str]) -> list[list[str]]:
     """``content_words`` of each sentence, from one tokenisation of them all.
 
-    ``n_words`` (spaces + 1) is each sentence's token count when plain spaces are the only
-    whitespace in it (as ``split_sentences`` leaves it); otherwise each is tokenised alone.
+    The sentences are joined by a separator token and folded in one pass (``_FOLD``), then
+    split: the pieces of a token are fewer distinct cache keys than the token ("Said," and
+    "said." are "said"), and give the same words.
     """
-    stems = list(map(_token_stems, " ".join(texts).split()))
-    if len(stems) != sum(n_words):
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR_CHAR) != len(texts) - 1:  # (never in paragraphs' text)
         return [content_words(text) for text in texts]
-    several = " " in "".join(stems)  # a token gave several words ("U.S.", "well-known")
+    tokens = _fold(joined).split()
+    stems = list(map(_token_stems, tokens))
+    several = " " in "".join(stems)  # a token gave several words ("o'neill's", "café")
     out: list[list[str]] = []
+    index = tokens.index
     start = 0
-    for size in n_words:
-        end = start + size
-        sentence = list(filter(None, stems[start:end]))
-        if several and " " in "".join(sentence):
-            sentence = " ".join(sentence).split()
-        out.append(sentence)
-        start = end
+    for _ in range(len(texts) - 1):
+        end = index(_SEPARATOR_CHAR, start)
+        out.append(_stems_words(stems[start:end], several))
+        start = end + 1
+    out.append(_stems_words(stems[start:], several))
     return out
+
+
+def _stems_words(stems: list[str], several: bool) -> list[str]:
+    """The words of a sentence's tokens' stems (``_token_stems``)."""
+    words = list(filter(None, stems))
+    if several and " " in "".join(words):
+        return " ".join(words).split()
+    return words
 
 
 class _Similarity:
     """Cosine similarity of two sentences' tf-idf vectors, computed on demand and remembered.
 
     MMR asks for only a few pairs, so no sentence vector is built in advance: the sentences'
-    content words, the squared idf and the vectors' lengths are enough.
+    content words, the words' document frequencies, the squared idf of each frequency and the
+    vectors' lengths are enough.
     """
 
-    __slots__ = ("_cache", "_distinct", "_idf2", "_norms", "_words")
+    __slots__ = ("_cache", "_df", "_distinct", "_idf2_by_df", "_norms", "_words")
 
     def __init__(
         self,
         words: list[list[str]],
         distinct: list[set[str]],
-        idf2: dict[str, float],
+        df: dict[str, int],
+        idf2_by_df: dict[int, float],
         norms: list[float],
     ):
         self._words = words
         self._distinct = distinct
-        self._idf2 = idf2
+        self._df = df
+        self._idf2_by_df = idf2_by_df
         self._norms = norms
         self._cache: dict[tuple[int, int], float] = {}
+
+    def _idf2(self, word: str) -> float:
+        return self._idf2_by_df[self._df[word]]
 
     def __call__(self, i: int, j: int) -> float:
         key = (i, j) if i < j else (j, i)
@@ -313,9 +354,9 @@ class _Similarity:
         shared = a & b
         wa, wb = self._words[i], self._words[j]
         if len(a) == len(wa) and len(b) == len(wb):  # no repeated word: every count is 1
-            dot = sum(map(self._idf2.__getitem__, shared))
+            dot = sum(map(self._idf2_by_df.__getitem__, map(self._df.__getitem__, shared)))
         else:
-            dot = sum([wa.count(w) * wb.count(w) * self._idf2[w] for w in shared])
+            dot = sum([wa.count(w) * wb.count(w) * self._idf2(w) for w in shared])
         value = dot / (self._norms[i] * self._norms[j])
         self._cache[key] = value
         return value
@@ -329,7 +370,9 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     and ``c(w)`` in the sentence, ``s.d = sum(c(w) idf(w)^2 t(w))`` is a sum over the sentence's
     words as written, and ``|s|^2 = sum(c(w)^2 idf(w)^2)`` one over its distinct words (plus a
     correction for the few repeated ones): sums that run without a Python-level loop, over
-    weights that depend on a word only through its document frequency (but for repeats).
+    weights that depend on a word only through its document frequency (but for repeats). So
+    no per-word table is built: each word is looked up by its document frequency (``df``), or
+    itself when a repeat patched its weight (``key``).
     """
     n = len(art.texts)
     words = art.words
@@ -338,22 +381,28 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     log = math.log
     p2 = 2.0 * weights.idf_power
     idf2_by_df = {c: log((n + 1) / (c + 0.5)) ** p2 for c in set(df.values())}
-    idf2 = dict(zip(df, map(idf2_by_df.__getitem__, df.values()), strict=True))
-    # idf(w)^2 t(w), the document's weight on a word occurrence; t(w) = df(w) when no sentence
-    # repeats the word, so it is a function of df, patched below for the repeated words
-    to_doc_by_df = {c: c * x for c, x in idf2_by_df.items()}
-    to_doc = dict(zip(df, map(to_doc_by_df.__getitem__, df.values()), strict=True))
-    squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
+    # idf(w)^2 t(w), the document's weight on a word occurrence, of the word's ``key``; t(w) =
+    # df(w) when no sentence repeats the word, so it is a function of df, patched below for
+    # the repeated words (which become their own keys)
+    to_doc: dict[int | str, float] = {c: c * x for c, x in idf2_by_df.items()}
+    key: Mapping[str, int | str] = df
+    patched: dict[str, int | str] | None = None  # ``key`` once a repeat changed it
+    idf2 = idf2_by_df.__getitem__
+    squares = [sum(map(idf2, map(df.__getitem__, d))) for d in distinct]
     # Sentences that repeat a word: there it counts c^2 times in |s|^2 and c times in t(w).
     for i in compress(count(), map(operator.ne, map(len, words), map(len, distinct))):
         sent_words = words[i]
         ordered = sorted(sent_words)
         for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
             c = sent_words.count(w)
-            squares[i] += (c * c - 1) * idf2[w]
-            to_doc[w] += (c - 1) * idf2[w]
+            x = idf2(df[w])
+            squares[i] += (c * c - 1) * x
+            if patched is None:
+                key = patched = dict(df)
+            to_doc[w] = to_doc[patched[w]] + (c - 1) * x
+            patched[w] = w
     norms = [math.sqrt(x) or 1.0 for x in squares]
-    dots = [sum(map(to_doc.__getitem__, w)) for w in words]
+    dots = [sum(map(to_doc.__getitem__, map(key.__getitem__, w))) for w in words]
     # sum over sentences of s.d = sum over words of idf(w)^2 t(w)^2 = |d|^2
     doc_norm = math.sqrt(sum(dots))
     title_words = set(content_words(title or ""))
@@ -372,7 +421,7 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
         if n_words > long_words:
             score -= weights.long_sentence * min(1.0, (n_words - long_words) / long_words)
         scores.append(score)
-    return scores, _Similarity(words, distinct, idf2, norms)
+    return scores, _Similarity(words, distinct, df, idf2_by_df, norms)
 
 
 def _word_count(text: str, word: str) -> int:

@@ -248,16 +248,22 @@ def _is_boundary(text: str, m: re.Match[str], start: int) -> bool:
 
 
 def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph into sentences (never returns empty strings)."""
+    """Split one paragraph into sentences (never returns empty strings).
+
+    Each candidate boundary (``_CANDIDATE``) starts right after a run of spaces and before a
+    non-space, and ends a piece with a punctuation mark: the pieces need no stripping.
+    """
     text = _squash(paragraph).strip()
     out: list[str] = []
     start = 0
+    rfind = text.rfind
     for m in _CANDIDATE.finditer(text):
         dot = m.start()
-        if m.end(1) == dot + 1 and text[dot] == "." and not m.group(2):
+        end = m.end(2)
+        if end == dot + 1 and text[dot] == ".":
             # The common case, a plain full stop: decided here when the word before it is
             # letters only (then it is neither an initial nor a dotted acronym).
-            token = text[text.rfind(" ", 0, dot) + 1 : dot]
+            token = text[rfind(" ", 0, dot) + 1 : dot]
             if len(token) > 1 and token.isalpha():
                 if token.lower() in _ABBREVIATIONS:
                     continue
@@ -265,13 +271,10 @@ def split_sentences(paragraph: str) -> list[str]:
                 continue
         elif not _is_boundary(text, m, start):
             continue
-        piece = text[start : m.end(2)].strip()
-        if piece:
-            out.append(piece)
+        out.append(text[start:end])
         start = m.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
+    if start < len(text):
+        out.append(text[start:])
     return out
 
 
