@@ -173,9 +173,8 @@ def content_words(text: str) -> list[str]:
     return words
 
 
-#: What joins the sentences of an article to tokenise them at once (a token of its own).
-_SEPARATOR_CHAR = "\x01"
-_SEPARATOR = " \x01 "
+#: What joins the sentences of an article to fold them at once (a control character).
+_SEPARATOR = "\x01"
 # ASCII capitals to lower case, ASCII punctuation but the apostrophe to spaces, on UTF-8 bytes
 # (whose multi-byte characters have no ASCII byte). A folded token's pieces have the words
 # (``_WORD``) of the token, in order: those characters are never inside a word.
@@ -286,35 +285,19 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
 
 
 def _sentence_words(texts: list[str]) -> list[list[str]]:
-    """``content_words`` of each sentence, from one tokenisation of them all.
+    """``content_words`` of each sentence, from one folding of them all (``_fold``).
 
-    The sentences are joined by a separator token and folded in one pass (``_FOLD``), then
-    split: the pieces of a token are fewer distinct cache keys than the token ("Said," and
+    The pieces of a folded token are fewer distinct cache keys than the token ("Said," and
     "said." are "said"), and give the same words.
     """
-    joined = _SEPARATOR.join(texts)
-    if joined.count(_SEPARATOR_CHAR) != len(texts) - 1:  # (never in paragraphs' text)
+    parts = _fold(_SEPARATOR.join(texts)).split(_SEPARATOR)
+    if len(parts) != len(texts):  # a sentence holds the separator (never in paragraphs' text)
         return [content_words(text) for text in texts]
-    tokens = _fold(joined).split()
-    stems = list(map(_token_stems, tokens))
-    several = " " in "".join(stems)  # a token gave several words ("o'neill's", "café")
-    out: list[list[str]] = []
-    index = tokens.index
-    start = 0
-    for _ in range(len(texts) - 1):
-        end = index(_SEPARATOR_CHAR, start)
-        out.append(_stems_words(stems[start:end], several))
-        start = end + 1
-    out.append(_stems_words(stems[start:], several))
+    stems = _token_stems
+    out = [list(filter(None, map(stems, part.split()))) for part in parts]
+    if " " in "".join(chain.from_iterable(out)):  # a token gave several words ("o'neill's")
+        return [" ".join(words).split() for words in out]
     return out
-
-
-def _stems_words(stems: list[str], several: bool) -> list[str]:
-    """The words of a sentence's tokens' stems (``_token_stems``)."""
-    words = list(filter(None, stems))
-    if several and " " in "".join(words):
-        return " ".join(words).split()
-    return words
 
 
 class _Similarity:
