@@ -87,8 +87,16 @@ _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
 # The patterns open with the quote mark and check what precedes it by a lookbehind placed after
 # it: the regex engine then scans quickly for quote marks instead of trying a lookbehind at every
 # character. (``(?<![^X]Q)`` after a mark Q: preceded by an X or by nothing.)
-_QUOTE_OPEN = re.compile(r"[\"“‘'«](?<![^\s(\[:—–-][\"“‘'«])[\"“‘'«]*(?=\w)")
-_QUOTE_CLOSE = re.compile(r"[\"”’'»](?<=[\w.,!?…][\"”’'»])[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])")
+_OPEN_TEMPLATE = r"{0}(?<![^\s(\[:—–-]{0})[\"“‘'«]*(?=\w)"
+_CLOSE_TEMPLATE = r"{0}(?<=[\w.,!?…]{0})[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])"
+_QUOTE_OPEN = re.compile(_OPEN_TEMPLATE.format(r"[\"“‘'«]"))
+_QUOTE_CLOSE = re.compile(_CLOSE_TEMPLATE.format(r"[\"”’'»]"))
+# The same led by one mark, for an ASCII text holding that mark and not the other: the regex
+# engine finds a literal with memchr instead of trying a character class at every character.
+_QUOTE_BY_MARK = {
+    mark: (re.compile(_OPEN_TEMPLATE.format(mark)), re.compile(_CLOSE_TEMPLATE.format(mark)))
+    for mark in "\"'"
+}
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
@@ -222,13 +230,26 @@ class _Article:
 
 def _quote_share(text: str) -> float:
     """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
+    if text.isascii():  # no curly quotes or guillemets: '"' and "'" are the only marks
+        double, single = '"' in text, "'" in text
+        if not (double or single):
+            return 0.0
+        opener, closer = (
+            (_QUOTE_OPEN, _QUOTE_CLOSE)
+            if double and single
+            else _QUOTE_BY_MARK['"' if double else "'"]
+        )
+    elif _has_quote_mark(text):
+        opener, closer = _QUOTE_OPEN, _QUOTE_CLOSE
+    else:
+        return 0.0
     quoted = 0
     pos = 0
     while True:
-        opening = _QUOTE_OPEN.search(text, pos)
+        opening = opener.search(text, pos)
         if opening is None:
             break
-        closing = _QUOTE_CLOSE.search(text, opening.end())
+        closing = closer.search(text, opening.end())
         end = closing.start() if closing else len(text)
         quoted += end - opening.end()
         pos = closing.end() if closing else len(text)
@@ -278,7 +299,7 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
         words=words,
         n_words=n_words,
         eligible=eligible,
-        quote_share=[_quote_share(t) if _has_quote_mark(t) else 0.0 for t in texts],
+        quote_share=list(map(_quote_share, texts)),
         # (most end in a full stop: the regex only for the others)
         punctuated=[t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts],
     )
