@@ -175,7 +175,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
-    words = list(filter(None, map(_token_stems, text.split())))
+    words = list(filter(None, map(_token_stems, _fold(text).split())))
     if " " in "".join(words):  # a token gave several words ("U.S.", "well-known")
         return " ".join(words).split()
     return words
@@ -198,21 +198,19 @@ def _fold(text: str) -> str:
     return raw.translate(_FOLD).decode("utf-8", "surrogatepass")
 
 
-_PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…—–-/\\|*&%$#@+=~^`_"
-
-
 @lru_cache(maxsize=1 << 15)
 def _token_stems(token: str) -> str:
     """The content stems of one whitespace-free token, space-separated (usually one, or none).
 
-    Cached (bounded): a token's stems never change, and most tokens of an article recur in the
-    next one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
+    Tokens come folded (``_fold``), so the common one is a plain lower-case word. Cached
+    (bounded): a token's stems never change, and most tokens of an article recur in the next
+    one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
     """
-    core = token.lower().strip(_PUNCT)
-    if core.isascii() and core.isalnum():  # the common case: one plain word in punctuation
-        if core in _STOPWORDS:
+    if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
+        if token in _STOPWORDS:
             return ""
-        return _stem(core) if core[-1] in "sdg" else core  # (_stem changes only those)
+        return _stem(token) if token[-1] in "sdg" else token  # (_stem changes only those)
+    # apostrophes, other scripts' letters and punctuation, capitals (when not folded)
     return " ".join([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
 
 
