@@ -444,6 +444,13 @@ def _word_count(text: str, word: str) -> int:
     return count
 
 
+def _used_alone(text: str, surname: str, name: str) -> bool:
+    """True when the surname is a whole word of the text more often than the full name is."""
+    named = text.count(name)
+    # (whole-word occurrences are at most all occurrences, which str.count finds at once)
+    return text.count(surname) > named and _word_count(text, surname) > named
+
+
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -479,7 +486,7 @@ def _person_names(texts: list[str]) -> list[tuple[int, int, str]]:
             bool(_TITLE_BEFORE.search(text[:start]))
             or bool(_AGE_AFTER.match(text, after))
             or bool(_PERSON_AFTER.match(text, after))
-            or _word_count(text_all, surname) > text_all.count(name)
+            or _used_alone(text_all, surname, name)
         )
         if evidence:
             out.append((index, start, name))
