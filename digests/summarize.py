@@ -180,7 +180,7 @@ def _stem(word: str) -> str:
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
     words = list(filter(None, map(_token_stems, _fold(text).split())))
-    if " " in "".join(words):  # a token gave several words ("U.S.", "well-known")
+    if " " in "".join(words):  # a token gave several words ("jörg": "j", "rg")
         return " ".join(words).split()
     return words
 
@@ -318,7 +318,7 @@ def _sentence_words(texts: list[str]) -> list[list[str]]:
         return [content_words(text) for text in texts]
     stems = _token_stems
     out = [list(filter(None, map(stems, part.split()))) for part in parts]
-    if " " in "".join(chain.from_iterable(out)):  # a token gave several words ("o'neill's")
+    if " " in "".join(chain.from_iterable(out)):  # a token gave several words (see above)
         return [" ".join(words).split() for words in out]
     return out
 
