@@ -12,10 +12,14 @@ the pronoun is replaced by the full name of the person named last before it, or 
 gives way to another. The coefficients in ``Weights`` were fitted on the dev sets by
 ``benchmarks/fit_summary.py``.
 
-Speed (``benchmarks/condense_speed.py``): an article is tokenised once (whitespace split, each
-token's stems from a bounded ``lru_cache``), the tf-idf sums run as ``sum(map(...))`` over
-dictionaries rather than Python loops, and MMR is lazy (a heap of upper bounds), so only a few
-sentence pairs are ever compared. The only state kept between calls is that bounded cache.
+Speed (``benchmarks/condense_speed.py``): an article's sentences are folded in one pass over
+their UTF-8 bytes (ASCII capitals lowered, ASCII punctuation but the apostrophe made spaces), so
+"Said," and "said." are one token; each sentence's tokens get their stems from a bounded
+``lru_cache`` (a miss on a plain lower-case word costs a few string tests). The tf-idf sums run as
+``sum(map(...))`` over a word's document frequency (no per-word weight table), quote marks and
+full stops are found by regexes led by a literal where the text allows (memchr scans instead of
+character classes), and MMR is lazy (a heap of upper bounds), so only a few sentence pairs are
+ever compared. The only state kept between calls is that bounded cache.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress, count
@@ -87,8 +91,16 @@ _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
 # The patterns open with the quote mark and check what precedes it by a lookbehind placed after
 # it: the regex engine then scans quickly for quote marks instead of trying a lookbehind at every
 # character. (``(?<![^X]Q)`` after a mark Q: preceded by an X or by nothing.)
-_QUOTE_OPEN = re.compile(r"[\"“‘'«](?<![^\s(\[:—–-][\"“‘'«])[\"“‘'«]*(?=\w)")
-_QUOTE_CLOSE = re.compile(r"[\"”’'»](?<=[\w.,!?…][\"”’'»])[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])")
+_OPEN_TEMPLATE = r"{0}(?<![^\s(\[:—–-]{0})[\"“‘'«]*(?=\w)"
+_CLOSE_TEMPLATE = r"{0}(?<=[\w.,!?…]{0})[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])"
+_QUOTE_OPEN = re.compile(_OPEN_TEMPLATE.format(r"[\"“‘'«]"))
+_QUOTE_CLOSE = re.compile(_CLOSE_TEMPLATE.format(r"[\"”’'»]"))
+# The same led by one mark, for an ASCII text holding that mark and not the other: the regex
+# engine finds a literal with memchr instead of trying a character class at every character.
+_QUOTE_BY_MARK = {
+    mark: (re.compile(_OPEN_TEMPLATE.format(mark)), re.compile(_CLOSE_TEMPLATE.format(mark)))
+    for mark in "\"'"
+}
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
@@ -167,27 +179,42 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
-    words = list(filter(None, map(_token_stems, text.split())))
-    if " " in "".join(words):  # a token gave several words ("U.S.", "well-known")
+    words = list(filter(None, map(_token_stems, _fold(text).split())))
+    if " " in "".join(words):  # a token gave several words ("jörg": "j", "rg")
         return " ".join(words).split()
     return words
 
 
-_PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…—–-/\\|*&%$#@+=~^`_"
+#: What joins the sentences of an article to fold them at once (a control character).
+_SEPARATOR = "\x01"
+# ASCII capitals to lower case, ASCII punctuation but the apostrophe to spaces, on UTF-8 bytes
+# (whose multi-byte characters have no ASCII byte). A folded token's pieces have the words
+# (``_WORD``) of the token, in order: those characters are never inside a word.
+_FOLD = bytes.maketrans(
+    bytes(range(ord("A"), ord("Z") + 1)) + b'!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~',
+    bytes(range(ord("a"), ord("z") + 1)) + b" " * 31,
+)
+
+
+def _fold(text: str) -> str:
+    """The text with ``_FOLD`` applied (lone surrogates pass through)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return raw.translate(_FOLD).decode("utf-8", "surrogatepass")
 
 
 @lru_cache(maxsize=1 << 15)
 def _token_stems(token: str) -> str:
     """The content stems of one whitespace-free token, space-separated (usually one, or none).
 
-    Cached (bounded): a token's stems never change, and most tokens of an article recur in the
-    next one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
+    Tokens come folded (``_fold``), so the common one is a plain lower-case word. Cached
+    (bounded): a token's stems never change, and most tokens of an article recur in the next
+    one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
     """
-    core = token.lower().strip(_PUNCT)
-    if core.isascii() and core.isalnum():  # the common case: one plain word in punctuation
-        if core in _STOPWORDS:
+    if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
+        if token in _STOPWORDS:
             return ""
-        return _stem(core) if core[-1] in "sdg" else core  # (_stem changes only those)
+        return _stem(token) if token[-1] in "sdg" else token  # (_stem changes only those)
+    # apostrophes, other scripts' letters and punctuation, capitals (when not folded)
     return " ".join([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
 
 
@@ -205,13 +232,26 @@ class _Article:
 
 def _quote_share(text: str) -> float:
     """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
+    if text.isascii():  # no curly quotes or guillemets: '"' and "'" are the only marks
+        double, single = '"' in text, "'" in text
+        if not (double or single):
+            return 0.0
+        opener, closer = (
+            (_QUOTE_OPEN, _QUOTE_CLOSE)
+            if double and single
+            else _QUOTE_BY_MARK['"' if double else "'"]
+        )
+    elif _has_quote_mark(text):
+        opener, closer = _QUOTE_OPEN, _QUOTE_CLOSE
+    else:
+        return 0.0
     quoted = 0
     pos = 0
     while True:
-        opening = _QUOTE_OPEN.search(text, pos)
+        opening = opener.search(text, pos)
         if opening is None:
             break
-        closing = _QUOTE_CLOSE.search(text, opening.end())
+        closing = closer.search(text, opening.end())
         end = closing.start() if closing else len(text)
         quoted += end - opening.end()
         pos = closing.end() if closing else len(text)
@@ -232,21 +272,27 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
     return False
 
 
-def _analyse(paras: list[str], avoid: list[str]) -> _Article:
-    """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
+def _split(paras: list[str]) -> list[str]:
+    """The sentences of the paragraphs, at most ``MAX_SENTENCES``."""
     texts: list[str] = []
     for para in paras:
         texts += split_sentences(para)
         if len(texts) >= MAX_SENTENCES:
             del texts[MAX_SENTENCES:]
             break
+    return texts
+
+
+def _analyse(paras: list[str], avoid: list[str]) -> _Article:
+    """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
+    texts = _split(paras)
     n_words = [text.count(" ") + 1 for text in texts]
-    words = _sentence_words(texts, n_words)
+    words = _sentence_words(texts)
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
     eligible = [
         MIN_WORDS <= n <= MAX_WORDS
         and len(w) >= 3
-        and not text.rstrip("\"”’') ").endswith("?")
+        and (text[-1] == "." or not text.rstrip("\"”’') ").endswith("?"))
         and not (avoid_sets and _repeats(text, set(w), avoid_sets))
         for text, w, n in zip(texts, words, n_words, strict=True)
     ]
@@ -255,30 +301,25 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
         words=words,
         n_words=n_words,
         eligible=eligible,
-        quote_share=[_quote_share(t) if _has_quote_mark(t) else 0.0 for t in texts],
-        punctuated=[_TERMINAL.search(t, len(t) - 6) is not None for t in texts],
+        quote_share=list(map(_quote_share, texts)),
+        # (most end in a full stop: the regex only for the others)
+        punctuated=[t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts],
     )
 
 
-def _sentence_words(texts: list[str], n_words: list[int]) -> list[list[str]]:
-    """``content_words`` of each sentence, from one tokenisation of them all.
+def _sentence_words(texts: list[str]) -> list[list[str]]:
+    """``content_words`` of each sentence, from one folding of them all (``_fold``).
 
-    ``n_words`` (spaces + 1) is each sentence's token count when plain spaces are the only
-    whitespace in it (as ``split_sentences`` leaves it); otherwise each is tokenised alone.
+    The pieces of a folded token are fewer distinct cache keys than the token ("Said," and
+    "said." are "said"), and give the same words.
     """
-    stems = list(map(_token_stems, " ".join(texts).split()))
-    if len(stems) != sum(n_words):
+    parts = _fold(_SEPARATOR.join(texts)).split(_SEPARATOR)
+    if len(parts) != len(texts):  # a sentence holds the separator (never in paragraphs' text)
         return [content_words(text) for text in texts]
-    several = " " in "".join(stems)  # a token gave several words ("U.S.", "well-known")
-    out: list[list[str]] = []
-    start = 0
-    for size in n_words:
-        end = start + size
-        sentence = list(filter(None, stems[start:end]))
-        if several and " " in "".join(sentence):
-            sentence = " ".join(sentence).split()
-        out.append(sentence)
-        start = end
+    stems = _token_stems
+    out = [list(filter(None, map(stems, part.split()))) for part in parts]
+    if " " in "".join(chain.from_iterable(out)):  # a token gave several words (see above)
+        return [" ".join(words).split() for words in out]
     return out
 
 
@@ -286,23 +327,29 @@ class _Similarity:
     """Cosine similarity of two sentences' tf-idf vectors, computed on demand and remembered.
 
     MMR asks for only a few pairs, so no sentence vector is built in advance: the sentences'
-    content words, the squared idf and the vectors' lengths are enough.
+    content words, the words' document frequencies, the squared idf of each frequency and the
+    vectors' lengths are enough.
     """
 
-    __slots__ = ("_cache", "_distinct", "_idf2", "_norms", "_words")
+    __slots__ = ("_cache", "_df", "_distinct", "_idf2_by_df", "_norms", "_words")
 
     def __init__(
         self,
         words: list[list[str]],
         distinct: list[set[str]],
-        idf2: dict[str, float],
+        df: dict[str, int],
+        idf2_by_df: dict[int, float],
         norms: list[float],
     ):
         self._words = words
         self._distinct = distinct
-        self._idf2 = idf2
+        self._df = df
+        self._idf2_by_df = idf2_by_df
         self._norms = norms
         self._cache: dict[tuple[int, int], float] = {}
+
+    def _idf2(self, word: str) -> float:
+        return self._idf2_by_df[self._df[word]]
 
     def __call__(self, i: int, j: int) -> float:
         key = (i, j) if i < j else (j, i)
@@ -313,9 +360,9 @@ class _Similarity:
         shared = a & b
         wa, wb = self._words[i], self._words[j]
         if len(a) == len(wa) and len(b) == len(wb):  # no repeated word: every count is 1
-            dot = sum(map(self._idf2.__getitem__, shared))
+            dot = sum(map(self._idf2_by_df.__getitem__, map(self._df.__getitem__, shared)))
         else:
-            dot = sum([wa.count(w) * wb.count(w) * self._idf2[w] for w in shared])
+            dot = sum([wa.count(w) * wb.count(w) * self._idf2(w) for w in shared])
         value = dot / (self._norms[i] * self._norms[j])
         self._cache[key] = value
         return value
@@ -329,7 +376,9 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     and ``c(w)`` in the sentence, ``s.d = sum(c(w) idf(w)^2 t(w))`` is a sum over the sentence's
     words as written, and ``|s|^2 = sum(c(w)^2 idf(w)^2)`` one over its distinct words (plus a
     correction for the few repeated ones): sums that run without a Python-level loop, over
-    weights that depend on a word only through its document frequency (but for repeats).
+    weights that depend on a word only through its document frequency (but for repeats). So
+    no per-word table is built: each word is looked up by its document frequency (``df``), or
+    itself when a repeat patched its weight (``key``).
     """
     n = len(art.texts)
     words = art.words
@@ -338,22 +387,29 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     log = math.log
     p2 = 2.0 * weights.idf_power
     idf2_by_df = {c: log((n + 1) / (c + 0.5)) ** p2 for c in set(df.values())}
-    idf2 = dict(zip(df, map(idf2_by_df.__getitem__, df.values()), strict=True))
-    # idf(w)^2 t(w), the document's weight on a word occurrence; t(w) = df(w) when no sentence
-    # repeats the word, so it is a function of df, patched below for the repeated words
-    to_doc_by_df = {c: c * x for c, x in idf2_by_df.items()}
-    to_doc = dict(zip(df, map(to_doc_by_df.__getitem__, df.values()), strict=True))
-    squares = [sum(map(idf2.__getitem__, d)) for d in distinct]
+    # idf(w)^2 t(w), the document's weight on a word occurrence, of the word's ``key``; t(w) =
+    # df(w) when no sentence repeats the word, so it is a function of df, patched below for
+    # the repeated words (which become their own keys)
+    to_doc: dict[int | str, float] = {c: c * x for c, x in idf2_by_df.items()}
+    key: Mapping[str, int | str] = df
+    patched: dict[str, int | str] | None = None  # ``key`` once a repeat changed it
+    idf2 = idf2_by_df.__getitem__
+    squares = [sum(map(idf2, map(df.__getitem__, d))) for d in distinct]
     # Sentences that repeat a word: there it counts c^2 times in |s|^2 and c times in t(w).
     for i in compress(count(), map(operator.ne, map(len, words), map(len, distinct))):
         sent_words = words[i]
         ordered = sorted(sent_words)
         for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
             c = sent_words.count(w)
-            squares[i] += (c * c - 1) * idf2[w]
-            to_doc[w] += (c - 1) * idf2[w]
-    norms = [math.sqrt(x) or 1.0 for x in squares]
-    dots = [sum(map(to_doc.__getitem__, w)) for w in words]
+            x = idf2(df[w])
+            squares[i] += (c * c - 1) * x
+            if patched is None:
+                key = patched = dict(df)
+            to_doc[w] = to_doc[patched[w]] + (c - 1) * x
+            patched[w] = w
+    norms = [x or 1.0 for x in map(math.sqrt, squares)]
+    weight, key_of = to_doc.__getitem__, key.__getitem__
+    dots = [sum(map(weight, map(key_of, w))) for w in words]
     # sum over sentences of s.d = sum over words of idf(w)^2 t(w)^2 = |d|^2
     doc_norm = math.sqrt(sum(dots))
     title_words = set(content_words(title or ""))
@@ -372,7 +428,7 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
         if n_words > long_words:
             score -= weights.long_sentence * min(1.0, (n_words - long_words) / long_words)
         scores.append(score)
-    return scores, _Similarity(words, distinct, idf2, norms)
+    return scores, _Similarity(words, distinct, df, idf2_by_df, norms)
 
 
 def _word_count(text: str, word: str) -> int:
@@ -391,6 +447,13 @@ def _word_count(text: str, word: str) -> int:
         else:
             pos = text.find(word, pos + 1)
     return count
+
+
+def _used_alone(text: str, surname: str, name: str) -> bool:
+    """True when the surname is a whole word of the text more often than the full name is."""
+    named = text.count(name)
+    # (whole-word occurrences are at most all occurrences, which str.count finds at once)
+    return text.count(surname) > named and _word_count(text, surname) > named
 
 
 def _is_word_char(char: str) -> bool:
@@ -428,7 +491,7 @@ def _person_names(texts: list[str]) -> list[tuple[int, int, str]]:
             bool(_TITLE_BEFORE.search(text[:start]))
             or bool(_AGE_AFTER.match(text, after))
             or bool(_PERSON_AFTER.match(text, after))
-            or _word_count(text_all, surname) > text_all.count(name)
+            or _used_alone(text_all, surname, name)
         )
         if evidence:
             out.append((index, start, name))

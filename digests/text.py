@@ -218,6 +218,9 @@ _SENTENCE_STARTERS = frozenset(
 # The pattern opens with a plain character class so that the regex engine scans for it quickly
 # (a leading group or repeat makes it try the whole pattern at every character: ten times slower).
 _CANDIDATE = re.compile(r"[.!?…]([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
+# The same for a paragraph without "!", "?" or "…": led by a literal, which the regex engine
+# finds with memchr, four times as fast as trying a character class at every character.
+_DOT_CANDIDATE = re.compile(r"\.([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
 _NEXT_WORD = re.compile(r"[\"“‘'(\[]*([A-Za-z0-9]+)")
 _INITIAL = re.compile(r"^[\"“‘'(]*[A-Z]$")
 _ACRONYM = re.compile(r"^[\"“‘'(]*(?:[A-Za-z]\.)+[A-Za-z]$")
@@ -248,16 +251,23 @@ def _is_boundary(text: str, m: re.Match[str], start: int) -> bool:
 
 
 def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph into sentences (never returns empty strings)."""
+    """Split one paragraph into sentences (never returns empty strings).
+
+    Each candidate boundary (``_CANDIDATE``) starts right after a run of spaces and before a
+    non-space, and ends a piece with a punctuation mark: the pieces need no stripping.
+    """
     text = _squash(paragraph).strip()
     out: list[str] = []
     start = 0
-    for m in _CANDIDATE.finditer(text):
+    rfind = text.rfind
+    only_dots = "!" not in text and "?" not in text and "…" not in text
+    for m in (_DOT_CANDIDATE if only_dots else _CANDIDATE).finditer(text):
         dot = m.start()
-        if m.end(1) == dot + 1 and text[dot] == "." and not m.group(2):
+        end = m.end(2)
+        if end == dot + 1 and text[dot] == ".":
             # The common case, a plain full stop: decided here when the word before it is
             # letters only (then it is neither an initial nor a dotted acronym).
-            token = text[text.rfind(" ", 0, dot) + 1 : dot]
+            token = text[rfind(" ", 0, dot) + 1 : dot]
             if len(token) > 1 and token.isalpha():
                 if token.lower() in _ABBREVIATIONS:
                     continue
@@ -265,13 +275,10 @@ def split_sentences(paragraph: str) -> list[str]:
                 continue
         elif not _is_boundary(text, m, start):
             continue
-        piece = text[start : m.end(2)].strip()
-        if piece:
-            out.append(piece)
+        out.append(text[start:end])
         start = m.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
+    if start < len(text):
+        out.append(text[start:])
     return out
 
 

@@ -258,6 +258,46 @@ def test_quote_marks_found_as_by_the_reference_lookbehind_regexes() -> None:
             assert got == [m.span() for m in reference.finditer(text)], repr(text)
 
 
+def test_quote_share_with_one_kind_of_mark_as_with_the_class_led_regexes() -> None:
+    import random
+
+    from digests.summarize import _QUOTE_CLOSE, _QUOTE_OPEN, _quote_share
+
+    def reference(text: str) -> float:
+        quoted = pos = 0
+        while opening := _QUOTE_OPEN.search(text, pos):
+            closing = _QUOTE_CLOSE.search(text, opening.end())
+            quoted += (closing.start() if closing else len(text)) - opening.end()
+            pos = closing.end() if closing else len(text)
+        return min(1.0, quoted / max(1, len(text)))
+
+    rng = random.Random(12)
+    for alphabet in ("ab1 .,:(-\"')!?\n", "ab1 .,:(—\"“”‘’'«»"):
+        for _ in range(4000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16)))
+            assert _quote_share(text) == reference(text), repr(text)
+
+
+def test_folded_sentence_words_equal_the_words_of_each_token() -> None:
+    import random
+
+    from digests.summarize import _STOPWORDS, _WORD, _sentence_words, _stem
+
+    def reference(text: str) -> list[str]:  # the words (``_WORD``) of each lower-cased token
+        return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+
+    rng = random.Random(13)
+    pieces = [*"aAsS1 .,:(—\"“”'’-/_$\t", "é", "İ", "The", "U.S.", "o'neill's", "well-known"]
+    pieces += ["flooding", "Cities", "jumped", "\u00a0", "\x01"]
+    for _ in range(4000):
+        sentences = [
+            "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
+            for _ in range(rng.randrange(1, 4))
+        ]
+        assert _sentence_words(sentences) == [reference(s) for s in sentences], sentences
+        assert content_words(sentences[0]) == reference(sentences[0])
+
+
 def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
     import random
 

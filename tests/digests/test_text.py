@@ -87,6 +87,21 @@ def test_split_sentences_is_linear_on_a_huge_paragraph() -> None:
     assert len(pieces) == 20_000
 
 
+def test_split_sentences_of_a_paragraph_without_other_marks_as_with_the_class_led_regex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import random
+
+    from digests import text as text_module
+
+    rng = random.Random(14)
+    pieces = ["Mr", ".", ". ", " ", "U.S.", "J.", "A", "the", '"', "”", "'", ")", "3.5", "\n", "x"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 16))) for _ in range(3000)]
+    fast = [split_sentences(text) for text in texts]
+    monkeypatch.setattr(text_module, "_DOT_CANDIDATE", text_module._CANDIDATE)
+    assert fast == [split_sentences(text) for text in texts]
+
+
 # --- paragraphs ----------------------------------------------------------------------------
 
 
