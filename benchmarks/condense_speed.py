@@ -130,7 +130,7 @@ def peak_memory(fn: Callable[[], object]) -> tuple[float, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--repeat", type=int, default=7, help="interleaved rounds")
     args = parser.parse_args(argv)
     path = corpus_dir("summarization", "cnndm_dev.jsonl")
     if hasattr(os, "sched_setaffinity"):
