@@ -35,10 +35,10 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word.lower() in _ABBREVIATIONS and (k < 0 or not text[k].isalnum())
 
 
-def _candidates(text: str) -> list[int]:
-    """Offsets of ``.``, ``!`` and ``?`` (str.find is far faster than a regex scan)."""
+def char_positions(text: str, chars: str) -> list[int]:
+    """Sorted offsets of any of ``chars`` in ``text`` (str.find is far faster than a regex)."""
     out: list[int] = []
-    for ch in ".!?":
+    for ch in chars:
         i = text.find(ch)
         while i >= 0:
             out.append(i)
@@ -54,7 +54,7 @@ def sentence_starts(text: str) -> list[int]:
     abbreviations, found by matching only where a sentence-ending mark is."""
     starts = [0]
     done = 0
-    for i in _candidates(text):
+    for i in char_positions(text, ".!?"):
         if i < done:
             continue
         m = _BOUNDARY.match(text, i)

@@ -91,11 +91,7 @@ def clean_name(raw: str) -> Name | None:
         words.pop()
     if not words:
         return None
-    last = words[-1]
-    if last[-1:] in _APOSTROPHES:
-        last = last[:-1]
-    elif last[-1:] == "s" and last[-2:-1] in _APOSTROPHES:
-        last = last[:-2]
+    last = _without_possessive(words[-1])
     if not last or not last[0].isupper():
         return None
     words[-1] = last
@@ -110,14 +106,19 @@ def _clean_word(word: str) -> Name | None:
     low = word.rstrip(".").lower()
     if low in _LEAD_DROP or low in _TAIL_DROP:
         return None
-    last = word
-    if last[-1:] in _APOSTROPHES:
-        last = last[:-1]
-    elif last[-1:] == "s" and last[-2:-1] in _APOSTROPHES:
-        last = last[:-2]
+    last = _without_possessive(word)
     if not last or not last[0].isupper():
         return None
     return Name((last,), None, False, last.rstrip(".").lower())
+
+
+def _without_possessive(word: str) -> str:
+    """ "Loach's" / "Jones'" -> "Loach" / "Jones"."""
+    if word[-1:] in _APOSTROPHES:
+        return word[:-1]
+    if word[-1:] == "s" and word[-2:-1] in _APOSTROPHES:
+        return word[:-2]
+    return word
 
 
 def first_name_gender(name: Name) -> str | None:
