@@ -468,7 +468,8 @@ class Store:
                     (feed_id,),
                 ).fetchall()
                 for (channel_id,) in live:
-                    for story_id in new_ids:
+                    # ``writes`` come newest first: a channel reads them in the order they appeared
+                    for story_id in reversed(new_ids):
                         _queue_story(conn, int(channel_id), story_id, stamp)
         return SavedPoll(new_story_ids=new_ids, updated_story_ids=updated_ids)
 

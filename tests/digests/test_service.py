@@ -199,6 +199,19 @@ async def test_new_entries_only_are_condensed_and_live_channels_get_them(env: En
     assert pending[0].items[0].story.title == "Council debates plan number 3"
 
 
+async def test_several_new_entries_reach_a_live_channel_oldest_first(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    newer = long_item(3, published=START - timedelta(minutes=10))
+    older = long_item(2, published=START - timedelta(minutes=30))
+    serve(env, "/a.xml", "Alpha", [newer, older, long_item(1)], version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.new_stories == 2
+    titles = [d.items[0].story.title for d in env.service.pending_deliveries()]
+    assert titles == ["Council debates plan number 2", "Council debates plan number 3"]
+
+
 async def test_updated_entry_is_updated_in_place_not_stored_twice(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1)])
     added = await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
