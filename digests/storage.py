@@ -750,29 +750,25 @@ class Store:
     def _search(self, match: str | None, limit: int, guild_id: int | None) -> list[SearchHit]:
         if match is None:
             return []
-        scope, scope_params = "", []
-        if guild_id is not None:
-            # our own constant clause; the server id is a bound parameter
-            scope = "AND {story} IN (SELECT s.story_id FROM stories s WHERE " + _VISIBLE + ")"  # noqa: S608
-            scope_params = [guild_id]
-        story_scope = scope.format(story="stories_fts.rowid")
+        where, params = _visible_to(guild_id, "stories_fts MATCH ?", [match])
         story_rows = self._read(
             f"""
-            SELECT rowid AS story_id,
+            SELECT s.story_id AS story_id,
                    snippet(stories_fts, -1, '**', '**', '…', 24) AS snip
-            FROM stories_fts WHERE stories_fts MATCH ? {story_scope}
-            ORDER BY bm25(stories_fts) LIMIT ?
-            """,  # noqa: S608 - the scope is our own constant clause
-            (match, *scope_params, limit),
+            FROM stories_fts JOIN stories s ON s.story_id = stories_fts.rowid
+            WHERE {where} ORDER BY bm25(stories_fts) LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
         )
-        quote_scope = scope.format(story="q.story_id")
+        where, params = _visible_to(guild_id, "quotes_fts MATCH ?", [match])
         quote_rows = self._read(
             f"""
             SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
             FROM quotes_fts JOIN quotes q ON q.quote_id = quotes_fts.rowid
-            WHERE quotes_fts MATCH ? {quote_scope} ORDER BY bm25(quotes_fts) LIMIT ?
-            """,  # noqa: S608 - the scope is our own constant clause
-            (match, *scope_params, limit),
+                 JOIN stories s ON s.story_id = q.story_id
+            WHERE {where} ORDER BY bm25(quotes_fts) LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
         )
         snippets: dict[int, str] = {}
         for r in story_rows:
