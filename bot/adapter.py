@@ -16,6 +16,7 @@ from digests.records import (
     AddResult,
     Delivery,
     FeedStatus,
+    Pruned,
     Schedule,
     SearchHit,
     SpeakerQuote,
@@ -73,6 +74,10 @@ class AsyncDigests:
 
     async def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
         await asyncio.to_thread(self._s.mark_failed, delivery_id, error, permanent=permanent)
+
+    # housekeeping
+    async def prune(self) -> Pruned:
+        return await asyncio.to_thread(self._s.prune)
 
     # digests and schedules
     async def queue_digest(self, channel_id: int) -> int:

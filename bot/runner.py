@@ -136,6 +136,7 @@ async def compose(
             poll_interval=timedelta(minutes=settings.poll_minutes),
             max_failures=settings.max_failures,
             feed_limit=settings.feed_limit,
+            retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
         )
         digests = AsyncDigests(service)
         box: list[DigestBot] = []
@@ -180,13 +181,15 @@ async def start_background(
     """After the bot is ready: start the scheduler (``paused`` registers jobs without firing
     them, for tests that invoke job functions with a fake clock; ``outbox=False`` leaves
     delivery to explicit ``app.outbox.drain()`` calls), rebuild the digest jobs from
-    the database, catch up missed digests, add the polling job and start the outbox loop."""
+    the database, catch up missed digests, add the polling and housekeeping jobs and start the
+    outbox loop."""
     await app.bot.wait_until_ready()
     if not app.scheduler.running:
         app.scheduler.start(paused=paused)
     await app.jobs.rebuild()
     await catch_up(app.jobs.ctx)
     app.jobs.add_poll_job(poll_tick)
+    app.jobs.add_housekeeping_job()
     if not outbox:
         return []
     return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]

@@ -1,4 +1,4 @@
-"""APScheduler 3.11 wiring: feed polling and one daily digest job per schedule row.
+"""APScheduler 3.11 wiring: feed polling, one daily digest job per schedule row, housekeeping.
 
 The database is the source of truth: jobs live in the default in-memory job store and are rebuilt
 from the ``schedules`` rows at start (``rebuild_jobs``); ``/digest schedule`` writes the row and
@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.adapter import AsyncDigests
 from digests.clock import Clock
-from digests.records import Schedule, UpdateResult
+from digests.records import Pruned, Schedule, UpdateResult
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,11 @@ POLL_JOB_ID = "poll"
 POLL_TICK = timedelta(seconds=30)
 #: a digest job that could not run at its time still runs if it is at most this late
 DIGEST_GRACE = timedelta(hours=6)
+HOUSEKEEPING_JOB_ID = "housekeeping"
+#: how often old article text and sent posts' rows are dropped (``housekeeping``)
+HOUSEKEEPING_EVERY = timedelta(hours=24)
+#: the first housekeeping runs this long after start
+HOUSEKEEPING_DELAY = timedelta(minutes=10)
 #: how far back the catch-up looks for the last fire time (a daily job fires within a day)
 LOOKBACK = timedelta(days=2)
 
@@ -167,6 +172,18 @@ async def catch_up(ctx: JobContext, *, grace: timedelta = DIGEST_GRACE) -> list[
     return done
 
 
+async def housekeeping(ctx: JobContext) -> Pruned:
+    """The daily housekeeping job: drop old article text and sent posts' rows (``prune``)."""
+    pruned = await ctx.digests.prune()
+    if pruned.stories or pruned.deliveries:
+        log.info(
+            "Housekeeping: dropped the article text of %d old stories and %d sent posts' records.",
+            pruned.stories,
+            pruned.deliveries,
+        )
+    return pruned
+
+
 async def _run(ctx: JobContext, schedule_id: int, fire: datetime) -> int | None:
     queued = await ctx.digests.run_scheduled_digest(schedule_id, fire)
     if queued:
@@ -199,6 +216,23 @@ class Jobs:
             max_instances=1,
             misfire_grace_time=int(tick.total_seconds()),
             next_run_time=self.ctx.clock.now(),
+        )
+
+    def add_housekeeping_job(
+        self, every: timedelta = HOUSEKEEPING_EVERY, delay: timedelta = HOUSEKEEPING_DELAY
+    ) -> None:
+        """Housekeeping every ``every``, the first run ``delay`` after start (not in the rush of
+        the first polls)."""
+        self.scheduler.add_job(
+            housekeeping,
+            IntervalTrigger(seconds=every.total_seconds()),
+            id=HOUSEKEEPING_JOB_ID,
+            args=[self.ctx],
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(every.total_seconds()),
+            next_run_time=self.ctx.clock.now() + delay,
         )
 
     def add_digest_job(self, schedule: Schedule) -> None:

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     api_base_url: str = Field(default=DEFAULT_API_BASE, alias="DISCORD_API_BASE_URL")
     max_failures: int = Field(default=8, alias="NEWSDIGEST_MAX_FAILURES", ge=1, le=100)
     feed_limit: int = Field(default=50, alias="NEWSDIGEST_FEED_LIMIT", ge=1, le=10_000)
+    retention_days: int = Field(default=30, alias="NEWSDIGEST_RETENTION_DAYS", ge=0, le=36_500)
 
     @field_validator("log_level")
     @classmethod
@@ -78,6 +79,7 @@ _EXPLAIN = {
     "DISCORD_API_BASE_URL": "must be an http(s) URL such as https://discord.com/api/v10",
     "NEWSDIGEST_MAX_FAILURES": "must be a whole number from 1 to 100",
     "NEWSDIGEST_FEED_LIMIT": "must be a whole number from 1 to 10000",
+    "NEWSDIGEST_RETENTION_DAYS": "must be a whole number of days from 0 (keep everything) to 36500",
 }
 
 

@@ -118,3 +118,13 @@ class UpdateResult:
     updated_stories: int = 0
     not_modified: bool = False
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What one housekeeping pass dropped (``Store.prune``)."""
+
+    #: stories whose article text was dropped (their summary, quotes and identity stay)
+    stories: int = 0
+    #: sent or dropped outbox rows deleted
+    deliveries: int = 0

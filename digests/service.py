@@ -46,6 +46,7 @@ from digests.records import (
     AddResult,
     Delivery,
     FeedStatus,
+    Pruned,
     Schedule,
     SearchHit,
     SpeakerQuote,
@@ -156,7 +157,8 @@ class DigestService:
     ``cpu_executor`` (e.g. a ProcessPoolExecutor for parsing, extraction and condensing; the
     seams must then be picklable module-level functions; default: a thread), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
-    than that are marked skipped rather than flooding a channel).
+    than that are marked skipped rather than flooding a channel), ``retention`` (how long the
+    article text of a story and its sent posts are kept, see ``prune``; None keeps everything).
     """
 
     def __init__(
@@ -176,6 +178,7 @@ class DigestService:
         digest_max_items: int = 50,
         backoff_cap: timedelta = timedelta(hours=24),
         cluster_policy: compose.ClusterPolicy | None = None,
+        retention: timedelta | None = timedelta(days=30),
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -191,6 +194,7 @@ class DigestService:
         self._max_entries = max_entries
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
+        self._retention = retention
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -477,6 +481,15 @@ class DigestService:
     def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
         """A permanent failure (no access to the channel) drops the delivery; otherwise it stays."""
         self._store.mark_failed(delivery_id, error, permanent=permanent)
+
+    # --- housekeeping ------------------------------------------------------------------------
+    def prune(self) -> Pruned:
+        """Drop the article text of stories older than the retention, and their sent posts'
+        outbox rows (see ``Store.prune``): what keeps the database small over months. Stories
+        themselves stay, so nothing is posted twice."""
+        if self._retention is None:
+            return Pruned()
+        return self._store.prune(self._clock.now() - self._retention)
 
     # --- digests -----------------------------------------------------------------------------
     def queue_digest(self, channel_id: int) -> int:

@@ -30,6 +30,7 @@ from digests.records import (
     DeliveryKind,
     FeedHealth,
     FeedStatus,
+    Pruned,
     Schedule,
     SearchHit,
     SpeakerQuote,
@@ -885,6 +886,54 @@ class Store:
                 "UPDATE outbox SET last_error = ?, dropped = ? WHERE delivery_id = ?",
                 (error, int(permanent), delivery_id),
             )
+
+    # --- housekeeping ---------------------------------------------------------------------
+    @_storage_errors
+    def prune(self, before: datetime, *, batch: int = 500) -> Pruned:
+        """Drop what only recent stories need, for what was stored before ``before``.
+
+        - The article text of stories first seen before then. Their title, summary, quotes and
+          identity (feed and entry id, content hash) stay, so a feed that still lists them
+          posts nothing again, and ``/story``, ``/quotes`` and ``/search`` (by title, summary
+          and quotes) still find them.
+        - Sent and dropped outbox rows created before then, except each channel's latest
+          digest, which dates the next one (``last_digest_at``). Pending rows always stay.
+
+        In transactions of at most ``batch`` rows, so a poll never waits long on the lock.
+        """
+        stamp = ts(before)
+        stories = self._in_batches(
+            """
+            UPDATE stories SET text = '' WHERE story_id IN (
+                SELECT story_id FROM stories WHERE first_seen < ? AND text != '' LIMIT ?)
+            """,
+            stamp,
+            batch,
+        )
+        deliveries = self._in_batches(
+            """
+            DELETE FROM outbox WHERE delivery_id IN (
+                SELECT delivery_id FROM outbox
+                WHERE created_at < ? AND (delivered_at IS NOT NULL OR dropped = 1)
+                  AND delivery_id NOT IN (
+                      SELECT MAX(delivery_id) FROM outbox WHERE kind = 'digest'
+                      GROUP BY channel_id)
+                LIMIT ?)
+            """,
+            stamp,
+            batch,
+        )
+        return Pruned(stories=stories, deliveries=deliveries)
+
+    def _in_batches(self, sql: str, stamp: str, batch: int) -> int:
+        """Run ``sql`` (parameters: the cut-off stamp, the batch size) until it changes no row."""
+        total = 0
+        while True:
+            with self._write() as conn:
+                changed = conn.execute(sql, (stamp, batch)).rowcount
+            total += changed
+            if changed < batch:
+                return total
 
     # --- digests --------------------------------------------------------------------------
     @_storage_errors

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.adapter import AsyncDigests
 from bot.scheduling import (
     DIGEST_GRACE,
+    HOUSEKEEPING_DELAY,
+    HOUSEKEEPING_EVERY,
+    HOUSEKEEPING_JOB_ID,
     DailyTrigger,
     JobContext,
     Jobs,
     digest_job_id,
     digest_trigger,
+    housekeeping,
     last_fire_time,
     missed_fire_time,
     post_digest,
 )
 from digests.clock import FakeClock
-from digests.records import Schedule
+from digests.fetch import Fetcher
+from digests.records import Pruned, Schedule
+from digests.service import DigestService
+from digests.storage import Store
+from tests.digests.test_storage import save, write
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -205,3 +215,36 @@ def test_daily_trigger_fires_once_per_local_day(tz: str) -> None:
     trigger = digest_trigger(schedule(2, 15, tz))
     got = fires(trigger, datetime(2026, 1, 1, tzinfo=UTC), 366)
     assert len({f.astimezone(trigger.timezone).date() for f in got}) == 366
+
+
+async def test_housekeeping_job_runs_daily_and_prunes_by_the_injected_clock(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    store = Store(tmp_path / "news.db")
+    feed = store.ensure_feed("https://a.example/rss", clock.now())
+    [story_id] = save(store, feed.feed_id, [write("g1", "Old news", "Old body.")], now=clock.now())
+    service = DigestService(
+        store, Fetcher(user_agent="t"), clock=clock, retention=timedelta(days=30)
+    )
+
+    async def ready() -> None:
+        return None
+
+    ctx = JobContext(digests=AsyncDigests(service), clock=clock, kick=lambda: None, ready=ready)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        Jobs(scheduler, ctx).add_housekeeping_job()
+        job = scheduler.get_job(HOUSEKEEPING_JOB_ID)
+        assert job is not None and job.max_instances == 1 and job.coalesce is True
+        assert job.next_run_time == clock.now() + HOUSEKEEPING_DELAY
+        assert job.trigger.interval == HOUSEKEEPING_EVERY
+        assert await housekeeping(ctx) == Pruned()  # the story is new
+        clock.advance(timedelta(days=31))
+        assert await housekeeping(ctx) == Pruned(stories=1)
+        kept = store.story(story_id)
+        assert kept is not None and kept.text == "" and kept.title == "Old news"
+    finally:
+        scheduler.shutdown(wait=False)
+        store.close()

@@ -20,6 +20,9 @@ VARS = [
     "NEWSDIGEST_LOG_LEVEL",
     "NEWSDIGEST_DEV_GUILD_ID",
     "DISCORD_API_BASE_URL",
+    "NEWSDIGEST_MAX_FAILURES",
+    "NEWSDIGEST_FEED_LIMIT",
+    "NEWSDIGEST_RETENTION_DAYS",
 ]
 
 
@@ -38,6 +41,7 @@ def test_defaults() -> None:
     assert settings.api_base_url == DEFAULT_API_BASE
     assert settings.dev_guild_id is None
     assert settings.log_level == "INFO"
+    assert settings.retention_days == 30
 
 
 def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -62,6 +66,8 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("NEWSDIGEST_LOG_LEVEL", "LOUD"),
         ("NEWSDIGEST_DEV_GUILD_ID", "abc"),
         ("DISCORD_API_BASE_URL", "ftp://x"),
+        ("NEWSDIGEST_RETENTION_DAYS", "-1"),
+        ("NEWSDIGEST_RETENTION_DAYS", "a month"),
     ],
 )
 def test_bad_value_names_the_variable(

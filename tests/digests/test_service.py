@@ -23,6 +23,7 @@ from digests.errors import (
     UnsafeURLError,
 )
 from digests.fetch import Fetcher
+from digests.records import Pruned
 from digests.service import DigestService
 from digests.storage import Store
 from digests.types import Condensed
@@ -324,6 +325,34 @@ async def test_restart_keeps_etags_and_requeues_nothing(env: Env) -> None:
     assert env.server.last_headers("/a.xml")["If-Modified-Since"] == "Wed, 25 Nov 2026 08:00:00 GMT"
     assert env.service.pending_deliveries() == []
     assert env.service.queue_digest(10) == 0
+
+
+async def test_pruned_old_stories_are_never_posted_again(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live", backfill=1)
+    [delivery] = env.service.pending_deliveries()
+    env.service.mark_delivered(delivery.delivery_id, 999)
+    env.clock.advance(timedelta(days=40))
+    assert env.service.prune() == Pruned(stories=2, deliveries=1)
+    assert env.service.search("council") != []  # still found by title and summary
+    # the feed still lists both (edited) beside a new one: only the new one is posted
+    edited = [long_item(n, title=f"Council edits plan number {n}") for n in (1, 2)]
+    serve(env, "/a.xml", "Alpha", [long_item(3), *edited], version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert (result.new_stories, result.updated_stories) == (1, 2)
+    titles = [d.items[0].story.title for d in env.service.pending_deliveries()]
+    assert titles == ["Council debates plan number 3"]
+
+
+async def test_no_retention_keeps_everything(env: Env) -> None:
+    env.service = make_service(env, retention=None)
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    assert added.preview is not None
+    env.clock.advance(timedelta(days=4000))
+    assert env.service.prune() == Pruned()
+    assert env.service.story(added.preview.story_id).story.text.startswith("Story 1 begins")
 
 
 async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:

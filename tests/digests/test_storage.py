@@ -13,6 +13,7 @@ import sqlite_utils
 
 from digests.errors import StorageError
 from digests.migrations import MIGRATIONS, applied_migrations, apply_migrations
+from digests.records import Pruned
 from digests.storage import (
     DigestPage,
     FetchState,
@@ -34,6 +35,7 @@ def write(
     quotes: list[Quote] | None = None,
     story_id: int | None = None,
     hours_ago: int = 1,
+    summary: str | None = None,
 ) -> StoryWrite:
     entry = Entry(
         entry_id=entry_id,
@@ -47,12 +49,16 @@ def write(
         content_hash=f"h-{entry_id}-{text}",
         text=text,
         image=None,
-        condensed=Condensed(title=title, summary=text, sentences=[text], quotes=quotes or []),
+        condensed=Condensed(
+            title=title, summary=summary or text, sentences=[summary or text], quotes=quotes or []
+        ),
         story_id=story_id,
     )
 
 
-def save(store: Store, feed_id: int, writes: list[StoryWrite], etag: str = '"v1"') -> list[int]:
+def save(
+    store: Store, feed_id: int, writes: list[StoryWrite], etag: str = '"v1"', *, now: datetime = NOW
+) -> list[int]:
     saved = store.save_poll(
         feed_id,
         title="The Example News",
@@ -60,8 +66,8 @@ def save(store: Store, feed_id: int, writes: list[StoryWrite], etag: str = '"v1"
         image=None,
         state=FetchState(etag=etag, last_modified="Wed, 25 Nov 2026 08:00:00 GMT", body_hash="b"),
         writes=writes,
-        now=NOW,
-        next_fetch=NOW + timedelta(minutes=15),
+        now=now,
+        next_fetch=now + timedelta(minutes=15),
     )
     return saved.new_story_ids + saved.updated_story_ids
 
@@ -324,3 +330,83 @@ def test_fts_query_quotes_every_word() -> None:
     assert fts_query('NOT "x') == '"NOT" "x"'
     assert fts_query("a b", any_word=True) == '"a" OR "b"'
     assert fts_query("!!!") is None
+
+
+def days_ago(days: int) -> datetime:
+    return NOW - timedelta(days=days)
+
+
+def test_prune_drops_old_article_text_but_keeps_the_story(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", days_ago(60))
+    quote = Quote("The harbour wall will hold", "Anna Berg", 1.0)
+    old = write(
+        "g1", "Harbour storm", "Zeppelin seen over the bay.", summary="A storm hit.", quotes=[quote]
+    )
+    [old_id] = save(store, feed.feed_id, [old], now=days_ago(40))
+    fresh = write("g2", "Market day", "Zeppelin fans met at the market.", summary="Fans met.")
+    [new_id] = save(store, feed.feed_id, [fresh], now=days_ago(1))
+    before = store.story(old_id)
+    assert before is not None and before.text == "Zeppelin seen over the bay."
+
+    assert store.prune(days_ago(30)) == Pruned(stories=1, deliveries=0)
+    after = store.story(old_id)
+    assert after is not None and after.text == ""
+    assert (after.title, after.summary, after.quotes) == (before.title, before.summary, [quote])
+    recent = store.story(new_id)
+    assert recent is not None and recent.text == "Zeppelin fans met at the market."
+    # the dropped text is out of the search index; title, summary and quotes are still in it
+    assert [h.story_id for h in store.search("zeppelin", 5)] == [new_id]
+    assert [h.story_id for h in store.search("storm", 5)] == [old_id]
+    assert [q.story_id for q in store.speaker_quotes("Berg", 5)] == [old_id]
+    # its identity stays: a feed that still lists the entry finds it stored, unchanged
+    refs = {r.entry_id: r.content_hash for r in store.story_refs(feed.feed_id)}
+    assert refs == {"g1": old.content_hash, "g2": fresh.content_hash}
+    assert store.prune(days_ago(30)) == Pruned()
+
+
+def outbox_ids(path: Path) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT delivery_id FROM outbox ORDER BY 1")]
+
+
+def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
+    store: Store, tmp_path: Path
+) -> None:
+    feed = store.ensure_feed("https://a.example/rss", days_ago(60))
+    for channel, mode in ((100, "live"), (200, "digest")):
+        store.subscribe(
+            guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode=mode, backfill=0,
+            now=days_ago(60), next_fetch=days_ago(60),
+        )  # fmt: skip
+
+    def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
+        return [DigestPage(header="h", items=[(s.story_id, []) for s in stories])], []
+
+    def post_next() -> int:
+        [pending] = store.pending_deliveries(50)
+        return pending.delivery_id
+
+    save(store, feed.feed_id, [write("g1", "One")], now=days_ago(50))
+    sent = post_next()
+    store.mark_delivered(sent, 1, days_ago(50))
+    save(store, feed.feed_id, [write("g2", "Two")], now=days_ago(48))
+    dropped = post_next()
+    store.mark_failed(dropped, "no access", permanent=True)
+    assert store.queue_digest(200, build, days_ago(47)) == 2
+    old_digest = post_next()
+    store.mark_delivered(old_digest, 2, days_ago(47))
+    save(store, feed.feed_id, [write("g3", "Three")], now=days_ago(45))
+    pending = post_next()  # never sent (the channel is unreachable): kept however old
+    assert store.queue_digest(200, build, days_ago(40)) == 1
+    [_, last_digest] = [d.delivery_id for d in store.pending_deliveries(50)]
+    store.mark_delivered(last_digest, 3, days_ago(40))
+    save(store, feed.feed_id, [write("g4", "Four")], now=days_ago(1))
+    recent = store.pending_deliveries(50)[-1].delivery_id
+    store.mark_delivered(recent, 4, days_ago(1))
+    assert store.last_digest_at(200) == days_ago(40)
+
+    pruned = store.prune(days_ago(30), batch=1)  # one row per transaction: the loop must go on
+    assert pruned == Pruned(stories=3, deliveries=3)
+    assert outbox_ids(tmp_path / "news.db") == [pending, last_digest, recent]
+    assert [d.delivery_id for d in store.pending_deliveries(50)] == [pending]
+    assert store.last_digest_at(200) == days_ago(40)
