@@ -75,6 +75,14 @@ class DigestBot(commands.AutoShardedBot):
         self.add_dynamic_items(StoryButton)
         await self.sync_commands()
 
+    async def on_ready(self) -> None:
+        """Connected (again, after a session that could not be resumed)."""
+        self.outbox.reconnected()
+
+    async def on_resumed(self) -> None:
+        """The gateway session resumed after a drop: posts that waited out the outage go now."""
+        self.outbox.reconnected()
+
     async def close(self) -> None:
         """Stop firing jobs before the connection goes away."""
         if self.jobs is not None and self.jobs.scheduler.running:

@@ -160,7 +160,11 @@ def is_transient(exc: BaseException) -> bool:
 
 
 class Outbox:
-    """The delivery loop. ``kick()`` wakes it; ``drain()`` delivers what is pending now."""
+    """The delivery loop. ``kick()`` wakes it; ``drain()`` delivers what is pending now.
+
+    A channel whose post failed for a passing reason waits ``backoff_start`` seconds, doubling
+    to ``backoff_max``, before its next try; ``reconnected()`` (the gateway is back after an
+    outage) ends every such wait at once."""
 
     def __init__(
         self,
@@ -170,12 +174,16 @@ class Outbox:
         batch: int = BATCH,
         idle_wait: float = IDLE_WAIT,
         concurrency: int = CONCURRENCY,
+        backoff_start: float = BACKOFF_START,
+        backoff_max: float = BACKOFF_MAX,
     ) -> None:
         self._digests = digests
         #: set by the composition root once the client exists
         self.transport = transport
         self._batch = batch
         self._idle_wait = idle_wait
+        self.backoff_start = backoff_start
+        self.backoff_max = backoff_max
         self._wake = asyncio.Event()
         self._blocked_until: dict[int, float] = {}
         self._backoff: dict[int, float] = {}
@@ -184,6 +192,20 @@ class Outbox:
 
     def kick(self) -> None:
         self._wake.set()
+
+    def reconnected(self) -> None:
+        """Discord is reachable again: retry every waiting channel now, not after its backoff
+        (which may have grown to minutes during the outage)."""
+        if self._blocked_until:
+            log.info("Reconnected: retrying posts to %d channel(s) now.", len(self._blocked_until))
+        self._backoff.clear()
+        self._blocked_until.clear()
+        self.kick()
+
+    @property
+    def backing_off(self) -> frozenset[int]:
+        """The channels waiting for their next try after a passing failure."""
+        return frozenset(self._blocked_until)
 
     async def run(self) -> None:
         """Deliver forever: drain, then wait for a kick, the next retry or the idle timeout."""
@@ -276,7 +298,7 @@ class Outbox:
         else:
             log.info("Posting to channel %s failed (%s); will retry.", channel, _reason(exc))
         await self._digests.mark_failed(delivery.delivery_id, _reason(exc), permanent=False)
-        delay = min(BACKOFF_MAX, self._backoff.get(channel, BACKOFF_START / 2) * 2)
+        delay = min(self.backoff_max, self._backoff.get(channel, self.backoff_start / 2) * 2)
         self._backoff[channel] = delay
         self._blocked_until[channel] = asyncio.get_running_loop().time() + delay
         return "retry"

@@ -19,8 +19,8 @@ from tests.faults.discordworld import World, world
 from tests.faults.helpers import START, Item
 from tests.faults.proc import story_numbers
 
-#: the outbox backs off up to this long per channel (bot/delivery.py BACKOFF_MAX is 300 s, but
-#: after an outage of ``window`` seconds the next retry comes at most about ``window`` later)
+#: how long after the outage every post must be out (the outbox's per-channel backoff, up to
+#: 300 s, ends when the gateway comes back: ``Outbox.reconnected``)
 RECOVERY_SLACK = 30.0
 
 
