@@ -3,9 +3,10 @@
 For each pending delivery, oldest first: ``mark_attempt`` → send (``AllowedMentions.none()``, the
 delivery's stable ``nonce`` with ``enforce_nonce``) → ``mark_delivered``. A delivery that was tried
 before (``attempts > 0``: the process may have died between sending and recording) is first looked
-for in the channel's recent messages (our message carrying its nonce, or its story numbers in the
-footers), so nothing is posted twice. Posts to one channel keep their order: when one fails for a
-passing reason (5xx, 429, connection), the rest of that channel waits and is retried with backoff.
+for in the channel (our message carrying its nonce, or its story numbers in the footers) among the
+newest messages and those right after its first attempt, so nothing is posted twice. Posts to one
+channel keep their order: when one fails for a passing reason (5xx, 429, connection), the rest of
+that channel waits and is retried with backoff, or as soon as the gateway is back after an outage.
 403/404 (no access, channel gone) drop the delivery with one logged sentence.
 """
 
@@ -17,6 +18,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
@@ -28,7 +30,12 @@ from digests.records import Delivery
 
 log = logging.getLogger(__name__)
 
+#: how many of a channel's newest messages recovery reads ...
 HISTORY_LIMIT = 50
+#: ... and how many from the first attempt on (Discord's most per request), read from this
+#: long before it
+HISTORY_AFTER_LIMIT = 100
+ATTEMPT_SLACK = timedelta(minutes=2)
 BATCH = 200
 #: channels posted to at the same time (each channel's posts stay in order)
 CONCURRENCY = 8
@@ -55,7 +62,9 @@ class Transport(Protocol):
         self, channel_id: int, rendered: render.Rendered, view: discord.ui.View | None, nonce: str
     ) -> int: ...
 
-    async def recent(self, channel_id: int, limit: int) -> list[Sent]: ...
+    async def recent(
+        self, channel_id: int, limit: int, *, after: datetime | None = None
+    ) -> list[Sent]: ...
 
 
 class DiscordTransport:
@@ -85,11 +94,15 @@ class DiscordTransport:
             )
         return message.id
 
-    async def recent(self, channel_id: int, limit: int) -> list[Sent]:
+    async def recent(
+        self, channel_id: int, limit: int, *, after: datetime | None = None
+    ) -> list[Sent]:
+        """Our messages among the channel's newest ``limit``, or its first ``limit`` after
+        ``after``."""
         me = self._client.user
         channel = self._client.get_partial_messageable(channel_id)
         out: list[Sent] = []
-        async for message in channel.history(limit=limit):
+        async for message in channel.history(limit=limit, after=after):
             if me is None or message.author.id != me.id:
                 continue
             out.append(
@@ -142,6 +155,20 @@ def find_sent(delivery: Delivery, recent: Sequence[Sent]) -> int | None:
         ):
             return sent.message_id
     return None
+
+
+async def already_sent(transport: Transport, delivery: Delivery) -> int | None:
+    """The id of our message carrying ``delivery`` if an earlier attempt reached the channel.
+
+    Looked for among the channel's newest messages, then, as a busy channel may have buried it
+    since, among the first messages after the delivery's first attempt (less ``ATTEMPT_SLACK``
+    for clocks that disagree)."""
+    found = find_sent(delivery, await transport.recent(delivery.channel_id, HISTORY_LIMIT))
+    if found is None and delivery.attempted_at is not None:
+        since = delivery.attempted_at - ATTEMPT_SLACK
+        after = await transport.recent(delivery.channel_id, HISTORY_AFTER_LIMIT, after=since)
+        found = find_sent(delivery, after)
+    return found
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -270,7 +297,7 @@ class Outbox:
             raise RuntimeError("the outbox has no transport yet")
         try:
             if delivery.attempts > 0:
-                found = find_sent(delivery, await transport.recent(channel, HISTORY_LIMIT))
+                found = await already_sent(transport, delivery)
                 if found is not None:
                     await self._digests.mark_delivered(delivery.delivery_id, found)
                     self._clear(channel)

@@ -183,6 +183,13 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             "ALTER TABLE feeds ADD COLUMN item_hashes TEXT",
         ),
     ),
+    (
+        "0003_outbox_attempted_at",
+        (
+            # when a delivery was first tried: recovery looks for our message from then on
+            "ALTER TABLE outbox ADD COLUMN attempted_at TEXT",
+        ),
+    ),
 )
 
 

@@ -64,7 +64,8 @@ class Delivery:
     - ``kind == "notice"``: plain text ``notice`` (e.g. a feed was disabled).
 
     ``nonce`` is stable for the delivery (at most 25 chars) so a resend after a crash can be
-    recognised; ``attempts`` counts earlier tries that may or may not have reached Discord.
+    recognised; ``attempts`` counts earlier tries that may or may not have reached Discord, the
+    first of them at ``attempted_at``.
     """
 
     delivery_id: int
@@ -75,6 +76,7 @@ class Delivery:
     header: str | None = None
     notice: str | None = None
     attempts: int = 0
+    attempted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

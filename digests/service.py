@@ -473,7 +473,7 @@ class DigestService:
 
     def mark_attempt(self, delivery_id: int) -> None:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
-        self._store.mark_attempt(delivery_id)
+        self._store.mark_attempt(delivery_id, self._clock.now())
 
     def mark_delivered(self, delivery_id: int, message_id: int) -> None:
         self._store.mark_delivered(delivery_id, message_id, self._clock.now())

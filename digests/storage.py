@@ -860,15 +860,20 @@ class Store:
                     header=payload.get("header"),
                     notice=payload.get("notice"),
                     attempts=int(r["attempts"]),
+                    attempted_at=_dt(r["attempted_at"]),
                 )
             )
         return out
 
     @_storage_errors
-    def mark_attempt(self, delivery_id: int) -> None:
+    def mark_attempt(self, delivery_id: int, now: datetime) -> None:
         with self._write() as conn:
             conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE delivery_id = ?", (delivery_id,)
+                """
+                UPDATE outbox SET attempts = attempts + 1, attempted_at = COALESCE(attempted_at, ?)
+                WHERE delivery_id = ?
+                """,
+                (ts(now), delivery_id),
             )
 
     @_storage_errors

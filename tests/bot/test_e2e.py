@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DiscordTransport, rendered_delivery
+from bot.delivery import HISTORY_LIMIT, DiscordTransport, rendered_delivery
 from bot.runner import App
 from bot.scheduling import POLL_JOB_ID, digest_job_id, poll_feeds, post_digest
 from digests.clock import FakeClock
@@ -426,6 +426,32 @@ async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -
         assert await app.digests.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1  # no second POST at all
     assert len(world.emu.messages(world.general)) == 1
+
+
+async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World) -> None:
+    """Recovery finds the post even when the channel moved on by more messages than the newest
+    it reads: it also reads the channel from the delivery's first attempt on."""
+    # the service's clock agrees with Discord's (the emulator's message ids carry wall time)
+    world.clock.set(datetime.now(UTC))
+    url = world.serve("/busy.xml", items(2))
+    async with running_app(
+        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
+    ) as app:
+        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        [delivery] = await app.digests.pending_deliveries()
+        await app.digests.mark_attempt(delivery.delivery_id)
+        rendered, view = rendered_delivery(delivery)
+        await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
+    # while the bot is down, people talk: our post is no longer among the newest messages
+    for n in range(HISTORY_LIMIT + 10):
+        await world.emu.post_as(world.reader, world.general, f"chatter {n}")
+
+    async with running_app(
+        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
+    ) as app:
+        assert await app.outbox.drain() == 1  # found after the first attempt, recorded
+        assert await app.digests.pending_deliveries() == []
+    assert channel_posts(world.emu, world.general) == 1
 
 
 async def test_bot_missing_permissions_explained(world: World) -> None:

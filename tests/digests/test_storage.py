@@ -224,10 +224,12 @@ def test_outbox_delivered_and_permanent_failure_drop(store: Store) -> None:
         )  # fmt: skip
     save(store, feed.feed_id, [write("g1", "Fresh")])
     first, second = store.pending_deliveries(50)
-    store.mark_attempt(first.delivery_id)
+    store.mark_attempt(first.delivery_id, NOW)
+    store.mark_attempt(first.delivery_id, NOW + timedelta(minutes=5))
     store.mark_failed(second.delivery_id, "timeout", permanent=False)
     retried = store.pending_deliveries(50)
-    assert [d.attempts for d in retried] == [1, 0]
+    assert [d.attempts for d in retried] == [2, 0]
+    assert [d.attempted_at for d in retried] == [NOW, None]  # the first try
     store.mark_delivered(first.delivery_id, 555, NOW)
     store.mark_failed(second.delivery_id, "no access", permanent=True)
     assert store.pending_deliveries(50) == []

@@ -183,6 +183,21 @@ class DiscordEmulator:
                 return channel.id
         raise LookupError(f"no channel named {name!r} in guild {guild.id}")
 
+    async def post_as(self, user_id: int, channel_id: int, content: str) -> int:
+        """A message typed by a (human) member into a channel of the default guild (the bot
+        sees it, as any member's message); returns its id."""
+        guild = self._guild(None)
+        if channel_id not in guild.channels:
+            raise LookupError(f"no channel {channel_id} in guild {guild.id}")
+        message = await self._core.create_message(
+            channel_id=channel_id,
+            guild_id=guild.id,
+            author=self._core.state.users[user_id],
+            body={"content": content},
+            source="channel",
+        )
+        return message.id
+
     @property
     def app_owner_id(self) -> int:
         """The application's owner (``Bot.is_owner``), who also owns every emulated guild."""
