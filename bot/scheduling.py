@@ -206,27 +206,29 @@ class Jobs:
         self.ctx = ctx
 
     def add_poll_job(self, tick: timedelta = POLL_TICK) -> None:
-        self.scheduler.add_job(
-            poll_feeds,
-            IntervalTrigger(seconds=tick.total_seconds()),
-            id=POLL_JOB_ID,
-            args=[self.ctx],
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=int(tick.total_seconds()),
-            next_run_time=self.ctx.clock.now(),
-        )
+        self._add_repeating(poll_feeds, POLL_JOB_ID, every=tick, delay=timedelta(0))
 
     def add_housekeeping_job(
         self, every: timedelta = HOUSEKEEPING_EVERY, delay: timedelta = HOUSEKEEPING_DELAY
     ) -> None:
         """Housekeeping every ``every``, the first run ``delay`` after start (not in the rush of
         the first polls)."""
+        self._add_repeating(housekeeping, HOUSEKEEPING_JOB_ID, every=every, delay=delay)
+
+    def _add_repeating(
+        self,
+        job: Callable[[JobContext], Awaitable[object]],
+        job_id: str,
+        *,
+        every: timedelta,
+        delay: timedelta,
+    ) -> None:
+        """``job(ctx)`` every ``every``, first ``delay`` from now; one at a time, a missed run
+        done once (late by at most one period)."""
         self.scheduler.add_job(
-            housekeeping,
+            job,
             IntervalTrigger(seconds=every.total_seconds()),
-            id=HOUSEKEEPING_JOB_ID,
+            id=job_id,
             args=[self.ctx],
             replace_existing=True,
             coalesce=True,
