@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     api_base_url: str = Field(default=DEFAULT_API_BASE, alias="DISCORD_API_BASE_URL")
     max_failures: int = Field(default=8, alias="NEWSDIGEST_MAX_FAILURES", ge=1, le=100)
     feed_limit: int = Field(default=50, alias="NEWSDIGEST_FEED_LIMIT", ge=1, le=10_000)
-    retention_days: int = Field(default=30, alias="NEWSDIGEST_RETENTION_DAYS", ge=0, le=36_500)
+    retention_days: int = Field(default=90, alias="NEWSDIGEST_RETENTION_DAYS", ge=0, le=36_500)
 
     @field_validator("log_level")
     @classmethod

@@ -178,7 +178,7 @@ class DigestService:
         digest_max_items: int = 50,
         backoff_cap: timedelta = timedelta(hours=24),
         cluster_policy: compose.ClusterPolicy | None = None,
-        retention: timedelta | None = timedelta(days=30),
+        retention: timedelta | None = timedelta(days=90),
     ) -> None:
         self._store = store
         self._fetcher = fetcher

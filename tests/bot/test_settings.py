@@ -41,7 +41,7 @@ def test_defaults() -> None:
     assert settings.api_base_url == DEFAULT_API_BASE
     assert settings.dev_guild_id is None
     assert settings.log_level == "INFO"
-    assert settings.retention_days == 30
+    assert settings.retention_days == 90
 
 
 def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
