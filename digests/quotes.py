@@ -325,6 +325,9 @@ def find_quotes(paras: list[str]) -> list[Quote]:
                 "subject",
             }:
                 resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
+    for i, speaker in _transcript_speakers(found, resolver).items():
+        speakers[i] = speaker
+        has_own[i] = True
     _inherit(paras, found, speakers, has_own, resolver)
     # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
     double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
@@ -333,6 +336,36 @@ def find_quotes(paras: list[str]) -> list[Quote]:
         if _is_quotation(f, words, double_marks):
             kept.append((f, speakers[i], len(words)))
     return _rank(kept, len(paras))
+
+
+# "PENCE: Well, look, …": a transcript line's label in capitals, then a colon
+_LABEL = re.compile(r"([A-Z][A-Z'’.-]*(?: [A-Z][A-Z'’.-]*){0,2}):\s+\S")
+# labels that head a line without naming who speaks
+_NOT_SPEAKERS = word_set(
+    """VIDEO AUDIO PHOTO PHOTOS WATCH UPDATE UPDATED BREAKING NOTE CORRECTION EXCLUSIVE LIVE
+    READ MORE RELATED SOURCE SOURCES TRANSCRIPT WARNING SPOILER Q A FACT CLAIM VERDICT TIP PS
+    P.S. ALSO NEW URGENT ALERT OPINION ANALYSIS PREVIOUSLY RATING QUESTION ANSWER"""
+)
+
+
+def _transcript_speakers(found: list[_Found], resolver: _Resolver) -> dict[int, str]:
+    """Quotations that are lines of a transcript ("WALLACE: …", "PENCE: …") and their
+    speakers, named by the labels (the fullest name the article gives). Only in a transcript:
+    at least two such lines with two different labels, so a lone "UPDATE: …" is left alone."""
+    labels: dict[int, str] = {}
+    for i, f in enumerate(found):
+        if f.text[:1].isupper() and ":" in f.text[:32]:
+            m = _LABEL.match(f.text)
+            if m is not None and m.group(1) not in _NOT_SPEAKERS:
+                labels[i] = m.group(1)
+    if len(set(labels.values())) < 2:
+        return {}
+    out: dict[int, str] = {}
+    for i, label in labels.items():
+        speaker = resolver.name(label.title())
+        if speaker is not None:
+            out[i] = speaker
+    return out
 
 
 def _inherit(

@@ -200,6 +200,32 @@ def test_quote_only_paragraph_carries_the_previous_speaker() -> None:
     }
 
 
+def test_transcript_lines_are_spoken_by_their_labels() -> None:
+    quotes = quotes_of(
+        "Governor Mike Pence defended the invitation on Sunday, in an interview with the host "
+        "of the morning show.\n\n"
+        "Partial transcript as follows:\n\n"
+        "“WALLACE: Let’s start with the news about the debate tonight. Will she attend?\n\n"
+        "“PENCE: Well, look, she will not be attending, and that was never the plan at all.\n\n"
+        "“WALLACE: Governor, do you really see those two invitations as equivalent?”"
+    )
+    assert [q.speaker for q in quotes if q.text.startswith("WALLACE")] == ["Wallace", "Wallace"]
+    assert [q.speaker for q in quotes if q.text.startswith("PENCE")] == ["Mike Pence"]
+
+
+def test_a_lone_label_is_not_a_transcript() -> None:
+    quotes = quotes_of(
+        "Mayor Anna Berg spoke to reporters after the council meeting on Tuesday evening.\n\n"
+        "“UPDATE: the vote on the harbour plan has been moved to next week,” Berg said.\n\n"
+        "“VIDEO: Residents queue for hours outside the town hall to speak against the plan.”"
+    )
+    assert (
+        by_text(quotes)["UPDATE: the vote on the harbour plan has been moved to next week,"]
+        == "Anna Berg"
+    )
+    assert all(q.speaker not in {"Update", "Video"} for q in quotes)
+
+
 def test_according_to_told_and_appositive_who() -> None:
     quotes = quotes_of(
         "“The vote was rigged from the start,” according to Ron Paul.\n\n"
