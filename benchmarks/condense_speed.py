@@ -45,7 +45,6 @@ for _p in (str(HERE), str(HERE.parent)):
 from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
 from digests import condense  # noqa: E402
-from digests.buildinfo import CONDENSING_MODULES, compiled_modules  # noqa: E402
 from digests.condense import clear_caches, prepare  # noqa: E402
 from digests.quotes import find_quotes  # noqa: E402
 from digests.summarize import summarize  # noqa: E402
@@ -177,13 +176,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.sched_setaffinity(0, {cpu})
         print(f"pinned to CPU {cpu}")
     texts = [row["text"] for row in read_jsonl(path, args.limit)]
-    compiled = compiled_modules()
-    if len(compiled) == len(CONDENSING_MODULES):
-        print("build: condensing modules compiled with mypyc (setup.py)")
-    elif not compiled:
-        print("build: plain Python (no compiled modules; see setup.py)")
-    else:
-        print(f"build: partly compiled ({len(compiled)} of {len(CONDENSING_MODULES)} modules)")
     words = sum(len(t.split()) for t in texts)
     print(f"CNN/DM dev: {len(texts)} articles, {words / len(texts):.0f} words each on average")
 

@@ -72,7 +72,3 @@ class InputError(DigestError, ValueError):
 
 class StorageError(DigestError):
     """An operational database problem (locked, corrupt, unwritable): wraps sqlite3 errors only."""
-
-
-class SummarizeError(DigestError):
-    """The text could not be condensed."""

