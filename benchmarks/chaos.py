@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digests.errors import DigestError, InvalidFeedURLError
-from digests.fetch import FetchLimits
+from digests.feeds.fetch import FetchLimits
 from tests.faults.helpers import item, rss, service_env
 
 MB = 1024 * 1024
@@ -355,7 +355,7 @@ async def crash_polling(scratch: Path, kills: int) -> list[Row]:
 
 
 async def storage(scratch: Path) -> list[Row]:
-    from digests.storage import Store
+    from digests.store import Store
     from tests.faults.test_secrets_storage import corrupt, filled_db, locked
 
     db = filled_db(scratch)

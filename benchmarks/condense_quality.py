@@ -30,9 +30,9 @@ for _p in (str(HERE), str(HERE.parent)):
 
 from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
-from digests.condense import prepare  # noqa: E402
-from digests.summarize import DEFAULT_WEIGHTS, Weights, summarize, summarize_words  # noqa: E402
-from digests.text import split_sentences  # noqa: E402
+from digests.condensing import prepare  # noqa: E402
+from digests.condensing.summarize import DEFAULT_WEIGHTS, Weights, summarize, summarize_words  # noqa: E402
+from digests.condensing.text import split_sentences  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +154,7 @@ def quote_report() -> None:
     try:
         quote_eval.main([])
     except NotImplementedError:
-        print("Quotes: digests.quotes.find_quotes is not implemented yet; skipped.")
+        print("Quotes: digests.condensing.quotes.find_quotes is not implemented yet; skipped.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Snapshot of ``digests.condense`` over the shared corpus, to prove a refactor changes no output.
+"""Snapshot of ``digests.condensing`` over the shared corpus, to prove a refactor changes no output.
 
 Every text of the corpus (summarization and quote sets, the seed story, the article pages'
 ground-truth bodies) is condensed exactly as the service calls it (``condense(text,

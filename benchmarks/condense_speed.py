@@ -45,10 +45,10 @@ for _p in (str(HERE), str(HERE.parent)):
 from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
 from digests import condense  # noqa: E402
-from digests.condense import clear_caches, prepare  # noqa: E402
-from digests.quotes import find_quotes  # noqa: E402
-from digests.summarize import summarize  # noqa: E402
-from digests.text import split_sentences  # noqa: E402
+from digests.condensing import clear_caches, prepare  # noqa: E402
+from digests.condensing.quotes import find_quotes  # noqa: E402
+from digests.condensing.summarize import summarize  # noqa: E402
+from digests.condensing.text import split_sentences  # noqa: E402
 
 
 def sumy_tokenizer(texts: Sequence[str]) -> Any:

@@ -94,7 +94,7 @@ def load_html(page_id: str, root: Path = ARTICLES) -> bytes:
 
 
 def main() -> None:
-    from digests.extract import extract_article
+    from digests.feeds.extract import extract_article
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pages")

@@ -1,4 +1,6 @@
-"""Fit the few coefficients of ``digests.summarize.Weights`` on the dev sets (coordinate search).
+"""Fit the coefficients of ``digests.condensing.summarize.Weights`` on the dev sets.
+
+A coordinate search.
 
     python benchmarks/fit_summary.py [--rounds 2] [--limit N]
 
@@ -28,7 +30,7 @@ for _p in (str(HERE), str(HERE.parent)):
 from _corpus import corpus_dir  # noqa: E402
 from condense_quality import SETS, Article, SetSpec, lead, load, ours  # noqa: E402
 
-from digests.summarize import DEFAULT_WEIGHTS, Weights  # noqa: E402
+from digests.condensing.summarize import DEFAULT_WEIGHTS, Weights  # noqa: E402
 
 GRID: dict[str, list[float]] = {
     "position": [0.25, 0.5, 0.65, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0],

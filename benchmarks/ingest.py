@@ -31,8 +31,8 @@ import feedparser  # noqa: E402
 from _corpus import corpus_dir  # noqa: E402
 
 from digests.errors import DigestError, ParseError  # noqa: E402
-from digests.parse import parse_feed  # noqa: E402
-from digests.types import Entry  # noqa: E402
+from digests.feeds.parse import parse_feed  # noqa: E402
+from digests.model import Entry  # noqa: E402
 
 WORD = re.compile(r"\w+")
 
@@ -74,7 +74,7 @@ def bench_parse(docs: list[tuple[str, bytes]], repeat: int) -> tuple[float, list
 
 def bench_condense(entries: list[Entry]) -> None:
     try:
-        from digests.condense import condense
+        from digests.condensing import condense
     except ImportError as exc:
         print(f"condense: not importable yet ({exc})")
         return

@@ -238,10 +238,10 @@ async def run_ours(
     urls: list[str], base: str, workers: int, db: Path, concurrency: int
 ) -> tuple[float, float]:
     from digests.clock import FakeClock
-    from digests.condense import condense
-    from digests.fetch import Fetcher, FetchLimits
+    from digests.condensing import condense
+    from digests.feeds.fetch import Fetcher, FetchLimits
     from digests.service import DigestService, default_extract, default_parse
-    from digests.storage import Store
+    from digests.store import Store
 
     clock = FakeClock(datetime.now(UTC))
     store = Store(db)

@@ -31,9 +31,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from digests.quotes import find_quotes  # noqa: E402
-from digests.text import paragraphs  # noqa: E402
-from digests.types import Quote  # noqa: E402
+from digests.condensing.quotes import find_quotes  # noqa: E402
+from digests.condensing.text import paragraphs  # noqa: E402
+from digests.model import Quote  # noqa: E402
 
 REPORT_SETS = ("bbc_manual40_paragraphs", "bbc_manual40", "polnear_dev")
 THRESHOLD = 0.8

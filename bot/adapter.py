@@ -12,10 +12,11 @@ import asyncio
 from datetime import datetime
 from functools import partial
 
-from digests.records import (
+from digests.model import (
     AddResult,
     Delivery,
     FeedStatus,
+    Mode,
     Pruned,
     Schedule,
     SearchHit,
@@ -25,7 +26,6 @@ from digests.records import (
     UpdateResult,
 )
 from digests.service import DigestService
-from digests.types import Mode
 
 
 class AsyncDigests:

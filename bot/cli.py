@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from digests import __version__
-from digests.condense import condense
+from digests.condensing import condense
 from digests.errors import DigestError, InputError
-from digests.types import Condensed, Quote
+from digests.model import Condensed, Quote
 
 log = logging.getLogger("newsdigest")
 
@@ -219,7 +219,7 @@ def _looks_like_html(data: bytes) -> bool:
 
 
 def _html_to_text(data: bytes, *, url: str | None) -> tuple[str, str | None]:
-    from digests.extract import extract_article
+    from digests.feeds.extract import extract_article
 
     article = extract_article(data, url=url)
     if article is None or not article.text.strip():
@@ -229,7 +229,7 @@ def _html_to_text(data: bytes, *, url: str | None) -> tuple[str, str | None]:
 
 async def _fetch_article(url: str) -> tuple[str, str | None]:
     from bot.settings import load_settings
-    from digests.fetch import Fetcher, Retrieved
+    from digests.feeds.fetch import Fetcher, Retrieved
 
     settings = _settings(load_settings)
     async with Fetcher(
@@ -321,7 +321,7 @@ class _Progress:
 
 def _digest_command(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
-    from digests.fetch import Fetcher
+    from digests.feeds.fetch import Fetcher
     from digests.oneshot import digest_sources, digest_to_json, digest_to_text
 
     settings = _settings(load_settings)

@@ -26,7 +26,7 @@ import discord
 
 from bot import render, views
 from bot.adapter import AsyncDigests
-from digests.records import Delivery
+from digests.model import Delivery
 
 log = logging.getLogger(__name__)
 

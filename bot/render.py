@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 
 import discord
 
-from digests.records import StoryDetail
-from digests.types import Coverage, Quote, Story
+from digests.model import Coverage, Quote, Story, StoryDetail
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256

@@ -31,9 +31,9 @@ from bot.scheduling import POLL_TICK, JobContext, Jobs, catch_up
 from bot.settings import DEFAULT_API_BASE, Settings, SettingsError
 from digests.clock import Clock, SystemClock
 from digests.errors import DigestError
-from digests.fetch import Fetcher
+from digests.feeds.fetch import Fetcher
 from digests.service import DigestService
-from digests.storage import Store
+from digests.store import Store
 
 log = logging.getLogger("newsdigest")
 

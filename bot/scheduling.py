@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.adapter import AsyncDigests
 from digests.clock import Clock
-from digests.records import Pruned, Schedule, UpdateResult
+from digests.model import Pruned, Schedule, UpdateResult
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import discord
 
 from bot import render
 from digests.errors import DigestError
-from digests.records import StoryDetail
+from digests.model import StoryDetail
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digests.condense import condense
+from digests.condensing import condense
 from digests.errors import (
     DigestError,
     FeedError,
@@ -13,7 +13,7 @@ from digests.errors import (
     StorageError,
     UnsafeURLError,
 )
-from digests.types import Condensed, Digest, DigestItem, Entry, FeedInfo, Quote, Story
+from digests.model import Condensed, Digest, DigestItem, Entry, FeedInfo, Quote, Story
 
 __version__ = "0.1.0"
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from digests.types import Coverage, Digest, DigestItem, Story
+from digests.model import Coverage, Digest, DigestItem, Story
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS_TEXT = """

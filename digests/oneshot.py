@@ -19,6 +19,7 @@ from typing import Any
 from digests import compose
 from digests.clock import Clock, SystemClock
 from digests.errors import DigestError
+from digests.model import Digest, Story
 from digests.service import (
     Condenser,
     DigestService,
@@ -29,8 +30,7 @@ from digests.service import (
     default_extract,
     default_parse,
 )
-from digests.storage import Store, StoredFeed
-from digests.types import Digest, Story
+from digests.store import Store, StoredFeed
 
 #: local feed files larger than this are refused rather than read whole
 MAX_FILE_BYTES = 10 * 1024 * 1024

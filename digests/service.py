@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from digests import compose, delta, polling
+from digests import compose, polling
 from digests.clock import Clock
 from digests.errors import (
     FeedError,
@@ -41,20 +41,27 @@ from digests.errors import (
     StorageError,
     StoryNotFoundError,
 )
-from digests.fetch import FetchKind, NotModified, Retrieved
-from digests.records import (
+from digests.feeds import delta
+from digests.feeds.fetch import FetchKind, NotModified, Retrieved
+from digests.model import (
     AddResult,
+    Condensed,
+    Coverage,
     Delivery,
+    Entry,
     FeedStatus,
+    Mode,
+    ParsedFeed,
     Pruned,
     Schedule,
     SearchHit,
     SpeakerQuote,
+    Story,
     StoryDetail,
     Subscription,
     UpdateResult,
 )
-from digests.storage import (
+from digests.store import (
     DigestPage,
     FetchState,
     Store,
@@ -63,7 +70,6 @@ from digests.storage import (
     StoryWrite,
     Unchanged,
 )
-from digests.types import Condensed, Coverage, Entry, Mode, ParsedFeed, Story
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +81,7 @@ FALLBACK_SUMMARY_CHARS = 400
 
 
 class FeedFetcher(Protocol):
-    """What the service needs of ``digests.fetch.Fetcher``."""
+    """What the service needs of ``digests.feeds.fetch.Fetcher``."""
 
     async def fetch(
         self,
@@ -108,7 +114,7 @@ Extractor = Callable[[bytes, str], PageText | None]
 
 
 def default_condense(text: str, *, title: str | None = None) -> Condensed:
-    from digests.condense import condense
+    from digests.condensing import condense
 
     return condense(text, title=title)
 
@@ -116,14 +122,14 @@ def default_condense(text: str, *, title: str | None = None) -> Condensed:
 def default_parse(
     content: bytes, *, url: str, headers: Mapping[str, str] | None = None
 ) -> ParsedFeed:
-    """``digests.parse.parse_feed`` (module level, so a process pool can pickle it)."""
-    from digests.parse import parse_feed
+    """``digests.feeds.parse.parse_feed`` (module level, so a process pool can pickle it)."""
+    from digests.feeds.parse import parse_feed
 
     return parse_feed(content, url=url, headers=headers)
 
 
 def default_extract(html: bytes, url: str) -> PageText | None:
-    from digests.extract import extract_article
+    from digests.feeds.extract import extract_article
 
     article = extract_article(html, url=url)
     if article is None:
@@ -152,8 +158,9 @@ def fallback_condensed(text: str, title: str | None) -> Condensed:
 class DigestService:
     """The library's façade. Construct with a Store, a Fetcher and a Clock.
 
-    Optional seams: ``condense`` (default ``digests.condense.condense``), ``parse`` and
-    ``extract`` (defaults: ``digests.parse.parse_feed``, ``digests.extract.extract_article``),
+    Optional seams: ``condense`` (default ``digests.condensing.condense``), ``parse`` and
+    ``extract`` (defaults: ``digests.feeds.parse.parse_feed``,
+    ``digests.feeds.extract.extract_article``),
     ``cpu_executor`` (e.g. a ProcessPoolExecutor for parsing, extraction and condensing; the
     seams must then be picklable module-level functions; default: a thread), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories

@@ -21,7 +21,7 @@ from bot.exts.common import (
     when,
 )
 from digests.errors import FeedNotFoundError, InputError
-from digests.records import FeedStatus, Subscription
+from digests.model import FeedStatus, Subscription
 
 
 def health_text(feed: FeedStatus) -> str:

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.exts.common import bot_of, guild_id_of, reply, when
-from digests.records import FeedStatus
+from digests.model import FeedStatus
 
 
 def status_line(feed: FeedStatus) -> str:

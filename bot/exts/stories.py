@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot import render
 from bot.exts.common import bot_of, choice_name, parse_story_number, reply, when
 from digests.errors import InputError, StoryNotFoundError
-from digests.records import SearchHit, SpeakerQuote
+from digests.model import SearchHit, SpeakerQuote
 
 SEARCH_LIMIT = 10
 SPEAKER_LIMIT = 10

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.delivery import Sent, find_sent, is_permanent, is_transient, rendered_delivery
-from digests.records import Delivery, StoryDetail
+from digests.model import Delivery, StoryDetail
 from tests.bot.test_render import make_story
 
 

@@ -8,8 +8,7 @@ import discord
 import pytest
 
 from bot import render
-from digests.records import StoryDetail
-from digests.types import Coverage, Quote, Story
+from digests.model import Coverage, Quote, Story, StoryDetail
 
 WORDS = [
     "alpha",

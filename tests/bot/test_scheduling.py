@@ -25,10 +25,10 @@ from bot.scheduling import (
     post_digest,
 )
 from digests.clock import FakeClock
-from digests.fetch import Fetcher
-from digests.records import Pruned, Schedule
+from digests.feeds.fetch import Fetcher
+from digests.model import Pruned, Schedule
 from digests.service import DigestService
-from digests.storage import Store
+from digests.store import Store
 from tests.digests.test_storage import save, write
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from digests.compose import build_digest, cluster_stories, period_header, same_story
-from digests.types import Story
+from digests.model import Story
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""``digests.condense``: the glue, bad input, and the seed story's acceptance (corpus)."""
+"""``digests.condensing``: the glue, bad input, and the seed story's acceptance (corpus)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digests import Condensed, InputError, condense
-from digests.condense import MAX_CHARS
+from digests.condensing import MAX_CHARS
 
 STORY = """\
 By Jane Doe, BBC News

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.extraction_score import Match, load_ground_truth, load_html, match, score
-from digests.extract import extract_article
+from digests.feeds.extract import extract_article
 
 pytestmark = pytest.mark.corpus
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from digests.errors import ParseError
-from digests.fetch import Fetcher, Retrieved
-from digests.parse import parse_feed
-from digests.types import ParsedFeed
+from digests.feeds.fetch import Fetcher, Retrieved
+from digests.feeds.parse import parse_feed
+from digests.model import ParsedFeed
 from tests.feedserver import FeedServer
 
 pytestmark = pytest.mark.corpus

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from digests.delta import item_hash, new_items, split_items
-from digests.parse import parse_feed
+from digests.feeds.delta import item_hash, new_items, split_items
+from digests.feeds.parse import parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>

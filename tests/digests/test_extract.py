@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from digests.extract import MAX_HTML_BYTES, Article, extract_article
+from digests.feeds.extract import MAX_HTML_BYTES, Article, extract_article
 
 SENTENCES = [
     "The city council voted on Tuesday to expand the tram network to the northern districts.",

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from digests.clock import FakeClock
 from digests.errors import FetchError, InvalidFeedURLError, UnsafeURLError
-from digests.fetch import Fetcher, FetchLimits, NotModified, Retrieved
+from digests.feeds.fetch import Fetcher, FetchLimits, NotModified, Retrieved
 from tests.feedserver import FeedServer
 
 UA = "newsdigest-test/1.0 (+https://example.invalid)"
@@ -335,8 +335,8 @@ async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
     feed_server: FeedServer,
 ) -> None:
     from digests.errors import DigestError
-    from digests.parse import parse_feed
-    from digests.types import ParsedFeed
+    from digests.feeds.parse import parse_feed
+    from digests.model import ParsedFeed
     from tests.digests.test_parse import BILLION_LAUGHS, EXTERNAL, rss
 
     good = rss("<item><title>Fine</title><link>/fine</link></item>")
@@ -410,7 +410,7 @@ async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
 async def test_checking_resolver_returns_exactly_the_checked_addresses() -> None:
     """A rebinding DNS server answers public first, loopback next: each answer is checked on
     its own and the connector only ever gets addresses that passed."""
-    from digests.fetch import CheckingResolver
+    from digests.feeds.fetch import CheckingResolver
 
     answers = [["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"], ["127.0.0.1"]]
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digests.clock import FakeClock
-from digests.condense import condense
-from digests.fetch import Fetcher
+from digests.condensing import condense
+from digests.feeds.fetch import Fetcher
+from digests.model import Condensed
 from digests.oneshot import digest_sources, digest_to_json, digest_to_text
-from digests.types import Condensed
 from tests.digests.test_service import FILLER, Item, rss
 from tests.feedserver import FeedServer
 

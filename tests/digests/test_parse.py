@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from digests.errors import ParseError
-from digests.htmltext import html_to_text
-from digests.parse import MAX_ENTRIES, parse_feed
+from digests.feeds.htmltext import html_to_text
+from digests.feeds.parse import MAX_ENTRIES, parse_feed
 
 URL = "https://news.example.com/feeds/world.xml"
 LONG_HTML = "".join(

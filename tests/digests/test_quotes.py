@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digests.quote_marks import quote_spans
-from digests.quotes import find_quotes
-from digests.text import paragraphs
-from digests.types import Quote
+from digests.condensing.quotes import find_quotes
+from digests.condensing.quotes.marks import quote_spans
+from digests.condensing.text import paragraphs
+from digests.model import Quote
 
 
 def quotes_of(text: str) -> list[Quote]:

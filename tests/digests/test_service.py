@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from digests.clock import FakeClock
-from digests.condense import condense
+from digests.condensing import condense
 from digests.errors import (
     FeedExistsError,
     FeedLimitError,
@@ -22,11 +22,10 @@ from digests.errors import (
     StoryNotFoundError,
     UnsafeURLError,
 )
-from digests.fetch import Fetcher
-from digests.records import Pruned
+from digests.feeds.fetch import Fetcher
+from digests.model import Condensed, Pruned
 from digests.service import DigestService
-from digests.storage import Store
-from digests.types import Condensed
+from digests.store import Store
 from tests.feedserver import FeedServer
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -245,7 +244,7 @@ async def test_unchanged_body_without_validators_is_not_parsed(env: Env) -> None
     env.server.add("/plain.xml", rss("Plain", [long_item(1)]), content_type="application/xml")
     parsed: list[str] = []
 
-    from digests.parse import parse_feed
+    from digests.feeds.parse import parse_feed
 
     def counting_parse(content: bytes, *, url: str, headers: object = None) -> object:
         parsed.append(url)
@@ -261,7 +260,7 @@ async def test_unchanged_body_without_validators_is_not_parsed(env: Env) -> None
 
 
 async def test_changed_feed_parses_only_its_new_items(env: Env) -> None:
-    from digests.parse import parse_feed
+    from digests.feeds.parse import parse_feed
 
     sizes: list[int] = []
 
@@ -290,7 +289,7 @@ async def test_changed_feed_parses_only_its_new_items(env: Env) -> None:
 
 
 async def test_an_unexpected_error_in_one_feed_does_not_stop_the_others(env: Env) -> None:
-    from digests.parse import parse_feed
+    from digests.feeds.parse import parse_feed
 
     def fragile_parse(content: bytes, *, url: str, headers: object = None) -> object:
         if b"Broken" in content and b"v2" in content:

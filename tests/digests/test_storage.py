@@ -12,9 +12,8 @@ import pytest
 import sqlite_utils
 
 from digests.errors import StorageError
-from digests.migrations import MIGRATIONS, applied_migrations, apply_migrations
-from digests.records import Pruned
-from digests.storage import (
+from digests.model import Condensed, Entry, Pruned, Quote, Story
+from digests.store import (
     DigestPage,
     FetchState,
     Store,
@@ -22,7 +21,7 @@ from digests.storage import (
     Unchanged,
     fts_query,
 )
-from digests.types import Condensed, Entry, Quote, Story
+from digests.store.schema import MIGRATIONS, applied_migrations, apply_migrations
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from digests.summarize import Weights, content_words, summarize, summarize_words
-from digests.text import paragraphs, split_sentences
+from digests.condensing.summarize import Weights, content_words, summarize, summarize_words
+from digests.condensing.text import paragraphs, split_sentences
 
 ARTICLE = """\
 Floods forced thousands of residents to leave their homes in the river town of Elmbridge on Sunday.
@@ -245,7 +245,7 @@ def test_pronoun_after_a_gap_is_named_from_a_surname_mention() -> None:
 def test_quote_marks_found_as_by_the_reference_lookbehind_regexes() -> None:
     import random
 
-    from digests.summarize import _QUOTE_CLOSE, _QUOTE_OPEN
+    from digests.condensing.summarize import _QUOTE_CLOSE, _QUOTE_OPEN
 
     opening = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
     closing = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
@@ -261,7 +261,7 @@ def test_quote_marks_found_as_by_the_reference_lookbehind_regexes() -> None:
 def test_quote_share_with_one_kind_of_mark_as_with_the_class_led_regexes() -> None:
     import random
 
-    from digests.summarize import _QUOTE_CLOSE, _QUOTE_OPEN, _quote_share
+    from digests.condensing.summarize import _QUOTE_CLOSE, _QUOTE_OPEN, _quote_share
 
     def reference(text: str) -> float:
         quoted = pos = 0
@@ -281,7 +281,7 @@ def test_quote_share_with_one_kind_of_mark_as_with_the_class_led_regexes() -> No
 def test_folded_sentence_words_equal_the_words_of_each_token() -> None:
     import random
 
-    from digests.summarize import _STOPWORDS, _WORD, _sentence_words, _stem
+    from digests.condensing.summarize import _STOPWORDS, _WORD, _sentence_words, _stem
 
     def reference(text: str) -> list[str]:  # the words (``_WORD``) of each lower-cased token
         return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
@@ -301,7 +301,7 @@ def test_folded_sentence_words_equal_the_words_of_each_token() -> None:
 def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
     import random
 
-    from digests.summarize import DEFAULT_WEIGHTS, _analyse, _greedy, _scores
+    from digests.condensing.summarize import DEFAULT_WEIGHTS, _analyse, _greedy, _scores
 
     rng = random.Random(5)
     redundancy = DEFAULT_WEIGHTS.redundancy
@@ -339,7 +339,7 @@ def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
 def test_surname_mentions_equal_the_reference_regex() -> None:
     import random
 
-    from digests.summarize import _surname_mentions
+    from digests.condensing.summarize import _surname_mentions
 
     rng = random.Random(3)
     alphabet = ["Li", "Lin", "Smith", "Smith-Jones", "O'Neill", " ", " ", "x", "-", "A", "Lindo"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digests.text import (
+from digests.condensing.text import (
     clean_paragraph,
     is_boilerplate,
     looks_like_html,
@@ -92,7 +92,7 @@ def test_split_sentences_of_a_paragraph_without_other_marks_as_with_the_class_le
 ) -> None:
     import random
 
-    from digests import text as text_module
+    from digests.condensing import text as text_module
 
     rng = random.Random(14)
     pieces = ["Mr", ".", ". ", " ", "U.S.", "J.", "A", "the", '"', "”", "'", ")", "3.5", "\n", "x"]
@@ -234,7 +234,7 @@ def _random_texts(count: int) -> list[str]:
 def test_whitespace_squashing_equals_the_reference_regex() -> None:
     import re
 
-    from digests.text import _squash
+    from digests.condensing.text import _squash
 
     spaces = " \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000"
     reference = re.compile(f"[{spaces}]{{2,}}|[{spaces[1:]}]")
@@ -245,7 +245,7 @@ def test_whitespace_squashing_equals_the_reference_regex() -> None:
 def test_control_character_removal_equals_the_reference_regex() -> None:
     import re
 
-    from digests.text import _drop_control
+    from digests.condensing.text import _drop_control
 
     reference = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
     for text in [*_random_texts(3000), "plain\ttext\n", "caf\u00e9 \x85"]:

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from digests.errors import InvalidFeedURLError, UnsafeURLError
-from digests.urlsafety import check_address, check_url, parse_host_address
+from digests.feeds.urlsafety import check_address, check_url, parse_host_address
 
 REFUSED = [
     "http://127.0.0.1/feed",

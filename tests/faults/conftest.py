@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from digests.urlsafety import is_local_name, parse_host_address
+from digests.feeds.urlsafety import is_local_name, parse_host_address
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from digests.storage import Store
+from digests.store import Store
 from tests.discord_emulator import DiscordEmulator, GuildSpec
 from tests.faults.proc import (
     TOKEN,
@@ -225,7 +225,7 @@ async def crash_while_polling(
     from datetime import timedelta
 
     from digests.clock import FakeClock, SystemClock
-    from digests.fetch import Fetcher
+    from digests.feeds.fetch import Fetcher
     from digests.service import DigestService
     from tests.faults.helpers import UA, local_resolver, rss
     from tests.faults.proc import bulk_items

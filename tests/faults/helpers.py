@@ -18,10 +18,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from digests.clock import FakeClock
-from digests.fetch import Fetcher, FetchLimits, system_resolver
+from digests.feeds.fetch import Fetcher, FetchLimits, system_resolver
+from digests.feeds.urlsafety import is_local_name, parse_host_address
 from digests.service import DigestService
-from digests.storage import Store
-from digests.urlsafety import is_local_name, parse_host_address
+from digests.store import Store
 
 UA = "newsdigest-faults/1.0"
 #: default item links: short items are teasers whose page the service fetches; this address is

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from digests import fetch as fetch_module
-from digests.fetch import Fetcher, system_resolver
-from digests.urlsafety import is_local_name, parse_host_address
+from digests.feeds import fetch as fetch_module
+from digests.feeds.fetch import Fetcher, system_resolver
+from digests.feeds.urlsafety import is_local_name, parse_host_address
 from tests.faults.helpers import item, rss
 from tests.feedserver import FeedServer
 
@@ -141,7 +141,7 @@ async def servers() -> AsyncIterator[Servers]:
 
 def fetcher_factory(resolver: TestResolver) -> type[Fetcher]:
     """A Fetcher class with the injected resolver and PUBLIC_NAME allowed (the CLI builds its
-    own Fetcher, so tests give it this class in place of ``digests.fetch.Fetcher``)."""
+    own Fetcher, so tests give it this class in place of ``digests.feeds.fetch.Fetcher``)."""
 
     class InjectedFetcher(Fetcher):
         def __init__(self, **kw: Any) -> None:

@@ -19,9 +19,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from digests.clock import FakeClock
-from digests.fetch import Fetcher
+from digests.feeds.fetch import Fetcher
 from digests.service import DigestService
-from digests.storage import Store
+from digests.store import Store
 from tests.discord_emulator import DiscordEmulator, RecordedMessage
 from tests.faults.helpers import START, UA, Item, local_resolver, rss
 from tests.feedserver import FeedServer
@@ -153,7 +153,7 @@ async def prepare_outbox(
     most 10 stories); the others are live (one story delivery per story). So the database holds
     channels x per_channel stories to post for the subprocess. The condenser is a cheap stand-in
     (the outbox is under test)."""
-    from digests.types import Condensed
+    from digests.model import Condensed
 
     def quick(text: str, *, title: str | None = None) -> Condensed:
         return Condensed(title=title, summary=text[:200], sentences=[text[:200]], quotes=[])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from digests.errors import FeedError
-from digests.fetch import FetchLimits
+from digests.feeds.fetch import FetchLimits
 from tests.faults.helpers import assert_one_sentence, item, rss, service_env
 from tests.faults.hostile import HOSTILE, MB, SECRET, Hostile
 from tests.feedserver import FeedServer

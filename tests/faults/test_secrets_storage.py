@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from digests.errors import StorageError
-from digests.storage import Store
+from digests.store import Store
 from tests.discord_emulator import DiscordEmulator, GuildSpec
 from tests.faults.helpers import assert_one_sentence, item, rss
 from tests.faults.netmatrix import run_cli

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from digests.errors import DigestError, InvalidFeedURLError, UnsafeURLError
-from digests.fetch import CheckingResolver
-from digests.urlsafety import check_url
+from digests.feeds.fetch import CheckingResolver
+from digests.feeds.urlsafety import check_url
 from tests.faults.helpers import assert_one_sentence, service_env
 from tests.faults.netmatrix import (
     ALL_TARGETS,

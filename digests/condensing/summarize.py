@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress, count
 
-from digests.text import split_sentences
+from digests.condensing.text import split_sentences
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from digests.quote_sentences import char_positions, sentence_starts
+from digests.condensing.sentences import char_positions, sentence_starts
 
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
 _CLOSE_AFTER = frozenset(" \t\n.,;:!?)]}—–-…")

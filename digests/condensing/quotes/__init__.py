@@ -1,7 +1,8 @@
 """Direct quotations and their speakers. Pure functions.
 
 Interface: ``find_quotes(paras: list[str]) -> list[Quote]``: every direct quotation in the
-paragraphs (``digests.text.paragraphs`` output), ranked by importance (highest ``score`` first).
+paragraphs (``digests.condensing.text.paragraphs`` output), ranked by importance (highest
+``score`` first).
 
 Pipeline (regexes and linear scans only):
 
@@ -27,7 +28,9 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from digests.quote_attrib import (
+from digests.condensing.lexicon import PRONOUNS, word_set
+from digests.condensing.people import NAME_RUN, People, clean_name, collect_people
+from digests.condensing.quotes.attribution import (
     Attribution,
     end_credit,
     leading,
@@ -35,15 +38,13 @@ from digests.quote_attrib import (
     trailing,
     verbs_in,
 )
-from digests.quote_marks import Span, quote_spans
-from digests.quote_sentences import (
+from digests.condensing.quotes.marks import Span, quote_spans
+from digests.condensing.sentences import (
     last_sentence,
     sentence_starts,
     start_of_sentence,
 )
-from digests.quote_words import PRONOUNS, word_set
-from digests.speakers import NAME_RUN, People, clean_name, collect_people
-from digests.types import Quote
+from digests.model import Quote
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")

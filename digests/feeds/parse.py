@@ -31,10 +31,10 @@ from urllib.parse import parse_qs, urlsplit
 import feedparser
 
 from digests.errors import ParseError
-from digests.feedentry import build_entry
-from digests.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
-from digests.jsonfeed import looks_like_json, parse_json_feed
-from digests.types import Entry, FeedInfo, ParsedFeed
+from digests.feeds.entry import build_entry
+from digests.feeds.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
+from digests.feeds.jsonfeed import looks_like_json, parse_json_feed
+from digests.model import Entry, FeedInfo, ParsedFeed
 
 #: The most entries one parse returns (newest first when there are more).
 MAX_ENTRIES = 1000

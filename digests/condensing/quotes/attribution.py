@@ -3,7 +3,7 @@
 An :class:`Attribution` is the subject of a verb of saying next to the quotation, as written: a
 name ("Mr Brown"), a pronoun ("he"), a definite description ("the 34-year-old"), another
 description ("One woman", "a US Embassy spokesman"). Resolution to a full name is done later,
-once the article's people are known (``digests.speakers``).
+once the article's people are known (``digests.condensing.people``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from digests.quote_sentences import first_sentence
-from digests.quote_words import (
+from digests.condensing.lexicon import (
     ADVERBS,
     DETERMINERS,
     GENERIC_NOUNS,
@@ -28,7 +27,8 @@ from digests.quote_words import (
     trie_pattern,
     word_set,
 )
-from digests.speakers import NAME_RUN, clean_name, first_name_gender
+from digests.condensing.people import NAME_RUN, clean_name, first_name_gender
+from digests.condensing.sentences import first_sentence
 
 _ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")

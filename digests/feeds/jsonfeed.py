@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from digests.errors import ParseError
-from digests.feedentry import build_entry
-from digests.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
-from digests.types import Entry, FeedInfo, ParsedFeed
+from digests.feeds.entry import build_entry
+from digests.feeds.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
+from digests.model import Entry, FeedInfo, ParsedFeed
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 MAX_ITEMS = 1000

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from digests.quote_sentences import sentence_index, sentence_starts
-from digests.quote_words import (
+from digests.condensing.lexicon import (
     DESCRIPTORS,
     FEMALE_FIRST,
     FEMALE_TITLES,
@@ -30,6 +29,7 @@ from digests.quote_words import (
     trie_pattern,
     word_set,
 )
+from digests.condensing.sentences import sentence_index, sentence_starts
 
 NAME_PART = r"(?:[A-Z]\.(?:[A-Z]\.)+|[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"

@@ -30,7 +30,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from digests.clock import Clock, SystemClock
 from digests.errors import FetchError, InvalidFeedURLError, UnsafeURLError
-from digests.urlsafety import (
+from digests.feeds.urlsafety import (
     CheckedURL,
     check_url,
     normalise_host,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from digests.quote_words import word_set
+from digests.condensing.lexicon import word_set
 
 _MARK = re.compile(r"[.!?]")
 _BOUNDARY = re.compile(r"[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)")

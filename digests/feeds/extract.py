@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 
 import trafilatura
 
-from digests.htmltext import absolute, one_line
+from digests.feeds.htmltext import absolute, one_line
 
 #: Bigger pages are cut here before parsing (the fetcher's page cap is 5 MB too).
 MAX_HTML_BYTES = 5 * 1024 * 1024

@@ -12,8 +12,8 @@ import hashlib
 import re
 from datetime import datetime
 
-from digests.htmltext import MAX_TEXT_CHARS, absolute, one_line
-from digests.types import Entry
+from digests.feeds.htmltext import MAX_TEXT_CHARS, absolute, one_line
+from digests.model import Entry
 
 #: Fewer words than this and the text is too short to condense: fetch the page.
 TEASER_WORDS = 80

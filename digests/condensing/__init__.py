@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 
+from digests.condensing.people import clean_name, name_pieces
+from digests.condensing.quotes import find_quotes
+from digests.condensing.summarize import _token_stems, summarize
+from digests.condensing.text import looks_like_html, paragraphs, strip_html
 from digests.errors import InputError
-from digests.quotes import find_quotes
-from digests.speakers import clean_name, name_pieces
-from digests.summarize import _token_stems, summarize
-from digests.text import looks_like_html, paragraphs, strip_html
-from digests.types import Condensed
+from digests.model import Condensed
 
 #: Characters of (plain) text condensed; a long feature is ~40k characters.
 MAX_CHARS = 60_000

@@ -24,20 +24,25 @@ from typing import Any, ParamSpec, TypeVar, cast
 import sqlite_utils
 
 from digests.errors import StorageError
-from digests.migrations import apply_migrations
-from digests.records import (
+from digests.model import (
+    Condensed,
+    Coverage,
     Delivery,
     DeliveryKind,
+    Entry,
     FeedHealth,
     FeedStatus,
+    Mode,
     Pruned,
+    Quote,
     Schedule,
     SearchHit,
     SpeakerQuote,
+    Story,
     StoryDetail,
     Subscription,
 )
-from digests.types import Condensed, Coverage, Entry, Mode, Quote, Story
+from digests.store.schema import apply_migrations
 
 P = ParamSpec("P")
 T = TypeVar("T")

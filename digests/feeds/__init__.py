@@ -1,0 +1,1 @@
+"""Feeds: safe fetching, parsing (RSS/Atom/RDF/JSON Feed), entries, article extraction."""
