@@ -277,10 +277,19 @@ def ensure_base_image() -> None:
     """localhost/debian-py:bookworm from podman's store, the cached tarball, or debootstrap."""
     if podman("image", "exists", BASE_IMAGE).returncode == 0:
         return
-    cache = CACHE if writable(CACHE) else Path(tempfile.mkdtemp(prefix="newsdigest-ci-"))
-    tarball = cache / f"debian-py-{SUITE}.tar"
+    tarball = CACHE / f"debian-py-{SUITE}.tar"
+    if not writable(CACHE):
+        with tempfile.TemporaryDirectory() as scratch:  # no cache: bootstrap, import, forget
+            tarball = Path(scratch) / tarball.name
+            bootstrap(tarball)
+            import_base(tarball)
+        return
     if not tarball.exists():
         bootstrap(tarball)
+    import_base(tarball)
+
+
+def import_base(tarball: Path) -> None:
     imported = podman("import", str(tarball), BASE_IMAGE)
     if imported.returncode != 0:
         pytest.skip(f"container smoke test: podman import fails here: {last_line(imported)}")
@@ -373,8 +382,16 @@ def build(target: str | None, tag: str) -> None:
     argv = ["build", "--isolation=chroot", "--format=docker", f"--build-arg=BASE={BASE_IMAGE}"]
     argv += PipIndex.of_this_machine().build_options()
     argv += [f"--target={target}"] if target else []
+    previous = image_id(tag)
     built = podman(*argv, f"--tag={tag}", str(REPO), timeout=1800)
     assert built.returncode == 0, f"podman build failed:\n{built.stderr[-4000:]}"
+    if previous and previous != image_id(tag):
+        podman("rmi", previous)  # the last run's build, now untagged: keep the store from growing
+
+
+def image_id(tag: str) -> str:
+    inspected = podman("image", "inspect", "--format={{.Id}}", tag)
+    return inspected.stdout.strip() if inspected.returncode == 0 else ""
 
 
 def export(tag: str, folder: Path) -> Path:
