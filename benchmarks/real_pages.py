@@ -14,11 +14,15 @@ Flaws counted per post (a post is clean when it has none):
   title, ``<title>`` and ``og:title``, each also without a `` - Site`` / `` | Site`` part);
 - ``dateline``: a dateline or site tag opens a summary sentence (``WASHINGTON (AP) —``,
   ``Hong Kong (CNN Business)A``, ``New York, NY –``, ``PanARMENIAN.Net -``);
-- ``broken``: a sentence without terminal punctuation, glued words (``NoemKristi``, ``said.The``),
-  a sentence opening in lower case, or unbalanced double quotes in the summary;
-- ``junk``: page furniture in the summary (``Advertisement``, ``Click here``, ``Getty Images``...);
+- ``broken``: a sentence without terminal punctuation (unless it is the repeated headline),
+  glued words (``NoemKristi``, ``said.The``), a space before a comma (``Yobe North , Ahmad``) or
+  an apostrophe (``isn ‘t``), a sentence opening in lower case, or unbalanced double quotes;
+- ``junk``: page furniture in the summary (``Advertisement``, ``Sponsored by``, a list bullet,
+  a ``Summary:`` label...);
 - ``long``: more than 3 sentences (counted by a plain splitter of our own, not the condenser's);
 - ``quote``: a shown (key) quote that is not verbatim in the extracted text.
+Key quotes that end with a comma (``“… feel good,” — Kevin Mayer``) are counted on a line of
+their own, not as a flaw.
 
 Speakers: ``benchmarks/labels/real_pages_speakers.json`` holds, per corpus file, each quote the
 tool showed when it was labelled and the speaker the article establishes (full name, or null when
@@ -119,8 +123,10 @@ _SITE_PART = re.compile(r"\s+[|\-–—:•·]\s+")
 _AGENCY_DATELINE = re.compile(
     r"^[^\W\d_][\w.,'’ /-]{0,60}?\s*\((?:[A-Z][\w.&'’ -]{0,30})\)\s*(?:[-—–:]|(?=[A-Z]))"
 )
-_CAPS_DATELINE = re.compile(r"^[A-Z][A-Z.,'’ ]{2,40}(?:,\s*[\w. ]{2,20})?\s*[—–:-]\s")
-_PLACE_DATELINE = re.compile(r"^[A-Z][\w.'’ ]{1,30},\s*[A-Z][\w. ]{1,20}\s*[—–-]\s")
+_DASH = r"(?:--|[—–-])"
+_CAPS_DATELINE = re.compile(rf"^[A-Z][A-Z.,'’ ]{{2,40}}(?:,\s*[\w. ]{{2,20}})?\s*(?:{_DASH}|:)\s")
+_PLACE = r"[A-Z][\w.'’]*(?: [A-Z][\w.'’]*){0,2}"  # up to 3 capitalised words
+_PLACE_DATELINE = re.compile(rf"^{_PLACE}(?:,\s*{_PLACE}){{1,2}}\s*(?:{_DASH}|:)\s")
 _LEADING_TAG = re.compile(r"^\(\s*[A-Z][\w .&-]{0,30}\)")
 _SITE_TAG = re.compile(
     r"^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|co\.uk|in|info|ng|ca|tv)\s*[—–:-]", re.I
@@ -132,9 +138,13 @@ _GLUED_PAREN = re.compile(r"[)\]][A-Za-z]")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _JUNK = re.compile(
     r"\b(?:advertisement|click here|read more|sign up|subscribe|getty images|all rights reserved"
-    r"|image copyright|image caption|photo by|follow us|related:|share this|skip advert)\b",
+    r"|image copyright|image caption|photo by|follow us|related:|share this|skip advert"
+    r"|sponsored by)\b"
+    r"|^(?:[-•*·]\s|(?:summary|updated|editor's note|watch|listen)\s*:)",
     re.I,
 )
+_PIECE = re.compile(r".+?(?:[.!?…][\"'”’)]*(?=\s+[\"“‘(]?[A-Z0-9])|$)")
+_SPACED_PUNCT = re.compile(r"\w\s+[,;](?=\s)|\w\s+\.$|\b\w+\s[‘’']t\b")
 _ABBREVIATIONS = _word_set(
     "mr mrs ms dr st jr sr prof gen col lt sgt rep sen gov jan feb mar apr jun jul aug sep sept "
     "oct nov dec no vs inc corp co ltd u.s u.k u.n a.m p.m"
@@ -272,12 +282,15 @@ def unbalanced_quotes(summary: str) -> bool:
     return summary.count('"') % 2 == 1
 
 
-def broken_reasons(sentences: Sequence[str], source: str) -> list[str]:
+def broken_reasons(sentences: Sequence[str], source: str, titles: Iterable[str] = ()) -> list[str]:
+    """Why the summary's text looks broken; a repeated headline's missing full stop is left to
+    the ``headline`` flaw."""
     reasons: list[str] = []
     for sent in sentences:
         body = sent.strip()
-        if not _TERMINAL.search(body):
+        if not _TERMINAL.search(body) and not repeats_headline(body, titles):
             reasons.append(f"no end: …{body[-30:]!r}")
+        reasons += [f"spaced punctuation: {m!r}" for m in _SPACED_PUNCT.findall(body)]
         if body[:1].islower() and not re.match(r"[a-z]+[A-Z]", body):
             reasons.append(f"lower-case start: {body[:30]!r}…")
         reasons += [f"glued: {g!r}" for g in glued_words(body, source)]
@@ -291,15 +304,16 @@ def has_junk(sentence: str) -> bool:
 
 
 def count_sentences(summary: str) -> int:
-    """Sentences by a plain rule of our own: end mark, space, capital; abbreviations kept."""
-    count = 0
-    for piece in re.finditer(r".+?(?:[.!?…][\"'”’)]*(?=\s+[\"“‘(]?[A-Z0-9])|$)", summary.strip()):
-        tail = re.search(r"([\w.]+)[.!?][\"'”’)]*$", piece.group(0))
-        word = tail.group(1).lower() if tail else ""
-        if count and (word in _ABBREVIATIONS or len(word) == 1):
-            continue  # an abbreviation or an initial does not end a sentence
-        count += 1
-    return count
+    """Sentences by a plain rule of our own: end mark, space, capital; a piece ending in an
+    abbreviation (``Mr.``, ``Gov.``) or an initial (``J.J.``) runs on into the next."""
+    pieces = [m.group(0) for m in _PIECE.finditer(summary.strip()) if m.group(0).strip()]
+    return sum(not _ends_with_abbreviation(p) for p in pieces[:-1]) + bool(pieces)
+
+
+def _ends_with_abbreviation(piece: str) -> bool:
+    tail = re.search(r"([\w.]+)[.!?][\"'”’)]*$", piece)
+    word = tail.group(1).lower() if tail else ""
+    return word in _ABBREVIATIONS or len(word) == 1 or "." in word
 
 
 def verbatim(quote: str, text: str) -> bool:
@@ -331,15 +345,21 @@ def find_flaws(post: Post) -> Findings:
         if has_junk(sent):
             out.add("junk", sent[:80])
     source = post.page.html.decode("utf-8", "replace")
-    for reason in broken_reasons(sentences, source):
+    for reason in broken_reasons(sentences, source, post.titles):
         out.add("broken", reason)
     count = count_sentences(post.condensed.summary)
     if count > MAX_SENTENCES:
         out.add("long", f"{count} sentences")
     for quote in post.condensed.quotes[:KEY_QUOTES]:
         if not verbatim(quote.text, post.text):
-            out.add("quote", quote.text[:80])
+            out.add("quote", f"not verbatim: {quote.text[:70]!r}")
     return out
+
+
+def ends_with_comma(quote: str) -> bool:
+    """A quote cut where its attribution began (``“… feel good,” — Kevin Mayer``): reported on
+    its own line, not counted as a flaw (the comma is the article's own)."""
+    return quote.rstrip().endswith(",")
 
 
 # --- speakers ------------------------------------------------------------------------------------
@@ -477,6 +497,9 @@ def report(posts: Sequence[Post], *, show: bool) -> None:
     for flaw in FLAWS:
         print(f"  {flaw:<9} {counts[flaw]:4d}  {100 * counts[flaw] / n:5.1f}%")
     print(f"  clean     {clean:4d}  {100 * clean / n:5.1f}%")
+    key = [q for p in condensed if p.condensed for q in p.condensed.quotes[:KEY_QUOTES]]
+    commas = sum(ends_with_comma(q.text) for q in key)
+    print(f"  (not a flaw) key quotes ending with a comma: {commas}/{len(key)}")
 
 
 def speaker_report(posts: Sequence[Post], *, show: bool) -> None:
