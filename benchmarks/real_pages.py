@@ -62,7 +62,7 @@ for _p in (str(HERE), str(HERE.parent)):
         sys.path.insert(0, _p)
 
 from _corpus import corpus_dir  # noqa: E402
-from quote_eval import last_name, match  # noqa: E402
+from quote_eval import SpeakerScore, last_name, match  # noqa: E402
 
 from digests import condense  # noqa: E402
 from digests.condensing import KEY_QUOTES  # noqa: E402
@@ -363,30 +363,6 @@ def ends_with_comma(quote: str) -> bool:
 
 
 # --- speakers ------------------------------------------------------------------------------------
-@dataclass(slots=True)
-class SpeakerScore:
-    named: int = 0  # judged quotes shown with a speaker
-    right: int = 0  # ... whose speaker is right (``speaker_right``)
-    gold_named: int = 0  # judged quotes whose gold speaker is a name
-    covered: int = 0  # ... shown with a name
-    unjudged: int = 0  # shown quotes with no label to judge them
-
-    @property
-    def precision(self) -> float:
-        return self.right / self.named if self.named else 0.0
-
-    @property
-    def coverage(self) -> float:
-        return self.covered / self.gold_named if self.gold_named else 0.0
-
-    def line(self) -> str:
-        return (
-            f"precision {100 * self.precision:5.1f}% ({self.right}/{self.named})  "
-            f"coverage {100 * self.coverage:5.1f}% ({self.covered}/{self.gold_named})  "
-            f"unjudged {self.unjudged}"
-        )
-
-
 def same_speaker(shown: str, gold: str) -> bool:
     return last_name(shown) == last_name(gold)
 

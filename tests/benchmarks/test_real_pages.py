@@ -211,3 +211,24 @@ def test_labels_name_corpus_pages(rp: ModuleType, corpus_dir: Path) -> None:
     html = corpus_dir / "articles" / "html"
     labels = rp.load_labels()
     assert all((html / name).is_file() for name in labels)
+
+
+def test_quote_eval_speaker_precision_and_coverage(rp: ModuleType) -> None:
+    import quote_eval  # on the path with real_pages
+
+    named = {"speaker": "Gordon Brown"}
+    unnamed = {"speaker": None, "speaker_type": "unnamed", "note": "a DCMS spokeswoman ('she')"}
+    no_source = {"speaker": None, "speaker_resolution": "no-source"}
+    unresolved = {"speaker": None, "speaker_resolution": "pronoun-unresolved"}
+    score = quote_eval.SpeakerScore()
+    for shown, gold in [
+        ("Mr Brown", named),
+        (None, named),
+        ("A DCMS spokeswoman", unnamed),
+        ("Tessa Jowell", unnamed),
+        ("Tony Blair", no_source),
+        ("Tony Blair", unresolved),
+    ]:
+        quote_eval.add_speaker(score, shown, gold)
+    assert (score.right, score.named, score.unjudged) == (2, 4, 1)
+    assert (score.covered, score.gold_named) == (1, 2)
