@@ -20,7 +20,8 @@ Flaws counted per post (a post is clean when it has none):
 - ``junk``: page furniture in the summary (``Advertisement``, ``Sponsored by``, a list bullet,
   a ``Summary:`` label...);
 - ``long``: more than 3 sentences (counted by a plain splitter of our own, not the condenser's);
-- ``quote``: a shown (key) quote that is not verbatim in the extracted text.
+- ``quote``: a shown (key) quote that is not verbatim in the extracted text, or that runs past its
+  closing mark (``It was an attempt to mislead voters,’’ Will Moy, chief…``).
 Key quotes that end with a comma (``“… feel good,” — Kevin Mayer``) are counted on a line of
 their own, not as a flaw.
 
@@ -28,7 +29,8 @@ Speakers: ``benchmarks/labels/real_pages_speakers.json`` holds, per corpus file,
 tool showed when it was labelled and the speaker the article establishes (full name, or null when
 the article does not say who spoke, with the article's ``description`` of the speaker when it gives
 one: "a WeWork spokesperson"). A quote shown now is judged when it matches a labelled quote (the
-token-overlap match of ``quote_eval.py``); names compare by last name, descriptions by head noun.
+token-overlap match of ``quote_eval.py``); names compare by last name (or the shown name is part of
+the gold one: ``Liu`` for ``Liu Xiaming``), descriptions by head noun.
 Precision: shown speakers that are right (a name where the article names nobody is wrong; so is a
 description where it names the speaker); coverage: quotes with a named gold speaker that carry a
 speaker. Both for all quotes and for the post's two key quotes; quotes shown now that no label
@@ -145,6 +147,8 @@ _JUNK = re.compile(
 )
 _PIECE = re.compile(r".+?(?:[.!?…][\"'”’)]*(?=\s+[\"“‘(]?[A-Z0-9])|$)")
 _SPACED_PUNCT = re.compile(r"\w\s+[,;](?=\s)|\w\s+\.$|\b\w+\s[‘’']t\b")
+#: Words that are no part of a name: honorifics and titles as shown ("Mr", "Gov", "CEO").
+_NAME_NOISE = _word_set("mr mrs ms dr sir lady lord prince gov sen rep ceo president jr sr the")
 _ABBREVIATIONS = _word_set(
     "mr mrs ms dr st jr sr prof gen col lt sgt rep sen gov jan feb mar apr jun jul aug sep sept "
     "oct nov dec no vs inc corp co ltd u.s u.k u.n a.m p.m"
@@ -353,7 +357,14 @@ def find_flaws(post: Post) -> Findings:
     for quote in post.condensed.quotes[:KEY_QUOTES]:
         if not verbatim(quote.text, post.text):
             out.add("quote", f"not verbatim: {quote.text[:70]!r}")
+        if runs_past_its_close(quote.text):
+            out.add("quote", f"runs past its closing mark: {quote.text[:70]!r}")
     return out
+
+
+def runs_past_its_close(quote: str) -> bool:
+    """The quote holds a closing mark of its own (``voters,’’ Will Moy, chief…``, ``”``)."""
+    return bool(re.search(r"[’']{2}|”", quote))
 
 
 def ends_with_comma(quote: str) -> bool:
@@ -364,7 +375,16 @@ def ends_with_comma(quote: str) -> bool:
 
 # --- speakers ------------------------------------------------------------------------------------
 def same_speaker(shown: str, gold: str) -> bool:
-    return last_name(shown) == last_name(gold)
+    """Last names agree, or the shown name is part of the gold one: ``Liu`` for ``Liu Xiaming``
+    (family name first), ``Andrew`` for ``Prince Andrew``."""
+    if last_name(shown) == last_name(gold):
+        return True
+    shown_words, gold_words = _name_words(shown), _name_words(gold)
+    return bool(shown_words) and shown_words <= gold_words
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in norm_words(name) if w not in _NAME_NOISE}
 
 
 def speaker_right(shown: str, label: dict[str, Any]) -> bool:

@@ -113,6 +113,14 @@ def test_verbatim_folds_quote_marks_and_spaces_only(rp: ModuleType) -> None:
     assert not rp.ends_with_comma("We got her.")
 
 
+def test_a_quote_running_past_its_closing_mark(rp: ModuleType) -> None:
+    assert rp.runs_past_its_close(
+        "It was an attempt to mislead voters,’’ Will Moy, chief executive"
+    )
+    assert rp.runs_past_its_close("We are going.” The minister left")
+    assert not rp.runs_past_its_close("It was an attempt to mislead voters, and it’s wrong")
+
+
 def test_english_share_tells_english_from_other_languages(rp: ModuleType) -> None:
     english = "The minister said that the plan would be ready for the vote in the spring."
     portuguese = "O ministro disse que o plano estaria pronto para a votação na primavera."
@@ -143,6 +151,15 @@ def test_speaker_precision_and_coverage(rp: ModuleType) -> None:
     assert (wrong.right, wrong.named, wrong.covered, wrong.gold_named) == (0, 3, 1, 1)
     silent = score(rp, [None, None, None])
     assert (silent.named, silent.covered, silent.coverage) == (0, 0, 0.0)
+
+
+def test_shown_names_match_by_last_name_or_as_part_of_the_gold_name(rp: ModuleType) -> None:
+    assert rp.same_speaker("Britain Liu Xiaming", "Liu Xiaming")
+    assert rp.same_speaker("Liu", "Liu Xiaming")  # family name first
+    assert rp.same_speaker("CEO Andy Vesey", "Andy Vesey")
+    assert not rp.same_speaker("Singh Jabarjung", "Lakshiwnder Singh")
+    assert not rp.same_speaker("Britain", "Liu Xiaming")
+    assert not rp.same_speaker("Mr", "Liu Xiaming")
 
 
 def test_unlabelled_quotes_are_unjudged(rp: ModuleType) -> None:
