@@ -27,12 +27,13 @@ their own, not as a flaw.
 
 Speakers: ``benchmarks/labels/real_pages_speakers.json`` holds, per corpus file, each quote the
 tool showed when it was labelled and the speaker the article establishes (full name, or null when
-the article does not say who spoke, with the article's ``description`` of the speaker when it gives
-one: "a WeWork spokesperson"). A quote shown now is judged when it matches a labelled quote (the
-token-overlap match of ``quote_eval.py``); names compare by last name (or the shown name is part of
-the gold one: ``Liu`` for ``Liu Xiaming``), descriptions by head noun.
+the article does not say who spoke) and, when the article gives one, its ``description`` of the
+speaker that a post may show instead ("a WeWork spokesperson"). A quote shown now is judged when
+it matches a labelled quote (the token-overlap match of ``quote_eval.py``); names compare by last
+name (or the shown name is part of the gold one: ``Liu`` for ``Liu Xiaming``), descriptions by head
+noun.
 Precision: shown speakers that are right (a name where the article names nobody is wrong; so is a
-description where it names the speaker); coverage: quotes with a named gold speaker that carry a
+description the label does not accept); coverage: quotes with a named gold speaker that carry a
 speaker. Both for all quotes and for the post's two key quotes; quotes shown now that no label
 matches are counted as unjudged.
 
@@ -388,13 +389,14 @@ def _name_words(name: str) -> set[str]:
 
 
 def speaker_right(shown: str, label: dict[str, Any]) -> bool:
-    """A shown speaker is right when it names the gold speaker, or, when the article names
-    nobody, when it is the article's description of the speaker (same head noun)."""
+    """A shown speaker is right when it names the gold speaker, or when it is the article's
+    description of the speaker that the label accepts (same head noun): "A WeWork spokesperson"
+    where the article names nobody, "The doctors" for a named group's letter."""
     gold: str | None = label["speaker"]
-    if gold is not None:
-        return same_speaker(shown, gold)
     description: str | None = label.get("description")
-    return description is not None and same_speaker(shown, description)
+    return (gold is not None and same_speaker(shown, gold)) or (
+        description is not None and same_speaker(shown, description)
+    )
 
 
 def score_speakers(

@@ -162,6 +162,15 @@ def test_shown_names_match_by_last_name_or_as_part_of_the_gold_name(rp: ModuleTy
     assert not rp.same_speaker("Mr", "Liu Xiaming")
 
 
+def test_a_description_is_right_only_where_the_label_accepts_it(rp: ModuleType) -> None:
+    letter = {"speaker": "Doctors for Camp Closure", "description": "the doctors"}
+    singer = {"speaker": "Pat Simmons", "description": None}
+    assert rp.speaker_right("The doctors", letter)
+    assert rp.speaker_right("Doctors for Camp Closure", letter)
+    assert not rp.speaker_right("CBP", letter)
+    assert not rp.speaker_right("The singer", singer)
+
+
 def test_unlabelled_quotes_are_unjudged(rp: ModuleType) -> None:
     result = rp.SpeakerScore()
     rp.score_speakers([Quote("A quote nobody labelled at all", "Jane Doe", 1.0)], LABELS, result)
