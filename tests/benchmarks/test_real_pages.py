@@ -171,6 +171,12 @@ def test_a_description_is_right_only_where_the_label_accepts_it(rp: ModuleType) 
     assert not rp.speaker_right("The singer", singer)
 
 
+def test_a_shown_quote_pairs_with_its_own_label_first(rp: ModuleType) -> None:
+    gold = ["I said no to him and left", "No,", "We got her."]
+    assert rp.pair_quotes(["No,", "We got her!"], gold) == {0: 1, 1: 2}
+    assert rp.pair_quotes(["Something else entirely"], gold) == {}
+
+
 def test_unlabelled_quotes_are_unjudged(rp: ModuleType) -> None:
     result = rp.SpeakerScore()
     rp.score_speakers([Quote("A quote nobody labelled at all", "Jane Doe", 1.0)], LABELS, result)
