@@ -9,13 +9,15 @@ Usage from a benchmark script in this folder::
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+#: ``../shared/corpus``; ``NEWSDIGEST_CORPUS`` points elsewhere (a git worktree one level deeper).
+CORPUS = Path(os.environ.get("NEWSDIGEST_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 def corpus_dir(*parts: str) -> Path:

@@ -28,7 +28,7 @@ for _p in (str(HERE), str(HERE.parent)):
         sys.path.insert(0, _p)
 
 from _corpus import corpus_dir  # noqa: E402
-from condense_quality import SETS, Article, SetSpec, lead, load, ours  # noqa: E402
+from condense_quality import SETS, Article, SetSpec, lead_budget, load, summarize_only  # noqa: E402
 
 from digests.condensing.summarize import DEFAULT_WEIGHTS, Weights  # noqa: E402
 
@@ -87,12 +87,12 @@ def _f1(
 def evaluate(
     data: list[tuple[SetSpec, list[Article]]], weights: Weights, rouge: FastRouge
 ) -> dict[str, tuple[float, float]]:
-    run = ours(weights)
     out: dict[str, tuple[float, float]] = {}
     for spec, articles in data:
+        run = summarize_only(spec, weights)
         r1 = r2 = 0.0
         for art in articles:
-            a, b = rouge.score(art.reference, run(art, spec))
+            a, b = rouge.score(art.reference, run(art))
             r1 += a
             r2 += b
         n = max(1, len(articles))
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rouge = FastRouge()
     base: dict[str, tuple[float, float]] = {}
     for spec, articles in data:
-        pairs = [rouge.score(a.reference, lead(a, spec)) for a in articles]
+        pairs = [rouge.score(a.reference, lead_budget(spec)(a)) for a in articles]
         n = max(1, len(pairs))
         base[spec.key] = (100 * sum(p[0] for p in pairs) / n, 100 * sum(p[1] for p in pairs) / n)
     print("lead:", {k: (round(a, 2), round(b, 2)) for k, (a, b) in base.items()})

@@ -8,6 +8,14 @@ Implements the metric of ``../shared/corpus/quotes/README.md``:
 - speaker accuracy: over matched quotes whose gold speaker is named, right when the last names
   agree (case-insensitive; honorifics and suffixes dropped; text after a comma or in parentheses
   ignored). Also reported per ``speaker_resolution``.
+- speaker precision and coverage, for all quotes and for the two key quotes (the first two found,
+  as a post shows them). Precision: matched quotes shown with a speaker whose speaker is right:
+  a named gold speaker by last name; where the gold says nobody is named, a name is wrong, and a
+  description is right when its head noun is the gold's (BBC ``unnamed``: the ``note``, "a DCMS
+  spokeswoman"; PolNeAR ``no-source``: nothing is right). Null golds that do not say who spoke
+  (PolNeAR ``non-name`` spans such as "the Vermont senator", unresolved pronouns; BBC
+  ``document``) are unjudged. Coverage: matched quotes with a named gold speaker that are shown
+  with a speaker.
 
 Run ``python benchmarks/quote_eval.py [--errors N] [--sets a,b]``. Exits 0 with a message when the
 corpus is absent. ``main()`` is also called by ``benchmarks/condense_quality.py``.
@@ -37,6 +45,8 @@ from digests.model import Quote  # noqa: E402
 
 REPORT_SETS = ("bbc_manual40_paragraphs", "bbc_manual40", "polnear_dev")
 THRESHOLD = 0.8
+#: The quotes a post shows (``digests.condensing.KEY_QUOTES``).
+KEY_QUOTES = 2
 
 _FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _WORD = re.compile(r"\w+")
@@ -130,6 +140,59 @@ def match(pred: Sequence[str], gold: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass(slots=True)
+class SpeakerScore:
+    """Speaker precision and coverage over judged quotes."""
+
+    named: int = 0  # judged quotes shown with a speaker
+    right: int = 0  # ... whose speaker is right
+    gold_named: int = 0  # judged quotes whose gold speaker is a name
+    covered: int = 0  # ... shown with a speaker
+    unjudged: int = 0  # shown quotes whose gold cannot judge a shown speaker
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.named if self.named else 0.0
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.gold_named if self.gold_named else 0.0
+
+    def line(self) -> str:
+        return (
+            f"precision {100 * self.precision:5.1f}% ({self.right}/{self.named})  "
+            f"coverage {100 * self.coverage:5.1f}% ({self.covered}/{self.gold_named})  "
+            f"unjudged {self.unjudged}"
+        )
+
+
+def nobody_named(gold: dict[str, Any]) -> tuple[bool, str | None]:
+    """Whether a null gold speaker means the article names nobody, and then its description."""
+    if gold.get("speaker_type") == "unnamed":
+        return True, str(gold.get("note") or "").split("(")[0].strip() or None
+    return gold.get("speaker_resolution") == "no-source", None
+
+
+def add_speaker(score: SpeakerScore, shown: str | None, gold: dict[str, Any]) -> None:
+    """Add one matched quote (its shown speaker and its gold record) to ``score``."""
+    name = gold.get("speaker")
+    if name:
+        score.gold_named += 1
+        score.covered += shown is not None
+        if shown is not None:
+            score.named += 1
+            score.right += last_name(shown) == last_name(name)
+        return
+    judged, description = nobody_named(gold)
+    if shown is None:
+        return
+    if not judged:
+        score.unjudged += 1
+        return
+    score.named += 1
+    score.right += description is not None and last_name(shown) == last_name(description)
+
+
 @dataclass
 class SetScore:
     name: str
@@ -142,6 +205,8 @@ class SetScore:
     seconds: float = 0.0
     by_resolution: dict[str, list[int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    speakers: SpeakerScore = field(default_factory=SpeakerScore)
+    key_speakers: SpeakerScore = field(default_factory=SpeakerScore)
 
     @property
     def precision(self) -> float:
@@ -183,6 +248,9 @@ def score_set(
         matched_g = {j for _, j in pairs}
         for i, j in pairs:
             g = gold[j]
+            add_speaker(s.speakers, pred[i].speaker, g)
+            if i < KEY_QUOTES:
+                add_speaker(s.key_speakers, pred[i].speaker, g)
             if not g.get("speaker"):
                 continue
             ok = last_name(pred[i].speaker) == last_name(g["speaker"])
@@ -225,6 +293,8 @@ def report(s: SetScore, *, breakdown: bool) -> None:
         f"{100 * s.speaker_accuracy:5.1f}% ({s.spk_right}/{s.spk_total})  "
         f"[{rate:,.0f} articles/s CPU]"
     )
+    print(f"    speakers, all quotes  {s.speakers.line()}")
+    print(f"    speakers, key quotes  {s.key_speakers.line()}")
     if breakdown:
         for res, (n, ok) in sorted(s.by_resolution.items(), key=lambda kv: -kv[1][0]):
             print(f"    {res:<22} {100 * ok / n:5.1f}% ({ok}/{n})")

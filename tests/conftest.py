@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from tests.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+#: ``../shared/corpus``; ``NEWSDIGEST_CORPUS`` points elsewhere (a git worktree one level deeper).
+CORPUS = Path(os.environ.get("NEWSDIGEST_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 @pytest.fixture(scope="session")
