@@ -19,6 +19,7 @@ from digests.model import (
     Mode,
     Pruned,
     Schedule,
+    Scope,
     SearchHit,
     SpeakerQuote,
     StoryDetail,
@@ -107,25 +108,19 @@ class AsyncDigests:
         return await asyncio.to_thread(self._s.last_scheduled_run, schedule_id)
 
     # reading
-    # ``guild_id``: the asking server, which reads only the stories of feeds it subscribes
-    async def story(self, story_id: int, *, guild_id: int | None = None) -> StoryDetail:
-        return await asyncio.to_thread(partial(self._s.story, story_id, guild_id=guild_id))
+    # ``scope``: the asking server, which reads only the stories of feeds it subscribes
+    async def story(self, story_id: int, *, scope: Scope) -> StoryDetail:
+        return await asyncio.to_thread(partial(self._s.story, story_id, scope=scope))
 
     async def story_choices(
-        self, text: str, limit: int = 25, *, guild_id: int | None = None
+        self, text: str, limit: int = 25, *, scope: Scope
     ) -> list[tuple[int, str]]:
-        return await asyncio.to_thread(
-            partial(self._s.story_choices, text, limit, guild_id=guild_id)
-        )
+        return await asyncio.to_thread(partial(self._s.story_choices, text, limit, scope=scope))
 
     async def speaker_quotes(
-        self, speaker: str, limit: int = 10, *, guild_id: int | None = None
+        self, speaker: str, limit: int = 10, *, scope: Scope
     ) -> list[SpeakerQuote]:
-        return await asyncio.to_thread(
-            partial(self._s.speaker_quotes, speaker, limit, guild_id=guild_id)
-        )
+        return await asyncio.to_thread(partial(self._s.speaker_quotes, speaker, limit, scope=scope))
 
-    async def search(
-        self, query: str, limit: int = 10, *, guild_id: int | None = None
-    ) -> list[SearchHit]:
-        return await asyncio.to_thread(partial(self._s.search, query, limit, guild_id=guild_id))
+    async def search(self, query: str, limit: int = 10, *, scope: Scope) -> list[SearchHit]:
+        return await asyncio.to_thread(partial(self._s.search, query, limit, scope=scope))

@@ -10,6 +10,27 @@ Mode = Literal["live", "digest"]
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose stories a read may see: one server's (the stories of the feeds it subscribes) or,
+    for the operator's own tools only, every server's. Every story read takes one; there is no
+    default, so no read can silently widen to every server.
+
+    Build it with ``Scope.server(guild_id)`` or ``Scope.everything()``."""
+
+    #: the asking server; None only for ``everything()``
+    guild_id: int | None
+
+    @classmethod
+    def server(cls, guild_id: int) -> Scope:
+        return cls(guild_id)
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """Every server's stories: the command line and the service's own lookups."""
+        return cls(None)
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A direct quotation and who said it (full name, the article's description, or None)."""
 

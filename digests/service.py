@@ -54,6 +54,7 @@ from digests.model import (
     ParsedFeed,
     Pruned,
     Schedule,
+    Scope,
     SearchHit,
     SpeakerQuote,
     Story,
@@ -559,20 +560,20 @@ class DigestService:
         return self._store.last_run(schedule_id)
 
     # --- reading -----------------------------------------------------------------------------
-    def story(self, story_id: int, *, guild_id: int | None = None) -> StoryDetail:
-        """Raises StoryNotFoundError. Given ``guild_id``, only a story of a feed that server
-        subscribes is found, and only such stories are listed as covering it too."""
-        found = self._store.story(story_id, guild_id=guild_id)
+    def story(self, story_id: int, *, scope: Scope) -> StoryDetail:
+        """Raises StoryNotFoundError. Only a story ``scope`` may read is found, and only such
+        stories are listed as covering it too."""
+        found = self._store.story(story_id, scope=scope)
         if found is None:
             raise StoryNotFoundError(f"There is no story #{story_id}.")
-        return StoryDetail(story=found, also_covered_by=self._coverage(found, guild_id))
+        return StoryDetail(story=found, also_covered_by=self._coverage(found, scope))
 
-    def _coverage(self, story: Story, guild_id: int | None) -> list[Coverage]:
+    def _coverage(self, story: Story, scope: Scope) -> list[Coverage]:
         if story.published is None:
             return []
         window = self._cluster_policy.window
         nearby = self._store.stories_between(
-            story.published - window, story.published + window, guild_id=guild_id
+            story.published - window, story.published + window, scope=scope
         )
         same = [
             other
@@ -582,23 +583,17 @@ class DigestService:
         ]
         return compose.coverage_of([story, *same])
 
-    def story_choices(
-        self, text: str, limit: int = 25, *, guild_id: int | None = None
-    ) -> list[tuple[int, str]]:
+    def story_choices(self, text: str, limit: int = 25, *, scope: Scope) -> list[tuple[int, str]]:
         """(story number, title) of recent stories whose title matches ``text`` (autocomplete)."""
-        return self._store.story_choices(text, max(1, min(limit, 25)), guild_id=guild_id)
+        return self._store.story_choices(text, max(1, min(limit, 25)), scope=scope)
 
-    def speaker_quotes(
-        self, speaker: str, limit: int = 10, *, guild_id: int | None = None
-    ) -> list[SpeakerQuote]:
+    def speaker_quotes(self, speaker: str, limit: int = 10, *, scope: Scope) -> list[SpeakerQuote]:
         """The latest quotes by that speaker (full name or surname) across stored stories."""
-        return self._store.speaker_quotes(speaker, limit, guild_id=guild_id)
+        return self._store.speaker_quotes(speaker, limit, scope=scope)
 
-    def search(
-        self, query: str, limit: int = 10, *, guild_id: int | None = None
-    ) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 10, *, scope: Scope) -> list[SearchHit]:
         """Full-text search (FTS5) over stories, quotes and speakers; user text is escaped."""
-        return self._store.search(query, limit, guild_id=guild_id)
+        return self._store.search(query, limit, scope=scope)
 
 
 # --- pure helpers --------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from digests.model import (
     Pruned,
     Quote,
     Schedule,
+    Scope,
     SearchHit,
     SpeakerQuote,
     Story,
@@ -212,12 +213,12 @@ def fts_query(text: str, *, any_word: bool = False) -> str | None:
 _VISIBLE = "s.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
 
 
-def _visible_to(guild_id: int | None, where: str, params: list[Any]) -> tuple[str, list[Any]]:
-    """``where`` limited to the stories one server may read (its subscribed feeds' stories);
-    unchanged without a server (the command line, the service's own lookups)."""
-    if guild_id is None:
+def _visible_to(scope: Scope, where: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """``where`` limited to the stories ``scope`` may read: one server's subscribed feeds'
+    stories, or everything for ``Scope.everything()`` (the command line, the service's own)."""
+    if scope.guild_id is None:
         return where, params
-    return f"({where}) AND {_VISIBLE}", [*params, guild_id]
+    return f"({where}) AND {_VISIBLE}", [*params, scope.guild_id]
 
 
 def _like_escape(text: str) -> str:
@@ -632,14 +633,14 @@ class Store:
 
     # --- stories --------------------------------------------------------------------------
     @_storage_errors
-    def story(self, story_id: int, *, guild_id: int | None = None) -> Story | None:
-        """The story, if it exists (and, given ``guild_id``, that server subscribes its feed)."""
-        where, params = _visible_to(guild_id, "s.story_id = ?", [story_id])
+    def story(self, story_id: int, *, scope: Scope) -> Story | None:
+        """The story, if it exists and ``scope`` may read it."""
+        where, params = _visible_to(scope, "s.story_id = ?", [story_id])
         found = self._stories(where, params)
         return found[0] if found else None
 
     @_storage_errors
-    def stories(self, story_ids: Sequence[int]) -> dict[int, Story]:
+    def _by_ids(self, story_ids: Sequence[int]) -> dict[int, Story]:
         out: dict[int, Story] = {}
         ids = list(dict.fromkeys(story_ids))
         for start in range(0, len(ids), 500):
@@ -674,21 +675,20 @@ class Store:
         start: datetime,
         end: datetime,
         *,
-        guild_id: int | None = None,
+        scope: Scope,
     ) -> list[Story]:
-        """Stories published (or first seen) in [start, end], for same-story lookups."""
+        """Stories ``scope`` may read published (or first seen) in [start, end], for same-story
+        lookups."""
         where, params = _visible_to(
-            guild_id, "COALESCE(s.published, s.first_seen) BETWEEN ? AND ?", [ts(start), ts(end)]
+            scope, "COALESCE(s.published, s.first_seen) BETWEEN ? AND ?", [ts(start), ts(end)]
         )
         return self._stories(where, params, limit=500)
 
     @_storage_errors
-    def story_choices(
-        self, text: str, limit: int, *, guild_id: int | None = None
-    ) -> list[tuple[int, str]]:
+    def story_choices(self, text: str, limit: int, *, scope: Scope) -> list[tuple[int, str]]:
         pattern = f"%{_like_escape(text.strip())}%"
         where, params = _visible_to(
-            guild_id,
+            scope,
             "(s.title LIKE ? ESCAPE '\\' OR CAST(s.story_id AS TEXT) = ?)",
             [pattern, text.strip().lstrip("#")],
         )
@@ -702,14 +702,12 @@ class Store:
         return [(int(r["story_id"]), str(r["title"])) for r in rows]
 
     @_storage_errors
-    def speaker_quotes(
-        self, speaker: str, limit: int, *, guild_id: int | None = None
-    ) -> list[SpeakerQuote]:
+    def speaker_quotes(self, speaker: str, limit: int, *, scope: Scope) -> list[SpeakerQuote]:
         name = " ".join(speaker.split())
         if not name:
             return []
         where, params = _visible_to(
-            guild_id,
+            scope,
             """q.speaker IS NOT NULL
               AND (lower(q.speaker) = lower(?)
                    OR lower(q.speaker) LIKE '% ' || lower(?) ESCAPE '\\')""",
@@ -737,18 +735,18 @@ class Store:
         ]
 
     @_storage_errors
-    def search(self, query: str, limit: int, *, guild_id: int | None = None) -> list[SearchHit]:
-        """Stories matching every word of ``query`` (else any word), best first; given
-        ``guild_id``, only stories of feeds that server subscribes."""
-        hits = self._search(fts_query(query), limit, guild_id)
+    def search(self, query: str, limit: int, *, scope: Scope) -> list[SearchHit]:
+        """Stories ``scope`` may read matching every word of ``query`` (else any word), best
+        first."""
+        hits = self._search(fts_query(query), limit, scope)
         if not hits:
-            hits = self._search(fts_query(query, any_word=True), limit, guild_id)
+            hits = self._search(fts_query(query, any_word=True), limit, scope)
         return hits
 
-    def _search(self, match: str | None, limit: int, guild_id: int | None) -> list[SearchHit]:
+    def _search(self, match: str | None, limit: int, scope: Scope) -> list[SearchHit]:
         if match is None:
             return []
-        where, params = _visible_to(guild_id, "stories_fts MATCH ?", [match])
+        where, params = _visible_to(scope, "stories_fts MATCH ?", [match])
         story_rows = self._read(
             f"""
             SELECT s.story_id AS story_id,
@@ -758,7 +756,7 @@ class Store:
             """,  # noqa: S608 - ``where`` is built from our own constant clauses
             (*params, limit),
         )
-        where, params = _visible_to(guild_id, "quotes_fts MATCH ?", [match])
+        where, params = _visible_to(scope, "quotes_fts MATCH ?", [match])
         quote_rows = self._read(
             f"""
             SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
@@ -774,7 +772,7 @@ class Store:
         for r in quote_rows:
             who = f" — {r['speaker']}" if r["speaker"] else ""
             snippets.setdefault(int(r["story_id"]), f"“{r['text']}”{who}")
-        found = self.stories(list(snippets)[:limit])
+        found = self._by_ids(list(snippets)[:limit])
         return [
             SearchHit(
                 story_id=sid,
@@ -833,7 +831,7 @@ class Store:
         )
         payloads = [json.loads(str(r["payload"])) for r in rows]
         wanted = [int(item["story_id"]) for p in payloads for item in p.get("items", [])]
-        found = self.stories(wanted)
+        found = self._by_ids(wanted)
         out: list[Delivery] = []
         for r, payload in zip(rows, payloads, strict=True):
             items = [
@@ -1014,7 +1012,7 @@ class Store:
         return queued
 
     def _stories_in_txn(self, ids: list[int]) -> list[Story]:
-        found = self.stories(ids)
+        found = self._by_ids(ids)
         return [found[i] for i in ids if i in found]
 
     @_storage_errors

@@ -265,8 +265,15 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         listed = await world.command("feed", "list", {})
         assert "No feeds" in (listed.content or "")  # type: ignore[attr-defined]
 
-    # after a restart, the buttons of earlier posts still answer, ephemerally
+    # after a restart, the buttons of earlier posts still answer, ephemerally: with nothing
+    # while the server subscribes no feed carrying the story, in full once it does again
     async with world.app() as app:  # type: ignore[attr-defined]
+        clicked = await world.emu.click_button(
+            world.general, first.id, f"nd:quotes:{numbers[0]}", world.reader
+        )
+        answer = await clicked.wait_response(timeout=WAIT)
+        assert answer.ephemeral and f"There is no story #{numbers[0]}" in answer.text
+        await world.command("feed", "add", {"url": url, "mode": "live"})
         clicked = await world.emu.click_button(
             world.general, first.id, f"nd:quotes:{numbers[0]}", world.reader
         )
@@ -585,3 +592,70 @@ async def test_new_session_after_invalidation_uses_the_configured_gateway(world:
         await world.emu.wait_connected(timeout=WAIT)
         answer = await world.command("status", None, {})
         assert answer.ephemeral  # type: ignore[attr-defined]
+
+
+async def test_buttons_read_only_the_clicking_servers_feeds(world: World) -> None:
+    """Issue 12 item 3: a button reads in the clicking server's scope. The same story is carried
+    by a public feed (server 1) and an intranet feed only server 2 subscribes: neither server's
+    Details names the other's feed, and a forged custom_id with the other server's story number
+    reads nothing."""
+    intranet = await world.emu.add_guild("Intranet", channels=("staff",))
+    staff = world.emu.channel_id("staff", intranet)
+    insider = await world.emu.add_member(permissions=MANAGE_CHANNELS, guild_id=intranet)
+    public_item = items(1, start=5)[0]
+    leaked = Item(
+        guid="memo-5",
+        title=public_item.title,
+        paragraphs=article("stadium 5", "Vera Hollis", lede=LEDES[5 % len(LEDES)]),
+        published=public_item.published,
+    )
+    public_url = world.serve("/public.xml", [public_item], title="Example Gazette")
+    intranet_url = world.serve("/intranet.xml", [leaked], title="Staff Intranet")
+    async with world.app() as app:  # type: ignore[attr-defined]
+        assert isinstance(app, App)
+        await world.command("feed", "add", {"url": public_url, "mode": "live", "backfill": 1})
+        handle = await world.emu.send_slash_command(
+            intranet,
+            staff,
+            insider,
+            "feed",
+            "add",
+            {"url": intranet_url, "mode": "live", "backfill": 1},
+        )
+        await handle.wait_response(timeout=WAIT)
+        [public_post] = await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        [staff_post] = await world.emu.wait_for_messages(staff, 1, timeout=WAIT)
+        [public_number] = story_numbers([public_post])
+        [staff_number] = story_numbers([staff_post])
+
+        async def click(channel: int, post: RecordedMessage, custom: str, user: int) -> str:
+            if any(
+                c.get("custom_id") == custom for row in post.components for c in row["components"]
+            ):
+                handle = await world.emu.click_button(channel, post.id, custom, user)
+            else:
+                handle = await world.emu.click_forged_button(channel, post.id, custom, user)
+            answer = await handle.wait_response(timeout=WAIT)
+            assert answer.ephemeral
+            return answer.text
+
+        # server 1 reads its story, and nothing of the intranet feed covering it too
+        details = await click(
+            world.general, public_post, f"nd:details:{public_number}", world.reader
+        )
+        assert title_of(5) in details
+        assert "Staff Intranet" not in details and "Vera Hollis" not in details
+        quotes = await click(world.general, public_post, f"nd:quotes:{public_number}", world.reader)
+        assert "on time and on budget" in quotes and "Vera Hollis" not in quotes
+        # the reverse: server 2 reads its own story without server 1's feed
+        details = await click(staff, staff_post, f"nd:details:{staff_number}", insider)
+        assert title_of(5) in details and "Example Gazette" not in details
+        # forged custom_ids: each server asks for the other's story number and reads nothing
+        for channel, post, number, user in (
+            (staff, staff_post, public_number, insider),
+            (world.general, public_post, staff_number, world.reader),
+        ):
+            for action in ("details", "quotes"):
+                answer = await click(channel, post, f"nd:{action}:{number}", user)
+                assert f"There is no story #{number}" in answer
+                assert "on time and on budget" not in answer

@@ -26,7 +26,7 @@ from bot.scheduling import (
 )
 from digests.clock import FakeClock
 from digests.feeds.fetch import Fetcher
-from digests.model import Pruned, Schedule
+from digests.model import Pruned, Schedule, Scope
 from digests.service import DigestService
 from digests.store import Store
 from tests.digests.test_storage import save, write
@@ -243,7 +243,7 @@ async def test_housekeeping_job_runs_daily_and_prunes_by_the_injected_clock(
         assert await housekeeping(ctx) == Pruned()  # the story is new
         clock.advance(timedelta(days=31))
         assert await housekeeping(ctx) == Pruned(stories=1)
-        kept = store.story(story_id)
+        kept = store.story(story_id, scope=Scope.everything())
         assert kept is not None and kept.text == "" and kept.title == "Old news"
     finally:
         scheduler.shutdown(wait=False)

@@ -23,12 +23,13 @@ from digests.errors import (
     UnsafeURLError,
 )
 from digests.feeds.fetch import Fetcher
-from digests.model import Condensed, Pruned
+from digests.model import Condensed, Pruned, Scope
 from digests.service import DigestService
 from digests.store import Store
 from tests.feedserver import FeedServer
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+EVERY = Scope.everything()
 UA = "newsdigest-test/1.0"
 
 FILLER = (
@@ -222,10 +223,10 @@ async def test_updated_entry_is_updated_in_place_not_stored_twice(env: Env) -> N
     env.later()
     [result] = await env.service.update_due_feeds()
     assert (result.new_stories, result.updated_stories) == (0, 1)
-    detail = env.service.story(story_id)
+    detail = env.service.story(story_id, scope=EVERY)
     assert detail.story.title == "Council approves plan number 1"
     assert env.service.pending_deliveries() == []
-    assert [h.story_id for h in env.service.search("approves")] == [story_id]
+    assert [h.story_id for h in env.service.search("approves", scope=EVERY)] == [story_id]
 
 
 async def test_changed_guid_same_link_is_the_same_story(env: Env) -> None:
@@ -333,7 +334,7 @@ async def test_pruned_old_stories_are_never_posted_again(env: Env) -> None:
     env.service.mark_delivered(delivery.delivery_id, 999)
     env.clock.advance(timedelta(days=91))  # past the default retention
     assert env.service.prune() == Pruned(stories=2, deliveries=1)
-    assert env.service.search("council") != []  # still found by title and summary
+    assert env.service.search("council", scope=EVERY) != []  # still found by title and summary
     # the feed still lists both (edited) beside a new one: only the new one is posted
     edited = [long_item(n, title=f"Council edits plan number {n}") for n in (1, 2)]
     serve(env, "/a.xml", "Alpha", [long_item(3), *edited], version="v2")
@@ -351,7 +352,9 @@ async def test_no_retention_keeps_everything(env: Env) -> None:
     assert added.preview is not None
     env.clock.advance(timedelta(days=4000))
     assert env.service.prune() == Pruned()
-    assert env.service.story(added.preview.story_id).story.text.startswith("Story 1 begins")
+    assert env.service.story(added.preview.story_id, scope=EVERY).story.text.startswith(
+        "Story 1 begins"
+    )
 
 
 async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:
@@ -390,7 +393,7 @@ async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:
     assert delivery.header is not None and delivery.header.startswith("Digest · ")
     assert delivery.header.endswith("UTC")
     # /story shows the other outlet too
-    assert env.service.story(item.story.story_id).also_covered_by[0].feed == "Alpha"
+    assert env.service.story(item.story.story_id, scope=EVERY).also_covered_by[0].feed == "Alpha"
     # nothing is queued twice, the cluster's other member included
     assert env.service.queue_digest(10) == 0
 
@@ -495,24 +498,27 @@ async def test_reading_story_quotes_and_search(env: Env) -> None:
     added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
     assert added.preview is not None
     number = added.preview.story_id
-    assert env.service.story(number).story.title == "Residents fight for the park"
+    assert env.service.story(number, scope=EVERY).story.title == "Residents fight for the park"
     with pytest.raises(StoryNotFoundError):
-        env.service.story(number + 100)
-    assert env.service.story_choices("park")[0] == (number, "Residents fight for the park")
-    quotes = env.service.speaker_quotes("lopez")
+        env.service.story(number + 100, scope=EVERY)
+    assert env.service.story_choices("park", scope=EVERY)[0] == (
+        number,
+        "Residents fight for the park",
+    )
+    quotes = env.service.speaker_quotes("lopez", scope=EVERY)
     assert quotes and quotes[0].quote.speaker == "Maria Lopez"
     assert "fight" in quotes[0].quote.text
-    assert [h.story_id for h in env.service.search('park "fight')] == [number]
-    assert env.service.search("Lopez")[0].story_id == number
+    assert [h.story_id for h in env.service.search('park "fight', scope=EVERY)] == [number]
+    assert env.service.search("Lopez", scope=EVERY)[0].story_id == number
 
     # another server (2) reads only the stories of the feeds it subscribes itself
-    other = {"guild_id": 2}
+    other = {"scope": Scope.server(2)}
     with pytest.raises(StoryNotFoundError):
         env.service.story(number, **other)
     assert env.service.story_choices("park", **other) == []
     assert env.service.speaker_quotes("lopez", **other) == []
     assert env.service.search("Lopez", **other) == []
-    mine = {"guild_id": 1}
+    mine = {"scope": Scope.server(1)}
     assert env.service.story(number, **mine).story.story_id == number
     assert env.service.story_choices("park", **mine) == [(number, "Residents fight for the park")]
     assert env.service.speaker_quotes("lopez", **mine)[0].quote.speaker == "Maria Lopez"

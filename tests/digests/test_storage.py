@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 
 from digests.errors import StorageError
-from digests.model import Condensed, Entry, Pruned, Quote, Story
+from digests.model import Condensed, Entry, Pruned, Quote, Scope, Story
 from digests.store import (
     DigestPage,
     FetchState,
@@ -22,6 +22,8 @@ from digests.store import (
     fts_query,
 )
 from digests.store.schema import MIGRATIONS, applied_migrations, apply_migrations
+
+EVERY = Scope.everything()
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -150,7 +152,7 @@ def test_stories_round_trip_as_frozen_dataclasses(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     quote = Quote(text="We will rebuild", speaker="Maria Lopez", score=0.9)
     [story_id] = save(store, feed.feed_id, [write("g1", "Bridge reopens", quotes=[quote])])
-    story = store.story(story_id)
+    story = store.story(story_id, scope=EVERY)
     assert isinstance(story, Story)
     assert story.title == "Bridge reopens"
     assert story.feed_title == "The Example News"
@@ -175,10 +177,10 @@ def test_update_in_place_never_stores_twice(store: Store) -> None:
     assert again.new_story_ids == []
     assert again.updated_story_ids == [sid]
     assert len(store.story_refs(feed.feed_id)) == 1
-    story = store.story(sid)
+    story = store.story(sid, scope=EVERY)
     assert story is not None and story.title == "New title"
-    assert [h.story_id for h in store.search("changed", 5)] == [sid]
-    assert store.search("old", 5) == []
+    assert [h.story_id for h in store.search("changed", 5, scope=EVERY)] == [sid]
+    assert store.search("old", 5, scope=EVERY) == []
 
 
 def test_subscribe_marks_existing_seen_except_backfill(store: Store) -> None:
@@ -299,17 +301,17 @@ def test_record_unchanged_keeps_validators_unless_asked(store: Store) -> None:
 def test_search_accepts_any_input(store: Store, query: str) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     save(store, feed.feed_id, [write("g1", "Title with NOT and a-b", "Some body text.")])
-    assert isinstance(store.search(query, 5), list)
+    assert isinstance(store.search(query, 5, scope=EVERY), list)
 
 
 def test_search_finds_quotes_and_speakers(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     quote = Quote(text="The river has never been this high", speaker="Anna Berg", score=1.0)
     [sid] = save(store, feed.feed_id, [write("g1", "Floods", "Water rose.", quotes=[quote])])
-    hits = store.search("berg", 5)
+    hits = store.search("berg", 5, scope=EVERY)
     assert [h.story_id for h in hits] == [sid]
     assert "river" in hits[0].snippet
-    assert store.search("floods", 5)[0].title == "Floods"
+    assert store.search("floods", 5, scope=EVERY)[0].title == "Floods"
 
 
 def test_speaker_quotes_by_full_name_or_surname(store: Store) -> None:
@@ -322,9 +324,11 @@ def test_speaker_quotes_by_full_name_or_surname(store: Store) -> None:
             write("g2", "Two", quotes=[Quote("Other words", "Bergman Smith", 1.0)]),
         ],
     )
-    assert [q.quote.text for q in store.speaker_quotes("anna berg", 10)] == ["First words"]
-    assert [q.quote.text for q in store.speaker_quotes("Berg", 10)] == ["First words"]
-    assert store.speaker_quotes("%", 10) == []
+    assert [q.quote.text for q in store.speaker_quotes("anna berg", 10, scope=EVERY)] == [
+        "First words"
+    ]
+    assert [q.quote.text for q in store.speaker_quotes("Berg", 10, scope=EVERY)] == ["First words"]
+    assert store.speaker_quotes("%", 10, scope=EVERY) == []
 
 
 def test_fts_query_quotes_every_word() -> None:
@@ -346,19 +350,19 @@ def test_prune_drops_old_article_text_but_keeps_the_story(store: Store) -> None:
     [old_id] = save(store, feed.feed_id, [old], now=days_ago(40))
     fresh = write("g2", "Market day", "Zeppelin fans met at the market.", summary="Fans met.")
     [new_id] = save(store, feed.feed_id, [fresh], now=days_ago(1))
-    before = store.story(old_id)
+    before = store.story(old_id, scope=EVERY)
     assert before is not None and before.text == "Zeppelin seen over the bay."
 
     assert store.prune(days_ago(30)) == Pruned(stories=1, deliveries=0)
-    after = store.story(old_id)
+    after = store.story(old_id, scope=EVERY)
     assert after is not None and after.text == ""
     assert (after.title, after.summary, after.quotes) == (before.title, before.summary, [quote])
-    recent = store.story(new_id)
+    recent = store.story(new_id, scope=EVERY)
     assert recent is not None and recent.text == "Zeppelin fans met at the market."
     # the dropped text is out of the search index; title, summary and quotes are still in it
-    assert [h.story_id for h in store.search("zeppelin", 5)] == [new_id]
-    assert [h.story_id for h in store.search("storm", 5)] == [old_id]
-    assert [q.story_id for q in store.speaker_quotes("Berg", 5)] == [old_id]
+    assert [h.story_id for h in store.search("zeppelin", 5, scope=EVERY)] == [new_id]
+    assert [h.story_id for h in store.search("storm", 5, scope=EVERY)] == [old_id]
+    assert [q.story_id for q in store.speaker_quotes("Berg", 5, scope=EVERY)] == [old_id]
     # its identity stays: a feed that still lists the entry finds it stored, unchanged
     refs = {r.entry_id: r.content_hash for r in store.story_refs(feed.feed_id)}
     assert refs == {"g1": old.content_hash, "g2": fresh.content_hash}

@@ -16,6 +16,7 @@ import pytest
 
 from digests.errors import FeedError
 from digests.feeds.fetch import FetchLimits
+from digests.model import Scope
 from tests.faults.helpers import assert_one_sentence, item, rss, service_env
 from tests.faults.hostile import HOSTILE, MB, SECRET, Hostile
 from tests.feedserver import FeedServer
@@ -119,7 +120,7 @@ async def test_external_entities_are_never_fetched_or_read(
         with pytest.raises(FeedError):
             await env.service.add_feed(guild_id=1, channel_id=13, url=v)
         assert feed_server.hits("/secret") == 0
-        assert env.service.search(SECRET) == []
+        assert env.service.search(SECRET, scope=Scope.everything()) == []
         assert not [
             s for s in env.store.newest_stories(1, 100) if SECRET in (s.text + (s.title or ""))
         ]
