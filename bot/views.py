@@ -31,7 +31,7 @@ MAX_ROWS = 5
 
 
 class StoryReader(Protocol):
-    """What a button needs from the service (``bot.adapter.AsyncDigests`` provides it)."""
+    """What a button needs from the service (``DigestService`` provides it)."""
 
     async def story(self, story_id: int, *, scope: Scope) -> StoryDetail: ...
 
@@ -79,7 +79,7 @@ class StoryButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         reader: StoryReader | None = getattr(interaction.client, "digests", None)
-        if reader is None:  # pragma: no cover - the bot always carries the adapter
+        if reader is None:  # pragma: no cover - the bot always carries the service
             await interaction.response.send_message("This bot is not ready yet.", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

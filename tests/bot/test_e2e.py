@@ -180,7 +180,7 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         denied = await handle.wait_response(timeout=WAIT)
         assert denied.ephemeral
         assert "Manage Channels" in (denied.content or "")
-        assert not app.service.subscriptions(world.guild)
+        assert not await app.service.subscriptions(world.guild)
 
         added = await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 2})
         assert added.deferred and added.ephemeral  # type: ignore[attr-defined]
@@ -323,7 +323,7 @@ async def test_digest_now_and_schedule(world: World) -> None:
             {"time": "09:00", "timezone": "Europe/London", "channel": world.digest_channel},
         )
         assert "09:00 Europe/London" in (scheduled.content or "")  # type: ignore[attr-defined]
-        schedule = app.service.schedules()[0]
+        schedule = (await app.service.schedules())[0]
         job = app.scheduler.get_job(digest_job_id(schedule.schedule_id))
         assert job is not None
         fire = job.trigger.get_next_fire_time(None, world.clock.now())
@@ -360,8 +360,8 @@ async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
         await poll_feeds(app.jobs.ctx)
         posted = await world.emu.wait_for_messages(world.general, before + 1, timeout=WAIT)
         assert posted[-1].embeds[0]["title"] == title_of(3)
-        schedule = app.service.schedules()[0]
-        assert app.service.last_scheduled_run(schedule.schedule_id) == datetime(
+        schedule = (await app.service.schedules())[0]
+        assert await app.service.last_scheduled_run(schedule.schedule_id) == datetime(
             2026, 11, 26, 8, 0, tzinfo=UTC
         )
     # a second restart changes nothing
@@ -417,11 +417,11 @@ async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
-        pending = await app.digests.pending_deliveries()
+        pending = await app.service.pending_deliveries()
         assert len(pending) == 1
         delivery = pending[0]
         # the outbox's steps up to the crash: attempt recorded, message sent, never recorded
-        await app.digests.mark_attempt(delivery.delivery_id)
+        await app.service.mark_attempt(delivery.delivery_id)
         rendered, view = rendered_delivery(delivery)
         await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
     assert channel_posts(world.emu, world.general) == 1
@@ -430,7 +430,7 @@ async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         assert await app.outbox.drain() == 1  # recognised in the channel, recorded as delivered
-        assert await app.digests.pending_deliveries() == []
+        assert await app.service.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1  # no second POST at all
     assert len(world.emu.messages(world.general)) == 1
 
@@ -445,8 +445,8 @@ async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World)
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
-        [delivery] = await app.digests.pending_deliveries()
-        await app.digests.mark_attempt(delivery.delivery_id)
+        [delivery] = await app.service.pending_deliveries()
+        await app.service.mark_attempt(delivery.delivery_id)
         rendered, view = rendered_delivery(delivery)
         await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
     # while the bot is down, people talk: our post is no longer among the newest messages
@@ -457,7 +457,7 @@ async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World)
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         assert await app.outbox.drain() == 1  # found after the first attempt, recorded
-        assert await app.digests.pending_deliveries() == []
+        assert await app.service.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1
 
 
@@ -571,7 +571,7 @@ async def test_post_refused_by_discord_is_dropped_not_retried(world: World) -> N
         world.serve("/locked.xml", items(2))
         await poll(app, world)
         await app.outbox.drain()
-        assert await app.digests.pending_deliveries() == []
+        assert await app.service.pending_deliveries() == []
         assert world.emu.messages(world.general) == []
         attempts = channel_posts(world.emu, world.general)
         await app.outbox.drain()

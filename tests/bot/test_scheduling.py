@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.adapter import AsyncDigests
 from bot.scheduling import (
     DIGEST_GRACE,
     HOUSEKEEPING_DELAY,
@@ -158,7 +157,7 @@ def test_missed_fire_time_over_spring_forward() -> None:
 
 
 class FakeDigests:
-    """Records run_scheduled_digest calls (a stand-in for the adapter in a pure job test)."""
+    """Records run_scheduled_digest calls (a stand-in for the service in a pure job test)."""
 
     def __init__(self, schedules: list[Schedule]) -> None:
         self._schedules = schedules
@@ -231,7 +230,7 @@ async def test_housekeeping_job_runs_daily_and_prunes_by_the_injected_clock(
     async def ready() -> None:
         return None
 
-    ctx = JobContext(digests=AsyncDigests(service), clock=clock, kick=lambda: None, ready=ready)
+    ctx = JobContext(digests=service, clock=clock, kick=lambda: None, ready=ready)
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.start(paused=True)
     try:
