@@ -124,6 +124,37 @@ class Coverage:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestPage:
+    """One digest delivery to queue: a header and its items (story id + other coverage)."""
+
+    header: str
+    items: list[tuple[int, list[Coverage]]]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPlan:
+    """A channel's digest, decided (pure, ``compose.plan_digest``) from its pending stories:
+    the pages to queue and the other stories to mark handled (the other members of each
+    cluster, and everything past the item limit). The store applies it in one transaction."""
+
+    pages: list[DigestPage]
+    skipped: list[int]
+
+    def story_ids(self) -> set[int]:
+        """Every story the plan handles (queued or skipped)."""
+        return {sid for page in self.pages for sid, _ in page.items} | set(self.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """One scheduled digest period (``schedule_id``, [start, end]): queued at most once."""
+
+    schedule_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DigestItem:
     story: Story
     also_covered_by: list[Coverage] = field(default_factory=list)

@@ -48,6 +48,7 @@ from digests.model import (
     Condensed,
     Coverage,
     Delivery,
+    DigestRun,
     Entry,
     FeedStatus,
     Mode,
@@ -63,8 +64,8 @@ from digests.model import (
     UpdateResult,
 )
 from digests.store import (
-    DigestPage,
     FetchState,
+    StaleDigestError,
     Store,
     StoredFeed,
     StoryRef,
@@ -78,9 +79,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-PAGE_SIZE = 10
-#: a digest clusters at most this many of the newest pending stories (the rest are skipped)
-MAX_DIGEST_CANDIDATES = 300
+#: attempts at queueing a digest whose stories another digest claimed meanwhile
+DIGEST_ATTEMPTS = 5
 FALLBACK_SUMMARY_CHARS = 400
 
 
@@ -512,26 +512,27 @@ class DigestService:
     async def queue_digest(self, channel_id: int) -> int:
         """Queue the digest of stories not yet sent to the channel (digest-mode subscriptions) as
         digest deliveries of at most 10 stories each. Returns the number of stories queued."""
-        now = self._clock.now()
-        start = await off_loop(self._store.last_digest_at, channel_id)
-        queued = await off_loop(
-            self._store.queue_digest, channel_id, self._builder(start, now), now
-        )
+        queued = await off_loop(self._queue_digest, channel_id, self._clock.now(), None)
         return queued or 0
 
-    def _builder(
-        self, start: datetime | None, end: datetime
-    ) -> Callable[[list[Story]], tuple[list[DigestPage], list[int]]]:
-        def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
-            return digest_pages(
-                stories,
+    def _queue_digest(self, channel_id: int, end: datetime, run: DigestRun | None) -> int | None:
+        """Read the pending stories, decide the digest (pure), have the store apply it; decide
+        again when another digest claimed some of those stories meanwhile. None when ``run``
+        (a scheduled period) was queued already."""
+        for _ in range(DIGEST_ATTEMPTS):
+            start = run.start if run else self._store.last_digest_at(channel_id)
+            plan = compose.plan_digest(
+                self._store.pending_digest(channel_id),
                 start=start,
                 end=end,
                 max_items=self._digest_max_items,
                 cluster_policy=self._cluster_policy,
             )
-
-        return build
+            try:
+                return self._store.queue_digest(channel_id, plan, self._clock.now(), run=run)
+            except StaleDigestError:
+                log.info("digest of channel %d raced another; deciding it again", channel_id)
+        raise StorageError("The digest could not be queued while another was; try again.")
 
     async def set_schedule(
         self, *, guild_id: int, channel_id: int, time: str, timezone: str
@@ -562,14 +563,8 @@ class DigestService:
         if schedule is None:
             return None
         end = fire_time.astimezone(UTC)
-        start = end - timedelta(days=1)
-        return await off_loop(
-            self._store.queue_digest,
-            schedule.channel_id,
-            self._builder(start, end),
-            self._clock.now(),
-            run=(schedule_id, start, end),
-        )
+        run = DigestRun(schedule_id, start=end - timedelta(days=1), end=end)
+        return await off_loop(self._queue_digest, schedule.channel_id, end, run)
 
     async def last_scheduled_run(self, schedule_id: int) -> datetime | None:
         return await off_loop(self._store.last_run, schedule_id)
@@ -735,39 +730,6 @@ def changed_entries(
                 continue
         todo.append((entry, content_hash, ref.story_id if ref else None))
     return todo
-
-
-def digest_pages(
-    stories: Sequence[Story],
-    *,
-    start: datetime | None,
-    end: datetime,
-    max_items: int,
-    cluster_policy: compose.ClusterPolicy | None = None,
-) -> tuple[list[DigestPage], list[int]]:
-    """Pages of at most 10 items, and the other story ids to mark as handled (the other members
-    of each cluster, and everything past ``max_items``)."""
-    floor = datetime.min.replace(tzinfo=UTC)
-    by_age = sorted(stories, key=lambda s: (s.published or floor, s.story_id), reverse=True)
-    considered, too_old = by_age[:MAX_DIGEST_CANDIDATES], by_age[MAX_DIGEST_CANDIDATES:]
-    groups = compose.ranked_groups(
-        considered, now=end, cluster_policy=cluster_policy or compose.ClusterPolicy()
-    )
-    if start is None and stories:
-        times = [s.published for s in stories if s.published is not None]
-        start = min(times) if times else None
-    chosen, rest = groups[:max_items], groups[max_items:]
-    handled = [s.story_id for g in chosen for s in g[1:]]
-    handled += [s.story_id for g in rest for s in g]
-    handled += [s.story_id for s in too_old]
-    pages = [
-        DigestPage(
-            header=compose.period_header(start, end, page=n),
-            items=[(g[0].story_id, compose.coverage_of(g)) for g in chosen[i : i + PAGE_SIZE]],
-        )
-        for n, i in enumerate(range(0, len(chosen), PAGE_SIZE))
-    ]
-    return pages, handled
 
 
 def parse_time(text: str) -> tuple[int, int]:

@@ -12,10 +12,20 @@ import pytest
 import sqlite_utils
 
 from digests.errors import StorageError
-from digests.model import Condensed, Entry, Pruned, Quote, Scope, Story
-from digests.store import (
+from digests.model import (
+    Condensed,
     DigestPage,
+    DigestPlan,
+    DigestRun,
+    Entry,
+    Pruned,
+    Quote,
+    Scope,
+    Story,
+)
+from digests.store import (
     FetchState,
+    StaleDigestError,
     Store,
     StoryWrite,
     Unchanged,
@@ -244,20 +254,51 @@ def test_queue_digest_claims_each_story_once_and_run_is_unique(store: Store) -> 
     )  # fmt: skip
     save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(12)])
 
-    def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
-        ids = [s.story_id for s in stories]
-        return [
-            DigestPage(header=f"page {n}", items=[(sid, []) for sid in ids[i : i + 10]])
-            for n, i in enumerate(range(0, len(ids), 10))
-        ], []
-
-    run = (1, NOW - timedelta(days=1), NOW)
-    assert store.queue_digest(100, build, NOW, run=run) == 12
-    assert store.queue_digest(100, build, NOW, run=run) is None
-    assert store.queue_digest(100, build, NOW) == 0
+    run = DigestRun(1, NOW - timedelta(days=1), NOW)
+    plan = pages_of_ten(store.pending_digest(100))
+    assert store.queue_digest(100, plan, NOW, run=run) == 12
+    assert store.queue_digest(100, plan, NOW, run=run) is None
+    assert store.pending_digest(100) == []
+    assert store.queue_digest(100, pages_of_ten([]), NOW) == 0
     pages = store.pending_deliveries(50)
     assert [len(p.items) for p in pages] == [10, 2]
     assert store.last_run(1) == NOW
+
+
+def test_a_stale_digest_plan_writes_nothing(store: Store) -> None:
+    """Two digests decided from the same pending stories (a scheduled run and /digest now):
+    the second finds its stories claimed, writes nothing (not even its run) and is decided
+    again; stories that arrive after a plan was read are left for the next digest."""
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
+        now=NOW - timedelta(days=1), next_fetch=NOW,
+    )  # fmt: skip
+    save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(3)])
+    first = pages_of_ten(store.pending_digest(100))
+    second = pages_of_ten(store.pending_digest(100))
+    save(store, feed.feed_id, [write("late", "Late story")])  # arrives after both were read
+    assert store.queue_digest(100, first, NOW) == 3
+    run = DigestRun(1, NOW - timedelta(days=1), NOW)
+    with pytest.raises(StaleDigestError):
+        store.queue_digest(100, second, NOW, run=run)
+    assert store.last_run(1) is None  # the run is recorded only with its digest
+    assert [len(d.items) for d in store.pending_deliveries(50)] == [3]
+    again = pages_of_ten(store.pending_digest(100))
+    assert [s.title for s in store.pending_digest(100)] == ["Late story"]
+    assert store.queue_digest(100, again, NOW, run=run) == 1
+    assert store.last_run(1) == NOW
+
+
+def pages_of_ten(stories: list[Story]) -> DigestPlan:
+    ids = [s.story_id for s in stories]
+    return DigestPlan(
+        pages=[
+            DigestPage(header=f"page {n}", items=[(sid, []) for sid in ids[i : i + 10]])
+            for n, i in enumerate(range(0, len(ids), 10))
+        ],
+        skipped=[],
+    )
 
 
 def test_failure_disables_once_with_one_notice_per_channel(store: Store) -> None:
@@ -384,8 +425,8 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
             now=days_ago(60), next_fetch=days_ago(60),
         )  # fmt: skip
 
-    def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
-        return [DigestPage(header="h", items=[(s.story_id, []) for s in stories])], []
+    def digest(now: datetime) -> int | None:
+        return store.queue_digest(200, pages_of_ten(store.pending_digest(200)), now)
 
     def post_next() -> int:
         [pending] = store.pending_deliveries(50)
@@ -397,12 +438,12 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
     save(store, feed.feed_id, [write("g2", "Two")], now=days_ago(48))
     dropped = post_next()
     store.mark_failed(dropped, "no access", permanent=True)
-    assert store.queue_digest(200, build, days_ago(47)) == 2
+    assert digest(days_ago(47)) == 2
     old_digest = post_next()
     store.mark_delivered(old_digest, 2, days_ago(47))
     save(store, feed.feed_id, [write("g3", "Three")], now=days_ago(45))
     pending = post_next()  # never sent (the channel is unreachable): kept however old
-    assert store.queue_digest(200, build, days_ago(40)) == 1
+    assert digest(days_ago(40)) == 1
     [_, last_digest] = [d.delivery_id for d in store.pending_deliveries(50)]
     store.mark_delivered(last_digest, 3, days_ago(40))
     save(store, feed.feed_id, [write("g4", "Four")], now=days_ago(1))
