@@ -32,8 +32,6 @@ from digests import compose, polling
 from digests.clock import Clock
 from digests.errors import (
     FeedError,
-    FeedExistsError,
-    FeedLimitError,
     FeedNotFoundError,
     FetchError,
     InputError,
@@ -228,8 +226,14 @@ class DigestService:
         if not 0 <= backfill <= 5:
             raise InputError("Backfill must be a number from 0 to 5.")
         store = self._store
+        await off_loop(
+            store.check_subscribe,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            url=url,
+            feed_limit=self._feed_limit,
+        )
         known = await off_loop(store.feed_by_url, url)
-        await off_loop(self._check_can_subscribe, guild_id, channel_id, url, known)
         usable = known if known is not None and not known.disabled else None
         result = await self._fetcher.fetch(
             url,
@@ -267,6 +271,7 @@ class DigestService:
             backfill=backfill,
             now=now,
             next_fetch=next_fetch,
+            feed_limit=self._feed_limit,
         )
         preview = await off_loop(store.newest_story, feed.feed_id)
         return AddResult(
@@ -275,22 +280,6 @@ class DigestService:
             backfilled=outcome.backfilled,
             reenabled=outcome.reenabled,
         )
-
-    def _check_can_subscribe(
-        self, guild_id: int, channel_id: int, url: str, known: StoredFeed | None
-    ) -> None:
-        store = self._store
-        if known is not None:
-            subscribed = store.subscription_for(channel_id, known.feed_id) is not None
-            if subscribed and not known.disabled:  # a disabled one is re-enabled by adding it
-                raise FeedExistsError(url, "That feed is already posted in that channel.")
-            if store.guild_has_feed(guild_id, known.feed_id):
-                return  # another channel of this server has it: no new feed counted
-        if store.guild_feed_count(guild_id) >= self._feed_limit:
-            raise FeedLimitError(
-                f"This server already has {self._feed_limit} feeds, the most allowed; "
-                "remove one first."
-            )
 
     async def remove_feed(self, *, guild_id: int, subscription_id: int) -> Subscription:
         removed = await off_loop(self._store.unsubscribe, guild_id, subscription_id)

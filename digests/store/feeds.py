@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from digests.errors import StorageError
+from digests.errors import FeedExistsError, FeedLimitError, StorageError
 from digests.model import FeedHealth, FeedStatus, Mode, Subscription
 from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
 from digests.store.outbox import insert_outbox, mark_seen, queue_story
@@ -276,20 +276,10 @@ class FeedsMixin(StoreBase):
 
     # --- subscriptions ------------------------------------------------------------------------
     @storage_errors
-    def guild_feed_count(self, guild_id: int) -> int:
-        found = self._read(
-            "SELECT COUNT(DISTINCT feed_id) AS n FROM subscriptions WHERE guild_id = ?",
-            (guild_id,),
-        )
-        return int(found[0]["n"])
-
-    @storage_errors
-    def guild_has_feed(self, guild_id: int, feed_id: int) -> bool:
-        found = self._read(
-            "SELECT 1 AS one FROM subscriptions WHERE guild_id = ? AND feed_id = ? LIMIT 1",
-            (guild_id, feed_id),
-        )
-        return bool(found)
+    def check_subscribe(self, *, guild_id: int, channel_id: int, url: str, feed_limit: int) -> None:
+        """The checks ``subscribe`` makes, ahead of it (so a refused add fetches nothing):
+        raises FeedExistsError or FeedLimitError. Only ``subscribe``'s own are authoritative."""
+        _check_subscribe(self._conn(), guild_id, channel_id, url, feed_limit)
 
     @storage_errors
     def subscription_for(self, channel_id: int, feed_id: int) -> Subscription | None:
@@ -307,15 +297,24 @@ class FeedsMixin(StoreBase):
         backfill: int,
         now: datetime,
         next_fetch: datetime,
+        feed_limit: int,
     ) -> SubscribeOutcome:
         """Subscribe the channel; stories already stored are marked seen there except the
-        newest ``backfill``, queued as story deliveries (oldest first). Re-enables the feed."""
+        newest ``backfill``, queued as story deliveries (oldest first). Re-enables the feed.
+
+        Raises FeedExistsError when the channel has the feed already (and it is not disabled:
+        adding a disabled feed again re-enables it), FeedLimitError when the server would have
+        more than ``feed_limit`` feeds. Checked and written in one transaction, so concurrent
+        adds cannot pass the limit or subscribe a channel twice."""
         stamp = ts(now)
         with self._write() as conn:
-            disabled = conn.execute(
-                "SELECT disabled FROM feeds WHERE feed_id = ?", (feed_id,)
+            feed = conn.execute(
+                "SELECT url, disabled FROM feeds WHERE feed_id = ?", (feed_id,)
             ).fetchone()
-            reenabled = bool(disabled and disabled[0])
+            if feed is None:  # pragma: no cover - the feed was stored before subscribing
+                raise StorageError("The feed could not be stored; try again.")
+            _check_subscribe(conn, guild_id, channel_id, str(feed[0]), feed_limit)
+            reenabled = bool(feed[1])
             if reenabled:
                 conn.execute(
                     """
@@ -388,6 +387,35 @@ class FeedsMixin(StoreBase):
 
 
 # --- row helpers (inside a write transaction) --------------------------------------------------
+def _check_subscribe(
+    conn: sqlite3.Connection, guild_id: int, channel_id: int, url: str, feed_limit: int
+) -> None:
+    row = conn.execute(
+        """
+        SELECT f.feed_id, f.disabled,
+               EXISTS (SELECT 1 FROM subscriptions s
+                       WHERE s.feed_id = f.feed_id AND s.channel_id = ?),
+               EXISTS (SELECT 1 FROM subscriptions s
+                       WHERE s.feed_id = f.feed_id AND s.guild_id = ?)
+        FROM feeds f WHERE f.url = ?
+        """,
+        (channel_id, guild_id, url),
+    ).fetchone()
+    if row is not None:
+        _, disabled, in_channel, in_guild = row
+        if in_channel and not disabled:  # a disabled one is re-enabled by adding it
+            raise FeedExistsError(url, "That feed is already posted in that channel.")
+        if in_guild:
+            return  # another channel of this server has it: no new feed counted
+    count = conn.execute(
+        "SELECT COUNT(DISTINCT feed_id) FROM subscriptions WHERE guild_id = ?", (guild_id,)
+    ).fetchone()[0]
+    if int(count) >= feed_limit:
+        raise FeedLimitError(
+            f"This server already has {feed_limit} feeds, the most allowed; remove one first."
+        )
+
+
 def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool:
     row = conn.execute(
         "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?", (channel_id, feed_id)

@@ -3,6 +3,7 @@ parser and condenser, and a FakeClock (no sleeping on schedules)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -471,6 +472,35 @@ async def test_backoff_grows_between_failures(env: Env) -> None:
         gaps.append(status.next_fetch - status.last_fetched)
     assert gaps[0] >= timedelta(minutes=4)
     assert gaps[1] > gaps[0] * 1.4 and gaps[2] > gaps[1] * 1.4
+
+
+async def test_concurrent_adds_respect_the_feed_limit(env: Env) -> None:
+    """Issue 12: five /feed add at once on a server allowed two feeds gave five feeds (each
+    checked the limit before any had subscribed)."""
+    env.service = make_service(env, feed_limit=2)
+    urls = [serve(env, f"/{n}.xml", f"Feed {n}", [long_item(n)]) for n in range(5)]
+    outcomes = await asyncio.gather(
+        *(env.service.add_feed(guild_id=1, channel_id=10, url=url) for url in urls),
+        return_exceptions=True,
+    )
+    added = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(added) == 2
+    assert len(refused) == 3 and all(isinstance(o, FeedLimitError) for o in refused)
+    assert len(await env.service.feed_status(1)) == 2
+
+
+async def test_concurrent_adds_of_one_feed_to_one_channel_are_one_sentence(env: Env) -> None:
+    """Issue 12: two /feed add of one URL to one channel at once raised a raw IntegrityError."""
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    outcomes = await asyncio.gather(
+        *(env.service.add_feed(guild_id=1, channel_id=10, url=url) for _ in range(2)),
+        return_exceptions=True,
+    )
+    [refused] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert isinstance(refused, FeedExistsError)
+    assert refused.message == "That feed is already posted in that channel."
+    assert len(await env.service.subscriptions(1, 10)) == 1
 
 
 async def test_limits_duplicates_and_unsafe_urls(env: Env, tmp_path: Path) -> None:

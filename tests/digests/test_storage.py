@@ -204,6 +204,7 @@ def test_subscribe_marks_existing_seen_except_backfill(store: Store) -> None:
         backfill=2,
         now=NOW,
         next_fetch=NOW,
+        feed_limit=50,
     )
     assert outcome.backfilled == 2
     pending = store.pending_deliveries(50)
@@ -217,7 +218,7 @@ def test_live_subscription_queues_new_stories_once(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     store.subscribe(
         guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="live", backfill=0, now=NOW,
-        next_fetch=NOW,
+        next_fetch=NOW, feed_limit=50,
     )  # fmt: skip
     save(store, feed.feed_id, [write("g1", "Fresh")])
     assert len(store.pending_deliveries(50)) == 1
@@ -231,7 +232,7 @@ def test_outbox_delivered_and_permanent_failure_drop(store: Store) -> None:
     for channel in (100, 200):
         store.subscribe(
             guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode="live", backfill=0,
-            now=NOW, next_fetch=NOW,
+            now=NOW, next_fetch=NOW, feed_limit=50,
         )  # fmt: skip
     save(store, feed.feed_id, [write("g1", "Fresh")])
     first, second = store.pending_deliveries(50)
@@ -250,7 +251,7 @@ def test_queue_digest_claims_each_story_once_and_run_is_unique(store: Store) -> 
     feed = store.ensure_feed("https://a.example/rss", NOW)
     store.subscribe(
         guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
-        now=NOW - timedelta(days=1), next_fetch=NOW,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
     )  # fmt: skip
     save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(12)])
 
@@ -272,7 +273,7 @@ def test_a_stale_digest_plan_writes_nothing(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     store.subscribe(
         guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
-        now=NOW - timedelta(days=1), next_fetch=NOW,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
     )  # fmt: skip
     save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(3)])
     first = pages_of_ten(store.pending_digest(100))
@@ -306,7 +307,7 @@ def test_failure_disables_once_with_one_notice_per_channel(store: Store) -> None
     for channel in (100, 200):
         store.subscribe(
             guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode="digest", backfill=0,
-            now=NOW, next_fetch=NOW,
+            now=NOW, next_fetch=NOW, feed_limit=50,
         )  # fmt: skip
     for disable in (False, True, True):
         store.record_failure(
@@ -422,7 +423,7 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
     for channel, mode in ((100, "live"), (200, "digest")):
         store.subscribe(
             guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode=mode, backfill=0,
-            now=days_ago(60), next_fetch=days_ago(60),
+            now=days_ago(60), next_fetch=days_ago(60), feed_limit=50,
         )  # fmt: skip
 
     def digest(now: datetime) -> int | None:
