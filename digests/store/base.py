@@ -1,7 +1,8 @@
 """The store's foundation: one SQLite connection per thread, WAL, transactions, error mapping.
 
 ``StoreBase`` opens one connection per thread (``threading.local``), checks integrity, enables
-WAL and applies the migrations at open. Writes run in
+WAL and applies the migrations at open. The database file and its ``-wal``/``-shm`` companions
+are readable by their owner only (0600): they hold every stored article. Writes run in
 one ``BEGIN IMMEDIATE`` transaction (``_write``), which takes the write lock up front, so a
 check and the write it guards cannot interleave with another writer. Operational sqlite errors
 (locked, corrupt, unwritable, disk full) become ``StorageError`` with one sentence; programming
@@ -11,6 +12,8 @@ errors and integrity errors propagate (the domain mixins turn the expected ones 
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -24,8 +27,14 @@ import sqlite_utils
 from digests.errors import StorageError
 from digests.store.schema import apply_migrations
 
+log = logging.getLogger(__name__)
+
 P = ParamSpec("P")
 T = TypeVar("T")
+
+#: the database and its -wal/-shm files: owner read/write only
+FILE_MODE = 0o600
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 # --- value conversions ------------------------------------------------------------------------
@@ -110,6 +119,7 @@ class StoreBase:
 
     @storage_errors
     def _open(self) -> None:
+        self._create_private()
         db = self._db()
         row = db.execute("PRAGMA integrity_check").fetchone()
         if row is None or row[0] != "ok":
@@ -117,6 +127,34 @@ class StoreBase:
         if self.path != ":memory:":
             db.enable_wal()
         apply_migrations(db)
+        self._restrict_files()
+
+    def _on_disk(self) -> bool:
+        return self.path != ":memory:" and not self.path.startswith("file:")
+
+    def _create_private(self) -> None:
+        """Create the database file 0600 before SQLite opens it: SQLite gives the -wal and
+        -shm files it creates the database file's permissions. An existing file, maybe
+        created by an older version, is tightened too."""
+        if not self._on_disk():
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError:
+            return  # SQLite reports an unusable path in its own words (StorageError)
+        os.close(fd)
+        self._restrict_files()
+
+    def _restrict_files(self) -> None:
+        if not self._on_disk():
+            return
+        for suffix in _COMPANIONS:
+            try:
+                os.chmod(self.path + suffix, FILE_MODE)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # not ours to change (another owner, a read-only mount)
+                log.warning("could not make %s private: %s", self.path + suffix, exc)
 
     def _db(self) -> sqlite_utils.Database:
         db = self._local.db

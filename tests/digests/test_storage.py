@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,6 +112,25 @@ def test_store_enables_wal_and_reopens(tmp_path: Path) -> None:
     mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     again.close()
+
+
+def test_database_files_are_private(tmp_path: Path) -> None:
+    """Issue 12: the database and its -wal/-shm hold every stored article and were created
+    0644 (world-readable under the usual umask 022). Created 0600 whatever the umask; an
+    existing file opened again is tightened."""
+    db = tmp_path / "news.db"
+    old_umask = os.umask(0o022)
+    try:
+        store = Store(db)
+        store.ensure_feed("https://a.example/rss", NOW)  # a write: the -wal and -shm exist
+        files = [db, db.with_name("news.db-wal"), db.with_name("news.db-shm")]
+        assert [stat.S_IMODE(os.stat(f).st_mode) for f in files] == [0o600] * 3
+        store.close()
+        db.chmod(0o644)
+        Store(db).close()
+        assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    finally:
+        os.umask(old_umask)
 
 
 def test_corrupt_file_is_one_sentence_storage_error(tmp_path: Path) -> None:
