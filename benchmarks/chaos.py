@@ -216,17 +216,17 @@ async def feed_outage(scratch: Path) -> list[Row]:
         server.status("/a.xml", 500)
         gaps: list[float] = []
         for _ in range(8):
-            due = env.service.next_poll_at()
+            due = await env.service.next_poll_at()
             if due is None:
                 break
             env.clock.set(max(due, env.clock.now()))
             await env.service.update_due_feeds()
-            [status] = env.service.feed_status(1)
+            [status] = await env.service.feed_status(1)
             if status.next_fetch and status.last_fetched and status.health != "disabled":
                 gaps.append((status.next_fetch - status.last_fetched).total_seconds() / 60)
-        [status] = env.service.feed_status(1)
+        [status] = await env.service.feed_status(1)
         notices = collections.Counter(
-            d.channel_id for d in env.service.pending_deliveries() if d.kind == "notice"
+            d.channel_id for d in await env.service.pending_deliveries() if d.kind == "notice"
         )
         server.add("/a.xml", rss("Outage News", [item(2), item(1)]))
         again = await env.service.add_feed(guild_id=1, channel_id=10, url=url)

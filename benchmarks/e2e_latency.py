@@ -102,7 +102,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
                 async def subscribe(feed: int) -> None:
                     async with sem:
-                        await app.digests.add_feed(
+                        await app.service.add_feed(
                             guild_id=emu.default_guild_id,
                             channel_id=channel_ids[feed % len(channel_ids)],
                             url=server.url(f"/f/{feed}.xml"),

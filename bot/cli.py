@@ -230,6 +230,7 @@ def _html_to_text(data: bytes, *, url: str | None) -> tuple[str, str | None]:
 async def _fetch_article(url: str) -> tuple[str, str | None]:
     from bot.settings import load_settings
     from digests.feeds.fetch import Fetcher, Retrieved
+    from digests.service import off_loop
 
     settings = _settings(load_settings)
     async with Fetcher(
@@ -238,7 +239,7 @@ async def _fetch_article(url: str) -> tuple[str, str | None]:
         response = await fetcher.fetch(url, kind="page")
     if not isinstance(response, Retrieved):
         raise CLIError("The page answered without content.")
-    return await asyncio.to_thread(_html_to_text, response.content, url=response.url)
+    return await off_loop(_html_to_text, response.content, url=response.url)
 
 
 def _settings(loader: Any) -> Any:

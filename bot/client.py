@@ -5,7 +5,6 @@ service, the jobs and the outbox are injected.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -17,11 +16,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter import AsyncDigests
 from bot.delivery import Outbox
 from bot.scheduling import Jobs
 from bot.views import StoryButton
 from digests.errors import DigestError
+from digests.service import DigestService, off_loop
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class DigestBot(commands.AutoShardedBot):
     def __init__(
         self,
         *,
-        digests: AsyncDigests,
+        digests: DigestService,
         jobs: Jobs,
         outbox: Outbox,
         dev_guild_id: int | None = None,
@@ -99,13 +98,13 @@ class DigestBot(commands.AutoShardedBot):
             return f"Synced the commands to server {self.dev_guild_id}."
         digest = command_hash(self.tree)
         if not force and self.sync_state is not None:
-            previous = await asyncio.to_thread(_read_text, self.sync_state)
+            previous = await off_loop(_read_text, self.sync_state)
             if previous == digest and await self._registered_match():
                 log.info("Slash commands unchanged; not syncing.")
                 return "The commands were already up to date."
         await self.tree.sync()
         if self.sync_state is not None:
-            await asyncio.to_thread(_write_text, self.sync_state, digest)
+            await off_loop(_write_text, self.sync_state, digest)
         return "Synced the commands globally."
 
     async def _registered_match(self) -> bool:

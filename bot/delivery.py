@@ -25,8 +25,8 @@ import aiohttp
 import discord
 
 from bot import render, views
-from bot.adapter import AsyncDigests
 from digests.model import Delivery
+from digests.service import DigestService
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class Outbox:
 
     def __init__(
         self,
-        digests: AsyncDigests,
+        digests: DigestService,
         transport: Transport | None = None,
         *,
         batch: int = BATCH,

@@ -1,5 +1,5 @@
 """The composition root of ``newsdigest run``: settings → logging → Store → Fetcher →
-DigestService → AsyncDigests → scheduler, outbox → DigestBot. Nothing else builds these objects.
+DigestService → scheduler, outbox → DigestBot. Nothing else builds these objects.
 
 ``run(settings)`` returns the exit status: 0 after a clean stop (Ctrl-C, SIGTERM), 1 with one
 sentence on stderr when the token is missing or Discord rejects it, or start-up fails.
@@ -24,7 +24,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapter import AsyncDigests
 from bot.client import DigestBot
 from bot.delivery import DiscordTransport, Outbox
 from bot.scheduling import POLL_TICK, JobContext, Jobs, catch_up
@@ -32,7 +31,7 @@ from bot.settings import DEFAULT_API_BASE, Settings, SettingsError
 from digests.clock import Clock, SystemClock
 from digests.errors import DigestError
 from digests.feeds.fetch import Fetcher
-from digests.service import DigestService
+from digests.service import DigestService, off_loop
 from digests.store import Store
 
 log = logging.getLogger("newsdigest")
@@ -101,7 +100,6 @@ class App:
 
     store: Store
     service: DigestService
-    digests: AsyncDigests
     scheduler: AsyncIOScheduler
     jobs: Jobs
     outbox: Outbox
@@ -120,7 +118,7 @@ async def compose(
     stop the scheduler, close the bot, the fetcher and the store. ``guild_ready_timeout`` is
     how long discord.py waits for more servers before it is ready (tests shorten it)."""
     clock = clock or SystemClock()
-    store = await asyncio.to_thread(Store, settings.db)
+    store = await off_loop(Store, settings.db)
     own_fetcher = fetcher is None
     fetch = fetcher or Fetcher(
         user_agent=settings.user_agent, allow_private=settings.allow_private_urls
@@ -138,7 +136,6 @@ async def compose(
             feed_limit=settings.feed_limit,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
         )
-        digests = AsyncDigests(service)
         box: list[DigestBot] = []
 
         def kick() -> None:
@@ -147,11 +144,11 @@ async def compose(
         async def ready() -> None:
             await box[0].wait_until_ready()
 
-        ctx = JobContext(digests=digests, clock=clock, kick=kick, ready=ready)
+        ctx = JobContext(digests=service, clock=clock, kick=kick, ready=ready)
         jobs = Jobs(scheduler, ctx)
-        outbox = Outbox(digests)
+        outbox = Outbox(service)
         bot = DigestBot(
-            digests=digests,
+            digests=service,
             jobs=jobs,
             outbox=outbox,
             dev_guild_id=settings.dev_guild_id,
@@ -160,13 +157,13 @@ async def compose(
         )
         box.append(bot)
         outbox.transport = DiscordTransport(bot)
-        yield App(store, service, digests, scheduler, jobs, outbox, bot)
+        yield App(store, service, scheduler, jobs, outbox, bot)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         if own_fetcher:
             await fetch.close()
-        await asyncio.to_thread(store.close)
+        await off_loop(store.close)
 
 
 def _sync_state_path(db: str) -> Path | None:

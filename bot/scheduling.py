@@ -23,9 +23,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.adapter import AsyncDigests
 from digests.clock import Clock
 from digests.model import Pruned, Schedule, UpdateResult
+from digests.service import DigestService
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def missed_fire_time(
 class JobContext:
     """The live objects jobs need, injected at start (no globals)."""
 
-    digests: AsyncDigests
+    digests: DigestService
     clock: Clock
     #: wakes the outbox after new deliveries were queued
     kick: Callable[[], None]

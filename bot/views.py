@@ -1,5 +1,8 @@
 """Persistent buttons under story posts: "Quotes" and "Details" (ephemeral answers) and a link.
 
+A click reads the story in the clicking server's scope: only stories of feeds that server
+subscribes are shown, whatever number the ``custom_id`` carries.
+
 The buttons are ``discord.ui.DynamicItem``s whose ``custom_id`` encodes the action and the story
 number (``nd:quotes:42``, ``nd:details:42``), so a click is understood after any restart without
 remembering the message: register ``StoryButton`` once with ``bot.add_dynamic_items``.
@@ -15,8 +18,9 @@ from typing import Any, Literal, Protocol
 import discord
 
 from bot import render
+from bot.exts.common import scope_of
 from digests.errors import DigestError
-from digests.model import StoryDetail
+from digests.model import Scope, StoryDetail
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +31,9 @@ MAX_ROWS = 5
 
 
 class StoryReader(Protocol):
-    """What a button needs from the service (``bot.adapter.AsyncDigests`` provides it)."""
+    """What a button needs from the service (``DigestService`` provides it)."""
 
-    async def story(self, story_id: int) -> StoryDetail: ...
+    async def story(self, story_id: int, *, scope: Scope) -> StoryDetail: ...
 
 
 def custom_id(action: Action, story_id: int) -> str:
@@ -75,12 +79,14 @@ class StoryButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         reader: StoryReader | None = getattr(interaction.client, "digests", None)
-        if reader is None:  # pragma: no cover - the bot always carries the adapter
+        if reader is None:  # pragma: no cover - the bot always carries the service
             await interaction.response.send_message("This bot is not ready yet.", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            detail = await reader.story(self.story_id)
+            # the clicking server's scope: a story (or a forged ``custom_id``'s story number) of
+            # a feed it does not subscribe is not found, nor named under "Also covered by"
+            detail = await reader.story(self.story_id, scope=scope_of(interaction))
         except DigestError as exc:
             await interaction.followup.send(str(exc), ephemeral=True)
             return

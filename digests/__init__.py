@@ -13,7 +13,7 @@ from digests.errors import (
     StorageError,
     UnsafeURLError,
 )
-from digests.model import Condensed, Digest, DigestItem, Entry, FeedInfo, Quote, Story
+from digests.model import Condensed, Digest, DigestItem, Entry, FeedInfo, Quote, Scope, Story
 
 __version__ = "0.1.0"
 
@@ -30,6 +30,7 @@ __all__ = [
     "InvalidFeedURLError",
     "ParseError",
     "Quote",
+    "Scope",
     "StorageError",
     "Story",
     "UnsafeURLError",

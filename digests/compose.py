@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from digests.model import Coverage, Digest, DigestItem, Story
+from digests.model import Coverage, Digest, DigestItem, DigestPage, DigestPlan, Story
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS_TEXT = """
@@ -210,6 +210,44 @@ def ranked_groups(
 ) -> list[list[Story]]:
     """Clusters in rank order (representative first): for callers that need every member."""
     return rank_groups(cluster_stories(stories, cluster_policy), now, rank_policy)
+
+
+#: stories per digest delivery
+PAGE_SIZE = 10
+#: a digest clusters at most this many of the newest pending stories (the rest are skipped)
+MAX_DIGEST_CANDIDATES = 300
+
+
+def plan_digest(
+    stories: Sequence[Story],
+    *,
+    start: datetime | None,
+    end: datetime,
+    max_items: int,
+    cluster_policy: ClusterPolicy = ClusterPolicy(),
+) -> DigestPlan:
+    """A channel's digest from its pending stories: pages of at most ``PAGE_SIZE`` items, and
+    the other story ids to mark handled (the other members of each cluster, and everything past
+    ``max_items``). Without ``start`` the period opens at the oldest story."""
+    floor = datetime.min.replace(tzinfo=UTC)
+    by_age = sorted(stories, key=lambda s: (s.published or floor, s.story_id), reverse=True)
+    considered, too_old = by_age[:MAX_DIGEST_CANDIDATES], by_age[MAX_DIGEST_CANDIDATES:]
+    groups = ranked_groups(considered, now=end, cluster_policy=cluster_policy)
+    if start is None and stories:
+        times = [s.published for s in stories if s.published is not None]
+        start = min(times) if times else None
+    chosen, rest = groups[:max_items], groups[max_items:]
+    skipped = [s.story_id for g in chosen for s in g[1:]]
+    skipped += [s.story_id for g in rest for s in g]
+    skipped += [s.story_id for s in too_old]
+    pages = [
+        DigestPage(
+            header=period_header(start, end, page=n),
+            items=[(g[0].story_id, coverage_of(g)) for g in chosen[i : i + PAGE_SIZE]],
+        )
+        for n, i in enumerate(range(0, len(chosen), PAGE_SIZE))
+    ]
+    return DigestPlan(pages=pages, skipped=skipped)
 
 
 def period_header(start: datetime | None, end: datetime, *, page: int = 0) -> str:

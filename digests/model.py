@@ -10,6 +10,27 @@ Mode = Literal["live", "digest"]
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose stories a read may see: one server's (the stories of the feeds it subscribes) or,
+    for the operator's own tools only, every server's. Every story read takes one; there is no
+    default, so no read can silently widen to every server.
+
+    Build it with ``Scope.server(guild_id)`` or ``Scope.everything()``."""
+
+    #: the asking server; None only for ``everything()``
+    guild_id: int | None
+
+    @classmethod
+    def server(cls, guild_id: int) -> Scope:
+        return cls(guild_id)
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """Every server's stories: the command line and the service's own lookups."""
+        return cls(None)
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A direct quotation and who said it (full name, the article's description, or None)."""
 
@@ -100,6 +121,37 @@ class Coverage:
 
     feed: str
     url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPage:
+    """One digest delivery to queue: a header and its items (story id + other coverage)."""
+
+    header: str
+    items: list[tuple[int, list[Coverage]]]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPlan:
+    """A channel's digest, decided (pure, ``compose.plan_digest``) from its pending stories:
+    the pages to queue and the other stories to mark handled (the other members of each
+    cluster, and everything past the item limit). The store applies it in one transaction."""
+
+    pages: list[DigestPage]
+    skipped: list[int]
+
+    def story_ids(self) -> set[int]:
+        """Every story the plan handles (queued or skipped)."""
+        return {sid for page in self.pages for sid, _ in page.items} | set(self.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """One scheduled digest period (``schedule_id``, [start, end]): queued at most once."""
+
+    schedule_id: int
+    start: datetime
+    end: datetime
 
 
 @dataclass(frozen=True, slots=True)

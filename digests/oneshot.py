@@ -29,6 +29,7 @@ from digests.service import (
     default_condense,
     default_extract,
     default_parse,
+    off_loop,
 )
 from digests.store import Store, StoredFeed
 
@@ -59,7 +60,7 @@ async def digest_sources(
     clock = clock or SystemClock()
     with tempfile.TemporaryDirectory(prefix="newsdigest-") as scratch:
         path = db_path or str(Path(scratch) / "digest.db")
-        store = await asyncio.to_thread(Store, path)
+        store = await off_loop(Store, path)
         try:
             service = DigestService(
                 store,
@@ -82,10 +83,10 @@ async def digest_sources(
                     feeds.append(outcome)
             stories: list[Story] = []
             for feed in {f.feed_id: f for f in feeds}.values():
-                stories += await asyncio.to_thread(store.newest_stories, feed.feed_id, limit)
+                stories += await off_loop(store.newest_stories, feed.feed_id, limit)
             digest = compose.build_digest(stories, now=clock.now(), limit=limit)
         finally:
-            await asyncio.to_thread(store.close)
+            await off_loop(store.close)
     return OneShotDigest(digest=digest, failures=failures)
 
 
@@ -95,12 +96,12 @@ async def _one(
     """The stored feed for ``source``, or one sentence saying why not."""
     try:
         if "://" in source:
-            feed = await asyncio.to_thread(store.ensure_feed, source, now)
+            feed = await off_loop(store.ensure_feed, source, now)
             [result] = await service.poll_feeds([feed])
             if result.error is not None:
                 return result.error
             return feed
-        content, uri = await asyncio.to_thread(_read_file, source)
+        content, uri = await off_loop(_read_file, source)
         stored, _ = await service.ingest_document(uri, content, {"content-location": uri})
         return stored
     except DigestError as exc:

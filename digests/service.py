@@ -1,9 +1,9 @@
 """DigestService: fetch -> parse -> extract -> condense -> store -> outbox. Deps and clock injected.
 
-This is the seam the bot (through ``bot/adapter.py``) and the CLI use. Methods that touch the
-network are ``async``; they push parsing, extraction, condensing and database work off the event
-loop themselves. Methods that only touch the database are sync: the bot calls them through
-``asyncio.to_thread`` in ``bot/adapter.py``. Discord ids cross as opaque ``int`` values
+This is the seam the bot (cogs, views, jobs, the outbox) and the CLI use, async end to end: every
+public method is a coroutine. Blocking work (SQLite, parsing, extraction, condensing) runs in a
+worker thread through ``off_loop``, the one place in newsdigest where threads meet the event loop
+(or in the ``cpu_executor`` when one is given). Discord ids cross as opaque ``int`` values
 (``guild_id``, ``channel_id``); this module never learns they are Discord's.
 
 Every public method raises only ``DigestError`` subclasses for user-facing failures (one sentence).
@@ -25,15 +25,13 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digests import compose, polling
 from digests.clock import Clock
 from digests.errors import (
     FeedError,
-    FeedExistsError,
-    FeedLimitError,
     FeedNotFoundError,
     FetchError,
     InputError,
@@ -48,12 +46,14 @@ from digests.model import (
     Condensed,
     Coverage,
     Delivery,
+    DigestRun,
     Entry,
     FeedStatus,
     Mode,
     ParsedFeed,
     Pruned,
     Schedule,
+    Scope,
     SearchHit,
     SpeakerQuote,
     Story,
@@ -62,8 +62,8 @@ from digests.model import (
     UpdateResult,
 )
 from digests.store import (
-    DigestPage,
     FetchState,
+    StaleDigestError,
     Store,
     StoredFeed,
     StoryRef,
@@ -73,10 +73,12 @@ from digests.store import (
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-PAGE_SIZE = 10
-#: a digest clusters at most this many of the newest pending stories (the rest are skipped)
-MAX_DIGEST_CANDIDATES = 300
+#: attempts at queueing a digest whose stories another digest claimed meanwhile
+DIGEST_ATTEMPTS = 5
 FALLBACK_SUMMARY_CHARS = 400
 
 
@@ -111,6 +113,14 @@ class PageText:
 
 #: html bytes + url -> the article's text and lead image (None when nothing usable)
 Extractor = Callable[[bytes, str], PageText | None]
+
+
+async def off_loop(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking work (SQLite, parsing, condensing, a small file) in a worker thread.
+
+    The one place in newsdigest where threads meet the event loop: the service's methods use it
+    for all their database work, and the bot's composition root for opening the store."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
 
 
 def default_condense(text: str, *, title: str | None = None) -> Condensed:
@@ -216,8 +226,14 @@ class DigestService:
         if not 0 <= backfill <= 5:
             raise InputError("Backfill must be a number from 0 to 5.")
         store = self._store
-        known = await asyncio.to_thread(store.feed_by_url, url)
-        await asyncio.to_thread(self._check_can_subscribe, guild_id, channel_id, url, known)
+        await off_loop(
+            store.check_subscribe,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            url=url,
+            feed_limit=self._feed_limit,
+        )
+        known = await off_loop(store.feed_by_url, url)
         usable = known if known is not None and not known.disabled else None
         result = await self._fetcher.fetch(
             url,
@@ -230,7 +246,7 @@ class DigestService:
             if parse_outcome.parsed is None:  # pragma: no cover - only with known item hashes
                 raise ParseError(url, "The document could not be parsed.")
             created: StoredFeed = (
-                known if known is not None else await asyncio.to_thread(store.ensure_feed, url, now)
+                known if known is not None else await off_loop(store.ensure_feed, url, now)
             )
             state = FetchState(
                 result.etag,
@@ -239,25 +255,25 @@ class DigestService:
                 parse_outcome.item_hashes,
             )
             await self._ingest(created, parse_outcome.parsed, state, result.max_age)
-            refreshed = await asyncio.to_thread(store.feed, created.feed_id)
+            refreshed = await off_loop(store.feed, created.feed_id)
             feed = refreshed if refreshed is not None else created
         else:
             if known is None:  # a 304 to an unconditional request: nothing to show
                 raise FetchError(url, "The server answered 304 Not Modified to a plain request.")
             feed = known
         next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, None)
-        outcome = await asyncio.to_thread(
-            lambda: store.subscribe(
-                guild_id=guild_id,
-                channel_id=channel_id,
-                feed_id=feed.feed_id,
-                mode=mode,
-                backfill=backfill,
-                now=now,
-                next_fetch=next_fetch,
-            )
+        outcome = await off_loop(
+            store.subscribe,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            feed_id=feed.feed_id,
+            mode=mode,
+            backfill=backfill,
+            now=now,
+            next_fetch=next_fetch,
+            feed_limit=self._feed_limit,
         )
-        preview = await asyncio.to_thread(store.newest_story, feed.feed_id)
+        preview = await off_loop(store.newest_story, feed.feed_id)
         return AddResult(
             subscription=outcome.subscription,
             preview=preview,
@@ -265,33 +281,20 @@ class DigestService:
             reenabled=outcome.reenabled,
         )
 
-    def _check_can_subscribe(
-        self, guild_id: int, channel_id: int, url: str, known: StoredFeed | None
-    ) -> None:
-        store = self._store
-        if known is not None:
-            subscribed = store.subscription_for(channel_id, known.feed_id) is not None
-            if subscribed and not known.disabled:  # a disabled one is re-enabled by adding it
-                raise FeedExistsError(url, "That feed is already posted in that channel.")
-            if store.guild_has_feed(guild_id, known.feed_id):
-                return  # another channel of this server has it: no new feed counted
-        if store.guild_feed_count(guild_id) >= self._feed_limit:
-            raise FeedLimitError(
-                f"This server already has {self._feed_limit} feeds, the most allowed; "
-                "remove one first."
-            )
-
-    def remove_feed(self, *, guild_id: int, subscription_id: int) -> Subscription:
-        removed = self._store.unsubscribe(guild_id, subscription_id)
+    async def remove_feed(self, *, guild_id: int, subscription_id: int) -> Subscription:
+        removed = await off_loop(self._store.unsubscribe, guild_id, subscription_id)
         if removed is None:
             raise FeedNotFoundError("", "This server has no such feed subscription.")
         return removed
 
-    def subscriptions(self, guild_id: int, channel_id: int | None = None) -> list[Subscription]:
-        return self._store.subscriptions(guild_id, channel_id)
+    async def subscriptions(
+        self, guild_id: int, channel_id: int | None = None
+    ) -> list[Subscription]:
+        return await off_loop(self._store.subscriptions, guild_id, channel_id)
 
-    def feed_status(self, guild_id: int) -> list[FeedStatus]:
-        return [feed.status() for feed in self._store.guild_feeds(guild_id)]
+    async def feed_status(self, guild_id: int) -> list[FeedStatus]:
+        feeds = await off_loop(self._store.guild_feeds, guild_id)
+        return [feed.status() for feed in feeds]
 
     # --- polling (network) -------------------------------------------------------------------
     async def update_due_feeds(self) -> list[UpdateResult]:
@@ -299,7 +302,7 @@ class DigestService:
         however many channels subscribe); store new/updated stories; queue live deliveries;
         back off failing feeds and queue one notice per channel when a feed gets disabled."""
         now = self._clock.now()
-        feeds = await asyncio.to_thread(self._store.due_feeds, now)
+        feeds = await off_loop(self._store.due_feeds, now)
         return await self.poll_feeds(feeds)
 
     async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
@@ -307,7 +310,7 @@ class DigestService:
         unchanged: list[Unchanged] = []
         results = await asyncio.gather(*(self._poll(feed, unchanged) for feed in feeds))
         if unchanged:
-            await asyncio.to_thread(self._store.record_unchanged, unchanged, self._clock.now())
+            await off_loop(self._store.record_unchanged, unchanged, self._clock.now())
         return list(results)
 
     async def ingest_document(
@@ -316,7 +319,7 @@ class DigestService:
         """Store a feed document obtained some other way (a local file, for the CLI): parse it
         (ParseError propagates), store its new/changed entries, return the feed and counts."""
         now = self._clock.now()
-        feed = await asyncio.to_thread(self._store.ensure_feed, url, now)
+        feed = await off_loop(self._store.ensure_feed, url, now)
         digest = body_hash(content)
         retrieved = Retrieved(url=url, content=content, headers=dict(headers or {}))
         outcome = await self._run_parse(retrieved)
@@ -324,12 +327,12 @@ class DigestService:
             raise ParseError(url, "The document could not be parsed.")
         state = FetchState(None, None, digest, outcome.item_hashes)
         result = await self._ingest(feed, outcome.parsed, state, None)
-        refreshed = await asyncio.to_thread(self._store.feed, feed.feed_id)
+        refreshed = await off_loop(self._store.feed, feed.feed_id)
         return (refreshed if refreshed is not None else feed), result
 
-    def next_poll_at(self) -> datetime | None:
-        """When the earliest enabled feed is due (for the scheduler)."""
-        return self._store.next_due()
+    async def next_poll_at(self) -> datetime | None:
+        """When the earliest enabled feed is due."""
+        return await off_loop(self._store.next_due)
 
     async def _poll(self, feed: StoredFeed, unchanged: list[Unchanged]) -> UpdateResult:
         try:
@@ -397,15 +400,14 @@ class DigestService:
             f"The feed {name} was turned off after {failures} failed updates in a row "
             f"(last error: {exc.message.rstrip('.')}); add it again with /feed add to retry."
         )
-        await asyncio.to_thread(
-            lambda: self._store.record_failure(
-                feed.feed_id,
-                error=exc.message,
-                now=now,
-                next_fetch=decision.next_poll,
-                disable=decision.disable,
-                notice=notice,
-            )
+        await off_loop(
+            self._store.record_failure,
+            feed.feed_id,
+            error=exc.message,
+            now=now,
+            next_fetch=decision.next_poll,
+            disable=decision.disable,
+            notice=notice,
         )
         log.info("feed %s failed (%d in a row): %s", feed.url, failures, exc.message)
         return UpdateResult(url=feed.url, error=exc.message)
@@ -418,30 +420,29 @@ class DigestService:
         headers = dict(result.headers)
         args = (self._parse, result.content, result.url, headers, known)
         if self._cpu_executor is None:
-            return await asyncio.to_thread(parse_job, *args)
+            return await off_loop(parse_job, *args)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._cpu_executor, parse_job, *args)
 
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
     ) -> UpdateResult:
-        refs = await asyncio.to_thread(self._store.story_refs, feed.feed_id)
+        refs = await off_loop(self._store.story_refs, feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
         writes = await self._prepare(todo)
         now = self._clock.now()
         next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
         info = parsed.info
-        saved = await asyncio.to_thread(
-            lambda: self._store.save_poll(
-                feed.feed_id,
-                title=info.title,
-                link=info.link,
-                image=info.image,
-                state=state,
-                writes=writes,
-                now=now,
-                next_fetch=next_fetch,
-            )
+        saved = await off_loop(
+            self._store.save_poll,
+            feed.feed_id,
+            title=info.title,
+            link=info.link,
+            image=info.image,
+            state=state,
+            writes=writes,
+            now=now,
+            next_fetch=next_fetch,
         )
         return UpdateResult(
             url=feed.url,
@@ -455,9 +456,7 @@ class DigestService:
             return []
         pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
         if self._cpu_executor is None:
-            return await asyncio.to_thread(
-                prepare_writes, self._condense, self._extract, todo, pages
-            )
+            return await off_loop(prepare_writes, self._condense, self._extract, todo, pages)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._cpu_executor, prepare_writes, self._condense, self._extract, todo, pages
@@ -474,58 +473,64 @@ class DigestService:
         return page if isinstance(page, Retrieved) else None
 
     # --- outbox ------------------------------------------------------------------------------
-    def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
+    async def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
         """Undelivered posts, oldest first (per channel in order)."""
-        return self._store.pending_deliveries(limit)
+        return await off_loop(self._store.pending_deliveries, limit)
 
-    def mark_attempt(self, delivery_id: int) -> None:
+    async def mark_attempt(self, delivery_id: int) -> None:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
-        self._store.mark_attempt(delivery_id, self._clock.now())
+        await off_loop(self._store.mark_attempt, delivery_id, self._clock.now())
 
-    def mark_delivered(self, delivery_id: int, message_id: int) -> None:
-        self._store.mark_delivered(delivery_id, message_id, self._clock.now())
+    async def mark_delivered(self, delivery_id: int, message_id: int) -> None:
+        await off_loop(self._store.mark_delivered, delivery_id, message_id, self._clock.now())
 
-    def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
+    async def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
         """A permanent failure (no access to the channel) drops the delivery; otherwise it stays."""
-        self._store.mark_failed(delivery_id, error, permanent=permanent)
+        await off_loop(self._store.mark_failed, delivery_id, error, permanent=permanent)
 
     # --- housekeeping ------------------------------------------------------------------------
-    def prune(self) -> Pruned:
+    async def prune(self) -> Pruned:
         """Drop the article text of stories older than the retention, and their sent posts'
         outbox rows (see ``Store.prune``): what keeps the database small over months. Stories
         themselves stay, so nothing is posted twice."""
         if self._retention is None:
             return Pruned()
-        return self._store.prune(self._clock.now() - self._retention)
+        return await off_loop(self._store.prune, self._clock.now() - self._retention)
 
     # --- digests -----------------------------------------------------------------------------
-    def queue_digest(self, channel_id: int) -> int:
+    async def queue_digest(self, channel_id: int) -> int:
         """Queue the digest of stories not yet sent to the channel (digest-mode subscriptions) as
         digest deliveries of at most 10 stories each. Returns the number of stories queued."""
-        now = self._clock.now()
-        start = self._store.last_digest_at(channel_id)
-        queued = self._store.queue_digest(channel_id, self._builder(start, now), now)
+        queued = await off_loop(self._queue_digest, channel_id, self._clock.now(), None)
         return queued or 0
 
-    def _builder(
-        self, start: datetime | None, end: datetime
-    ) -> Callable[[list[Story]], tuple[list[DigestPage], list[int]]]:
-        def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
-            return digest_pages(
-                stories,
+    def _queue_digest(self, channel_id: int, end: datetime, run: DigestRun | None) -> int | None:
+        """Read the pending stories, decide the digest (pure), have the store apply it; decide
+        again when another digest claimed some of those stories meanwhile. None when ``run``
+        (a scheduled period) was queued already."""
+        for _ in range(DIGEST_ATTEMPTS):
+            start = run.start if run else self._store.last_digest_at(channel_id)
+            plan = compose.plan_digest(
+                self._store.pending_digest(channel_id),
                 start=start,
                 end=end,
                 max_items=self._digest_max_items,
                 cluster_policy=self._cluster_policy,
             )
+            try:
+                return self._store.queue_digest(channel_id, plan, self._clock.now(), run=run)
+            except StaleDigestError:
+                log.info("digest of channel %d raced another; deciding it again", channel_id)
+        raise StorageError("The digest could not be queued while another was; try again.")
 
-        return build
-
-    def set_schedule(self, *, guild_id: int, channel_id: int, time: str, timezone: str) -> Schedule:
+    async def set_schedule(
+        self, *, guild_id: int, channel_id: int, time: str, timezone: str
+    ) -> Schedule:
         """``time`` is ``HH:MM``, ``timezone`` an IANA name; raises InputError otherwise."""
         hour, minute = parse_time(time)
-        zone = parse_timezone(timezone)
-        return self._store.set_schedule(
+        zone = await off_loop(parse_timezone, timezone)  # may list the zoneinfo files
+        return await off_loop(
+            self._store.set_schedule,
             guild_id=guild_id,
             channel_id=channel_id,
             hour=hour,
@@ -534,45 +539,46 @@ class DigestService:
             now=self._clock.now(),
         )
 
-    def remove_schedule(self, channel_id: int) -> Schedule | None:
-        return self._store.remove_schedule(channel_id)
+    async def remove_schedule(self, channel_id: int) -> Schedule | None:
+        return await off_loop(self._store.remove_schedule, channel_id)
 
-    def schedules(self) -> list[Schedule]:
-        return self._store.schedules()
+    async def schedules(self) -> list[Schedule]:
+        return await off_loop(self._store.schedules)
 
-    def run_scheduled_digest(self, schedule_id: int, fire_time: datetime) -> int | None:
+    async def run_scheduled_digest(self, schedule_id: int, fire_time: datetime) -> int | None:
         """Record the run for ``fire_time`` (unique per schedule and period) and queue the digest.
         Returns the number of stories queued, or None when that period already ran."""
-        schedule = self._store.schedule(schedule_id)
+        schedule = await off_loop(self._store.schedule, schedule_id)
         if schedule is None:
             return None
         end = fire_time.astimezone(UTC)
-        start = end - timedelta(days=1)
-        return self._store.queue_digest(
-            schedule.channel_id,
-            self._builder(start, end),
-            self._clock.now(),
-            run=(schedule_id, start, end),
-        )
+        run = DigestRun(schedule_id, start=end - timedelta(days=1), end=end)
+        return await off_loop(self._queue_digest, schedule.channel_id, end, run)
 
-    def last_scheduled_run(self, schedule_id: int) -> datetime | None:
-        return self._store.last_run(schedule_id)
+    async def last_scheduled_run(self, schedule_id: int) -> datetime | None:
+        return await off_loop(self._store.last_run, schedule_id)
 
     # --- reading -----------------------------------------------------------------------------
-    def story(self, story_id: int, *, guild_id: int | None = None) -> StoryDetail:
-        """Raises StoryNotFoundError. Given ``guild_id``, only a story of a feed that server
-        subscribes is found, and only such stories are listed as covering it too."""
-        found = self._store.story(story_id, guild_id=guild_id)
-        if found is None:
+    async def story(self, story_id: int, *, scope: Scope) -> StoryDetail:
+        """Raises StoryNotFoundError. Only a story ``scope`` may read is found, and only such
+        stories are listed as covering it too."""
+        detail = await off_loop(self._story_detail, story_id, scope)
+        if detail is None:
             raise StoryNotFoundError(f"There is no story #{story_id}.")
-        return StoryDetail(story=found, also_covered_by=self._coverage(found, guild_id))
+        return detail
 
-    def _coverage(self, story: Story, guild_id: int | None) -> list[Coverage]:
+    def _story_detail(self, story_id: int, scope: Scope) -> StoryDetail | None:
+        found = self._store.story(story_id, scope=scope)
+        if found is None:
+            return None
+        return StoryDetail(story=found, also_covered_by=self._coverage(found, scope))
+
+    def _coverage(self, story: Story, scope: Scope) -> list[Coverage]:
         if story.published is None:
             return []
         window = self._cluster_policy.window
         nearby = self._store.stories_between(
-            story.published - window, story.published + window, guild_id=guild_id
+            story.published - window, story.published + window, scope=scope
         )
         same = [
             other
@@ -582,23 +588,21 @@ class DigestService:
         ]
         return compose.coverage_of([story, *same])
 
-    def story_choices(
-        self, text: str, limit: int = 25, *, guild_id: int | None = None
+    async def story_choices(
+        self, text: str, limit: int = 25, *, scope: Scope
     ) -> list[tuple[int, str]]:
         """(story number, title) of recent stories whose title matches ``text`` (autocomplete)."""
-        return self._store.story_choices(text, max(1, min(limit, 25)), guild_id=guild_id)
+        return await off_loop(self._store.story_choices, text, max(1, min(limit, 25)), scope=scope)
 
-    def speaker_quotes(
-        self, speaker: str, limit: int = 10, *, guild_id: int | None = None
+    async def speaker_quotes(
+        self, speaker: str, limit: int = 10, *, scope: Scope
     ) -> list[SpeakerQuote]:
         """The latest quotes by that speaker (full name or surname) across stored stories."""
-        return self._store.speaker_quotes(speaker, limit, guild_id=guild_id)
+        return await off_loop(self._store.speaker_quotes, speaker, limit, scope=scope)
 
-    def search(
-        self, query: str, limit: int = 10, *, guild_id: int | None = None
-    ) -> list[SearchHit]:
+    async def search(self, query: str, limit: int = 10, *, scope: Scope) -> list[SearchHit]:
         """Full-text search (FTS5) over stories, quotes and speakers; user text is escaped."""
-        return self._store.search(query, limit, guild_id=guild_id)
+        return await off_loop(self._store.search, query, limit, scope=scope)
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -715,39 +719,6 @@ def changed_entries(
                 continue
         todo.append((entry, content_hash, ref.story_id if ref else None))
     return todo
-
-
-def digest_pages(
-    stories: Sequence[Story],
-    *,
-    start: datetime | None,
-    end: datetime,
-    max_items: int,
-    cluster_policy: compose.ClusterPolicy | None = None,
-) -> tuple[list[DigestPage], list[int]]:
-    """Pages of at most 10 items, and the other story ids to mark as handled (the other members
-    of each cluster, and everything past ``max_items``)."""
-    floor = datetime.min.replace(tzinfo=UTC)
-    by_age = sorted(stories, key=lambda s: (s.published or floor, s.story_id), reverse=True)
-    considered, too_old = by_age[:MAX_DIGEST_CANDIDATES], by_age[MAX_DIGEST_CANDIDATES:]
-    groups = compose.ranked_groups(
-        considered, now=end, cluster_policy=cluster_policy or compose.ClusterPolicy()
-    )
-    if start is None and stories:
-        times = [s.published for s in stories if s.published is not None]
-        start = min(times) if times else None
-    chosen, rest = groups[:max_items], groups[max_items:]
-    handled = [s.story_id for g in chosen for s in g[1:]]
-    handled += [s.story_id for g in rest for s in g]
-    handled += [s.story_id for s in too_old]
-    pages = [
-        DigestPage(
-            header=compose.period_header(start, end, page=n),
-            items=[(g[0].story_id, compose.coverage_of(g)) for g in chosen[i : i + PAGE_SIZE]],
-        )
-        for n, i in enumerate(range(0, len(chosen), PAGE_SIZE))
-    ]
-    return pages, handled
 
 
 def parse_time(text: str) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from discord import app_commands
 
 from bot import render
 from digests.errors import InputError
+from digests.model import Scope
 
 if TYPE_CHECKING:
     from discord.utils import TimestampStyle
@@ -41,6 +42,12 @@ def guild_id_of(interaction: discord.Interaction[Any]) -> int:
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
     return interaction.guild_id
+
+
+def scope_of(interaction: discord.Interaction[Any]) -> Scope:
+    """The asking server, whose subscribed feeds' stories the reader may see. Outside a server
+    (a direct message) that is no server's: server 0 subscribes nothing, so nothing is found."""
+    return Scope.server(interaction.guild_id or 0)
 
 
 def manage_channels() -> Callable[[T], T]:

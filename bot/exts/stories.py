@@ -9,17 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.exts.common import bot_of, choice_name, parse_story_number, reply, when
+from bot.exts.common import bot_of, choice_name, parse_story_number, reply, scope_of, when
 from digests.errors import InputError, StoryNotFoundError
 from digests.model import SearchHit, SpeakerQuote
 
 SEARCH_LIMIT = 10
 SPEAKER_LIMIT = 10
-
-
-def scope(interaction: discord.Interaction[Any]) -> int:
-    """The server whose subscribed feeds' stories the reader may see (none outside a server)."""
-    return interaction.guild_id or 0
 
 
 async def resolve_story(interaction: discord.Interaction[Any], value: str) -> int:
@@ -28,7 +23,7 @@ async def resolve_story(interaction: discord.Interaction[Any], value: str) -> in
     if number is not None:
         return number
     choices = await bot_of(interaction).digests.story_choices(
-        value.strip(), 1, guild_id=scope(interaction)
+        value.strip(), 1, scope=scope_of(interaction)
     )
     if not choices:
         raise StoryNotFoundError("No stored story matches that; pick one from the suggestions.")
@@ -39,7 +34,7 @@ async def story_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     choices = await bot_of(interaction).digests.story_choices(
-        current.strip(), 25, guild_id=scope(interaction)
+        current.strip(), 25, scope=scope_of(interaction)
     )
     return [
         app_commands.Choice(name=choice_name(f"#{number} {title}"), value=str(number))
@@ -73,7 +68,7 @@ class Stories(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         number = await resolve_story(interaction, story)
-        detail = await bot_of(interaction).digests.story(number, guild_id=scope(interaction))
+        detail = await bot_of(interaction).digests.story(number, scope=scope_of(interaction))
         await reply(interaction, embed=render.story_details(detail))
 
     @app_commands.guild_only()
@@ -95,11 +90,11 @@ class Stories(commands.Cog):
             raise InputError("Give either a story or a speaker (one of the two).")
         if story is not None:
             number = await resolve_story(interaction, story)
-            detail = await digests.story(number, guild_id=scope(interaction))
+            detail = await digests.story(number, scope=scope_of(interaction))
             await reply(interaction, embed=render.quotes_embed(detail.story))
             return
         name = (speaker or "").strip()
-        found = await digests.speaker_quotes(name, SPEAKER_LIMIT, guild_id=scope(interaction))
+        found = await digests.speaker_quotes(name, SPEAKER_LIMIT, scope=scope_of(interaction))
         if not found:
             await reply(interaction, f"No stored quotes by {render.clip(render.clean(name), 100)}.")
             return
@@ -117,7 +112,7 @@ class Stories(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         hits = await bot_of(interaction).digests.search(
-            query.strip(), SEARCH_LIMIT, guild_id=scope(interaction)
+            query.strip(), SEARCH_LIMIT, scope=scope_of(interaction)
         )
         shown = render.clip(render.clean(query.strip()), 100)
         if not hits:

@@ -180,7 +180,7 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         denied = await handle.wait_response(timeout=WAIT)
         assert denied.ephemeral
         assert "Manage Channels" in (denied.content or "")
-        assert not app.service.subscriptions(world.guild)
+        assert not await app.service.subscriptions(world.guild)
 
         added = await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 2})
         assert added.deferred and added.ephemeral  # type: ignore[attr-defined]
@@ -265,8 +265,15 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         listed = await world.command("feed", "list", {})
         assert "No feeds" in (listed.content or "")  # type: ignore[attr-defined]
 
-    # after a restart, the buttons of earlier posts still answer, ephemerally
+    # after a restart, the buttons of earlier posts still answer, ephemerally: with nothing
+    # while the server subscribes no feed carrying the story, in full once it does again
     async with world.app() as app:  # type: ignore[attr-defined]
+        clicked = await world.emu.click_button(
+            world.general, first.id, f"nd:quotes:{numbers[0]}", world.reader
+        )
+        answer = await clicked.wait_response(timeout=WAIT)
+        assert answer.ephemeral and f"There is no story #{numbers[0]}" in answer.text
+        await world.command("feed", "add", {"url": url, "mode": "live"})
         clicked = await world.emu.click_button(
             world.general, first.id, f"nd:quotes:{numbers[0]}", world.reader
         )
@@ -316,7 +323,7 @@ async def test_digest_now_and_schedule(world: World) -> None:
             {"time": "09:00", "timezone": "Europe/London", "channel": world.digest_channel},
         )
         assert "09:00 Europe/London" in (scheduled.content or "")  # type: ignore[attr-defined]
-        schedule = app.service.schedules()[0]
+        schedule = (await app.service.schedules())[0]
         job = app.scheduler.get_job(digest_job_id(schedule.schedule_id))
         assert job is not None
         fire = job.trigger.get_next_fire_time(None, world.clock.now())
@@ -353,8 +360,8 @@ async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
         await poll_feeds(app.jobs.ctx)
         posted = await world.emu.wait_for_messages(world.general, before + 1, timeout=WAIT)
         assert posted[-1].embeds[0]["title"] == title_of(3)
-        schedule = app.service.schedules()[0]
-        assert app.service.last_scheduled_run(schedule.schedule_id) == datetime(
+        schedule = (await app.service.schedules())[0]
+        assert await app.service.last_scheduled_run(schedule.schedule_id) == datetime(
             2026, 11, 26, 8, 0, tzinfo=UTC
         )
     # a second restart changes nothing
@@ -410,11 +417,11 @@ async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
-        pending = await app.digests.pending_deliveries()
+        pending = await app.service.pending_deliveries()
         assert len(pending) == 1
         delivery = pending[0]
         # the outbox's steps up to the crash: attempt recorded, message sent, never recorded
-        await app.digests.mark_attempt(delivery.delivery_id)
+        await app.service.mark_attempt(delivery.delivery_id)
         rendered, view = rendered_delivery(delivery)
         await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
     assert channel_posts(world.emu, world.general) == 1
@@ -423,7 +430,7 @@ async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         assert await app.outbox.drain() == 1  # recognised in the channel, recorded as delivered
-        assert await app.digests.pending_deliveries() == []
+        assert await app.service.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1  # no second POST at all
     assert len(world.emu.messages(world.general)) == 1
 
@@ -438,8 +445,8 @@ async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World)
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
-        [delivery] = await app.digests.pending_deliveries()
-        await app.digests.mark_attempt(delivery.delivery_id)
+        [delivery] = await app.service.pending_deliveries()
+        await app.service.mark_attempt(delivery.delivery_id)
         rendered, view = rendered_delivery(delivery)
         await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
     # while the bot is down, people talk: our post is no longer among the newest messages
@@ -450,7 +457,7 @@ async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World)
         world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
     ) as app:
         assert await app.outbox.drain() == 1  # found after the first attempt, recorded
-        assert await app.digests.pending_deliveries() == []
+        assert await app.service.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1
 
 
@@ -564,7 +571,7 @@ async def test_post_refused_by_discord_is_dropped_not_retried(world: World) -> N
         world.serve("/locked.xml", items(2))
         await poll(app, world)
         await app.outbox.drain()
-        assert await app.digests.pending_deliveries() == []
+        assert await app.service.pending_deliveries() == []
         assert world.emu.messages(world.general) == []
         attempts = channel_posts(world.emu, world.general)
         await app.outbox.drain()
@@ -585,3 +592,70 @@ async def test_new_session_after_invalidation_uses_the_configured_gateway(world:
         await world.emu.wait_connected(timeout=WAIT)
         answer = await world.command("status", None, {})
         assert answer.ephemeral  # type: ignore[attr-defined]
+
+
+async def test_buttons_read_only_the_clicking_servers_feeds(world: World) -> None:
+    """Issue 12 item 3: a button reads in the clicking server's scope. The same story is carried
+    by a public feed (server 1) and an intranet feed only server 2 subscribes: neither server's
+    Details names the other's feed, and a forged custom_id with the other server's story number
+    reads nothing."""
+    intranet = await world.emu.add_guild("Intranet", channels=("staff",))
+    staff = world.emu.channel_id("staff", intranet)
+    insider = await world.emu.add_member(permissions=MANAGE_CHANNELS, guild_id=intranet)
+    public_item = items(1, start=5)[0]
+    leaked = Item(
+        guid="memo-5",
+        title=public_item.title,
+        paragraphs=article("stadium 5", "Vera Hollis", lede=LEDES[5 % len(LEDES)]),
+        published=public_item.published,
+    )
+    public_url = world.serve("/public.xml", [public_item], title="Example Gazette")
+    intranet_url = world.serve("/intranet.xml", [leaked], title="Staff Intranet")
+    async with world.app() as app:  # type: ignore[attr-defined]
+        assert isinstance(app, App)
+        await world.command("feed", "add", {"url": public_url, "mode": "live", "backfill": 1})
+        handle = await world.emu.send_slash_command(
+            intranet,
+            staff,
+            insider,
+            "feed",
+            "add",
+            {"url": intranet_url, "mode": "live", "backfill": 1},
+        )
+        await handle.wait_response(timeout=WAIT)
+        [public_post] = await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        [staff_post] = await world.emu.wait_for_messages(staff, 1, timeout=WAIT)
+        [public_number] = story_numbers([public_post])
+        [staff_number] = story_numbers([staff_post])
+
+        async def click(channel: int, post: RecordedMessage, custom: str, user: int) -> str:
+            if any(
+                c.get("custom_id") == custom for row in post.components for c in row["components"]
+            ):
+                handle = await world.emu.click_button(channel, post.id, custom, user)
+            else:
+                handle = await world.emu.click_forged_button(channel, post.id, custom, user)
+            answer = await handle.wait_response(timeout=WAIT)
+            assert answer.ephemeral
+            return answer.text
+
+        # server 1 reads its story, and nothing of the intranet feed covering it too
+        details = await click(
+            world.general, public_post, f"nd:details:{public_number}", world.reader
+        )
+        assert title_of(5) in details
+        assert "Staff Intranet" not in details and "Vera Hollis" not in details
+        quotes = await click(world.general, public_post, f"nd:quotes:{public_number}", world.reader)
+        assert "on time and on budget" in quotes and "Vera Hollis" not in quotes
+        # the reverse: server 2 reads its own story without server 1's feed
+        details = await click(staff, staff_post, f"nd:details:{staff_number}", insider)
+        assert title_of(5) in details and "Example Gazette" not in details
+        # forged custom_ids: each server asks for the other's story number and reads nothing
+        for channel, post, number, user in (
+            (staff, staff_post, public_number, insider),
+            (world.general, public_post, staff_number, world.reader),
+        ):
+            for action in ("details", "quotes"):
+                answer = await click(channel, post, f"nd:{action}:{number}", user)
+                assert f"There is no story #{number}" in answer
+                assert "on time and on budget" not in answer

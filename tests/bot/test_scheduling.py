@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.adapter import AsyncDigests
 from bot.scheduling import (
     DIGEST_GRACE,
     HOUSEKEEPING_DELAY,
@@ -26,7 +25,7 @@ from bot.scheduling import (
 )
 from digests.clock import FakeClock
 from digests.feeds.fetch import Fetcher
-from digests.model import Pruned, Schedule
+from digests.model import Pruned, Schedule, Scope
 from digests.service import DigestService
 from digests.store import Store
 from tests.digests.test_storage import save, write
@@ -158,7 +157,7 @@ def test_missed_fire_time_over_spring_forward() -> None:
 
 
 class FakeDigests:
-    """Records run_scheduled_digest calls (a stand-in for the adapter in a pure job test)."""
+    """Records run_scheduled_digest calls (a stand-in for the service in a pure job test)."""
 
     def __init__(self, schedules: list[Schedule]) -> None:
         self._schedules = schedules
@@ -231,7 +230,7 @@ async def test_housekeeping_job_runs_daily_and_prunes_by_the_injected_clock(
     async def ready() -> None:
         return None
 
-    ctx = JobContext(digests=AsyncDigests(service), clock=clock, kick=lambda: None, ready=ready)
+    ctx = JobContext(digests=service, clock=clock, kick=lambda: None, ready=ready)
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.start(paused=True)
     try:
@@ -243,7 +242,7 @@ async def test_housekeeping_job_runs_daily_and_prunes_by_the_injected_clock(
         assert await housekeeping(ctx) == Pruned()  # the story is new
         clock.advance(timedelta(days=31))
         assert await housekeeping(ctx) == Pruned(stories=1)
-        kept = store.story(story_id)
+        kept = store.story(story_id, scope=Scope.everything())
         assert kept is not None and kept.text == "" and kept.title == "Old news"
     finally:
         scheduler.shutdown(wait=False)

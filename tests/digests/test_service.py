@@ -3,6 +3,7 @@ parser and condenser, and a FakeClock (no sleeping on schedules)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,12 +24,13 @@ from digests.errors import (
     UnsafeURLError,
 )
 from digests.feeds.fetch import Fetcher
-from digests.model import Condensed, Pruned
+from digests.model import Condensed, Pruned, Scope
 from digests.service import DigestService
 from digests.store import Store
 from tests.feedserver import FeedServer
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+EVERY = Scope.everything()
 UA = "newsdigest-test/1.0"
 
 FILLER = (
@@ -151,7 +153,7 @@ async def test_add_feed_stores_previews_and_marks_existing_seen(env: Env) -> Non
     assert added.subscription.feed.title == "Alpha News"
     assert added.preview is not None and added.preview.summary
     assert added.backfilled == 0
-    assert env.service.pending_deliveries() == []
+    assert await env.service.pending_deliveries() == []
     assert env.condenser.calls == 4
 
 
@@ -160,7 +162,7 @@ async def test_backfill_queues_the_newest_as_story_deliveries(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha News", items)
     added = await env.service.add_feed(guild_id=1, channel_id=10, url=url, backfill=2)
     assert added.backfilled == 2
-    pending = env.service.pending_deliveries()
+    pending = await env.service.pending_deliveries()
     titles = [d.items[0].story.title for d in pending]
     assert titles == ["Council debates plan number 3", "Council debates plan number 4"]
     with pytest.raises(InputError):
@@ -194,7 +196,7 @@ async def test_new_entries_only_are_condensed_and_live_channels_get_them(env: En
     [result] = await env.service.update_due_feeds()
     assert (result.new_stories, result.updated_stories) == (1, 0)
     assert env.condenser.calls == calls + 1
-    pending = env.service.pending_deliveries()
+    pending = await env.service.pending_deliveries()
     assert [(d.channel_id, d.kind) for d in pending] == [(10, "story")]
     assert pending[0].items[0].story.title == "Council debates plan number 3"
 
@@ -208,7 +210,7 @@ async def test_several_new_entries_reach_a_live_channel_oldest_first(env: Env) -
     env.later()
     [result] = await env.service.update_due_feeds()
     assert result.new_stories == 2
-    titles = [d.items[0].story.title for d in env.service.pending_deliveries()]
+    titles = [d.items[0].story.title for d in await env.service.pending_deliveries()]
     assert titles == ["Council debates plan number 2", "Council debates plan number 3"]
 
 
@@ -222,10 +224,10 @@ async def test_updated_entry_is_updated_in_place_not_stored_twice(env: Env) -> N
     env.later()
     [result] = await env.service.update_due_feeds()
     assert (result.new_stories, result.updated_stories) == (0, 1)
-    detail = env.service.story(story_id)
+    detail = await env.service.story(story_id, scope=EVERY)
     assert detail.story.title == "Council approves plan number 1"
-    assert env.service.pending_deliveries() == []
-    assert [h.story_id for h in env.service.search("approves")] == [story_id]
+    assert await env.service.pending_deliveries() == []
+    assert [h.story_id for h in await env.service.search("approves", scope=EVERY)] == [story_id]
 
 
 async def test_changed_guid_same_link_is_the_same_story(env: Env) -> None:
@@ -237,7 +239,7 @@ async def test_changed_guid_same_link_is_the_same_story(env: Env) -> None:
     env.later()
     [result] = await env.service.update_due_feeds()
     assert result.new_stories == 0
-    assert env.service.pending_deliveries() == []
+    assert await env.service.pending_deliveries() == []
 
 
 async def test_unchanged_body_without_validators_is_not_parsed(env: Env) -> None:
@@ -278,7 +280,7 @@ async def test_changed_feed_parses_only_its_new_items(env: Env) -> None:
     [result] = await env.service.update_due_feeds()
     assert result.new_stories == 1
     assert sizes[-1] < full / 3  # the head, one item and the tail
-    [delivery] = env.service.pending_deliveries()
+    [delivery] = await env.service.pending_deliveries()
     assert delivery.items[0].story.title == "Council debates plan number 99"
     # reordered items only: a new body, nothing to parse or condense
     calls = env.condenser.calls
@@ -307,40 +309,42 @@ async def test_an_unexpected_error_in_one_feed_does_not_stop_the_others(env: Env
     results = {r.url: r for r in await env.service.update_due_feeds()}
     assert results[a].error is not None and "unexpected" in results[a].error
     assert results[b].new_stories == 1
-    broken = next(f for f in env.service.feed_status(1) if f.url == a)
+    broken = next(f for f in await env.service.feed_status(1) if f.url == a)
     assert broken.health == "failing"
 
 
 async def test_restart_keeps_etags_and_requeues_nothing(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live", backfill=1)
-    [delivery] = env.service.pending_deliveries()
-    env.service.mark_delivered(delivery.delivery_id, 999)
+    [delivery] = await env.service.pending_deliveries()
+    await env.service.mark_delivered(delivery.delivery_id, 999)
     env.restart()
     env.later()
     [result] = await env.service.update_due_feeds()
     assert result.not_modified
     assert env.server.last_headers("/a.xml")["If-None-Match"] == '"/a.xml-v1"'
     assert env.server.last_headers("/a.xml")["If-Modified-Since"] == "Wed, 25 Nov 2026 08:00:00 GMT"
-    assert env.service.pending_deliveries() == []
-    assert env.service.queue_digest(10) == 0
+    assert await env.service.pending_deliveries() == []
+    assert await env.service.queue_digest(10) == 0
 
 
 async def test_pruned_old_stories_are_never_posted_again(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live", backfill=1)
-    [delivery] = env.service.pending_deliveries()
-    env.service.mark_delivered(delivery.delivery_id, 999)
+    [delivery] = await env.service.pending_deliveries()
+    await env.service.mark_delivered(delivery.delivery_id, 999)
     env.clock.advance(timedelta(days=91))  # past the default retention
-    assert env.service.prune() == Pruned(stories=2, deliveries=1)
-    assert env.service.search("council") != []  # still found by title and summary
+    assert await env.service.prune() == Pruned(stories=2, deliveries=1)
+    assert (
+        await env.service.search("council", scope=EVERY) != []
+    )  # still found by title and summary
     # the feed still lists both (edited) beside a new one: only the new one is posted
     edited = [long_item(n, title=f"Council edits plan number {n}") for n in (1, 2)]
     serve(env, "/a.xml", "Alpha", [long_item(3), *edited], version="v2")
     env.later()
     [result] = await env.service.update_due_feeds()
     assert (result.new_stories, result.updated_stories) == (1, 2)
-    titles = [d.items[0].story.title for d in env.service.pending_deliveries()]
+    titles = [d.items[0].story.title for d in await env.service.pending_deliveries()]
     assert titles == ["Council debates plan number 3"]
 
 
@@ -350,8 +354,10 @@ async def test_no_retention_keeps_everything(env: Env) -> None:
     added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
     assert added.preview is not None
     env.clock.advance(timedelta(days=4000))
-    assert env.service.prune() == Pruned()
-    assert env.service.story(added.preview.story_id).story.text.startswith("Story 1 begins")
+    assert await env.service.prune() == Pruned()
+    assert (await env.service.story(added.preview.story_id, scope=EVERY)).story.text.startswith(
+        "Story 1 begins"
+    )
 
 
 async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:
@@ -379,8 +385,8 @@ async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:
     )
     env.later()
     await env.service.update_due_feeds()
-    assert env.service.queue_digest(10) == 1
-    [delivery] = env.service.pending_deliveries()
+    assert await env.service.queue_digest(10) == 1
+    [delivery] = await env.service.pending_deliveries()
     assert delivery.kind == "digest"
     [item] = delivery.items
     assert item.story.feed_title == "Beta"  # the more complete text represents the cluster
@@ -390,9 +396,11 @@ async def test_same_story_from_two_feeds_is_one_digest_item(env: Env) -> None:
     assert delivery.header is not None and delivery.header.startswith("Digest · ")
     assert delivery.header.endswith("UTC")
     # /story shows the other outlet too
-    assert env.service.story(item.story.story_id).also_covered_by[0].feed == "Alpha"
+    assert (await env.service.story(item.story.story_id, scope=EVERY)).also_covered_by[
+        0
+    ].feed == "Alpha"
     # nothing is queued twice, the cluster's other member included
-    assert env.service.queue_digest(10) == 0
+    assert await env.service.queue_digest(10) == 0
 
 
 async def test_digest_pages_hold_at_most_ten_and_schedule_runs_once(env: Env) -> None:
@@ -406,22 +414,24 @@ async def test_digest_pages_hold_at_most_ten_and_schedule_runs_once(env: Env) ->
     serve(env, "/a.xml", "Alpha", items, version="v2")
     env.later()
     await env.service.update_due_feeds()
-    schedule = env.service.set_schedule(
+    schedule = await env.service.set_schedule(
         guild_id=1, channel_id=10, time="09:30", timezone="europe/berlin"
     )
     assert schedule.timezone == "Europe/Berlin"
     fire = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
-    assert env.service.run_scheduled_digest(schedule.schedule_id, fire) == 12
-    assert env.service.run_scheduled_digest(schedule.schedule_id, fire) is None
-    assert env.service.last_scheduled_run(schedule.schedule_id) == fire
-    pages = env.service.pending_deliveries()
+    assert await env.service.run_scheduled_digest(schedule.schedule_id, fire) == 12
+    assert await env.service.run_scheduled_digest(schedule.schedule_id, fire) is None
+    assert await env.service.last_scheduled_run(schedule.schedule_id) == fire
+    pages = await env.service.pending_deliveries()
     assert [len(p.items) for p in pages] == [10, 2]
     assert pages[0].header == "Digest · 25 Nov 2026 08:30 – 26 Nov 2026 08:30 UTC"
     assert len({p.nonce for p in pages}) == 2 and all(len(p.nonce) <= 25 for p in pages)
     with pytest.raises(InputError):
-        env.service.set_schedule(guild_id=1, channel_id=10, time="25:00", timezone="UTC")
+        await env.service.set_schedule(guild_id=1, channel_id=10, time="25:00", timezone="UTC")
     with pytest.raises(InputError):
-        env.service.set_schedule(guild_id=1, channel_id=10, time="09:00", timezone="Mars/Base")
+        await env.service.set_schedule(
+            guild_id=1, channel_id=10, time="09:00", timezone="Mars/Base"
+        )
 
 
 async def test_failing_feed_backs_off_then_disables_with_one_notice_and_readd_reenables(
@@ -435,19 +445,18 @@ async def test_failing_feed_backs_off_then_disables_with_one_notice_and_readd_re
     for _ in range(5):
         env.later(60 * 24)
         await env.service.update_due_feeds()
-    status = env.service.feed_status(1)[0]
+    status = (await env.service.feed_status(1))[0]
     assert status.health == "disabled"
     assert status.failures == 3  # disabled feeds are not polled any more
     assert status.last_error and "500" in status.last_error
-    notices = env.service.pending_deliveries()
+    notices = await env.service.pending_deliveries()
     assert sorted((d.channel_id, d.kind) for d in notices) == [(10, "notice"), (11, "notice")]
     serve(env, "/a.xml", "Alpha", [long_item(1)])
-    env.service.remove_feed(
-        guild_id=1, subscription_id=env.service.subscriptions(1, 11)[0].subscription_id
-    )
+    [sub] = await env.service.subscriptions(1, 11)
+    await env.service.remove_feed(guild_id=1, subscription_id=sub.subscription_id)
     again = await env.service.add_feed(guild_id=1, channel_id=11, url=url)
     assert again.reenabled
-    assert env.service.feed_status(1)[0].health == "ok"
+    assert (await env.service.feed_status(1))[0].health == "ok"
 
 
 async def test_backoff_grows_between_failures(env: Env) -> None:
@@ -456,13 +465,42 @@ async def test_backoff_grows_between_failures(env: Env) -> None:
     env.server.status("/a.xml", 503)
     gaps = []
     for _ in range(3):
-        env.clock.set(env.service.next_poll_at() or START)
+        env.clock.set(await env.service.next_poll_at() or START)
         await env.service.update_due_feeds()
-        status = env.service.feed_status(1)[0]
+        status = (await env.service.feed_status(1))[0]
         assert status.next_fetch is not None and status.last_fetched is not None
         gaps.append(status.next_fetch - status.last_fetched)
     assert gaps[0] >= timedelta(minutes=4)
     assert gaps[1] > gaps[0] * 1.4 and gaps[2] > gaps[1] * 1.4
+
+
+async def test_concurrent_adds_respect_the_feed_limit(env: Env) -> None:
+    """Issue 12: five /feed add at once on a server allowed two feeds gave five feeds (each
+    checked the limit before any had subscribed)."""
+    env.service = make_service(env, feed_limit=2)
+    urls = [serve(env, f"/{n}.xml", f"Feed {n}", [long_item(n)]) for n in range(5)]
+    outcomes = await asyncio.gather(
+        *(env.service.add_feed(guild_id=1, channel_id=10, url=url) for url in urls),
+        return_exceptions=True,
+    )
+    added = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(added) == 2
+    assert len(refused) == 3 and all(isinstance(o, FeedLimitError) for o in refused)
+    assert len(await env.service.feed_status(1)) == 2
+
+
+async def test_concurrent_adds_of_one_feed_to_one_channel_are_one_sentence(env: Env) -> None:
+    """Issue 12: two /feed add of one URL to one channel at once raised a raw IntegrityError."""
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    outcomes = await asyncio.gather(
+        *(env.service.add_feed(guild_id=1, channel_id=10, url=url) for _ in range(2)),
+        return_exceptions=True,
+    )
+    [refused] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert isinstance(refused, FeedExistsError)
+    assert refused.message == "That feed is already posted in that channel."
+    assert len(await env.service.subscriptions(1, 10)) == 1
 
 
 async def test_limits_duplicates_and_unsafe_urls(env: Env, tmp_path: Path) -> None:
@@ -495,30 +533,37 @@ async def test_reading_story_quotes_and_search(env: Env) -> None:
     added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
     assert added.preview is not None
     number = added.preview.story_id
-    assert env.service.story(number).story.title == "Residents fight for the park"
+    assert (
+        await env.service.story(number, scope=EVERY)
+    ).story.title == "Residents fight for the park"
     with pytest.raises(StoryNotFoundError):
-        env.service.story(number + 100)
-    assert env.service.story_choices("park")[0] == (number, "Residents fight for the park")
-    quotes = env.service.speaker_quotes("lopez")
+        await env.service.story(number + 100, scope=EVERY)
+    assert (await env.service.story_choices("park", scope=EVERY))[0] == (
+        number,
+        "Residents fight for the park",
+    )
+    quotes = await env.service.speaker_quotes("lopez", scope=EVERY)
     assert quotes and quotes[0].quote.speaker == "Maria Lopez"
     assert "fight" in quotes[0].quote.text
-    assert [h.story_id for h in env.service.search('park "fight')] == [number]
-    assert env.service.search("Lopez")[0].story_id == number
+    assert [h.story_id for h in await env.service.search('park "fight', scope=EVERY)] == [number]
+    assert (await env.service.search("Lopez", scope=EVERY))[0].story_id == number
 
     # another server (2) reads only the stories of the feeds it subscribes itself
-    other = {"guild_id": 2}
+    other = {"scope": Scope.server(2)}
     with pytest.raises(StoryNotFoundError):
-        env.service.story(number, **other)
-    assert env.service.story_choices("park", **other) == []
-    assert env.service.speaker_quotes("lopez", **other) == []
-    assert env.service.search("Lopez", **other) == []
-    mine = {"guild_id": 1}
-    assert env.service.story(number, **mine).story.story_id == number
-    assert env.service.story_choices("park", **mine) == [(number, "Residents fight for the park")]
-    assert env.service.speaker_quotes("lopez", **mine)[0].quote.speaker == "Maria Lopez"
-    assert [h.story_id for h in env.service.search("Lopez", **mine)] == [number]
+        await env.service.story(number, **other)
+    assert await env.service.story_choices("park", **other) == []
+    assert await env.service.speaker_quotes("lopez", **other) == []
+    assert await env.service.search("Lopez", **other) == []
+    mine = {"scope": Scope.server(1)}
+    assert (await env.service.story(number, **mine)).story.story_id == number
+    assert await env.service.story_choices("park", **mine) == [
+        (number, "Residents fight for the park")
+    ]
+    assert (await env.service.speaker_quotes("lopez", **mine))[0].quote.speaker == "Maria Lopez"
+    assert [h.story_id for h in await env.service.search("Lopez", **mine)] == [number]
     await env.service.add_feed(guild_id=2, channel_id=20, url=url)
-    assert [h.story_id for h in env.service.search("Lopez", **other)] == [number]
+    assert [h.story_id for h in await env.service.search("Lopez", **other)] == [number]
 
 
 # --- teaser feeds over the real article corpus -------------------------------------------------

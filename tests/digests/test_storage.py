@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,16 +14,28 @@ import pytest
 import sqlite_utils
 
 from digests.errors import StorageError
-from digests.model import Condensed, Entry, Pruned, Quote, Story
-from digests.store import (
+from digests.model import (
+    Condensed,
     DigestPage,
+    DigestPlan,
+    DigestRun,
+    Entry,
+    Pruned,
+    Quote,
+    Scope,
+    Story,
+)
+from digests.store import (
     FetchState,
+    StaleDigestError,
     Store,
     StoryWrite,
     Unchanged,
     fts_query,
 )
 from digests.store.schema import MIGRATIONS, applied_migrations, apply_migrations
+
+EVERY = Scope.everything()
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -100,6 +114,25 @@ def test_store_enables_wal_and_reopens(tmp_path: Path) -> None:
     again.close()
 
 
+def test_database_files_are_private(tmp_path: Path) -> None:
+    """Issue 12: the database and its -wal/-shm hold every stored article and were created
+    0644 (world-readable under the usual umask 022). Created 0600 whatever the umask; an
+    existing file opened again is tightened."""
+    db = tmp_path / "news.db"
+    old_umask = os.umask(0o022)
+    try:
+        store = Store(db)
+        store.ensure_feed("https://a.example/rss", NOW)  # a write: the -wal and -shm exist
+        files = [db, db.with_name("news.db-wal"), db.with_name("news.db-shm")]
+        assert [stat.S_IMODE(os.stat(f).st_mode) for f in files] == [0o600] * 3
+        store.close()
+        db.chmod(0o644)
+        Store(db).close()
+        assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    finally:
+        os.umask(old_umask)
+
+
 def test_corrupt_file_is_one_sentence_storage_error(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     path.write_bytes(b"this is not a database at all" * 200)
@@ -150,7 +183,7 @@ def test_stories_round_trip_as_frozen_dataclasses(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     quote = Quote(text="We will rebuild", speaker="Maria Lopez", score=0.9)
     [story_id] = save(store, feed.feed_id, [write("g1", "Bridge reopens", quotes=[quote])])
-    story = store.story(story_id)
+    story = store.story(story_id, scope=EVERY)
     assert isinstance(story, Story)
     assert story.title == "Bridge reopens"
     assert story.feed_title == "The Example News"
@@ -175,10 +208,10 @@ def test_update_in_place_never_stores_twice(store: Store) -> None:
     assert again.new_story_ids == []
     assert again.updated_story_ids == [sid]
     assert len(store.story_refs(feed.feed_id)) == 1
-    story = store.story(sid)
+    story = store.story(sid, scope=EVERY)
     assert story is not None and story.title == "New title"
-    assert [h.story_id for h in store.search("changed", 5)] == [sid]
-    assert store.search("old", 5) == []
+    assert [h.story_id for h in store.search("changed", 5, scope=EVERY)] == [sid]
+    assert store.search("old", 5, scope=EVERY) == []
 
 
 def test_subscribe_marks_existing_seen_except_backfill(store: Store) -> None:
@@ -192,6 +225,7 @@ def test_subscribe_marks_existing_seen_except_backfill(store: Store) -> None:
         backfill=2,
         now=NOW,
         next_fetch=NOW,
+        feed_limit=50,
     )
     assert outcome.backfilled == 2
     pending = store.pending_deliveries(50)
@@ -205,7 +239,7 @@ def test_live_subscription_queues_new_stories_once(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     store.subscribe(
         guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="live", backfill=0, now=NOW,
-        next_fetch=NOW,
+        next_fetch=NOW, feed_limit=50,
     )  # fmt: skip
     save(store, feed.feed_id, [write("g1", "Fresh")])
     assert len(store.pending_deliveries(50)) == 1
@@ -219,7 +253,7 @@ def test_outbox_delivered_and_permanent_failure_drop(store: Store) -> None:
     for channel in (100, 200):
         store.subscribe(
             guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode="live", backfill=0,
-            now=NOW, next_fetch=NOW,
+            now=NOW, next_fetch=NOW, feed_limit=50,
         )  # fmt: skip
     save(store, feed.feed_id, [write("g1", "Fresh")])
     first, second = store.pending_deliveries(50)
@@ -238,24 +272,55 @@ def test_queue_digest_claims_each_story_once_and_run_is_unique(store: Store) -> 
     feed = store.ensure_feed("https://a.example/rss", NOW)
     store.subscribe(
         guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
-        now=NOW - timedelta(days=1), next_fetch=NOW,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
     )  # fmt: skip
     save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(12)])
 
-    def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
-        ids = [s.story_id for s in stories]
-        return [
-            DigestPage(header=f"page {n}", items=[(sid, []) for sid in ids[i : i + 10]])
-            for n, i in enumerate(range(0, len(ids), 10))
-        ], []
-
-    run = (1, NOW - timedelta(days=1), NOW)
-    assert store.queue_digest(100, build, NOW, run=run) == 12
-    assert store.queue_digest(100, build, NOW, run=run) is None
-    assert store.queue_digest(100, build, NOW) == 0
+    run = DigestRun(1, NOW - timedelta(days=1), NOW)
+    plan = pages_of_ten(store.pending_digest(100))
+    assert store.queue_digest(100, plan, NOW, run=run) == 12
+    assert store.queue_digest(100, plan, NOW, run=run) is None
+    assert store.pending_digest(100) == []
+    assert store.queue_digest(100, pages_of_ten([]), NOW) == 0
     pages = store.pending_deliveries(50)
     assert [len(p.items) for p in pages] == [10, 2]
     assert store.last_run(1) == NOW
+
+
+def test_a_stale_digest_plan_writes_nothing(store: Store) -> None:
+    """Two digests decided from the same pending stories (a scheduled run and /digest now):
+    the second finds its stories claimed, writes nothing (not even its run) and is decided
+    again; stories that arrive after a plan was read are left for the next digest."""
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
+    )  # fmt: skip
+    save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(3)])
+    first = pages_of_ten(store.pending_digest(100))
+    second = pages_of_ten(store.pending_digest(100))
+    save(store, feed.feed_id, [write("late", "Late story")])  # arrives after both were read
+    assert store.queue_digest(100, first, NOW) == 3
+    run = DigestRun(1, NOW - timedelta(days=1), NOW)
+    with pytest.raises(StaleDigestError):
+        store.queue_digest(100, second, NOW, run=run)
+    assert store.last_run(1) is None  # the run is recorded only with its digest
+    assert [len(d.items) for d in store.pending_deliveries(50)] == [3]
+    again = pages_of_ten(store.pending_digest(100))
+    assert [s.title for s in store.pending_digest(100)] == ["Late story"]
+    assert store.queue_digest(100, again, NOW, run=run) == 1
+    assert store.last_run(1) == NOW
+
+
+def pages_of_ten(stories: list[Story]) -> DigestPlan:
+    ids = [s.story_id for s in stories]
+    return DigestPlan(
+        pages=[
+            DigestPage(header=f"page {n}", items=[(sid, []) for sid in ids[i : i + 10]])
+            for n, i in enumerate(range(0, len(ids), 10))
+        ],
+        skipped=[],
+    )
 
 
 def test_failure_disables_once_with_one_notice_per_channel(store: Store) -> None:
@@ -263,7 +328,7 @@ def test_failure_disables_once_with_one_notice_per_channel(store: Store) -> None
     for channel in (100, 200):
         store.subscribe(
             guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode="digest", backfill=0,
-            now=NOW, next_fetch=NOW,
+            now=NOW, next_fetch=NOW, feed_limit=50,
         )  # fmt: skip
     for disable in (False, True, True):
         store.record_failure(
@@ -299,17 +364,17 @@ def test_record_unchanged_keeps_validators_unless_asked(store: Store) -> None:
 def test_search_accepts_any_input(store: Store, query: str) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     save(store, feed.feed_id, [write("g1", "Title with NOT and a-b", "Some body text.")])
-    assert isinstance(store.search(query, 5), list)
+    assert isinstance(store.search(query, 5, scope=EVERY), list)
 
 
 def test_search_finds_quotes_and_speakers(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     quote = Quote(text="The river has never been this high", speaker="Anna Berg", score=1.0)
     [sid] = save(store, feed.feed_id, [write("g1", "Floods", "Water rose.", quotes=[quote])])
-    hits = store.search("berg", 5)
+    hits = store.search("berg", 5, scope=EVERY)
     assert [h.story_id for h in hits] == [sid]
     assert "river" in hits[0].snippet
-    assert store.search("floods", 5)[0].title == "Floods"
+    assert store.search("floods", 5, scope=EVERY)[0].title == "Floods"
 
 
 def test_speaker_quotes_by_full_name_or_surname(store: Store) -> None:
@@ -322,9 +387,11 @@ def test_speaker_quotes_by_full_name_or_surname(store: Store) -> None:
             write("g2", "Two", quotes=[Quote("Other words", "Bergman Smith", 1.0)]),
         ],
     )
-    assert [q.quote.text for q in store.speaker_quotes("anna berg", 10)] == ["First words"]
-    assert [q.quote.text for q in store.speaker_quotes("Berg", 10)] == ["First words"]
-    assert store.speaker_quotes("%", 10) == []
+    assert [q.quote.text for q in store.speaker_quotes("anna berg", 10, scope=EVERY)] == [
+        "First words"
+    ]
+    assert [q.quote.text for q in store.speaker_quotes("Berg", 10, scope=EVERY)] == ["First words"]
+    assert store.speaker_quotes("%", 10, scope=EVERY) == []
 
 
 def test_fts_query_quotes_every_word() -> None:
@@ -346,19 +413,19 @@ def test_prune_drops_old_article_text_but_keeps_the_story(store: Store) -> None:
     [old_id] = save(store, feed.feed_id, [old], now=days_ago(40))
     fresh = write("g2", "Market day", "Zeppelin fans met at the market.", summary="Fans met.")
     [new_id] = save(store, feed.feed_id, [fresh], now=days_ago(1))
-    before = store.story(old_id)
+    before = store.story(old_id, scope=EVERY)
     assert before is not None and before.text == "Zeppelin seen over the bay."
 
     assert store.prune(days_ago(30)) == Pruned(stories=1, deliveries=0)
-    after = store.story(old_id)
+    after = store.story(old_id, scope=EVERY)
     assert after is not None and after.text == ""
     assert (after.title, after.summary, after.quotes) == (before.title, before.summary, [quote])
-    recent = store.story(new_id)
+    recent = store.story(new_id, scope=EVERY)
     assert recent is not None and recent.text == "Zeppelin fans met at the market."
     # the dropped text is out of the search index; title, summary and quotes are still in it
-    assert [h.story_id for h in store.search("zeppelin", 5)] == [new_id]
-    assert [h.story_id for h in store.search("storm", 5)] == [old_id]
-    assert [q.story_id for q in store.speaker_quotes("Berg", 5)] == [old_id]
+    assert [h.story_id for h in store.search("zeppelin", 5, scope=EVERY)] == [new_id]
+    assert [h.story_id for h in store.search("storm", 5, scope=EVERY)] == [old_id]
+    assert [q.story_id for q in store.speaker_quotes("Berg", 5, scope=EVERY)] == [old_id]
     # its identity stays: a feed that still lists the entry finds it stored, unchanged
     refs = {r.entry_id: r.content_hash for r in store.story_refs(feed.feed_id)}
     assert refs == {"g1": old.content_hash, "g2": fresh.content_hash}
@@ -377,11 +444,11 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
     for channel, mode in ((100, "live"), (200, "digest")):
         store.subscribe(
             guild_id=1, channel_id=channel, feed_id=feed.feed_id, mode=mode, backfill=0,
-            now=days_ago(60), next_fetch=days_ago(60),
+            now=days_ago(60), next_fetch=days_ago(60), feed_limit=50,
         )  # fmt: skip
 
-    def build(stories: list[Story]) -> tuple[list[DigestPage], list[int]]:
-        return [DigestPage(header="h", items=[(s.story_id, []) for s in stories])], []
+    def digest(now: datetime) -> int | None:
+        return store.queue_digest(200, pages_of_ten(store.pending_digest(200)), now)
 
     def post_next() -> int:
         [pending] = store.pending_deliveries(50)
@@ -393,12 +460,12 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
     save(store, feed.feed_id, [write("g2", "Two")], now=days_ago(48))
     dropped = post_next()
     store.mark_failed(dropped, "no access", permanent=True)
-    assert store.queue_digest(200, build, days_ago(47)) == 2
+    assert digest(days_ago(47)) == 2
     old_digest = post_next()
     store.mark_delivered(old_digest, 2, days_ago(47))
     save(store, feed.feed_id, [write("g3", "Three")], now=days_ago(45))
     pending = post_next()  # never sent (the channel is unreachable): kept however old
-    assert store.queue_digest(200, build, days_ago(40)) == 1
+    assert digest(days_ago(40)) == 1
     [_, last_digest] = [d.delivery_id for d in store.pending_deliveries(50)]
     store.mark_delivered(last_digest, 3, days_ago(40))
     save(store, feed.feed_id, [write("g4", "Four")], now=days_ago(1))

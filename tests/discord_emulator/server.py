@@ -705,6 +705,22 @@ class DiscordEmulator:
         payload["data"] = {"custom_id": custom_id, "component_type": int(component.get("type", 2))}
         return await self._send(handle)
 
+    async def click_forged_button(
+        self, channel_id: int, message_id: int, custom_id: str, user_id: int
+    ) -> InteractionHandle:
+        """A forged button click: any ``custom_id`` on a message the bot posted, sent with that
+        message as if it carried such a button (discord.py ignores clicks on buttons the message
+        lacks). The bot must not trust the id: it may name any story number."""
+        message = self._core.state.messages.get(message_id)
+        if message is None or message.deleted or message.channel_id != channel_id:
+            raise LookupError(f"no message {message_id} in channel {channel_id}")
+        gid = message.guild_id if message.guild_id is not None else self.default_guild_id
+        handle, payload = self._base_interaction(MESSAGE_COMPONENT, gid, channel_id, user_id)
+        button = {"type": 2, "style": 2, "label": "Details", "custom_id": custom_id}
+        payload["message"] = {**message.data, "components": [{"type": 1, "components": [button]}]}
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        return await self._send(handle)
+
     def interaction(self, interaction_id: int) -> InteractionHandle:
         return self._core.interactions[interaction_id]
 

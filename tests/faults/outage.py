@@ -94,7 +94,7 @@ async def _run(w: World, window: float, hard: bool) -> OutageReport:
     emu.set_rest_fault(None)
     await emu.drop_gateway(refuse_for=phase, invalidate=hard, abrupt=hard)
     await more(2)
-    await w.app.digests.queue_digest(digests)
+    await w.app.service.queue_digest(digests)
     w.app.outbox.kick()
     await asyncio.sleep(phase)
     ended = loop.time()

@@ -177,8 +177,8 @@ async def prepare_outbox(
             results = await service.update_due_feeds()
             assert all(r.error is None for r in results), results
             for channel in channels[2::3]:
-                await asyncio.to_thread(service.queue_digest, channel)
-            pending = await asyncio.to_thread(service.pending_deliveries, 10_000)
+                await service.queue_digest(channel)
+            pending = await service.pending_deliveries(10_000)
     finally:
         await asyncio.to_thread(store.close)
     expected: dict[int, list[int]] = collections.defaultdict(list)

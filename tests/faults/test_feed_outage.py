@@ -29,14 +29,14 @@ def good(server: FeedServer, path: str, numbers: list[int], title: str = "Outage
 
 async def fail_once(env: ServiceEnv, server: FeedServer, path: str) -> timedelta:
     """Move the clock to the feed's next poll, poll, return the new gap to the next poll."""
-    due = env.service.next_poll_at()
+    due = await env.service.next_poll_at()
     assert due is not None
     env.clock.set(due)
     before = server.hits(path)
     results = await env.service.update_due_feeds()
     assert server.hits(path) == before + 1, "the due feed was polled exactly once"
     assert all(r.error for r in results)
-    [status] = env.service.feed_status(1)
+    [status] = await env.service.feed_status(1)
     assert status.next_fetch is not None and status.last_fetched == due
     return status.next_fetch - due
 
@@ -72,7 +72,7 @@ async def test_jitter_spreads_feeds_that_fail_together(
         await env.service.update_due_feeds()
         env.later(60 * 24)
         await env.service.update_due_feeds()  # everybody failed twice, at the same instant
-        nexts = [s.next_fetch for s in env.service.feed_status(1)]
+        nexts = [s.next_fetch for s in await env.service.feed_status(1)]
         assert len(set(nexts)) == 6  # no thundering herd
 
 
@@ -98,12 +98,12 @@ async def test_disabled_after_max_failures_with_one_notice_per_channel_then_read
         feed_server.status("/a.xml", 500, body=b"oops")
         for _ in range(4):
             await fail_once_any(env)
-        statuses = {s.url: s for s in env.service.feed_status(1)}
+        statuses = {s.url: s for s in await env.service.feed_status(1)}
         assert statuses[url].health == "disabled" and statuses[url].failures == 4
         assert_one_sentence(statuses[url].last_error)
         assert statuses[other].health == "ok"
 
-        notices = [d for d in env.service.pending_deliveries() if d.kind == "notice"]
+        notices = [d for d in await env.service.pending_deliveries() if d.kind == "notice"]
         assert sorted(d.channel_id for d in notices) == [10, 11, 20]
         for notice in notices:
             assert notice.notice and "/feed add" in notice.notice and "Outage News" in notice.notice
@@ -115,20 +115,20 @@ async def test_disabled_after_max_failures_with_one_notice_per_channel_then_read
             env.later(60 * 24)
             await env.service.update_due_feeds()
         assert feed_server.hits("/a.xml") == hits
-        assert len([d for d in env.service.pending_deliveries() if d.kind == "notice"]) == 3
+        assert len([d for d in await env.service.pending_deliveries() if d.kind == "notice"]) == 3
 
         # the source recovers; /feed add of the same URL (in a channel that has it) re-enables it
         good(feed_server, "/a.xml", [5, 1, 2])
         again = await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
         assert again.reenabled
-        assert {s.url: s for s in env.service.feed_status(1)}[url].health == "ok"
-        assert {s.url: s for s in env.service.feed_status(2)}[url].health == "ok"
-        assert len(env.service.subscriptions(1, 10)) == 1
+        assert {s.url: s for s in await env.service.feed_status(1)}[url].health == "ok"
+        assert {s.url: s for s in await env.service.feed_status(2)}[url].health == "ok"
+        assert len(await env.service.subscriptions(1, 10)) == 1
         # and it is polled again, with no flood: the new story goes out once per live channel
         good(feed_server, "/a.xml", [6, 5, 1, 2])
         env.later(60 * 24)
         await env.service.update_due_feeds()
-        stories = [d for d in env.service.pending_deliveries() if d.kind == "story"]
+        stories = [d for d in await env.service.pending_deliveries() if d.kind == "story"]
         per_channel = sorted(
             d.channel_id for d in stories if d.items[0].story.entry_id.endswith("story-6")
         )
@@ -140,9 +140,9 @@ async def test_disabled_after_max_failures_with_one_notice_per_channel_then_read
 
 async def fail_once_any(env: ServiceEnv) -> None:
     """Advance to the earliest failing feed's next poll and poll everything due."""
-    failing = [s for s in env.service.feed_status(1) if s.health == "failing"]
+    failing = [s for s in await env.service.feed_status(1) if s.health == "failing"]
     due = min((s.next_fetch for s in failing if s.next_fetch), default=None)
-    due = due or env.service.next_poll_at()
+    due = due or await env.service.next_poll_at()
     assert due is not None
     env.clock.set(max(due, env.clock.now()))
     await env.service.update_due_feeds()
@@ -161,7 +161,7 @@ async def test_connection_refused_counts_as_failure(
         feed_server.redirect("/a.xml", f"http://127.0.0.1:{dead_port}/gone.xml")
         for _ in range(2):
             await fail_once_any(env)
-        [status] = env.service.feed_status(1)
+        [status] = await env.service.feed_status(1)
         assert status.health == "disabled"
         assert_one_sentence(status.last_error)
         assert env.clock.now() > START

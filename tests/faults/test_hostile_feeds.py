@@ -16,6 +16,7 @@ import pytest
 
 from digests.errors import FeedError
 from digests.feeds.fetch import FetchLimits
+from digests.model import Scope
 from tests.faults.helpers import assert_one_sentence, item, rss, service_env
 from tests.faults.hostile import HOSTILE, MB, SECRET, Hostile
 from tests.feedserver import FeedServer
@@ -67,12 +68,12 @@ async def test_a_feed_turning_hostile_does_not_hurt_the_others(
         assert set(by_url) == {a, b, v}
         for url in (a, b):
             assert by_url[url].error is None and by_url[url].new_stories == 1
-        pending = env.service.pending_deliveries()
+        pending = await env.service.pending_deliveries()
         assert {d.channel_id for d in pending} >= {10, 11}
         assert peak < PEAK_BOUND, f"peak {peak / MB:.1f} MB"
         assert elapsed < 20, f"the poll took {elapsed:.1f}s"
 
-        [victim] = [s for s in env.service.feed_status(1) if s.url == v]
+        [victim] = [s for s in await env.service.feed_status(1) if s.url == v]
         if hostile.fails:
             assert_one_sentence(by_url[v].error)
             assert victim.health == "failing"
@@ -103,7 +104,7 @@ async def test_feed_add_of_a_hostile_feed_is_one_sentence_and_subscribes_nothing
         with pytest.raises(FeedError) as caught:
             await env.service.add_feed(guild_id=1, channel_id=10, url=feed_server.url("/v.xml"))
         assert_one_sentence(caught.value.message)
-        assert env.service.subscriptions(1) == []
+        assert await env.service.subscriptions(1) == []
 
 
 async def test_external_entities_are_never_fetched_or_read(
@@ -119,7 +120,7 @@ async def test_external_entities_are_never_fetched_or_read(
         with pytest.raises(FeedError):
             await env.service.add_feed(guild_id=1, channel_id=13, url=v)
         assert feed_server.hits("/secret") == 0
-        assert env.service.search(SECRET) == []
+        assert await env.service.search(SECRET, scope=Scope.everything()) == []
         assert not [
             s for s in env.store.newest_stories(1, 100) if SECRET in (s.text + (s.title or ""))
         ]

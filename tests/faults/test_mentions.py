@@ -143,7 +143,7 @@ async def test_hostile_links_and_images_never_cost_a_post(tmp_path: Path) -> Non
         posted = await w.emu.wait_for_messages(news, 5, timeout=WAIT)
         await w.app.outbox.drain()
         assert len(w.emu.messages(news)) == 5
-        assert w.app.service.pending_deliveries() == []
+        assert await w.app.service.pending_deliveries() == []
         titles = sorted(m.embeds[0]["title"] for m in posted)
         assert titles == [f"Odd link story {n}" for n in range(5)]
         for message in posted:

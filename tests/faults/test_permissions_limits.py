@@ -52,12 +52,12 @@ async def send_unchecked(
     return await handle.wait_response(timeout=WAIT)
 
 
-def state(w: World) -> tuple[object, ...]:
+async def state(w: World) -> tuple[object, ...]:
     service = w.app.service
     return (
-        tuple(service.subscriptions(w.guild)),
-        tuple(service.schedules()),
-        tuple(service.pending_deliveries()),
+        tuple(await service.subscriptions(w.guild)),
+        tuple(await service.schedules()),
+        tuple(await service.pending_deliveries()),
     )
 
 
@@ -67,7 +67,7 @@ async def test_management_commands_refused_without_manage_channels(tmp_path: Pat
         await w.command("feed", "add", {"url": url, "channel": w.channel("news")})
         commands = management_commands(w)
         assert set(commands) >= set(OPTIONS), commands
-        before = state(w)
+        before = await state(w)
         for name, sub in commands:
             result = await send_unchecked(
                 w, w.reader, name, sub, OPTIONS.get((name, sub), {}), w.channel("general")
@@ -76,7 +76,7 @@ async def test_management_commands_refused_without_manage_channels(tmp_path: Pat
             text = result.content or ""  # type: ignore[attr-defined]
             assert "Manage Channels" in text, (name, sub, text)
             assert_one_sentence(text)
-        assert state(w) == before
+        assert await state(w) == before
         assert not w.emu.messages(w.channel("general"))
 
 
@@ -100,8 +100,8 @@ async def test_manage_channels_in_one_channel_does_not_reach_another(tmp_path: P
             text = result.content or ""  # type: ignore[attr-defined]
             assert "Manage Channels" in text, (name, sub, text)
             assert_one_sentence(text)
-        assert [s.channel_id for s in w.app.service.subscriptions(w.guild)] == [general]
-        assert w.app.service.schedules() == []
+        assert [s.channel_id for s in await w.app.service.subscriptions(w.guild)] == [general]
+        assert await w.app.service.schedules() == []
 
 
 async def test_per_server_feed_limit_is_a_clear_answer(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ async def test_per_server_feed_limit_is_a_clear_answer(tmp_path: Path) -> None:
         text = refused.content or ""
         assert "2 feeds" in text, text
         assert_one_sentence(text)
-        assert len(w.app.service.subscriptions(w.guild)) == 2
+        assert len(await w.app.service.subscriptions(w.guild)) == 2
         # the same feed in another channel of this server is not a new feed
         again = await w.command("feed", "add", {"url": urls[0], "channel": w.channel("news")})
         assert "Subscribed" in again.text
@@ -156,7 +156,7 @@ async def test_the_bots_missing_permission_is_explained_in_one_sentence(tmp_path
                 text = result.content or ""
                 assert label in text, (name, command, text)
                 assert_one_sentence(text)
-        assert w.app.service.subscriptions(w.guild) == []
+        assert await w.app.service.subscriptions(w.guild) == []
 
 
 def _bot_lacks(w: World, channel_id: int) -> bool:
@@ -184,7 +184,7 @@ async def test_permission_lost_after_subscribing_drops_posts_without_retry_storm
             r for r in w.emu.requests if r.method == "POST" and r.path.endswith(f"/{news}/messages")
         ]
         assert len(posts) == 1  # tried once, 403, dropped: no retry storm
-        assert w.app.service.pending_deliveries() == []
+        assert await w.app.service.pending_deliveries() == []
         assert not w.emu.messages(news)
 
 

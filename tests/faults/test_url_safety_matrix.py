@@ -54,8 +54,8 @@ async def test_feed_add_refuses_every_unsafe_address(tmp_path: Path, target: Tar
             assert isinstance(caught.value, UnsafeURLError)
         assert_one_sentence(caught.value.message)
         assert srv.hits("/feed.xml") == 0
-        assert env.service.subscriptions(1) == []
-        assert env.service.feed_status(1) == []
+        assert await env.service.subscriptions(1) == []
+        assert await env.service.feed_status(1) == []
 
 
 @pytest.mark.parametrize("target", REDIRECTABLE, ids=target_ids(REDIRECTABLE))
@@ -76,7 +76,7 @@ async def test_feed_add_refuses_a_redirect_to_every_unsafe_address(
         assert_one_sentence(caught.value.message)
         assert srv.hits("/go") == 1  # the allowed first hop was fetched ...
         assert srv.hits("/feed.xml") == 0  # ... the unsafe target never was
-        assert env.service.subscriptions(1) == []
+        assert await env.service.subscriptions(1) == []
 
 
 async def test_the_allowed_start_of_the_redirects_is_itself_fine(tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ async def test_other_schemes_are_refused_even_with_allow_private(
         with pytest.raises(InvalidFeedURLError) as caught:
             await env.service.add_feed(guild_id=1, channel_id=10, url=srv.url(TARGETS[0], "/go"))
         assert_one_sentence(caught.value.message)
-        assert env.service.subscriptions(1) == []
+        assert await env.service.subscriptions(1) == []
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -1,0 +1,261 @@
+"""The outbox: posts waiting to be delivered (live stories, digest pages, notices) and their state.
+
+A story is queued for a channel at most once: ``channel_stories`` has UNIQUE(story_id,
+channel_id), claimed in the transaction that queues the post. Digests follow reader's
+"decider" shape: the service reads the pending stories (``pending_digest``), decides the pages
+with pure code (``digests.compose.plan_digest``) and hands the plan back to ``queue_digest``,
+which applies it in one transaction. The store never calls back into domain code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any, cast
+
+from digests.model import (
+    Coverage,
+    Delivery,
+    DeliveryKind,
+    DigestPlan,
+    DigestRun,
+    Story,
+    StoryDetail,
+)
+from digests.store.base import StoreBase, dt, storage_errors, ts
+from digests.store.stories import load_stories, stories_by_id
+
+
+class StaleDigestError(Exception):
+    """A digest plan no longer matches the database: some of its stories were claimed (another
+    digest) or left the channel's subscriptions since they were read. Decide it again."""
+
+
+#: the stories of a channel's digest-mode subscriptions not yet handled there (channel id twice)
+_PENDING = """
+    SELECT st.story_id FROM stories st
+    JOIN subscriptions sub ON sub.feed_id = st.feed_id
+    WHERE sub.channel_id = ? AND sub.mode = 'digest'
+      AND st.first_seen >= sub.created_at
+      AND NOT EXISTS (SELECT 1 FROM channel_stories cs
+                      WHERE cs.story_id = st.story_id AND cs.channel_id = ?)
+"""
+
+
+class OutboxMixin(StoreBase):
+    @storage_errors
+    def pending_deliveries(self, limit: int) -> list[Delivery]:
+        found = self._read(
+            """
+            SELECT * FROM outbox WHERE delivered_at IS NULL AND dropped = 0
+            ORDER BY delivery_id LIMIT ?
+            """,
+            (limit,),
+        )
+        payloads = [json.loads(str(r["payload"])) for r in found]
+        wanted = [int(item["story_id"]) for p in payloads for item in p.get("items", [])]
+        stories = stories_by_id(self._conn(), wanted)
+        out: list[Delivery] = []
+        for r, payload in zip(found, payloads, strict=True):
+            items = [
+                StoryDetail(
+                    story=stories[int(item["story_id"])],
+                    also_covered_by=[Coverage(feed=c[0], url=c[1]) for c in item.get("also", [])],
+                )
+                for item in payload.get("items", [])
+                if int(item["story_id"]) in stories
+            ]
+            kind = cast(DeliveryKind, r["kind"])
+            if kind != "notice" and not items:
+                continue  # its stories were deleted with their feed: nothing left to post
+            out.append(
+                Delivery(
+                    delivery_id=int(r["delivery_id"]),
+                    channel_id=int(r["channel_id"]),
+                    kind=kind,
+                    nonce=str(r["nonce"]),
+                    items=items,
+                    header=payload.get("header"),
+                    notice=payload.get("notice"),
+                    attempts=int(r["attempts"]),
+                    attempted_at=dt(r["attempted_at"]),
+                )
+            )
+        return out
+
+    @storage_errors
+    def mark_attempt(self, delivery_id: int, now: datetime) -> None:
+        with self._write() as conn:
+            conn.execute(
+                """
+                UPDATE outbox SET attempts = attempts + 1, attempted_at = COALESCE(attempted_at, ?)
+                WHERE delivery_id = ?
+                """,
+                (ts(now), delivery_id),
+            )
+
+    @storage_errors
+    def mark_delivered(self, delivery_id: int, message_id: int, now: datetime) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE outbox SET delivered_at = ?, message_id = ? WHERE delivery_id = ?",
+                (ts(now), message_id, delivery_id),
+            )
+
+    @storage_errors
+    def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE outbox SET last_error = ?, dropped = ? WHERE delivery_id = ?",
+                (error, int(permanent), delivery_id),
+            )
+
+    # --- digests ------------------------------------------------------------------------------
+    @storage_errors
+    def last_digest_at(self, channel_id: int) -> datetime | None:
+        found = self._read(
+            "SELECT MAX(created_at) AS at FROM outbox WHERE channel_id = ? AND kind = 'digest'",
+            (channel_id,),
+        )
+        return dt(found[0]["at"]) if found else None
+
+    @storage_errors
+    def pending_digest(self, channel_id: int) -> list[Story]:
+        """The stories a digest of the channel would consider (digest-mode subscriptions,
+        not yet sent, skipped or seen there), by story number."""
+        conn = self._conn()
+        ids = _pending_ids(conn, channel_id)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return load_stories(conn, f"s.story_id IN ({marks})", sorted(ids))
+
+    @storage_errors
+    def queue_digest(
+        self, channel_id: int, plan: DigestPlan, now: datetime, *, run: DigestRun | None = None
+    ) -> int | None:
+        """Apply a digest plan in one transaction: (record the scheduled ``run``, returning None
+        when that period already ran), claim each story (UNIQUE(story_id, channel_id)), queue
+        the pages and mark the plan's other stories skipped. Returns the stories queued.
+
+        Raises StaleDigestError (nothing written) when a story of the plan is no longer pending
+        there; stories that arrived since the plan was read are left for the next digest."""
+        stamp = ts(now)
+        with self._write() as conn:
+            if run is not None and not _record_run(conn, run, stamp):
+                return None
+            if not plan.story_ids() <= _pending_ids(conn, channel_id):
+                raise StaleDigestError(f"digest plan for channel {channel_id} is stale")
+            queued = 0
+            for page in plan.pages:
+                for story_id, _ in page.items:
+                    queued += _claim(conn, channel_id, story_id, "queued", stamp)
+                payload = {
+                    "header": page.header,
+                    "items": [
+                        {"story_id": sid, "also": [[c.feed, c.url] for c in cov]}
+                        for sid, cov in page.items
+                    ],
+                }
+                insert_outbox(conn, channel_id, "digest", payload, stamp)
+            for story_id in plan.skipped:
+                _claim(conn, channel_id, story_id, "skipped", stamp)
+            if run is not None:
+                conn.execute(
+                    "UPDATE digest_runs SET queued = ? WHERE schedule_id = ? AND period_start = ?",
+                    (queued, run.schedule_id, ts(run.start)),
+                )
+        return queued
+
+    def _prune_deliveries(self, stamp: str, batch: int) -> int:
+        """Drop sent and dropped outbox rows created before ``stamp``, except each channel's
+        latest digest (it dates the next one). Pending rows always stay."""
+        return self._in_batches(
+            """
+            DELETE FROM outbox WHERE delivery_id IN (
+                SELECT delivery_id FROM outbox
+                WHERE created_at < ? AND (delivered_at IS NOT NULL OR dropped = 1)
+                  AND delivery_id NOT IN (
+                      SELECT MAX(delivery_id) FROM outbox WHERE kind = 'digest'
+                      GROUP BY channel_id)
+                LIMIT ?)
+            """,
+            stamp,
+            batch,
+        )
+
+
+# --- row helpers (inside a write transaction) --------------------------------------------------
+def _pending_ids(conn: sqlite3.Connection, channel_id: int) -> set[int]:
+    return {int(r[0]) for r in conn.execute(_PENDING, (channel_id, channel_id)).fetchall()}
+
+
+def _record_run(conn: sqlite3.Connection, run: DigestRun, stamp: str) -> bool:
+    """Record a scheduled digest period; False when it was recorded already (it ran)."""
+    inserted = conn.execute(
+        """
+        INSERT OR IGNORE INTO digest_runs(schedule_id, period_start, period_end, queued,
+            created_at) VALUES (?, ?, ?, 0, ?)
+        """,
+        (run.schedule_id, ts(run.start), ts(run.end), stamp),
+    ).rowcount
+    return inserted == 1
+
+
+def _claim(
+    conn: sqlite3.Connection, channel_id: int, story_id: int, status: str, stamp: str
+) -> int:
+    """Mark the story handled in the channel with ``status``; 1 if it was not already."""
+    return conn.execute(
+        """
+        INSERT OR IGNORE INTO channel_stories(story_id, channel_id, status, at)
+        VALUES (?, ?, ?, ?)
+        """,
+        (story_id, channel_id, status, stamp),
+    ).rowcount
+
+
+def queue_story(conn: sqlite3.Connection, channel_id: int, story_id: int, stamp: str) -> int:
+    """Queue one story delivery unless the story was already sent/seen there; 1 if queued."""
+    if _claim(conn, channel_id, story_id, "queued", stamp) != 1:
+        return 0
+    insert_outbox(conn, channel_id, "story", {"items": [{"story_id": story_id, "also": []}]}, stamp)
+    return 1
+
+
+def mark_seen(conn: sqlite3.Connection, channel_id: int, story_ids: list[int], stamp: str) -> None:
+    """Stories the channel will never be sent (they predate its subscription)."""
+    conn.executemany(
+        """
+        INSERT OR IGNORE INTO channel_stories(story_id, channel_id, status, at)
+        VALUES (?, ?, 'seen', ?)
+        """,
+        [(story_id, channel_id, stamp) for story_id in story_ids],
+    )
+
+
+def insert_outbox(
+    conn: sqlite3.Connection,
+    channel_id: int,
+    kind: DeliveryKind,
+    payload: dict[str, Any],
+    stamp: str,
+) -> int:
+    cursor = conn.execute(
+        """
+        INSERT INTO outbox(channel_id, kind, nonce, payload, created_at)
+        VALUES (?, ?, '', ?, ?)
+        """,
+        (channel_id, kind, json.dumps(payload, ensure_ascii=False), stamp),
+    )
+    delivery_id = int(cast(int, cursor.lastrowid))
+    conn.execute(
+        "UPDATE outbox SET nonce = ? WHERE delivery_id = ?", (_nonce(delivery_id), delivery_id)
+    )
+    return delivery_id
+
+
+def _nonce(delivery_id: int) -> str:
+    """Stable per outbox row and at most 25 characters (Discord's nonce limit)."""
+    return f"nd-{delivery_id}"[:25]

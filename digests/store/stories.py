@@ -1,0 +1,354 @@
+"""Stories and their quotes: writing what a poll brought, and every scoped read (FTS5 search).
+
+Every read a server makes takes a required ``Scope``: a server reads only the stories of the
+feeds it subscribes; ``Scope.everything()`` is spelled out where the operator's own tools read
+everything. Lookups by id for deliveries (``load_stories``) are the store's own business.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from digests.model import Condensed, Entry, Quote, Scope, SearchHit, SpeakerQuote, Story
+from digests.store.base import StoreBase, dt, ots, rows, storage_errors, ts
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+#: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """What the service needs to know about an already stored entry to spot changes."""
+
+    story_id: int
+    entry_id: str
+    url: str | None
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryWrite:
+    """A new or changed entry, condensed, ready to store (``story_id`` set for an update)."""
+
+    entry: Entry
+    content_hash: str
+    text: str
+    image: str | None
+    condensed: Condensed
+    story_id: int | None = None
+
+
+def fts_query(text: str, *, any_word: bool = False) -> str | None:
+    """Quote every word of user text for FTS5 (so any input is a valid query); None if empty.
+
+    All words must match, or any of them with ``any_word``."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    joiner = " OR " if any_word else " "
+    return joiner.join('"' + token.replace('"', '""') + '"' for token in tokens[:32])
+
+
+#: A story's feed is subscribed by the server (``guild_id`` bound as the one parameter).
+_VISIBLE = "s.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+
+
+def visible_to(scope: Scope, where: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """``where`` limited to the stories ``scope`` may read: one server's subscribed feeds'
+    stories, or everything for ``Scope.everything()`` (the command line, the service's own)."""
+    if scope.guild_id is None:
+        return where, params
+    return f"({where}) AND {_VISIBLE}", [*params, scope.guild_id]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class StoriesMixin(StoreBase):
+    @storage_errors
+    def story_refs(self, feed_id: int) -> list[StoryRef]:
+        found = self._read(
+            "SELECT story_id, entry_id, url, content_hash FROM stories WHERE feed_id = ?",
+            (feed_id,),
+        )
+        return [
+            StoryRef(
+                story_id=int(r["story_id"]),
+                entry_id=str(r["entry_id"]),
+                url=r["url"],
+                content_hash=str(r["content_hash"]),
+            )
+            for r in found
+        ]
+
+    @storage_errors
+    def story(self, story_id: int, *, scope: Scope) -> Story | None:
+        """The story, if it exists and ``scope`` may read it."""
+        where, params = visible_to(scope, "s.story_id = ?", [story_id])
+        found = load_stories(self._conn(), where, params)
+        return found[0] if found else None
+
+    @storage_errors
+    def newest_story(self, feed_id: int) -> Story | None:
+        found = self.newest_stories(feed_id, 1)
+        return found[0] if found else None
+
+    @storage_errors
+    def newest_stories(self, feed_id: int, limit: int) -> list[Story]:
+        return load_stories(
+            self._conn(),
+            "s.feed_id = ?",
+            (feed_id,),
+            order="COALESCE(s.published, s.first_seen) DESC, s.story_id DESC",
+            limit=limit,
+        )
+
+    @storage_errors
+    def stories_between(self, start: datetime, end: datetime, *, scope: Scope) -> list[Story]:
+        """Stories ``scope`` may read published (or first seen) in [start, end], for same-story
+        lookups."""
+        where, params = visible_to(
+            scope, "COALESCE(s.published, s.first_seen) BETWEEN ? AND ?", [ts(start), ts(end)]
+        )
+        return load_stories(self._conn(), where, params, limit=500)
+
+    @storage_errors
+    def story_choices(self, text: str, limit: int, *, scope: Scope) -> list[tuple[int, str]]:
+        pattern = f"%{_like_escape(text.strip())}%"
+        where, params = visible_to(
+            scope,
+            "(s.title LIKE ? ESCAPE '\\' OR CAST(s.story_id AS TEXT) = ?)",
+            [pattern, text.strip().lstrip("#")],
+        )
+        found = self._read(
+            f"""
+            SELECT s.story_id, COALESCE(s.title, s.url, '') AS title FROM stories s
+            WHERE {where} ORDER BY s.story_id DESC LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        return [(int(r["story_id"]), str(r["title"])) for r in found]
+
+    @storage_errors
+    def speaker_quotes(self, speaker: str, limit: int, *, scope: Scope) -> list[SpeakerQuote]:
+        name = " ".join(speaker.split())
+        if not name:
+            return []
+        where, params = visible_to(
+            scope,
+            """q.speaker IS NOT NULL
+              AND (lower(q.speaker) = lower(?)
+                   OR lower(q.speaker) LIKE '% ' || lower(?) ESCAPE '\\')""",
+            [name, _like_escape(name)],
+        )
+        found = self._read(
+            f"""
+            SELECT q.text, q.speaker, q.score, s.story_id, s.title, s.url, s.published
+            FROM quotes q JOIN stories s ON s.story_id = q.story_id
+            WHERE {where}
+            ORDER BY COALESCE(s.published, s.first_seen) DESC, s.story_id DESC, q.position
+            LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        return [
+            SpeakerQuote(
+                story_id=int(r["story_id"]),
+                story_title=r["title"],
+                story_url=r["url"],
+                published=dt(r["published"]),
+                quote=Quote(text=str(r["text"]), speaker=r["speaker"], score=float(r["score"])),
+            )
+            for r in found
+        ]
+
+    @storage_errors
+    def search(self, query: str, limit: int, *, scope: Scope) -> list[SearchHit]:
+        """Stories ``scope`` may read matching every word of ``query`` (else any word), best
+        first."""
+        hits = self._search(fts_query(query), limit, scope)
+        if not hits:
+            hits = self._search(fts_query(query, any_word=True), limit, scope)
+        return hits
+
+    def _search(self, match: str | None, limit: int, scope: Scope) -> list[SearchHit]:
+        if match is None:
+            return []
+        where, params = visible_to(scope, "stories_fts MATCH ?", [match])
+        story_rows = self._read(
+            f"""
+            SELECT s.story_id AS story_id,
+                   snippet(stories_fts, -1, '**', '**', '…', 24) AS snip
+            FROM stories_fts JOIN stories s ON s.story_id = stories_fts.rowid
+            WHERE {where} ORDER BY bm25(stories_fts) LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        where, params = visible_to(scope, "quotes_fts MATCH ?", [match])
+        quote_rows = self._read(
+            f"""
+            SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
+            FROM quotes_fts JOIN quotes q ON q.quote_id = quotes_fts.rowid
+                 JOIN stories s ON s.story_id = q.story_id
+            WHERE {where} ORDER BY bm25(quotes_fts) LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        snippets: dict[int, str] = {}
+        for r in story_rows:
+            snippets.setdefault(int(r["story_id"]), str(r["snip"]))
+        for r in quote_rows:
+            who = f" — {r['speaker']}" if r["speaker"] else ""
+            snippets.setdefault(int(r["story_id"]), f"“{r['text']}”{who}")
+        found = stories_by_id(self._conn(), list(snippets)[:limit])
+        return [
+            SearchHit(
+                story_id=sid,
+                title=found[sid].title,
+                url=found[sid].url,
+                feed_title=found[sid].feed_title,
+                published=found[sid].published,
+                snippet=snippet,
+            )
+            for sid, snippet in list(snippets.items())[:limit]
+            if sid in found
+        ]
+
+    def _prune_story_texts(self, stamp: str, batch: int) -> int:
+        """Blank the article text of stories first seen before ``stamp`` (batches of ``batch``)."""
+        return self._in_batches(
+            """
+            UPDATE stories SET text = '' WHERE story_id IN (
+                SELECT story_id FROM stories WHERE first_seen < ? AND text != '' LIMIT ?)
+            """,
+            stamp,
+            batch,
+        )
+
+
+# --- reading rows into records ----------------------------------------------------------------
+def load_stories(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Sequence[Any],
+    *,
+    order: str = "s.story_id",
+    limit: int | None = None,
+) -> list[Story]:
+    """Stories (with their quotes) matching ``where``, one of our own constant clauses."""
+    sql = f"""
+        SELECT s.*, f.url AS feed_url, f.title AS feed_title
+        FROM stories s JOIN feeds f ON f.feed_id = s.feed_id
+        WHERE {where} ORDER BY {order}
+    """  # noqa: S608 - ``where``/``order`` are our own constant clauses
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    found = rows(conn, sql, params)
+    if not found:
+        return []
+    ids = [int(r["story_id"]) for r in found]
+    quotes: dict[int, list[Quote]] = {sid: [] for sid in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for q in rows(
+            conn,
+            f"SELECT story_id, text, speaker, score FROM quotes "  # noqa: S608
+            f"WHERE story_id IN ({marks}) ORDER BY story_id, position",
+            chunk,
+        ):
+            quotes[int(q["story_id"])].append(
+                Quote(text=str(q["text"]), speaker=q["speaker"], score=float(q["score"]))
+            )
+    return [_story(r, quotes[int(r["story_id"])]) for r in found]
+
+
+def stories_by_id(conn: sqlite3.Connection, story_ids: Sequence[int]) -> dict[int, Story]:
+    """The stories with these ids (unscoped: for deliveries and hits already scoped)."""
+    out: dict[int, Story] = {}
+    ids = list(dict.fromkeys(story_ids))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for story in load_stories(conn, f"s.story_id IN ({marks})", chunk):
+            out[story.story_id] = story
+    return out
+
+
+def _story(r: Any, quotes: list[Quote]) -> Story:
+    return Story(
+        story_id=int(r["story_id"]),
+        feed_url=str(r["feed_url"]),
+        feed_title=r["feed_title"],
+        entry_id=str(r["entry_id"]),
+        url=r["url"],
+        title=r["title"],
+        published=dt(r["published"]) or dt(r["first_seen"]),
+        summary=str(r["summary"]),
+        sentences=[str(s) for s in json.loads(str(r["sentences"]))],
+        quotes=quotes,
+        image=r["image"],
+        text=str(r["text"]),
+    )
+
+
+# --- writing (inside a write transaction) ------------------------------------------------------
+def upsert_story(
+    conn: sqlite3.Connection, feed_id: int, write: StoryWrite, stamp: str
+) -> tuple[int, bool]:
+    """Insert or update one story and replace its quotes; (story id, whether it is new)."""
+    entry = write.entry
+    condensed = write.condensed
+    values = (
+        entry.url,
+        entry.title,
+        ots(entry.published or entry.updated),
+        write.content_hash,
+        write.text,
+        condensed.summary,
+        json.dumps(condensed.sentences, ensure_ascii=False),
+        write.image,
+        entry.author,
+    )
+    story_id = write.story_id
+    if story_id is None:
+        row = conn.execute(
+            "SELECT story_id FROM stories WHERE feed_id = ? AND entry_id = ?",
+            (feed_id, entry.entry_id),
+        ).fetchone()
+        story_id = int(row[0]) if row else None
+    if story_id is None:
+        cursor = conn.execute(
+            """
+            INSERT INTO stories(feed_id, entry_id, url, title, published, content_hash, text,
+                summary, sentences, image, author, first_seen, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (feed_id, entry.entry_id, *values, stamp, stamp),
+        )
+        story_id = int(cast(int, cursor.lastrowid))
+        is_new = True
+    else:
+        conn.execute(
+            """
+            UPDATE stories SET entry_id = ?, url = ?, title = ?, published = ?, content_hash = ?,
+                text = ?, summary = ?, sentences = ?, image = ?, author = ?, updated_at = ?
+            WHERE story_id = ?
+            """,
+            (entry.entry_id, *values, stamp, story_id),
+        )
+        conn.execute("DELETE FROM quotes WHERE story_id = ?", (story_id,))
+        is_new = False
+    conn.executemany(
+        "INSERT INTO quotes(story_id, position, text, speaker, score) VALUES (?, ?, ?, ?, ?)",
+        [(story_id, i, q.text, q.speaker, q.score) for i, q in enumerate(condensed.quotes)],
+    )
+    return story_id, is_new
