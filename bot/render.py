@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import discord
 
+from digests.feeds.urlsafety import redact_url
 from digests.model import Coverage, Quote, Story, StoryDetail
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -91,6 +92,11 @@ def safe_url(url: str | None, limit: int = URL_MAX) -> str | None:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         return None
     return url
+
+
+def shown_url(url: str) -> str:
+    """A feed URL as people may see it: credentials redacted, markdown escaped."""
+    return clean(redact_url(url))
 
 
 def source_name(story: Story) -> str:

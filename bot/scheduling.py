@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.adapter import AsyncDigests
 from digests.clock import Clock
+from digests.feeds.urlsafety import redact_url
 from digests.model import Pruned, Schedule, UpdateResult
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ async def poll_feeds(ctx: JobContext) -> list[UpdateResult]:
     results = await ctx.digests.update_due_feeds()
     for result in results:
         if result.error:
-            log.info("Feed %s: %s", result.url, result.error)
+            log.info("Feed %s: %s", redact_url(result.url), result.error)
     if any(r.new_stories or r.updated_stories or r.error for r in results):
         ctx.kick()
     return results

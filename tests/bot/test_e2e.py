@@ -585,3 +585,49 @@ async def test_new_session_after_invalidation_uses_the_configured_gateway(world:
         await world.emu.wait_connected(timeout=WAIT)
         answer = await world.command("status", None, {})
         assert answer.ephemeral  # type: ignore[attr-defined]
+
+
+async def test_feed_credentials_never_reach_readers_notices_or_logs(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed URL carrying a password and a token (an untitled feed, so its URL is its name):
+    the disable notice, /status, /feed list and the log show the URL with both redacted."""
+    plain = world.serve("/private.xml", items(1), title="")
+    url = plain.replace("http://", "http://reader:pw-s3cret@") + "?token=tok-s3cret&page=1"
+    settings = e2e_settings(world.emu, world.tmp_path, NEWSDIGEST_MAX_FAILURES=1)
+    caplog.set_level("INFO")
+    async with running_app(world.emu, settings, world.clock) as app:
+        added = await world.command("feed", "add", {"url": url, "mode": "live"})
+        assert "Subscribed" in added.text  # type: ignore[attr-defined]
+        world.feeds.status("/private.xml", 500)
+        await poll(app, world, minutes=25 * 60)
+        notices = await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        status = await world.command("status", None, {}, user=world.reader)
+        listed = await world.command("feed", "list", {})
+        data = world.emu.command_data(world.guild, world.reader, "feed", "list")
+        handle = await world.emu.send_slash_command_unchecked(
+            world.guild, world.general, world.reader, data
+        )
+        refused = await handle.wait_response(timeout=WAIT)
+        choices = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.reader,
+            "feed",
+            "remove",
+            {"feed": ""},
+            focused="feed",
+        )
+    shown = {
+        "notice": notices[0].content or "",
+        "status": status.text,  # type: ignore[attr-defined]
+        "list": listed.text,  # type: ignore[attr-defined]
+        "log": caplog.text,
+    }
+    for where, text in shown.items():
+        assert "s3cret" not in text, where
+    assert "token=redacted" in shown["notice"] and "redacted@" in shown["notice"]
+    assert "token=redacted" in shown["status"] and "page=1" in shown["list"]
+    assert "Disabled feed" in caplog.text and "token=redacted" in caplog.text
+    assert "Manage Channels" in (refused.content or "") and "private" not in refused.text
+    assert choices == []
