@@ -21,7 +21,7 @@ from bot.exts.common import (
     when,
 )
 from digests.errors import FeedNotFoundError, InputError
-from digests.feeds.urlsafety import redact_url
+from digests.feeds.urlsafety import has_credentials, redact_url
 from digests.model import FeedStatus, Subscription
 
 
@@ -35,9 +35,8 @@ def health_text(feed: FeedStatus) -> str:
 
 def subscription_line(sub: Subscription) -> str:
     title = render.clip(render.clean(sub.feed.title) or render.shown_url(sub.feed.url), 80)
-    url = redact_url(sub.feed.url)
-    target = render.safe_url(url, 300) if url == sub.feed.url else None
-    link = f"[{title}]({target})" if target else title
+    secret = has_credentials(sub.feed.url)
+    link = title if secret else render.masked_link(title, sub.feed.url, 300)
     return f"**{link}** → <#{sub.channel_id}> · {sub.mode} · {health_text(sub.feed)}"
 
 

@@ -55,11 +55,10 @@ def speaker_line(item: SpeakerQuote) -> str:
 
 def hit_line(hit: SearchHit) -> str:
     title = render.clip(render.clean(hit.title) or "(untitled)", 150)
-    url = render.safe_url(hit.url, 400)
-    head = f"**#{hit.story_id}** [{title}]({url})" if url else f"**#{hit.story_id}** {title}"
+    head = f"**#{hit.story_id}** {render.masked_link(title, hit.url, 400)}"
     source = render.clip(render.clean(hit.feed_title), 60)
     meta = " · ".join(p for p in (source, when(hit.published) if hit.published else "") if p)
-    snippet = render.clip(render.clean(hit.snippet), 200)
+    snippet = render.highlighted(hit.snippet, 200)
     return "\n".join(p for p in (head + (f" — {meta}" if meta else ""), snippet) if p)
 
 

@@ -273,6 +273,19 @@ def redact_urls_in(text: str) -> str:
     return _URL_IN_TEXT.sub(lambda m: redact_url(m.group()), text)
 
 
+def has_credentials(url: str) -> bool:
+    """Whether ``redact_url`` would hide anything in ``url`` (user info or a secret parameter)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return True
+    return (
+        "@" in parts.netloc
+        or _redact_params(parts.query) != parts.query
+        or _redact_params(parts.fragment) != parts.fragment
+    )
+
+
 def is_secret_param(name: str) -> bool:
     """Whether a query parameter of this name carries a credential."""
     key = _NON_ALNUM.sub("", unquote_plus(name).lower())
