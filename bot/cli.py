@@ -33,16 +33,24 @@ class CLIError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # ``--db`` goes before or after the command. The command's copy has no default of its own
+    # (SUPPRESS), so it does not overwrite a value given before the command with None.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
-        help="SQLite database file (default: $NEWSDIGEST_DB)",
+        default=argparse.SUPPRESS,
+        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser = argparse.ArgumentParser(
         prog="newsdigest",
         description="Condense news stories and feeds into digests, here or in Discord.",
-        parents=[common],
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser.add_argument("--version", action="version", version=f"newsdigest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -103,15 +111,15 @@ def _sentences(value: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.db:
-        os.environ["NEWSDIGEST_DB"] = args.db
+    if args.db is not None and not args.db.strip():
+        parser.error("--db needs a file path")
     _configure_logging()
     try:
         if args.command == "condense":
             return _condense_command(parser, args)
         if args.command == "digest":
             return _digest_command(args)
-        return _run_command()
+        return _run_command(args)
     except (CLIError, DigestError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -241,11 +249,12 @@ async def _fetch_article(url: str) -> tuple[str, str | None]:
     return await asyncio.to_thread(_html_to_text, response.content, url=response.url)
 
 
-def _settings(loader: Any) -> Any:
+def _settings(loader: Any, db: str | None = None) -> Any:
+    """The settings, with ``--db`` (when given) in place of NEWSDIGEST_DB."""
     from bot.settings import SettingsError
 
     try:
-        return loader()
+        return loader(db=db) if db is not None else loader()
     except SettingsError as exc:
         raise CLIError(str(exc)) from None
 
@@ -324,7 +333,7 @@ def _digest_command(args: argparse.Namespace) -> int:
     from digests.feeds.fetch import Fetcher
     from digests.oneshot import digest_sources, digest_to_json, digest_to_text
 
-    settings = _settings(load_settings)
+    settings = _settings(load_settings, args.db)
 
     async def go() -> Any:
         async with Fetcher(
@@ -348,11 +357,11 @@ def _digest_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_command() -> int:
+def _run_command(args: argparse.Namespace) -> int:
     from bot.runner import run
     from bot.settings import load_settings
 
-    return int(run(_settings(load_settings)))
+    return int(run(_settings(load_settings, args.db)))
 
 
 if __name__ == "__main__":
