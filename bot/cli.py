@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,6 +27,10 @@ log = logging.getLogger("newsdigest")
 
 #: Files and standard input larger than this are refused rather than read whole.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
+#: ``{"id": <string, number, true, false or null>`` at the start of a batch line
+_LEADING_ID = re.compile(
+    r'\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)'
+)
 
 
 class CLIError(Exception):
@@ -292,6 +297,8 @@ def condense_record(line: str, *, sentences: int = 3) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError:
         return {"id": None, "error": "The line is not valid JSON."}
+    except RecursionError:  # "[[[[…" thousands deep: the decoder recurses once per level
+        return {"id": _leading_id(line), "error": "The line's JSON is nested too deeply."}
     if not isinstance(record, dict):
         return {"id": None, "error": "The line is not a JSON object."}
     ident = record.get("id")
@@ -308,6 +315,17 @@ def condense_record(line: str, *, sentences: int = 3) -> dict[str, Any]:
         log.debug("condense failed on %r", ident, exc_info=True)
         return {"id": ident, "error": f"The text could not be condensed ({type(exc).__name__})."}
     return {"id": ident, "summary": result.summary, "quotes": [q.to_dict() for q in result.quotes]}
+
+
+def _leading_id(line: str) -> Any:
+    """The ``id`` of a line that cannot be decoded whole, when it is the object's first key."""
+    match = _LEADING_ID.match(line)
+    if match is None:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except (json.JSONDecodeError, RecursionError):  # pragma: no cover - the pattern is valid JSON
+        return None
 
 
 class _Progress:

@@ -200,3 +200,18 @@ def test_db_option_works_before_or_after_the_command(
     assert "bridge" in out.lower()
     assert chosen.is_file()
     assert not (tmp_path / "from-env.db").exists() and not (tmp_path / "newsdigest.db").exists()
+
+
+def test_jsonl_a_deeply_nested_line_is_one_error_and_the_batch_goes_on(
+    tmp_path: Path, capsys
+) -> None:
+    batch = tmp_path / "in.jsonl"
+    nested = '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines = [nested, "[" * 100_000, json.dumps({"id": 2, "title": None, "text": ARTICLE})]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, err = run(["condense", "--jsonl", str(batch)], capsys)
+    assert status == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("id") for r in results] == ["deep", None, 2]
+    assert results[0] == {"id": "deep", "error": "The line's JSON is nested too deeply."}
+    assert set(results[1]) == {"id", "error"} and "summary" in results[2]
