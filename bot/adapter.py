@@ -118,6 +118,13 @@ class AsyncDigests:
             partial(self._s.story_choices, text, limit, guild_id=guild_id)
         )
 
+    async def speaker_choices(
+        self, text: str, limit: int = 25, *, guild_id: int | None = None
+    ) -> list[str]:
+        return await asyncio.to_thread(
+            partial(self._s.speaker_choices, text, limit, guild_id=guild_id)
+        )
+
     async def speaker_quotes(
         self, speaker: str, limit: int = 10, *, guild_id: int | None = None
     ) -> list[SpeakerQuote]:

@@ -589,6 +589,12 @@ class DigestService:
         """(story number, title) of recent stories whose title matches ``text`` (autocomplete)."""
         return self._store.story_choices(text, max(1, min(limit, 25)), guild_id=guild_id)
 
+    def speaker_choices(
+        self, text: str, limit: int = 25, *, guild_id: int | None = None
+    ) -> list[str]:
+        """Quoted people whose name contains ``text``, latest first (autocomplete)."""
+        return self._store.speaker_choices(text, max(1, min(limit, 25)), guild_id=guild_id)
+
     def speaker_quotes(
         self, speaker: str, limit: int = 10, *, guild_id: int | None = None
     ) -> list[SpeakerQuote]:

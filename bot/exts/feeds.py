@@ -82,7 +82,8 @@ class Feeds(commands.Cog):
         if result.reenabled:
             lines.append("The feed had been disabled after failures; it is enabled again.")
         if result.backfilled:
-            lines.append(f"Posting its {result.backfilled} newest stories now.")
+            newest = "newest story" if result.backfilled == 1 else "newest stories"
+            lines.append(f"Posting its {result.backfilled} {newest} now.")
         if result.preview is None:
             lines.append("It has no stories yet.")
         else:

@@ -47,6 +47,19 @@ async def story_autocomplete(
     ]
 
 
+async def speaker_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    names = await bot_of(interaction).digests.speaker_choices(
+        current.strip(), 25, guild_id=scope(interaction)
+    )
+    return [
+        app_commands.Choice(name=choice_name(name), value=name[:100])
+        for name in names
+        if name.strip()
+    ]
+
+
 def speaker_line(item: SpeakerQuote) -> str:
     title = render.clip(render.clean(item.story_title) or f"Story #{item.story_id}", 120)
     quote = render.quote_line(item.quote, 700)
@@ -81,7 +94,7 @@ class Stories(commands.Cog):
         story="The story's number, or start typing its title",
         speaker="A person's name: their latest quotes across stories",
     )
-    @app_commands.autocomplete(story=story_autocomplete)
+    @app_commands.autocomplete(story=story_autocomplete, speaker=speaker_autocomplete)
     async def quotes(
         self,
         interaction: discord.Interaction[Any],

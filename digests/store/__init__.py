@@ -695,11 +695,30 @@ class Store:
         rows = self._read(
             f"""
             SELECT s.story_id, COALESCE(s.title, s.url, '') AS title FROM stories s
-            WHERE {where} ORDER BY s.story_id DESC LIMIT ?
+            WHERE {where}
+            ORDER BY COALESCE(s.published, s.first_seen) DESC, s.story_id DESC LIMIT ?
             """,  # noqa: S608 - ``where`` is built from our own constant clauses
             (*params, limit),
         )
         return [(int(r["story_id"]), str(r["title"])) for r in rows]
+
+    @_storage_errors
+    def speaker_choices(self, text: str, limit: int, *, guild_id: int | None = None) -> list[str]:
+        """Speakers whose name contains ``text``, the most recently quoted first."""
+        where, params = _visible_to(
+            guild_id,
+            "q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\'",
+            [f"%{_like_escape(' '.join(text.split()))}%"],
+        )
+        rows = self._read(
+            f"""
+            SELECT q.speaker AS speaker FROM quotes q JOIN stories s ON s.story_id = q.story_id
+            WHERE {where} GROUP BY q.speaker
+            ORDER BY MAX(COALESCE(s.published, s.first_seen)) DESC, q.speaker LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        return [str(r["speaker"]) for r in rows]
 
     @_storage_errors
     def speaker_quotes(

@@ -339,7 +339,8 @@ async def test_digest_now_and_schedule(world: World) -> None:
 async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
     url = world.serve("/live.xml", items(2))
     async with world.app() as app:  # type: ignore[attr-defined]
-        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        added = await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        assert "Posting its 1 newest story now." in added.text  # type: ignore[attr-defined]
         await world.command(
             "digest", "schedule", {"time": "08:00", "timezone": "UTC", "channel": world.general}
         )
@@ -631,3 +632,37 @@ async def test_feed_credentials_never_reach_readers_notices_or_logs(
     assert "Disabled feed" in caplog.text and "token=redacted" in caplog.text
     assert "Manage Channels" in (refused.content or "") and "private" not in refused.text
     assert choices == []
+
+
+async def test_story_and_speaker_autocomplete_offer_the_newest_first(world: World) -> None:
+    entries = sorted(items(4), key=lambda i: i.published, reverse=True)  # as feeds list them
+    url = world.serve("/newest.xml", entries)
+    async with world.app():  # type: ignore[attr-defined]
+        await world.command("feed", "add", {"url": url})
+        stories = await world.emu.autocomplete(
+            world.guild, world.general, world.reader, "story", None, {"story": ""}, focused="story"
+        )
+        speakers = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.reader,
+            "quotes",
+            None,
+            {"speaker": ""},
+            focused="speaker",
+        )
+        some = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.reader,
+            "quotes",
+            None,
+            {"speaker": "sou"},
+            focused="speaker",
+        )
+    newest_first = [title_of(n) for n in (4, 3, 2, 1)]
+    assert [c["name"].split(" ", 1)[1] for c in stories] == newest_first
+    assert speakers and len({c["value"] for c in speakers}) == len(speakers)
+    # items() quotes speakers[n % 6]: story 4 Tom Berg, 3 Ana Souza, 2 Li Wei, 1 Omar Haddad
+    assert [c["value"] for c in speakers][:4] == ["Tom Berg", "Ana Souza", "Li Wei", "Omar Haddad"]
+    assert [c["value"] for c in some] == ["Ana Souza"]

@@ -9,6 +9,7 @@ import pytest
 
 from bot import render
 from bot.exts.feeds import subscription_line
+from bot.exts.status import status_line
 from bot.exts.stories import hit_line
 from digests.model import (
     Coverage,
@@ -245,3 +246,11 @@ def test_search_hits_and_feed_lines_keep_one_link_each() -> None:
     status = FeedStatus(7, INJECTING_URL, None, "ok", None, None, None, 0, None)
     listed = subscription_line(Subscription(1, 2, 3, "live", status))
     assert listed.count("](") == 1 and "](https://evil.example" not in listed
+
+
+def test_status_line_counts_one_failure_in_the_singular() -> None:
+    since = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    one = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 1, "x")
+    assert "(1 failure)" in status_line(one)
+    two = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 2, "x")
+    assert "(2 failures)" in status_line(two)
