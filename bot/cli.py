@@ -1,7 +1,8 @@
 """The ``newsdigest`` command line (interface.md §1).
 
-``condense``, ``digest`` and ``backup`` work without Discord; ``run`` starts the service.
-Exit status: 0 success, 1 a runtime failure reported as one sentence on stderr, 2 bad usage.
+``condense``, ``digest``, ``backup`` and ``check`` work without running the service; ``run``
+starts it. Exit status: 0 success, 1 a runtime failure reported as one sentence on stderr
+(``check``: one per problem), 2 bad usage.
 Nothing here prints a traceback unless NEWSDIGEST_LOG_LEVEL is DEBUG.
 """
 
@@ -101,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and check the copy with PRAGMA integrity_check before it replaces an older one.",
     )
     b.add_argument("path", metavar="PATH", help="the backup file, or a folder to put it in")
+    sub.add_parser(
+        "check",
+        parents=[common],
+        help="check settings, the bot token, the database and every feed",
+        description="Check the settings, the bot token (GET /users/@me), the database's "
+        "integrity and that every enabled feed answers. Exit 0 when healthy, else 1 with one "
+        "sentence per problem.",
+    )
     return parser
 
 
@@ -134,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             return _digest_command(args)
         if args.command == "backup":
             return _backup_command(args)
+        if args.command == "check":
+            return _check_command(args)
         return _run_command(args)
     except (CLIError, DigestError) as exc:
         return _fail(str(exc))
@@ -393,6 +404,24 @@ def _backup_command(args: argparse.Namespace) -> int:
     made = backup(settings.db, args.path)
     size = made.size / (1024 * 1024)
     print(f"Backed up {made.source} to {made.target} ({size:.1f} MB); the copy is intact.")
+    return 0
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    from bot.check import check
+    from bot.settings import load_settings
+
+    def load() -> Any:
+        return load_settings(db=args.db) if args.db is not None else load_settings()
+
+    report = asyncio.run(check(load))
+    for problem in report.problems:
+        print(f"newsdigest: {_one_line(problem)}", file=sys.stderr)
+    if not report.healthy:
+        return 1
+    bot = f" (bot {report.bot_name})" if report.bot_name else ""
+    feeds = "1 feed answers" if report.feeds == 1 else f"{report.feeds} feeds answer"
+    print(f"Healthy: settings valid, token accepted{bot}, database intact, {feeds}.")
     return 0
 
 
