@@ -190,6 +190,13 @@ async def start_background(
     await catch_up(app.jobs.ctx)
     app.jobs.add_poll_job(poll_tick)
     app.jobs.add_housekeeping_job()
+    feeds = await asyncio.to_thread(app.store.polled_feed_count)
+    log.info(
+        "Started as %s: in %d server(s), polling %d feed(s).",
+        app.bot.user,
+        len(app.bot.guilds),
+        feeds,
+    )
     if not outbox:
         return []
     return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]

@@ -371,6 +371,18 @@ class Store:
         return [_feed(row) for row in rows]
 
     @_storage_errors
+    def polled_feed_count(self) -> int:
+        """How many feeds are polled: enabled and subscribed somewhere."""
+        rows = self._read(
+            """
+            SELECT COUNT(*) AS n FROM feeds f
+            WHERE disabled = 0
+              AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
+            """
+        )
+        return int(rows[0]["n"]) if rows else 0
+
+    @_storage_errors
     def next_due(self) -> datetime | None:
         rows = self._read(
             """

@@ -666,3 +666,29 @@ async def test_story_and_speaker_autocomplete_offer_the_newest_first(world: Worl
     # items() quotes speakers[n % 6]: story 4 Tom Berg, 3 Ana Souza, 2 Li Wei, 1 Omar Haddad
     assert [c["value"] for c in speakers][:4] == ["Tom Berg", "Ana Souza", "Li Wei", "Omar Haddad"]
     assert [c["value"] for c in some] == ["Ana Souza"]
+
+
+async def test_log_says_what_started_and_what_was_posted(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    url = world.serve("/logged.xml", items(2))
+    daily = world.serve("/daily.xml", items(1, start=20))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        started = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Started")]
+        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        await world.command("feed", "add", {"url": daily, "channel": world.digest_channel})
+        world.serve("/daily.xml", items(2, start=20))
+        await poll(app, world)
+        await world.command("digest", "now", {"channel": world.digest_channel})
+        await world.emu.wait_for_messages(world.digest_channel, 1, timeout=WAIT)
+        await app.outbox.drain()  # waits for the delivery loop's round, which logs
+    assert len(started) == 1 and "in 1 server(s), polling 0 feed(s)" in started[0]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Posted")]
+    story = footers(world.emu.messages(world.general))[0].rsplit("#", 1)[1]
+    assert f"Posted story #{story} to channel {world.general}." in lines
+    assert any(
+        line.startswith("Posted a digest of 1 story") and str(world.digest_channel) in line
+        for line in lines
+    ), lines
