@@ -641,8 +641,8 @@ def disabled_notice(name: str, failures: int, error: str) -> str:
     ``error`` come from outside (the renderer escapes them) and hold no credentials."""
     updates = "update" if failures == 1 else "updates"
     return (
-        f"The feed {name} was turned off after {failures} failed {updates} in a row; "
-        f"add it again with /feed add to retry. Last error: {error.rstrip('.')}."
+        f"The feed {name} was turned off after {failures} failed {updates} in a row "
+        f"(add it again with /feed add to retry); last error: {error.rstrip('.')}."
     )
 
 

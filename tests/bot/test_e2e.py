@@ -628,6 +628,7 @@ async def test_feed_credentials_never_reach_readers_notices_or_logs(
     for where, text in shown.items():
         assert "s3cret" not in text, where
     assert "token=redacted" in shown["notice"] and "redacted@" in shown["notice"]
+    assert "after 1 failed update in a row" in shown["notice"] and "))" not in shown["notice"]
     assert "token=redacted" in shown["status"] and "page=1" in shown["list"]
     assert "Disabled feed" in caplog.text and "token=redacted" in caplog.text
     assert "Manage Channels" in (refused.content or "") and "private" not in refused.text
