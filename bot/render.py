@@ -176,7 +176,7 @@ def source_name(story: Story) -> str:
     if story.feed_title and story.feed_title.strip():
         return story.feed_title.strip()
     host = urlsplit(story.feed_url).hostname
-    return host or story.feed_url
+    return host or redact_url(story.feed_url)
 
 
 def footer_text(story: Story) -> str:
