@@ -1,7 +1,8 @@
 """The ``newsdigest`` command line (interface.md §1).
 
-``condense`` and ``digest`` work without Discord; ``run`` starts the service. Exit status:
-0 success, 1 a runtime failure reported as one sentence on stderr, 2 bad usage (argparse).
+``condense``, ``digest``, ``backup`` and ``check`` work without running the service; ``run``
+starts it. Exit status: 0 success, 1 a runtime failure reported as one sentence on stderr
+(``check``: one per problem), 2 bad usage.
 Nothing here prints a traceback unless NEWSDIGEST_LOG_LEVEL is DEBUG.
 """
 
@@ -12,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,6 +28,10 @@ log = logging.getLogger("newsdigest")
 
 #: Files and standard input larger than this are refused rather than read whole.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
+#: ``{"id": <string, number, true, false or null>`` at the start of a batch line
+_LEADING_ID = re.compile(
+    r'\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)'
+)
 
 
 class CLIError(Exception):
@@ -33,16 +39,24 @@ class CLIError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # ``--db`` goes before or after the command. The command's copy has no default of its own
+    # (SUPPRESS), so it does not overwrite a value given before the command with None.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
-        help="SQLite database file (default: $NEWSDIGEST_DB)",
+        default=argparse.SUPPRESS,
+        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser = argparse.ArgumentParser(
         prog="newsdigest",
         description="Condense news stories and feeds into digests, here or in Discord.",
-        parents=[common],
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser.add_argument("--version", action="version", version=f"newsdigest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -80,6 +94,22 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="run the service: scheduler, feed polling and the Discord bot (needs DISCORD_TOKEN)",
     )
+    b = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database while the service runs, integrity-checked",
+        description="Copy the database online (SQLite backup API) to PATH, a file or a folder, "
+        "and check the copy with PRAGMA integrity_check before it replaces an older one.",
+    )
+    b.add_argument("path", metavar="PATH", help="the backup file, or a folder to put it in")
+    sub.add_parser(
+        "check",
+        parents=[common],
+        help="check settings, the bot token, the database and every feed",
+        description="Check the settings, the bot token (GET /users/@me), the database's "
+        "integrity and that every enabled feed answers. Exit 0 when healthy, else 1 with one "
+        "sentence per problem.",
+    )
     return parser
 
 
@@ -103,15 +133,19 @@ def _sentences(value: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.db:
-        os.environ["NEWSDIGEST_DB"] = args.db
+    if args.db is not None and not args.db.strip():
+        parser.error("--db needs a file path")
     _configure_logging()
     try:
         if args.command == "condense":
             return _condense_command(parser, args)
         if args.command == "digest":
             return _digest_command(args)
-        return _run_command()
+        if args.command == "backup":
+            return _backup_command(args)
+        if args.command == "check":
+            return _check_command(args)
+        return _run_command(args)
     except (CLIError, DigestError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -242,11 +276,12 @@ async def _fetch_article(url: str) -> tuple[str, str | None]:
     return await off_loop(_html_to_text, response.content, url=response.url)
 
 
-def _settings(loader: Any) -> Any:
+def _settings(loader: Any, db: str | None = None) -> Any:
+    """The settings, with ``--db`` (when given) in place of NEWSDIGEST_DB."""
     from bot.settings import SettingsError
 
     try:
-        return loader()
+        return loader(db=db) if db is not None else loader()
     except SettingsError as exc:
         raise CLIError(str(exc)) from None
 
@@ -284,6 +319,8 @@ def condense_record(line: str, *, sentences: int = 3) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError:
         return {"id": None, "error": "The line is not valid JSON."}
+    except RecursionError:  # "[[[[…" thousands deep: the decoder recurses once per level
+        return {"id": _leading_id(line), "error": "The line's JSON is nested too deeply."}
     if not isinstance(record, dict):
         return {"id": None, "error": "The line is not a JSON object."}
     ident = record.get("id")
@@ -300,6 +337,17 @@ def condense_record(line: str, *, sentences: int = 3) -> dict[str, Any]:
         log.debug("condense failed on %r", ident, exc_info=True)
         return {"id": ident, "error": f"The text could not be condensed ({type(exc).__name__})."}
     return {"id": ident, "summary": result.summary, "quotes": [q.to_dict() for q in result.quotes]}
+
+
+def _leading_id(line: str) -> Any:
+    """The ``id`` of a line that cannot be decoded whole, when it is the object's first key."""
+    match = _LEADING_ID.match(line)
+    if match is None:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except (json.JSONDecodeError, RecursionError):  # pragma: no cover - the pattern is valid JSON
+        return None
 
 
 class _Progress:
@@ -325,7 +373,7 @@ def _digest_command(args: argparse.Namespace) -> int:
     from digests.feeds.fetch import Fetcher
     from digests.oneshot import digest_sources, digest_to_json, digest_to_text
 
-    settings = _settings(load_settings)
+    settings = _settings(load_settings, args.db)
 
     async def go() -> Any:
         async with Fetcher(
@@ -349,11 +397,40 @@ def _digest_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_command() -> int:
+def _backup_command(args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+    from digests.store.backup import backup
+
+    settings = _settings(load_settings, args.db)
+    made = backup(settings.db, args.path)
+    size = made.size / (1024 * 1024)
+    print(f"Backed up {made.source} to {made.target} ({size:.1f} MB); the copy is intact.")
+    return 0
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    from bot.check import check
+    from bot.settings import load_settings
+
+    def load() -> Any:
+        return load_settings(db=args.db) if args.db is not None else load_settings()
+
+    report = asyncio.run(check(load))
+    for problem in report.problems:
+        print(f"newsdigest: {_one_line(problem)}", file=sys.stderr)
+    if not report.healthy:
+        return 1
+    bot = f" (bot {report.bot_name})" if report.bot_name else ""
+    feeds = "1 feed answers" if report.feeds == 1 else f"{report.feeds} feeds answer"
+    print(f"Healthy: settings valid, token accepted{bot}, database intact, {feeds}.")
+    return 0
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from bot.runner import run
     from bot.settings import load_settings
 
-    return int(run(_settings(load_settings)))
+    return int(run(_settings(load_settings, args.db)))
 
 
 if __name__ == "__main__":

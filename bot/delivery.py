@@ -311,6 +311,7 @@ class Outbox:
             return await self._failed(delivery, exc)
         await self._digests.mark_delivered(delivery.delivery_id, message_id)
         self._clear(channel)
+        log.info("%s", delivered_line(delivery))
         return "sent"
 
     async def _failed(self, delivery: Delivery, exc: Exception) -> str:
@@ -333,6 +334,19 @@ class Outbox:
     def _clear(self, channel: int) -> None:
         self._backoff.pop(channel, None)
         self._blocked_until.pop(channel, None)
+
+
+def delivered_line(delivery: Delivery) -> str:
+    """The INFO log line for a delivered post (ids only: no feed text, no URLs)."""
+    where = f"channel {delivery.channel_id}"
+    if delivery.kind == "notice":
+        return f"Posted a notice to {where}."
+    numbers = ", ".join(f"#{d.story.story_id}" for d in delivery.items[: render.EMBEDS_PER_MESSAGE])
+    if delivery.kind == "story":
+        return f"Posted story {numbers} to {where}."
+    count = min(len(delivery.items), render.EMBEDS_PER_MESSAGE)
+    stories = "1 story" if count == 1 else f"{count} stories"
+    return f"Posted a digest of {stories} ({numbers}) to {where}."
 
 
 def _reason(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from digests.feeds.urlsafety import redact_url
 from digests.model import Coverage, Digest, DigestItem, DigestPage, DigestPlan, Story
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -159,7 +160,8 @@ def coverage_of(group: Sequence[Story]) -> list[Coverage]:
         if story.feed_url in seen:
             continue
         seen.add(story.feed_url)
-        out.append(Coverage(feed=story.feed_title or story.feed_url, url=story.url))
+        name = story.feed_title or redact_url(story.feed_url)  # shown in public posts
+        out.append(Coverage(feed=name, url=story.url))
     return out
 
 

@@ -41,6 +41,7 @@ from digests.errors import (
 )
 from digests.feeds import delta
 from digests.feeds.fetch import FetchKind, NotModified, Retrieved
+from digests.feeds.urlsafety import redact_url, redact_urls_in
 from digests.model import (
     AddResult,
     Condensed,
@@ -360,7 +361,7 @@ class DigestService:
         except StorageError:
             raise  # the database, not this feed: the caller reports it
         except Exception as exc:  # a bug or a broken worker: one feed must not stop the cycle
-            log.exception("unexpected error while updating %s", feed.url)
+            log.exception("unexpected error while updating %s", redact_url(feed.url))
             message = (
                 f"An unexpected error occurred while updating the feed ({type(exc).__name__})."
             )
@@ -395,22 +396,22 @@ class DigestService:
         failures = feed.failures + 1
         retry = exc.retry_after if isinstance(exc, FetchError) else None
         decision = polling.after_failure(feed.feed_id, failures, now, self._policy, retry)
-        name = feed.title or feed.url
-        notice = (
-            f"The feed {name} was turned off after {failures} failed updates in a row "
-            f"(last error: {exc.message.rstrip('.')}); add it again with /feed add to retry."
-        )
-        await off_loop(
+        shown_url = redact_url(feed.url)
+        error = redact_urls_in(exc.message)
+        notice = disabled_notice(feed.title or shown_url, failures, error)
+        _, disabled_now = await off_loop(
             self._store.record_failure,
             feed.feed_id,
-            error=exc.message,
+            error=error,
             now=now,
             next_fetch=decision.next_poll,
             disable=decision.disable,
             notice=notice,
         )
-        log.info("feed %s failed (%d in a row): %s", feed.url, failures, exc.message)
-        return UpdateResult(url=feed.url, error=exc.message)
+        log.info("feed %s failed (%d in a row): %s", shown_url, failures, error)
+        if disabled_now:
+            log.info("Disabled feed %s after %d failed update(s) in a row.", shown_url, failures)
+        return UpdateResult(url=feed.url, error=error)
 
     async def _run_parse(
         self, result: Retrieved, known: frozenset[str] | None = None
@@ -468,7 +469,7 @@ class DigestService:
         try:
             page = await self._fetcher.fetch(entry.url, kind="page")
         except FeedError as exc:
-            log.info("article page %s not fetched: %s", entry.url, exc.message)
+            log.info("article page %s not fetched: %s", redact_url(entry.url), exc.message)
             return None
         return page if isinstance(page, Retrieved) else None
 
@@ -594,6 +595,12 @@ class DigestService:
         """(story number, title) of recent stories whose title matches ``text`` (autocomplete)."""
         return await off_loop(self._store.story_choices, text, max(1, min(limit, 25)), scope=scope)
 
+    async def speaker_choices(self, text: str, limit: int = 25, *, scope: Scope) -> list[str]:
+        """Quoted people whose name contains ``text``, latest first (autocomplete)."""
+        return await off_loop(
+            self._store.speaker_choices, text, max(1, min(limit, 25)), scope=scope
+        )
+
     async def speaker_quotes(
         self, speaker: str, limit: int = 10, *, scope: Scope
     ) -> list[SpeakerQuote]:
@@ -633,11 +640,21 @@ def prepare_writes(
     return writes
 
 
+def disabled_notice(name: str, failures: int, error: str) -> str:
+    """The plain-text notice a channel gets when a feed it follows is turned off; ``name`` and
+    ``error`` come from outside (the renderer escapes them) and hold no credentials."""
+    updates = "update" if failures == 1 else "updates"
+    return (
+        f"The feed {name} was turned off after {failures} failed {updates} in a row "
+        f"(add it again with /feed add to retry); last error: {error.rstrip('.')}."
+    )
+
+
 def _safe_extract(extract: Extractor, page: Retrieved) -> PageText | None:
     try:
         return extract(page.content, page.url)
     except Exception as exc:  # any extractor failure: keep the feed's own text
-        log.info("article page %s not extracted: %s", page.url, exc)
+        log.info("article page %s not extracted: %s", redact_url(page.url), exc)
         return None
 
 

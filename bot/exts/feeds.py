@@ -21,6 +21,7 @@ from bot.exts.common import (
     when,
 )
 from digests.errors import FeedNotFoundError, InputError
+from digests.feeds.urlsafety import has_credentials, redact_url
 from digests.model import FeedStatus, Subscription
 
 
@@ -33,9 +34,9 @@ def health_text(feed: FeedStatus) -> str:
 
 
 def subscription_line(sub: Subscription) -> str:
-    title = render.clip(render.clean(sub.feed.title) or sub.feed.url, 80)
-    url = render.safe_url(sub.feed.url, 300)
-    link = f"[{title}]({url})" if url else title
+    title = render.clip(render.clean(sub.feed.title) or render.shown_url(sub.feed.url), 80)
+    secret = has_credentials(sub.feed.url)
+    link = title if secret else render.masked_link(title, sub.feed.url, 300)
     return f"**{link}** → <#{sub.channel_id}> · {sub.mode} · {health_text(sub.feed)}"
 
 
@@ -76,12 +77,13 @@ class Feeds(commands.Cog):
         if result.backfilled:
             bot.outbox.kick()
         feed = result.subscription.feed
-        title = render.clean(feed.title) or feed.url
+        title = render.clean(feed.title) or render.shown_url(feed.url)
         lines = [f"Subscribed {target.mention} to **{render.clip(title, 200)}** ({mode} mode)."]
         if result.reenabled:
             lines.append("The feed had been disabled after failures; it is enabled again.")
         if result.backfilled:
-            lines.append(f"Posting its {result.backfilled} newest stories now.")
+            newest = "newest story" if result.backfilled == 1 else "newest stories"
+            lines.append(f"Posting its {result.backfilled} {newest} now.")
         if result.preview is None:
             lines.append("It has no stories yet.")
         else:
@@ -103,24 +105,25 @@ class Feeds(commands.Cog):
         removed = await bot.digests.remove_feed(
             guild_id=guild_id, subscription_id=chosen.subscription_id
         )
-        title = render.clip(render.clean(removed.feed.title) or removed.feed.url, 200)
+        title = render.clean(removed.feed.title) or render.shown_url(removed.feed.url)
+        title = render.clip(title, 200)
         await reply(interaction, f"Unsubscribed <#{removed.channel_id}> from **{title}**.")
 
     @remove.autocomplete("feed")
     async def remove_feed_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
+        if interaction.guild_id is None or not interaction.permissions.manage_channels:
+            return []  # the same rule as the command itself: no list of feeds for others
         subs = await bot_of(interaction).digests.subscriptions(interaction.guild_id)
         text = current.strip().lower()
         choices: list[app_commands.Choice[str]] = []
         for sub in subs:
-            title = sub.feed.title or sub.feed.url
+            title = sub.feed.title or redact_url(sub.feed.url)
             channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild else None
             where = f"#{channel.name}" if channel else str(sub.channel_id)
             label = f"{title} → {where} ({sub.mode})"
-            if text and text not in label.lower() and text not in sub.feed.url.lower():
+            if text and text not in label.lower() and text not in redact_url(sub.feed.url).lower():
                 continue
             choices.append(
                 app_commands.Choice(name=choice_name(label), value=str(sub.subscription_id))
@@ -131,6 +134,7 @@ class Feeds(commands.Cog):
 
     @feed.command(name="list", description="This server's feed subscriptions")
     @app_commands.describe(channel="Only this channel's subscriptions")
+    @manage_channels()
     async def list_(
         self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
     ) -> None:

@@ -12,6 +12,16 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+#: Invisible characters dropped from titles, feed names and authors: bidirectional overrides,
+#: embeddings and isolates (U+202E makes "gpj.exe" read "exe.jpg") and marks, zero-width space,
+#: word joiner, invisible operators, byte-order mark. Zero-width (non-)joiners stay: scripts such
+#: as Persian and Devanagari and emoji sequences need them.
+INVISIBLE = frozenset(
+    "\u061c\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
 _BLOCK = frozenset(
     {
         "address", "article", "aside", "blockquote", "br", "center", "dd", "details", "div", "dl",
@@ -126,9 +136,10 @@ def to_text(value: str, *, html: bool | None = None, limit: int = MAX_TEXT_CHARS
 
 
 def one_line(value: str, *, html: bool | None = None, limit: int = 300) -> str:
-    """A title-like value as one line of at most ``limit`` characters (cut with "…")."""
+    """A title-like value as one line of at most ``limit`` characters (cut with "…"), without
+    invisible format characters (``INVISIBLE``)."""
     text = to_text(value[: limit * 20], html=html, limit=limit * 4)
-    line = _SPACES.sub(" ", text).strip()
+    line = _SPACES.sub(" ", text.translate(_DROP_INVISIBLE)).strip()
     if len(line) <= limit:
         return line
     cut = line[: limit - 1]

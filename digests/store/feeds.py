@@ -143,6 +143,18 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in found]
 
     @storage_errors
+    def polled_feed_count(self) -> int:
+        """How many feeds are polled: enabled and subscribed somewhere."""
+        rows = self._read(
+            """
+            SELECT COUNT(*) AS n FROM feeds f
+            WHERE disabled = 0
+              AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
+            """
+        )
+        return int(rows[0]["n"]) if rows else 0
+
+    @storage_errors
     def next_due(self) -> datetime | None:
         found = self._read(
             """

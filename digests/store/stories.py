@@ -131,11 +131,30 @@ class StoriesMixin(StoreBase):
         found = self._read(
             f"""
             SELECT s.story_id, COALESCE(s.title, s.url, '') AS title FROM stories s
-            WHERE {where} ORDER BY s.story_id DESC LIMIT ?
+            WHERE {where}
+            ORDER BY COALESCE(s.published, s.first_seen) DESC, s.story_id DESC LIMIT ?
             """,  # noqa: S608 - ``where`` is built from our own constant clauses
             (*params, limit),
         )
         return [(int(r["story_id"]), str(r["title"])) for r in found]
+
+    @storage_errors
+    def speaker_choices(self, text: str, limit: int, *, scope: Scope) -> list[str]:
+        """Speakers whose name contains ``text``, the most recently quoted first."""
+        where, params = visible_to(
+            scope,
+            "q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\'",
+            [f"%{_like_escape(' '.join(text.split()))}%"],
+        )
+        found = self._read(
+            f"""
+            SELECT q.speaker AS speaker FROM quotes q JOIN stories s ON s.story_id = q.story_id
+            WHERE {where} GROUP BY q.speaker
+            ORDER BY MAX(COALESCE(s.published, s.first_seen)) DESC, q.speaker LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        return [str(r["speaker"]) for r in found]
 
     @storage_errors
     def speaker_quotes(self, speaker: str, limit: int, *, scope: Scope) -> list[SpeakerQuote]:

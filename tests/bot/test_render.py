@@ -8,7 +8,18 @@ import discord
 import pytest
 
 from bot import render
-from digests.model import Coverage, Quote, Story, StoryDetail
+from bot.exts.feeds import subscription_line
+from bot.exts.status import status_line
+from bot.exts.stories import hit_line
+from digests.model import (
+    Coverage,
+    FeedStatus,
+    Quote,
+    SearchHit,
+    Story,
+    StoryDetail,
+    Subscription,
+)
 
 WORDS = [
     "alpha",
@@ -184,3 +195,62 @@ def test_notice_message() -> None:
     assert notice.content is not None
     assert len(notice.content) <= 2000
     assert "@everyone" not in notice.content
+
+
+def test_notice_shows_feed_title_and_server_reason_as_text() -> None:
+    notice = (
+        "The feed [Click me](https://evil.example) **urgent** was turned off after 8 failed "
+        "updates in a row; add it again with /feed add to retry. Last error: HTTP 500 "
+        "([login here](https://evil.example/login))."
+    )
+    content = render.notice_message(notice).content or ""
+    assert "\\[Click me\\](https://evil.example)" in content
+    assert "(\\[login here\\](https://evil.example/login))" in content
+    assert "\\*\\*urgent\\*\\*" in content
+
+
+INJECTING_URL = "https://news.example.com/a)[Official-notice](https://evil.example/x)"
+
+
+def test_a_url_cannot_close_its_link_and_inject_another() -> None:
+    story = make_story(url=INJECTING_URL)
+    also = [Coverage(feed="Other [Paper]", url=INJECTING_URL)]
+    embed = render.story_details(StoryDetail(story=story, also_covered_by=also))
+    fields = {f.name: f.value or "" for f in embed.fields}
+    for name in ("Source", "Also covered by"):
+        value = fields[name]
+        assert "](https://evil.example" not in value, value
+        assert value.count("](") == 1 and value.endswith("%29)"), value
+    assert "Other \\[Paper\\]" in fields["Also covered by"]
+
+
+def test_search_snippet_highlights_stay_bold_and_the_words_escaped() -> None:
+    shown = render.highlighted("…the **Labour** party_leader said *x* and **won**", 200)
+    assert shown == "…the **Labour** party\\_leader said \\*x\\* and **won**"
+    assert render.highlighted("an **odd marker", 200) == "an odd marker"
+
+
+def test_search_hits_and_feed_lines_keep_one_link_each() -> None:
+    hit = SearchHit(
+        story_id=7,
+        title="Budget **vote** [live]",
+        url=INJECTING_URL,
+        feed_title="Gazette",
+        published=None,
+        snippet="the **Labour** whip",
+    )
+    line = hit_line(hit)
+    assert line.count("](") == 1 and "](https://evil.example" not in line
+    assert "Budget \\*\\*vote\\*\\* \\[live\\]" in line
+    assert line.endswith("the **Labour** whip")
+    status = FeedStatus(7, INJECTING_URL, None, "ok", None, None, None, 0, None)
+    listed = subscription_line(Subscription(1, 2, 3, "live", status))
+    assert listed.count("](") == 1 and "](https://evil.example" not in listed
+
+
+def test_status_line_counts_one_failure_in_the_singular() -> None:
+    since = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    one = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 1, "x")
+    assert "(1 failure)" in status_line(one)
+    two = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 2, "x")
+    assert "(2 failures)" in status_line(two)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -174,3 +175,43 @@ def test_installed_script_reports_version() -> None:
     done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("newsdigest ")
+
+
+FEED = f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+<title>Riverton Times</title><link>https://riverton.example/</link><description>news</description>
+<item><guid>bridge</guid><title>Riverton closes its oldest bridge</title>
+<link>https://riverton.example/bridge</link><pubDate>Wed, 25 Nov 2026 08:00:00 +0000</pubDate>
+<description>{escape(ARTICLE)}</description></item></channel></rss>"""
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
+def test_db_option_works_before_or_after_the_command(
+    tmp_path: Path, monkeypatch, capsys, before: bool
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(FEED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDIGEST_DB", str(tmp_path / "from-env.db"))
+    chosen = tmp_path / "chosen.db"
+    option = ["--db", str(chosen)]
+    argv = [*option, "digest", str(feed)] if before else ["digest", str(feed), *option]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    assert "bridge" in out.lower()
+    assert chosen.is_file()
+    assert not (tmp_path / "from-env.db").exists() and not (tmp_path / "newsdigest.db").exists()
+
+
+def test_jsonl_a_deeply_nested_line_is_one_error_and_the_batch_goes_on(
+    tmp_path: Path, capsys
+) -> None:
+    batch = tmp_path / "in.jsonl"
+    nested = '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines = [nested, "[" * 100_000, json.dumps({"id": 2, "title": None, "text": ARTICLE})]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, err = run(["condense", "--jsonl", str(batch)], capsys)
+    assert status == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("id") for r in results] == ["deep", None, 2]
+    assert results[0] == {"id": "deep", "error": "The line's JSON is nested too deeply."}
+    assert set(results[1]) == {"id", "error"} and "summary" in results[2]

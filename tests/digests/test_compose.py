@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digests.compose import build_digest, cluster_stories, period_header, same_story
@@ -108,3 +109,10 @@ def test_period_header_names_the_period() -> None:
     end = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     assert period_header(start, end) == "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC"
     assert "continued" in period_header(start, end, page=1)
+
+
+def test_an_untitled_outlet_is_named_by_its_url_without_credentials() -> None:
+    private = replace(QUAKE_A, feed_url="https://ann:pw@alpha.example/rss?key=k3y", feed_title=None)
+    digest = build_digest([private, QUAKE_B], now=NOW)
+    names = [c.feed for c in digest.items[0].also_covered_by]
+    assert names == ["https://redacted@alpha.example/rss?key=redacted"]

@@ -448,3 +448,31 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
         "a\n\nb\n\nc\n\nd"
     )
     assert html_to_text("<iframe src=x>in</iframe>after<svg><text>s</text></svg>") == "after"
+
+
+def test_titles_lose_bidi_overrides_and_zero_width_characters() -> None:
+    hidden = "\u202eTrusted\u202c \u200bnews\u2066 \ufeffhere\u2069 \u200fnow\u2060"
+    joined = "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family"  # a ZWJ emoji sequence
+    document = rss(
+        item(f"<title>{hidden}</title><link>https://n.example/1</link><description>x</description>")
+        + item(
+            f"<title>{joined}</title><link>https://n.example/2</link><description>y</description>"
+        )
+        + item(
+            "<author>a\u202eb@example.com (Ann\u200b Lee)</author><title>t</title>"
+            "<link>https://n.example/3</link><description>z</description>"
+        )
+    ).replace(b"World &amp; More", "World\u202e More".encode())
+    parsed = parse_feed(document, url=URL)
+    assert parsed.info.title == "World More"
+    assert [e.title for e in parsed.entries] == ["Trusted news here now", joined, "t"]
+    assert parsed.entries[2].author is not None and "\u202e" not in parsed.entries[2].author
+    feed = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Json\u202e Feed",
+            "items": [{"id": "1", "title": hidden, "content_text": "words"}],
+        }
+    ).encode()
+    parsed = parse_feed(feed, url=URL, headers={"content-type": "application/feed+json"})
+    assert parsed.info.title == "Json Feed" and parsed.entries[0].title == "Trusted news here now"
