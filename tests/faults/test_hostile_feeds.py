@@ -16,7 +16,8 @@ import pytest
 
 from digests.errors import FeedError
 from digests.feeds.fetch import FetchLimits
-from tests.faults.helpers import assert_one_sentence, item, rss, service_env
+from tests.builders import rss
+from tests.faults.helpers import assert_one_sentence, item, service_env
 from tests.faults.hostile import HOSTILE, MB, SECRET, Hostile
 from tests.feedserver import FeedServer
 

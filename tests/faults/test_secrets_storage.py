@@ -17,8 +17,9 @@ import pytest
 
 from digests.errors import StorageError
 from digests.store import Store
+from tests.builders import rss
 from tests.discord_emulator import DiscordEmulator, GuildSpec
-from tests.faults.helpers import assert_one_sentence, item, rss
+from tests.faults.helpers import assert_one_sentence, item
 from tests.faults.netmatrix import run_cli
 from tests.faults.proc import TOKEN, ServiceProcess, service_environment
 from tests.feedserver import FeedServer
