@@ -20,15 +20,14 @@ from tests.bot.harness import (
     MANAGE_CHANNELS,
     START,
     TOKEN,
-    Item,
     article,
     e2e_settings,
     footers,
     later,
-    rss,
     running_app,
     story_numbers,
 )
+from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator, GuildSpec, RecordedMessage
 from tests.discord_emulator.state import SEND_MESSAGES
 from tests.feedserver import FeedServer
@@ -101,7 +100,7 @@ class World:
     def serve(self, path: str, entries: list[Item], title: str = "Example Gazette") -> str:
         self.feeds.add(
             path,
-            rss(title, self.feeds.url("/site"), entries),
+            rss(title, entries, link=self.feeds.url("/site")),
             content_type="application/rss+xml",
         )
         return self.feeds.url(path)
@@ -295,7 +294,9 @@ async def test_digest_now_and_schedule(world: World) -> None:
             await world.command("feed", "add", {"url": feed, "channel": world.digest_channel})
         world.serve("/daily.xml", items(4))
         copy = items(1, start=4)[0]
-        copy = Item(copy.guid + "-copy", copy.title, copy.paragraphs, copy.published)
+        copy = Item(
+            copy.guid + "-copy", copy.title, paragraphs=copy.paragraphs, published=copy.published
+        )
         world.serve("/other.xml", [*items(1, start=10), copy], title="Other Times")
         await poll(app, world)
         assert world.emu.messages(world.digest_channel) == []  # digest mode: nothing live

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.harness import MANAGE_CHANNELS, START, Item, article, rss
+from tests.bot.harness import MANAGE_CHANNELS, START, article
+from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator
 from tests.feedserver import FeedServer
 
@@ -91,7 +92,7 @@ async def test_runs_against_base_url_and_stops_on_sigterm(tmp_path: Path) -> Non
     async with DiscordEmulator(token=TOKEN) as emu, FeedServer() as feeds:
         feeds.add(
             "/feed.xml",
-            rss("Example Gazette", feeds.url("/site"), [ITEM]),
+            rss("Example Gazette", [ITEM], link=feeds.url("/site")),
             content_type="application/rss+xml",
         )
         env = env_for(emu, tmp_path, TOKEN)

@@ -59,7 +59,6 @@ class Core:
     shards: int = 1
     ack_deadline: float | None = 3.0
     message_rate: tuple[int, float] | None = None
-    rate_limited: int = 0
     token_lifetime: float = 15 * 60.0
     monotonic: Callable[[], float] = time.monotonic
     base_url: str = ""

@@ -124,7 +124,6 @@ class RestApi:
         if now - start >= per:
             start, count = now, 0
         if count >= limit:
-            self.core.rate_limited += 1
             return RestFault(status=429, retry_after=round(per - (now - start), 3), scope="user")
         self._windows[key] = (start, count + 1)
         return None
