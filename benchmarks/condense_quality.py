@@ -31,8 +31,8 @@ for _p in (str(HERE), str(HERE.parent)):
 from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
 from digests.condensing import prepare  # noqa: E402
+from digests.condensing.sentences import split_sentences  # noqa: E402
 from digests.condensing.summarize import DEFAULT_WEIGHTS, Weights, summarize, summarize_words  # noqa: E402
-from digests.condensing.text import split_sentences  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,16 @@
 """People in an article: names, their fullest forms, genders, and where they are mentioned.
 
-Pure and rule-based (no model): capitalised token runs are candidate names; a run counts as a
-person when it carries a personal title ("Mr", "Sen."), starts with a common first name, or is the
-explicit subject of a verb of saying. Surnames and titled surnames ("Mr Brown") expand to the
-fullest same-surname name in the article ("Gordon Brown"). Pronouns resolve to the most recent
-compatible person mentioned outside quotation marks.
+Pure and rule-based (no model), in two views of the same knowledge (``lexicon`` holds the words):
+
+- ``collect_people`` (the quotes' speakers, by paragraph): capitalised token runs are candidate
+  names; a run counts as a person when it carries a personal title ("Mr", "Sen."), starts with a
+  common first name, or is the explicit subject of a verb of saying. Surnames and titled surnames
+  ("Mr Brown") expand to the fullest same-surname name in the article ("Gordon Brown"). Pronouns
+  resolve to the most recent compatible person mentioned outside quotation marks.
+- ``sentence_mentions`` (the summary's pronoun naming, by sentence): full names marked as people
+  by a title, an age, "said" or the surname used alone elsewhere, and the later surname-only
+  mentions of them. It reads names differently (no title stripping, at most four words), and the
+  summaries were fitted to it: one finder for both would change the summaries or the speakers.
 """
 
 from __future__ import annotations
@@ -19,15 +25,18 @@ from digests.condensing.lexicon import (
     DESCRIPTORS,
     FEMALE_FIRST,
     FEMALE_TITLES,
+    INSTITUTION_WORDS,
+    JOB_WORDS,
     MALE_FIRST,
     MALE_TITLES,
     NON_NAME_CAPS,
+    NOT_NAME_STARTS,
+    ORG_WORDS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
     ROLE_NOUNS,
     TITLES,
     trie_pattern,
-    word_set,
 )
 from digests.condensing.sentences import sentence_index, sentence_starts
 
@@ -284,19 +293,6 @@ def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
         yield from split_run(m.start(), m.group(0))
 
 
-_ORG_WORDS = word_set(
-    """house party union council committee bank club university association department ministry
-    office news times post journal street court city county state states republic kingdom
-    international group corp inc ltd fund foundation institute center centre campaign
-    administration agency commission board senate congress parliament assembly government league
-    cup open championships championship games airport hall road square tower museum school
-    college church hospital company media network tv radio service services army force forces
-    police guard airlines motors records studios united america africa europe asia island
-    islands valley river lake park station project review press daily weekly magazine
-    """
-)
-
-
 _PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
 
 
@@ -304,8 +300,8 @@ def _could_be_person(name: Name) -> bool:
     return (
         1 < len(name.tokens) <= 4
         and all(_PERSON_TOKEN.fullmatch(t) for t in name.tokens)
-        and name.last not in _ORG_WORDS
-        and not any(_norm(t) in _ORG_WORDS for t in name.tokens)
+        and name.last not in ORG_WORDS
+        and not any(_norm(t) in ORG_WORDS for t in name.tokens)
     )
 
 
@@ -486,3 +482,136 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     """``pos`` inside one of the sorted, disjoint ``spans``."""
     k = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
     return k >= 0 and spans[k][0] <= pos < spans[k][1]
+
+
+# --- the summary's view: names by sentence ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SentenceMention:
+    """A person mentioned in sentence ``sentence`` at character ``offset``, by full name."""
+
+    sentence: int
+    offset: int
+    name: str
+
+
+# (``[A-Z](?<!\w[A-Z])`` is ``\b[A-Z]``, in an order the regex engine scans for quickly.)
+_SENTENCE_NAME = re.compile(
+    r"([A-Z](?<!\w[A-Z])(?:[a-z]+(?:[-'’][A-Z]?[a-z]+)?|\.)"
+    r"(?:\s+(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|de|van|von|da|bin|al)){1,3})"
+)
+
+# What follows a person's name: "said", an apposition (", a former professor"), ", who".
+_PERSON_AFTER = re.compile(r",?\s+(?:said|says|told|added)\b|,\s+(?:a|an|the|who|whose)\s")
+
+_TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
+_AGE_AFTER = re.compile(r",\s*\d{1,3}\b")
+_POSSESSIVE_S = re.compile(r"['’]s$")
+
+
+def _word_count(text: str, word: str) -> int:
+    """Occurrences of ``word`` (which starts and ends with a letter) as a whole word."""
+    count = 0
+    pos = text.find(word)
+    size = len(word)
+    while pos >= 0:
+        before = text[pos - 1 : pos]
+        after = text[pos + size : pos + size + 1]
+        if (before == "" or not _is_word_char(before)) and (
+            after == "" or not _is_word_char(after)
+        ):
+            count += 1
+            pos = text.find(word, pos + size)
+        else:
+            pos = text.find(word, pos + 1)
+    return count
+
+
+def _used_alone(text: str, surname: str, name: str) -> bool:
+    """True when the surname is a whole word of the text more often than the full name is."""
+    named = text.count(name)
+    # (whole-word occurrences are at most all occurrences, which str.count finds at once)
+    return text.count(surname) > named and _word_count(text, surname) > named
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def sentence_mentions(texts: list[str]) -> list[SentenceMention]:
+    """Every likely person mentioned in the sentences ``texts``, in article order.
+
+    Full names count when something marks them as people (a title, an age, "said", or the
+    surname used alone elsewhere); later "Mr. Loach" / "Loach" mentions map to the full name.
+    """
+    found: list[tuple[int, str, int, str]] = []
+    for index, text in enumerate(texts):
+        for m in _SENTENCE_NAME.finditer(text):
+            parts = _POSSESSIVE_S.sub("", m.group(1)).split()
+            start = m.start()
+            while len(parts) > 2 and parts[0].lower() in JOB_WORDS:
+                start += len(parts[0]) + 1
+                parts = parts[1:]
+            if parts[0] in NOT_NAME_STARTS or parts[0].lower() in JOB_WORDS:
+                continue
+            if any(p in INSTITUTION_WORDS for p in parts):
+                continue
+            if parts[-1].endswith("."):
+                continue
+            found.append((index, " ".join(parts), start, text))
+    text_all = " ".join(texts)
+    out: list[SentenceMention] = []
+    full: dict[str, str] = {}
+    for index, name, start, text in found:
+        surname = name.split()[-1]
+        after = start + len(name)
+        evidence = (
+            bool(_TITLE_BEFORE.search(text[:start]))
+            or bool(_AGE_AFTER.match(text, after))
+            or bool(_PERSON_AFTER.match(text, after))
+            or _used_alone(text_all, surname, name)
+        )
+        if evidence:
+            out.append(SentenceMention(index, start, name))
+            full.setdefault(surname, name)
+    if full:
+        for index, text in enumerate(texts):
+            for start, surname in _surname_mentions(text, list(full)):
+                name = full[surname]
+                if not text.endswith(name, 0, start + len(surname)):  # not the full name's tail
+                    out.append(SentenceMention(index, start, name))
+    return sorted(out)
+
+
+def _surname_mentions(text: str, surnames: list[str]) -> list[tuple[int, str]]:
+    """(offset, surname) of each whole-word surname not followed by a capitalised word.
+
+    The matches of ``\b(S1|S2|...)\b(?![ ]+[A-Z])`` (surnames start and end with a letter),
+    found with ``str.find`` instead of a regex compiled for every article.
+    """
+    starts: dict[int, list[str]] = {}
+    for surname in surnames:
+        pos = text.find(surname)
+        while pos >= 0:
+            starts.setdefault(pos, []).append(surname)
+            pos = text.find(surname, pos + 1)
+    out: list[tuple[int, str]] = []
+    free = 0  # matches do not overlap
+    size = len(text)
+    for pos in sorted(starts):
+        if pos < free or (pos > 0 and _is_word_char(text[pos - 1])):
+            continue
+        for surname in starts[pos]:  # the first that fits, as in a regex alternation
+            end = pos + len(surname)
+            if end < size and _is_word_char(text[end]):
+                continue
+            after = end
+            while after < size and text[after] == " ":
+                after += 1
+            if end < after < size and "A" <= text[after] <= "Z":
+                continue
+            out.append((pos, surname))
+            free = end
+            break
+    return out

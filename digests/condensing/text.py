@@ -1,12 +1,11 @@
-"""Paragraph and sentence splitting for news text, and boilerplate removal. Pure functions.
+"""Paragraphs of news text, boilerplate removal and whitespace. Pure functions.
 
 - ``paragraphs(text)``: blank lines separate paragraphs; single newlines separate them too (feeds
   and the seed put one paragraph per line) unless a block is clearly hard-wrapped, in which case
   its lines are joined. Boilerplate paragraphs (bylines, "PUBLISHED: … | UPDATED: …", "Scroll down
   for video", "Sign up…", "Follow us…", "Read more", "Last updated at …") are dropped, and the same
   boilerplate run into a paragraph (as in CNN/Daily Mail dumps) is cut out of it.
-- ``split_sentences(paragraph)``: survives "Mr.", "U.S.", initials ("J. K. Rowling"), ellipses,
-  decimals ("3.5") and sentences ending inside quotes (``…he said." "Next…``).
+- ``squash(text)``: each run of spaces (typographic ones too) as one plain space.
 - ``strip_html(text)``: HTML given as text becomes plain text with blank-line paragraphs.
 """
 
@@ -32,7 +31,7 @@ _ODD_SPACE_CHARS = (
 _SPACE_RUN = re.compile("  +")
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
     """Each run of spaces (" " and ``_ODD_SPACE_CHARS``) as one plain space.
 
     Odd spaces become plain ones, then runs of plain spaces are collapsed: both steps scan for
@@ -125,7 +124,7 @@ _BOILERPLATE_PARA = re.compile(
 
 def clean_paragraph(para: str) -> str:
     """Whitespace-normalise one paragraph and cut boilerplate run into it."""
-    return _cut_boilerplate(_squash(para).strip())
+    return _cut_boilerplate(squash(para).strip())
 
 
 def _cut_boilerplate(para: str) -> str:
@@ -140,7 +139,7 @@ def _cut_boilerplate(para: str) -> str:
         if trigger in para:
             para, n = rule.subn(" ", para)
             changed = changed or n > 0
-    return _squash(para).strip(" |") if changed else para
+    return squash(para).strip(" |") if changed else para
 
 
 def is_boilerplate(para: str) -> bool:
@@ -181,7 +180,7 @@ def paragraphs(text: str) -> list[str]:
             continue
         pieces = [" ".join(lines)] if _is_hard_wrapped(lines) else lines
         for piece in pieces:
-            squashed = _squash(piece).strip()
+            squashed = squash(piece).strip()
             if is_boilerplate(squashed):
                 continue
             cleaned = _cut_boilerplate(squashed)
@@ -189,96 +188,6 @@ def paragraphs(text: str) -> list[str]:
                 continue
             if cleaned is squashed or not is_boilerplate(cleaned):  # unchanged: checked above
                 out.append(cleaned)
-    return out
-
-
-# --- sentences -----------------------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-_ABBREVIATIONS = frozenset(
-    _words(
-        """mr mrs ms mx dr prof rev fr st sr jr gen lt col capt cpt sgt maj adm cmdr gov sen rep
-    pres supt insp det cllr hon messrs mme mlle no nos vs etc approx dept est fig vol ch pp
-    ed eds op cit al jan feb mar apr jun jul aug sep sept oct nov dec mt ft ave blvd rd corp"""
-    )
-)
-# Words that, after a dotted acronym ("U.S."), show a new sentence has begun.
-_SENTENCE_STARTERS = frozenset(
-    _words(
-        """the a an he she it they we i you his her its their our this that these those there but
-    and so yet in on at for after before when while if as however meanwhile now then mr mrs
-    ms dr police officials some many one two"""
-    )
-)
-# A run of sentence-final marks, closing quotes/brackets, a gap, then what may open a sentence.
-# The pattern opens with a plain character class so that the regex engine scans for it quickly
-# (a leading group or repeat makes it try the whole pattern at every character: ten times slower).
-_CANDIDATE = re.compile(r"[.!?…]([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
-# The same for a paragraph without "!", "?" or "…": led by a literal, which the regex engine
-# finds with memchr, four times as fast as trying a character class at every character.
-_DOT_CANDIDATE = re.compile(r"\.([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
-_NEXT_WORD = re.compile(r"[\"“‘'(\[]*([A-Za-z0-9]+)")
-_INITIAL = re.compile(r"^[\"“‘'(]*[A-Z]$")
-_ACRONYM = re.compile(r"^[\"“‘'(]*(?:[A-Za-z]\.)+[A-Za-z]$")
-
-
-def _next_word(text: str, start: int) -> str:
-    m = _NEXT_WORD.match(text, start)
-    return m.group(1).lower() if m else ""
-
-
-def _is_boundary(text: str, m: re.Match[str], start: int) -> bool:
-    end = text[m.start() : m.end(1)]
-    if end not in {".", "…", "..."} or m.group(2):
-        return True  # "!", "?", or a full stop followed by a closing quote
-    if end != ".":
-        # An ellipsis before a capitalised word ends a sentence, but not a lone "Well…".
-        return len(text[start : m.start()].split()) >= 3
-    token = text[text.rfind(" ", 0, m.start()) + 1 : m.start()]
-    bare = token.strip("\"“‘'([").lower()
-    if bare in _ABBREVIATIONS:
-        return False
-    if _INITIAL.match(token):
-        return False  # "J. K. Rowling"
-    if _ACRONYM.match(token):
-        # "U.S." ends a sentence only when a typical sentence opener follows.
-        return _next_word(text, m.end()) in _SENTENCE_STARTERS
-    return True
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph into sentences (never returns empty strings).
-
-    Each candidate boundary (``_CANDIDATE``) starts right after a run of spaces and before a
-    non-space, and ends a piece with a punctuation mark: the pieces need no stripping.
-    """
-    text = _squash(paragraph).strip()
-    out: list[str] = []
-    start = 0
-    rfind = text.rfind
-    only_dots = "!" not in text and "?" not in text and "…" not in text
-    for m in (_DOT_CANDIDATE if only_dots else _CANDIDATE).finditer(text):
-        dot = m.start()
-        end = m.end(2)
-        if end == dot + 1 and text[dot] == ".":
-            # The common case, a plain full stop: decided here when the word before it is
-            # letters only (then it is neither an initial nor a dotted acronym).
-            token = text[rfind(" ", 0, dot) + 1 : dot]
-            if len(token) > 1 and token.isalpha():
-                if token.lower() in _ABBREVIATIONS:
-                    continue
-            elif not _is_boundary(text, m, start):
-                continue
-        elif not _is_boundary(text, m, start):
-            continue
-        out.append(text[start:end])
-        start = m.end()
-    if start < len(text):
-        out.append(text[start:])
     return out
 
 
@@ -312,5 +221,5 @@ def strip_html(text: str) -> str:
     text = _BLOCK_TAG.sub("\n\n", text)
     text = _ANY_TAG.sub(" ", text)
     text = html.unescape(text)
-    lines = (_SPACE_BEFORE_PUNCT.sub(r"\1", _squash(line)).strip() for line in text.split("\n"))
+    lines = (_SPACE_BEFORE_PUNCT.sub(r"\1", squash(line)).strip() for line in text.split("\n"))
     return "\n".join(lines)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from digests.condensing.sentences import split_sentences
 from digests.condensing.summarize import Weights, content_words, summarize, summarize_words
-from digests.condensing.text import paragraphs, split_sentences
+from digests.condensing.text import paragraphs
 
 ARTICLE = """\
 Floods forced thousands of residents to leave their homes in the river town of Elmbridge on Sunday.
@@ -281,7 +282,8 @@ def test_quote_share_with_one_kind_of_mark_as_with_the_class_led_regexes() -> No
 def test_folded_sentence_words_equal_the_words_of_each_token() -> None:
     import random
 
-    from digests.condensing.summarize import _STOPWORDS, _WORD, _sentence_words, _stem
+    from digests.condensing.lexicon import STOPWORDS as _STOPWORDS
+    from digests.condensing.summarize import _WORD, _sentence_words, _stem
 
     def reference(text: str) -> list[str]:  # the words (``_WORD``) of each lower-cased token
         return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
@@ -339,7 +341,7 @@ def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
 def test_surname_mentions_equal_the_reference_regex() -> None:
     import random
 
-    from digests.condensing.summarize import _surname_mentions
+    from digests.condensing.people import _surname_mentions
 
     rng = random.Random(3)
     alphabet = ["Li", "Lin", "Smith", "Smith-Jones", "O'Neill", " ", " ", "x", "-", "A", "Lindo"]
