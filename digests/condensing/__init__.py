@@ -12,7 +12,7 @@ import re
 
 from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
-from digests.condensing.summarize import _token_stems, summarize
+from digests.condensing.summarize import summarize
 from digests.condensing.text import looks_like_html, paragraphs, strip_html
 from digests.errors import InputError
 from digests.model import Condensed
@@ -42,7 +42,7 @@ def _bounded(text: str, limit: int) -> str:
 def clear_caches() -> None:
     """Empty the bounded caches of pure word-level functions kept between calls (names,
     token stems), so a benchmark can time from a cold start."""
-    for cached in (_token_stems, clean_name, name_pieces):
+    for cached in (clean_name, name_pieces):
         cached.cache_clear()
 
 

@@ -432,14 +432,10 @@ _SPEAKS_AFTER = re.compile(
 # "…, said Sunshine, who…": the name after an inverted verb of saying is that verb's subject
 _SPEAKER_AFTER_VERB = re.compile(r"\b(?:said|says|added|adds|wrote|writes)\s+$")
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
-_SAID_WORDS = ("said", "says", "added", "asked", "wrote", "continued")
 
 
 def _said_before(para: str, start: int) -> bool:
     """A verb of saying just before ``start`` ("…," said Smith), within 12 characters."""
-    window = para[max(0, start - 12) : start]
-    if not window[-1:].isspace() or not window.rstrip().endswith(_SAID_WORDS):
-        return False  # the regex's match would end in spaces right after one of the words
     return _SAID_BEFORE.search(para, max(0, start - 12), start) is not None
 
 
@@ -510,33 +506,10 @@ _AGE_AFTER = re.compile(r",\s*\d{1,3}\b")
 _POSSESSIVE_S = re.compile(r"['’]s$")
 
 
-def _word_count(text: str, word: str) -> int:
-    """Occurrences of ``word`` (which starts and ends with a letter) as a whole word."""
-    count = 0
-    pos = text.find(word)
-    size = len(word)
-    while pos >= 0:
-        before = text[pos - 1 : pos]
-        after = text[pos + size : pos + size + 1]
-        if (before == "" or not _is_word_char(before)) and (
-            after == "" or not _is_word_char(after)
-        ):
-            count += 1
-            pos = text.find(word, pos + size)
-        else:
-            pos = text.find(word, pos + 1)
-    return count
-
-
 def _used_alone(text: str, surname: str, name: str) -> bool:
     """True when the surname is a whole word of the text more often than the full name is."""
-    named = text.count(name)
-    # (whole-word occurrences are at most all occurrences, which str.count finds at once)
-    return text.count(surname) > named and _word_count(text, surname) > named
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
+    alone = re.findall(rf"\b{re.escape(surname)}\b", text)
+    return len(alone) > text.count(name)
 
 
 def sentence_mentions(texts: list[str]) -> list[SentenceMention]:
@@ -577,41 +550,16 @@ def sentence_mentions(texts: list[str]) -> list[SentenceMention]:
             full.setdefault(surname, name)
     if full:
         for index, text in enumerate(texts):
-            for start, surname in _surname_mentions(text, list(full)):
+            for mention in _surname_mentions(text, list(full)):
+                start, surname = mention.start(), mention.group(1)
                 name = full[surname]
                 if not text.endswith(name, 0, start + len(surname)):  # not the full name's tail
                     out.append(SentenceMention(index, start, name))
     return sorted(out)
 
 
-def _surname_mentions(text: str, surnames: list[str]) -> list[tuple[int, str]]:
-    """(offset, surname) of each whole-word surname not followed by a capitalised word.
-
-    The matches of ``\b(S1|S2|...)\b(?![ ]+[A-Z])`` (surnames start and end with a letter),
-    found with ``str.find`` instead of a regex compiled for every article.
-    """
-    starts: dict[int, list[str]] = {}
-    for surname in surnames:
-        pos = text.find(surname)
-        while pos >= 0:
-            starts.setdefault(pos, []).append(surname)
-            pos = text.find(surname, pos + 1)
-    out: list[tuple[int, str]] = []
-    free = 0  # matches do not overlap
-    size = len(text)
-    for pos in sorted(starts):
-        if pos < free or (pos > 0 and _is_word_char(text[pos - 1])):
-            continue
-        for surname in starts[pos]:  # the first that fits, as in a regex alternation
-            end = pos + len(surname)
-            if end < size and _is_word_char(text[end]):
-                continue
-            after = end
-            while after < size and text[after] == " ":
-                after += 1
-            if end < after < size and "A" <= text[after] <= "Z":
-                continue
-            out.append((pos, surname))
-            free = end
-            break
-    return out
+def _surname_mentions(text: str, surnames: list[str]) -> list[re.Match[str]]:
+    """Each whole-word mention of one of ``surnames`` (group 1) not followed by a capitalised
+    word (a full name's surname is followed by none; "Brown Street" is not Mr Brown)."""
+    alternatives = "|".join(map(re.escape, surnames))
+    return list(re.finditer(rf"\b({alternatives})\b(?![ ]+[A-Z])", text))

@@ -27,13 +27,11 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
-import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import chain, compress, count
+from itertools import chain
 
 from digests.condensing.lexicon import STOPWORDS
 from digests.condensing.people import SentenceMention, sentence_mentions
@@ -74,19 +72,8 @@ MAX_SENTENCES = 2000
 
 _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
-# The patterns open with the quote mark and check what precedes it by a lookbehind placed after
-# it: the regex engine then scans quickly for quote marks instead of trying a lookbehind at every
-# character. (``(?<![^X]Q)`` after a mark Q: preceded by an X or by nothing.)
-_OPEN_TEMPLATE = r"{0}(?<![^\s(\[:—–-]{0})[\"“‘'«]*(?=\w)"
-_CLOSE_TEMPLATE = r"{0}(?<=[\w.,!?…]{0})[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])"
-_QUOTE_OPEN = re.compile(_OPEN_TEMPLATE.format(r"[\"“‘'«]"))
-_QUOTE_CLOSE = re.compile(_CLOSE_TEMPLATE.format(r"[\"”’'»]"))
-# The same led by one mark, for an ASCII text holding that mark and not the other: the regex
-# engine finds a literal with memchr instead of trying a character class at every character.
-_QUOTE_BY_MARK = {
-    mark: (re.compile(_OPEN_TEMPLATE.format(mark)), re.compile(_CLOSE_TEMPLATE.format(mark)))
-    for mark in "\"'"
-}
+_QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
+_QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
@@ -120,43 +107,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
-    words = list(filter(None, map(_token_stems, _fold(text).split())))
-    if " " in "".join(words):  # a token gave several words ("jörg": "j", "rg")
-        return " ".join(words).split()
-    return words
-
-
-#: What joins the sentences of an article to fold them at once (a control character).
-_SEPARATOR = "\x01"
-# ASCII capitals to lower case, ASCII punctuation but the apostrophe to spaces, on UTF-8 bytes
-# (whose multi-byte characters have no ASCII byte). A folded token's pieces have the words
-# (``_WORD``) of the token, in order: those characters are never inside a word.
-_FOLD = bytes.maketrans(
-    bytes(range(ord("A"), ord("Z") + 1)) + b'!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~',
-    bytes(range(ord("a"), ord("z") + 1)) + b" " * 31,
-)
-
-
-def _fold(text: str) -> str:
-    """The text with ``_FOLD`` applied (lone surrogates pass through)."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return raw.translate(_FOLD).decode("utf-8", "surrogatepass")
-
-
-@lru_cache(maxsize=1 << 15)
-def _token_stems(token: str) -> str:
-    """The content stems of one whitespace-free token, space-separated (usually one, or none).
-
-    Tokens come folded (``_fold``), so the common one is a plain lower-case word. Cached
-    (bounded): a token's stems never change, and most tokens of an article recur in the next
-    one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
-    """
-    if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
-        if token in STOPWORDS:
-            return ""
-        return _stem(token) if token[-1] in "sdg" else token  # (_stem changes only those)
-    # apostrophes, other scripts' letters and punctuation, capitals (when not folded)
-    return " ".join([_stem(w) for w in _WORD.findall(token.lower()) if w not in STOPWORDS])
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,34 +124,17 @@ class _Article:
 
 def _quote_share(text: str) -> float:
     """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
-    if text.isascii():  # no curly quotes or guillemets: '"' and "'" are the only marks
-        double, single = '"' in text, "'" in text
-        if not (double or single):
-            return 0.0
-        opener, closer = (
-            (_QUOTE_OPEN, _QUOTE_CLOSE)
-            if double and single
-            else _QUOTE_BY_MARK['"' if double else "'"]
-        )
-    elif _has_quote_mark(text):
-        opener, closer = _QUOTE_OPEN, _QUOTE_CLOSE
-    else:
-        return 0.0
     quoted = 0
     pos = 0
     while True:
-        opening = opener.search(text, pos)
+        opening = _QUOTE_OPEN.search(text, pos)
         if opening is None:
             break
-        closing = closer.search(text, opening.end())
+        closing = _QUOTE_CLOSE.search(text, opening.end())
         end = closing.start() if closing else len(text)
         quoted += end - opening.end()
         pos = closing.end() if closing else len(text)
     return min(1.0, quoted / max(1, len(text)))
-
-
-def _has_quote_mark(text: str) -> bool:
-    return '"' in text or "“" in text or "‘" in text or "'" in text or "«" in text
 
 
 def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
@@ -228,7 +162,7 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
     """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
     texts = _split(paras)
     n_words = [text.count(" ") + 1 for text in texts]
-    words = _sentence_words(texts)
+    words = [content_words(text) for text in texts]
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
     eligible = [
         MIN_WORDS <= n <= MAX_WORDS
@@ -246,22 +180,6 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
         # (most end in a full stop: the regex only for the others)
         punctuated=[t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts],
     )
-
-
-def _sentence_words(texts: list[str]) -> list[list[str]]:
-    """``content_words`` of each sentence, from one folding of them all (``_fold``).
-
-    The pieces of a folded token are fewer distinct cache keys than the token ("Said," and
-    "said." are "said"), and give the same words.
-    """
-    parts = _fold(_SEPARATOR.join(texts)).split(_SEPARATOR)
-    if len(parts) != len(texts):  # a sentence holds the separator (never in paragraphs' text)
-        return [content_words(text) for text in texts]
-    stems = _token_stems
-    out = [list(filter(None, map(stems, part.split()))) for part in parts]
-    if " " in "".join(chain.from_iterable(out)):  # a token gave several words (see above)
-        return [" ".join(words).split() for words in out]
-    return out
 
 
 class _Similarity:
@@ -337,11 +255,12 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     idf2 = idf2_by_df.__getitem__
     squares = [sum(map(idf2, map(df.__getitem__, d))) for d in distinct]
     # Sentences that repeat a word: there it counts c^2 times in |s|^2 and c times in t(w).
-    for i in compress(count(), map(operator.ne, map(len, words), map(len, distinct))):
-        sent_words = words[i]
-        ordered = sorted(sent_words)
-        for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
-            c = sent_words.count(w)
+    for i, sent_words in enumerate(words):
+        if len(sent_words) == len(distinct[i]):
+            continue  # no word repeated
+        counts = Counter(sent_words)
+        for w in sorted(w for w, c in counts.items() if c > 1):
+            c = counts[w]
             x = idf2(df[w])
             squares[i] += (c * c - 1) * x
             if patched is None:

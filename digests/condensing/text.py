@@ -15,90 +15,56 @@ import html
 import re
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
-# Spaces other than " " that whitespace normalisation turns into " " (tab, form feed, vertical
-# tab, no-break and typographic spaces). Tested one by one with ``in``: a memchr-speed scan that
-# rejects at once a character wider than the text's own, far faster than a regex class scan.
-_ODD_SPACE_CHARS = (
-    "\t",
-    "\f",
-    "\v",
-    "\u00a0",
-    "\u202f",
-    "\u205f",
-    "\u3000",
-    *(chr(c) for c in range(0x2000, 0x200C)),  # en quad ... zero-width space
-)
-_SPACE_RUN = re.compile("  +")
+# Spaces: plain ones, tab, form feed, vertical tab, no-break and typographic spaces (en quad ...
+# zero-width space). Runs of two or more, and single spaces other than " ", become " ".
+_ODD_SPACE = "\\t\\f\\v\\u00a0\\u202f\\u205f\\u3000\\u2000-\\u200b"
+_SPACES = re.compile(f"[ {_ODD_SPACE}]{{2,}}|[{_ODD_SPACE}]")
 
 
 def squash(text: str) -> str:
-    """Each run of spaces (" " and ``_ODD_SPACE_CHARS``) as one plain space.
-
-    Odd spaces become plain ones, then runs of plain spaces are collapsed: both steps scan for
-    literals, which is much faster than a regex trying a character class at every position.
-    """
-    for odd in _ODD_SPACE_CHARS:
-        if odd in text:
-            text = text.replace(odd, " ")
-    return _SPACE_RUN.sub(" ", text) if "  " in text else text
+    """Each run of spaces (typographic ones too) as one plain space."""
+    return _SPACES.sub(" ", text)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
-_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def _drop_control(text: str) -> str:
-    """The text without control characters (ASCII text is checked by a byte-level scan first)."""
-    if text.isascii():
-        raw = text.encode("ascii")
-        if len(raw.translate(None, _CONTROL_BYTES)) == len(raw):
-            return text
-    elif "\ufffd" not in text and text.replace("\n", "").isprintable():
-        return text  # every character _CONTROL matches but U+FFFD is unprintable
+    """The text without control characters (but tab and line breaks) and U+FFFD, U+FEFF."""
     return _CONTROL.sub("", text)
 
 
 # --- boilerplate ---------------------------------------------------------------------------
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*"
 _DM_STAMP = rf"\d{{1,2}}:\d{{2}}\s*[A-Z]{{2,4}},?\s*\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}"
-# Each inline rule runs only when its literal trigger occurs. Every pattern opens with a literal
-# (a leading ``\b`` becomes a lookbehind after it): the regex engine then jumps from one
-# occurrence of the literal to the next instead of trying the pattern at every character.
-_INLINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (trigger, re.compile(pattern))
-    for trigger, pattern in (
+
+
+def _word(literal: str) -> str:
+    """``\\b`` and ``literal`` (a fixed-width pattern starting with a letter), written with the
+    literal first: the regex engine then jumps from one occurrence of it to the next instead of
+    trying ``\\b`` at every character (fifty times slower over an article, a quarter of the
+    time ``condense`` takes)."""
+    return rf"{literal}(?<!\w{literal})"
+
+
+# Boilerplate run into a paragraph, cut out of it in this order.
+_INLINE_RULES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
         # Daily Mail: "PUBLISHED: . 10:01 EST, 1 May 2013 . | . UPDATED: . 11:02 EST, …"
-        (
-            "ublished",
-            rf"(?:PUBLISHED|Published):?\s*\.?\s*{_DM_STAMP}\s*\.?\s*\|?\s*\.?\s*"
-            rf"(?:(?:UPDATED|Updated):?\s*\.?\s*{_DM_STAMP}\s*\.?)?",
-        ),
-        (
-            "UBLISHED",
-            rf"PUBLISHED:?\s*\.?\s*{_DM_STAMP}\s*\.?\s*\|?\s*\.?\s*"
-            rf"(?:UPDATED:?\s*\.?\s*{_DM_STAMP}\s*\.?)?",
-        ),
-        ("UPDATED", rf"UPDATED:?\s*\.?\s*{_DM_STAMP}\s*\.?"),
-        ("ast updated", rf"Last updated:?\s*\.?\s*{_DM_STAMP}\s*\.?"),
-        (
-            "ast updated at",
-            r"Last updated at(?<!\wLast updated at) \d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?"
-            r"(?: on \d{1,2} \w+ \d{4})?\s*\.?",
-        ),
+        rf"(?:PUBLISHED|Published):?\s*\.?\s*{_DM_STAMP}\s*\.?\s*\|?\s*\.?\s*"
+        rf"(?:(?:UPDATED|Updated):?\s*\.?\s*{_DM_STAMP}\s*\.?)?",
+        rf"UPDATED:?\s*\.?\s*{_DM_STAMP}\s*\.?",
+        rf"Last updated:?\s*\.?\s*{_DM_STAMP}\s*\.?",
+        _word("Last updated at")
+        + r" \d{1,2}:\d{2}(?:\s*[A-Z]{2,4})?(?: on \d{1,2} \w+ \d{4})?\s*\.?",
         # "By . Daily Mail Reporter ." / "By . John Smith and . Jane Doe ."
-        (
-            "By .",
-            r"By(?<!\wBy)\s+\.\s+(?:[A-Z][\w'’-]*\s+){1,4}"
-            r"(?:(?:and|for)\s+\.?\s*(?:[A-Z][\w'’-]*\s+){1,4})?\.\s*",
-        ),
-        ("Scroll down for", r"Scroll down for(?<!\wScroll down for) videos?\b\s*\.?"),
-        ("scroll down for", r"scroll down for(?<!\wscroll down for) videos?\b\s*\.?"),
-        (
-            "Media playback",
-            r"Media playback(?<!\wMedia playback) is (?:not )?(?:un)?supported on (?:this|your)"
-            r" device\b\s*\.?",
-        ),
-        ("CLICK HERE", r"CLICK HERE(?<!\wCLICK HERE)\b[^.!?]*[.!?]?"),
+        _word("By")
+        + r"\s+\.\s+(?:[A-Z][\w'’-]*\s+){1,4}"
+        + r"(?:(?:and|for)\s+\.?\s*(?:[A-Z][\w'’-]*\s+){1,4})?\.\s*",
+        _word("[Ss]croll down for") + r" videos?\b\s*\.?",
+        _word("Media playback") + r" is (?:not )?(?:un)?supported on (?:this|your) device\b\s*\.?",
+        _word("CLICK HERE") + r"\b[^.!?]*[.!?]?",
     )
 )
 # CNN dateline: "(CNN)" / "LONDON, England (CNN) --"
@@ -135,10 +101,9 @@ def _cut_boilerplate(para: str) -> str:
     if dateline:
         para = para[dateline.end() :]
     changed = False
-    for trigger, rule in _INLINE_RULES:
-        if trigger in para:
-            para, n = rule.subn(" ", para)
-            changed = changed or n > 0
+    for rule in _INLINE_RULES:
+        para, n = rule.subn(" ", para)
+        changed = changed or n > 0
     return squash(para).strip(" |") if changed else para
 
 
