@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
 from digests.condensing.summarize import summarize
 from digests.condensing.text import looks_like_html, paragraphs, strip_html
@@ -40,10 +39,9 @@ def _bounded(text: str, limit: int) -> str:
 
 
 def clear_caches() -> None:
-    """Empty the bounded caches of pure word-level functions kept between calls (names,
-    token stems), so a benchmark can time from a cold start."""
-    for cached in (clean_name, name_pieces):
-        cached.cache_clear()
+    """Nothing to clear: condensing keeps no state between calls (the word caches that served
+    only speed are gone). Kept for ``benchmarks/condense_speed.py``, which times from a cold
+    start."""
 
 
 def prepare(text: str) -> list[str]:

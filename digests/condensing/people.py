@@ -19,7 +19,6 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from digests.condensing.lexicon import (
     DESCRIPTORS,
@@ -70,7 +69,6 @@ _LEAD_DROP = _INNER_TITLES | NON_NAME_CAPS
 _FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 
 
-@lru_cache(maxsize=1 << 13)
 def clean_name(raw: str) -> Name | None:
     """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male)."""
     words = raw.split()
@@ -150,43 +148,21 @@ class Mention:
     subject: bool = False  # first person named in its sentence (a likely subject)
 
 
-@dataclass(slots=True)
-class _MentionSource:
-    """What :class:`People` needs to list the mentions, kept until they are first asked for."""
+@dataclass(frozen=True, slots=True)
+class RecentMention:
+    """The person a pronoun likely refers to (``key``) and where they were last mentioned."""
 
-    paras: list[str]
-    blocked: list[list[tuple[int, int]]]
-    runs: list[tuple[int, int, int, Name]]
-    starts_of: dict[int, list[int]]
+    key: str
+    pos: tuple[int, int]
 
 
 @dataclass(slots=True)
 class People:
-    """The people of one article (built per call; not shared).
-
-    The mentions (and the genders voted from pronouns) are listed when first asked for: an
-    article whose quotations all name their speakers never needs them."""
+    """The people of one article (built per call by :func:`collect_people`; not shared)."""
 
     full: dict[str, str] = field(default_factory=dict)  # last name -> fullest name
-    _gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
-    _mentions: list[Mention] = field(default_factory=list)
-    _positions: list[tuple[int, int]] = field(default_factory=list)
-    _source: _MentionSource | None = None
-
-    @property
-    def gender(self) -> dict[str, str]:
-        self._list_mentions()
-        return self._gender
-
-    @property
-    def mentions(self) -> list[Mention]:
-        self._list_mentions()
-        return self._mentions
-
-    def _list_mentions(self) -> None:
-        if self._source is not None:
-            source, self._source = self._source, None
-            _add_mentions(self, source)
+    gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
+    mentions: list[Mention] = field(default_factory=list)  # in article order
 
     def canonical(self, name: Name) -> str:
         """The fullest form of ``name`` in the article (surname-only expands)."""
@@ -202,46 +178,43 @@ class People:
         key = name.last
         current = self.full.get(key)
         if current is None or len(name.tokens) > len(current.split()):
-            if current is not None and current in self._gender and len(name.tokens) > 1:
-                self._gender.setdefault(name.text, self._gender[current])
+            if current is not None and current in self.gender and len(name.tokens) > 1:
+                self.gender.setdefault(name.text, self.gender[current])
             self.full[key] = name.text
         canon = self.full[key]
         g = name.gender or first_name_gender(name)
-        if g and canon not in self._gender:
-            self._gender[canon] = g
+        if g and canon not in self.gender:
+            self.gender[canon] = g
 
     def knows(self, name: Name) -> bool:
         return name.last in self.full
 
-    def resolve_recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
-        """The most recent likely subject before ``pos`` whose gender fits (else any mention)."""
-        found = self.recent_mention(pos, gender)
-        return found[0] if found else None
-
-    def recent_mention(
-        self, pos: tuple[int, int], gender: str | None
-    ) -> tuple[str, tuple[int, int]] | None:
-        """Like :meth:`resolve_recent`, with where that person was last mentioned before ``pos``."""
+    def recent_mention(self, pos: tuple[int, int], gender: str | None) -> RecentMention | None:
+        """The most recent likely subject before ``pos`` whose gender fits (else any mention),
+        with where that person was last mentioned before ``pos``."""
         mentions = self.mentions
-        if len(self._positions) != len(mentions):
-            self._positions = [m.pos for m in mentions]
         last_seen: dict[str, tuple[int, int]] = {}
         fallback: str | None = None
-        for i in range(bisect.bisect_left(self._positions, pos) - 1, -1, -1):
+        before = bisect.bisect_left(mentions, pos, key=_position)
+        for i in range(before - 1, -1, -1):
             m = mentions[i]
             if m.pos[0] < pos[0] - _LOOKBACK_PARAGRAPHS:
                 break
             last_seen.setdefault(m.key, m.pos)
-            g = self._gender.get(m.key)
+            g = self.gender.get(m.key)
             if gender is not None and (
                 (g is not None and g != gender) or m.key.lower() in PEOPLE_PLURALS
             ):
                 continue  # "she" is not "Sources" ("Sources told POLITICO")
             if m.subject:
-                return m.key, last_seen[m.key]
+                return RecentMention(m.key, last_seen[m.key])
             if fallback is None:
                 fallback = m.key
-        return (fallback, last_seen[fallback]) if fallback is not None else None
+        return RecentMention(fallback, last_seen[fallback]) if fallback is not None else None
+
+
+def _position(mention: Mention) -> tuple[int, int]:
+    return mention.pos
 
 
 _MAX_NAME_PARTS = 5
@@ -310,7 +283,6 @@ def _could_be_person(name: Name) -> bool:
 _Piece = tuple[int, int, str, Name, bool]
 
 
-@lru_cache(maxsize=1 << 13)
 def name_pieces(run: str) -> tuple[_Piece, ...]:
     """The name pieces of one capitalised run (sentence words dropped, possessives split)."""
     if " " not in run:
@@ -345,15 +317,11 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
-    # raw run -> its pieces that clean to a name (the same runs recur: "He", "The", surnames)
-    pieces_of: dict[str, tuple[_Piece, ...]] = {}
     added: set[str] = set()
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
-            pieces = pieces_of.get(run)
-            if pieces is None:
-                pieces = pieces_of[run] = name_pieces(run)
+            pieces = name_pieces(run)
             if not pieces:
                 continue
             base = m.start()
@@ -370,28 +338,26 @@ def collect_people(
                 if evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
                     people.add_person(name)
                     added.add(raw)
-    possible: dict[Name, bool] = {}
     for _, _, _, name in runs:
-        if len(name.tokens) > 1:
-            if people.knows(name):
-                people.add_person(name)
-            elif name.last in alone:
-                could = possible.get(name)
-                if could is None:
-                    could = possible[name] = _could_be_person(name)
-                if could:
-                    people.add_person(name)
-    people._source = _MentionSource(paras, blocked, runs, {} if starts_of is None else starts_of)
+        multi_word = len(name.tokens) > 1
+        if multi_word and (people.knows(name) or (name.last in alone and _could_be_person(name))):
+            people.add_person(name)
+    _add_mentions(people, paras, blocked, runs, {} if starts_of is None else starts_of)
     return people
 
 
-def _add_mentions(people: People, source: _MentionSource) -> None:
+def _add_mentions(
+    people: People,
+    paras: list[str],
+    blocked: list[list[tuple[int, int]]],
+    runs: list[tuple[int, int, int, Name]],
+    starts_of: dict[int, list[int]],
+) -> None:
     """List the mentions of known people outside quotations, marking likely subjects."""
-    paras, blocked, starts_of = source.paras, source.blocked, source.starts_of
-    mentions = people._mentions
-    gender = people._gender
+    mentions = people.mentions
+    gender = people.gender
     last_sentence: tuple[int, int] = (-1, -1)
-    for pi, start, end, name in source.runs:
+    for pi, start, end, name in runs:
         if not people.knows(name) or (blocked[pi] and _inside(blocked[pi], start)):
             continue
         starts = starts_of.get(pi)
@@ -446,7 +412,7 @@ _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], people: People) -> None:
     """Vote a person's gender from pronouns in paragraphs mentioning only that person."""
     by_para: dict[int, set[str]] = {}
-    for m in people._mentions:
+    for m in people.mentions:
         by_para.setdefault(m.pos[0], set()).add(m.key)
     votes: dict[str, list[int]] = {}
     for pi, keys in by_para.items():
@@ -466,12 +432,12 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
         cell[0] += len(_HE.findall(text))
         cell[1] += len(_SHE.findall(text))
     for key, (he, she) in votes.items():
-        if key in people._gender:
+        if key in people.gender:
             continue
         if he > 2 * she:
-            people._gender[key] = "m"
+            people.gender[key] = "m"
         elif she > 2 * he:
-            people._gender[key] = "f"
+            people.gender[key] = "f"
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:

@@ -12,14 +12,9 @@ the pronoun is replaced by the full name of the person named last before it, or 
 gives way to another. The coefficients in ``Weights`` were fitted on the dev sets by
 ``benchmarks/fit_summary.py``.
 
-Speed (``benchmarks/condense_speed.py``): an article's sentences are folded in one pass over
-their UTF-8 bytes (ASCII capitals lowered, ASCII punctuation but the apostrophe made spaces), so
-"Said," and "said." are one token; each sentence's tokens get their stems from a bounded
-``lru_cache`` (a miss on a plain lower-case word costs a few string tests). The tf-idf sums run as
-``sum(map(...))`` over a word's document frequency (no per-word weight table), quote marks and
-full stops are found by regexes led by a literal where the text allows (memchr scans instead of
-character classes), and MMR is lazy (a heap of upper bounds), so only a few sentence pairs are
-ever compared. The only state kept between calls is that bounded cache.
+Speed (``benchmarks/condense_speed.py``): the tf-idf sums run over a word's document frequency
+(no per-word weight table) and MMR is lazy (a heap of upper bounds), so only a few sentence pairs
+are ever compared. No state is kept between calls.
 """
 
 from __future__ import annotations

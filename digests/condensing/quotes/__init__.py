@@ -284,7 +284,8 @@ class _Resolver:
     def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
         """Most recent compatible subject: a resolved speaker or a sentence's first person."""
         found = self.people.recent_mention(pos, gender)
-        mention, mention_pos = found if found is not None else (None, None)
+        mention = None if found is None else found.key
+        mention_pos = None if found is None else found.pos
         for rpos, key in reversed(self.resolved):
             if rpos >= pos:
                 continue
