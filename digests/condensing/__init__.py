@@ -12,8 +12,9 @@ import re
 
 from digests.condensing.quotes import find_quotes
 from digests.condensing.summarize import summarize
-from digests.condensing.text import looks_like_html, paragraphs, strip_html
+from digests.condensing.text import paragraphs, strip_html
 from digests.errors import InputError
+from digests.feeds.htmltext import looks_like_html
 from digests.model import Condensed
 
 #: Characters of (plain) text condensed; a long feature is ~40k characters.
@@ -47,7 +48,7 @@ def clear_caches() -> None:
 def prepare(text: str) -> list[str]:
     """The paragraphs ``condense`` works on: HTML stripped, size bounded, boilerplate dropped."""
     text = _bounded(text, MAX_RAW_CHARS)
-    if looks_like_html(text):
+    if looks_like_html(text, evidence="tags"):
         text = strip_html(text)
     return paragraphs(_bounded(text, MAX_CHARS))
 

@@ -157,10 +157,6 @@ def paragraphs(text: str) -> list[str]:
 
 
 # --- HTML given as text --------------------------------------------------------------------
-_HTML_SIGNS = re.compile(
-    r"<(?:!doctype|html|head|body|p|div|br|span|a\s|article|section|h[1-6]|ul|li|table|script|style)\b",
-    re.IGNORECASE,
-)
 _DROP_ELEMENTS = re.compile(
     r"<(script|style|noscript|template|svg|head|nav|footer|aside|form|iframe)\b.*?</\1\s*>",
     re.IGNORECASE | re.DOTALL,
@@ -172,11 +168,6 @@ _BLOCK_TAG = re.compile(
 )
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?])(?=\s|$)")
 _ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
-
-
-def looks_like_html(text: str) -> bool:
-    """True when the text carries at least a few HTML tags."""
-    return len(_HTML_SIGNS.findall(text[:200_000])) >= 2
 
 
 def strip_html(text: str) -> str:

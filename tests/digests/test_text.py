@@ -8,10 +8,10 @@ from digests.condensing.sentences import split_sentences
 from digests.condensing.text import (
     clean_paragraph,
     is_boilerplate,
-    looks_like_html,
     paragraphs,
     strip_html,
 )
+from digests.feeds.htmltext import looks_like_html
 
 # --- sentences -----------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ def test_html_given_as_text_becomes_paragraphs() -> None:
         " a <i>plan</i>.</p>"
         "<script>var secret = '<p>no</p>';</script><p>Work starts in May.</p></body></html>"
     )
-    assert looks_like_html(page)
+    assert looks_like_html(page, evidence="tags")
     assert paragraphs(strip_html(page)) == [
         "The mayor & council, agreed a plan.",
         "Work starts in May.",
@@ -200,4 +200,23 @@ def test_html_given_as_text_becomes_paragraphs() -> None:
 
 
 def test_plain_text_with_a_less_than_sign_is_not_html() -> None:
-    assert not looks_like_html("Growth was < 2% and inflation > 3%. Markets fell.")
+    assert not looks_like_html("Growth was < 2% and inflation > 3%. Markets fell.", evidence="tags")
+
+
+@pytest.mark.parametrize(
+    ("text", "markup", "tags", "document"),
+    [
+        ("AT&amp;T shares rose.", True, False, False),
+        ("Growth was <b>strong</b> this year.", True, False, False),
+        ("<p>One.</p><p>Two.</p>", True, True, False),
+        ("  \n<!DOCTYPE html><title>x</title>", True, False, True),
+        ("<div>A page</div><body>text</body>", True, True, True),
+        ("Growth was < 2% and inflation > 3%.", False, False, False),
+    ],
+)
+def test_each_kind_of_html_evidence_answers_its_own_question(
+    text: str, markup: bool, tags: bool, document: bool
+) -> None:
+    assert looks_like_html(text, evidence="markup") is markup
+    assert looks_like_html(text, evidence="tags") is tags
+    assert looks_like_html(text, evidence="document") is document
