@@ -59,6 +59,17 @@ STOPWORDS = word_set(
     mrs ms dr"""
 )
 
+# words left out when comparing stories' titles and ledes for clustering (``digests.compose``):
+# a shorter list than ``STOPWORDS`` ("new" in, "above", "few"... out), which the clustering
+# thresholds were set with
+CLUSTER_STOPWORDS = word_set(
+    """a about after again against all also an and any are as at be because been before being
+    but by can could did do does for from had has have he her here his how i if in into is it
+    its just more most new no not now of on once only or other our out over said says she so
+    some than that the their them then there these they this those through to too under up
+    very was we were what when where which while who why will with would you your"""
+)
+
 # --- attribution -------------------------------------------------------------------------------
 SAY_VERBS = word_set(
     """said says say saying told tells tell added adds explained explains declared declares
