@@ -102,16 +102,8 @@ def _looks_like_headline(paras: list[str]) -> bool:
 
 
 def _first_words(text: str) -> list[str]:
-    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more).
-
-    Read from a window of the text's start, widened until it holds one word more than needed
-    (the words before that one are then whole)."""
-    window = 200
-    while True:
-        words = _TOKEN.findall(text, 0, window)
-        if len(words) > _WORDS_NEEDED or window >= len(text):
-            return words[:_WORDS_NEEDED]
-        window *= 4
+    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more)."""
+    return _TOKEN.findall(text)[:_WORDS_NEEDED]
 
 
 def _lower_content(words: list[str]) -> bool:
@@ -182,12 +174,7 @@ _MARK_CHARS = '"“”«»„‘’'
 
 
 def _mark_count(para: str) -> int:
-    if para.isascii():
-        return para.count('"')
-    count = 0
-    for c in _MARK_CHARS:
-        count += para.count(c)
-    return count
+    return sum(para.count(c) for c in _MARK_CHARS)
 
 
 def _mark_soup(para: str, marks: int | None = None) -> bool:
