@@ -17,7 +17,7 @@ Pipeline (regexes and linear scans only):
    articles that quote with double marks or '' (nested), unattributed two-word terms (scare quotes,
    nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
    soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
-4. ``_Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
+4. ``Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
    recent compatible person; lines of a quoted transcript ("PENCE: …") take their labels;
    unattributed quotes inherit the speaker of the quote they continue.
 5. Rank: long full-sentence statements by named speakers, early in the article, first
@@ -30,8 +30,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from digests.condensing.lexicon import PRONOUNS, word_set
-from digests.condensing.people import People, clean_name, collect_people
+from digests.condensing.lexicon import word_set
+from digests.condensing.people import collect_people
 from digests.condensing.quotes.attribution import (
     MAX_CLAUSE,
     Attribution,
@@ -42,6 +42,7 @@ from digests.condensing.quotes.attribution import (
     verbs_in,
 )
 from digests.condensing.quotes.marks import Span, quote_spans
+from digests.condensing.quotes.resolve import Resolver, acronyms
 from digests.condensing.sentences import (
     last_sentence,
     sentence_starts,
@@ -53,7 +54,7 @@ _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _OWN_PUNCTUATION = frozenset(".!?")
 # words of a quotation read for the rules and ranking (length counts up to 25 words)
-_WORDS_NEEDED = 26  # characters of a sentence searched for an attribution
+_WORDS_NEEDED = 26
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,82 +216,6 @@ def _colon_intro(para: str, last_end: int) -> Attribution | None:
     return leading(clause, last_end + start)
 
 
-@dataclass(slots=True)
-class _Resolver:
-    paras: list[str]
-    people: People
-    resolved: list[tuple[tuple[int, int], str]]
-    # "ARU" -> "Australian Rugby Union", as the article defines them (read when first needed)
-    acronyms: dict[str, str] | None = None
-
-    def name(self, raw: str) -> str | None:
-        cleaned = clean_name(raw)
-        if cleaned is None:
-            return None
-        return self.people.canonical(cleaned)
-
-    def resolve(self, attr: Attribution, para: int) -> str | None:
-        pos = (para, attr.offset)
-        text = attr.text.strip()
-        if attr.kind in {"name", "org"} and 2 <= len(text) <= 6 and text.isupper():
-            if self.acronyms is None:
-                self.acronyms = _acronyms(self.paras)
-            if text in self.acronyms:
-                return self.acronyms[text]  # "the ARU" -> "Australian Rugby Union"
-        if attr.kind == "name":
-            return self.name(attr.text)
-        if attr.kind == "org":
-            return attr.text
-        if attr.kind == "subject":
-            return self._subject(attr, pos)
-        if attr.kind == "pronoun":
-            gender = {"he": "m", "him": "m", "she": "f", "her": "f"}.get(attr.text)
-            return self._recent(pos, gender)
-        if attr.kind == "definite":
-            return self._recent(pos, None) or _capitalise(attr.text)
-        return _capitalise(attr.text)
-
-    def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
-        """The first candidate that is a pronoun or a person the article knows; else the first
-        name that does not merely open the sentence."""
-        candidates = attr.subject.candidates
-        for cand in candidates:
-            if cand.text in PRONOUNS:
-                return self._recent(pos, PRONOUNS[cand.text])
-            name = clean_name(cand.text)
-            if name is not None and self.people.knows(name):
-                return self.people.canonical(name)
-        for cand in candidates:
-            if cand.opens_sentence or cand.text in PRONOUNS:
-                continue
-            name = clean_name(cand.text)
-            if name is not None:
-                return self.people.canonical(name)
-        return None
-
-    def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
-        """Most recent compatible subject: a resolved speaker or a sentence's first person."""
-        found = self.people.recent_mention(pos, gender)
-        mention = None if found is None else found.key
-        mention_pos = None if found is None else found.pos
-        for rpos, key in reversed(self.resolved):
-            if rpos >= pos:
-                continue
-            if mention_pos is not None and rpos < mention_pos:
-                break
-            g = self.people.gender.get(key)
-            if gender is not None and g is not None and g != gender:
-                continue
-            if mention_pos is None or rpos >= mention_pos:
-                return key
-            break
-        return mention
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS) -> list[Quote]:
     """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
     marks = [_mark_count(para) for para in paras]
@@ -305,7 +230,7 @@ def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGH
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = _Resolver(paras, people, [])
+    resolver = Resolver(people, acronyms(paras))
 
     kept: list[_Kept] = []
     speakers: list[str | None] = [None] * len(found)
@@ -320,7 +245,7 @@ def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGH
                 "definite",
                 "subject",
             }:
-                resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
+                resolver.remember((f.para, f.attribution.offset), speakers[i] or "")
     for i, speaker in _transcript_speakers(found, resolver).items():
         speakers[i] = speaker
         has_own[i] = True
@@ -344,7 +269,7 @@ _NOT_SPEAKERS = word_set(
 )
 
 
-def _transcript_speakers(found: list[_Found], resolver: _Resolver) -> dict[int, str]:
+def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, str]:
     """Quotations that are lines of a transcript ("WALLACE: …", "PENCE: …") and their
     speakers, named by the labels (the fullest name the article gives). Only in a transcript:
     at least two such lines with two different labels, so a lone "UPDATE: …" is left alone."""
@@ -369,7 +294,7 @@ def _inherit(
     found: list[_Found],
     speakers: list[str | None],
     has_own: list[bool],
-    resolver: _Resolver,
+    resolver: Resolver,
 ) -> None:
     """Quotes without their own attribution take the speaker of the quote they continue."""
     by_para: dict[int, list[int]] = {}
@@ -413,33 +338,6 @@ def _inherit(
             if speakers[i]:
                 last_speaker = speakers[i]
                 last_para = pi
-
-
-_ACRONYM_PAREN = re.compile(r"\(([A-Z]{2,6})\)")
-_NAME_BEFORE = re.compile(
-    r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|for|and|the|on|de)\s+)?){1,6}[A-Z][\w'’-]*)\s*$"
-)
-
-
-def _acronyms(paras: list[str]) -> dict[str, str]:
-    """Acronyms the article defines: "the Australian Rugby Union (ARU)" -> {"ARU": …}."""
-    found: dict[str, str] = {}
-    for para in paras:
-        if "(" not in para:
-            continue
-        for paren in _ACRONYM_PAREN.finditer(para):
-            m = _NAME_BEFORE.search(para, max(0, paren.start() - 150), paren.start())
-            if m is None:
-                continue
-            tokens = m.group(1).split()
-            caps = [i for i, w in enumerate(tokens) if w[:1].isupper()]
-            acronym = paren.group(1)
-            # the acronym spells the capitalised words' initials (the last ones, if more)
-            if len(caps) >= len(acronym) and all(
-                tokens[i][0] == c for i, c in zip(caps[-len(acronym) :], acronym, strict=True)
-            ):
-                found.setdefault(acronym, " ".join(tokens[caps[-len(acronym)] :]))
-    return found
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
