@@ -221,23 +221,11 @@ _MAX_NAME_PARTS = 5
 _LOOKBACK_PARAGRAPHS = 12  # pronouns do not reach further back than this
 
 
-def _plain_run(tokens: list[str]) -> bool:
-    """No sentence word after the first token and no possessive before the last."""
-    for t in tokens[1:]:
-        if t.rstrip(".").lower() in NON_NAME_CAPS:
-            return False
-    return all(not t.endswith(("'s", "’s")) for t in tokens[:-1])
-
-
 def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
     """Split a capitalised run at sentence words and possessives ("China's Central Asian")."""
     if " " not in run:
         if run.rstrip(".").lower() not in NON_NAME_CAPS:
             yield start, start + len(run), run
-        return
-    tokens = run.split()
-    if len(tokens) <= _MAX_NAME_PARTS and _plain_run(tokens):
-        yield start, start + len(run), run  # the common case: nothing to split
         return
     pieces: list[tuple[int, int]] = []
     piece_start = -1
@@ -261,11 +249,6 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
             yield start + a, start + a + len(text), text
 
 
-def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
-    for m in NAME_RUN.finditer(text):
-        yield from split_run(m.start(), m.group(0))
-
-
 _PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
 
 
@@ -278,26 +261,26 @@ def _could_be_person(name: Name) -> bool:
     )
 
 
-# (start, end) within the run, the raw text, its cleaned name, whether the name alone marks a
-# person (a title or a known first name)
-_Piece = tuple[int, int, str, Name, bool]
+@dataclass(frozen=True, slots=True)
+class _NamePiece:
+    """A piece of a capitalised run that cleans to a name, at ``run[start:end]``."""
+
+    start: int
+    end: int
+    raw: str
+    name: Name
+    evident: bool  # the name alone marks a person (a title or a known first name)
 
 
-def name_pieces(run: str) -> tuple[_Piece, ...]:
+def _name_pieces(run: str) -> list[_NamePiece]:
     """The name pieces of one capitalised run (sentence words dropped, possessives split)."""
-    if " " not in run:
-        if run.rstrip(".").lower() in NON_NAME_CAPS:
-            return ()
-        name = clean_name(run)
-        if name is None:
-            return ()
-        return ((0, len(run), run, name, name.titled or first_name_gender(name) is not None),)
-    out: list[_Piece] = []
+    out: list[_NamePiece] = []
     for start, end, raw in split_run(0, run):
         name = clean_name(raw)
         if name is not None:
-            out.append((start, end, raw, name, name.titled or first_name_gender(name) is not None))
-    return tuple(out)
+            evident = name.titled or first_name_gender(name) is not None
+            out.append(_NamePiece(start, end, raw, name, evident))
+    return out
 
 
 def collect_people(
@@ -321,13 +304,10 @@ def collect_people(
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
-            pieces = name_pieces(run)
-            if not pieces:
-                continue
             base = m.start()
-            for a, b, raw, name, evident in pieces:
-                start = base + a
-                end = base + b
+            for piece in _name_pieces(run):
+                start, end = base + piece.start, base + piece.end
+                raw, name = piece.raw, piece.name
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)
@@ -335,7 +315,7 @@ def collect_people(
                     len(name.tokens) == 1 and name.gender is None and name.last in people.full
                 ):
                     continue  # adding it (again) would change nothing
-                if evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
+                if piece.evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
                     people.add_person(name)
                     added.add(raw)
     for _, _, _, name in runs:

@@ -17,9 +17,9 @@ Pipeline (regexes and linear scans only):
    articles that quote with double marks or '' (nested), unattributed two-word terms (scare quotes,
    nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
    soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
-4. ``Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
-   recent compatible person; lines of a quoted transcript ("PENCE: …") take their labels;
-   unattributed quotes inherit the speaker of the quote they continue.
+4. ``resolve.Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to
+   the most recent compatible person; lines of a quoted transcript ("PENCE: …") take their
+   labels; unattributed quotes inherit the speaker of the quote they continue.
 5. Rank: long full-sentence statements by named speakers, early in the article, first
    (``QuoteWeights``).
 """
