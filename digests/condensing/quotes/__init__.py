@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from digests.condensing.lexicon import word_set
@@ -208,12 +209,14 @@ def _has_verb(para: str, starts: list[int], span: Span) -> bool:
     return bool(verbs_in(lead) or verbs_in(trail))
 
 
-def _colon_intro(para: str, last_end: int) -> Attribution | None:
-    tail = para[last_end:].rstrip()
+def _colon_intro(para: str) -> Attribution | None:
+    """A paragraph ending 'Mr Brown told the BBC:': its last sentence introduces the next
+    paragraph's quotation."""
+    tail = para.rstrip()
     if not tail.endswith(":"):
         return None
     start, clause = last_sentence(tail[:-1])
-    return leading(clause, last_end + start)
+    return leading(clause, start)
 
 
 def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS) -> list[Quote]:
@@ -319,18 +322,7 @@ def _inherit(
             elif next_own[k + 1]:
                 speakers[i] = next_own[k + 1]
             else:
-                intro = _colon_intro(paras[pi - 1], 0) if pi > 0 else None
-                if intro is None and pi > 0:
-                    intro = _reported_intro(paras[pi - 1])
-                if intro is None and pi > 0:
-                    intro = _narrative_subject(paras[pi - 1])
-                if intro is None and pi + 1 < len(paras):
-                    intro = _dash_credit(paras[pi + 1])
-                    if intro is not None:
-                        speakers[i] = resolver.resolve(intro, pi + 1)
-                        intro = None
-                if intro is not None:
-                    speakers[i] = resolver.resolve(intro, pi - 1)
+                speakers[i] = _introduced_speaker(paras, pi, resolver)
                 if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
                     speakers[i] = last_speaker
             prev_speaker = speakers[i] or prev_speaker
@@ -373,6 +365,30 @@ def _reported_intro(para: str) -> Attribution | None:
     if got is None or got.kind not in {"name", "pronoun", "definite", "subject"}:
         return None
     return got
+
+
+#: Who the paragraph before an unattributed quotation (one that continues no other) says
+#: introduces it, tried in order.
+_INTRO_RULES: tuple[Callable[[str], Attribution | None], ...] = (
+    _colon_intro,
+    _reported_intro,
+    _narrative_subject,
+)
+
+
+def _introduced_speaker(paras: list[str], pi: int, resolver: Resolver) -> str | None:
+    """The speaker of paragraph ``pi``'s unattributed quotation, as the paragraph before
+    introduces it (``_INTRO_RULES``), else as a credit line after it names it ("- Sanders.")."""
+    if pi > 0:
+        for rule in _INTRO_RULES:
+            intro = rule(paras[pi - 1])
+            if intro is not None:
+                return resolver.resolve(intro, pi - 1)
+    if pi + 1 < len(paras):
+        credit = _dash_credit(paras[pi + 1])
+        if credit is not None:
+            return resolver.resolve(credit, pi + 1)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
