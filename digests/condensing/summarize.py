@@ -66,6 +66,7 @@ MAX_SENTENCES = 2000
 
 
 _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
+_QUOTE_MARKS = "\"“”‘’'«»"
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
 _QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
@@ -119,6 +120,8 @@ class _Article:
 
 def _quote_share(text: str) -> float:
     """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
+    if not any(mark in text for mark in _QUOTE_MARKS):
+        return 0.0  # most sentences
     quoted = 0
     pos = 0
     while True:

@@ -15,15 +15,17 @@ import html
 import re
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
-# Spaces: plain ones, tab, form feed, vertical tab, no-break and typographic spaces (en quad ...
-# zero-width space). Runs of two or more, and single spaces other than " ", become " ".
-_ODD_SPACE = "\\t\\f\\v\\u00a0\\u202f\\u205f\\u3000\\u2000-\\u200b"
-_SPACES = re.compile(f"[ {_ODD_SPACE}]{{2,}}|[{_ODD_SPACE}]")
+# Spaces other than " ": tab, form feed, vertical tab, no-break and typographic spaces (en quad
+# ... zero-width space).
+_ODD_SPACES = "\t\f\v\u00a0\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200C)))
+_SPACE_RUN = re.compile("  +")
 
 
 def squash(text: str) -> str:
     """Each run of spaces (typographic ones too) as one plain space."""
-    return _SPACES.sub(" ", text)
+    for odd in _ODD_SPACES:
+        text = text.replace(odd, " ")
+    return _SPACE_RUN.sub(" ", text)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
@@ -151,7 +153,7 @@ def paragraphs(text: str) -> list[str]:
             cleaned = _cut_boilerplate(squashed)
             if not cleaned or not _HAS_WORD.search(cleaned):
                 continue
-            if cleaned is squashed or not is_boilerplate(cleaned):  # unchanged: checked above
+            if not is_boilerplate(cleaned):
                 out.append(cleaned)
     return out
 
