@@ -63,7 +63,7 @@ class QuoteWeights:
     """Coefficients of a quotation's rank score: long, full-sentence statements by named
     speakers, early in the article, first. ``score = length * min(words / full_words, 1) +
     named * (full_name | short_name | description | 0) + full_sentence * (0 | 1) + position *
-    (1 - paragraph / paragraphs)``; set by hand against PolNeAR train."""
+    (1 - paragraph / paragraphs)``; the defaults are the values ranking has always used."""
 
     length: float = 0.35
     named: float = 0.25
