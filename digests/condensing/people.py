@@ -307,6 +307,7 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
+    added: set[str] = set()  # raw names already added: adding them again changes nothing
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
@@ -317,8 +318,12 @@ def collect_people(
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)
+                surname_only = len(name.tokens) == 1 and name.gender is None
+                if piece.raw in added or (surname_only and name.last in people.full):
+                    continue  # adding it would change nothing (see ``People.add_person``)
                 if piece.evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
                     people.add_person(name)
+                    added.add(piece.raw)
     for _, _, _, name in runs:
         multi_word = len(name.tokens) > 1
         if multi_word and (people.knows(name) or (name.last in alone and _could_be_person(name))):
