@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from digests import __version__
 from digests.condensing import condense
 from digests.errors import DigestError, InputError
+from digests.feeds.htmltext import looks_like_html
 from digests.model import Condensed, Quote
 
 log = logging.getLogger("newsdigest")
@@ -248,8 +249,8 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def _looks_like_html(data: bytes) -> bool:
-    head = data[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+    # (bytes as Latin-1: one character per byte, ASCII unchanged)
+    return looks_like_html(data[:1024].decode("latin-1"), evidence="document")
 
 
 def _html_to_text(data: bytes, *, url: str | None) -> tuple[str, str | None]:

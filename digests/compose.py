@@ -16,18 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from digests.condensing.lexicon import CLUSTER_STOPWORDS
 from digests.feeds.urlsafety import redact_url
 from digests.model import Coverage, Digest, DigestItem, DigestPage, DigestPlan, Story
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS_TEXT = """
-    a about after again against all also an and any are as at be because been before being
-    but by can could did do does for from had has have he her here his how i if in into is it
-    its just more most new no not now of on once only or other our out over said says she so
-    some than that the their them then there these they this those through to too under up
-    very was we were what when where which while who why will with would you your
-"""
-_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 LEDE_WORDS = 60
 
 
@@ -53,7 +46,7 @@ def content_words(text: str | None, limit: int | None = None) -> frozenset[str]:
     words = [w.lower() for w in _WORD.findall(text or "")]
     if limit is not None:
         words = words[:limit]
-    return frozenset(w for w in words if (len(w) > 2 or w.isdigit()) and w not in _STOPWORDS)
+    return frozenset(w for w in words if (len(w) > 2 or w.isdigit()) and w not in CLUSTER_STOPWORDS)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

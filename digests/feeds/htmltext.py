@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Literal
 from urllib.parse import urljoin
 
 #: Invisible characters dropped from titles, feed names and authors: bidirectional overrides,
@@ -131,7 +132,7 @@ def plain_to_text(text: str, *, limit: int = MAX_TEXT_CHARS) -> str:
 def to_text(value: str, *, html: bool | None = None, limit: int = MAX_TEXT_CHARS) -> str:
     """Text from a value that may or may not be HTML (``html=None`` sniffs for tags)."""
     if html is None:
-        html = looks_like_html(value)
+        html = looks_like_html(value, evidence="markup")
     return html_to_text(value, limit=limit) if html else plain_to_text(value, limit=limit)
 
 
@@ -149,8 +150,32 @@ def one_line(value: str, *, html: bool | None = None, limit: int = 300) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def looks_like_html(value: str) -> bool:
-    return bool(_TAGLIKE.search(value)) or ("&" in value and ";" in value)
+HtmlEvidence = Literal["markup", "tags", "document"]
+_HTML_TAGS = re.compile(
+    r"<(?:!doctype|html|head|body|p|div|br|span|a\s|article|section|h[1-6]|ul|li|table|script|style)\b",
+    re.IGNORECASE,
+)
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+
+
+def looks_like_html(text: str, *, evidence: HtmlEvidence) -> bool:
+    """Whether ``text`` is HTML, judged by the named ``evidence``.
+
+    Each caller asks a different question, and one test for all would change what each decides:
+
+    - ``"markup"``: any tag-like ``<x`` or a character reference (``&`` and ``;``): a feed field,
+      where escaped HTML is common and plain text rarely carries either.
+    - ``"tags"``: at least two common HTML tags in the first 200,000 characters: text given to
+      ``condense``, which may be a page but may also say "growth was < 2%".
+    - ``"document"``: the first 1,024 characters open an HTML document (``<!doctype html``,
+      ``<html``, after ASCII spaces) or hold ``<body``: a file of unknown type.
+    """
+    if evidence == "markup":
+        return bool(_TAGLIKE.search(text)) or ("&" in text and ";" in text)
+    if evidence == "tags":
+        return len(_HTML_TAGS.findall(text[:200_000])) >= 2
+    head = text[:1024].lstrip(_ASCII_SPACE).lower()
+    return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
 def absolute(url: str | None, base: str | None) -> str | None:
