@@ -33,13 +33,18 @@ class Report:
         return not self.problems
 
 
-async def check(load: Callable[[], Settings]) -> Report:
-    """Run every check; stop early only when the settings themselves are invalid."""
+async def check(load: Callable[[], Settings], *, quick: bool = False) -> Report:
+    """Run every check; stop early only when the settings themselves are invalid. ``quick``
+    (a container's frequent health check) reads only the settings and the database: nothing
+    is asked of Discord or of the feeds' sites."""
     report = Report()
     try:
         settings = load()
     except SettingsError as exc:
         report.problems.append(str(exc))
+        return report
+    if quick:
+        _check_database(settings.db, report, quick=True)
         return report
     await _check_token(settings, report)
     urls = _check_database(settings.db, report)
@@ -86,10 +91,10 @@ async def _check_token(settings: Settings, report: Report) -> None:
         report.bot_name = str(me.get("username") or "") or None
 
 
-def _check_database(path: str, report: Report) -> list[str]:
+def _check_database(path: str, report: Report, *, quick: bool = False) -> list[str]:
     """Integrity problems into ``report``; the URLs of the feeds to try when the file is sound."""
     try:
-        problems = integrity_problems(path)
+        problems = integrity_problems(path, quick=quick)
         if problems:
             report.problems.append(
                 f"The database {path} failed its integrity check ({problems[0].rstrip('.')}); "

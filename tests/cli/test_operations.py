@@ -77,6 +77,25 @@ async def test_check_a_healthy_installation(site: Site, capsys: pytest.CaptureFi
     assert site.feeds.hits("/feed.xml") == 1
 
 
+async def test_quick_check_asks_nothing_of_discord_or_the_feeds(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The container health check: settings and database only, every few minutes, so it must
+    not fetch the feeds nor ask Discord (which rejects this token when asked)."""
+    subscribe(site.db, site.feeds.url("/feed.xml"))
+    monkeypatch.setenv("DISCORD_TOKEN", "not-the-token")
+    status, _, err = await newsdigest(["check", "--db", str(site.db)], capsys)
+    assert status == 1 and "Discord rejected DISCORD_TOKEN" in err
+    hits = site.feeds.hits("/feed.xml")
+    status, out, err = await newsdigest(["check", "--quick", "--db", str(site.db)], capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("Healthy:") and "quick" in out
+    assert site.feeds.hits("/feed.xml") == hits
+    site.db.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + b"garbage" * 1000)
+    status, _, err = await newsdigest(["check", "--quick", "--db", str(site.db)], capsys)
+    assert status == 1 and err.count("\n") == 1 and str(site.db) in err
+
+
 async def test_check_names_each_problem_in_one_sentence(
     site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
