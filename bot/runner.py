@@ -34,6 +34,7 @@ from digests.errors import DigestError
 from digests.feeds.fetch import Fetcher
 from digests.service import DigestService
 from digests.store import Store
+from digests.workers import WorkerPool
 
 log = logging.getLogger("newsdigest")
 
@@ -126,6 +127,8 @@ async def compose(
         user_agent=settings.user_agent, allow_private=settings.allow_private_urls
     )
     scheduler = AsyncIOScheduler(timezone="UTC")
+    # parsing, extraction and condensing run in worker processes, each document on a time budget
+    workers = WorkerPool()
     try:
         if own_fetcher:
             await fetch.__aenter__()
@@ -136,6 +139,7 @@ async def compose(
             poll_interval=timedelta(minutes=settings.poll_minutes),
             max_failures=settings.max_failures,
             feed_limit=settings.feed_limit,
+            cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
         )
         digests = AsyncDigests(service)
@@ -164,6 +168,7 @@ async def compose(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        await workers.close()
         if own_fetcher:
             await fetch.close()
         await asyncio.to_thread(store.close)

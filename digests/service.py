@@ -10,8 +10,11 @@ Every public method raises only ``DigestError`` subclasses for user-facing failu
 
 Polling, in order of cost: a 304 (ETag / Last-Modified kept in the database, so across restarts)
 costs one request and no parsing; a 200 whose body hashes the same as last time is not parsed;
-a changed body is parsed (in a thread, or a process pool when one is given) and only entries
+a changed body is parsed (in a thread, or a worker process when a pool is given) and only entries
 that are new or whose content changed are extracted (teasers: the page is fetched) and condensed.
+With a pool, each document (a feed body; one entry's page and text) gets a time budget: a feed
+whose parse runs over fails with one sentence (and backs off), an entry whose extraction runs
+over keeps the opening of the feed's own text.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -70,6 +72,7 @@ from digests.store import (
     StoryWrite,
     Unchanged,
 )
+from digests.workers import BudgetExceeded, WorkerCrashed, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ PAGE_SIZE = 10
 #: a digest clusters at most this many of the newest pending stories (the rest are skipped)
 MAX_DIGEST_CANDIDATES = 300
 FALLBACK_SUMMARY_CHARS = 400
+#: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
+CPU_BUDGET = 10.0
 
 
 class FeedFetcher(Protocol):
@@ -161,8 +166,9 @@ class DigestService:
     Optional seams: ``condense`` (default ``digests.condensing.condense``), ``parse`` and
     ``extract`` (defaults: ``digests.feeds.parse.parse_feed``,
     ``digests.feeds.extract.extract_article``),
-    ``cpu_executor`` (e.g. a ProcessPoolExecutor for parsing, extraction and condensing; the
-    seams must then be picklable module-level functions; default: a thread), ``max_entries`` (the
+    ``cpu_executor`` (a ``WorkerPool`` for parsing, extraction and condensing, each document
+    within ``cpu_budget`` seconds; the seams must then be picklable module-level functions;
+    default: a thread, without a budget), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
     than that are marked skipped rather than flooding a channel), ``retention`` (how long the
     article text of a story and its sent posts are kept, see ``prune``; None keeps everything).
@@ -180,7 +186,8 @@ class DigestService:
         condense: Condenser = default_condense,
         parse: FeedParser = default_parse,
         extract: Extractor = default_extract,
-        cpu_executor: Executor | None = None,
+        cpu_executor: WorkerPool | None = None,
+        cpu_budget: float = CPU_BUDGET,
         max_entries: int = 50,
         digest_max_items: int = 50,
         backoff_cap: timedelta = timedelta(hours=24),
@@ -198,6 +205,7 @@ class DigestService:
         self._parse = parse
         self._extract = extract
         self._cpu_executor = cpu_executor
+        self._cpu_budget = cpu_budget
         self._max_entries = max_entries
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
@@ -419,8 +427,17 @@ class DigestService:
         args = (self._parse, result.content, result.url, headers, known)
         if self._cpu_executor is None:
             return await asyncio.to_thread(parse_job, *args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._cpu_executor, parse_job, *args)
+        try:
+            return await self._cpu_executor.run(parse_job, *args, budget=self._cpu_budget)
+        except BudgetExceeded as exc:
+            message = (
+                f"The feed at {result.url} took more than {exc.budget:g} seconds to read, "
+                "so newsdigest stopped reading it."
+            )
+            raise ParseError(result.url, message) from exc
+        except WorkerCrashed as exc:
+            message = f"The feed at {result.url} crashed the parser, so newsdigest skipped it."
+            raise ParseError(result.url, message) from exc
 
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
@@ -450,18 +467,48 @@ class DigestService:
         )
 
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
-        """Fetch teaser pages (concurrently), then extract and condense in one worker thread."""
+        """Fetch teaser pages (concurrently), then extract and condense in one worker thread,
+        or entry by entry in the worker pool."""
         if not todo:
             return []
         pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
-        if self._cpu_executor is None:
+        pool = self._cpu_executor
+        if pool is None:
             return await asyncio.to_thread(
                 prepare_writes, self._condense, self._extract, todo, pages
             )
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._cpu_executor, prepare_writes, self._condense, self._extract, todo, pages
+        writes = await asyncio.gather(
+            *(self._prepare_one(pool, job, page) for job, page in zip(todo, pages, strict=True))
         )
+        return [write for one in writes for write in one]
+
+    async def _prepare_one(
+        self, pool: WorkerPool, job: tuple[Entry, str, int | None], page: Retrieved | None
+    ) -> list[StoryWrite]:
+        """One entry in a worker within the budget; past it (or when the worker dies), the
+        entry keeps the opening of the feed's own text."""
+        try:
+            return await pool.run(
+                prepare_writes,
+                self._condense,
+                self._extract,
+                [job],
+                [page],
+                budget=self._cpu_budget,
+            )
+        except (BudgetExceeded, WorkerCrashed) as exc:
+            entry, content_hash, story_id = job
+            log.warning("story %r not extracted or condensed: %s", entry.title, exc)
+            condensed = fallback_condensed(entry.text or entry.title or "", entry.title)
+            write = StoryWrite(
+                entry=entry,
+                content_hash=content_hash,
+                text=entry.text,
+                image=entry.image,
+                condensed=condensed,
+                story_id=story_id,
+            )
+            return [write]
 
     async def _page(self, entry: Entry) -> Retrieved | None:
         if not entry.is_teaser or not entry.url:

@@ -20,6 +20,7 @@ import asyncio
 import importlib
 import logging
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,11 @@ DEFAULT_PRELOAD = ("digests.service", "digests.feeds.parse", "digests.feeds.extr
 START_TIMEOUT = 60.0
 
 Outcome = tuple[Literal["ok", "error"], Any]
+
+
+def default_size() -> int:
+    """One worker per CPU core, at least two (one runaway job never takes them all), at most 4."""
+    return max(2, min(4, os.cpu_count() or 2))
 
 
 class WorkerError(Exception):
@@ -82,11 +88,12 @@ class WorkerPool:
 
     def __init__(
         self,
-        size: int = 2,
+        size: int | None = None,
         *,
         preload: Sequence[str] = DEFAULT_PRELOAD,
         start_timeout: float = START_TIMEOUT,
     ) -> None:
+        size = default_size() if size is None else size
         if size < 1:
             raise ValueError("A worker pool needs at least one worker.")
         self._size = size
