@@ -83,6 +83,8 @@ MAX_DIGEST_CANDIDATES = 300
 FALLBACK_SUMMARY_CHARS = 400
 #: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
 CPU_BUDGET = 10.0
+#: the most worker time (in budgets) one feed's entries get in one poll
+FEED_CPU_BUDGETS = 3
 
 
 class FeedFetcher(Protocol):
@@ -468,7 +470,7 @@ class DigestService:
 
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
         """Fetch teaser pages (concurrently), then extract and condense in one worker thread,
-        or entry by entry in the worker pool."""
+        or entry by entry in the worker pool (see ``_prepare_in``)."""
         if not todo:
             return []
         pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
@@ -477,38 +479,39 @@ class DigestService:
             return await asyncio.to_thread(
                 prepare_writes, self._condense, self._extract, todo, pages
             )
-        writes = await asyncio.gather(
-            *(self._prepare_one(pool, job, page) for job, page in zip(todo, pages, strict=True))
-        )
-        return [write for one in writes for write in one]
+        return await self._prepare_in(pool, todo, pages)
 
-    async def _prepare_one(
-        self, pool: WorkerPool, job: tuple[Entry, str, int | None], page: Retrieved | None
+    async def _prepare_in(
+        self,
+        pool: WorkerPool,
+        todo: list[tuple[Entry, str, int | None]],
+        pages: list[Retrieved | None],
     ) -> list[StoryWrite]:
-        """One entry in a worker within the budget; past it (or when the worker dies), the
-        entry keeps the opening of the feed's own text."""
-        try:
-            return await pool.run(
-                prepare_writes,
-                self._condense,
-                self._extract,
-                [job],
-                [page],
-                budget=self._cpu_budget,
-            )
-        except (BudgetExceeded, WorkerCrashed) as exc:
-            entry, content_hash, story_id = job
-            log.warning("story %r not extracted or condensed: %s", entry.title, exc)
-            condensed = fallback_condensed(entry.text or entry.title or "", entry.title)
-            write = StoryWrite(
-                entry=entry,
-                content_hash=content_hash,
-                text=entry.text,
-                image=entry.image,
-                condensed=condensed,
-                story_id=story_id,
-            )
-            return [write]
+        """Each entry in a worker within the budget. Once one entry of the feed runs over (or
+        kills its worker), or the feed has used ``FEED_CPU_BUDGETS`` budgets, its remaining
+        entries keep the opening of the feed's own text: one feed's pages cannot hold the poll."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FEED_CPU_BUDGETS * self._cpu_budget
+        writes: list[StoryWrite] = []
+        for job, page in zip(todo, pages, strict=True):
+            left = deadline - loop.time()
+            if left <= 0:
+                writes.append(unprepared_write(job))
+                continue
+            try:
+                writes += await pool.run(
+                    prepare_writes,
+                    self._condense,
+                    self._extract,
+                    [job],
+                    [page],
+                    budget=min(self._cpu_budget, left),
+                )
+            except (BudgetExceeded, WorkerCrashed) as exc:
+                log.warning("story %r not extracted or condensed: %s", job[0].title, exc)
+                writes.append(unprepared_write(job))
+                deadline = loop.time()  # the rest of this feed's entries are not tried
+        return writes
 
     async def _page(self, entry: Entry) -> Retrieved | None:
         if not entry.is_teaser or not entry.url:
@@ -674,6 +677,20 @@ def prepare_writes(
             )
         )
     return writes
+
+
+def unprepared_write(job: tuple[Entry, str, int | None]) -> StoryWrite:
+    """An entry that could not be extracted and condensed in time: the feed's own text and
+    its opening as the summary."""
+    entry, content_hash, story_id = job
+    return StoryWrite(
+        entry=entry,
+        content_hash=content_hash,
+        text=entry.text,
+        image=entry.image,
+        condensed=fallback_condensed(entry.text or entry.title or "", entry.title),
+        story_id=story_id,
+    )
 
 
 def _safe_extract(extract: Extractor, page: Retrieved) -> PageText | None:

@@ -100,3 +100,35 @@ async def test_a_runaway_extraction_keeps_the_feed_text(
         assert added.preview.summary.startswith("The council met on Tuesday.")
         [status] = env.service.feed_status(1)
         assert status.health == "ok"
+
+
+@pytest.mark.slow
+async def test_runaway_pages_hold_their_feed_for_one_budget_only(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Five teasers whose pages all run away: the first is stopped at the budget, the other
+    four are not tried (five budgets would have held the feed's poll for 5 s)."""
+    async with (
+        WorkerPool(1) as pool,
+        service_env(tmp_path, extract=runaway_extract, cpu_executor=pool, cpu_budget=BUDGET) as env,
+    ):
+        feed_server.add("/page.html", b"<html><body><p>" + MARKER + b"</p></body></html>")
+        await pool.run(len, b"warm", budget=30)  # the worker is up: only the budget is timed
+        teasers = [
+            Item(
+                guid=f"teaser-{n}",
+                title=f"Teaser number {n}",
+                text=f"Teaser {n} opens here. Read more",
+                link=feed_server.url(f"/page.html?n={n}"),
+            )
+            for n in range(5)
+        ]
+        feed_server.add("/t.xml", rss("Teasers", teasers))
+        started = time.perf_counter()
+        await env.service.add_feed(guild_id=1, channel_id=10, url=feed_server.url("/t.xml"))
+        elapsed = time.perf_counter() - started
+        assert elapsed < 3 * BUDGET, f"the feed was held for {elapsed:.1f}s"
+        assert feed_server.hits("/page.html") == 5
+        stories = env.store.newest_stories(1, 10)
+        assert sorted(s.title for s in stories) == [f"Teaser number {n}" for n in range(5)]
+        assert all(s.summary.startswith("Teaser ") for s in stories)
