@@ -72,7 +72,7 @@ from digests.store import (
     StoryWrite,
     Unchanged,
 )
-from digests.workers import BudgetExceeded, WorkerCrashed, WorkerPool
+from digests.workers import BudgetExceeded, PoolClosed, WorkerCrashed, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -364,8 +364,8 @@ class DigestService:
             return await self._ingest(feed, outcome.parsed, state, result.max_age)
         except FeedError as exc:
             return await self._fail(feed, exc)
-        except StorageError:
-            raise  # the database, not this feed: the caller reports it
+        except (StorageError, PoolClosed):
+            raise  # the database or a shutdown, not this feed: the caller reports it
         except Exception as exc:  # a bug or a broken worker: one feed must not stop the cycle
             log.exception("unexpected error while updating %s", feed.url)
             message = (

@@ -9,6 +9,7 @@ every other document goes through the real parser.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from digests.model import ParsedFeed
 from digests.service import PageText, default_extract, default_parse
-from digests.workers import WorkerPool
+from digests.workers import PoolClosed, WorkerPool
 from tests.faults.helpers import Item, assert_one_sentence, item, rss, service_env
 from tests.feedserver import FeedServer
 
@@ -132,3 +133,25 @@ async def test_runaway_pages_hold_their_feed_for_one_budget_only(
         stories = env.store.newest_stories(1, 10)
         assert sorted(s.title for s in stories) == [f"Teaser number {n}" for n in range(5)]
         assert all(s.summary.startswith("Teaser ") for s in stories)
+
+
+@pytest.mark.slow
+async def test_a_shutdown_during_a_parse_is_not_the_feeds_failure(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Closing the pool (the service stopping) ends the running parse; the feed is not charged
+    a failure (no backoff after the restart)."""
+    pool = WorkerPool(1)
+    async with service_env(tmp_path, parse=runaway_parse, cpu_executor=pool, cpu_budget=60) as env:
+        feed_server.add("/f.xml", rss("Feed", [item(1)]))
+        await env.service.add_feed(guild_id=1, channel_id=10, url=feed_server.url("/f.xml"))
+        feed_server.add("/f.xml", rss("Feed", [item(2)]) + MARKER)
+        env.later()
+        await pool.run(len, b"warm", budget=30)  # the worker is up
+        poll = asyncio.create_task(env.service.update_due_feeds())
+        await asyncio.sleep(0.5)  # by now the parse runs (it would for 60 s)
+        await pool.close()
+        with pytest.raises(PoolClosed):
+            await asyncio.wait_for(poll, 10)
+        [status] = env.service.feed_status(1)
+        assert status.health == "ok" and status.last_error is None
