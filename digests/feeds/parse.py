@@ -40,6 +40,8 @@ from digests.model import Entry, FeedInfo, ParsedFeed
 MAX_ENTRIES = 1000
 #: The most a gzip body without Content-Encoding may unpack to.
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+#: More item (or entry) start tags than end tags than this: a broken or hostile document.
+MAX_UNCLOSED_ENTRIES = 1000
 #: The DOCTYPE (and its entity declarations) must lie within this many bytes of the start.
 _PROLOG_WINDOW = 256 * 1024
 
@@ -81,6 +83,7 @@ def parse_feed(
     _refuse_entity_declarations(body, url, _charset(response_headers.get("content-type", "")))
     if _is_web_page(body):  # no need for feedparser, which is slow on hostile HTML
         raise _web_page_error(body, url)
+    _refuse_unclosed_entries(body, url)
     body, response_headers = _fix_declared_encoding(body, response_headers)
     body = _truncate_entries(body, max_entries)
     response_headers.setdefault("content-location", url)
@@ -172,6 +175,18 @@ def _refuse_entity_declarations(content: bytes, url: str, charset: str | None = 
             f"The document at {url} declares XML entities that could expand without limit, "
             "so newsdigest refuses to read it.",
         )
+
+
+def _refuse_unclosed_entries(content: bytes, url: str) -> None:
+    """Thousands of ``<item`` without ``</item>``: feedparser's fallback parser would nest them
+    all, for seconds to minutes (1 MB of ``<item `` takes 7 s), to find a broken feed."""
+    for tag in (b"item", b"entry"):
+        opened = content.count(b"<" + tag + b" ") + content.count(b"<" + tag + b">")
+        unclosed = opened - content.count(b"</" + tag + b">")
+        if unclosed > MAX_UNCLOSED_ENTRIES:
+            raise ParseError(
+                url, f"The feed at {url} is broken: {unclosed} of its items never end."
+            )
 
 
 def _is_utf32(head: bytes, declared: set[str]) -> bool:

@@ -45,6 +45,14 @@ def test_item_split_over_unclosed_items() -> None:
     assert delta.split_items(document) is None
 
 
+def test_feed_of_unclosed_items() -> None:
+    document = RSS_HEAD + repeated(b"<item ")
+    assert timed(lambda: parse_feed(document, url=URL)) < BOUND
+    with pytest.raises(ParseError, match="items never end") as caught:
+        parse_feed(document, url=URL)
+    assert_one_sentence(caught.value.message)
+
+
 def test_prolog_with_unclosed_comments() -> None:
     document = b'<?xml version="1.0"?>' + repeated(b"<!--") + b'<rss version="2.0"/>'
     assert timed(lambda: parse_feed(document, url=URL)) < BOUND
