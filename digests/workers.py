@@ -17,11 +17,13 @@ budget starts when the worker receives the job, not while the call waits for a f
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ Ts = TypeVarTuple("Ts")
 DEFAULT_PRELOAD = ("digests.service", "digests.feeds.parse", "digests.feeds.extract")
 #: how long a new worker may take to start and import its modules
 START_TIMEOUT = 60.0
+#: prctl(2) option: the signal a process gets when its parent dies (Linux)
+_PR_SET_PDEATHSIG = 1
 
 Outcome = tuple[Literal["ok", "error"], Any]
 
@@ -120,7 +124,7 @@ class WorkerPool:
                 raise PoolClosed("The worker pool is closed.")
             loop = asyncio.get_running_loop()
             if worker is None:
-                worker = await loop.run_in_executor(self._threads, self._start)
+                worker = self._start()  # fork and exec: milliseconds
             kind, value = await loop.run_in_executor(
                 self._threads, self._exchange, worker, fn, args, budget
             )
@@ -156,7 +160,10 @@ class WorkerPool:
             raise PoolClosed("The worker pool is closed.")
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=serve, args=(child, self._preload), name="newsdigest-worker", daemon=True
+            target=serve,
+            args=(child, self._preload, os.getpid()),
+            name="newsdigest-worker",
+            daemon=True,
         )
         process.start()
         child.close()
@@ -186,9 +193,10 @@ class WorkerPool:
         worker.kill()
 
 
-def serve(conn: Connection, preload: tuple[str, ...]) -> None:
+def serve(conn: Connection, preload: tuple[str, ...], parent: int) -> None:
     """A worker process: import ``preload``, then answer jobs until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which kills us
+    _die_with(parent)
     for name in preload:
         importlib.import_module(name)
     conn.send(("ready", None))
@@ -202,6 +210,20 @@ def serve(conn: Connection, preload: tuple[str, ...]) -> None:
             conn.send(outcome)
         except Exception as exc:  # an unpicklable result (send pickles before it writes)
             conn.send(("error", WorkerError(f"The result could not be returned ({exc}).")))
+
+
+def _die_with(parent: int) -> None:
+    """Linux: have the kernel kill this worker when the service dies, even by SIGKILL, so a
+    runaway job cannot outlive it (elsewhere the worker ends at its job's end, on a closed
+    pipe)."""
+    if sys.platform != "linux":
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:

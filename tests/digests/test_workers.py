@@ -4,8 +4,12 @@ jobs here cost about a second each)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,7 @@ from digests.workers import BudgetExceeded, PoolClosed, WorkerCrashed, WorkerPoo
 
 #: workers import only what these jobs need (and this module, when they unpickle a job)
 LIGHT: tuple[str, ...] = ()
+REPO = Path(__file__).resolve().parents[2]
 
 
 def square(n: int) -> int:
@@ -133,3 +138,55 @@ async def test_close_stops_a_running_job_at_once() -> None:
     assert time.perf_counter() - started < 5
     with pytest.raises(PoolClosed):
         await pool.run(square, 2, budget=30)
+
+
+OWNER = """
+import asyncio, sys
+from digests.workers import WorkerPool
+from tests.digests.test_workers import pid, spin
+
+async def main():
+    pool = WorkerPool(1, preload=())
+    print(await pool.run(pid, budget=30), flush=True)
+    await pool.run(spin, 600.0, budget=600)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal is Linux's")
+async def test_a_running_worker_dies_with_a_killed_service(tmp_path: Path) -> None:
+    owner = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        OWNER,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert owner.stdout is not None
+        worker = int(await asyncio.wait_for(owner.stdout.readline(), 30))
+        await asyncio.sleep(0.3)  # the worker is spinning on its 600 s job
+        assert alive(worker)
+    finally:
+        owner.kill()  # SIGKILL: no cleanup code of the service runs
+        # (an orphaned worker would keep the stdout pipe open, and wait() with it)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(owner.wait(), 10)
+    deadline = time.monotonic() + 5
+    while alive(worker) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    orphaned = alive(worker)
+    if orphaned:
+        os.kill(worker, signal.SIGKILL)
+    assert not orphaned, "the worker outlived the killed service"
+
+
+def alive(process_id: int) -> bool:
+    """Running (a zombie awaiting its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{process_id}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
