@@ -487,31 +487,36 @@ class DigestService:
         todo: list[tuple[Entry, str, int | None]],
         pages: list[Retrieved | None],
     ) -> list[StoryWrite]:
-        """Each entry in a worker within the budget. Once one entry of the feed runs over (or
-        kills its worker), or the feed has used ``FEED_CPU_BUDGETS`` budgets, its remaining
-        entries keep the opening of the feed's own text: one feed's pages cannot hold the poll."""
+        """Entries without a page are condensed in one job, each entry with a page (extraction
+        is the costly, page-dependent part) in a job of its own within the budget. Once a job
+        runs over (or kills its worker), or the feed has used ``FEED_CPU_BUDGETS`` budgets, the
+        rest keep the opening of the feed's own text: one feed's pages cannot hold the poll."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FEED_CPU_BUDGETS * self._cpu_budget
-        writes: list[StoryWrite] = []
-        for job, page in zip(todo, pages, strict=True):
+        plain = [i for i, page in enumerate(pages) if page is None]
+        batches = [plain] if plain else []
+        batches += [[i] for i, page in enumerate(pages) if page is not None]
+        done: dict[int, StoryWrite] = {}
+        for batch in batches:
+            jobs = [todo[i] for i in batch]
             left = deadline - loop.time()
-            if left <= 0:
-                writes.append(unprepared_write(job))
-                continue
-            try:
-                writes += await pool.run(
-                    prepare_writes,
-                    self._condense,
-                    self._extract,
-                    [job],
-                    [page],
-                    budget=min(self._cpu_budget, left),
-                )
-            except (BudgetExceeded, WorkerCrashed) as exc:
-                log.warning("story %r not extracted or condensed: %s", job[0].title, exc)
-                writes.append(unprepared_write(job))
-                deadline = loop.time()  # the rest of this feed's entries are not tried
-        return writes
+            writes = [unprepared_write(job) for job in jobs]
+            if left > 0:
+                budget = left if len(jobs) > 1 else min(self._cpu_budget, left)
+                try:
+                    writes = await pool.run(
+                        prepare_writes,
+                        self._condense,
+                        self._extract,
+                        jobs,
+                        [pages[i] for i in batch],
+                        budget=budget,
+                    )
+                except (BudgetExceeded, WorkerCrashed) as exc:
+                    log.warning("%d stories not extracted or condensed: %s", len(jobs), exc)
+                    deadline = loop.time()  # the rest of this feed's entries are not tried
+            done.update(zip(batch, writes, strict=True))
+        return [done[i] for i in range(len(todo))]
 
     async def _page(self, entry: Entry) -> Retrieved | None:
         if not entry.is_teaser or not entry.url:
