@@ -130,6 +130,7 @@ async def compose(
     # parsing, extraction and condensing run in worker processes, each document on a time budget
     workers = WorkerPool()
     try:
+        await workers.start()
         if own_fetcher:
             await fetch.__aenter__()
         service = DigestService(

@@ -110,6 +110,7 @@ class WorkerPool:
         self._closed = False
 
     async def __aenter__(self) -> WorkerPool:
+        await self.start()
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
@@ -139,6 +140,14 @@ class WorkerPool:
         if kind == "error":
             raise cast(BaseException, value)
         return cast(T, value)
+
+    async def start(self) -> None:
+        """Start the workers now rather than at their first job: they import their modules
+        meanwhile (seconds with trafilatura), so the first jobs do not wait for that."""
+        slots = self._free_slots()
+        idle = [slots.get_nowait() for _ in range(slots.qsize())]
+        for worker in idle:
+            slots.put_nowait(worker if worker is not None else self._start())
 
     async def close(self) -> None:
         """Kill every worker (a running job ends with ``PoolClosed``)."""
