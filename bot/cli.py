@@ -378,15 +378,23 @@ def _digest_command(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
     from digests.feeds.fetch import Fetcher
     from digests.oneshot import digest_sources, digest_to_json, digest_to_text
+    from digests.workers import WorkerPool
 
     settings = _settings(load_settings, args.db)
 
     async def go() -> Any:
-        async with Fetcher(
-            user_agent=settings.user_agent, allow_private=settings.allow_private_urls
-        ) as fetcher:
+        async with (
+            Fetcher(
+                user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+            ) as fetcher,
+            WorkerPool() as workers,
+        ):
             return await digest_sources(
-                list(args.feeds), fetcher=fetcher, limit=args.limit, db_path=settings.db
+                list(args.feeds),
+                fetcher=fetcher,
+                limit=args.limit,
+                db_path=settings.db,
+                workers=workers,
             )
 
     if sys.stderr.isatty():

@@ -34,6 +34,7 @@ from digests.feeds.fetch import Fetcher
 from digests.feeds.urlsafety import redact_urls_in
 from digests.service import DigestService, off_loop
 from digests.store import Store
+from digests.workers import WorkerPool
 
 log = logging.getLogger("newsdigest")
 
@@ -125,7 +126,10 @@ async def compose(
         user_agent=settings.user_agent, allow_private=settings.allow_private_urls
     )
     scheduler = AsyncIOScheduler(timezone="UTC")
+    # parsing, extraction and condensing run in worker processes, each document on a time budget
+    workers = WorkerPool()
     try:
+        await workers.start()
         if own_fetcher:
             await fetch.__aenter__()
         service = DigestService(
@@ -135,6 +139,7 @@ async def compose(
             poll_interval=timedelta(minutes=settings.poll_minutes),
             max_failures=settings.max_failures,
             feed_limit=settings.feed_limit,
+            cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
         )
         box: list[DigestBot] = []
@@ -162,6 +167,7 @@ async def compose(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        await workers.close()
         if own_fetcher:
             await fetch.close()
         await off_loop(store.close)

@@ -10,8 +10,11 @@ Every public method raises only ``DigestError`` subclasses for user-facing failu
 
 Polling, in order of cost: a 304 (ETag / Last-Modified kept in the database, so across restarts)
 costs one request and no parsing; a 200 whose body hashes the same as last time is not parsed;
-a changed body is parsed (in a thread, or a process pool when one is given) and only entries
+a changed body is parsed (in a thread, or a worker process when a pool is given) and only entries
 that are new or whose content changed are extracted (teasers: the page is fetched) and condensed.
+With a pool, each document (a feed body; one entry's page and text) gets a time budget: a feed
+whose parse runs over fails with one sentence (and backs off), an entry whose extraction runs
+over keeps the opening of the feed's own text.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, Protocol, TypeVar
@@ -71,6 +73,7 @@ from digests.store import (
     StoryWrite,
     Unchanged,
 )
+from digests.workers import BudgetExceeded, PoolClosed, WorkerCrashed, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,10 @@ _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: attempts at queueing a digest whose stories another digest claimed meanwhile
 DIGEST_ATTEMPTS = 5
 FALLBACK_SUMMARY_CHARS = 400
+#: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
+CPU_BUDGET = 10.0
+#: the most worker time (in budgets) one feed's entries get in one poll
+FEED_CPU_BUDGETS = 3
 
 
 class FeedFetcher(Protocol):
@@ -172,8 +179,9 @@ class DigestService:
     Optional seams: ``condense`` (default ``digests.condensing.condense``), ``parse`` and
     ``extract`` (defaults: ``digests.feeds.parse.parse_feed``,
     ``digests.feeds.extract.extract_article``),
-    ``cpu_executor`` (e.g. a ProcessPoolExecutor for parsing, extraction and condensing; the
-    seams must then be picklable module-level functions; default: a thread), ``max_entries`` (the
+    ``cpu_executor`` (a ``WorkerPool`` for parsing, extraction and condensing, each document
+    within ``cpu_budget`` seconds; the seams must then be picklable module-level functions;
+    default: a thread, without a budget), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
     than that are marked skipped rather than flooding a channel), ``retention`` (how long the
     article text of a story and its sent posts are kept, see ``prune``; None keeps everything).
@@ -191,7 +199,8 @@ class DigestService:
         condense: Condenser = default_condense,
         parse: FeedParser = default_parse,
         extract: Extractor = default_extract,
-        cpu_executor: Executor | None = None,
+        cpu_executor: WorkerPool | None = None,
+        cpu_budget: float = CPU_BUDGET,
         max_entries: int = 50,
         digest_max_items: int = 50,
         backoff_cap: timedelta = timedelta(hours=24),
@@ -209,6 +218,7 @@ class DigestService:
         self._parse = parse
         self._extract = extract
         self._cpu_executor = cpu_executor
+        self._cpu_budget = cpu_budget
         self._max_entries = max_entries
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
@@ -358,8 +368,8 @@ class DigestService:
             return await self._ingest(feed, outcome.parsed, state, result.max_age)
         except FeedError as exc:
             return await self._fail(feed, exc)
-        except StorageError:
-            raise  # the database, not this feed: the caller reports it
+        except (StorageError, PoolClosed):
+            raise  # the database or a shutdown, not this feed: the caller reports it
         except Exception as exc:  # a bug or a broken worker: one feed must not stop the cycle
             log.exception("unexpected error while updating %s", redact_url(feed.url))
             message = (
@@ -422,8 +432,17 @@ class DigestService:
         args = (self._parse, result.content, result.url, headers, known)
         if self._cpu_executor is None:
             return await off_loop(parse_job, *args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._cpu_executor, parse_job, *args)
+        try:
+            return await self._cpu_executor.run(parse_job, *args, budget=self._cpu_budget)
+        except BudgetExceeded as exc:
+            message = (
+                f"The feed at {result.url} took more than {exc.budget:g} seconds to read, "
+                "so newsdigest stopped reading it."
+            )
+            raise ParseError(result.url, message) from exc
+        except WorkerCrashed as exc:
+            message = f"The feed at {result.url} crashed the parser, so newsdigest skipped it."
+            raise ParseError(result.url, message) from exc
 
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
@@ -452,16 +471,52 @@ class DigestService:
         )
 
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
-        """Fetch teaser pages (concurrently), then extract and condense in one worker thread."""
+        """Fetch teaser pages (concurrently), then extract and condense in one worker thread,
+        or entry by entry in the worker pool (see ``_prepare_in``)."""
         if not todo:
             return []
         pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
-        if self._cpu_executor is None:
+        pool = self._cpu_executor
+        if pool is None:
             return await off_loop(prepare_writes, self._condense, self._extract, todo, pages)
+        return await self._prepare_in(pool, todo, pages)
+
+    async def _prepare_in(
+        self,
+        pool: WorkerPool,
+        todo: list[tuple[Entry, str, int | None]],
+        pages: list[Retrieved | None],
+    ) -> list[StoryWrite]:
+        """Entries without a page are condensed in one job, each entry with a page (extraction
+        is the costly, page-dependent part) in a job of its own within the budget. Once a job
+        runs over (or kills its worker), or the feed has used ``FEED_CPU_BUDGETS`` budgets, the
+        rest keep the opening of the feed's own text: one feed's pages cannot hold the poll."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._cpu_executor, prepare_writes, self._condense, self._extract, todo, pages
-        )
+        deadline = loop.time() + FEED_CPU_BUDGETS * self._cpu_budget
+        plain = [i for i, page in enumerate(pages) if page is None]
+        batches = [plain] if plain else []
+        batches += [[i] for i, page in enumerate(pages) if page is not None]
+        done: dict[int, StoryWrite] = {}
+        for batch in batches:
+            jobs = [todo[i] for i in batch]
+            left = deadline - loop.time()
+            writes = [unprepared_write(job) for job in jobs]
+            if left > 0:
+                budget = left if len(jobs) > 1 else min(self._cpu_budget, left)
+                try:
+                    writes = await pool.run(
+                        prepare_writes,
+                        self._condense,
+                        self._extract,
+                        jobs,
+                        [pages[i] for i in batch],
+                        budget=budget,
+                    )
+                except (BudgetExceeded, WorkerCrashed) as exc:
+                    log.warning("%d stories not extracted or condensed: %s", len(jobs), exc)
+                    deadline = loop.time()  # the rest of this feed's entries are not tried
+            done.update(zip(batch, writes, strict=True))
+        return [done[i] for i in range(len(todo))]
 
     async def _page(self, entry: Entry) -> Retrieved | None:
         if not entry.is_teaser or not entry.url:
@@ -647,6 +702,20 @@ def disabled_notice(name: str, failures: int, error: str) -> str:
     return (
         f"The feed {name} was turned off after {failures} failed {updates} in a row "
         f"(add it again with /feed add to retry); last error: {error.rstrip('.')}."
+    )
+
+
+def unprepared_write(job: tuple[Entry, str, int | None]) -> StoryWrite:
+    """An entry that could not be extracted and condensed in time: the feed's own text and
+    its opening as the summary."""
+    entry, content_hash, story_id = job
+    return StoryWrite(
+        entry=entry,
+        content_hash=content_hash,
+        text=entry.text,
+        image=entry.image,
+        condensed=fallback_condensed(entry.text or entry.title or "", entry.title),
+        story_id=story_id,
     )
 
 
