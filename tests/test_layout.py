@@ -18,6 +18,7 @@ TOP_LEVEL = {
     "clock",
     "compose",
     "errors",
+    "filters",
     "model",
     "oneshot",
     "polling",
