@@ -235,6 +235,7 @@ class Resolver:
     member: Callable[[int], JSON | None]
     channel: Callable[[int], JSON | None]
     role: Callable[[int], JSON | None]
+    attachment: Callable[[int], JSON | None] = lambda _ident: None
 
 
 def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused: bool) -> Any:
@@ -259,6 +260,12 @@ def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused
             raise OptionError(f"option {name!r} takes a boolean, not {value!r}")
     elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
         return _resolve(defn, int(value), resolved, resolver)
+    elif kind == ATTACHMENT:
+        found = resolver.attachment(int(value))
+        if found is None:
+            raise OptionError(f"option {name!r}: no uploaded attachment {value}")
+        resolved.setdefault("attachments", {})[str(value)] = found
+        return str(value)
     else:
         raise OptionError(f"option type {kind} of {name!r} is not emulated")
     if kind in (INTEGER, NUMBER):
