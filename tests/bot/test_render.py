@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
@@ -184,3 +185,33 @@ def test_notice_message() -> None:
     assert notice.content is not None
     assert len(notice.content) <= 2000
     assert "@everyone" not in notice.content
+
+
+def test_compact_post_keeps_whole_sentences_and_drops_what_does_not_fit() -> None:
+    story = replace(make_story(), sentences=["One. ", "Two."])
+    embed = render.compact_embed(story)
+    assert embed.description == "One.\n\n> “We will build it on time” — Jane Smith"
+    long_one = words(200) + "."
+    story = replace(story, sentences=[long_one])
+    embed = render.compact_embed(story)
+    # a sentence longer than the compact budget is left out, never cut
+    assert embed.description == "> “We will build it on time” — Jane Smith"
+    assert "…" not in (embed.description or "")
+
+
+def test_headline_post_is_title_link_and_source_within_limits() -> None:
+    text = render.headline_text(make_story(title=words(900)))
+    first, link, source = text.split("\n")
+    assert len(text) <= render.CONTENT_MAX and first.startswith("**") and first.endswith("…**")
+    assert link == "https://news.example.com/bridge"
+    assert source == "-# Example News · #42"
+
+
+def test_pings_allow_exactly_the_chosen_roles() -> None:
+    plain = render.story_message(StoryDetail(make_story()))
+    assert plain.allowed_mentions().to_dict() == discord.AllowedMentions.none().to_dict()
+    pinged = render.with_pings(plain, [5, 5, 7])
+    assert pinged.content == "<@&5> <@&7>"
+    allowed = pinged.allowed_mentions().to_dict()
+    assert allowed["parse"] == [] and allowed["roles"] == [5, 7]
+    assert not allowed.get("users") and not allowed.get("replied_user")
