@@ -17,6 +17,7 @@ that are new or whose content changed are extracted (teasers: the page is fetche
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -28,10 +29,12 @@ from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from digests import compose, filters, polling
+from digests import compose, filters, opml, polling
 from digests.clock import Clock
 from digests.errors import (
+    DigestError,
     FeedError,
+    FeedExistsError,
     FeedNotFoundError,
     FetchError,
     InputError,
@@ -84,6 +87,8 @@ T = TypeVar("T")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: attempts at queueing a digest whose stories another digest claimed meanwhile
 DIGEST_ATTEMPTS = 5
+#: feeds of an OPML import checked at the same time
+IMPORT_CONCURRENCY = 4
 FALLBACK_SUMMARY_CHARS = 400
 
 
@@ -372,6 +377,68 @@ class DigestService:
             (story, filters.verdict(rules, filters.Subject.of_story(story)).posts)
             for story in stories
         ]
+
+    # --- OPML --------------------------------------------------------------------------------
+    async def import_opml(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        content: bytes,
+        mode: Mode = "digest",
+        concurrency: int = IMPORT_CONCURRENCY,
+    ) -> opml.ImportReport:
+        """Subscribe the channel to every feed of an OPML document, each checked like
+        ``add_feed``: added, skipped (already posted there) or refused (one sentence each).
+        Raises InputError when the document itself is refused."""
+        feeds = await off_loop(opml.parse_opml, content)
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(feed: opml.OpmlFeed) -> tuple[str, DigestError | None]:
+            async with gate:
+                try:
+                    await self.add_feed(
+                        guild_id=guild_id, channel_id=channel_id, url=feed.url, mode=mode
+                    )
+                except DigestError as exc:
+                    return feed.url, exc
+                return feed.url, None
+
+        report = opml.ImportReport()
+        for url, error in await asyncio.gather(*(one(feed) for feed in feeds)):
+            if error is None:
+                report.added.append(url)
+            elif isinstance(error, FeedExistsError):
+                report.skipped.append((url, error.message))
+            else:
+                report.refused.append((url, error.message))
+        return report
+
+    async def export_opml(
+        self, guild_id: int | None, *, category: Callable[[Subscription], str | None]
+    ) -> bytes:
+        """One server's subscriptions (every server's with None) as an OPML document, in one
+        folder per ``category`` (e.g. the channel's name)."""
+        subs = await off_loop(
+            self._store.all_subscriptions
+            if guild_id is None
+            else functools.partial(self._store.subscriptions, guild_id)
+        )
+        feeds: list[opml.OpmlFeed] = []
+        for sub in subs:
+            stored = await off_loop(self._store.feed, sub.feed.feed_id)
+            feeds.append(
+                opml.OpmlFeed(
+                    url=sub.feed.url,
+                    title=sub.feed.title,
+                    html_url=stored.link if stored else None,
+                    category=category(sub),
+                )
+            )
+        return opml.to_opml(feeds, title="newsdigest subscriptions", created=self._clock.now())
+
+    async def channel_guild(self, channel_id: int) -> int | None:
+        return await off_loop(self._store.channel_guild, channel_id)
 
     async def feed_status(self, guild_id: int) -> list[FeedStatus]:
         feeds = await off_loop(self._store.guild_feeds, guild_id)

@@ -21,6 +21,7 @@ TOP_LEVEL = {
     "filters",
     "model",
     "oneshot",
+    "opml",
     "polling",
     "service",
     "workers",

@@ -367,6 +367,23 @@ class FeedsMixin(StoreBase):
         return found[0]
 
     @storage_errors
+    def all_subscriptions(self) -> list[Subscription]:
+        """Every server's subscriptions (the operator's command line)."""
+        return self._subscriptions("1 = 1", ())
+
+    @storage_errors
+    def channel_guild(self, channel_id: int) -> int | None:
+        """The server a channel belongs to, as its subscriptions or schedule recorded it."""
+        found = self._read(
+            """
+            SELECT guild_id FROM subscriptions WHERE channel_id = ?
+            UNION ALL SELECT guild_id FROM schedules WHERE channel_id = ? LIMIT 1
+            """,
+            (channel_id, channel_id),
+        )
+        return int(found[0]["guild_id"]) if found else None
+
+    @storage_errors
     def subscriptions(self, guild_id: int, channel_id: int | None = None) -> list[Subscription]:
         if channel_id is None:
             return self._subscriptions("s.guild_id = ?", (guild_id,))
