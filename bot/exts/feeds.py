@@ -3,6 +3,7 @@ subscriptions, how they post (style, an opt-in role ping) and what they post (fi
 
 from __future__ import annotations
 
+import io
 from typing import Any, Literal
 
 import discord
@@ -21,7 +22,7 @@ from bot.exts.common import (
     target_channel,
     when,
 )
-from digests import filters
+from digests import filters, opml
 from digests.errors import FeedNotFoundError, InputError
 from digests.model import FeedStatus, Filter, FilterField, FilterKind, Style, Subscription
 
@@ -186,6 +187,69 @@ class Feeds(commands.Cog):
         embed = discord.Embed(title=f"Feeds ({len(subs)})", description=body)
         await reply(interaction, embed=embed)
 
+    # --- OPML ---------------------------------------------------------------------------------
+    @feed.command(name="import", description="Subscribe a channel to every feed of an OPML file")
+    @app_commands.describe(
+        file="An OPML file (exported from Feedly, Inoreader, NetNewsWire, Miniflux, …)",
+        channel="Where their stories go (default: here)",
+        mode="live: each story as it arrives; digest: in digests (default)",
+    )
+    @manage_channels()
+    async def import_(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        channel: discord.TextChannel | None = None,
+        mode: Literal["live", "digest"] = "digest",
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        target = target_channel(interaction, channel)
+        problem = missing_permissions(target)
+        if problem:
+            raise InputError(problem)
+        if file.size > opml.MAX_OPML_BYTES:
+            raise InputError(
+                f"The OPML file is too large: at most {opml.MAX_OPML_BYTES // 2**20} MB."
+            )
+        try:
+            content = await file.read()
+        except discord.HTTPException as exc:
+            raise InputError("The file could not be downloaded from Discord; try again.") from exc
+        report = await bot.digests.import_opml(
+            guild_id=guild_id, channel_id=target.id, content=content, mode=mode
+        )
+        await reply(
+            interaction,
+            f"{report.summary()} Into {target.mention} ({mode} mode).",
+            embed=import_embed(report),
+        )
+
+    @feed.command(name="export", description="This server's subscriptions as an OPML file")
+    @manage_channels()
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        guild = interaction.guild
+
+        def folder(sub: Subscription) -> str:
+            found = guild.get_channel(sub.channel_id) if guild else None
+            return f"#{found.name}" if found else f"channel {sub.channel_id}"
+
+        subs = await bot.digests.subscriptions(guild_id)
+        if not subs:
+            await reply(interaction, "No feeds are subscribed yet; add one with /feed add.")
+            return
+        data = await bot.digests.export_opml(guild_id, category=folder)
+        await reply(
+            interaction,
+            f"This server's {len(subs)} subscription{'s' if len(subs) != 1 else ''}, "
+            "one folder per channel.",
+            file=discord.File(io.BytesIO(data), filename="newsdigest-subscriptions.opml"),
+        )
+
     # --- /feed filter ------------------------------------------------------------------------
     filter_ = app_commands.Group(
         name="filter", description="Choose which stories a subscription posts", parent=feed
@@ -339,6 +403,23 @@ class Feeds(commands.Cog):
             for f in found
             if not text or text in filter_line(f).lower()
         ][:25]
+
+
+def import_embed(report: opml.ImportReport) -> discord.Embed | None:
+    """The feeds an import skipped or refused, each with its reason."""
+    lines = [f"⏭️ {_url_line(url)} — {render.clean(why)}" for url, why in report.skipped]
+    lines += [f"⛔ {_url_line(url)} — {render.clean(why)}" for url, why in report.refused]
+    if not lines:
+        return None
+    body = render.lines_within(lines, render.DESCRIPTION_MAX - 40)
+    shown = body.count("\n") + 1
+    if shown < len(lines):
+        body += f"\n…and {len(lines) - shown} more."
+    return discord.Embed(title="Not added", description=body)
+
+
+def _url_line(url: str) -> str:
+    return f"`{render.clip(render.neutralize(url).replace('`', ''), 150)}`"
 
 
 def feed_name(sub: Subscription) -> str:

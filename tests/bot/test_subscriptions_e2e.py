@@ -3,9 +3,11 @@ against the Discord emulator, the real service on a SQLite file and loopback fee
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bot.runner import App
+from digests import opml
 from tests.bot.harness import Item, article
 from tests.bot.test_e2e import START, WAIT, World, items, poll, world
 from tests.discord_emulator import InteractionResult, RecordedMessage
@@ -175,3 +177,55 @@ async def test_styles_and_a_subscription_ping(world: World) -> None:
         assert not classic.pings
         listed = await command(world, "list", {})
         assert "compact" in listed.text and "headline" in listed.text
+
+
+OPML = Path(__file__).parent.parent / "data" / "opml"
+
+
+async def test_opml_import_and_export(world: World) -> None:
+    for name in ("tomjerry", "cafe"):
+        world.serve(f"/{name}.xml", items(2), title=name.title())
+    fixture = (OPML / "miniflux.opml").read_bytes()
+    fixture = fixture.replace(b"https://feeds.example.net", world.feeds.base.encode())
+    mixed = fixture.replace(b"</body>", b'<outline text="x" xmlUrl="file:///etc/passwd"/></body>')
+    upload = world.emu.offer_attachment("miniflux.opml", mixed, "text/x-opml")
+    async with world.app() as app:
+        assert isinstance(app, App)
+        done = await command(world, "import", {"file": upload, "mode": "live"})
+        assert world.emu.downloads == [upload]
+        assert done.ephemeral
+        assert (done.content or "").startswith("Added 2 feeds, skipped 0 and refused 1.")
+        assert "file:///etc/passwd" in done.text and "Only http and https" in done.text
+        again = await command(
+            world, "import", {"file": world.emu.offer_attachment("m.opml", fixture)}
+        )
+        assert (again.content or "").startswith("Added 0 feeds, skipped 2 and refused 0.")
+        subs = await app.service.subscriptions(world.guild)
+        assert {s.mode for s in subs} == {"live"} and len(subs) == 2
+
+        exported = await command(world, "export", {})
+        assert exported.ephemeral and "2 subscriptions" in (exported.content or "")
+        [attachment] = exported.answer.payload["attachments"]
+        assert attachment["filename"] == "newsdigest-subscriptions.opml"
+        feeds = opml.parse_opml(world.emu.attachment_data(attachment))
+        assert {f.url for f in feeds} == {s.feed.url for s in subs}
+        assert {f.category for f in feeds} == {"#general"}
+
+
+async def test_hostile_opml_is_refused_in_one_sentence(world: World) -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><opml><body>'
+        b'<outline text="&b;" xmlUrl="https://a.example/x"/></body></opml>'
+    )
+    huge = b"<opml><body>" + b" " * (50 * 2**20) + b"</body></opml>"
+    async with world.app():
+        entities = await command(
+            world, "import", {"file": world.emu.offer_attachment("bomb.opml", bomb)}
+        )
+        assert "DTD or entities" in one_sentence(entities)
+        big = world.emu.offer_attachment("huge.opml", huge)
+        too_big = await command(world, "import", {"file": big})
+        assert "too large" in one_sentence(too_big)
+        # refused from its size alone: the bot never downloaded it
+        assert big not in world.emu.downloads

@@ -72,6 +72,8 @@ class Core:
     changed: Notifier = field(default_factory=Notifier)
     #: attachment id -> its bytes (uploaded by the bot, or offered by a test user)
     files: dict[int, bytes] = field(default_factory=dict)
+    #: ids of the attachments downloaded, in order
+    downloads: list[int] = field(default_factory=list)
 
     @property
     def api_base(self) -> str:

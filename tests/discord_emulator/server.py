@@ -291,15 +291,22 @@ class DiscordEmulator:
         }
         return ident
 
+    @property
+    def downloads(self) -> list[int]:
+        """Ids of the attachments fetched from their URLs, in order."""
+        return list(self._core.downloads)
+
     def attachment_data(self, attachment: JSON) -> bytes:
         """The bytes of an attachment object (one the bot uploaded, or one offered)."""
         return self._core.files[int(attachment["id"])]
 
     async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         try:
-            data = self._core.files[int(request.match_info["ident"])]
+            ident = int(request.match_info["ident"])
+            data = self._core.files[ident]
         except (KeyError, ValueError):
             return web.Response(status=404)
+        self._core.downloads.append(ident)
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def add_member(
