@@ -109,7 +109,7 @@ class DiscordTransport:
                 Sent(
                     message_id=message.id,
                     nonce=str(message.nonce) if message.nonce is not None else None,
-                    story_ids=tuple(_footer_ids(message.embeds) or _content_ids(message.content)),
+                    story_ids=tuple(_footer_ids(message.embeds) or content_ids(message.content)),
                     content=message.content or None,
                 )
             )
@@ -125,7 +125,7 @@ def _footer_ids(embeds: Sequence[discord.Embed]) -> list[int]:
     return ids
 
 
-def _content_ids(content: str) -> list[int]:
+def content_ids(content: str) -> list[int]:
     """The story number of a headline post (its last line ends ``#<number>``)."""
     match = _FOOTER_NUMBER.search(content.rsplit("\n", 1)[-1]) if content else None
     return [int(match.group(1))] if match else []
