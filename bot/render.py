@@ -297,6 +297,9 @@ def lines_within(lines: Sequence[str], limit: int, *, joiner: str = "\n") -> str
 # --- post styles and role pings ----------------------------------------------------------------
 #: how many characters a compact post's gist and quote may take together
 COMPACT_TEXT_MAX = 700
+#: a headline post's link is at most this long (with the title, its source line and the
+#: mentions of up to 21 roles it stays within the 2000 characters of a message)
+HEADLINE_URL_MAX = 1000
 
 
 def styled_story_message(detail: StoryDetail, style: Style) -> Rendered:
@@ -347,10 +350,9 @@ def compact_embed(story: Story) -> discord.Embed:
 def headline_text(story: Story) -> str:
     """``**Title**``, the link (Discord shows its preview), and a small ``Source · #n`` line
     (the number lets a resend after a crash be recognised)."""
-    url = safe_url(story.url)
+    url = safe_url(story.url, HEADLINE_URL_MAX)
     tail = f"-# {footer_text(story)}"
-    room = CONTENT_MAX - len(tail) - (len(url) + 1 if url else 0) - 6
-    lines = [f"**{clip(story_title(story), min(room, TITLE_MAX))}**"]
+    lines = [f"**{story_title(story)}**"]
     if url:
         lines.append(url)
     lines.append(tail)

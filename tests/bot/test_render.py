@@ -205,6 +205,12 @@ def test_headline_post_is_title_link_and_source_within_limits() -> None:
     assert len(text) <= render.CONTENT_MAX and first.startswith("**") and first.endswith("…**")
     assert link == "https://news.example.com/bridge"
     assert source == "-# Example News · #42"
+    longest = make_story(title=words(900), url="https://e.example/" + "a" * 981)
+    pinged = render.with_pings(
+        render.Rendered(render.headline_text(longest)), range(10**18, 10**18 + 21)
+    )
+    assert pinged.content is not None and len(pinged.content) <= render.CONTENT_MAX
+    assert pinged.content.endswith("-# Example News · #42")
 
 
 def test_pings_allow_exactly_the_chosen_roles() -> None:
