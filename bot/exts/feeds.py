@@ -132,6 +132,11 @@ class Feeds(commands.Cog):
         warning = ping_warning(ping, target)
         if warning:
             lines.append(warning)
+        if mode == "digest" and style != "full":
+            lines.append(
+                f"The {style} style applies to its story posts (backfill); "
+                "digests keep their layout."
+            )
         if result.reenabled:
             lines.append("The feed had been disabled after failures; it is enabled again.")
         if result.backfilled:
