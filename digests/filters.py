@@ -116,9 +116,9 @@ def verdict(rules: PostRules, subject: Subject) -> Verdict:
     return Verdict(posts=True, pings=tuple(dict.fromkeys(r for r in roles if r is not None)))
 
 
-def passing(rules: PostRules, stories: Sequence[Story]) -> list[Story]:
-    """The stories the subscription would post."""
-    return [s for s in stories if verdict(rules, Subject.of_story(s)).posts]
+def dry_run(rules: PostRules, stories: Sequence[Story]) -> list[tuple[Story, bool]]:
+    """Each story with whether the subscription would post it."""
+    return [(story, verdict(rules, Subject.of_story(story)).posts) for story in stories]
 
 
 def describe(rule: Filter) -> str:

@@ -373,10 +373,7 @@ class DigestService:
             filters=tuple(found),
         )
         stories = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
-        return [
-            (story, filters.verdict(rules, filters.Subject.of_story(story)).posts)
-            for story in stories
-        ]
+        return await off_loop(filters.dry_run, rules, stories)
 
     # --- OPML --------------------------------------------------------------------------------
     async def import_opml(
@@ -608,8 +605,10 @@ class DigestService:
         if not new:
             return {}
         rules = await off_loop(self._store.feed_rules, feed_id, "live")
+        if not rules:
+            return {}
         subjects = [(w.entry.entry_id, subject_of(w)) for w in new]
-        return filters.live_routes(rules, subjects)
+        return await off_loop(filters.live_routes, rules, subjects)
 
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
         """Fetch teaser pages (concurrently), then extract and condense in one worker thread."""
