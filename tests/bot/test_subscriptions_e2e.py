@@ -229,3 +229,33 @@ async def test_hostile_opml_is_refused_in_one_sentence(world: World) -> None:
         assert "too large" in one_sentence(too_big)
         # refused from its size alone: the bot never downloaded it
         assert big not in world.emu.downloads
+
+
+async def test_a_digest_page_mentions_the_roles_of_its_stories(world: World) -> None:
+    url = world.serve("/daily.xml", items(2))
+    editors = await world.emu.add_role("editors")
+    async with world.app() as app:
+        assert isinstance(app, App)
+        await command(world, "add", {"url": url, "channel": world.digest_channel})
+        await command(
+            world,
+            "add",
+            {"feed": url, "kind": "include", "pattern": "harbour", "ping": editors},
+            group="filter",
+        )
+        world.serve("/daily.xml", [*items(2), story(3, "Harbour fees rise"), story(4, "Tax")])
+        await poll(app, world)
+        now = await world.emu.send_slash_command(
+            world.guild,
+            world.general,
+            world.manager,
+            "digest",
+            "now",
+            {"channel": world.digest_channel},
+        )
+        answer = await now.wait_response(timeout=WAIT)
+        assert "1 stor" in (answer.content or "")
+        [page] = await world.emu.wait_for_messages(world.digest_channel, 1, timeout=WAIT)
+        assert [e["title"] for e in page.embeds] == ["Harbour fees rise"]
+        only_role_pinged(page, editors)
+        assert page.content.split("\n")[1].startswith("Digest")

@@ -220,3 +220,26 @@ async def test_categories_and_author_are_parsed_and_stored(env: Env) -> None:
     assert story.author and "Ann Lee" in story.author
     subject = Subject.of_story(story)
     assert filters.matches(rule("include", "space & time", field="category"), subject)
+
+
+def test_json_feed_tags_are_categories() -> None:
+    import json
+
+    from digests.feeds.jsonfeed import parse_json_feed
+
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "items": [
+            {
+                "id": "1",
+                "title": "T",
+                "content_text": "Body.",
+                "tags": ["Space", "space", " ", 7, "Rockets"],
+                "authors": [{"name": "Ann Lee"}],
+            }
+        ],
+    }
+    [entry] = parse_json_feed(json.dumps(doc).encode(), url="https://j.example/feed.json").entries
+    assert entry.categories == ("Space", "Rockets")
+    assert entry.author == "Ann Lee"
