@@ -332,7 +332,12 @@ class FeedsMixin(StoreBase):
                     (ts(next_fetch), feed_id),
                 )
             if reenabled and _subscribed(conn, channel_id, feed_id):
-                backfilled = 0  # re-added where it is still subscribed: re-enabling is all
+                backfilled = 0  # re-added where it is still subscribed: re-enable, new options
+                conn.execute(
+                    "UPDATE subscriptions SET style = ?, ping_role_id = ? "
+                    "WHERE channel_id = ? AND feed_id = ?",
+                    (style, ping_role_id, channel_id, feed_id),
+                )
             else:
                 backfilled = _insert_subscription(
                     conn,
@@ -343,13 +348,8 @@ class FeedsMixin(StoreBase):
                     backfill,
                     stamp,
                     style=style,
-                    pings=(ping_role_id,) if ping_role_id is not None else (),
+                    ping_role_id=ping_role_id,
                 )
-            conn.execute(
-                "UPDATE subscriptions SET style = ?, ping_role_id = ? "
-                "WHERE channel_id = ? AND feed_id = ?",
-                (style, ping_role_id, channel_id, feed_id),
-            )
         found = self.subscription_for(channel_id, feed_id)
         if found is None:  # pragma: no cover - removed between the two statements
             raise StorageError("The subscription could not be stored; try again.")
@@ -498,16 +498,19 @@ def _insert_subscription(
     stamp: str,
     *,
     style: Style = "full",
-    pings: tuple[int, ...] = (),
+    ping_role_id: int | None = None,
 ) -> int:
-    """Insert the subscription, queue the newest ``backfill`` stories, mark the rest seen."""
+    """Insert the subscription, queue the newest ``backfill`` stories (in its style, mentioning
+    its role), mark the rest seen."""
     conn.execute(
         """
-        INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at, style,
+            ping_role_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
-        (guild_id, channel_id, feed_id, mode, stamp),
+        (guild_id, channel_id, feed_id, mode, stamp, style, ping_role_id),
     )
+    pings = (ping_role_id,) if ping_role_id is not None else ()
     ids = [
         int(r[0])
         for r in conn.execute(

@@ -243,3 +243,15 @@ def test_json_feed_tags_are_categories() -> None:
     [entry] = parse_json_feed(json.dumps(doc).encode(), url="https://j.example/feed.json").entries
     assert entry.categories == ("Space", "Rockets")
     assert entry.author == "Ann Lee"
+
+
+async def test_backfill_posts_take_the_style_and_the_ping(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
+    added = await env.service.add_feed(
+        guild_id=1, channel_id=10, url=url, backfill=1, style="headline", ping_role_id=5
+    )
+    assert (added.subscription.style, added.subscription.ping_role_id) == ("headline", 5)
+    [post] = await env.service.pending_deliveries()
+    assert (post.style, post.pings) == ("headline", (5,))
+    with pytest.raises(InputError):
+        await env.service.add_feed(guild_id=1, channel_id=11, url=url, style="huge")  # type: ignore[arg-type]
