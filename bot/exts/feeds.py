@@ -227,7 +227,7 @@ class Feeds(commands.Cog):
         )
         await reply(
             interaction,
-            f"{report.summary()} Into {target.mention} ({mode} mode).",
+            f"{report.summary()} Channel: {target.mention} ({mode} mode).",
             embed=import_embed(report),
         )
 
