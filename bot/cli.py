@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -90,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--limit", type=_positive, default=10, metavar="N", help="stories at most")
     d.add_argument("--format", choices=("text", "json"), default="text")
 
+    _feeds_parser(sub, common)
+
     sub.add_parser(
         "run",
         parents=[common],
@@ -117,6 +121,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the settings and a quick database check, no network (container health checks)",
     )
     return parser
+
+
+def _feeds_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    f = sub.add_parser(
+        "feeds",
+        parents=[common],
+        help="import or export subscriptions as OPML, without Discord",
+        description="Import or export subscriptions as OPML.",
+    )
+    verbs = f.add_subparsers(dest="verb", metavar="VERB", required=True)
+    i = verbs.add_parser(
+        "import",
+        parents=[common],
+        help="subscribe a channel to every feed of an OPML file (without --channel: list them)",
+        description=(
+            "Subscribe a Discord channel to every feed of an OPML file, each checked like "
+            "/feed add. Without --channel, list the file's feeds and change nothing."
+        ),
+    )
+    i.add_argument("file", metavar="FILE.opml", help="an OPML file, or - for stdin")
+    i.add_argument("--channel", type=_positive, metavar="ID", help="the channel's id")
+    i.add_argument("--mode", choices=("live", "digest"), default="digest")
+    i.add_argument(
+        "--guild",
+        type=_positive,
+        metavar="ID",
+        help="the channel's server (default: as recorded by an earlier /feed add there)",
+    )
+    e = verbs.add_parser(
+        "export",
+        parents=[common],
+        help="print (or write) the subscriptions as OPML",
+        description="Write the subscriptions as OPML to FILE, or to stdout.",
+    )
+    e.add_argument("file", nargs="?", metavar="FILE", help="where to write (default: stdout)")
+    e.add_argument("--guild", type=_positive, metavar="ID", help="only this server's")
 
 
 def _positive(value: str) -> int:
@@ -151,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             return _backup_command(args)
         if args.command == "check":
             return _check_command(args)
+        if args.command == "feeds":
+            return _feeds_command(args)
         return _run_command(args)
     except (CLIError, DigestError) as exc:
         return _fail(str(exc))
@@ -441,6 +483,115 @@ def _check_command(args: argparse.Namespace) -> int:
     feeds = "1 feed answers" if report.feeds == 1 else f"{report.feeds} feeds answer"
     print(f"Healthy: settings valid, token accepted{bot}, database intact, {feeds}.")
     return 0
+
+
+# --- feeds import / export (OPML) ---------------------------------------------------------------
+
+
+def _feeds_command(args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+
+    settings = _settings(load_settings, args.db)
+    if args.verb == "export":
+        return asyncio.run(_export(settings, args.file, args.guild))
+    content = _read_opml(args.file)
+    if args.channel is None:
+        return _list_opml(content)
+    return asyncio.run(_import(settings, content, args))
+
+
+def _read_opml(path: str) -> bytes:
+    from digests.feeds.opml import MAX_OPML_BYTES
+
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_OPML_BYTES + 1)
+    else:
+        source = Path(path)
+        if not source.is_file():
+            raise CLIError(f"There is no file {path}.")
+        if source.stat().st_size > MAX_OPML_BYTES:
+            raise CLIError(f"The OPML file is too large: at most {MAX_OPML_BYTES // 2**20} MB.")
+        data = source.read_bytes()
+    return data
+
+
+def _list_opml(content: bytes) -> int:
+    from digests.feeds.opml import parse_opml
+
+    feeds = parse_opml(content)
+    for feed in feeds:
+        where = f"  [{feed.category}]" if feed.category else ""
+        print(f"{feed.url}  {feed.title or ''}{where}".rstrip())
+    print(
+        f"{len(feeds)} feed(s); pass --channel ID to subscribe a channel to them.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def _service(settings: Any) -> AsyncIterator[Any]:
+    """The service as ``run`` composes it, without Discord."""
+    from digests.clock import SystemClock
+    from digests.feeds.fetch import Fetcher
+    from digests.service import DigestService, off_loop
+    from digests.store import Store
+
+    store = await off_loop(Store, settings.db)
+    try:
+        async with Fetcher(
+            user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+        ) as fetcher:
+            yield DigestService(
+                store,
+                fetcher,
+                clock=SystemClock(),
+                poll_interval=timedelta(minutes=settings.poll_minutes),
+                max_failures=settings.max_failures,
+                feed_limit=settings.feed_limit,
+            )
+    finally:
+        await off_loop(store.close)
+
+
+async def _import(settings: Any, content: bytes, args: argparse.Namespace) -> int:
+    async with _service(settings) as service:
+        guild = args.guild or await service.channel_guild(args.channel)
+        if guild is None:
+            raise CLIError(
+                f"Channel {args.channel} is not known yet; pass --guild ID (its server's id)."
+            )
+        if sys.stderr.isatty():
+            print("Checking the feeds…", file=sys.stderr, flush=True)
+        report = await service.import_opml(
+            guild_id=guild, channel_id=args.channel, content=content, mode=args.mode
+        )
+    for url in report.added:
+        print(f"added    {url}")
+    for url, why in report.skipped:
+        print(f"skipped  {url}: {_one_line(why)}")
+    for url, why in report.refused:
+        print(f"refused  {url}: {_one_line(why)}")
+    print(report.summary(), file=sys.stderr)
+    return 1 if report.refused and not report.added and not report.skipped else 0
+
+
+async def _export(settings: Any, path: str | None, guild: int | None) -> int:
+    async with _service(settings) as service:
+        data = await service.export_opml(guild, category=lambda s: f"channel {s.channel_id}")
+    _write_out(data, path)
+    return 0
+
+
+def _write_out(data: bytes, path: str | None) -> None:
+    if path is None or path == "-":
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.flush()
+    else:
+        try:
+            Path(path).write_bytes(data + b"\n")
+        except OSError as exc:
+            raise CLIError(f"{path} could not be written ({exc.strerror or exc}).") from None
 
 
 def _run_command(args: argparse.Namespace) -> int:

@@ -83,14 +83,14 @@ class DiscordTransport:
                 embeds=rendered.embeds,
                 view=view,
                 nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
+                allowed_mentions=rendered.allowed_mentions(),
             )
         else:
             message = await channel.send(
                 content=rendered.content,
                 embeds=rendered.embeds,
                 nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
+                allowed_mentions=rendered.allowed_mentions(),
             )
         return message.id
 
@@ -109,7 +109,7 @@ class DiscordTransport:
                 Sent(
                     message_id=message.id,
                     nonce=str(message.nonce) if message.nonce is not None else None,
-                    story_ids=tuple(_footer_ids(message.embeds)),
+                    story_ids=tuple(_footer_ids(message.embeds) or content_ids(message.content)),
                     content=message.content or None,
                 )
             )
@@ -125,15 +125,28 @@ def _footer_ids(embeds: Sequence[discord.Embed]) -> list[int]:
     return ids
 
 
+def content_ids(content: str) -> list[int]:
+    """The story number of a headline post (its last line ends ``#<number>``)."""
+    match = _FOOTER_NUMBER.search(content.rsplit("\n", 1)[-1]) if content else None
+    return [int(match.group(1))] if match else []
+
+
 def rendered_delivery(delivery: Delivery) -> tuple[render.Rendered, discord.ui.View | None]:
-    """The message a delivery becomes (pure)."""
+    """The message a delivery becomes (pure), mentioning the delivery's roles, if any."""
+    rendered, view = _rendered(delivery)
+    return render.with_pings(rendered, delivery.pings), view
+
+
+def _rendered(delivery: Delivery) -> tuple[render.Rendered, discord.ui.View | None]:
     if delivery.kind == "notice":
         return render.notice_message(delivery.notice or ""), None
     if delivery.kind == "story" and len(delivery.items) == 1:
         detail = delivery.items[0]
-        return render.story_message(detail), views.story_view(
-            detail.story.story_id, detail.story.url
-        )
+        story = detail.story
+        rendered = render.styled_story_message(detail, delivery.style)
+        if delivery.style == "headline":
+            return rendered, None
+        return rendered, views.story_view(story.story_id, story.url)
     items = delivery.items[: render.EMBEDS_PER_MESSAGE]
     return render.digest_message(delivery.header, items), views.digest_view(
         [d.story.story_id for d in items]

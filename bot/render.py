@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 
 from digests.feeds.urlsafety import redact_url
-from digests.model import Coverage, Quote, Story, StoryDetail
+from digests.model import Coverage, Quote, Story, StoryDetail, Style
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -72,6 +72,19 @@ class Rendered:
 
     content: str | None
     embeds: list[discord.Embed] = field(default_factory=list)
+    #: roles the message mentions (a subscription's opt-in ping); nobody else, ever
+    roles: tuple[int, ...] = ()
+
+    def allowed_mentions(self) -> discord.AllowedMentions:
+        """Exactly the chosen roles, or nobody: never @everyone, @here, users or replies."""
+        if not self.roles:
+            return discord.AllowedMentions.none()
+        return discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            roles=[discord.Object(id=role) for role in self.roles],
+            replied_user=False,
+        )
 
 
 def neutralize(text: str) -> str:
@@ -357,3 +370,80 @@ def lines_within(lines: Sequence[str], limit: int, *, joiner: str = "\n") -> str
         out.append(line)
         used += extra
     return joiner.join(out)
+
+
+# --- post styles and role pings ----------------------------------------------------------------
+#: how many characters a compact post's gist and quote may take together
+COMPACT_TEXT_MAX = 700
+#: a headline post's link is at most this long (with the title, its source line and the
+#: mentions of up to 21 roles it stays within the 2000 characters of a message)
+HEADLINE_URL_MAX = 1000
+
+
+def styled_story_message(detail: StoryDetail, style: Style) -> Rendered:
+    """A live / backfill post in the subscription's style: ``full`` (the story embed),
+    ``compact`` (title link, a one-sentence gist, the top quote) or ``headline`` (title and
+    link only, as classic feed bots post)."""
+    if style == "compact":
+        return Rendered(content=None, embeds=[compact_embed(detail.story)])
+    if style == "headline":
+        return Rendered(content=headline_text(detail.story))
+    return story_message(detail)
+
+
+def whole_sentences(sentences: Sequence[str], limit: int, *, most: int) -> str:
+    """The first ``most`` sentences that fit whole in ``limit`` characters (none cut)."""
+    chosen: list[str] = []
+    used = 0
+    for sentence in sentences[:most]:
+        text = clean(sentence)
+        extra = len(text) + (1 if chosen else 0)
+        if not text or used + extra > limit:
+            break
+        chosen.append(text)
+        used += extra
+    return " ".join(chosen)
+
+
+def compact_embed(story: Story) -> discord.Embed:
+    """Title linked to the article, the gist in one whole sentence, the top quote when it fits
+    whole, and the usual footer (source and story number)."""
+    title = story_title(story)
+    embed = discord.Embed(title=title, url=safe_url(story.url), timestamp=_aware(story.published))
+    embed.colour = discord.Colour.blurple()
+    embed.set_footer(text=footer_text(story))
+    gist = whole_sentences(story.sentences or [story.summary], COMPACT_TEXT_MAX, most=1)
+    parts = [gist] if gist else []
+    if story.quotes:
+        quote = story.quotes[0]
+        speaker = f" — {clean(quote.speaker)}" if quote.speaker else ""
+        line = f"> “{quote_text(quote)}”{speaker}"
+        if len(gist) + len(line) + 2 <= COMPACT_TEXT_MAX:
+            parts.append(line)
+    if parts:
+        embed.description = "\n\n".join(parts)
+    return embed
+
+
+def headline_text(story: Story) -> str:
+    """``**Title**``, the link (Discord shows its preview), and a small ``Source · #n`` line
+    (the number lets a resend after a crash be recognised)."""
+    url = safe_url(story.url, HEADLINE_URL_MAX)
+    tail = f"-# {footer_text(story)}"
+    lines = [f"**{story_title(story)}**"]
+    if url:
+        lines.append(url)
+    lines.append(tail)
+    return "\n".join(lines)
+
+
+def with_pings(rendered: Rendered, roles: Sequence[int]) -> Rendered:
+    """The message mentioning ``roles`` first (and allowing exactly those mentions)."""
+    chosen = tuple(dict.fromkeys(roles))
+    if not chosen:
+        return rendered
+    mentions = " ".join(f"<@&{role}>" for role in chosen)
+    content = f"{mentions}\n{rendered.content}" if rendered.content else mentions
+    if len(content) > CONTENT_MAX:
+        content = mentions
+    return Rendered(content=content, embeds=rendered.embeds, roles=chosen)

@@ -7,6 +7,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 Mode = Literal["live", "digest"]
+#: how a subscription's story posts look: today's embed, a short embed, or title and link only
+Style = Literal["full", "compact", "headline"]
+FilterKind = Literal["include", "exclude"]
+FilterField = Literal["any", "title", "summary", "text", "category", "author"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,8 @@ class Entry:
     image: str | None = None
     author: str | None = None
     is_teaser: bool = False
+    #: the item's categories / tags, as the feed gives them
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,8 @@ class Story:
     image: str | None = None
     cluster_id: int | None = None
     text: str = ""
+    author: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,8 @@ class DigestPage:
 
     header: str
     items: list[tuple[int, list[Coverage]]]
+    #: roles the page mentions (subscriptions' opt-in pings of its stories)
+    pings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +207,35 @@ class Subscription:
     channel_id: int
     mode: Mode
     feed: FeedStatus
+    style: Style = "full"
+    #: the role the subscription's posts mention (opt-in), or None
+    ping_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One include/exclude rule of a subscription: keywords (comma-separated, whole words,
+    any case) or a regular expression (RE2 syntax), over one field or ``any`` of them. An
+    include rule may name a role to mention when it matches."""
+
+    filter_id: int
+    subscription_id: int
+    kind: FilterKind
+    pattern: str
+    regex: bool
+    field: FilterField = "any"
+    ping_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostRules:
+    """What decides a subscription's posts: its filters, style and ping."""
+
+    subscription_id: int
+    channel_id: int
+    style: Style = "full"
+    ping_role_id: int | None = None
+    filters: tuple[Filter, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +277,10 @@ class Delivery:
     notice: str | None = None
     attempts: int = 0
     attempted_at: datetime | None = None
+    #: how a story post looks (digest pages keep the digest layout)
+    style: Style = "full"
+    #: the roles the post mentions (a subscription's opt-in ping); never anyone else
+    pings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ over keeps the opening of the feed's own text.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -30,10 +31,12 @@ from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from digests import compose, polling
+from digests import compose, filters, polling
 from digests.clock import Clock
 from digests.errors import (
+    DigestError,
     FeedError,
+    FeedExistsError,
     FeedNotFoundError,
     FetchError,
     InputError,
@@ -41,7 +44,7 @@ from digests.errors import (
     StorageError,
     StoryNotFoundError,
 )
-from digests.feeds import delta
+from digests.feeds import delta, opml
 from digests.feeds.fetch import FetchKind, NotModified, Retrieved
 from digests.feeds.urlsafety import redact_url, redact_urls_in
 from digests.model import (
@@ -52,8 +55,12 @@ from digests.model import (
     DigestRun,
     Entry,
     FeedStatus,
+    Filter,
+    FilterField,
+    FilterKind,
     Mode,
     ParsedFeed,
+    PostRules,
     Pruned,
     Schedule,
     Scope,
@@ -61,6 +68,7 @@ from digests.model import (
     SpeakerQuote,
     Story,
     StoryDetail,
+    Style,
     Subscription,
     UpdateResult,
 )
@@ -83,6 +91,8 @@ T = TypeVar("T")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: attempts at queueing a digest whose stories another digest claimed meanwhile
 DIGEST_ATTEMPTS = 5
+#: feeds of an OPML import checked at the same time
+IMPORT_CONCURRENCY = 4
 FALLBACK_SUMMARY_CHARS = 400
 #: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
 CPU_BUDGET = 10.0
@@ -226,14 +236,25 @@ class DigestService:
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
-        self, *, guild_id: int, channel_id: int, url: str, mode: Mode = "digest", backfill: int = 0
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        url: str,
+        mode: Mode = "digest",
+        backfill: int = 0,
+        style: Style = "full",
+        ping_role_id: int | None = None,
     ) -> AddResult:
         """Validate (safety, fetch, parse), store, subscribe; mark existing entries seen for the
         channel except the newest ``backfill`` (queued as story deliveries). Re-enables a disabled
-        feed. Raises InvalidFeedURLError/FetchError/ParseError/FeedExistsError/FeedLimitError."""
+        feed. Posts look as ``style`` says and mention ``ping_role_id`` (opt-in).
+        Raises InvalidFeedURLError/FetchError/ParseError/FeedExistsError/FeedLimitError."""
         url = url.strip()
         if mode not in ("live", "digest"):
             raise InputError("The mode must be live or digest.")
+        if style not in ("full", "compact", "headline"):
+            raise InputError("The style must be full, compact or headline.")
         if not 0 <= backfill <= 5:
             raise InputError("Backfill must be a number from 0 to 5.")
         store = self._store
@@ -283,6 +304,8 @@ class DigestService:
             now=now,
             next_fetch=next_fetch,
             feed_limit=self._feed_limit,
+            style=style,
+            ping_role_id=ping_role_id,
         )
         preview = await off_loop(store.newest_story, feed.feed_id)
         return AddResult(
@@ -302,6 +325,128 @@ class DigestService:
         self, guild_id: int, channel_id: int | None = None
     ) -> list[Subscription]:
         return await off_loop(self._store.subscriptions, guild_id, channel_id)
+
+    # --- filters -----------------------------------------------------------------------------
+    async def add_filter(
+        self,
+        *,
+        guild_id: int,
+        subscription_id: int,
+        kind: FilterKind,
+        pattern: str,
+        regex: bool = False,
+        field: FilterField = "any",
+        ping_role_id: int | None = None,
+    ) -> Filter:
+        """Add a filter to one of the server's subscriptions. Raises InputError (an invalid or
+        too long pattern, too many filters, a ping on an exclude filter) or FeedNotFoundError."""
+        if kind not in ("include", "exclude"):
+            raise InputError("The kind must be include or exclude.")
+        if field not in filters.FIELDS:
+            raise InputError("The field must be any, title, summary, text, category or author.")
+        if kind == "exclude" and ping_role_id is not None:
+            raise InputError("Only an include filter can mention a role.")
+        tidy = filters.check_pattern(pattern, regex=regex)
+        added = await off_loop(
+            self._store.add_filter,
+            guild_id=guild_id,
+            subscription_id=subscription_id,
+            kind=kind,
+            pattern=tidy,
+            regex=regex,
+            field=field,
+            ping_role_id=ping_role_id,
+            now=self._clock.now(),
+            limit=filters.MAX_FILTERS,
+        )
+        if added is None:
+            raise FeedNotFoundError("", "This server has no such feed subscription.")
+        return added
+
+    async def remove_filter(self, *, guild_id: int, filter_id: int) -> Filter:
+        removed = await off_loop(self._store.remove_filter, guild_id, filter_id)
+        if removed is None:
+            raise InputError("This server has no such filter.")
+        return removed
+
+    async def filters(self, *, guild_id: int, subscription_id: int) -> list[Filter]:
+        return await off_loop(self._store.filters, guild_id, subscription_id)
+
+    async def test_filters(
+        self, *, guild_id: int, subscription: Subscription, limit: int = 10
+    ) -> list[tuple[Story, bool]]:
+        """The feed's newest ``limit`` stories, each with whether the subscription's filters
+        let it through (a dry run: nothing is posted or marked)."""
+        found = await self.filters(guild_id=guild_id, subscription_id=subscription.subscription_id)
+        rules = PostRules(
+            subscription_id=subscription.subscription_id,
+            channel_id=subscription.channel_id,
+            filters=tuple(found),
+        )
+        stories = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
+        return await off_loop(filters.dry_run, rules, stories)
+
+    # --- OPML --------------------------------------------------------------------------------
+    async def import_opml(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        content: bytes,
+        mode: Mode = "digest",
+        concurrency: int = IMPORT_CONCURRENCY,
+    ) -> opml.ImportReport:
+        """Subscribe the channel to every feed of an OPML document, each checked like
+        ``add_feed``: added, skipped (already posted there) or refused (one sentence each).
+        Raises InputError when the document itself is refused."""
+        feeds = await off_loop(opml.parse_opml, content)
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(feed: opml.OpmlFeed) -> tuple[str, DigestError | None]:
+            async with gate:
+                try:
+                    await self.add_feed(
+                        guild_id=guild_id, channel_id=channel_id, url=feed.url, mode=mode
+                    )
+                except DigestError as exc:
+                    return feed.url, exc
+                return feed.url, None
+
+        report = opml.ImportReport()
+        for url, error in await asyncio.gather(*(one(feed) for feed in feeds)):
+            if error is None:
+                report.added.append(url)
+            elif isinstance(error, FeedExistsError):
+                report.skipped.append((url, error.message))
+            else:
+                report.refused.append((url, error.message))
+        return report
+
+    async def export_opml(
+        self, guild_id: int | None, *, category: Callable[[Subscription], str | None]
+    ) -> bytes:
+        """One server's subscriptions (every server's with None) as an OPML document, in one
+        folder per ``category`` (e.g. the channel's name)."""
+        subs = await off_loop(
+            self._store.all_subscriptions
+            if guild_id is None
+            else functools.partial(self._store.subscriptions, guild_id)
+        )
+        feeds: list[opml.OpmlFeed] = []
+        for sub in subs:
+            stored = await off_loop(self._store.feed, sub.feed.feed_id)
+            feeds.append(
+                opml.OpmlFeed(
+                    url=sub.feed.url,
+                    title=sub.feed.title,
+                    html_url=stored.link if stored else None,
+                    category=category(sub),
+                )
+            )
+        return opml.to_opml(feeds, title="newsdigest subscriptions", created=self._clock.now())
+
+    async def channel_guild(self, channel_id: int) -> int | None:
+        return await off_loop(self._store.channel_guild, channel_id)
 
     async def feed_status(self, guild_id: int) -> list[FeedStatus]:
         feeds = await off_loop(self._store.guild_feeds, guild_id)
@@ -453,6 +598,7 @@ class DigestService:
         now = self._clock.now()
         next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
         info = parsed.info
+        routes = await self._live_routes(feed.feed_id, writes)
         saved = await off_loop(
             self._store.save_poll,
             feed.feed_id,
@@ -463,12 +609,26 @@ class DigestService:
             writes=writes,
             now=now,
             next_fetch=next_fetch,
+            routes=routes,
         )
         return UpdateResult(
             url=feed.url,
             new_stories=len(saved.new_story_ids),
             updated_stories=len(saved.updated_story_ids),
         )
+
+    async def _live_routes(
+        self, feed_id: int, writes: Sequence[StoryWrite]
+    ) -> dict[tuple[int, str], tuple[int, ...] | None]:
+        """What each live subscription's filters decide for the new entries of a poll."""
+        new = [w for w in writes if w.story_id is None]
+        if not new:
+            return {}
+        rules = await off_loop(self._store.feed_rules, feed_id, "live")
+        if not rules:
+            return {}
+        subjects = [(w.entry.entry_id, subject_of(w)) for w in new]
+        return await off_loop(filters.live_routes, rules, subjects)
 
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
         """Fetch teaser pages (concurrently), then extract and condense in one worker thread,
@@ -566,12 +726,17 @@ class DigestService:
         (a scheduled period) was queued already."""
         for _ in range(DIGEST_ATTEMPTS):
             start = run.start if run else self._store.last_digest_at(channel_id)
-            plan = compose.plan_digest(
-                self._store.pending_digest(channel_id),
-                start=start,
-                end=end,
-                max_items=self._digest_max_items,
-                cluster_policy=self._cluster_policy,
+            chosen = filters.digest_choice(
+                self._store.channel_rules(channel_id), self._store.pending_digest(channel_id)
+            )
+            plan = chosen.apply(
+                compose.plan_digest(
+                    chosen.kept,
+                    start=start,
+                    end=end,
+                    max_items=self._digest_max_items,
+                    cluster_policy=self._cluster_policy,
+                )
             )
             try:
                 return self._store.queue_digest(channel_id, plan, self._clock.now(), run=run)
@@ -668,6 +833,18 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+def subject_of(write: StoryWrite) -> filters.Subject:
+    """What filters look at in a story about to be stored."""
+    entry = write.entry
+    return filters.Subject(
+        title=entry.title or "",
+        summary=write.condensed.summary,
+        text=write.text,
+        categories=entry.categories,
+        author=entry.author or "",
+    )
+
+
 def prepare_writes(
     condense: Condenser,
     extract: Extractor,

@@ -401,6 +401,7 @@ def _entry(raw: Any, *, feed_url: str) -> Entry | None:
         updated=_datetime(raw.get("updated_parsed")),
         image=absolute(image, base),
         author=raw.get("author"),
+        categories=[tag.get("term") or tag.get("label") for tag in raw.get("tags") or []],
     )
 
 

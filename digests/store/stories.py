@@ -316,6 +316,8 @@ def _story(r: Any, quotes: list[Quote]) -> Story:
         quotes=quotes,
         image=r["image"],
         text=str(r["text"]),
+        author=r["author"],
+        categories=tuple(str(c) for c in json.loads(str(r["categories"] or "[]"))),
     )
 
 
@@ -336,6 +338,7 @@ def upsert_story(
         json.dumps(condensed.sentences, ensure_ascii=False),
         write.image,
         entry.author,
+        json.dumps(list(entry.categories), ensure_ascii=False) if entry.categories else None,
     )
     story_id = write.story_id
     if story_id is None:
@@ -348,8 +351,8 @@ def upsert_story(
         cursor = conn.execute(
             """
             INSERT INTO stories(feed_id, entry_id, url, title, published, content_hash, text,
-                summary, sentences, image, author, first_seen, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                summary, sentences, image, author, categories, first_seen, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (feed_id, entry.entry_id, *values, stamp, stamp),
         )
@@ -359,7 +362,8 @@ def upsert_story(
         conn.execute(
             """
             UPDATE stories SET entry_id = ?, url = ?, title = ?, published = ?, content_hash = ?,
-                text = ?, summary = ?, sentences = ?, image = ?, author = ?, updated_at = ?
+                text = ?, summary = ?, sentences = ?, image = ?, author = ?, categories = ?,
+                updated_at = ?
             WHERE story_id = ?
             """,
             (entry.entry_id, *values, stamp, story_id),

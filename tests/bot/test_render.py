@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
@@ -254,3 +255,39 @@ def test_status_line_counts_one_failure_in_the_singular() -> None:
     assert "(1 failure)" in status_line(one)
     two = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 2, "x")
     assert "(2 failures)" in status_line(two)
+
+
+def test_compact_post_keeps_whole_sentences_and_drops_what_does_not_fit() -> None:
+    story = replace(make_story(), sentences=["One. ", "Two."])
+    embed = render.compact_embed(story)
+    assert embed.description == "One.\n\n> “We will build it on time” — Jane Smith"
+    long_one = words(200) + "."
+    story = replace(story, sentences=[long_one])
+    embed = render.compact_embed(story)
+    # a sentence longer than the compact budget is left out, never cut
+    assert embed.description == "> “We will build it on time” — Jane Smith"
+    assert "…" not in (embed.description or "")
+
+
+def test_headline_post_is_title_link_and_source_within_limits() -> None:
+    text = render.headline_text(make_story(title=words(900)))
+    first, link, source = text.split("\n")
+    assert len(text) <= render.CONTENT_MAX and first.startswith("**") and first.endswith("…**")
+    assert link == "https://news.example.com/bridge"
+    assert source == "-# Example News · #42"
+    longest = make_story(title=words(900), url="https://e.example/" + "a" * 981)
+    pinged = render.with_pings(
+        render.Rendered(render.headline_text(longest)), range(10**18, 10**18 + 21)
+    )
+    assert pinged.content is not None and len(pinged.content) <= render.CONTENT_MAX
+    assert pinged.content.endswith("-# Example News · #42")
+
+
+def test_pings_allow_exactly_the_chosen_roles() -> None:
+    plain = render.story_message(StoryDetail(make_story()))
+    assert plain.allowed_mentions().to_dict() == discord.AllowedMentions.none().to_dict()
+    pinged = render.with_pings(plain, [5, 5, 7])
+    assert pinged.content == "<@&5> <@&7>"
+    allowed = pinged.allowed_mentions().to_dict()
+    assert allowed["parse"] == [] and allowed["roles"] == [5, 7]
+    assert not allowed.get("users") and not allowed.get("replied_user")

@@ -34,6 +34,11 @@ channels/users/roles by id; ``OptionError`` when Discord's client would refuse t
     ``content``, ``embeds``, ``components``, ``allowed_mentions``, ``flags``, ``text``,
     ``responses`` (every callback/follow-up/edit as ``InteractionResponse``);
     ``await h.wait_responses(n)`` for more than one;
+    ``rid = await emu.add_role("alerts")`` (a role to pass as a role option or to ping);
+    ``aid = emu.offer_attachment("feeds.opml", data, content_type)`` (pass ``aid`` as an
+    attachment option's value; the bot downloads it from ``/attachments/{aid}/{name}`` like from
+    Discord's CDN; ``emu.downloads`` lists what was fetched); ``emu.attachment_data(obj)`` is the
+    bytes of an attachment object, also of files the bot uploaded (``answer.payload``);
     ``choices = await emu.autocomplete(guild_id, channel_id, user_id, "feed", "remove",
     {"feed": "exa"}, focused="feed")``;
     ``h = await emu.click_button(channel_id, message_id, custom_id, user_id)``;

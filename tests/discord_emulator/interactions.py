@@ -16,7 +16,7 @@ EPHEMERAL = 1 << 6
 
 # Option types.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
-CHANNEL, NUMBER = 7, 10
+CHANNEL, ROLE, NUMBER, ATTACHMENT = 7, 8, 10, 11
 
 # Interaction types and callback types.
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -224,10 +224,12 @@ def _option_defs(
 
 @dataclass(slots=True)
 class Resolver:
-    """Looks up channels for `resolved`; filled in by the emulator. (User, role and mentionable
-    options are not emulated: no command of the bot takes one.)"""
+    """Looks up channels, roles and attachments for `resolved`; filled in by the emulator.
+    (User and mentionable options are not emulated: no command of the bot takes one.)"""
 
     channel: Callable[[int], JSON | None]
+    role: Callable[[int], JSON | None] = lambda _ident: None
+    attachment: Callable[[int], JSON | None] = lambda _ident: None
 
 
 def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused: bool) -> Any:
@@ -252,6 +254,18 @@ def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused
             raise OptionError(f"option {name!r} takes a boolean, not {value!r}")
     elif kind == CHANNEL:
         return _resolve_channel(defn, int(value), resolved, resolver)
+    elif kind == ROLE:
+        role = resolver.role(int(value))
+        if role is None:
+            raise OptionError(f"option {name!r}: no role {value}")
+        resolved.setdefault("roles", {})[str(value)] = role
+        return str(value)
+    elif kind == ATTACHMENT:
+        found = resolver.attachment(int(value))
+        if found is None:
+            raise OptionError(f"option {name!r}: no uploaded attachment {value}")
+        resolved.setdefault("attachments", {})[str(value)] = found
+        return str(value)
     else:
         raise OptionError(f"option type {kind} of {name!r} is not emulated")
     if kind in (INTEGER, NUMBER):

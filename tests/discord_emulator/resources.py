@@ -85,6 +85,7 @@ class Lookups:
     def _attachment(self, upload: Upload, description: Any) -> JSON:
         ident = self.core.ids.next()
         url = f"{self.core.base_url}/attachments/{ident}/{upload.filename}"
+        self.core.files[ident] = upload.data
         return {
             "id": str(ident),
             "filename": upload.filename,

@@ -164,6 +164,7 @@ async def _read_body(request: web.Request) -> tuple[Any, tuple[Upload, ...], boo
                         filename=part.filename or str(name),
                         size=len(raw),
                         content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                        data=bytes(raw),
                     )
                 )
         return payload, tuple(files), False

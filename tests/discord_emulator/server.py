@@ -98,6 +98,8 @@ class DiscordEmulator:
         self._runner: web.AppRunner | None = None
         self._specs = list(guilds)
         self._interaction_tasks: set[asyncio.Task[None]] = set()
+        #: attachments a test user offers as slash-command options, by id
+        self._offered: dict[int, JSON] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> DiscordEmulator:
@@ -116,6 +118,7 @@ class DiscordEmulator:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway.handle)
         app.router.add_get("/gateway/", self._gateway.handle)
+        app.router.add_get("/attachments/{ident}/{name}", self._serve_attachment)
         app.router.add_route("*", "/{tail:.*}", self._rest.handle)
         self._runner = web.AppRunner(app, shutdown_timeout=2.0, access_log=None)
         await self._runner.setup()
@@ -247,6 +250,55 @@ class DiscordEmulator:
         guild.channels[cid] = channel
         await self._core.dispatch("CHANNEL_CREATE", channel_payload(channel), guild_id=guild.id)
         return cid
+
+    async def add_role(self, name: str, *, guild_id: int | None = None) -> int:
+        """Create a role (no permissions) in the guild; returns its id (GUILD_ROLE_CREATE)."""
+        core = self._core
+        guild = self._guild(guild_id)
+        role = Role(id=core.ids.next(), name=name, permissions=0, position=len(guild.roles))
+        guild.roles[role.id] = role
+        await core.dispatch(
+            "GUILD_ROLE_CREATE",
+            {"guild_id": str(guild.id), "role": role_payload(role)},
+            guild_id=guild.id,
+        )
+        return role.id
+
+    def offer_attachment(
+        self, filename: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> int:
+        """A file a user attaches to a slash-command option (pass the returned id as the
+        option's value); the bot downloads it from the emulator like from Discord's CDN."""
+        ident = self._core.ids.next()
+        url = f"{self._core.base_url}/attachments/{ident}/{filename}"
+        self._core.files[ident] = data
+        self._offered[ident] = {
+            "id": str(ident),
+            "filename": filename,
+            "content_type": content_type,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+        }
+        return ident
+
+    @property
+    def downloads(self) -> list[int]:
+        """Ids of the attachments fetched from their URLs, in order."""
+        return list(self._core.downloads)
+
+    def attachment_data(self, attachment: JSON) -> bytes:
+        """The bytes of an attachment object (one the bot uploaded, or one offered)."""
+        return self._core.files[int(attachment["id"])]
+
+    async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
+        try:
+            ident = int(request.match_info["ident"])
+            data = self._core.files[ident]
+        except (KeyError, ValueError):
+            return web.Response(status=404)
+        self._core.downloads.append(ident)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def add_member(
         self,
@@ -469,7 +521,14 @@ class DiscordEmulator:
                 )
             }
 
-        return Resolver(channel=channel)
+        def role(rid: int) -> JSON | None:
+            found = guild.roles.get(rid)
+            return role_payload(found) if found else None
+
+        def attachment(ident: int) -> JSON | None:
+            return self._offered.get(ident)
+
+        return Resolver(channel=channel, role=role, attachment=attachment)
 
     def _base_interaction(
         self, kind: int, guild_id: int, channel_id: int, user_id: int
