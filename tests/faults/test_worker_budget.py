@@ -73,7 +73,7 @@ async def test_a_runaway_parse_fails_its_feed_only(tmp_path: Path, feed_server: 
         error = results[urls["victim"]].error
         assert_one_sentence(error)
         assert error is not None and "took more than 1 seconds" in error
-        [victim] = [s for s in env.service.feed_status(1) if s.url == urls["victim"]]
+        [victim] = [s for s in await env.service.feed_status(1) if s.url == urls["victim"]]
         assert victim.health == "failing" and victim.last_error == error
         assert victim.next_fetch is not None and victim.next_fetch > env.clock.now()
 
@@ -100,7 +100,7 @@ async def test_a_runaway_extraction_keeps_the_feed_text(
         assert feed_server.hits("/page.html") == 1
         assert added.preview is not None
         assert added.preview.summary.startswith("The council met on Tuesday.")
-        [status] = env.service.feed_status(1)
+        [status] = await env.service.feed_status(1)
         assert status.health == "ok"
 
 
@@ -154,5 +154,5 @@ async def test_a_shutdown_during_a_parse_is_not_the_feeds_failure(
         await pool.close()
         with pytest.raises(PoolClosed):
             await asyncio.wait_for(poll, 10)
-        [status] = env.service.feed_status(1)
+        [status] = await env.service.feed_status(1)
         assert status.health == "ok" and status.last_error is None
