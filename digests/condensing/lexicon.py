@@ -184,7 +184,7 @@ DESCRIPTORS = word_set(
 
 NON_NAME_CAPS = word_set(
     """the a an and but or so yet for nor as at by in on of to from with without into onto
-    upon after before since while when whenever where if though although because unless until
+    upon within after before since while when whenever where if though although because unless until
     this that these those there here it its he she they we i you his her their our my your
     him them us me who what which whom whose why how not no yes all any some many most more
     much other another such both each every either neither one two three four five also then

@@ -254,6 +254,12 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
 _PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
 
 
+def could_be_person(name: Name) -> bool:
+    """Two to four name-shaped tokens, none of them an organisation word ("Aseem Prakash",
+    not "Kotak Bank" nor "US Department")."""
+    return _could_be_person(name)
+
+
 def _could_be_person(name: Name) -> bool:
     return (
         1 < len(name.tokens) <= 4
@@ -261,6 +267,19 @@ def _could_be_person(name: Name) -> bool:
         and name.last not in ORG_WORDS
         and not any(_norm(t) in ORG_WORDS for t in name.tokens)
     )
+
+
+def without_fused_prefix(name: Name) -> Name:
+    """``name`` without words fused before a first name: "Ukraine Kurt Volker" -> "Kurt
+    Volker" (a place, an office or a heading run into the name), when the name does not open
+    with a first name itself ("Mary Jane Smith" stays)."""
+    tokens = name.tokens
+    if len(tokens) < 3 or tokens[0].lower() in _FIRST_NAMES:
+        return name
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].lower() in _FIRST_NAMES:
+            return Name(tokens[i:], name.gender, name.titled, name.last)
+    return name
 
 
 @dataclass(frozen=True, slots=True)

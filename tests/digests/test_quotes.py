@@ -31,7 +31,7 @@ RULE_CASES = [
         "He wrote it down: “Be kind to everyone you meet.” ― Oscar P. Quintero",
         "Oscar P. Quintero",
     ),
-    ("said_after", '"We will win this election," Smith said.', "Smith"),
+    ("said_after", '"We will win this election," John Smith said.', "John Smith"),
     (
         "passive_agent",
         'The policy has been called "strategic ambiguity" by Joshua Hendrick.',
@@ -45,8 +45,13 @@ RULE_CASES = [
         "Neil Sroka",
     ),
     (
-        "previous_sentence",
+        "previous_said",
         'Mary Smith said in a statement. "We will win this election."',
+        "Mary Smith",
+    ),
+    (
+        "previous_subject",
+        'Mary Smith stood up. "We will win this election."',
         "Mary Smith",
     ),
     (
@@ -62,7 +67,7 @@ def test_each_attribution_rule_handles_the_case_its_docstring_cites(
     rule: str, para: str, speaker: str
 ) -> None:
     from digests.condensing.quotes import _mask
-    from digests.condensing.quotes.attribution import RULES, QuoteSite, attribute
+    from digests.condensing.quotes.attribution import BINDING_SOURCES, RULES, QuoteSite, attribute
     from digests.condensing.sentences import sentence_starts
 
     spans = quote_spans(para)
@@ -83,7 +88,9 @@ def test_each_attribution_rule_handles_the_case_its_docstring_cites(
     # the rules before it do not match: the table's order decides
     earlier = RULES[: RULES.index(found.rule)]
     assert all(r.find(site) is None for r in earlier)
-    assert by_text(quotes_of(para))[para[spans[0].start : spans[0].end]] == speaker
+    # a speaker is shown only when the rule binds them to the quotation
+    shown = speaker if found.rule.source in BINDING_SOURCES else None
+    assert by_text(quotes_of(para))[para[spans[0].start : spans[0].end]] == shown
 
 
 def test_rule_cases_cover_the_whole_table() -> None:
@@ -189,8 +196,9 @@ def test_titles_scare_quotes_and_single_words_are_not_quotes() -> None:
 
 def test_single_word_counts_only_as_words_someone_used() -> None:
     # a one-word quotation is kept only in a sentence with a verb of saying (PolNeAR counts these)
+    # ... but a single word is a term as often as it is someone's word: it carries no name
     quotes = quotes_of("Donald Trump called the deal “disgusting” on Monday.")
-    assert by_text(quotes) == {"disgusting": "Donald Trump"}
+    assert by_text(quotes) == {"disgusting": None}
     assert quotes_of("The deal was “disgusting” to many voters.") == []
 
 
@@ -355,7 +363,8 @@ def test_outlet_reporting_the_statement_is_its_source() -> None:
         "Senator Bernie Sanders spoke to delegates on Monday.\n\n"
         "“I ask you not to protest on the floor of the hall,” Sanders said, according to CNN."
     )
-    assert by_text(quotes) == {"I ask you not to protest on the floor of the hall,": "CNN"}
+    # Sanders said it, CNN reported it (PolNeAR credits CNN): conflicting, so no name
+    assert by_text(quotes) == {"I ask you not to protest on the floor of the hall,": None}
 
 
 def test_asker_and_outlet_possessive_speakers() -> None:
@@ -557,10 +566,10 @@ def test_seed_story_quotes(corpus_dir: Path) -> None:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize(
-    ("name", "min_f1", "min_speaker"),
-    [("bbc_manual40_paragraphs", 0.97, 0.92), ("bbc_manual40", 0.95, 0.90)],
+    ("name", "min_f1", "min_precision"),
+    [("bbc_manual40_paragraphs", 0.97, 0.95), ("bbc_manual40", 0.95, 0.95)],
 )
-def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_speaker: float) -> None:
+def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_precision: float) -> None:
     repo = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(repo / "benchmarks"))
     try:
@@ -571,7 +580,10 @@ def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_speake
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     score = quote_eval.score_set(name, rows)
     assert score.f1 >= min_f1
-    assert score.speaker_accuracy >= min_speaker
+    # names shown are right; most quotes whose speaker the article names carry one
+    assert score.speakers.precision >= min_precision
+    assert score.key_speakers.precision >= min_precision
+    assert score.speakers.coverage >= 0.8
 
 
 def test_metric_matches_the_readme_definition() -> None:
@@ -589,3 +601,80 @@ def test_metric_matches_the_readme_definition() -> None:
     assert quote_eval.last_name("Martin Luther King Jr.") == "king"
     assert quote_eval.last_name("Peggy Drexler, CNN") == "drexler"
     assert quote_eval.last_name(None) is None
+
+
+# --- a name only when the text establishes it --------------------------------------------
+
+
+def test_every_quote_carries_its_evidence() -> None:
+    from digests.condensing.quotes import attributed_quotes
+
+    found = attributed_quotes(
+        paragraphs(
+            'Mary Smith said: "We will win this election."\n\n'
+            'Ben Carson took the stage and described the plan as "a disaster for all".'
+        )
+    )
+    evidence = {a.quote.text: a.evidence for a in found}
+    said = evidence["We will win this election."]
+    assert (said.source, said.reference, said.candidate, said.confident) == (
+        "said_clause",
+        "name",
+        "Mary Smith",
+        True,
+    )
+    guess = evidence["a disaster for all"]
+    assert (guess.source, guess.candidate, guess.confident) == (
+        "sentence_subject",
+        "Ben Carson",
+        False,
+    )
+
+
+def test_a_capitalised_word_that_is_no_person_is_not_a_speaker() -> None:
+    quotes = quotes_of(
+        "The singer's label hit back on Tuesday.\n\n"
+        '"At no time did we agree to any of this," Variety reported.\n\n'
+        '"The deadline is very hazardous for everyone here," Within Delhi said.'
+    )
+    assert set(by_text(quotes).values()) == {None}
+
+
+def test_an_unnamed_speaker_keeps_the_article_description() -> None:
+    quotes = quotes_of(
+        "Maria Lopez was taken to hospital after the crash.\n\n"
+        '"It was the worst thing I have ever seen," one woman said.\n\n'
+        '"She is expected to make a full recovery," the doctor said.'
+    )
+    assert by_text(quotes) == {
+        "It was the worst thing I have ever seen,": "One woman",
+        # the doctor is not Maria Lopez, and the article never names them
+        "She is expected to make a full recovery,": None,
+    }
+
+
+def test_a_pronoun_with_two_possible_people_names_nobody() -> None:
+    quotes = quotes_of(
+        "John Smith and Peter Jones met in Leeds on Monday to settle the dispute.\n\n"
+        '"We agreed on nothing at all today," he said.'
+    )
+    assert by_text(quotes) == {"We agreed on nothing at all today,": None}
+
+
+def test_a_place_or_office_fused_before_a_name_is_cut() -> None:
+    quotes = quotes_of(
+        'The US special envoy for Ukraine Kurt Volker said: "We will keep talking to them."'
+    )
+    assert by_text(quotes) == {"We will keep talking to them.": "Kurt Volker"}
+
+
+def test_key_quotes_are_chosen_among_confidently_attributed_ones() -> None:
+    quotes = quotes_of(
+        '"This is the longest and most important statement of the whole article, by far, and it '
+        'opens the story with no word of who said it at all," the opening paragraph runs.\n\n'
+        "Ann Lee chairs the council.\n\n"
+        'Later, Ann Lee said: "We will build the bridge."\n\n'
+        '"We are ready," Tom Hardy said.'
+    )
+    assert [q.speaker for q in quotes[:2]] == ["Ann Lee", "Tom Hardy"]
+    assert quotes[2].speaker is None

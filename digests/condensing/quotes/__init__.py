@@ -34,8 +34,11 @@ from dataclasses import dataclass
 from digests.condensing.lexicon import word_set
 from digests.condensing.people import collect_people
 from digests.condensing.quotes.attribution import (
+    BINDING_SOURCES,
     MAX_CLAUSE,
     Attribution,
+    AttributionKind,
+    EvidenceSource,
     QuoteSite,
     attribute,
     leading,
@@ -89,7 +92,33 @@ class _Found:
     span: Span
     text: str
     attribution: Attribution | None
+    source: EvidenceSource | None  # the rule's evidence, when ``attribution`` is set
     verb_near: bool  # a verb of saying in the quote's sentence
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a quotation's speaker is who it is: what in the text ties them to it (``source``,
+    None when nothing does), how the text names them (``reference``: a name, a pronoun, a
+    description…; None for a continuation or a transcript label), the speaker that evidence
+    points to (``candidate``) and whether it is strong enough to show (``confident``)."""
+
+    source: EvidenceSource | None
+    reference: AttributionKind | None
+    candidate: str | None
+    confident: bool
+
+
+_NO_EVIDENCE = Evidence(None, None, None, False)
+
+
+@dataclass(frozen=True, slots=True)
+class AttributedQuote:
+    """A quotation as found, with the evidence for its speaker (``quote.speaker`` is the
+    candidate when confident, else None)."""
+
+    quote: Quote
+    evidence: Evidence
 
 
 def _words(text: str) -> list[str]:
@@ -168,7 +197,8 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
                     raw_starts = raw_starts_of[pi] = sentence_starts(para)
                 near = _has_verb(para, raw_starts, span)
             attr = None if attributed is None else attributed.attribution
-            found.append(_Found(pi, span, site.text, attr, near))
+            source = None if attributed is None else attributed.rule.source
+            found.append(_Found(pi, span, site.text, attr, source, near))
     return found
 
 
@@ -220,7 +250,15 @@ def _colon_intro(para: str) -> Attribution | None:
 
 
 def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS) -> list[Quote]:
-    """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
+    """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first):
+    confidently attributed quotations first, so a post's key quotes are among them."""
+    return [a.quote for a in attributed_quotes(paras, weights=weights)]
+
+
+def attributed_quotes(
+    paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS
+) -> list[AttributedQuote]:
+    """``find_quotes`` with the evidence for each speaker."""
     marks = [_mark_count(para) for para in paras]
     if _mark_soup("".join(paras), sum(marks)):
         return []  # quote marks every few characters: data or garbage, not prose
@@ -235,31 +273,53 @@ def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGH
     people = collect_people(paras, blocked, named, raw_starts_of)
     resolver = Resolver(people, acronyms(paras))
 
-    kept: list[_Kept] = []
-    speakers: list[str | None] = [None] * len(found)
-    has_own: list[bool] = [False] * len(found)
+    evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
     for i, f in enumerate(found):
-        if f.attribution is not None:
-            speakers[i] = resolver.resolve(f.attribution, f.para)
-            has_own[i] = speakers[i] is not None
-            if speakers[i] is not None and f.attribution.kind in {
-                "name",
-                "pronoun",
-                "definite",
-                "subject",
-            }:
-                resolver.remember((f.para, f.attribution.offset), speakers[i] or "")
+        if f.attribution is not None and f.source is not None:
+            speaker = resolver.resolve(f.attribution, f.para)
+            sure = speaker is not None and resolver.sure(f.attribution, f.para, speaker)
+            evidence[i] = _judge(f.source, f.attribution.kind, speaker, sure)
+            if speaker is not None and f.attribution.kind in _REMEMBERED:
+                resolver.remember((f.para, f.attribution.offset), speaker)
     for i, speaker in _transcript_speakers(found, resolver).items():
-        speakers[i] = speaker
-        has_own[i] = True
-    _inherit(paras, found, speakers, has_own, resolver)
+        evidence[i] = _judge("transcript", None, speaker, True)
+    _inherit(paras, found, evidence, resolver)
     # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
     double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
+    kept: list[_Kept] = []
     for i, f in enumerate(found):
         words = _first_words(f.text)
         if _is_quotation(f, words, double_marks):
-            kept.append(_Kept(f, speakers[i], len(words)))
+            kept.append(_Kept(f, evidence[i], len(words)))
     return _rank(kept, len(paras), weights)
+
+
+#: Characters after a paragraph's last quotation that still leave it ending with it
+#: ('…,” Mr Brown told reporters.').
+_CREDIT_TAIL = 40
+
+#: A quotation of at most this many words is a term, not a statement ("taste", "three
+#: amigos", "Glasgow,"): a name put on it is more often wrong than right, so it shows none.
+_TERM_WORDS = 1
+
+_REMEMBERED: frozenset[AttributionKind] = frozenset({"name", "pronoun", "definite", "subject"})
+
+
+def _judge(
+    source: EvidenceSource, reference: AttributionKind | None, speaker: str | None, sure: bool
+) -> Evidence:
+    """The evidence that ``source`` (naming the speaker as ``reference``) gives for
+    ``speaker``: confident when the text binds the speaker to the quotation and the reference
+    is ``sure`` (``Resolver.sure``)."""
+    if speaker is None:
+        return _NO_EVIDENCE
+    return Evidence(source, reference, speaker, sure and source in BINDING_SOURCES)
+
+
+def _continuing(earlier: Evidence, source: EvidenceSource) -> Evidence:
+    """The evidence for a quotation that continues one attributed by ``earlier``."""
+    confident = earlier.confident and source in BINDING_SOURCES
+    return Evidence(source, None, earlier.candidate, confident)
 
 
 # "PENCE: Well, look, …": a transcript line's label in capitals, then a colon
@@ -293,43 +353,49 @@ def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, s
 
 
 def _inherit(
-    paras: list[str],
-    found: list[_Found],
-    speakers: list[str | None],
-    has_own: list[bool],
-    resolver: Resolver,
+    paras: list[str], found: list[_Found], evidence: list[Evidence], resolver: Resolver
 ) -> None:
-    """Quotes without their own attribution take the speaker of the quote they continue."""
+    """Quotes without their own attribution take the speaker of the quote they continue (in
+    their paragraph, else up to two paragraphs back), or the one the paragraph before
+    introduces."""
     by_para: dict[int, list[int]] = {}
     for i, f in enumerate(found):
         by_para.setdefault(f.para, []).append(i)
-    last_speaker: str | None = None
+    last: Evidence | None = None
     last_para = -10
+    last_at_end = False  # the last attributed paragraph ends with its last quotation
     for pi in sorted(by_para):
         idxs = by_para[pi]
         # the next quote in the paragraph with its own attribution, for each position
-        next_own: list[str | None] = [None] * (len(idxs) + 1)
+        next_own: list[Evidence | None] = [None] * (len(idxs) + 1)
         for k in range(len(idxs) - 1, -1, -1):
             j = idxs[k]
-            next_own[k] = speakers[j] if has_own[j] else next_own[k + 1]
-        prev_speaker: str | None = None
+            next_own[k] = evidence[j] if evidence[j].candidate else next_own[k + 1]
+        prev: Evidence | None = None
         for k, i in enumerate(idxs):
-            if has_own[i]:
-                prev_speaker = speakers[i] or prev_speaker
+            if evidence[i].candidate:
+                prev = evidence[i]
                 continue
-            if prev_speaker:
-                speakers[i] = prev_speaker
-            elif next_own[k + 1]:
-                speakers[i] = next_own[k + 1]
+            ahead = next_own[k + 1]
+            if prev is not None:
+                evidence[i] = _continuing(prev, "continuation")
+            elif ahead is not None:
+                evidence[i] = _continuing(ahead, "continuation")
+            elif last is not None and pi - last_para == 1 and last_at_end:
+                # the paragraph before ends with an attributed quotation: this one goes on
+                evidence[i] = _continuing(last, "continuation")
             else:
-                speakers[i] = _introduced_speaker(paras, pi, resolver)
-                if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
-                    speakers[i] = last_speaker
-            prev_speaker = speakers[i] or prev_speaker
+                evidence[i] = _introduced(paras, pi, resolver)
+                if evidence[i].candidate is None and last is not None and pi - last_para <= 2:
+                    evidence[i] = _continuing(last, "earlier_paragraph")
+            if evidence[i].candidate:
+                prev = evidence[i]
         for i in idxs:
-            if speakers[i]:
-                last_speaker = speakers[i]
+            if evidence[i].candidate:
+                last = evidence[i]
                 last_para = pi
+        tail = found[idxs[-1]]
+        last_at_end = last_para == pi and len(paras[pi]) - tail.span.end <= _CREDIT_TAIL
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
@@ -368,27 +434,33 @@ def _reported_intro(para: str) -> Attribution | None:
 
 
 #: Who the paragraph before an unattributed quotation (one that continues no other) says
-#: introduces it, tried in order.
-_INTRO_RULES: tuple[Callable[[str], Attribution | None], ...] = (
-    _colon_intro,
-    _reported_intro,
-    _narrative_subject,
+#: introduces it, tried in order, with the evidence each gives.
+_INTRO_RULES: tuple[tuple[Callable[[str], Attribution | None], EvidenceSource], ...] = (
+    (_colon_intro, "colon_intro"),
+    (_reported_intro, "reported_intro"),
+    (_narrative_subject, "narrative_intro"),
 )
 
 
-def _introduced_speaker(paras: list[str], pi: int, resolver: Resolver) -> str | None:
-    """The speaker of paragraph ``pi``'s unattributed quotation, as the paragraph before
+def _introduced(paras: list[str], pi: int, resolver: Resolver) -> Evidence:
+    """The evidence for paragraph ``pi``'s unattributed quotation: as the paragraph before
     introduces it (``_INTRO_RULES``), else as a credit line after it names it ("- Sanders.")."""
     if pi > 0:
-        for rule in _INTRO_RULES:
+        for rule, source in _INTRO_RULES:
             intro = rule(paras[pi - 1])
             if intro is not None:
-                return resolver.resolve(intro, pi - 1)
+                return _resolved(source, intro, pi - 1, resolver)
     if pi + 1 < len(paras):
         credit = _dash_credit(paras[pi + 1])
         if credit is not None:
-            return resolver.resolve(credit, pi + 1)
-    return None
+            return _resolved("dash_credit", credit, pi + 1, resolver)
+    return _NO_EVIDENCE
+
+
+def _resolved(source: EvidenceSource, attr: Attribution, para: int, resolver: Resolver) -> Evidence:
+    speaker = resolver.resolve(attr, para)
+    sure = speaker is not None and resolver.sure(attr, para, speaker)
+    return _judge(source, attr.kind, speaker, sure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +468,7 @@ class _Kept:
     """A quotation kept for ranking, with its resolved speaker and its number of words."""
 
     found: _Found
-    speaker: str | None
+    evidence: Evidence
     words: int
 
 
@@ -410,15 +482,18 @@ def _named_weight(speaker: str | None, weights: QuoteWeights) -> float:
     return weights.short_name
 
 
-def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Quote]:
-    """The quotations, highest score first (ties: article order)."""
-    scored: list[tuple[float, int, Quote]] = []
+def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[AttributedQuote]:
+    """The quotations, confidently attributed ones first, then by score (ties: article
+    order)."""
+    scored: list[tuple[bool, float, int, AttributedQuote]] = []
     for order, k in enumerate(kept):
         text = k.found.text
+        shown = k.evidence.confident and k.words > _TERM_WORDS
+        speaker = k.evidence.candidate if shown else None
         length = min(k.words / weights.full_words, 1.0)
         sentence = text.rstrip()[-1:] in ".!?,…;" or ". " in text
         full = 1.0 if text[:1].isupper() and sentence else 0.0
-        named = _named_weight(k.speaker, weights)
+        named = _named_weight(speaker, weights)
         position = 1.0 - k.found.para / max(n_paras, 1)
         score = (
             weights.length * length
@@ -426,6 +501,7 @@ def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Quote]
             + weights.full_sentence * full
             + weights.position * position
         )
-        scored.append((round(score, 6), order, Quote(text, k.speaker, score)))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    return [q for _, _, q in scored]
+        quote = AttributedQuote(Quote(text, speaker, score), k.evidence)
+        scored.append((speaker is not None, round(score, 6), order, quote))
+    scored.sort(key=lambda t: (not t[0], -t[1], t[2]))
+    return [q for _, _, _, q in scored]
