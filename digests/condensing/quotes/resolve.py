@@ -127,7 +127,8 @@ class Resolver:
         gender does not clash, and
 
         - they spoke the quotation before (within two paragraphs), nobody of that gender the
-          subject of a sentence since ('"…," Brown said. … "…," he added.'); or
+          subject of a sentence since ('"…," Brown said. … "…," he added.'); or, their
+          gender known to fit,
         - they are mentioned earlier in the pronoun's paragraph, nobody of that gender since
           ('Joe Biden weighed in, and he said: "…"'); or
         - nobody else of that gender is mentioned since the start of the paragraph before.
@@ -150,6 +151,8 @@ class Resolver:
         before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 2]
         if before and before[-1].speaker == speaker and not rivals(before[-1].pos, True):
             return True
+        if gender is not None and known is None:
+            return False  # of unknown gender and not the last speaker: "South Carolina"
         here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
         if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
             return True
