@@ -678,3 +678,48 @@ def test_key_quotes_are_chosen_among_confidently_attributed_ones() -> None:
     )
     assert [q.speaker for q in quotes[:2]] == ["Ann Lee", "Tom Hardy"]
     assert quotes[2].speaker is None
+
+
+# --- quote marks as newsrooms write them -------------------------------------------------
+
+
+def test_ap_style_doubled_single_marks_open_and_close_a_quotation() -> None:
+    quotes = quotes_of("‘‘It was an attempt to mislead voters,’’ John Moy said on Sunday.")
+    assert by_text(quotes) == {"It was an attempt to mislead voters,": "John Moy"}
+
+
+@pytest.mark.parametrize(
+    ("para", "quoted"),
+    [
+        # Swedish and Finnish open with the right-hand mark
+        ("”Vi ska vinna valet i höst”, sa Anna Lind.", "Vi ska vinna valet i höst"),
+        # German
+        ("„Wir schaffen das, ganz sicher“, sagte Angela Merkel.", "Wir schaffen das, ganz sicher"),
+        # German and Danish reversed guillemets
+        (
+            "»Vi vinder kampen i morgen aften«, siger Peter Hansen.",
+            "Vi vinder kampen i morgen aften",
+        ),
+        # French, nested guillemets and the spaces inside them
+        (
+            "Marie Curie a déclaré : « Il m'a dit « jamais » hier soir, et il est parti. »",
+            "Il m'a dit « jamais » hier soir, et il est parti.",
+        ),
+        # Japanese corner brackets, nested
+        (
+            "首相は「我々は必ず勝つ。『絶対に』負けない」と述べた。",
+            "我々は必ず勝つ。『絶対に』負けない",
+        ),
+    ],
+)
+def test_other_languages_quotes_are_found_in_their_own_marks(para: str, quoted: str) -> None:
+    assert [q.text for q in quotes_of(para)] == [quoted]
+
+
+def test_a_right_hand_mark_opens_only_where_the_article_never_opens_with_a_left_one() -> None:
+    # “social engineering,” ”like women in combat”: a typo in an article quoting with “…”
+    text = (
+        "Sam Hill said the “forces of political correctness” were at work.\n\n"
+        "He named ”like women in combat and other issues” as examples."
+    )
+    assert [q.text for q in quotes_of(text)] == ["forces of political correctness"]

@@ -54,7 +54,8 @@ from digests.condensing.sentences import (
 )
 from digests.model import Quote
 
-_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+# a word, or one CJK character (Chinese and Japanese write no spaces between words)
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]|[^\W\u3040-\u30ff\u3400-\u9fff]+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _OWN_PUNCTUATION = frozenset(".!?")
 # words of a quotation read for the rules and ranking (length counts up to 25 words)
@@ -173,12 +174,14 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
     its sentence starts) for the paragraphs whose starts it needed."""
     found: list[_Found] = []
     skip_first = _looks_like_headline(paras)
+    # ”…” quotes (Nordic, Finnish style) only in an article that never opens one with “
+    right_opens = not any("“" in para for para in paras)
     for pi, para in enumerate(paras):
         if pi == 0 and skip_first:
             continue
         if _mark_soup(para, marks[pi]):
             continue  # quote marks every few characters: data or garbage, not prose
-        spans = quote_spans(para)
+        spans = quote_spans(para, right_opens=right_opens)
         if not spans:
             continue
         masked = _mask(para, spans)
@@ -202,7 +205,7 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
     return found
 
 
-_MARK_CHARS = '"“”«»„‘’'
+_MARK_CHARS = '"“”«»„‘’「」『』'
 
 
 def _mark_count(para: str) -> int:
