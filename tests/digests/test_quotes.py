@@ -723,3 +723,22 @@ def test_a_right_hand_mark_opens_only_where_the_article_never_opens_with_a_left_
         "He named ”like women in combat and other issues” as examples."
     )
     assert [q.text for q in quotes_of(text)] == ["forces of political correctness"]
+
+
+def test_a_place_is_no_speaker_and_is_cut_from_a_fused_name() -> None:
+    quotes = quotes_of(
+        'Crowds gathered in Munich, Germany, on Monday. "We want our jobs back," Germany said.\n\n'
+        'The ambassador to Britain Liu Xiaming said: "China will never accept this."'
+    )
+    assert by_text(quotes) == {
+        "We want our jobs back,": None,
+        "China will never accept this.": "Liu Xiaming",
+    }
+
+
+def test_a_quote_whose_own_sentence_names_someone_else_does_not_inherit() -> None:
+    quotes = quotes_of(
+        '"The newsroom will be half the size within months," Ann Lee said. The merger, its '
+        'backers told investors, would allow them "to return capital to shareholders."'
+    )
+    assert by_text(quotes)["to return capital to shareholders."] is None

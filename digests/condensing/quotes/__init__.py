@@ -379,6 +379,8 @@ def _inherit(
             if evidence[i].candidate:
                 prev = evidence[i]
                 continue
+            if found[i].attribution is not None or found[i].verb_near:
+                continue  # its own sentence says who speaks, and we could not tell who
             ahead = next_own[k + 1]
             if prev is not None:
                 evidence[i] = _continuing(prev, "continuation")

@@ -21,6 +21,7 @@ from digests.condensing.people import (
     clean_name,
     could_be_person,
     first_name_gender,
+    is_place,
     without_fused_prefix,
 )
 from digests.condensing.quotes.attribution import Attribution
@@ -113,7 +114,7 @@ class Resolver:
         ("Australian Rugby Union"), not any capitalised words ("Variety", "Within Delhi")."""
         name = clean_name(written)
         full = clean_name(speaker)
-        if name is None or full is None:
+        if name is None or full is None or is_place(speaker):
             return False
         if name.titled or speaker in self.people.gender or first_name_gender(full):
             return True
@@ -134,7 +135,7 @@ class Resolver:
         - nobody else of that gender is mentioned since the start of the paragraph before.
         """
         known = self.people.gender.get(speaker)
-        if gender is not None and known is not None and known != gender:
+        if is_place(speaker) or (gender is not None and known is not None and known != gender):
             return False
         # of unknown gender, they must be the only person; else the only one that fits
         fits = {gender or known} if known is not None else {None, "m", "f"}
