@@ -742,3 +742,26 @@ def test_a_quote_whose_own_sentence_names_someone_else_does_not_inherit() -> Non
         'backers told investors, would allow them "to return capital to shareholders."'
     )
     assert by_text(quotes)["to return capital to shareholders."] is None
+
+
+# --- not quotations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "para",
+    [
+        "The state unveiled its new slogan “Meth. We’re on it.” on Monday.",
+        "She starred in a sitcom called “Friends with Benefits” in 2011.",
+        "The company sells an edition titled “edition one” for twice the price.",
+        "Doctors use the term “hypersensitive pneumonitis” for the disease.",
+        "Fifty-one percent say that “President Trump’s actions were wrong and he should go.”",
+        "The army launched Operation “Inherent Resolve” against the group in 2014.",
+    ],
+)
+def test_titles_slogans_terms_and_poll_wording_are_not_quotations(para: str) -> None:
+    assert quotes_of(para) == []
+
+
+def test_a_named_thing_someone_is_said_to_have_said_stays_a_quotation() -> None:
+    quotes = quotes_of("The slogan was “bad for business and bad for us,” Ann Lee said.")
+    assert by_text(quotes) == {"bad for business and bad for us,": "Ann Lee"}

@@ -95,6 +95,7 @@ class _Found:
     attribution: Attribution | None
     source: EvidenceSource | None  # the rule's evidence, when ``attribution`` is set
     verb_near: bool  # a verb of saying in the quote's sentence
+    named: bool = False  # the text names it as a title, slogan, term or poll question
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ def _title_like(words: list[str]) -> bool:
 def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
     """Tell quotations from titles, scare quotes and terms (rules fitted on PolNeAR train);
     ``words`` are the quotation's first words (``_first_words``)."""
-    if not words:
+    if not words or found.named:
         return False
     if found.span.single and (double_marks or (len(words) < 5 and not found.verb_near)):
         # articles quoting with double marks use single ones for nested or headline text
@@ -167,6 +168,38 @@ def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
     if len(words) == _WORDS_NEEDED and not _lower_content(words):
         return not _title_like(_words(found.text))  # a long title-case run: read it all
     return not _title_like(words)
+
+
+# what a quotation named by the words before it is: a work, a slogan, a term, a product or an
+# operation ('the documentary “…”', 'a campaign called “…”', 'the term “…”', 'titled “…”')
+_NAMING_NOUNS = (
+    "slogan|slogans|motto|hashtag|tagline|catchphrase|headline|title|phrase|term|label|"
+    "nickname|brand|series|sitcom|show|film|movie|documentary|book|memoir|novel|album|song|"
+    "single|play|musical|podcast|newsletter|column|exhibition|operation|programme|program|"
+    "initiative|campaign|app|game|model|edition|feature|poll|survey|question|billboards?"
+)
+_NAMING = re.compile(
+    rf"(?:\b(?:{_NAMING_NOUNS})\s+(?:(?:was\s+|is\s+)?(?:called|titled|entitled|named|"
+    r"dubbed|known\s+as|reading|read|asking|asked|saying)\s+)?|\b(?:titled|entitled|"
+    r"nicknamed|so-called|the\s+words?|the\s+phrase|the\s+term)\s+)[(\[]?$",
+    re.IGNORECASE,
+)
+# poll wording: 'Fifty-one percent say that “…”', '42% agreed “…”'
+_POLL = re.compile(
+    r"(?:\bper\s?cent|%)\s+(?:of\s+[\w\s]{1,40}?\s+)?(?:say|said|agree|agreed|believe|"
+    r"believed|think|thought|answered|chose)\s+(?:that\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _named_thing(para: str, span: Span, bound: bool) -> bool:
+    """The words before the quotation name what it is: a title, a slogan, a term, a product, an
+    operation or a poll's wording, not words someone said (unless a verb of saying binds them:
+    'the slogan was "…", she said')."""
+    lead = para[max(0, span.start - 61) : max(span.start - 1, 0)]
+    if _POLL.search(lead):
+        return True
+    return not bound and _NAMING.search(lead) is not None
 
 
 def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[int]) -> list[_Found]:
@@ -201,7 +234,8 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
                 near = _has_verb(para, raw_starts, span)
             attr = None if attributed is None else attributed.attribution
             source = None if attributed is None else attributed.rule.source
-            found.append(_Found(pi, span, site.text, attr, source, near))
+            named = _named_thing(para, span, attributed is not None and attributed.rule.verb_beside)
+            found.append(_Found(pi, span, site.text, attr, source, near, named))
     return found
 
 
