@@ -765,3 +765,14 @@ def test_titles_slogans_terms_and_poll_wording_are_not_quotations(para: str) -> 
 def test_a_named_thing_someone_is_said_to_have_said_stays_a_quotation() -> None:
     quotes = quotes_of("The slogan was “bad for business and bad for us,” Ann Lee said.")
     assert by_text(quotes) == {"bad for business and bad for us,": "Ann Lee"}
+
+
+def test_a_quote_with_its_own_narrative_does_not_continue_the_paragraph_before() -> None:
+    quotes = quotes_of(
+        "“Every time you say that, you give ammunition to them,” Jon Tester said.\n\n"
+        "“Why isn’t this crystal clear proof that the bank is too big?” David Vitter demanded."
+    )
+    assert by_text(quotes)["Why isn’t this crystal clear proof that the bank is too big?"] in {
+        None,
+        "David Vitter",
+    }

@@ -30,6 +30,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from digests.condensing.lexicon import word_set
 from digests.condensing.people import collect_people
@@ -98,20 +99,35 @@ class _Found:
     named: bool = False  # the text names it as a title, slogan, term or poll question
 
 
+Confidence = Literal["named", "resolved", "none"]
+"""How sure a speaker is: ``named`` in the attribution that binds them to the quotation (a
+name, a body, a description, a transcript label, or the continuation of such a quote);
+``resolved`` from a pronoun or "the 34-year-old" with one possible referent; ``none``: a guess,
+not shown."""
+
+_CONFIDENCE_ORDER: dict[Confidence, int] = {"named": 0, "resolved": 1, "none": 2}
+_NAMED_REFERENCES: frozenset[AttributionKind | None] = frozenset({"name", "org", "description"})
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a quotation's speaker is who it is: what in the text ties them to it (``source``,
     None when nothing does), how the text names them (``reference``: a name, a pronoun, a
     description…; None for a continuation or a transcript label), the speaker that evidence
-    points to (``candidate``) and whether it is strong enough to show (``confident``)."""
+    points to (``candidate``) and how sure it is (``confidence``)."""
 
     source: EvidenceSource | None
     reference: AttributionKind | None
     candidate: str | None
-    confident: bool
+    confidence: Confidence
+
+    @property
+    def confident(self) -> bool:
+        """Strong enough to show."""
+        return self.confidence != "none"
 
 
-_NO_EVIDENCE = Evidence(None, None, None, False)
+_NO_EVIDENCE = Evidence(None, None, None, "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +347,12 @@ def attributed_quotes(
     return _rank(kept, len(paras), weights)
 
 
+def _all_quote(para: str) -> bool:
+    """Nothing but quotations in the paragraph (their marks and punctuation aside)."""
+    outside = _mask(para, quote_spans(para)).replace("Q", " ")
+    return not any(c.isalnum() for c in outside)
+
+
 #: Characters after a paragraph's last quotation that still leave it ending with it
 #: ('…,” Mr Brown told reporters.').
 _CREDIT_TAIL = 40
@@ -350,13 +372,17 @@ def _judge(
     is ``sure`` (``Resolver.sure``)."""
     if speaker is None:
         return _NO_EVIDENCE
-    return Evidence(source, reference, speaker, sure and source in BINDING_SOURCES)
+    confidence: Confidence = "none"
+    if sure and source in BINDING_SOURCES:
+        named = reference in _NAMED_REFERENCES or source == "transcript"
+        confidence = "named" if named else "resolved"
+    return Evidence(source, reference, speaker, confidence)
 
 
 def _continuing(earlier: Evidence, source: EvidenceSource) -> Evidence:
     """The evidence for a quotation that continues one attributed by ``earlier``."""
-    confident = earlier.confident and source in BINDING_SOURCES
-    return Evidence(source, None, earlier.candidate, confident)
+    confidence = earlier.confidence if source in BINDING_SOURCES else "none"
+    return Evidence(source, None, earlier.candidate, confidence)
 
 
 # "PENCE: Well, look, …": a transcript line's label in capitals, then a colon
@@ -420,8 +446,9 @@ def _inherit(
                 evidence[i] = _continuing(prev, "continuation")
             elif ahead is not None:
                 evidence[i] = _continuing(ahead, "continuation")
-            elif last is not None and pi - last_para == 1 and last_at_end:
-                # the paragraph before ends with an attributed quotation: this one goes on
+            elif last is not None and pi - last_para == 1 and last_at_end and _all_quote(paras[pi]):
+                # the paragraph before ends with an attributed quotation, and this one is
+                # nothing but quotation: it goes on
                 evidence[i] = _continuing(last, "continuation")
             else:
                 evidence[i] = _introduced(paras, pi, resolver)
@@ -522,9 +549,9 @@ def _named_weight(speaker: str | None, weights: QuoteWeights) -> float:
 
 
 def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[AttributedQuote]:
-    """The quotations, confidently attributed ones first, then by score (ties: article
-    order)."""
-    scored: list[tuple[bool, float, int, AttributedQuote]] = []
+    """The quotations, confidently attributed ones first (named speakers before resolved
+    ones), then by score (ties: article order)."""
+    scored: list[tuple[int, float, int, AttributedQuote]] = []
     for order, k in enumerate(kept):
         text = k.found.text
         shown = k.evidence.confident and k.words > _TERM_WORDS
@@ -541,6 +568,7 @@ def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Attrib
             + weights.position * position
         )
         quote = AttributedQuote(Quote(text, speaker, score), k.evidence)
-        scored.append((speaker is not None, round(score, 6), order, quote))
-    scored.sort(key=lambda t: (not t[0], -t[1], t[2]))
+        tier = _CONFIDENCE_ORDER[k.evidence.confidence if shown else "none"]
+        scored.append((tier, round(score, 6), order, quote))
+    scored.sort(key=lambda t: (t[0], -t[1], t[2]))
     return [q for _, _, _, q in scored]
