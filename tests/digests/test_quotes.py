@@ -524,11 +524,12 @@ def test_empty_and_quote_free_input() -> None:
 
 
 def test_large_text_is_fast() -> None:
-    para = (
-        "“We will keep fighting for every job in this town,” said Ann Lee, the union leader. "
+    # each quotation different (a repeated one is listed once)
+    text = "\n\n".join(
+        f"“We will keep fighting for job {i} in this town,” said Ann Lee, the union leader. "
         "She added that the talks would resume on Monday. "
-    )
-    text = "\n\n".join([para] * 400)  # ~70 KB, 400 quotes
+        for i in range(400)
+    )  # ~70 KB, 400 quotes
     t0 = time.perf_counter()
     quotes = quotes_of(text)
     assert time.perf_counter() - t0 < 5.0
@@ -537,15 +538,18 @@ def test_large_text_is_fast() -> None:
 
 
 def test_large_single_paragraph_is_fast() -> None:
-    sentence = (
-        "“We will keep fighting for every job in this town,” said Ann Lee. "
-        "Mr Bob Stone, the mayor, disagreed. “Nobody is closing anything,” he said. "
-    )
-    text = sentence * (300_000 // len(sentence))  # one 300 KB paragraph, ~4,000 quotes
+    def sentence(i: int) -> str:
+        return (
+            f"“We will keep fighting for job {i} in this town,” said Ann Lee. "
+            f"Mr Bob Stone, the mayor, disagreed. “Nobody is closing {i},” he said. "
+        )
+
+    n = 300_000 // len(sentence(1000))
+    text = "".join(sentence(i) for i in range(n))  # one ~300 KB paragraph, ~4,000 quotes
     t0 = time.perf_counter()
     quotes = find_quotes([text])
     assert time.perf_counter() - t0 < 10.0
-    assert len(quotes) == 2 * (300_000 // len(sentence))
+    assert len(quotes) == 2 * n
     assert {q.speaker for q in quotes} == {"Ann Lee", "Bob Stone"}
 
 
@@ -776,3 +780,22 @@ def test_a_quote_with_its_own_narrative_does_not_continue_the_paragraph_before()
         None,
         "David Vitter",
     }
+
+
+def test_a_repeated_statement_is_shown_once_and_two_speakers_for_it_conflict() -> None:
+    quotes = quotes_of(
+        "“We will not back down on this, whatever they say,” Ann Lee said.\n\n"
+        "The union met on Monday.\n\n"
+        "“We will not back down on this, whatever they say,” Tom Hardy said later.\n\n"
+        "“The talks are over for now and for good,” Ann Lee said.\n\n"
+        "“The talks are over for now and for good.”\n\n"
+        "“A minor point,” Jo Bloggs added."
+    )
+    assert {(q.text, q.speaker) for q in quotes} == {
+        ("We will not back down on this, whatever they say,", None),
+        ("The talks are over for now and for good,", "Ann Lee"),
+        ("The talks are over for now and for good.", "Ann Lee"),
+        ("A minor point,", "Jo Bloggs"),
+    }
+    # a post's two key quotes are two different statements
+    assert quotes[0].text.startswith("The talks") and quotes[1].text == "A minor point,"

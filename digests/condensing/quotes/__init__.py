@@ -344,7 +344,33 @@ def attributed_quotes(
         words = _first_words(f.text)
         if _is_quotation(f, words, double_marks):
             kept.append(_Kept(f, evidence[i], len(words)))
-    return _rank(kept, len(paras), weights)
+    return _rank(_once(kept), len(paras), weights)
+
+
+#: Words from which a repeated quotation is the same statement (a pull quote repeating the
+#: body's); shorter ones ("loser", "a disaster") are used again and again, by anyone.
+_STATEMENT_WORDS = 8
+
+
+def _once(kept: list[_Kept]) -> list[_Kept]:
+    """A statement quoted more than once (a pull quote repeats the body's) gets the speaker all
+    its confident copies agree on, else none (two speakers for the same words conflict); the
+    copies after the first are marked ``repeat`` (ranked last, so a post shows it once)."""
+    by_text: dict[str, list[_Kept]] = {}
+    for k in kept:
+        if k.words >= _STATEMENT_WORDS:
+            by_text.setdefault(" ".join(_TOKEN.findall(k.found.text.casefold())), []).append(k)
+    out: list[_Kept] = []
+    for k in kept:
+        copies = by_text.get(" ".join(_TOKEN.findall(k.found.text.casefold())), [k])
+        sure = [c.evidence for c in copies if c.evidence.confident]
+        evidence = k.evidence
+        if len({e.candidate for e in sure}) > 1:
+            evidence = _NO_EVIDENCE
+        elif sure and not evidence.confident:
+            evidence = sure[0]
+        out.append(_Kept(k.found, evidence, k.words, repeat=copies[0] is not k))
+    return out
 
 
 def _all_quote(para: str) -> bool:
@@ -536,6 +562,7 @@ class _Kept:
     found: _Found
     evidence: Evidence
     words: int
+    repeat: bool = False  # the same statement was quoted earlier in the article
 
 
 def _named_weight(speaker: str | None, weights: QuoteWeights) -> float:
@@ -568,7 +595,7 @@ def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Attrib
             + weights.position * position
         )
         quote = AttributedQuote(Quote(text, speaker, score), k.evidence)
-        tier = _CONFIDENCE_ORDER[k.evidence.confidence if shown else "none"]
+        tier = _CONFIDENCE_ORDER[k.evidence.confidence if shown else "none"] + 3 * k.repeat
         scored.append((tier, round(score, 6), order, quote))
     scored.sort(key=lambda t: (t[0], -t[1], t[2]))
     return [q for _, _, _, q in scored]
