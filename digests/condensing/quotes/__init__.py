@@ -10,18 +10,26 @@ Pipeline (regexes and linear scans only):
    one span per paragraph).
 2. ``attribution.RULES``: read the attribution beside each span with an ordered table of named
    rules ("…," he said; X said: "…"; said the 34-year-old; according to X; "X said, according
-   to CNN" credits the outlet, PolNeAR's convention; a paragraph ending "“…” ― Name" credits
-   that name).
+   to CNN" is conflicting evidence (X spoke, CNN reported it); a paragraph ending "“…” ― Name"
+   credits that name). Quote marks as newsrooms and other languages write them: ‘‘…’’, ”…”,
+   «…«…»», »…«, „…“, 「…」.
 3. Keep real quotations: drop titles of works, single words outside a sentence with a verb of
    saying (``called the deal "disgusting"`` and ``a "loser."`` stay), single-quoted spans in
    articles that quote with double marks or '' (nested), unattributed two-word terms (scare quotes,
-   nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
-   soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
+   nicknames), what the words before name as a thing (the slogan, a sitcom called, the term,
+   Operation, poll wording), HTML attribute values, quote marks in a headline, and paragraphs
+   that are a soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
 4. ``resolve.Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to
    the most recent compatible person; lines of a quoted transcript ("PENCE: …") take their
    labels; unattributed quotes inherit the speaker of the quote they continue.
-5. Rank: long full-sentence statements by named speakers, early in the article, first
-   (``QuoteWeights``).
+5. Evidence: each speaker carries what ties them to the quotation (``Evidence``) and how sure
+   that is (``Confidence``). Only a binding attribution (a said-clause, a colon introduction, a
+   credit, the continuation of an attributed quote…) with a sure reference (a person's or a
+   body's name, a pronoun with one possible referent, a description of an unnamed speaker) is
+   shown; anything else (the sentence's subject, the paragraph before) is a guess, and the
+   quotation shows no speaker. One-word quotations show none either.
+6. Rank: named speakers first, then resolved ones, then the rest; within each, long
+   full-sentence statements, early in the article, first (``QuoteWeights``).
 """
 
 from __future__ import annotations
