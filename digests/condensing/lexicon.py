@@ -184,7 +184,7 @@ DESCRIPTORS = word_set(
 
 NON_NAME_CAPS = word_set(
     """the a an and but or so yet for nor as at by in on of to from with without into onto
-    upon after before since while when whenever where if though although because unless until
+    upon within after before since while when whenever where if though although because unless until
     this that these those there here it its he she they we i you his her their our my your
     him them us me who what which whom whose why how not no yes all any some many most more
     much other another such both each every either neither one two three four five also then
@@ -323,4 +323,59 @@ ORG_WORDS = word_set(
     police guard airlines motors records studios united america africa europe asia island
     islands valley river lake park station project review press daily weekly magazine
     """
+)
+
+# Places that a capitalised run may be (countries, their people's adjectives, US states, large
+# cities and regions), written "_" for a space: a place is no speaker ("Germany" from "Munich,
+# Germany,"), and one fused before a name is cut ("Britain Liu Xiaming").
+PLACES = frozenset(
+    w.replace("_", " ")
+    for w in word_set(
+        """afghanistan albania algeria angola argentina armenia australia austria azerbaijan
+    bahrain bangladesh belarus belgium bolivia bosnia brazil britain bulgaria burma cambodia
+    cameroon canada chile china colombia congo croatia cuba cyprus czechia denmark ecuador egypt
+    england eritrea estonia ethiopia europe finland france gaza georgia germany ghana greece
+    guatemala haiti honduras hungary iceland india indonesia iran iraq ireland israel italy
+    jamaica japan jordan kazakhstan kenya korea kosovo kuwait kyrgyzstan laos latvia lebanon
+    libya lithuania luxembourg macedonia madagascar malaysia mali malta mexico moldova mongolia
+    montenegro morocco mozambique myanmar namibia nepal netherlands nicaragua niger nigeria
+    norway oman pakistan palestine panama paraguay peru philippines poland portugal qatar
+    romania russia rwanda scotland senegal serbia singapore slovakia slovenia somalia spain
+    sudan sweden switzerland syria taiwan tajikistan tanzania thailand tibet tunisia turkey
+    turkmenistan uganda ukraine uzbekistan venezuela vietnam wales yemen zambia zimbabwe
+    crimea kashmir xinjiang hong_kong macau donbas balkans africa asia america americas
+    antarctica arctic caribbean scandinavia siberia
+    united_states united_kingdom south_africa south_korea north_korea new_zealand saudi_arabia
+    sri_lanka west_bank northern_ireland south_sudan ivory_coast puerto_rico el_salvador
+    costa_rica dominican_republic czech_republic middle_east latin_america
+    alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii
+    idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon
+    pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming
+    new_hampshire new_jersey new_mexico new_york north_carolina north_dakota rhode_island
+    south_carolina south_dakota west_virginia
+    london paris berlin moscow beijing shanghai tokyo delhi new_delhi mumbai kolkata chennai
+    bangalore karachi lahore islamabad kabul tehran baghdad damascus beirut jerusalem tel_aviv
+    cairo istanbul ankara athens rome madrid barcelona lisbon brussels amsterdam vienna
+    prague warsaw budapest kiev kyiv minsk stockholm oslo copenhagen helsinki dublin
+    edinburgh glasgow manchester liverpool birmingham munich frankfurt hamburg geneva zurich
+    milan naples seoul pyongyang hanoi bangkok manila jakarta singapore sydney melbourne
+    toronto montreal vancouver ottawa chicago houston dallas boston atlanta miami seattle
+    denver detroit phoenix philadelphia nashville los_angeles san_francisco las_vegas
+    new_orleans san_diego lagos nairobi johannesburg addis_ababa khartoum riyadh dubai doha
+    caracas havana lima bogota santiago buenos_aires mexico_city rio sao_paulo brasilia
+    wuhan shenzhen taipei"""
+    )
+)
+#: The people of a country or region, as adjectives or plurals ("Britons", "Uighurs")
+DEMONYMS = word_set(
+    """american americans british britons english french german germans italian italians
+    spanish russian russians chinese japanese korean koreans indian indians pakistani
+    pakistanis afghan afghans iranian iranians iraqi iraqis syrian syrians israeli israelis
+    palestinian palestinians turkish egyptian egyptians saudi saudis ukrainian ukrainians
+    polish dutch swedish norwegian danish finnish irish scottish welsh european europeans
+    african africans asian asians mexican mexicans canadian canadians australian australians
+    brazilian brazilians uighur uighurs uyghur uyghurs kurd kurds kurdish arab arabs muslim
+    muslims christians jewish jews catholic catholics hindu hindus sikh sikhs
+    tibetan tibetans"""
 )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from digests.condensing.lexicon import (
+    DEMONYMS,
     DESCRIPTORS,
     FEMALE_FIRST,
     FEMALE_TITLES,
@@ -34,6 +35,7 @@ from digests.condensing.lexicon import (
     ORG_WORDS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
+    PLACES,
     ROLE_NOUNS,
     TITLES,
     trie_pattern,
@@ -254,6 +256,12 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
 _PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
 
 
+def could_be_person(name: Name) -> bool:
+    """Two to four name-shaped tokens, none of them an organisation word ("Aseem Prakash",
+    not "Kotak Bank" nor "US Department")."""
+    return _could_be_person(name)
+
+
 def _could_be_person(name: Name) -> bool:
     return (
         1 < len(name.tokens) <= 4
@@ -261,6 +269,29 @@ def _could_be_person(name: Name) -> bool:
         and name.last not in ORG_WORDS
         and not any(_norm(t) in ORG_WORDS for t in name.tokens)
     )
+
+
+def is_place(text: str) -> bool:
+    """A country, a region, a US state or a large city ("Germany", "South Carolina"), or its
+    people ("Uighurs", "Scottish")."""
+    low = text.lower()
+    return low in PLACES or low in DEMONYMS
+
+
+def without_fused_prefix(name: Name) -> Name:
+    """``name`` without words fused before it: "Ukraine Kurt Volker" -> "Kurt Volker",
+    "Britain Liu Xiaming" -> "Liu Xiaming" (a place, an office or a heading run into the
+    name), when the name does not open with a first name itself ("Mary Jane Smith" stays)."""
+    tokens = name.tokens
+    for k in (2, 1):
+        if len(tokens) >= k + 2 and is_place(" ".join(tokens[:k])):
+            return Name(tokens[k:], name.gender, name.titled, name.last)
+    if len(tokens) < 3 or tokens[0].lower() in _FIRST_NAMES:
+        return name
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].lower() in _FIRST_NAMES:
+            return Name(tokens[i:], name.gender, name.titled, name.last)
+    return name
 
 
 @dataclass(frozen=True, slots=True)

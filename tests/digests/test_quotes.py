@@ -31,7 +31,7 @@ RULE_CASES = [
         "He wrote it down: “Be kind to everyone you meet.” ― Oscar P. Quintero",
         "Oscar P. Quintero",
     ),
-    ("said_after", '"We will win this election," Smith said.', "Smith"),
+    ("said_after", '"We will win this election," John Smith said.', "John Smith"),
     (
         "passive_agent",
         'The policy has been called "strategic ambiguity" by Joshua Hendrick.',
@@ -45,8 +45,13 @@ RULE_CASES = [
         "Neil Sroka",
     ),
     (
-        "previous_sentence",
+        "previous_said",
         'Mary Smith said in a statement. "We will win this election."',
+        "Mary Smith",
+    ),
+    (
+        "previous_subject",
+        'Mary Smith stood up. "We will win this election."',
         "Mary Smith",
     ),
     (
@@ -62,7 +67,7 @@ def test_each_attribution_rule_handles_the_case_its_docstring_cites(
     rule: str, para: str, speaker: str
 ) -> None:
     from digests.condensing.quotes import _mask
-    from digests.condensing.quotes.attribution import RULES, QuoteSite, attribute
+    from digests.condensing.quotes.attribution import BINDING_SOURCES, RULES, QuoteSite, attribute
     from digests.condensing.sentences import sentence_starts
 
     spans = quote_spans(para)
@@ -83,7 +88,9 @@ def test_each_attribution_rule_handles_the_case_its_docstring_cites(
     # the rules before it do not match: the table's order decides
     earlier = RULES[: RULES.index(found.rule)]
     assert all(r.find(site) is None for r in earlier)
-    assert by_text(quotes_of(para))[para[spans[0].start : spans[0].end]] == speaker
+    # a speaker is shown only when the rule binds them to the quotation
+    shown = speaker if found.rule.source in BINDING_SOURCES else None
+    assert by_text(quotes_of(para))[para[spans[0].start : spans[0].end]] == shown
 
 
 def test_rule_cases_cover_the_whole_table() -> None:
@@ -189,8 +196,9 @@ def test_titles_scare_quotes_and_single_words_are_not_quotes() -> None:
 
 def test_single_word_counts_only_as_words_someone_used() -> None:
     # a one-word quotation is kept only in a sentence with a verb of saying (PolNeAR counts these)
+    # ... but a single word is a term as often as it is someone's word: it carries no name
     quotes = quotes_of("Donald Trump called the deal “disgusting” on Monday.")
-    assert by_text(quotes) == {"disgusting": "Donald Trump"}
+    assert by_text(quotes) == {"disgusting": None}
     assert quotes_of("The deal was “disgusting” to many voters.") == []
 
 
@@ -355,7 +363,8 @@ def test_outlet_reporting_the_statement_is_its_source() -> None:
         "Senator Bernie Sanders spoke to delegates on Monday.\n\n"
         "“I ask you not to protest on the floor of the hall,” Sanders said, according to CNN."
     )
-    assert by_text(quotes) == {"I ask you not to protest on the floor of the hall,": "CNN"}
+    # Sanders said it, CNN reported it (PolNeAR credits CNN): conflicting, so no name
+    assert by_text(quotes) == {"I ask you not to protest on the floor of the hall,": None}
 
 
 def test_asker_and_outlet_possessive_speakers() -> None:
@@ -515,11 +524,12 @@ def test_empty_and_quote_free_input() -> None:
 
 
 def test_large_text_is_fast() -> None:
-    para = (
-        "“We will keep fighting for every job in this town,” said Ann Lee, the union leader. "
+    # each quotation different (a repeated one is listed once)
+    text = "\n\n".join(
+        f"“We will keep fighting for job {i} in this town,” said Ann Lee, the union leader. "
         "She added that the talks would resume on Monday. "
-    )
-    text = "\n\n".join([para] * 400)  # ~70 KB, 400 quotes
+        for i in range(400)
+    )  # ~70 KB, 400 quotes
     t0 = time.perf_counter()
     quotes = quotes_of(text)
     assert time.perf_counter() - t0 < 5.0
@@ -528,15 +538,18 @@ def test_large_text_is_fast() -> None:
 
 
 def test_large_single_paragraph_is_fast() -> None:
-    sentence = (
-        "“We will keep fighting for every job in this town,” said Ann Lee. "
-        "Mr Bob Stone, the mayor, disagreed. “Nobody is closing anything,” he said. "
-    )
-    text = sentence * (300_000 // len(sentence))  # one 300 KB paragraph, ~4,000 quotes
+    def sentence(i: int) -> str:
+        return (
+            f"“We will keep fighting for job {i} in this town,” said Ann Lee. "
+            f"Mr Bob Stone, the mayor, disagreed. “Nobody is closing {i},” he said. "
+        )
+
+    n = 300_000 // len(sentence(1000))
+    text = "".join(sentence(i) for i in range(n))  # one ~300 KB paragraph, ~4,000 quotes
     t0 = time.perf_counter()
     quotes = find_quotes([text])
     assert time.perf_counter() - t0 < 10.0
-    assert len(quotes) == 2 * (300_000 // len(sentence))
+    assert len(quotes) == 2 * n
     assert {q.speaker for q in quotes} == {"Ann Lee", "Bob Stone"}
 
 
@@ -557,10 +570,10 @@ def test_seed_story_quotes(corpus_dir: Path) -> None:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize(
-    ("name", "min_f1", "min_speaker"),
-    [("bbc_manual40_paragraphs", 0.97, 0.92), ("bbc_manual40", 0.95, 0.90)],
+    ("name", "min_f1", "min_precision"),
+    [("bbc_manual40_paragraphs", 0.97, 0.95), ("bbc_manual40", 0.95, 0.95)],
 )
-def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_speaker: float) -> None:
+def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_precision: float) -> None:
     repo = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(repo / "benchmarks"))
     try:
@@ -571,7 +584,10 @@ def test_gold_set_figures(corpus_dir: Path, name: str, min_f1: float, min_speake
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     score = quote_eval.score_set(name, rows)
     assert score.f1 >= min_f1
-    assert score.speaker_accuracy >= min_speaker
+    # names shown are right; most quotes whose speaker the article names carry one
+    assert score.speakers.precision >= min_precision
+    assert score.key_speakers.precision >= min_precision
+    assert score.speakers.coverage >= 0.8
 
 
 def test_metric_matches_the_readme_definition() -> None:
@@ -589,3 +605,197 @@ def test_metric_matches_the_readme_definition() -> None:
     assert quote_eval.last_name("Martin Luther King Jr.") == "king"
     assert quote_eval.last_name("Peggy Drexler, CNN") == "drexler"
     assert quote_eval.last_name(None) is None
+
+
+# --- a name only when the text establishes it --------------------------------------------
+
+
+def test_every_quote_carries_its_evidence() -> None:
+    from digests.condensing.quotes import attributed_quotes
+
+    found = attributed_quotes(
+        paragraphs(
+            'Mary Smith said: "We will win this election."\n\n'
+            'Ben Carson took the stage and described the plan as "a disaster for all".'
+        )
+    )
+    evidence = {a.quote.text: a.evidence for a in found}
+    said = evidence["We will win this election."]
+    assert (said.source, said.reference, said.candidate, said.confident) == (
+        "said_clause",
+        "name",
+        "Mary Smith",
+        True,
+    )
+    guess = evidence["a disaster for all"]
+    assert (guess.source, guess.candidate, guess.confident) == (
+        "sentence_subject",
+        "Ben Carson",
+        False,
+    )
+
+
+def test_a_capitalised_word_that_is_no_person_is_not_a_speaker() -> None:
+    quotes = quotes_of(
+        "The singer's label hit back on Tuesday.\n\n"
+        '"At no time did we agree to any of this," Variety reported.\n\n'
+        '"The deadline is very hazardous for everyone here," Within Delhi said.'
+    )
+    assert set(by_text(quotes).values()) == {None}
+
+
+def test_an_unnamed_speaker_keeps_the_article_description() -> None:
+    quotes = quotes_of(
+        "Maria Lopez was taken to hospital after the crash.\n\n"
+        '"It was the worst thing I have ever seen," one woman said.\n\n'
+        '"She is expected to make a full recovery," the doctor said.'
+    )
+    assert by_text(quotes) == {
+        "It was the worst thing I have ever seen,": "One woman",
+        # the doctor is not Maria Lopez, and the article never names them
+        "She is expected to make a full recovery,": None,
+    }
+
+
+def test_a_pronoun_with_two_possible_people_names_nobody() -> None:
+    quotes = quotes_of(
+        "John Smith and Peter Jones met in Leeds on Monday to settle the dispute.\n\n"
+        '"We agreed on nothing at all today," he said.'
+    )
+    assert by_text(quotes) == {"We agreed on nothing at all today,": None}
+
+
+def test_a_place_or_office_fused_before_a_name_is_cut() -> None:
+    quotes = quotes_of(
+        'The US special envoy for Ukraine Kurt Volker said: "We will keep talking to them."'
+    )
+    assert by_text(quotes) == {"We will keep talking to them.": "Kurt Volker"}
+
+
+def test_key_quotes_are_chosen_among_confidently_attributed_ones() -> None:
+    quotes = quotes_of(
+        '"This is the longest and most important statement of the whole article, by far, and it '
+        'opens the story with no word of who said it at all," the opening paragraph runs.\n\n'
+        "Ann Lee chairs the council.\n\n"
+        'Later, Ann Lee said: "We will build the bridge."\n\n'
+        '"We are ready," Tom Hardy said.'
+    )
+    assert [q.speaker for q in quotes[:2]] == ["Ann Lee", "Tom Hardy"]
+    assert quotes[2].speaker is None
+
+
+# --- quote marks as newsrooms write them -------------------------------------------------
+
+
+def test_ap_style_doubled_single_marks_open_and_close_a_quotation() -> None:
+    quotes = quotes_of("‘‘It was an attempt to mislead voters,’’ John Moy said on Sunday.")
+    assert by_text(quotes) == {"It was an attempt to mislead voters,": "John Moy"}
+
+
+@pytest.mark.parametrize(
+    ("para", "quoted"),
+    [
+        # Swedish and Finnish open with the right-hand mark
+        ("”Vi ska vinna valet i höst”, sa Anna Lind.", "Vi ska vinna valet i höst"),
+        # German
+        ("„Wir schaffen das, ganz sicher“, sagte Angela Merkel.", "Wir schaffen das, ganz sicher"),
+        # German and Danish reversed guillemets
+        (
+            "»Vi vinder kampen i morgen aften«, siger Peter Hansen.",
+            "Vi vinder kampen i morgen aften",
+        ),
+        # French, nested guillemets and the spaces inside them
+        (
+            "Marie Curie a déclaré : « Il m'a dit « jamais » hier soir, et il est parti. »",
+            "Il m'a dit « jamais » hier soir, et il est parti.",
+        ),
+        # Japanese corner brackets, nested
+        (
+            "首相は「我々は必ず勝つ。『絶対に』負けない」と述べた。",
+            "我々は必ず勝つ。『絶対に』負けない",
+        ),
+    ],
+)
+def test_other_languages_quotes_are_found_in_their_own_marks(para: str, quoted: str) -> None:
+    assert [q.text for q in quotes_of(para)] == [quoted]
+
+
+def test_a_right_hand_mark_opens_only_where_the_article_never_opens_with_a_left_one() -> None:
+    # “social engineering,” ”like women in combat”: a typo in an article quoting with “…”
+    text = (
+        "Sam Hill said the “forces of political correctness” were at work.\n\n"
+        "He named ”like women in combat and other issues” as examples."
+    )
+    assert [q.text for q in quotes_of(text)] == ["forces of political correctness"]
+
+
+def test_a_place_is_no_speaker_and_is_cut_from_a_fused_name() -> None:
+    quotes = quotes_of(
+        'Crowds gathered in Munich, Germany, on Monday. "We want our jobs back," Germany said.\n\n'
+        'The ambassador to Britain Liu Xiaming said: "China will never accept this."'
+    )
+    assert by_text(quotes) == {
+        "We want our jobs back,": None,
+        "China will never accept this.": "Liu Xiaming",
+    }
+
+
+def test_a_quote_whose_own_sentence_names_someone_else_does_not_inherit() -> None:
+    quotes = quotes_of(
+        '"The newsroom will be half the size within months," Ann Lee said. The merger, its '
+        'backers told investors, would allow them "to return capital to shareholders."'
+    )
+    assert by_text(quotes)["to return capital to shareholders."] is None
+
+
+# --- not quotations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "para",
+    [
+        "The state unveiled its new slogan “Meth. We’re on it.” on Monday.",
+        "She starred in a sitcom called “Friends with Benefits” in 2011.",
+        "The company sells an edition titled “edition one” for twice the price.",
+        "Doctors use the term “hypersensitive pneumonitis” for the disease.",
+        "Fifty-one percent say that “President Trump’s actions were wrong and he should go.”",
+        "The army launched Operation “Inherent Resolve” against the group in 2014.",
+    ],
+)
+def test_titles_slogans_terms_and_poll_wording_are_not_quotations(para: str) -> None:
+    assert quotes_of(para) == []
+
+
+def test_a_named_thing_someone_is_said_to_have_said_stays_a_quotation() -> None:
+    quotes = quotes_of("The slogan was “bad for business and bad for us,” Ann Lee said.")
+    assert by_text(quotes) == {"bad for business and bad for us,": "Ann Lee"}
+
+
+def test_a_quote_with_its_own_narrative_does_not_continue_the_paragraph_before() -> None:
+    quotes = quotes_of(
+        "“Every time you say that, you give ammunition to them,” Jon Tester said.\n\n"
+        "“Why isn’t this crystal clear proof that the bank is too big?” David Vitter demanded."
+    )
+    assert by_text(quotes)["Why isn’t this crystal clear proof that the bank is too big?"] in {
+        None,
+        "David Vitter",
+    }
+
+
+def test_a_repeated_statement_is_shown_once_and_two_speakers_for_it_conflict() -> None:
+    quotes = quotes_of(
+        "“We will not back down on this, whatever they say,” Ann Lee said.\n\n"
+        "The union met on Monday.\n\n"
+        "“We will not back down on this, whatever they say,” Tom Hardy said later.\n\n"
+        "“The talks are over for now and for good,” Ann Lee said.\n\n"
+        "“The talks are over for now and for good.”\n\n"
+        "“A minor point,” Jo Bloggs added."
+    )
+    assert {(q.text, q.speaker) for q in quotes} == {
+        ("We will not back down on this, whatever they say,", None),
+        ("The talks are over for now and for good,", "Ann Lee"),
+        ("The talks are over for now and for good.", "Ann Lee"),
+        ("A minor point,", "Jo Bloggs"),
+    }
+    # a post's two key quotes are two different statements
+    assert quotes[0].text.startswith("The talks") and quotes[1].text == "A minor point,"

@@ -10,18 +10,26 @@ Pipeline (regexes and linear scans only):
    one span per paragraph).
 2. ``attribution.RULES``: read the attribution beside each span with an ordered table of named
    rules ("…," he said; X said: "…"; said the 34-year-old; according to X; "X said, according
-   to CNN" credits the outlet, PolNeAR's convention; a paragraph ending "“…” ― Name" credits
-   that name).
+   to CNN" is conflicting evidence (X spoke, CNN reported it); a paragraph ending "“…” ― Name"
+   credits that name). Quote marks as newsrooms and other languages write them: ‘‘…’’, ”…”,
+   «…«…»», »…«, „…“, 「…」.
 3. Keep real quotations: drop titles of works, single words outside a sentence with a verb of
    saying (``called the deal "disgusting"`` and ``a "loser."`` stay), single-quoted spans in
    articles that quote with double marks or '' (nested), unattributed two-word terms (scare quotes,
-   nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
-   soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
+   nicknames), what the words before name as a thing (the slogan, a sitcom called, the term,
+   Operation, poll wording), HTML attribute values, quote marks in a headline, and paragraphs
+   that are a soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
 4. ``resolve.Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to
    the most recent compatible person; lines of a quoted transcript ("PENCE: …") take their
    labels; unattributed quotes inherit the speaker of the quote they continue.
-5. Rank: long full-sentence statements by named speakers, early in the article, first
-   (``QuoteWeights``).
+5. Evidence: each speaker carries what ties them to the quotation (``Evidence``) and how sure
+   that is (``Confidence``). Only a binding attribution (a said-clause, a colon introduction, a
+   credit, the continuation of an attributed quote…) with a sure reference (a person's or a
+   body's name, a pronoun with one possible referent, a description of an unnamed speaker) is
+   shown; anything else (the sentence's subject, the paragraph before) is a guess, and the
+   quotation shows no speaker. One-word quotations show none either.
+6. Rank: named speakers first, then resolved ones, then the rest; within each, long
+   full-sentence statements, early in the article, first (``QuoteWeights``).
 """
 
 from __future__ import annotations
@@ -30,12 +38,16 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from digests.condensing.lexicon import word_set
 from digests.condensing.people import collect_people
 from digests.condensing.quotes.attribution import (
+    BINDING_SOURCES,
     MAX_CLAUSE,
     Attribution,
+    AttributionKind,
+    EvidenceSource,
     QuoteSite,
     attribute,
     leading,
@@ -51,7 +63,8 @@ from digests.condensing.sentences import (
 )
 from digests.model import Quote
 
-_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+# a word, or one CJK character (Chinese and Japanese write no spaces between words)
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]|[^\W\u3040-\u30ff\u3400-\u9fff]+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _OWN_PUNCTUATION = frozenset(".!?")
 # words of a quotation read for the rules and ranking (length counts up to 25 words)
@@ -89,7 +102,49 @@ class _Found:
     span: Span
     text: str
     attribution: Attribution | None
+    source: EvidenceSource | None  # the rule's evidence, when ``attribution`` is set
     verb_near: bool  # a verb of saying in the quote's sentence
+    named: bool = False  # the text names it as a title, slogan, term or poll question
+
+
+Confidence = Literal["named", "resolved", "none"]
+"""How sure a speaker is: ``named`` in the attribution that binds them to the quotation (a
+name, a body, a description, a transcript label, or the continuation of such a quote);
+``resolved`` from a pronoun or "the 34-year-old" with one possible referent; ``none``: a guess,
+not shown."""
+
+_CONFIDENCE_ORDER: dict[Confidence, int] = {"named": 0, "resolved": 1, "none": 2}
+_NAMED_REFERENCES: frozenset[AttributionKind | None] = frozenset({"name", "org", "description"})
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a quotation's speaker is who it is: what in the text ties them to it (``source``,
+    None when nothing does), how the text names them (``reference``: a name, a pronoun, a
+    description…; None for a continuation or a transcript label), the speaker that evidence
+    points to (``candidate``) and how sure it is (``confidence``)."""
+
+    source: EvidenceSource | None
+    reference: AttributionKind | None
+    candidate: str | None
+    confidence: Confidence
+
+    @property
+    def confident(self) -> bool:
+        """Strong enough to show."""
+        return self.confidence != "none"
+
+
+_NO_EVIDENCE = Evidence(None, None, None, "none")
+
+
+@dataclass(frozen=True, slots=True)
+class AttributedQuote:
+    """A quotation as found, with the evidence for its speaker (``quote.speaker`` is the
+    candidate when confident, else None)."""
+
+    quote: Quote
+    evidence: Evidence
 
 
 def _words(text: str) -> list[str]:
@@ -124,7 +179,7 @@ def _title_like(words: list[str]) -> bool:
 def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
     """Tell quotations from titles, scare quotes and terms (rules fitted on PolNeAR train);
     ``words`` are the quotation's first words (``_first_words``)."""
-    if not words:
+    if not words or found.named:
         return False
     if found.span.single and (double_marks or (len(words) < 5 and not found.verb_near)):
         # articles quoting with double marks use single ones for nested or headline text
@@ -139,17 +194,51 @@ def _is_quotation(found: _Found, words: list[str], double_marks: bool) -> bool:
     return not _title_like(words)
 
 
+# what a quotation named by the words before it is: a work, a slogan, a term, a product or an
+# operation ('the documentary “…”', 'a campaign called “…”', 'the term “…”', 'titled “…”')
+_NAMING_NOUNS = (
+    "slogan|slogans|motto|hashtag|tagline|catchphrase|headline|title|phrase|term|label|"
+    "nickname|brand|series|sitcom|show|film|movie|documentary|book|memoir|novel|album|song|"
+    "single|play|musical|podcast|newsletter|column|exhibition|operation|programme|program|"
+    "initiative|campaign|app|game|model|edition|feature|poll|survey|question|billboards?"
+)
+_NAMING = re.compile(
+    rf"(?:\b(?:{_NAMING_NOUNS})\s+(?:(?:was\s+|is\s+)?(?:called|titled|entitled|named|"
+    r"dubbed|known\s+as|reading|read|asking|asked|saying)\s+)?|\b(?:titled|entitled|"
+    r"nicknamed|so-called|the\s+words?|the\s+phrase|the\s+term)\s+)[(\[]?$",
+    re.IGNORECASE,
+)
+# poll wording: 'Fifty-one percent say that “…”', '42% agreed “…”'
+_POLL = re.compile(
+    r"(?:\bper\s?cent|%)\s+(?:of\s+[\w\s]{1,40}?\s+)?(?:say|said|agree|agreed|believe|"
+    r"believed|think|thought|answered|chose)\s+(?:that\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _named_thing(para: str, span: Span, bound: bool) -> bool:
+    """The words before the quotation name what it is: a title, a slogan, a term, a product, an
+    operation or a poll's wording, not words someone said (unless a verb of saying binds them:
+    'the slogan was "…", she said')."""
+    lead = para[max(0, span.start - 61) : max(span.start - 1, 0)]
+    if _POLL.search(lead):
+        return True
+    return not bound and _NAMING.search(lead) is not None
+
+
 def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[int]) -> list[_Found]:
     """The quotation spans with their attributions; fills ``raw_starts_of`` (paragraph index ->
     its sentence starts) for the paragraphs whose starts it needed."""
     found: list[_Found] = []
     skip_first = _looks_like_headline(paras)
+    # ”…” quotes (Nordic, Finnish style) only in an article that never opens one with “
+    right_opens = not any("“" in para for para in paras)
     for pi, para in enumerate(paras):
         if pi == 0 and skip_first:
             continue
         if _mark_soup(para, marks[pi]):
             continue  # quote marks every few characters: data or garbage, not prose
-        spans = quote_spans(para)
+        spans = quote_spans(para, right_opens=right_opens)
         if not spans:
             continue
         masked = _mask(para, spans)
@@ -168,11 +257,13 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
                     raw_starts = raw_starts_of[pi] = sentence_starts(para)
                 near = _has_verb(para, raw_starts, span)
             attr = None if attributed is None else attributed.attribution
-            found.append(_Found(pi, span, site.text, attr, near))
+            source = None if attributed is None else attributed.rule.source
+            named = _named_thing(para, span, attributed is not None and attributed.rule.verb_beside)
+            found.append(_Found(pi, span, site.text, attr, source, near, named))
     return found
 
 
-_MARK_CHARS = '"“”«»„‘’'
+_MARK_CHARS = '"“”«»„‘’「」『』'
 
 
 def _mark_count(para: str) -> int:
@@ -220,7 +311,15 @@ def _colon_intro(para: str) -> Attribution | None:
 
 
 def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS) -> list[Quote]:
-    """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
+    """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first):
+    confidently attributed quotations first, so a post's key quotes are among them."""
+    return [a.quote for a in attributed_quotes(paras, weights=weights)]
+
+
+def attributed_quotes(
+    paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS
+) -> list[AttributedQuote]:
+    """``find_quotes`` with the evidence for each speaker."""
     marks = [_mark_count(para) for para in paras]
     if _mark_soup("".join(paras), sum(marks)):
         return []  # quote marks every few characters: data or garbage, not prose
@@ -235,31 +334,89 @@ def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGH
     people = collect_people(paras, blocked, named, raw_starts_of)
     resolver = Resolver(people, acronyms(paras))
 
-    kept: list[_Kept] = []
-    speakers: list[str | None] = [None] * len(found)
-    has_own: list[bool] = [False] * len(found)
+    evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
     for i, f in enumerate(found):
-        if f.attribution is not None:
-            speakers[i] = resolver.resolve(f.attribution, f.para)
-            has_own[i] = speakers[i] is not None
-            if speakers[i] is not None and f.attribution.kind in {
-                "name",
-                "pronoun",
-                "definite",
-                "subject",
-            }:
-                resolver.remember((f.para, f.attribution.offset), speakers[i] or "")
+        if f.attribution is not None and f.source is not None:
+            speaker = resolver.resolve(f.attribution, f.para)
+            sure = speaker is not None and resolver.sure(f.attribution, f.para, speaker)
+            evidence[i] = _judge(f.source, f.attribution.kind, speaker, sure)
+            if speaker is not None and f.attribution.kind in _REMEMBERED:
+                resolver.remember((f.para, f.attribution.offset), speaker)
     for i, speaker in _transcript_speakers(found, resolver).items():
-        speakers[i] = speaker
-        has_own[i] = True
-    _inherit(paras, found, speakers, has_own, resolver)
+        evidence[i] = _judge("transcript", None, speaker, True)
+    _inherit(paras, found, evidence, resolver)
     # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
     double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
+    kept: list[_Kept] = []
     for i, f in enumerate(found):
         words = _first_words(f.text)
         if _is_quotation(f, words, double_marks):
-            kept.append(_Kept(f, speakers[i], len(words)))
-    return _rank(kept, len(paras), weights)
+            kept.append(_Kept(f, evidence[i], len(words)))
+    return _rank(_once(kept), len(paras), weights)
+
+
+#: Words from which a repeated quotation is the same statement (a pull quote repeating the
+#: body's); shorter ones ("loser", "a disaster") are used again and again, by anyone.
+_STATEMENT_WORDS = 8
+
+
+def _once(kept: list[_Kept]) -> list[_Kept]:
+    """A statement quoted more than once (a pull quote repeats the body's) gets the speaker all
+    its confident copies agree on, else none (two speakers for the same words conflict); the
+    copies after the first are marked ``repeat`` (ranked last, so a post shows it once)."""
+    by_text: dict[str, list[_Kept]] = {}
+    for k in kept:
+        if k.words >= _STATEMENT_WORDS:
+            by_text.setdefault(" ".join(_TOKEN.findall(k.found.text.casefold())), []).append(k)
+    out: list[_Kept] = []
+    for k in kept:
+        copies = by_text.get(" ".join(_TOKEN.findall(k.found.text.casefold())), [k])
+        sure = [c.evidence for c in copies if c.evidence.confident]
+        evidence = k.evidence
+        if len({e.candidate for e in sure}) > 1:
+            evidence = _NO_EVIDENCE
+        elif sure and not evidence.confident:
+            evidence = sure[0]
+        out.append(_Kept(k.found, evidence, k.words, repeat=copies[0] is not k))
+    return out
+
+
+def _all_quote(para: str) -> bool:
+    """Nothing but quotations in the paragraph (their marks and punctuation aside)."""
+    outside = _mask(para, quote_spans(para)).replace("Q", " ")
+    return not any(c.isalnum() for c in outside)
+
+
+#: Characters after a paragraph's last quotation that still leave it ending with it
+#: ('…,” Mr Brown told reporters.').
+_CREDIT_TAIL = 40
+
+#: A quotation of at most this many words is a term, not a statement ("taste", "three
+#: amigos", "Glasgow,"): a name put on it is more often wrong than right, so it shows none.
+_TERM_WORDS = 1
+
+_REMEMBERED: frozenset[AttributionKind] = frozenset({"name", "pronoun", "definite", "subject"})
+
+
+def _judge(
+    source: EvidenceSource, reference: AttributionKind | None, speaker: str | None, sure: bool
+) -> Evidence:
+    """The evidence that ``source`` (naming the speaker as ``reference``) gives for
+    ``speaker``: confident when the text binds the speaker to the quotation and the reference
+    is ``sure`` (``Resolver.sure``)."""
+    if speaker is None:
+        return _NO_EVIDENCE
+    confidence: Confidence = "none"
+    if sure and source in BINDING_SOURCES:
+        named = reference in _NAMED_REFERENCES or source == "transcript"
+        confidence = "named" if named else "resolved"
+    return Evidence(source, reference, speaker, confidence)
+
+
+def _continuing(earlier: Evidence, source: EvidenceSource) -> Evidence:
+    """The evidence for a quotation that continues one attributed by ``earlier``."""
+    confidence = earlier.confidence if source in BINDING_SOURCES else "none"
+    return Evidence(source, None, earlier.candidate, confidence)
 
 
 # "PENCE: Well, look, …": a transcript line's label in capitals, then a colon
@@ -293,43 +450,52 @@ def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, s
 
 
 def _inherit(
-    paras: list[str],
-    found: list[_Found],
-    speakers: list[str | None],
-    has_own: list[bool],
-    resolver: Resolver,
+    paras: list[str], found: list[_Found], evidence: list[Evidence], resolver: Resolver
 ) -> None:
-    """Quotes without their own attribution take the speaker of the quote they continue."""
+    """Quotes without their own attribution take the speaker of the quote they continue (in
+    their paragraph, else up to two paragraphs back), or the one the paragraph before
+    introduces."""
     by_para: dict[int, list[int]] = {}
     for i, f in enumerate(found):
         by_para.setdefault(f.para, []).append(i)
-    last_speaker: str | None = None
+    last: Evidence | None = None
     last_para = -10
+    last_at_end = False  # the last attributed paragraph ends with its last quotation
     for pi in sorted(by_para):
         idxs = by_para[pi]
         # the next quote in the paragraph with its own attribution, for each position
-        next_own: list[str | None] = [None] * (len(idxs) + 1)
+        next_own: list[Evidence | None] = [None] * (len(idxs) + 1)
         for k in range(len(idxs) - 1, -1, -1):
             j = idxs[k]
-            next_own[k] = speakers[j] if has_own[j] else next_own[k + 1]
-        prev_speaker: str | None = None
+            next_own[k] = evidence[j] if evidence[j].candidate else next_own[k + 1]
+        prev: Evidence | None = None
         for k, i in enumerate(idxs):
-            if has_own[i]:
-                prev_speaker = speakers[i] or prev_speaker
+            if evidence[i].candidate:
+                prev = evidence[i]
                 continue
-            if prev_speaker:
-                speakers[i] = prev_speaker
-            elif next_own[k + 1]:
-                speakers[i] = next_own[k + 1]
+            if found[i].attribution is not None or found[i].verb_near:
+                continue  # its own sentence says who speaks, and we could not tell who
+            ahead = next_own[k + 1]
+            if prev is not None:
+                evidence[i] = _continuing(prev, "continuation")
+            elif ahead is not None:
+                evidence[i] = _continuing(ahead, "continuation")
+            elif last is not None and pi - last_para == 1 and last_at_end and _all_quote(paras[pi]):
+                # the paragraph before ends with an attributed quotation, and this one is
+                # nothing but quotation: it goes on
+                evidence[i] = _continuing(last, "continuation")
             else:
-                speakers[i] = _introduced_speaker(paras, pi, resolver)
-                if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
-                    speakers[i] = last_speaker
-            prev_speaker = speakers[i] or prev_speaker
+                evidence[i] = _introduced(paras, pi, resolver)
+                if evidence[i].candidate is None and last is not None and pi - last_para <= 2:
+                    evidence[i] = _continuing(last, "earlier_paragraph")
+            if evidence[i].candidate:
+                prev = evidence[i]
         for i in idxs:
-            if speakers[i]:
-                last_speaker = speakers[i]
+            if evidence[i].candidate:
+                last = evidence[i]
                 last_para = pi
+        tail = found[idxs[-1]]
+        last_at_end = last_para == pi and len(paras[pi]) - tail.span.end <= _CREDIT_TAIL
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
@@ -368,27 +534,33 @@ def _reported_intro(para: str) -> Attribution | None:
 
 
 #: Who the paragraph before an unattributed quotation (one that continues no other) says
-#: introduces it, tried in order.
-_INTRO_RULES: tuple[Callable[[str], Attribution | None], ...] = (
-    _colon_intro,
-    _reported_intro,
-    _narrative_subject,
+#: introduces it, tried in order, with the evidence each gives.
+_INTRO_RULES: tuple[tuple[Callable[[str], Attribution | None], EvidenceSource], ...] = (
+    (_colon_intro, "colon_intro"),
+    (_reported_intro, "reported_intro"),
+    (_narrative_subject, "narrative_intro"),
 )
 
 
-def _introduced_speaker(paras: list[str], pi: int, resolver: Resolver) -> str | None:
-    """The speaker of paragraph ``pi``'s unattributed quotation, as the paragraph before
+def _introduced(paras: list[str], pi: int, resolver: Resolver) -> Evidence:
+    """The evidence for paragraph ``pi``'s unattributed quotation: as the paragraph before
     introduces it (``_INTRO_RULES``), else as a credit line after it names it ("- Sanders.")."""
     if pi > 0:
-        for rule in _INTRO_RULES:
+        for rule, source in _INTRO_RULES:
             intro = rule(paras[pi - 1])
             if intro is not None:
-                return resolver.resolve(intro, pi - 1)
+                return _resolved(source, intro, pi - 1, resolver)
     if pi + 1 < len(paras):
         credit = _dash_credit(paras[pi + 1])
         if credit is not None:
-            return resolver.resolve(credit, pi + 1)
-    return None
+            return _resolved("dash_credit", credit, pi + 1, resolver)
+    return _NO_EVIDENCE
+
+
+def _resolved(source: EvidenceSource, attr: Attribution, para: int, resolver: Resolver) -> Evidence:
+    speaker = resolver.resolve(attr, para)
+    sure = speaker is not None and resolver.sure(attr, para, speaker)
+    return _judge(source, attr.kind, speaker, sure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,8 +568,9 @@ class _Kept:
     """A quotation kept for ranking, with its resolved speaker and its number of words."""
 
     found: _Found
-    speaker: str | None
+    evidence: Evidence
     words: int
+    repeat: bool = False  # the same statement was quoted earlier in the article
 
 
 def _named_weight(speaker: str | None, weights: QuoteWeights) -> float:
@@ -410,15 +583,18 @@ def _named_weight(speaker: str | None, weights: QuoteWeights) -> float:
     return weights.short_name
 
 
-def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Quote]:
-    """The quotations, highest score first (ties: article order)."""
-    scored: list[tuple[float, int, Quote]] = []
+def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[AttributedQuote]:
+    """The quotations, confidently attributed ones first (named speakers before resolved
+    ones), then by score (ties: article order)."""
+    scored: list[tuple[int, float, int, AttributedQuote]] = []
     for order, k in enumerate(kept):
         text = k.found.text
+        shown = k.evidence.confident and k.words > _TERM_WORDS
+        speaker = k.evidence.candidate if shown else None
         length = min(k.words / weights.full_words, 1.0)
         sentence = text.rstrip()[-1:] in ".!?,…;" or ". " in text
         full = 1.0 if text[:1].isupper() and sentence else 0.0
-        named = _named_weight(k.speaker, weights)
+        named = _named_weight(speaker, weights)
         position = 1.0 - k.found.para / max(n_paras, 1)
         score = (
             weights.length * length
@@ -426,6 +602,8 @@ def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Quote]
             + weights.full_sentence * full
             + weights.position * position
         )
-        scored.append((round(score, 6), order, Quote(text, k.speaker, score)))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    return [q for _, _, q in scored]
+        quote = AttributedQuote(Quote(text, speaker, score), k.evidence)
+        tier = _CONFIDENCE_ORDER[k.evidence.confidence if shown else "none"] + 3 * k.repeat
+        scored.append((tier, round(score, 6), order, quote))
+    scored.sort(key=lambda t: (t[0], -t[1], t[2]))
+    return [q for _, _, _, q in scored]

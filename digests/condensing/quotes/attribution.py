@@ -64,7 +64,7 @@ _TRAIL_ADVERBIALS = word_set(
 )
 
 
-AttributionKind = Literal["name", "org", "pronoun", "definite", "description", "subject"]
+AttributionKind = Literal["name", "org", "pronoun", "definite", "description", "subject", "outlet"]
 """How the text names a speaker:
 
 - ``name``: a name as written ("Mr Brown", "Sen. Ted Cruz"), expanded to its fullest form;
@@ -73,7 +73,9 @@ AttributionKind = Literal["name", "org", "pronoun", "definite", "description", "
 - ``definite``: "the" before a person noun ("the 34-year-old"), resolved like a pronoun;
 - ``description``: any other person description ("One woman", "a US Embassy spokesman");
 - ``subject``: the candidates for a sentence's subject (``Subject.candidates``), resolved to
-  the first that is a known person.
+  the first that is a known person;
+- ``outlet``: the outlet that reported a statement ('Sanders said, according to CNN'): the
+  source PolNeAR credits, but not who spoke; the evidence conflicts, so no name is shown.
 """
 
 
@@ -413,7 +415,7 @@ def _according_outlet(after: str, offset: int) -> Attribution | None:
     got = subject_after(after[m.end() :])
     if got is None or got.kind not in {"name", "org"}:
         return None
-    return Attribution(got, offset + m.end(), True)
+    return Attribution(Subject("outlet", got.text), offset + m.end(), True)
 
 
 def end_credit(head: str, offset: int) -> Attribution | None:
@@ -634,19 +636,26 @@ def _credit_ending_sentence(site: QuoteSite) -> Attribution | None:
     return end_credit(site.masked[after:end], after)
 
 
-def _previous_sentence(site: QuoteSite) -> Attribution | None:
-    """The quote opens a sentence right after 'X said in a statement.' (the speaker of that
-    sentence's verb of saying), or after 'Bolton distanced himself from the movement.' (the
-    subject of that narrative sentence)."""
+def _previous_sentence_of(site: QuoteSite) -> tuple[int, str] | None:
+    """Where the sentence before the quote's starts, and its text, when the quote opens its
+    own sentence."""
     start = site.clause_start
     if start == 0 or site.clause.strip():
         return None
     prev_start = max(start_of_sentence(site.starts, start - 1), start - MAX_CLAUSE)
-    sentence = site.masked[prev_start:start]
+    return prev_start, site.masked[prev_start:start]
+
+
+def _previous_said(site: QuoteSite) -> Attribution | None:
+    """The quote opens a sentence right after 'X said in a statement.': the speaker of that
+    sentence's verb of saying."""
+    previous = _previous_sentence_of(site)
+    if previous is None:
+        return None
+    prev_start, sentence = previous
     verbs = verbs_in(sentence)
     if not verbs:
-        subject = sentence_subject(sentence)
-        return None if subject is None else Attribution(subject, prev_start, False)
+        return None
     v = verbs[-1]
     if sentence[v.end() :].strip(" .:,") and not _INTRO_TAIL.fullmatch(sentence[v.end() :]):
         return None  # the sentence reports something; it does not introduce the quote
@@ -654,6 +663,19 @@ def _previous_sentence(site: QuoteSite) -> Attribution | None:
     if got is None or got.kind not in {"name", "pronoun", "definite"}:
         return None
     return Attribution(got.subject, got.offset, False)
+
+
+def _previous_subject(site: QuoteSite) -> Attribution | None:
+    """The quote opens a sentence right after 'Bolton distanced himself from the movement.':
+    the subject of that narrative sentence (no verb of saying in it)."""
+    previous = _previous_sentence_of(site)
+    if previous is None:
+        return None
+    prev_start, sentence = previous
+    if verbs_in(sentence):
+        return None
+    subject = sentence_subject(sentence)
+    return None if subject is None else Attribution(subject, prev_start, False)
 
 
 def _subject_of_sentence(site: QuoteSite) -> Attribution | None:
@@ -674,13 +696,67 @@ _CREDIT_LINE = re.compile(rf"\s*[―—–-]\s*({NAME_RUN.pattern})[.,]?\s*$")
 _INTRO_TAIL = re.compile(r"\s*(?:(?:in|on|at|to|during|after)\b[^.]{0,40})?[.:]?\s*")
 
 
+EvidenceSource = Literal[
+    "credit_line",
+    "said_clause",
+    "passive_agent",
+    "credit_ending",
+    "previous_said",
+    "previous_subject",
+    "sentence_subject",
+    "continuation",
+    "earlier_paragraph",
+    "transcript",
+    "colon_intro",
+    "reported_intro",
+    "narrative_intro",
+    "dash_credit",
+]
+"""What in the text ties a speaker to a quotation:
+
+- ``credit_line``: a paragraph ending '“…” ― Name';
+- ``said_clause``: a verb of saying binding this quotation ('"…," he said', 'X said: "…"',
+  'according to X, "…"', 'X called it "…"' in the quote's own clause);
+- ``passive_agent``: '… has been called "…" by X';
+- ``credit_ending``: a said-clause closing the quote's sentence after more text;
+- ``previous_said``: 'X said in a statement.' right before the quote's sentence;
+- ``previous_subject``: the subject of the narrative sentence before (no verb of saying);
+- ``sentence_subject``: the subject of the quote's sentence, with no verb of saying beside it;
+- ``continuation``: the quote continues an attributed one in its paragraph;
+- ``earlier_paragraph``: the quote continues one attributed up to two paragraphs back;
+- ``transcript``: a transcript line's label ('PENCE: …');
+- ``colon_intro``: the previous paragraph ends 'X told the BBC:';
+- ``reported_intro``: the previous paragraph's last reported statement ('Carter said that …');
+- ``narrative_intro``: the subject of the previous paragraph's last sentence;
+- ``dash_credit``: a credit line after the quote ('- Sanders.').
+"""
+
+#: Sources that bind a speaker to the quotation itself: a name from them is shown. A name from
+#: any other source (a nearby subject, the paragraph before) is a guess, and is not.
+BINDING_SOURCES: frozenset[EvidenceSource] = frozenset(
+    {
+        "credit_line",
+        "said_clause",
+        "passive_agent",
+        "credit_ending",
+        "previous_said",
+        "continuation",
+        "transcript",
+        "colon_intro",
+        "dash_credit",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """An attribution rule: ``find`` reads the attribution of a quotation or gives None;
-    ``verb_beside`` says a match shows a verb of saying (or a credit) beside the quotation."""
+    ``verb_beside`` says a match shows a verb of saying (or a credit) beside the quotation;
+    ``source`` is the evidence a match gives."""
 
     find: Callable[[QuoteSite], Attribution | None]
     verb_beside: bool
+    source: EvidenceSource
 
     @property
     def name(self) -> str:
@@ -689,13 +765,14 @@ class Rule:
 
 #: The attribution rules, tried in order; the first that matches names the speaker.
 RULES: tuple[Rule, ...] = (
-    Rule(_credit_line, verb_beside=True),
-    Rule(_said_after, verb_beside=True),
-    Rule(_passive_agent, verb_beside=True),
-    Rule(_said_before, verb_beside=True),
-    Rule(_credit_ending_sentence, verb_beside=False),
-    Rule(_previous_sentence, verb_beside=False),
-    Rule(_subject_of_sentence, verb_beside=False),
+    Rule(_credit_line, verb_beside=True, source="credit_line"),
+    Rule(_said_after, verb_beside=True, source="said_clause"),
+    Rule(_passive_agent, verb_beside=True, source="passive_agent"),
+    Rule(_said_before, verb_beside=True, source="said_clause"),
+    Rule(_credit_ending_sentence, verb_beside=False, source="credit_ending"),
+    Rule(_previous_said, verb_beside=False, source="previous_said"),
+    Rule(_previous_subject, verb_beside=False, source="previous_subject"),
+    Rule(_subject_of_sentence, verb_beside=False, source="sentence_subject"),
 )
 
 

@@ -1,7 +1,10 @@
 """Pairing quotation marks inside one paragraph. Pure, linear scans.
 
-Double marks (“…”, "…", «…», „…“) are paired by their context: an opening mark follows a space or
-the start and precedes a non-space; a closing mark does the reverse. Marks of another family inside
+Double marks (“…”, "…", «…», „…“, »…«, ”…”, 「…」) are paired by their context: an opening mark
+follows a space or the start and precedes a non-space; a closing mark does the reverse. A
+right-hand mark in an opening context opens (”…” in Nordic and Finnish text, »…« in German and
+Danish); AP-style doubled single marks (‘‘…’’) count as double ones; guillemets nest
+(«… «…» …»), and so do corner brackets (「…『…』…」). Marks of another family inside
 an open quotation are nested and stay part of it. A second opening mark of the same family while a
 quotation is open means the first one lost its closing mark (a paragraph break lost in transit):
 the first quotation ends there (or before a last sentence ending in a colon, which
@@ -27,7 +30,16 @@ _DOUBLE_FAMILY = {
     "„": "curly",
     "«": "guil",
     "»": "guil",
+    "「": "corner",
+    "」": "corner",
+    "『": "corner2",
+    "』": "corner2",
 }
+#: Marks that always open or close a quotation (corner brackets).
+_ALWAYS_OPEN = frozenset("「『")
+_ALWAYS_CLOSE = frozenset("」』")
+#: AP style: two single marks for a double one, replaced (same length) before pairing.
+_AP_MARKS = (("‘‘", "“ "), ("’’", " ”"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +55,7 @@ class Span:
 # ``''`` (two apostrophes, an old wire-service convention) is not treated as a quotation mark:
 # the gold sets do not count it, and it is rare in feeds.
 _SINGLE_MARK = re.compile("[‘’']")
-_DOUBLE_MARK = re.compile('["“”„«»]')
+_DOUBLE_MARK = re.compile('["“”„«»「」『』]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +78,20 @@ def _next(text: str, i: int) -> str:
 
 
 def _opener_like(m: _Mark) -> bool:
-    if m.ch in "“„«":
+    if m.ch in "“„«" or m.ch in _ALWAYS_OPEN:
         return True
+    if m.ch in _ALWAYS_CLOSE:
+        return False
     if m.ch in "”»":
         return False
     return (m.prev in _OPEN_CONTEXT or m.prev in "“‘") and not m.next.isspace()
 
 
 def _closer_like(m: _Mark) -> bool:
+    if m.ch in _ALWAYS_CLOSE:
+        return True
+    if m.ch in _ALWAYS_OPEN:
+        return False
     if m.ch in "”»“":
         return m.ch != "“" or m.next in _CLOSE_AFTER
     if m.ch in "„«":
@@ -109,17 +127,33 @@ def _lost_close(text: str, open_at: int, next_open: int) -> int:
     return open_at + last if last > 0 else next_open
 
 
-def double_spans(text: str) -> list[Span]:
-    """Top-level double-quoted spans of one paragraph, in order."""
+def _opens_reversed(m: _Mark, right_opens: bool) -> bool:
+    """A right-hand mark in an opening context: ”…” (Nordic, Finnish; only where the text
+    never opens with “: ``right_opens``), »…« (German, Danish)."""
+    return (
+        (m.ch == "»" or (m.ch == "”" and right_opens))
+        and m.prev in _OPEN_CONTEXT
+        and not m.next.isspace()
+    )
+
+
+def double_spans(text: str, *, right_opens: bool = True) -> list[Span]:
+    """Top-level double-quoted spans of one paragraph, in order; ``right_opens``: a ” may open
+    a quotation (the article never opens one with “)."""
     spans: list[Span] = []
     open_at = -1
     family = ""
+    opener = ""  # the mark that opened the current quotation
     nested = 0
     for m in _marks(text):
         fam = _DOUBLE_FAMILY[m.ch]
         if open_at < 0:
-            if _opener_like(m) or (not _closer_like(m) and m.ch == '"'):
-                open_at, family, nested = m.end, fam, 0
+            if (
+                _opener_like(m)
+                or (not _closer_like(m) and m.ch == '"')
+                or _opens_reversed(m, right_opens)
+            ):
+                open_at, family, opener, nested = m.end, fam, m.ch, 0
             continue
         if fam != family:
             # another family inside the quotation: nested marks, part of the quote; with
@@ -128,9 +162,20 @@ def double_spans(text: str) -> list[Span]:
                 nested += 1
             elif nested:
                 nested -= 1
-            elif _closer_like(m) and family != "guil":
+            elif _closer_like(m) and family not in {"guil", "corner", "corner2"}:
                 spans.append(_trimmed(text, open_at, m.start, closed=True))
                 open_at = -1
+            continue
+        if family == "guil":
+            # «… «…» …» nests; »…« closes with «
+            if m.ch != ("»" if opener == "«" else "«"):
+                nested += 1
+                continue
+            if nested:
+                nested -= 1
+                continue
+            spans.append(_trimmed(text, open_at, m.start, closed=True))
+            open_at = -1
             continue
         if m.ch in "“„«" and not (m.ch == "“" and _closer_like(m)):
             # same-family opener while open: the previous quotation lost its closing mark
@@ -201,8 +246,12 @@ def single_spans(text: str, taken: list[Span]) -> list[Span]:
     return [s for s in spans if s.end > s.start]
 
 
-def quote_spans(text: str) -> list[Span]:
-    """All quotation spans of one paragraph, in order of position."""
-    doubles = double_spans(text)
+def quote_spans(text: str, *, right_opens: bool = True) -> list[Span]:
+    """All quotation spans of one paragraph, in order of position (offsets into ``text``);
+    ``right_opens``: a ” may open a quotation (the article never opens one with “)."""
+    if "‘‘" in text or "’’" in text:
+        for ap, double in _AP_MARKS:
+            text = text.replace(ap, double)  # same length: the offsets hold
+    doubles = double_spans(text, right_opens=right_opens)
     singles = single_spans(text, doubles) if any(c in text for c in "‘'") else []
     return sorted(doubles + singles, key=lambda s: s.start)

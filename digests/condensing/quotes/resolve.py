@@ -7,8 +7,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from digests.condensing.lexicon import PRONOUNS
-from digests.condensing.people import People, clean_name
+from digests.condensing.lexicon import (
+    GENERIC_NOUNS,
+    ORG_WORDS,
+    PEOPLE_PLURALS,
+    PERSON_NOUNS,
+    PRONOUNS,
+    ROLE_NOUNS,
+    word_set,
+)
+from digests.condensing.people import (
+    People,
+    clean_name,
+    could_be_person,
+    first_name_gender,
+    is_place,
+    without_fused_prefix,
+)
 from digests.condensing.quotes.attribution import Attribution
 
 
@@ -40,7 +55,8 @@ class Resolver:
         cleaned = clean_name(raw)
         if cleaned is None:
             return None
-        return self.people.canonical(cleaned)
+        full = clean_name(self.people.canonical(without_fused_prefix(cleaned)))
+        return None if full is None else without_fused_prefix(full).text
 
     def resolve(self, attr: Attribution, para: int) -> str | None:
         """The speaker ``attr`` (read in paragraph ``para``) names, by its kind."""
@@ -50,7 +66,7 @@ class Resolver:
             return self.acronyms[text]  # "the ARU" -> "Australian Rugby Union"
         if attr.kind == "name":
             return self.name(attr.text)
-        if attr.kind == "org":
+        if attr.kind in {"org", "outlet"}:
             return attr.text
         if attr.kind == "subject":
             return self._subject(attr, pos)
@@ -59,6 +75,89 @@ class Resolver:
         if attr.kind == "definite":
             return self._recent(pos, None) or _capitalise(attr.text)
         return _capitalise(attr.text)
+
+    def sure(self, attr: Attribution, para: int, speaker: str) -> bool:
+        """Whether the text establishes ``speaker`` (what ``resolve`` gave for ``attr``): a
+        name that is a person's or a body's, a pronoun with one compatible referent, a
+        description of an unnamed speaker; never a guess among several people."""
+        pos = (para, attr.offset)
+        text = attr.text.strip()
+        if attr.kind in {"name", "org"} and text in self.acronyms:
+            return True
+        if attr.kind == "name":
+            return self._person_or_body(speaker, text)
+        if attr.kind == "org":
+            return True
+        if attr.kind == "pronoun":
+            return self._sole_referent(pos, speaker, PRONOUNS.get(text))
+        if attr.kind == "subject":
+            first = attr.subject.candidates[0].text
+            if first in PRONOUNS:
+                return self._sole_referent(pos, speaker, PRONOUNS[first])
+            name = clean_name(first)
+            return (
+                name is not None
+                and self.people.canonical(name) == speaker
+                and self._person_or_body(speaker, first)
+            )
+        if attr.kind == "description":
+            return unnamed_description(text)
+        if attr.kind == "definite":
+            # "said the 34-year-old": the person just written about, if nobody else is; "the
+            # doctor said" may be someone the article never names
+            age = text.split()[-1].lower().endswith("-year-old")
+            return age and self._sole_referent(pos, speaker, None)
+        return False  # "outlet": who reported it, not who said it
+
+    def _person_or_body(self, speaker: str, written: str) -> bool:
+        """A person (a title, a known first name, a gender the article shows) or a body
+        ("Australian Rugby Union"), not any capitalised words ("Variety", "Within Delhi")."""
+        name = clean_name(written)
+        full = clean_name(speaker)
+        if name is None or full is None or is_place(speaker):
+            return False
+        if name.titled or speaker in self.people.gender or first_name_gender(full):
+            return True
+        if could_be_person(full):
+            return True
+        words = speaker.split()
+        return len(words) >= 2 and words[-1].lower() in ORG_WORDS
+
+    def _sole_referent(self, pos: tuple[int, int], speaker: str, gender: str | None) -> bool:
+        """``speaker`` is who a pronoun of ``gender`` at ``pos`` means, beyond doubt: their
+        gender does not clash, and
+
+        - they spoke the quotation before (within two paragraphs), nobody of that gender the
+          subject of a sentence since ('"…," Brown said. … "…," he added.'); or, their
+          gender known to fit,
+        - they are mentioned earlier in the pronoun's paragraph, nobody of that gender since
+          ('Joe Biden weighed in, and he said: "…"'); or
+        - nobody else of that gender is mentioned since the start of the paragraph before.
+        """
+        known = self.people.gender.get(speaker)
+        if is_place(speaker) or (gender is not None and known is not None and known != gender):
+            return False
+        # of unknown gender, they must be the only person; else the only one that fits
+        fits = {gender or known} if known is not None else {None, "m", "f"}
+
+        def rivals(since: tuple[int, int], subjects_only: bool) -> bool:
+            return any(
+                (m.subject or not subjects_only)
+                and m.key != speaker
+                and self.people.gender.get(m.key) in fits
+                for m in self.people.mentions
+                if since <= m.pos < pos
+            )
+
+        before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 2]
+        if before and before[-1].speaker == speaker and not rivals(before[-1].pos, True):
+            return True
+        if gender is not None and known is None:
+            return False  # of unknown gender and not the last speaker: "South Carolina"
+        here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
+        if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
+            return True
+        return not rivals((pos[0] - 1, 0), False)
 
     def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
         """The first candidate that is a pronoun or a person the article knows; else the first
@@ -96,6 +195,24 @@ class Resolver:
                 return key
             break
         return mention
+
+
+_INDEFINITES = word_set("a an one another some two three several")
+_SPEAKER_HEADS = PERSON_NOUNS | ROLE_NOUNS | GENERIC_NOUNS | PEOPLE_PLURALS
+_MAX_DESCRIPTION_WORDS = 5
+
+
+def unnamed_description(text: str) -> bool:
+    """A short description of a speaker the article does not name: "a spokesman", "One
+    woman", "officials", "a US Embassy spokesman"; not "his lawyer" or "the president" (a
+    person the article may name) nor a clause fragment ("The 2008 election to Obama")."""
+    words = text.lower().split()
+    if not words or len(words) > _MAX_DESCRIPTION_WORDS:
+        return False
+    head = words[-1].strip(",.;:")
+    if head not in _SPEAKER_HEADS and not head.endswith("-year-old"):
+        return False
+    return words[0] in _INDEFINITES or (len(words) == 1 and head in PEOPLE_PLURALS)
 
 
 def _capitalise(text: str) -> str:
