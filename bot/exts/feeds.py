@@ -4,7 +4,7 @@ subscriptions, how they post (style, an opt-in role ping) and what they post (fi
 from __future__ import annotations
 
 import io
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -27,6 +27,9 @@ from digests.errors import FeedNotFoundError, InputError
 from digests.feeds import opml
 from digests.feeds.urlsafety import has_credentials, redact_url
 from digests.model import FeedStatus, Filter, FilterField, FilterKind, Style, Subscription
+
+if TYPE_CHECKING:
+    from bot.client import DigestBot
 
 STYLE_HELP = {
     "full": "the full embed: summary, key quotes, buttons",
@@ -285,10 +288,7 @@ class Feeds(commands.Cog):
         field: FilterField = "any",
         ping: discord.Role | None = None,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        bot, guild_id, sub = await deferred_subscription(interaction, feed)
         added = await bot.digests.add_filter(
             guild_id=guild_id,
             subscription_id=sub.subscription_id,
@@ -316,10 +316,7 @@ class Feeds(commands.Cog):
         feed: app_commands.Range[str, 1, 2000],
         filter_id: app_commands.Range[str, 1, 20],
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        bot, guild_id, sub = await deferred_subscription(interaction, feed)
         number = filter_id.strip().lstrip("#")
         if not number.isdigit():
             raise InputError("Pick a filter from the suggestions, or give its number.")
@@ -338,10 +335,7 @@ class Feeds(commands.Cog):
     async def filter_list(
         self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        bot, guild_id, sub = await deferred_subscription(interaction, feed)
         found = await bot.digests.filters(guild_id=guild_id, subscription_id=sub.subscription_id)
         if not found:
             await reply(
@@ -363,10 +357,7 @@ class Feeds(commands.Cog):
     async def filter_test(
         self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        bot, guild_id, sub = await deferred_subscription(interaction, feed)
         tried = await bot.digests.test_filters(guild_id=guild_id, subscription=sub)
         if not tried:
             await reply(interaction, f"**{feed_name(sub)}** has no stories yet.")
@@ -470,6 +461,17 @@ async def subscription_choices(
         if len(choices) == 25:
             break
     return choices
+
+
+async def deferred_subscription(
+    interaction: discord.Interaction[Any], feed: str
+) -> tuple[DigestBot, int, Subscription]:
+    """Defer the answer (the lookup reads the database), then find the subscription of this
+    server that ``feed`` (an autocomplete value, URL or title) names."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    bot = bot_of(interaction)
+    guild_id = guild_id_of(interaction)
+    return bot, guild_id, pick_subscription(await bot.digests.subscriptions(guild_id), feed)
 
 
 def pick_subscription(subs: list[Subscription], value: str) -> Subscription:
