@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from digests.model import Coverage, Digest, DigestItem, DigestPage, DigestPlan, Story
 
@@ -196,9 +197,33 @@ def build_digest(
     """Cluster, rank and cut to ``limit`` items; ``now`` ends the period."""
     groups = rank_groups(cluster_stories(stories, cluster_policy), now, rank_policy)
     if limit is not None:
-        groups = groups[: max(0, limit)]
+        groups, _ = fair_share(groups, limit)
     items = [DigestItem(story=g[0], also_covered_by=coverage_of(g)) for g in groups]
     return Digest(period_start=period_start, period_end=now, items=items)
+
+
+def fair_share(
+    groups: Sequence[list[Story]], limit: int
+) -> tuple[list[list[Story]], list[list[Story]]]:
+    """At most ``limit`` of the ranked ``groups`` (chosen, rest), both in rank order, shared
+    fairly between sources (a group counts for its representative's feed): round by round each
+    feed that still has a story gives its best remaining one, so no feed takes more than its
+    fair share while another has stories left (max-min fairness). Within a round the better
+    ranked go first, so a cut round favours the top stories."""
+    queues: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        queues.setdefault(group[0].feed_url, []).append(index)
+    picked: set[int] = set()
+    depth = 0
+    while len(picked) < max(0, limit):
+        round_ = sorted(q[depth] for q in queues.values() if depth < len(q))
+        if not round_:
+            break
+        picked.update(round_[: max(0, limit) - len(picked)])
+        depth += 1
+    chosen = [g for i, g in enumerate(groups) if i in picked]
+    rest = [g for i, g in enumerate(groups) if i not in picked]
+    return chosen, rest
 
 
 def ranked_groups(
@@ -225,10 +250,12 @@ def plan_digest(
     end: datetime,
     max_items: int,
     cluster_policy: ClusterPolicy = ClusterPolicy(),
+    zone: str = "UTC",
 ) -> DigestPlan:
     """A channel's digest from its pending stories: pages of at most ``PAGE_SIZE`` items, and
     the other story ids to mark handled (the other members of each cluster, and everything past
-    ``max_items``). Without ``start`` the period opens at the oldest story."""
+    ``max_items``, chosen by ``fair_share``). Without ``start`` the period opens at the oldest
+    story. The header reads in ``zone`` (an IANA name: the schedule's own time zone)."""
     floor = datetime.min.replace(tzinfo=UTC)
     by_age = sorted(stories, key=lambda s: (s.published or floor, s.story_id), reverse=True)
     considered, too_old = by_age[:MAX_DIGEST_CANDIDATES], by_age[MAX_DIGEST_CANDIDATES:]
@@ -236,13 +263,13 @@ def plan_digest(
     if start is None and stories:
         times = [s.published for s in stories if s.published is not None]
         start = min(times) if times else None
-    chosen, rest = groups[:max_items], groups[max_items:]
+    chosen, rest = fair_share(groups, max_items)
     skipped = [s.story_id for g in chosen for s in g[1:]]
     skipped += [s.story_id for g in rest for s in g]
     skipped += [s.story_id for s in too_old]
     pages = [
         DigestPage(
-            header=period_header(start, end, page=n),
+            header=period_header(start, end, page=n, zone=zone),
             items=[(g[0].story_id, coverage_of(g)) for g in chosen[i : i + PAGE_SIZE]],
         )
         for n, i in enumerate(range(0, len(chosen), PAGE_SIZE))
@@ -250,16 +277,20 @@ def plan_digest(
     return DigestPlan(pages=pages, skipped=skipped)
 
 
-def period_header(start: datetime | None, end: datetime, *, page: int = 0) -> str:
-    """ "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC" ("(continued)" on later pages)."""
+def period_header(
+    start: datetime | None, end: datetime, *, page: int = 0, zone: str = "UTC"
+) -> str:
+    """ "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC" in ``zone`` (an IANA name; the
+    abbreviation in force at the end closes it, e.g. EST), "(continued)" on later pages."""
     if page > 0:
         return "Digest (continued)"
-    end_text = _when(end)
+    tz = ZoneInfo(zone)
+    local_end = end.astimezone(tz)
+    end_text = f"{_when(local_end)} {local_end:%Z}"
     if start is None:
-        return f"Digest · until {end_text} UTC"
-    return f"Digest · {_when(start)} – {end_text} UTC"
+        return f"Digest · until {end_text}"
+    return f"Digest · {_when(start.astimezone(tz))} – {end_text}"
 
 
 def _when(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{utc.day} {utc:%b %Y %H:%M}"
+    return f"{moment.day} {moment:%b %Y %H:%M}"

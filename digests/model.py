@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 Mode = Literal["live", "digest"]
+#: when a scheduled digest is posted: every day, or once a week on that day
+Day = Literal["daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +264,7 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """A channel's daily digest at a local time in an IANA timezone."""
+    """A channel's digest at a local time in an IANA timezone, every day or once a week."""
 
     schedule_id: int
     guild_id: int
@@ -270,6 +273,12 @@ class Schedule:
     minute: int
     timezone: str
     created_at: datetime
+    day: Day = "daily"
+
+    @property
+    def period(self) -> timedelta:
+        """What one digest covers: a day, or a week for a weekly one."""
+        return timedelta(days=1) if self.day == "daily" else timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)

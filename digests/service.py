@@ -42,9 +42,11 @@ from digests.errors import (
 from digests.feeds import delta
 from digests.feeds.fetch import FetchKind, NotModified, Retrieved
 from digests.model import (
+    DAYS,
     AddResult,
     Condensed,
     Coverage,
+    Day,
     Delivery,
     DigestRun,
     Entry,
@@ -79,6 +81,8 @@ T = TypeVar("T")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: attempts at queueing a digest whose stories another digest claimed meanwhile
 DIGEST_ATTEMPTS = 5
+#: how long a digest waits for its channel's feeds to be refreshed before going ahead
+REFRESH_WAIT = timedelta(seconds=10)
 FALLBACK_SUMMARY_CHARS = 400
 
 
@@ -196,6 +200,7 @@ class DigestService:
         backoff_cap: timedelta = timedelta(hours=24),
         cluster_policy: compose.ClusterPolicy | None = None,
         retention: timedelta | None = timedelta(days=90),
+        refresh_wait: timedelta = REFRESH_WAIT,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -212,6 +217,7 @@ class DigestService:
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
         self._retention = retention
+        self._refresh_wait = refresh_wait
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -499,12 +505,33 @@ class DigestService:
 
     # --- digests -----------------------------------------------------------------------------
     async def queue_digest(self, channel_id: int) -> int:
-        """Queue the digest of stories not yet sent to the channel (digest-mode subscriptions) as
-        digest deliveries of at most 10 stories each. Returns the number of stories queued."""
-        queued = await off_loop(self._queue_digest, channel_id, self._clock.now(), None)
+        """Refresh the channel's feeds (``refresh_channel``), then queue the digest of stories
+        not yet sent to the channel (digest-mode subscriptions) as digest deliveries of at most
+        10 stories each, headed in the channel's schedule's time zone (UTC without one).
+        Returns the number of stories queued."""
+        await self.refresh_channel(channel_id)
+        schedule = await off_loop(self._store.channel_schedule, channel_id)
+        zone = schedule.timezone if schedule is not None else "UTC"
+        queued = await off_loop(self._queue_digest, channel_id, self._clock.now(), None, zone)
         return queued or 0
 
-    def _queue_digest(self, channel_id: int, end: datetime, run: DigestRun | None) -> int | None:
+    async def refresh_channel(self, channel_id: int) -> list[UpdateResult]:
+        """Poll every enabled feed the channel subscribes now, due or not (conditional GETs: a
+        feed that did not change costs a 304), so a digest holds what the feeds hold now. Waits
+        at most ``refresh_wait``: feeds still loading then are left to their next poll."""
+        feeds = await off_loop(self._store.channel_feeds, channel_id)
+        if not feeds:
+            return []
+        try:
+            async with asyncio.timeout(self._refresh_wait.total_seconds()):
+                return await self.poll_feeds(feeds)
+        except TimeoutError:
+            log.info("refreshing the feeds of channel %d took too long; going ahead", channel_id)
+            return []
+
+    def _queue_digest(
+        self, channel_id: int, end: datetime, run: DigestRun | None, zone: str = "UTC"
+    ) -> int | None:
         """Read the pending stories, decide the digest (pure), have the store apply it; decide
         again when another digest claimed some of those stories meanwhile. None when ``run``
         (a scheduled period) was queued already."""
@@ -516,6 +543,7 @@ class DigestService:
                 end=end,
                 max_items=self._digest_max_items,
                 cluster_policy=self._cluster_policy,
+                zone=zone,
             )
             try:
                 return self._store.queue_digest(channel_id, plan, self._clock.now(), run=run)
@@ -524,10 +552,12 @@ class DigestService:
         raise StorageError("The digest could not be queued while another was; try again.")
 
     async def set_schedule(
-        self, *, guild_id: int, channel_id: int, time: str, timezone: str
+        self, *, guild_id: int, channel_id: int, time: str, timezone: str, day: str = "daily"
     ) -> Schedule:
-        """``time`` is ``HH:MM``, ``timezone`` an IANA name; raises InputError otherwise."""
+        """``time`` is ``HH:MM``, ``timezone`` an IANA name, ``day`` ``daily`` or a weekday
+        (``mon`` … ``sun``, or spelled out); raises InputError otherwise."""
         hour, minute = parse_time(time)
+        weekday = parse_day(day)
         zone = await off_loop(parse_timezone, timezone)  # may list the zoneinfo files
         return await off_loop(
             self._store.set_schedule,
@@ -537,6 +567,7 @@ class DigestService:
             minute=minute,
             timezone=zone,
             now=self._clock.now(),
+            day=weekday,
         )
 
     async def remove_schedule(self, channel_id: int) -> Schedule | None:
@@ -551,9 +582,10 @@ class DigestService:
         schedule = await off_loop(self._store.schedule, schedule_id)
         if schedule is None:
             return None
+        await self.refresh_channel(schedule.channel_id)
         end = fire_time.astimezone(UTC)
-        run = DigestRun(schedule_id, start=end - timedelta(days=1), end=end)
-        return await off_loop(self._queue_digest, schedule.channel_id, end, run)
+        run = DigestRun(schedule_id, start=end - schedule.period, end=end)
+        return await off_loop(self._queue_digest, schedule.channel_id, end, run, schedule.timezone)
 
     async def last_scheduled_run(self, schedule_id: int) -> datetime | None:
         return await off_loop(self._store.last_run, schedule_id)
@@ -729,6 +761,20 @@ def parse_time(text: str) -> tuple[int, int]:
     if hour > 23 or minute > 59:
         raise InputError("The time must be between 00:00 and 23:59.")
     return hour, minute
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_day(text: str) -> Day:
+    """``daily`` or a weekday (``mon`` or ``monday``, any case); InputError otherwise."""
+    word = text.strip().lower()
+    if word == "daily":
+        return "daily"
+    for day, name in zip(DAYS[1:], _WEEKDAYS, strict=True):
+        if word in (day, name):
+            return day
+    raise InputError("The day must be daily or a weekday, for example monday.")
 
 
 def parse_timezone(name: str) -> str:

@@ -143,6 +143,21 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in found]
 
     @storage_errors
+    def channel_feeds(self, channel_id: int) -> list[StoredFeed]:
+        """The enabled feeds a channel subscribes (refreshed before its digest)."""
+        found = self._read(
+            """
+            SELECT * FROM feeds f
+            WHERE disabled = 0
+              AND EXISTS (SELECT 1 FROM subscriptions s
+                          WHERE s.feed_id = f.feed_id AND s.channel_id = ?)
+            ORDER BY feed_id
+            """,
+            (channel_id,),
+        )
+        return [_feed(row) for row in found]
+
+    @storage_errors
     def next_due(self) -> datetime | None:
         found = self._read(
             """

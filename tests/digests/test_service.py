@@ -424,14 +424,44 @@ async def test_digest_pages_hold_at_most_ten_and_schedule_runs_once(env: Env) ->
     assert await env.service.last_scheduled_run(schedule.schedule_id) == fire
     pages = await env.service.pending_deliveries()
     assert [len(p.items) for p in pages] == [10, 2]
-    assert pages[0].header == "Digest · 25 Nov 2026 08:30 – 26 Nov 2026 08:30 UTC"
+    # the header reads in the schedule's own time zone
+    assert pages[0].header == "Digest · 25 Nov 2026 09:30 – 26 Nov 2026 09:30 CET"
     assert len({p.nonce for p in pages}) == 2 and all(len(p.nonce) <= 25 for p in pages)
     with pytest.raises(InputError):
         await env.service.set_schedule(guild_id=1, channel_id=10, time="25:00", timezone="UTC")
     with pytest.raises(InputError):
         await env.service.set_schedule(
+            guild_id=1, channel_id=10, time="09:00", timezone="UTC", day="someday"
+        )
+    with pytest.raises(InputError):
+        await env.service.set_schedule(
             guild_id=1, channel_id=10, time="09:00", timezone="Mars/Base"
         )
+
+
+async def test_weekly_schedule_covers_a_week(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(0)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    serve(env, "/a.xml", "Alpha", [long_item(0), long_item(1)], version="v2")
+    env.later()
+    weekly = await env.service.set_schedule(
+        guild_id=1, channel_id=10, time="08:00", timezone="UTC", day="Friday"
+    )
+    assert weekly.day == "fri"
+    fire = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    # the scheduled digest refreshes the feed first: the new item is in it without a poll
+    assert await env.service.run_scheduled_digest(weekly.schedule_id, fire) == 1
+    [page] = await env.service.pending_deliveries()
+    assert page.header == "Digest · 20 Nov 2026 08:00 – 27 Nov 2026 08:00 UTC"
+
+
+async def test_digest_now_refreshes_the_channels_feeds_first(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(0)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    serve(env, "/a.xml", "Alpha", [long_item(0), long_item(1)], version="v2")
+    # no poll ran since the feed changed: the digest fetches it itself (conditionally)
+    assert await env.service.queue_digest(10) == 1
+    assert await env.service.queue_digest(10) == 0
 
 
 async def test_failing_feed_backs_off_then_disables_with_one_notice_and_readd_reenables(
