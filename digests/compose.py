@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from digests.model import Coverage, Digest, DigestItem, DigestPage, DigestPlan, Story
+from digests.model import (
+    Coverage,
+    Digest,
+    DigestItem,
+    DigestPage,
+    DigestPlan,
+    LivePost,
+    Story,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS_TEXT = """
@@ -95,6 +103,24 @@ def _same(a: Story, b: Story, sa: _Sig, sb: _Sig, policy: ClusterPolicy) -> bool
     return lede >= policy.lede_threshold or (
         title >= policy.pair_threshold and lede >= policy.pair_threshold
     )
+
+
+def live_merges(
+    new: Sequence[Story], posted: Sequence[LivePost], policy: ClusterPolicy = ClusterPolicy()
+) -> dict[str, dict[int, int]]:
+    """entry id -> channel id -> the story number of an earlier live post in that channel that
+    ``new`` (another outlet's entry) is a version of; the earliest such post wins."""
+    out: dict[str, dict[int, int]] = {}
+    sigs = {id(p.story): _signature(p.story) for p in posted}
+    for story in new:
+        sig = _signature(story)
+        for post in posted:
+            channels = out.setdefault(story.entry_id, {})
+            if post.channel_id in channels:
+                continue
+            if _same(story, post.story, sig, sigs[id(post.story)], policy):
+                channels[post.channel_id] = post.story.story_id
+    return {entry: channels for entry, channels in out.items() if channels}
 
 
 def cluster_stories(

@@ -241,6 +241,19 @@ class Delivery:
     notice: str | None = None
     attempts: int = 0
     attempted_at: datetime | None = None
+    #: the posted message, for an edit (``pending_edits``)
+    message_id: int | None = None
+    #: the outbox row's edit count when read: recorded as done once sent or edited
+    edit_version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LivePost:
+    """A story recently posted (or queued) alone in a channel: a live post that a later
+    version of the same story from another outlet edits rather than repeats."""
+
+    channel_id: int
+    story: Story
 
 
 @dataclass(frozen=True, slots=True)

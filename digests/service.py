@@ -81,6 +81,8 @@ T = TypeVar("T")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: attempts at queueing a digest whose stories another digest claimed meanwhile
 DIGEST_ATTEMPTS = 5
+#: a story another outlet brought to a live channel this recently is not posted there again
+LIVE_WINDOW = timedelta(hours=12)
 #: how long a digest waits for its channel's feeds to be refreshed before going ahead
 REFRESH_WAIT = timedelta(seconds=10)
 FALLBACK_SUMMARY_CHARS = 400
@@ -201,6 +203,7 @@ class DigestService:
         cluster_policy: compose.ClusterPolicy | None = None,
         retention: timedelta | None = timedelta(days=90),
         refresh_wait: timedelta = REFRESH_WAIT,
+        live_window: timedelta = LIVE_WINDOW,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -218,6 +221,10 @@ class DigestService:
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
         self._retention = retention
         self._refresh_wait = refresh_wait
+        self._live_window = live_window
+        #: same-story decisions for live channels and the poll they apply to are made one
+        #: poll at a time, so two outlets' versions polled together cannot both be posted
+        self._live_lock = asyncio.Lock()
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -436,24 +443,46 @@ class DigestService:
         refs = await off_loop(self._store.story_refs, feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
         writes = await self._prepare(todo)
-        now = self._clock.now()
-        next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
         info = parsed.info
-        saved = await off_loop(
-            self._store.save_poll,
-            feed.feed_id,
-            title=info.title,
-            link=info.link,
-            image=info.image,
-            state=state,
-            writes=writes,
-            now=now,
-            next_fetch=next_fetch,
-        )
+        async with self._live_lock:
+            now = self._clock.now()
+            merges = await off_loop(self._live_merges, feed, info.title, writes, now)
+            next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
+            saved = await off_loop(
+                self._store.save_poll,
+                feed.feed_id,
+                title=info.title,
+                link=info.link,
+                image=info.image,
+                state=state,
+                writes=writes,
+                now=now,
+                next_fetch=next_fetch,
+                merges=merges,
+            )
         return UpdateResult(
             url=feed.url,
             new_stories=len(saved.new_story_ids),
             updated_stories=len(saved.updated_story_ids),
+        )
+
+    def _live_merges(
+        self, feed: StoredFeed, title: str | None, writes: Sequence[StoryWrite], now: datetime
+    ) -> dict[str, dict[int, int]]:
+        """For each new entry and live channel of the feed: the story another outlet already
+        posted there within ``live_window`` that this entry is a version of (pure decision on
+        what the store read; the store applies it in ``save_poll``)."""
+        fresh = [w for w in writes if w.story_id is None]
+        channels = self._store.live_channels(feed.feed_id) if fresh else []
+        if not channels:
+            return {}
+        posted = self._store.recent_live_posts(channels, now - self._live_window)
+        if not posted:
+            return {}
+        return compose.live_merges(
+            [candidate_story(feed, title, w, now) for w in fresh],
+            posted,
+            self._cluster_policy,
         )
 
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
@@ -487,8 +516,22 @@ class DigestService:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
         await off_loop(self._store.mark_attempt, delivery_id, self._clock.now())
 
-    async def mark_delivered(self, delivery_id: int, message_id: int) -> None:
-        await off_loop(self._store.mark_delivered, delivery_id, message_id, self._clock.now())
+    async def mark_delivered(self, delivery_id: int, message_id: int, version: int = 0) -> None:
+        """Sent as ``message_id``, showing the delivery as read (its ``edit_version``)."""
+        await off_loop(
+            self._store.mark_delivered,
+            delivery_id,
+            message_id,
+            self._clock.now(),
+            version=version,
+        )
+
+    async def pending_edits(self, limit: int = 50) -> list[Delivery]:
+        """Posted live stories to edit: another outlet's version of the story arrived since."""
+        return await off_loop(self._store.pending_edits, limit)
+
+    async def mark_edited(self, delivery_id: int, version: int) -> None:
+        await off_loop(self._store.mark_edited, delivery_id, version)
 
     async def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
         """A permanent failure (no access to the channel) drops the delivery; otherwise it stays."""
@@ -638,6 +681,25 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+def candidate_story(feed: StoredFeed, title: str | None, write: StoryWrite, now: datetime) -> Story:
+    """A new entry, not stored yet, as a ``Story`` for same-story comparisons (number 0; an
+    undated entry is dated ``now``, its first sighting)."""
+    entry = write.entry
+    return Story(
+        story_id=0,
+        feed_url=feed.url,
+        feed_title=title or feed.title,
+        entry_id=entry.entry_id,
+        url=entry.url,
+        title=entry.title,
+        published=entry.published or entry.updated or now,
+        summary=write.condensed.summary,
+        sentences=list(write.condensed.sentences),
+        quotes=list(write.condensed.quotes),
+        text=write.text,
+    )
+
+
 def prepare_writes(
     condense: Condenser,
     extract: Extractor,

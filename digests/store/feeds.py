@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from digests.errors import FeedExistsError, FeedLimitError, StorageError
-from digests.model import FeedHealth, FeedStatus, Mode, Subscription
+from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Subscription
 from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
-from digests.store.outbox import insert_outbox, mark_seen, queue_story
+from digests.store.outbox import insert_outbox, mark_seen, merge_story, queue_story
 from digests.store.stories import StoryWrite, upsert_story
 
 
@@ -143,6 +143,15 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in found]
 
     @storage_errors
+    def live_channels(self, feed_id: int) -> list[int]:
+        """The channels that get this feed's stories live."""
+        found = self._read(
+            "SELECT channel_id FROM subscriptions WHERE feed_id = ? AND mode = 'live'",
+            (feed_id,),
+        )
+        return [int(r["channel_id"]) for r in found]
+
+    @storage_errors
     def channel_feeds(self, channel_id: int) -> list[StoredFeed]:
         """The enabled feeds a channel subscribes (refreshed before its digest)."""
         found = self._read(
@@ -208,11 +217,17 @@ class FeedsMixin(StoreBase):
         writes: Sequence[StoryWrite],
         now: datetime,
         next_fetch: datetime,
+        merges: Mapping[str, Mapping[int, int]] | None = None,
     ) -> SavedPoll:
         """Store a successful poll atomically: the feed's cache state, new and changed stories
-        (with their quotes) and a "story" delivery per new story for each live subscription."""
+        (with their quotes) and a "story" delivery per new story for each live subscription.
+
+        ``merges`` (entry id -> channel id -> story id) are the service's same-story decisions:
+        a new story another outlet already brought to that live channel is not posted there;
+        the earlier post names this feed under "Also covered by" instead (``merge_story``)."""
         stamp = ts(now)
         new_ids: list[int] = []
+        new_entries: list[tuple[int, StoryWrite]] = []
         updated_ids: list[int] = []
         with self._write() as conn:
             conn.execute(
@@ -239,14 +254,25 @@ class FeedsMixin(StoreBase):
             for write in writes:
                 story_id, is_new = upsert_story(conn, feed_id, write, stamp)
                 (new_ids if is_new else updated_ids).append(story_id)
+                if is_new:
+                    new_entries.append((story_id, write))
             if new_ids:
+                name = conn.execute(
+                    "SELECT COALESCE(title, url) FROM feeds WHERE feed_id = ?", (feed_id,)
+                ).fetchone()[0]
                 live = conn.execute(
                     "SELECT channel_id FROM subscriptions WHERE feed_id = ? AND mode = 'live'",
                     (feed_id,),
                 ).fetchall()
                 for (channel_id,) in live:
                     # ``writes`` come newest first: a channel reads them in the order they appeared
-                    for story_id in reversed(new_ids):
+                    for story_id, write in reversed(new_entries):
+                        into = (merges or {}).get(write.entry.entry_id, {}).get(int(channel_id))
+                        cover = Coverage(feed=str(name), url=write.entry.url)
+                        if into is not None and merge_story(
+                            conn, int(channel_id), story_id, into, cover, stamp
+                        ):
+                            continue
                         queue_story(conn, int(channel_id), story_id, stamp)
         return SavedPoll(new_story_ids=new_ids, updated_story_ids=updated_ids)
 

@@ -199,6 +199,7 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             "ALTER TABLE outbox ADD COLUMN edits_wanted INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE outbox ADD COLUMN edits_done INTEGER NOT NULL DEFAULT 0",
             "CREATE INDEX outbox_edits ON outbox(edits_wanted, edits_done)",
+            "CREATE INDEX outbox_channel_kind ON outbox(channel_id, kind, created_at)",
         ),
     ),
 )

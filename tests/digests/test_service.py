@@ -26,7 +26,7 @@ from digests.errors import (
 from digests.feeds.fetch import Fetcher
 from digests.model import Condensed, Pruned, Scope
 from digests.service import DigestService
-from digests.store import Store
+from digests.store import Store, StoredFeed
 from tests.feedserver import FeedServer
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -688,3 +688,86 @@ async def test_teaser_feed_stores_the_article_body(env: Env, corpus_dir: Path) -
 @pytest.mark.slow
 async def test_teaser_feed_over_the_whole_article_corpus(env: Env, corpus_dir: Path) -> None:
     await run_teaser_feed(env, corpus_dir, None)
+
+
+#: four outlets' versions of one event, and another event on the same topic
+QUAKE_LEDE = (
+    "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, shaking "
+    "buildings in Valparaiso and Santiago, seismologists said. "
+)
+OUTLETS = {
+    "Alpha": ("Magnitude 6.1 earthquake strikes off coast of central Chile", QUAKE_LEDE),
+    "Beta": (
+        "Strong earthquake shakes central Chile, buildings sway in Santiago",
+        "A strong magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Santiago and Valparaiso. ",
+    ),
+    "Gamma": (
+        "Chile earthquake: 6.1 quake off the central coast shakes Valparaiso",
+        "An earthquake of magnitude 6.1 struck off central Chile's coast on Wednesday and shook "
+        "buildings in Valparaiso and Santiago, seismologists said. ",
+    ),
+    "Delta": (
+        "Earthquake of magnitude 6.1 hits off Chile coast, no tsunami threat",
+        "A magnitude 6.1 earthquake hit off the coast of central Chile on Wednesday, shaking "
+        "buildings in Valparaiso and Santiago; no tsunami warning was issued. ",
+    ),
+}
+OTHER_QUAKE = (
+    "Magnitude 5.8 earthquake strikes southern Peru, damaging homes in Arequipa",
+    "A magnitude 5.8 earthquake struck southern Peru on Wednesday, damaging dozens of adobe "
+    "homes in the Arequipa region, the country's civil defence institute said. ",
+)
+
+
+async def test_live_channel_gets_one_story_once_and_the_first_post_names_the_others(
+    env: Env,
+) -> None:
+    for name in OUTLETS:
+        url = serve(env, f"/{name}.xml", name, [])
+        await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    for n, (name, (title, lede)) in enumerate(OUTLETS.items()):
+        item = Item(f"{name}-quake", title, lede + FILLER, published=START + timedelta(minutes=n))
+        serve(env, f"/{name}.xml", name, [item], version="v2")
+        env.later(1)
+        await env.service.poll_feeds(await off_store(env))
+        if n == 0:  # the first outlet's post goes out
+            [first] = await env.service.pending_deliveries()
+            await env.service.mark_delivered(first.delivery_id, 555, first.edit_version)
+    # one post in all: later versions are not posted, the first post is to be edited
+    assert await env.service.pending_deliveries() == []
+    [edit] = await env.service.pending_edits()
+    assert edit.delivery_id == first.delivery_id and edit.message_id == 555
+    assert [c.feed for c in edit.items[0].also_covered_by] == ["Beta", "Gamma", "Delta"]
+    await env.service.mark_edited(edit.delivery_id, edit.edit_version)
+    assert await env.service.pending_edits() == []
+    # another quake on the same topic is its own story: it is posted
+    serve(
+        env, "/Beta.xml", "Beta", [Item("beta-peru", OTHER_QUAKE[0], OTHER_QUAKE[1] + FILLER)], "v3"
+    )
+    env.later(20)
+    await env.service.poll_feeds(await off_store(env))
+    [peru] = await env.service.pending_deliveries()
+    assert peru.items[0].story.title == OTHER_QUAKE[0]
+    assert peru.items[0].also_covered_by == []
+
+
+async def test_a_version_arriving_before_the_first_post_is_sent_is_in_it(env: Env) -> None:
+    for name in ("Alpha", "Beta"):
+        url = serve(env, f"/{name}.xml", name, [])
+        await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    for name in ("Alpha", "Beta"):
+        title, lede = OUTLETS[name]
+        serve(env, f"/{name}.xml", name, [Item(f"{name}-q", title, lede + FILLER)], "v2")
+    env.later(20)
+    await env.service.update_due_feeds()
+    [post] = await env.service.pending_deliveries()
+    assert len(post.items[0].also_covered_by) == 1
+    # sent as read (it names the other outlet already): no edit is left to make
+    await env.service.mark_delivered(post.delivery_id, 9, post.edit_version)
+    assert await env.service.pending_edits() == []
+
+
+async def off_store(env: Env) -> list[StoredFeed]:
+    """Every feed, due or not (to poll them one after another)."""
+    return [f for f in (env.store.feed(i) for i in range(1, 20)) if f is not None]

@@ -1,0 +1,103 @@
+"""Delivery end to end (issue 13 items 7-9): the unmodified discord.py client against the loopback
+Discord emulator, feeds on 127.0.0.1, the real service on a SQLite file and a FakeClock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.runner import App
+from tests.bot import test_e2e
+from tests.bot.harness import START, Item, rss
+from tests.bot.test_e2e import WAIT, World, assert_no_mentions, poll
+
+world = test_e2e.world  # the same emulator, feed server and clock fixture
+
+#: four outlets' versions of one event (their own headlines and leads), then another event on
+#: the same topic
+OUTLETS = {
+    "Alpha Wire": (
+        "Magnitude 6.1 earthquake strikes off coast of central Chile",
+        "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Valparaiso and Santiago, seismologists said.",
+    ),
+    "Beta Post": (
+        "Strong earthquake shakes central Chile, buildings sway in Santiago",
+        "A strong magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Santiago and Valparaiso.",
+    ),
+    "Gamma Daily": (
+        "Chile earthquake: 6.1 quake off the central coast shakes Valparaiso",
+        "An earthquake of magnitude 6.1 struck off central Chile's coast on Wednesday and shook "
+        "buildings in Valparaiso and Santiago, seismologists said.",
+    ),
+    "Delta Times": (
+        "Earthquake of magnitude 6.1 hits off Chile coast, no tsunami threat",
+        "A magnitude 6.1 earthquake hit off the coast of central Chile on Wednesday, shaking "
+        "buildings in Valparaiso and Santiago; no tsunami warning was issued.",
+    ),
+}
+PERU = (
+    "Magnitude 5.8 earthquake strikes southern Peru, damaging homes in Arequipa",
+    "A magnitude 5.8 earthquake struck southern Peru on Wednesday, damaging dozens of adobe "
+    "homes in the Arequipa region, the country's civil defence institute said.",
+)
+BODY = (
+    "Residents ran into the streets as the shaking went on for about thirty seconds.",
+    '"It was long and strong, but our buildings held," said Carla Munoz, a city official.',
+    "Emergency services reported a few power cuts and minor damage to older houses.",
+)
+
+
+def version(name: str, minutes: int, title: str, lede: str) -> Item:
+    return Item(
+        guid=f"{name}-{title[:12]}",
+        title=title,
+        paragraphs=[lede, *BODY],
+        published=START + timedelta(minutes=minutes),
+    )
+
+
+def serve_outlet(world: World, name: str, entries: list[Item]) -> str:
+    path = "/" + name.split()[0].lower() + ".xml"
+    world.feeds.add(path, rss(name, world.feeds.url("/site"), entries))
+    return world.feeds.url(path)
+
+
+def covered_by(message: object) -> str:
+    embeds = getattr(message, "embeds", [])
+    return " ".join(
+        f["value"] for e in embeds for f in e.get("fields", []) if f["name"] == "Also covered by"
+    )
+
+
+async def test_four_outlets_one_live_post_edited_to_name_the_others(world: World) -> None:
+    async with world.app() as app:  # type: ignore[attr-defined]
+        assert isinstance(app, App)
+        for name in OUTLETS:
+            url = serve_outlet(world, name, [])
+            await world.command("feed", "add", {"url": url, "mode": "live"})
+        for n, (name, (title, lede)) in enumerate(OUTLETS.items()):
+            serve_outlet(world, name, [version(name, n, title, lede)])
+            await poll(app, world, minutes=30)
+            await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+            names = list(OUTLETS)[1 : n + 1]
+            await world.emu.wait_until(
+                lambda names=names: all(  # type: ignore[misc]
+                    o in covered_by(world.emu.messages(world.general)[0]) for o in names
+                ),
+                WAIT,
+                what=f"the first post naming {names}",
+            )
+        [post] = world.emu.messages(world.general)
+        assert post.embeds[0]["title"] == OUTLETS["Alpha Wire"][0]
+        assert post.edits == 3
+        covered = covered_by(post)
+        assert all(name in covered for name in list(OUTLETS)[1:])
+        # the same topic, another event: a post of its own, naming nobody
+        serve_outlet(world, "Beta Post", [version("Beta Post", 9, *PERU)])
+        await poll(app, world, minutes=30)
+        posts = await world.emu.wait_for_messages(world.general, 2, timeout=WAIT)
+        assert posts[1].embeds[0]["title"] == PERU[0]
+        assert covered_by(posts[1]) == ""
+        assert world.emu.messages(world.general)[0].edits == 3  # nothing more to say there
+        assert_no_mentions(world.emu.messages(world.general))
