@@ -159,9 +159,7 @@ def rendered_delivery(delivery: Delivery) -> tuple[render.Rendered, discord.ui.V
             detail.story.story_id, detail.story.url
         )
     items = delivery.items[: render.EMBEDS_PER_MESSAGE]
-    return render.digest_message(delivery.header, items), views.digest_view(
-        [d.story.story_id for d in items]
-    )
+    return render.digest_message(delivery.header, items), views.digest_view(items)
 
 
 def find_sent(delivery: Delivery, recent: Sequence[Sent]) -> int | None:

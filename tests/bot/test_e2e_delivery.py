@@ -3,12 +3,13 @@ Discord emulator, feeds on 127.0.0.1, the real service on a SQLite file and a Fa
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from bot.runner import App
 from tests.bot import test_e2e
 from tests.bot.harness import START, Item, rss
-from tests.bot.test_e2e import WAIT, World, assert_no_mentions, poll
+from tests.bot.test_e2e import WAIT, World, assert_no_mentions, items, poll
 
 world = test_e2e.world  # the same emulator, feed server and clock fixture
 
@@ -101,3 +102,65 @@ async def test_four_outlets_one_live_post_edited_to_name_the_others(world: World
         assert covered_by(posts[1]) == ""
         assert world.emu.messages(world.general)[0].edits == 3  # nothing more to say there
         assert_no_mentions(world.emu.messages(world.general))
+
+
+SENTENCE_END = (".", "!", "?", '"', "”", "’", ")")
+
+
+async def test_digest_now_fresh_whole_sentences_one_menu_local_header(world: World) -> None:
+    url = world.serve("/ten.xml", items(1))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        assert isinstance(app, App)
+        await world.command("feed", "add", {"url": url, "channel": world.digest_channel})
+        await world.command(
+            "digest",
+            "schedule",
+            {
+                "time": "08:00",
+                "timezone": "America/New_York",
+                "day": "monday",
+                "channel": world.digest_channel,
+            },
+        )
+        # the feed gains ten stories; no poll runs before /digest now
+        world.serve("/ten.xml", items(10, start=2))
+        started = time.monotonic()
+        answer = await world.command("digest", "now", {"channel": world.digest_channel})
+        assert "10 stories" in (answer.content or "")  # type: ignore[attr-defined]
+        [page] = await world.emu.wait_for_messages(world.digest_channel, 1, timeout=WAIT)
+        assert time.monotonic() - started < 15
+        # the header in the schedule's own time zone (New York is on EST in November)
+        assert page.content.startswith("Digest · ") and page.content.endswith(" EST")
+        assert len(page.embeds) == 10
+        assert sum(embed_length(e) for e in page.embeds) <= 6000
+        for embed in page.embeds:
+            description = embed.get("description", "")
+            assert description and description.endswith(SENTENCE_END), description
+            assert "…" not in description
+            for field in embed.get("fields", []):
+                assert "…" not in field["value"], field
+        # one select menu instead of a wall of buttons
+        [row] = page.components
+        [menu] = row["components"]
+        assert menu["type"] == 3 and len(menu["options"]) == 10
+        chosen = menu["options"][3]
+    async with world.app() as app:  # type: ignore[attr-defined]  # after a restart
+        handle = await world.emu.choose_option(
+            world.digest_channel, page.id, menu["custom_id"], [chosen["value"]], world.reader
+        )
+        details = await handle.wait_response(timeout=WAIT)
+        assert details.ephemeral
+        title = chosen["label"].split(" ", 1)[1]
+        assert title in details.text
+
+
+def embed_length(embed: dict[str, object]) -> int:
+    """Characters Discord counts against a message's 6000 across its embeds."""
+    total = len(str(embed.get("title", ""))) + len(str(embed.get("description", "")))
+    footer = embed.get("footer")
+    if isinstance(footer, dict):
+        total += len(str(footer.get("text", "")))
+    fields = embed.get("fields", [])
+    if isinstance(fields, list):
+        total += sum(len(str(f["name"])) + len(str(f["value"])) for f in fields)
+    return total
