@@ -23,8 +23,8 @@ from digests.errors import (
     StoryNotFoundError,
     UnsafeURLError,
 )
-from digests.feeds.fetch import Fetcher
-from digests.model import Condensed, Pruned, Scope
+from digests.feeds.fetch import Fetcher, FetchLimits
+from digests.model import Condensed, Pruned, Scope, Story
 from digests.service import DigestService
 from digests.store import Store, StoredFeed
 from tests.feedserver import FeedServer
@@ -120,7 +120,10 @@ def make_service(env: Env, **kw: object) -> DigestService:
 @pytest.fixture
 async def env(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Env]:
     clock = FakeClock(START)
-    async with Fetcher(user_agent=UA, allow_private=True) as fetcher:
+    # pages unpaced: these tests are not about politeness (tests/digests/test_polite.py is)
+    async with Fetcher(
+        user_agent=UA, allow_private=True, limits=FetchLimits(page_interval=0.0)
+    ) as fetcher:
         store = Store(tmp_path / "news.db")
         e = Env(
             server=feed_server,
@@ -771,3 +774,34 @@ async def test_a_version_arriving_before_the_first_post_is_sent_is_in_it(env: En
 async def off_store(env: Env) -> list[StoredFeed]:
     """Every feed, due or not (to poll them one after another)."""
     return [f for f in (env.store.feed(i) for i in range(1, 20)) if f is not None]
+
+
+async def test_undated_items_are_dated_once_by_first_sighting(env: Env) -> None:
+    def undated(text: str) -> bytes:
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+            "<link>https://u.example/</link><description>d</description>"
+            f"<item><guid>u1</guid><title>An undated story</title>"
+            f"<link>https://u.example/1</link><description>{escape(text)}</description></item>"
+            "</channel></rss>"
+        ).encode()
+
+    env.server.add("/u.xml", undated(FILLER), etag='"u1"')
+    await env.service.add_feed(guild_id=1, channel_id=10, url=env.server.url("/u.xml"))
+    [story] = [s for s in await off_loop_newest(env) if s.title == "An undated story"]
+    assert story.published == START
+    # fetched again later, with changed text: still dated by its first sighting
+    env.server.add("/u.xml", undated(FILLER + " An update."), etag='"u2"')
+    env.later(60)
+    await env.service.update_due_feeds()
+    env.later(60)
+    await env.service.update_due_feeds()
+    [again] = [s for s in await off_loop_newest(env) if s.title == "An undated story"]
+    assert again.story_id == story.story_id and again.published == START
+    assert "An update." in again.text
+
+
+async def off_loop_newest(env: Env) -> list[Story]:
+    feed = env.store.feed_by_url(env.server.url("/u.xml"))
+    assert feed is not None
+    return env.store.newest_stories(feed.feed_id, 10)
