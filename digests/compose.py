@@ -1,11 +1,12 @@
 """Digests from stories: cluster the same story across feeds, pick a representative, rank. Pure.
 
 Two stories from *different* feeds are the same story when they were published within
-``window`` of each other and their titles, or their titles plus ledes (the opening words of the
-text), share enough content words (Jaccard similarity). Clusters are the connected components
-of that relation. The representative is the most complete member (longest text), the earliest on
-a tie. Items are ranked by recency (half-life ``half_life``) boosted by coverage (how many
-outlets carry the story).
+``window`` of each other and their titles, their ledes (the opening words of the text), or both
+share enough content words (Jaccard similarity), or their title and first sentence share some
+words and their first sentences enough names and numbers (the same people, places, figures).
+Clusters are the connected components of that relation. The representative is the most
+complete member (longest text), the earliest on a tie. Items are ranked by recency (half-life
+``half_life``) boosted by coverage (how many outlets carry the story).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from digests.condensing.people import name_runs
 from digests.model import (
     Coverage,
     Digest,
@@ -37,6 +39,8 @@ _STOPWORDS_TEXT = """
 """
 _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 LEDE_WORDS = 60
+#: the opening words (about a sentence) that, with the title, make a story's headline words
+HEADLINE_LEDE_WORDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,12 @@ class ClusterPolicy:
     pair_threshold: float = 0.3
     #: or ledes alone this similar
     lede_threshold: float = 0.5
+    #: or, as outlets word their headlines differently, the words of title and opening sentence
+    #: at least this similar ...
+    headline_threshold: float = 0.1
+    #: ... and at least this share of the names and numbers of the opening sentence in common
+    #: (the same people, places and figures: another event on the same topic has its own)
+    names_threshold: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +85,38 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 class _Sig:
     title: frozenset[str]
     lede: frozenset[str]
+    #: the title's words and the first sentence's or so: what outlets word differently
+    headline: frozenset[str]
+    #: the names (capitalised runs) and numbers of the first sentence or so
+    names: frozenset[str]
 
 
 def _signature(story: Story) -> _Sig:
     lede_source = story.text or story.summary
-    return _Sig(title=content_words(story.title), lede=content_words(lede_source, LEDE_WORDS))
+    title = content_words(story.title)
+    opening = " ".join(lede_source.split()[:HEADLINE_LEDE_WORDS])
+    return _Sig(
+        title=title,
+        lede=content_words(lede_source, LEDE_WORDS),
+        headline=title | content_words(opening),
+        names=names_and_numbers(opening),
+    )
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def names_and_numbers(text: str) -> frozenset[str]:
+    """The words of the capitalised runs (people, places, organisations; a sentence's first
+    word too) and the numbers in ``text``, lower-cased, possessives and stopwords dropped."""
+    words: set[str] = set(_NUMBER.findall(text))
+    for _, _, run in name_runs(text):
+        for word in run.split():
+            word = _POSSESSIVE_END.sub("", word.strip('.,;:!?"“”()[]')).lower()
+            if len(word) > 1 and word not in _STOPWORDS:
+                words.add(word)
+    return frozenset(words)
 
 
 def same_story(a: Story, b: Story, policy: ClusterPolicy = ClusterPolicy()) -> bool:
@@ -100,8 +137,13 @@ def _same(a: Story, b: Story, sa: _Sig, sb: _Sig, policy: ClusterPolicy) -> bool
     if title >= policy.title_threshold:
         return True
     lede = jaccard(sa.lede, sb.lede)
-    return lede >= policy.lede_threshold or (
-        title >= policy.pair_threshold and lede >= policy.pair_threshold
+    return (
+        lede >= policy.lede_threshold
+        or (title >= policy.pair_threshold and lede >= policy.pair_threshold)
+        or (
+            jaccard(sa.headline, sb.headline) >= policy.headline_threshold
+            and jaccard(sa.names, sb.names) >= policy.names_threshold
+        )
     )
 
 

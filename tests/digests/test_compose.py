@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from digests.compose import build_digest, cluster_stories, period_header, plan_digest, same_story
+from digests.compose import (
+    build_digest,
+    cluster_stories,
+    names_and_numbers,
+    period_header,
+    plan_digest,
+    same_story,
+)
 from digests.model import Story
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -116,7 +123,7 @@ def _feed_stories(feed: str, count: int, first_id: int, *, hours_ago: float) -> 
         story(
             first_id + n,
             feed,
-            f"{feed} item {n} about subject{first_id + n} and topic{first_id + n}",
+            " ".join(f"w{first_id + n}x{k}" for k in range(5)),  # its own words
             hours_ago=hours_ago + n / 100,
         )
         for n in range(count)
@@ -161,3 +168,41 @@ def test_plan_digest_header_in_the_schedules_time_zone() -> None:
     assert plan.pages[0].header == "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 EST"
     summer = datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
     assert period_header(None, summer, zone="America/New_York").endswith("09:00 EDT")
+
+
+def test_differently_worded_headlines_of_one_event_match_by_names() -> None:
+    # titles share little ("resigns"/"quits"), the first sentences the same people and place
+    a = story(
+        50,
+        "alpha",
+        "Liz Truss resigns as prime minister after 45 days",
+        "Liz Truss quit as UK prime minister on Thursday, after six weeks in office marked by a "
+        "market crisis over her mini-budget.",
+    )
+    b = story(
+        51,
+        "beta",
+        "Truss quits, becoming the shortest-serving UK prime minister",
+        "Liz Truss announced her resignation outside Downing Street, saying she could not "
+        "deliver the mandate on which she was elected Conservative leader.",
+    )
+    assert same_story(a, b) and same_story(b, a)
+    assert names_and_numbers(a.text) >= {"liz", "truss", "uk"}
+
+
+def test_same_topic_same_day_other_event_does_not_match() -> None:
+    chile = story(
+        60,
+        "alpha",
+        "Magnitude 6.1 earthquake strikes off coast of central Chile",
+        "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Valparaiso and Santiago, seismologists said.",
+    )
+    peru = story(
+        61,
+        "beta",
+        "Magnitude 5.8 earthquake strikes southern Peru, damaging homes in Arequipa",
+        "A magnitude 5.8 earthquake struck southern Peru on Wednesday, damaging dozens of adobe "
+        "homes in the Arequipa region, the country's civil defence institute said.",
+    )
+    assert not same_story(chile, peru) and not same_story(peru, chile)
