@@ -3,12 +3,13 @@ Discord emulator, feeds on 127.0.0.1, the real service on a SQLite file and a Fa
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import timedelta
 
 from bot.runner import App
 from tests.bot import test_e2e
-from tests.bot.harness import START, Item, rss
+from tests.bot.harness import START, Item, e2e_settings, rss, running_app
 from tests.bot.test_e2e import WAIT, World, assert_no_mentions, items, poll
 
 world = test_e2e.world  # the same emulator, feed server and clock fixture
@@ -112,7 +113,7 @@ async def test_digest_now_fresh_whole_sentences_one_menu_local_header(world: Wor
     async with world.app() as app:  # type: ignore[attr-defined]
         assert isinstance(app, App)
         await world.command("feed", "add", {"url": url, "channel": world.digest_channel})
-        await world.command(
+        weekly = await world.command(
             "digest",
             "schedule",
             {
@@ -122,6 +123,7 @@ async def test_digest_now_fresh_whole_sentences_one_menu_local_header(world: Wor
                 "channel": world.digest_channel,
             },
         )
+        assert "every Monday at 08:00 America/New_York" in (weekly.content or "")  # type: ignore[attr-defined]
         # the feed gains ten stories; no poll runs before /digest now
         world.serve("/ten.xml", items(10, start=2))
         started = time.monotonic()
@@ -164,3 +166,37 @@ def embed_length(embed: dict[str, object]) -> int:
     if isinstance(fields, list):
         total += sum(len(str(f["name"])) + len(str(f["value"])) for f in fields)
     return total
+
+
+async def test_fifty_teasers_from_one_host_are_fetched_spaced(world: World) -> None:
+    count, interval = 50, 0.04
+    teasers = [
+        Item(
+            guid=f"teaser-{n}",
+            title=f"Harbour notebook, part {n}",
+            paragraphs=[f"Part {n} of our harbour series. Read more"],
+            published=START - timedelta(minutes=n),
+            link=world.feeds.url(f"/article/{n}"),
+        )
+        for n in range(count)
+    ]
+    url = world.serve("/teasers.xml", teasers)
+    page = "".join(
+        f"<p>The harbour board met again on day {n} and agreed to dredge the channel, officials "
+        "said after a meeting that ran late into the evening.</p>"
+        for n in range(8)
+    )
+    for n in range(count):
+        world.feeds.add(
+            f"/article/{n}",
+            f"<html><body><article>{page}</article></body></html>".encode(),
+            content_type="text/html",
+        )
+    settings = e2e_settings(world.emu, world.tmp_path, NEWSDIGEST_PAGE_INTERVAL=interval)
+    async with running_app(world.emu, settings, world.clock):
+        answer = await world.command("feed", "add", {"url": url})
+        assert "Harbour" in (answer.content or "") or answer.embeds  # type: ignore[attr-defined]
+    arrivals = sorted(r.at for n in range(count) for r in world.feeds.requests(f"/article/{n}"))
+    assert len(arrivals) == count  # every teaser's page, once
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert min(gaps) >= interval * 0.75, gaps  # never a burst at the site
