@@ -7,6 +7,7 @@ import itertools
 import time
 from datetime import timedelta
 
+from bot.delivery import DiscordTransport, rendered_delivery
 from bot.runner import App
 from tests.bot import test_e2e
 from tests.bot.harness import START, Item, e2e_settings, rss, running_app
@@ -200,3 +201,31 @@ async def test_fifty_teasers_from_one_host_are_fetched_spaced(world: World) -> N
     assert len(arrivals) == count  # every teaser's page, once
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     assert min(gaps) >= interval * 0.75, gaps  # never a burst at the site
+
+
+async def test_crash_between_edit_and_record_edits_again_to_the_same_post(world: World) -> None:
+    names = list(OUTLETS)[:2]
+    settings = e2e_settings(world.emu, world.tmp_path)
+    async with running_app(world.emu, settings, world.clock, outbox=False) as app:
+        for name in names:
+            url = serve_outlet(world, name, [])
+            await world.command("feed", "add", {"url": url, "mode": "live"})
+        first, second = (version(n, i, *OUTLETS[n]) for i, n in enumerate(names))
+        serve_outlet(world, names[0], [first])
+        await poll(app, world, minutes=30)
+        assert await app.outbox.drain() == 1
+        serve_outlet(world, names[1], [second])
+        await poll(app, world, minutes=30)
+        assert await app.service.pending_deliveries() == []  # not posted again
+        [edit] = await app.service.pending_edits()
+        # the outbox's steps up to the crash: the message edited, the edit never recorded
+        rendered, view = rendered_delivery(edit)
+        assert edit.message_id is not None
+        await DiscordTransport(app.bot).edit(world.general, edit.message_id, rendered, view)
+    async with running_app(world.emu, settings, world.clock, outbox=False) as app:
+        await app.outbox.drain()  # edits again: the same content, then recorded
+        assert await app.service.pending_edits() == []
+    [post] = world.emu.messages(world.general)
+    assert post.edits == 2
+    assert names[1] in covered_by(post)
+    assert post.embeds[0]["title"] == OUTLETS[names[0]][0]
