@@ -28,6 +28,7 @@ VOLUME ["/data"]
 WORKDIR /data
 USER newsdigest
 
-HEALTHCHECK --interval=60s --timeout=15s --start-period=60s --retries=3 \
-    CMD ["newsdigest", "check"]
+# --quick: settings and the database only; a full check would fetch every feed each time
+HEALTHCHECK --interval=5m --timeout=30s --start-period=60s --retries=3 \
+    CMD ["newsdigest", "check", "--quick"]
 CMD ["newsdigest", "run"]

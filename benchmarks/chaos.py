@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digests.errors import DigestError, InvalidFeedURLError
 from digests.feeds.fetch import FetchLimits
-from tests.faults.helpers import item, rss, service_env
+from tests.builders import rss
+from tests.faults.helpers import item, service_env
 
 MB = 1024 * 1024
 

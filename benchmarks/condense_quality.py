@@ -40,8 +40,8 @@ from _corpus import corpus_dir, read_jsonl  # noqa: E402
 
 from digests import condense  # noqa: E402
 from digests.condensing import prepare  # noqa: E402
+from digests.condensing.sentences import split_sentences  # noqa: E402
 from digests.condensing.summarize import DEFAULT_WEIGHTS, Weights, summarize, summarize_words  # noqa: E402
-from digests.condensing.text import split_sentences  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)

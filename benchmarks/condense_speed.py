@@ -47,8 +47,8 @@ from _corpus import corpus_dir, read_jsonl  # noqa: E402
 from digests import condense  # noqa: E402
 from digests.condensing import clear_caches, prepare  # noqa: E402
 from digests.condensing.quotes import find_quotes  # noqa: E402
+from digests.condensing.sentences import split_sentences  # noqa: E402
 from digests.condensing.summarize import summarize  # noqa: E402
-from digests.condensing.text import split_sentences  # noqa: E402
 
 
 def sumy_tokenizer(texts: Sequence[str]) -> Any:

@@ -35,12 +35,11 @@ from digests.clock import FakeClock  # noqa: E402
 from tests.bot.harness import (  # noqa: E402
     START,
     TOKEN,
-    Item,
     article,
     e2e_settings,
-    rss,
     running_app,
 )
+from tests.builders import Item, rss  # noqa: E402
 from tests.discord_emulator import DiscordEmulator, GuildSpec  # noqa: E402
 from tests.feedserver import FeedServer  # noqa: E402
 
@@ -88,7 +87,7 @@ async def main_async(args: argparse.Namespace) -> None:
         for feed, entries in items.items():
             server.add(
                 f"/f/{feed}.xml",
-                rss(f"Feed {feed}", server.url("/s"), entries),
+                rss(f"Feed {feed}", entries, link=server.url("/s")),
                 content_type="application/rss+xml",
                 etag=f'"{feed}-{len(entries)}"',
             )
@@ -130,7 +129,7 @@ async def main_async(args: argparse.Namespace) -> None:
                         items[feed].append(new)
                         server.add(
                             f"/f/{feed}.xml",
-                            rss(f"Feed {feed}", server.url("/s"), items[feed]),
+                            rss(f"Feed {feed}", items[feed], link=server.url("/s")),
                             content_type="application/rss+xml",
                             etag=f'"{feed}-{len(items[feed])}"',
                         )

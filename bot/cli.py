@@ -1,7 +1,8 @@
 """The ``newsdigest`` command line (interface.md §1).
 
-``condense`` and ``digest`` work without Discord; ``run`` starts the service. Exit status:
-0 success, 1 a runtime failure reported as one sentence on stderr, 2 bad usage (argparse).
+``condense``, ``digest``, ``backup`` and ``check`` work without running the service; ``run``
+starts it. Exit status: 0 success, 1 a runtime failure reported as one sentence on stderr
+(``check``: one per problem), 2 bad usage.
 Nothing here prints a traceback unless NEWSDIGEST_LOG_LEVEL is DEBUG.
 """
 
@@ -9,23 +10,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from digests import __version__
 from digests.condensing import condense
 from digests.errors import DigestError, InputError
+from digests.feeds.htmltext import looks_like_html
 from digests.model import Condensed, Quote
 
 log = logging.getLogger("newsdigest")
 
 #: Files and standard input larger than this are refused rather than read whole.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
+#: ``{"id": <string, number, true, false or null>`` at the start of a batch line
+_LEADING_ID = re.compile(
+    r'\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)'
+)
 
 
 class CLIError(Exception):
@@ -33,16 +42,24 @@ class CLIError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # ``--db`` goes before or after the command. The command's copy has no default of its own
+    # (SUPPRESS), so it does not overwrite a value given before the command with None.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
-        help="SQLite database file (default: $NEWSDIGEST_DB)",
+        default=argparse.SUPPRESS,
+        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser = argparse.ArgumentParser(
         prog="newsdigest",
         description="Condense news stories and feeds into digests, here or in Discord.",
-        parents=[common],
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser.add_argument("--version", action="version", version=f"newsdigest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -75,12 +92,71 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--limit", type=_positive, default=10, metavar="N", help="stories at most")
     d.add_argument("--format", choices=("text", "json"), default="text")
 
+    _feeds_parser(sub, common)
+
     sub.add_parser(
         "run",
         parents=[common],
         help="run the service: scheduler, feed polling and the Discord bot (needs DISCORD_TOKEN)",
     )
+    b = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database while the service runs, integrity-checked",
+        description="Copy the database online (SQLite backup API) to PATH, a file or a folder, "
+        "and check the copy with PRAGMA integrity_check before it replaces an older one.",
+    )
+    b.add_argument("path", metavar="PATH", help="the backup file, or a folder to put it in")
+    c = sub.add_parser(
+        "check",
+        parents=[common],
+        help="check settings, the bot token, the database and every feed",
+        description="Check the settings, the bot token (GET /users/@me), the database's "
+        "integrity and that every enabled feed answers. Exit 0 when healthy, else 1 with one "
+        "sentence per problem.",
+    )
+    c.add_argument(
+        "--quick",
+        action="store_true",
+        help="only the settings and a quick database check, no network (container health checks)",
+    )
     return parser
+
+
+def _feeds_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    f = sub.add_parser(
+        "feeds",
+        parents=[common],
+        help="import or export subscriptions as OPML, without Discord",
+        description="Import or export subscriptions as OPML.",
+    )
+    verbs = f.add_subparsers(dest="verb", metavar="VERB", required=True)
+    i = verbs.add_parser(
+        "import",
+        parents=[common],
+        help="subscribe a channel to every feed of an OPML file (without --channel: list them)",
+        description=(
+            "Subscribe a Discord channel to every feed of an OPML file, each checked like "
+            "/feed add. Without --channel, list the file's feeds and change nothing."
+        ),
+    )
+    i.add_argument("file", metavar="FILE.opml", help="an OPML file, or - for stdin")
+    i.add_argument("--channel", type=_positive, metavar="ID", help="the channel's id")
+    i.add_argument("--mode", choices=("live", "digest"), default="digest")
+    i.add_argument(
+        "--guild",
+        type=_positive,
+        metavar="ID",
+        help="the channel's server (default: as recorded by an earlier /feed add there)",
+    )
+    e = verbs.add_parser(
+        "export",
+        parents=[common],
+        help="print (or write) the subscriptions as OPML",
+        description="Write the subscriptions as OPML to FILE, or to stdout.",
+    )
+    e.add_argument("file", nargs="?", metavar="FILE", help="where to write (default: stdout)")
+    e.add_argument("--guild", type=_positive, metavar="ID", help="only this server's")
 
 
 def _positive(value: str) -> int:
@@ -103,15 +179,21 @@ def _sentences(value: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.db:
-        os.environ["NEWSDIGEST_DB"] = args.db
+    if args.db is not None and not args.db.strip():
+        parser.error("--db needs a file path")
     _configure_logging()
     try:
         if args.command == "condense":
             return _condense_command(parser, args)
         if args.command == "digest":
             return _digest_command(args)
-        return _run_command()
+        if args.command == "backup":
+            return _backup_command(args)
+        if args.command == "check":
+            return _check_command(args)
+        if args.command == "feeds":
+            return _feeds_command(args)
+        return _run_command(args)
     except (CLIError, DigestError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -214,8 +296,8 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def _looks_like_html(data: bytes) -> bool:
-    head = data[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+    # (bytes as Latin-1: one character per byte, ASCII unchanged)
+    return looks_like_html(data[:1024].decode("latin-1"), evidence="document")
 
 
 def _html_to_text(data: bytes, *, url: str | None) -> tuple[str, str | None]:
@@ -244,11 +326,12 @@ async def _fetch_article(url: str) -> tuple[str, str | None]:
     return await off_loop(_html_to_text, response.content, url=response.url)
 
 
-def _settings(loader: Any) -> Any:
+def _settings(loader: Any, db: str | None = None) -> Any:
+    """The settings, with ``--db`` (when given) in place of NEWSDIGEST_DB."""
     from bot.settings import SettingsError
 
     try:
-        return loader()
+        return loader(db=db) if db is not None else loader()
     except SettingsError as exc:
         raise CLIError(str(exc)) from None
 
@@ -286,6 +369,8 @@ def condense_record(line: str, *, sentences: int = 3) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError:
         return {"id": None, "error": "The line is not valid JSON."}
+    except RecursionError:  # "[[[[…" thousands deep: the decoder recurses once per level
+        return {"id": _leading_id(line), "error": "The line's JSON is nested too deeply."}
     if not isinstance(record, dict):
         return {"id": None, "error": "The line is not a JSON object."}
     ident = record.get("id")
@@ -302,6 +387,17 @@ def condense_record(line: str, *, sentences: int = 3) -> dict[str, Any]:
         log.debug("condense failed on %r", ident, exc_info=True)
         return {"id": ident, "error": f"The text could not be condensed ({type(exc).__name__})."}
     return {"id": ident, "summary": result.summary, "quotes": [q.to_dict() for q in result.quotes]}
+
+
+def _leading_id(line: str) -> Any:
+    """The ``id`` of a line that cannot be decoded whole, when it is the object's first key."""
+    match = _LEADING_ID.match(line)
+    if match is None:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except (json.JSONDecodeError, RecursionError):  # pragma: no cover - the pattern is valid JSON
+        return None
 
 
 class _Progress:
@@ -326,17 +422,25 @@ def _digest_command(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
     from digests.feeds.fetch import Fetcher
     from digests.oneshot import digest_sources, digest_to_json, digest_to_text
+    from digests.workers import WorkerPool
 
-    settings = _settings(load_settings)
+    settings = _settings(load_settings, args.db)
 
     async def go() -> Any:
-        async with Fetcher(
-            user_agent=settings.user_agent,
-            allow_private=settings.allow_private_urls,
-            limits=settings.fetch_limits(),
-        ) as fetcher:
+        async with (
+            Fetcher(
+                user_agent=settings.user_agent,
+                allow_private=settings.allow_private_urls,
+                limits=settings.fetch_limits(),
+            ) as fetcher,
+            WorkerPool() as workers,
+        ):
             return await digest_sources(
-                list(args.feeds), fetcher=fetcher, limit=args.limit, db_path=settings.db
+                list(args.feeds),
+                fetcher=fetcher,
+                limit=args.limit,
+                db_path=settings.db,
+                workers=workers,
             )
 
     if sys.stderr.isatty():
@@ -353,11 +457,152 @@ def _digest_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_command() -> int:
+def _backup_command(args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+    from digests.store.backup import backup
+
+    settings = _settings(load_settings, args.db)
+    made = backup(settings.db, args.path)
+    size = made.size / (1024 * 1024)
+    print(f"Backed up {made.source} to {made.target} ({size:.1f} MB); the copy is intact.")
+    return 0
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    from bot.check import check
+    from bot.settings import load_settings
+
+    def load() -> Any:
+        return load_settings(db=args.db) if args.db is not None else load_settings()
+
+    report = asyncio.run(check(load, quick=args.quick))
+    for problem in report.problems:
+        print(f"newsdigest: {_one_line(problem)}", file=sys.stderr)
+    if not report.healthy:
+        return 1
+    if args.quick:
+        print("Healthy: settings valid, database intact (quick check).")
+        return 0
+    bot = f" (bot {report.bot_name})" if report.bot_name else ""
+    feeds = "1 feed answers" if report.feeds == 1 else f"{report.feeds} feeds answer"
+    print(f"Healthy: settings valid, token accepted{bot}, database intact, {feeds}.")
+    return 0
+
+
+# --- feeds import / export (OPML) ---------------------------------------------------------------
+
+
+def _feeds_command(args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+
+    settings = _settings(load_settings, args.db)
+    if args.verb == "export":
+        return asyncio.run(_export(settings, args.file, args.guild))
+    content = _read_opml(args.file)
+    if args.channel is None:
+        return _list_opml(content)
+    return asyncio.run(_import(settings, content, args))
+
+
+def _read_opml(path: str) -> bytes:
+    from digests.feeds.opml import MAX_OPML_BYTES
+
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_OPML_BYTES + 1)
+    else:
+        source = Path(path)
+        if not source.is_file():
+            raise CLIError(f"There is no file {path}.")
+        if source.stat().st_size > MAX_OPML_BYTES:
+            raise CLIError(f"The OPML file is too large: at most {MAX_OPML_BYTES // 2**20} MB.")
+        data = source.read_bytes()
+    return data
+
+
+def _list_opml(content: bytes) -> int:
+    from digests.feeds.opml import parse_opml
+
+    feeds = parse_opml(content)
+    for feed in feeds:
+        where = f"  [{feed.category}]" if feed.category else ""
+        print(f"{feed.url}  {feed.title or ''}{where}".rstrip())
+    print(
+        f"{len(feeds)} feed(s); pass --channel ID to subscribe a channel to them.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def _service(settings: Any) -> AsyncIterator[Any]:
+    """The service as ``run`` composes it, without Discord."""
+    from digests.clock import SystemClock
+    from digests.feeds.fetch import Fetcher
+    from digests.service import DigestService, off_loop
+    from digests.store import Store
+
+    store = await off_loop(Store, settings.db)
+    try:
+        async with Fetcher(
+            user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+        ) as fetcher:
+            yield DigestService(
+                store,
+                fetcher,
+                clock=SystemClock(),
+                poll_interval=timedelta(minutes=settings.poll_minutes),
+                max_failures=settings.max_failures,
+                feed_limit=settings.feed_limit,
+            )
+    finally:
+        await off_loop(store.close)
+
+
+async def _import(settings: Any, content: bytes, args: argparse.Namespace) -> int:
+    async with _service(settings) as service:
+        guild = args.guild or await service.channel_guild(args.channel)
+        if guild is None:
+            raise CLIError(
+                f"Channel {args.channel} is not known yet; pass --guild ID (its server's id)."
+            )
+        if sys.stderr.isatty():
+            print("Checking the feeds…", file=sys.stderr, flush=True)
+        report = await service.import_opml(
+            guild_id=guild, channel_id=args.channel, content=content, mode=args.mode
+        )
+    for url in report.added:
+        print(f"added    {url}")
+    for url, why in report.skipped:
+        print(f"skipped  {url}: {_one_line(why)}")
+    for url, why in report.refused:
+        print(f"refused  {url}: {_one_line(why)}")
+    print(report.summary(), file=sys.stderr)
+    return 1 if report.refused and not report.added and not report.skipped else 0
+
+
+async def _export(settings: Any, path: str | None, guild: int | None) -> int:
+    async with _service(settings) as service:
+        data = await service.export_opml(guild, category=lambda s: f"channel {s.channel_id}")
+    _write_out(data, path)
+    return 0
+
+
+def _write_out(data: bytes, path: str | None) -> None:
+    if path is None or path == "-":
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.flush()
+    else:
+        try:
+            Path(path).write_bytes(data + b"\n")
+        except OSError as exc:
+            raise CLIError(f"{path} could not be written ({exc.strerror or exc}).") from None
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from bot.runner import run
     from bot.settings import load_settings
 
-    return int(run(_settings(load_settings)))
+    return int(run(_settings(load_settings, args.db)))
 
 
 if __name__ == "__main__":

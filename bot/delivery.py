@@ -91,14 +91,14 @@ class DiscordTransport:
                 embeds=rendered.embeds,
                 view=view,
                 nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
+                allowed_mentions=rendered.allowed_mentions(),
             )
         else:
             message = await channel.send(
                 content=rendered.content,
                 embeds=rendered.embeds,
                 nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
+                allowed_mentions=rendered.allowed_mentions(),
             )
         return message.id
 
@@ -109,13 +109,14 @@ class DiscordTransport:
         rendered: render.Rendered,
         view: discord.ui.View | None,
     ) -> None:
-        """Replace one of our messages' content and embeds (no mentions, as when sent)."""
+        """Replace one of our messages' content and embeds, allowing the mentions it was sent
+        with (an edit notifies nobody anew)."""
         message = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
         await message.edit(
             content=rendered.content,
             embeds=rendered.embeds,
             view=view,
-            allowed_mentions=discord.AllowedMentions.none(),
+            allowed_mentions=rendered.allowed_mentions(),
         )
 
     async def recent(
@@ -133,7 +134,7 @@ class DiscordTransport:
                 Sent(
                     message_id=message.id,
                     nonce=str(message.nonce) if message.nonce is not None else None,
-                    story_ids=tuple(_footer_ids(message.embeds)),
+                    story_ids=tuple(_footer_ids(message.embeds) or content_ids(message.content)),
                     content=message.content or None,
                 )
             )
@@ -149,15 +150,28 @@ def _footer_ids(embeds: Sequence[discord.Embed]) -> list[int]:
     return ids
 
 
+def content_ids(content: str) -> list[int]:
+    """The story number of a headline post (its last line ends ``#<number>``)."""
+    match = _FOOTER_NUMBER.search(content.rsplit("\n", 1)[-1]) if content else None
+    return [int(match.group(1))] if match else []
+
+
 def rendered_delivery(delivery: Delivery) -> tuple[render.Rendered, discord.ui.View | None]:
-    """The message a delivery becomes (pure)."""
+    """The message a delivery becomes (pure), mentioning the delivery's roles, if any."""
+    rendered, view = _rendered(delivery)
+    return render.with_pings(rendered, delivery.pings), view
+
+
+def _rendered(delivery: Delivery) -> tuple[render.Rendered, discord.ui.View | None]:
     if delivery.kind == "notice":
         return render.notice_message(delivery.notice or ""), None
     if delivery.kind == "story" and len(delivery.items) == 1:
         detail = delivery.items[0]
-        return render.story_message(detail), views.story_view(
-            detail.story.story_id, detail.story.url
-        )
+        story = detail.story
+        rendered = render.styled_story_message(detail, delivery.style)
+        if delivery.style == "headline":
+            return rendered, None
+        return rendered, views.story_view(story.story_id, story.url)
     items = delivery.items[: render.EMBEDS_PER_MESSAGE]
     return render.digest_message(delivery.header, items), views.digest_view(items)
 
@@ -363,6 +377,7 @@ class Outbox:
             return await self._failed(delivery, exc)
         await self._digests.mark_delivered(delivery.delivery_id, message_id, delivery.edit_version)
         self._clear(channel)
+        log.info("%s", delivered_line(delivery))
         return "sent"
 
     async def _failed(self, delivery: Delivery, exc: Exception) -> str:
@@ -389,6 +404,19 @@ class Outbox:
     def _clear(self, channel: int) -> None:
         self._backoff.pop(channel, None)
         self._blocked_until.pop(channel, None)
+
+
+def delivered_line(delivery: Delivery) -> str:
+    """The INFO log line for a delivered post (ids only: no feed text, no URLs)."""
+    where = f"channel {delivery.channel_id}"
+    if delivery.kind == "notice":
+        return f"Posted a notice to {where}."
+    numbers = ", ".join(f"#{d.story.story_id}" for d in delivery.items[: render.EMBEDS_PER_MESSAGE])
+    if delivery.kind == "story":
+        return f"Posted story {numbers} to {where}."
+    count = min(len(delivery.items), render.EMBEDS_PER_MESSAGE)
+    stories = "1 story" if count == 1 else f"{count} stories"
+    return f"Posted a digest of {stories} ({numbers}) to {where}."
 
 
 def _reason(exc: BaseException) -> str:

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import discord
 
 from digests.condensing.sentences import sentence_starts
-from digests.model import Coverage, Quote, Story, StoryDetail
+from digests.feeds.urlsafety import redact_url
+from digests.model import Coverage, Quote, Story, StoryDetail, Style
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -42,6 +43,31 @@ ALSO_NAME = "Also covered by"
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _ANGLE_MENTION = re.compile(r"<(?=[@#])")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+#: characters that end or break a masked link's target, percent-encoded inside it
+_LINK_TARGET_ESCAPES = str.maketrans(
+    {
+        "(": "%28",
+        ")": "%29",
+        "<": "%3C",
+        ">": "%3E",
+        "[": "%5B",
+        "]": "%5D",
+        "`": "%60",
+        "*": "%2A",
+        "_": "%5F",
+        "~": "%7E",
+        "|": "%7C",
+    }
+)
+_MARKDOWN_CHAR = re.compile(r"([\\*_~|`\[\]])")
+_LINE_OPENER = re.compile(r"(?m)^([ \t]*)([>#-])")
+_URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+_URL_TEXT_ESCAPES = str.maketrans(
+    {"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E", "`": "%60"}
+)
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
+#: FTS5 snippet highlight markers (``Store.search``)
+HIGHLIGHT = "**"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +76,19 @@ class Rendered:
 
     content: str | None
     embeds: list[discord.Embed] = field(default_factory=list)
+    #: roles the message mentions (a subscription's opt-in ping); nobody else, ever
+    roles: tuple[int, ...] = ()
+
+    def allowed_mentions(self) -> discord.AllowedMentions:
+        """Exactly the chosen roles, or nobody: never @everyone, @here, users or replies."""
+        if not self.roles:
+            return discord.AllowedMentions.none()
+        return discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            roles=[discord.Object(id=role) for role in self.roles],
+            replied_user=False,
+        )
 
 
 def neutralize(text: str) -> str:
@@ -81,7 +120,28 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     text = _SPACES.sub(" ", text).strip()
-    return neutralize(discord.utils.escape_markdown(text))
+    return neutralize(escape_markdown(text))
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally: every markdown character (``\\ * _ ~ | ` [ ]``) and every
+    line-opening ``>``, ``#`` or ``-`` gets a backslash, so no bold, spoiler, heading or masked
+    link can form. Web addresses in it stay clickable: they are not escaped, but the characters
+    that could end them early and open a masked link (``( ) [ ] < >`` and backticks) are
+    percent-encoded. (``discord.utils.escape_markdown`` escapes only the first of several
+    ``[text](url)`` and nothing after it.)"""
+    out: list[str] = []
+    start = 0
+    for match in _URL_IN_TEXT.finditer(text):
+        out.append(_escape_plain(text[start : match.start()]))
+        out.append(match.group().translate(_URL_TEXT_ESCAPES))
+        start = match.end()
+    out.append(_escape_plain(text[start:]))
+    return _LINE_OPENER.sub(r"\1\\\2", "".join(out))
+
+
+def _escape_plain(text: str) -> str:
+    return _MARKDOWN_CHAR.sub(r"\\\1", text)
 
 
 def safe_url(url: str | None, limit: int = URL_MAX) -> str | None:
@@ -97,12 +157,43 @@ def safe_url(url: str | None, limit: int = URL_MAX) -> str | None:
     return url
 
 
+def masked_link(text: str, url: str | None, limit: int = URL_MAX) -> str:
+    """``[text](url)`` when ``url`` is a usable link, else ``text``. ``text`` must already be
+    cleaned (``clean``); its brackets are escaped and the characters that could end the target
+    early or start markdown (``)``, ``]``, ``<``…) are percent-encoded, so a crafted URL cannot
+    close the link and inject another one."""
+    target = safe_url(url, limit)
+    if not target:
+        return text
+    label = _UNESCAPED_BRACKET.sub(r"\\\1", text)
+    return f"[{label}]({target.translate(_LINK_TARGET_ESCAPES)})"
+
+
+def shown_url(url: str) -> str:
+    """A feed URL as people may see it: credentials redacted, markdown escaped."""
+    return clean(redact_url(url))
+
+
+def highlighted(snippet: str, limit: int) -> str:
+    """A search snippet whose ``**…**`` highlights stay bold while the words themselves are
+    escaped like any feed text (``clean``); cut to ``limit`` characters."""
+    parts = snippet.split(HIGHLIGHT)
+    plain = clip(clean("".join(parts)), limit)
+    if len(parts) % 2 == 0:  # unbalanced markers: show it all as plain text
+        return plain
+    pieces = [neutralize(escape_markdown(_SPACES.sub(" ", p))) for p in parts]
+    text = "".join(
+        f"{HIGHLIGHT}{p}{HIGHLIGHT}" if i % 2 and p.strip() else p for i, p in enumerate(pieces)
+    ).strip()
+    return text if len(text) <= limit else plain
+
+
 def source_name(story: Story) -> str:
     """The outlet's name: the feed title, else the feed's host."""
     if story.feed_title and story.feed_title.strip():
         return story.feed_title.strip()
     host = urlsplit(story.feed_url).hostname
-    return host or story.feed_url
+    return host or redact_url(story.feed_url)
 
 
 def footer_text(story: Story) -> str:
@@ -160,6 +251,8 @@ def whole_sentences(sentences: Sequence[str], limit: int, most: int | None = Non
     used = 0
     for sentence in sentences[:most]:
         text = clean(sentence)
+        if not text:
+            continue
         extra = len(text) + (1 if out else 0)
         if used + extra > limit:
             break
@@ -174,8 +267,7 @@ def coverage_text(others: Sequence[Coverage], limit: int) -> str:
     parts: list[str] = []
     for other in others:
         name = clip(clean(other.feed), 80)
-        url = safe_url(other.url, 300)
-        parts.append(f"[{name}]({url})" if url else name)
+        parts.append(masked_link(name, other.url, 300))
     text = ", ".join(parts)
     if len(text) <= limit:
         return text
@@ -256,7 +348,9 @@ def digest_message(header: str | None, items: Sequence[StoryDetail]) -> Rendered
 
 
 def notice_message(text: str) -> Rendered:
-    return Rendered(content=clip(neutralize(text), CONTENT_MAX))
+    """A plain-text notice (a feed was turned off): it quotes feed titles and server replies, so
+    all of it is shown as text (markdown escaped, mentions broken), never as links or formatting."""
+    return Rendered(content=clip(clean(text), CONTENT_MAX))
 
 
 def message_length(rendered: Rendered) -> int:
@@ -278,8 +372,7 @@ def story_details(detail: StoryDetail) -> discord.Embed:
         embed.add_field(name=name, value=value, inline=False)
         room -= len(name) + len(value)
     source = clip(clean(source_name(story)), 200)
-    link = safe_url(story.url)
-    source_value = f"[{source}]({link})" if link and len(link) < 800 else source
+    source_value = masked_link(source, story.url, 800)
     if len(source_value) + 6 <= room:
         embed.add_field(name="Source", value=source_value, inline=False)
         room -= len(source_value) + 6
@@ -338,3 +431,66 @@ def lines_within(lines: Sequence[str], limit: int, *, joiner: str = "\n") -> str
         out.append(line)
         used += extra
     return joiner.join(out)
+
+
+# --- post styles and role pings ----------------------------------------------------------------
+#: how many characters a compact post's gist and quote may take together
+COMPACT_TEXT_MAX = 700
+#: a headline post's link is at most this long (with the title, its source line and the
+#: mentions of up to 21 roles it stays within the 2000 characters of a message)
+HEADLINE_URL_MAX = 1000
+
+
+def styled_story_message(detail: StoryDetail, style: Style) -> Rendered:
+    """A live / backfill post in the subscription's style: ``full`` (the story embed),
+    ``compact`` (title link, a one-sentence gist, the top quote) or ``headline`` (title and
+    link only, as classic feed bots post)."""
+    if style == "compact":
+        return Rendered(content=None, embeds=[compact_embed(detail.story)])
+    if style == "headline":
+        return Rendered(content=headline_text(detail.story))
+    return story_message(detail)
+
+
+def compact_embed(story: Story) -> discord.Embed:
+    """Title linked to the article, the gist in one whole sentence, the top quote when it fits
+    whole, and the usual footer (source and story number)."""
+    title = story_title(story)
+    embed = discord.Embed(title=title, url=safe_url(story.url), timestamp=_aware(story.published))
+    embed.colour = discord.Colour.blurple()
+    embed.set_footer(text=footer_text(story))
+    gist = whole_sentences(story.sentences or [story.summary], COMPACT_TEXT_MAX, most=1)
+    parts = [gist] if gist else []
+    if story.quotes:
+        quote = story.quotes[0]
+        speaker = f" — {clean(quote.speaker)}" if quote.speaker else ""
+        line = f"> “{quote_text(quote)}”{speaker}"
+        if len(gist) + len(line) + 2 <= COMPACT_TEXT_MAX:
+            parts.append(line)
+    if parts:
+        embed.description = "\n\n".join(parts)
+    return embed
+
+
+def headline_text(story: Story) -> str:
+    """``**Title**``, the link (Discord shows its preview), and a small ``Source · #n`` line
+    (the number lets a resend after a crash be recognised)."""
+    url = safe_url(story.url, HEADLINE_URL_MAX)
+    tail = f"-# {footer_text(story)}"
+    lines = [f"**{story_title(story)}**"]
+    if url:
+        lines.append(url)
+    lines.append(tail)
+    return "\n".join(lines)
+
+
+def with_pings(rendered: Rendered, roles: Sequence[int]) -> Rendered:
+    """The message mentioning ``roles`` first (and allowing exactly those mentions)."""
+    chosen = tuple(dict.fromkeys(roles))
+    if not chosen:
+        return rendered
+    mentions = " ".join(f"<@&{role}>" for role in chosen)
+    content = f"{mentions}\n{rendered.content}" if rendered.content else mentions
+    if len(content) > CONTENT_MAX:
+        content = mentions
+    return Rendered(content=content, embeds=rendered.embeds, roles=chosen)

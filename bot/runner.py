@@ -31,8 +31,10 @@ from bot.settings import DEFAULT_API_BASE, Settings, SettingsError
 from digests.clock import Clock, SystemClock
 from digests.errors import DigestError
 from digests.feeds.fetch import Fetcher
+from digests.feeds.urlsafety import redact_urls_in
 from digests.service import DigestService, off_loop
 from digests.store import Store
+from digests.workers import WorkerPool
 
 log = logging.getLogger("newsdigest")
 
@@ -40,29 +42,29 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 class RedactFilter(logging.Filter):
-    """Replaces every occurrence of the secrets in a record's final message with "[redacted]"."""
+    """Replaces every occurrence of the secrets in a record's final message and traceback with
+    "[redacted]", and the credentials of any URL in them (``redact_url``): a library's error
+    message may quote a feed URL with its token."""
 
     def __init__(self, *secrets: str) -> None:
         super().__init__()
         self._secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        text = message
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
+        text = self._redact(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            exc_text = record.exc_text
-            for secret in self._secrets:
-                exc_text = exc_text.replace(secret, "[redacted]")
-            record.exc_text = exc_text
+            record.exc_text = self._redact(record.exc_text)
         if text != message:
             record.msg, record.args = text, None
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return redact_urls_in(text) if "://" in text else text
 
 
 def configure_logging(level: str, token: str | None) -> logging.Handler:
@@ -126,7 +128,10 @@ async def compose(
         limits=settings.fetch_limits(),
     )
     scheduler = AsyncIOScheduler(timezone="UTC")
+    # parsing, extraction and condensing run in worker processes, each document on a time budget
+    workers = WorkerPool()
     try:
+        await workers.start()
         if own_fetcher:
             await fetch.__aenter__()
         service = DigestService(
@@ -136,6 +141,7 @@ async def compose(
             poll_interval=timedelta(minutes=settings.poll_minutes),
             max_failures=settings.max_failures,
             feed_limit=settings.feed_limit,
+            cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
         )
         box: list[DigestBot] = []
@@ -163,6 +169,7 @@ async def compose(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        await workers.close()
         if own_fetcher:
             await fetch.close()
         await off_loop(store.close)
@@ -189,6 +196,13 @@ async def start_background(
     await catch_up(app.jobs.ctx)
     app.jobs.add_poll_job(poll_tick)
     app.jobs.add_housekeeping_job()
+    feeds = await off_loop(app.store.polled_feed_count)
+    log.info(
+        "Started as %s: in %d server(s), polling %d feed(s).",
+        app.bot.user,
+        len(app.bot.guilds),
+        feeds,
+    )
     if not outbox:
         return []
     return [asyncio.create_task(app.outbox.run(), name="newsdigest-outbox")]

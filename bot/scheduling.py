@@ -24,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digests.clock import Clock
+from digests.feeds.urlsafety import redact_url
 from digests.model import Pruned, Schedule, UpdateResult
 from digests.service import DigestService
 
@@ -140,7 +141,7 @@ async def poll_feeds(ctx: JobContext) -> list[UpdateResult]:
     results = await ctx.digests.update_due_feeds()
     for result in results:
         if result.error:
-            log.info("Feed %s: %s", result.url, result.error)
+            log.info("Feed %s: %s", redact_url(result.url), result.error)
     if any(r.new_stories or r.updated_stories or r.error for r in results):
         ctx.kick()
     return results

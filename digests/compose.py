@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from digests.condensing.people import name_runs
+from digests.condensing.lexicon import CLUSTER_STOPWORDS
+from digests.condensing.people import NAME_RUN
+from digests.feeds.urlsafety import redact_url
 from digests.model import (
     Coverage,
     Digest,
@@ -30,14 +32,6 @@ from digests.model import (
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS_TEXT = """
-    a about after again against all also an and any are as at be because been before being
-    but by can could did do does for from had has have he her here his how i if in into is it
-    its just more most new no not now of on once only or other our out over said says she so
-    some than that the their them then there these they this those through to too under up
-    very was we were what when where which while who why will with would you your
-"""
-_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 LEDE_WORDS = 60
 #: the opening words (about a sentence) that, with the title, make a story's headline words
 HEADLINE_LEDE_WORDS = 30
@@ -71,7 +65,7 @@ def content_words(text: str | None, limit: int | None = None) -> frozenset[str]:
     words = [w.lower() for w in _WORD.findall(text or "")]
     if limit is not None:
         words = words[:limit]
-    return frozenset(w for w in words if (len(w) > 2 or w.isdigit()) and w not in _STOPWORDS)
+    return frozenset(w for w in words if (len(w) > 2 or w.isdigit()) and w not in CLUSTER_STOPWORDS)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -111,10 +105,10 @@ def names_and_numbers(text: str) -> frozenset[str]:
     """The words of the capitalised runs (people, places, organisations; a sentence's first
     word too) and the numbers in ``text``, lower-cased, possessives and stopwords dropped."""
     words: set[str] = set(_NUMBER.findall(text))
-    for _, _, run in name_runs(text):
-        for word in run.split():
+    for run in NAME_RUN.finditer(text):
+        for word in run.group(0).split():
             word = _POSSESSIVE_END.sub("", word.strip('.,;:!?"“”()[]')).lower()
-            if len(word) > 1 and word not in _STOPWORDS:
+            if len(word) > 1 and word not in CLUSTER_STOPWORDS:
                 words.add(word)
     return frozenset(words)
 
@@ -228,7 +222,8 @@ def coverage_of(group: Sequence[Story]) -> list[Coverage]:
         if story.feed_url in seen:
             continue
         seen.add(story.feed_url)
-        out.append(Coverage(feed=story.feed_title or story.feed_url, url=story.url))
+        name = story.feed_title or redact_url(story.feed_url)  # shown in public posts
+        out.append(Coverage(feed=name, url=story.url))
     return out
 
 

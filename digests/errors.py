@@ -25,6 +25,10 @@ class FeedError(DigestError):
         super().__init__(message)
         self.url = url
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Picklable (it crosses from worker processes): rebuilt from url and message."""
+        return (type(self), (self.url, self.message), self.__dict__)
+
 
 class InvalidFeedURLError(FeedError, ValueError):
     """The URL is malformed, of a scheme we do not fetch, or points somewhere we refuse to go."""

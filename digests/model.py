@@ -10,6 +10,10 @@ Mode = Literal["live", "digest"]
 #: when a scheduled digest is posted: every day, or once a week on that day
 Day = Literal["daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: how a subscription's story posts look: today's embed, a short embed, or title and link only
+Style = Literal["full", "compact", "headline"]
+FilterKind = Literal["include", "exclude"]
+FilterField = Literal["any", "title", "summary", "text", "category", "author"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,8 @@ class Entry:
     image: str | None = None
     author: str | None = None
     is_teaser: bool = False
+    #: the item's categories / tags, as the feed gives them
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,8 @@ class Story:
     image: str | None = None
     cluster_id: int | None = None
     text: str = ""
+    author: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,8 @@ class DigestPage:
 
     header: str
     items: list[tuple[int, list[Coverage]]]
+    #: roles the page mentions (subscriptions' opt-in pings of its stories)
+    pings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +210,35 @@ class Subscription:
     channel_id: int
     mode: Mode
     feed: FeedStatus
+    style: Style = "full"
+    #: the role the subscription's posts mention (opt-in), or None
+    ping_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One include/exclude rule of a subscription: keywords (comma-separated, whole words,
+    any case) or a regular expression (RE2 syntax), over one field or ``any`` of them. An
+    include rule may name a role to mention when it matches."""
+
+    filter_id: int
+    subscription_id: int
+    kind: FilterKind
+    pattern: str
+    regex: bool
+    field: FilterField = "any"
+    ping_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostRules:
+    """What decides a subscription's posts: its filters, style and ping."""
+
+    subscription_id: int
+    channel_id: int
+    style: Style = "full"
+    ping_role_id: int | None = None
+    filters: tuple[Filter, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +284,10 @@ class Delivery:
     message_id: int | None = None
     #: the outbox row's edit count when read: recorded as done once sent or edited
     edit_version: int = 0
+    #: how a story post looks (digest pages keep the digest layout)
+    style: Style = "full"
+    #: the roles the post mentions (a subscription's opt-in ping); never anyone else
+    pings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

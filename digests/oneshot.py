@@ -32,6 +32,7 @@ from digests.service import (
     off_loop,
 )
 from digests.store import Store, StoredFeed
+from digests.workers import WorkerPool
 
 #: local feed files larger than this are refused rather than read whole
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -54,9 +55,11 @@ async def digest_sources(
     condense: Condenser = default_condense,
     parse: FeedParser = default_parse,
     extract: Extractor = default_extract,
+    workers: WorkerPool | None = None,
 ) -> OneShotDigest:
     """Fetch/read every source, condense its newest ``limit`` stories, and build one digest of
-    at most ``limit`` items, clustered across sources and ranked by recency and coverage."""
+    at most ``limit`` items, clustered across sources and ranked by recency and coverage.
+    ``workers`` parses, extracts and condenses each document within a time budget."""
     clock = clock or SystemClock()
     with tempfile.TemporaryDirectory(prefix="newsdigest-") as scratch:
         path = db_path or str(Path(scratch) / "digest.db")
@@ -69,6 +72,7 @@ async def digest_sources(
                 condense=condense,
                 parse=parse,
                 extract=extract,
+                cpu_executor=workers,
                 max_entries=max(1, limit),
             )
             outcomes = await asyncio.gather(

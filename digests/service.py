@@ -10,28 +10,33 @@ Every public method raises only ``DigestError`` subclasses for user-facing failu
 
 Polling, in order of cost: a 304 (ETag / Last-Modified kept in the database, so across restarts)
 costs one request and no parsing; a 200 whose body hashes the same as last time is not parsed;
-a changed body is parsed (in a thread, or a process pool when one is given) and only entries
+a changed body is parsed (in a thread, or a worker process when a pool is given) and only entries
 that are new or whose content changed are extracted (teasers: the page is fetched) and condensed.
+With a pool, each document (a feed body; one entry's page and text) gets a time budget: a feed
+whose parse runs over fails with one sentence (and backs off), an entry whose extraction runs
+over keeps the opening of the feed's own text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from digests import compose, polling
+from digests import compose, filters, polling
 from digests.clock import Clock
 from digests.errors import (
+    DigestError,
     FeedError,
+    FeedExistsError,
     FeedNotFoundError,
     FetchError,
     InputError,
@@ -39,8 +44,9 @@ from digests.errors import (
     StorageError,
     StoryNotFoundError,
 )
-from digests.feeds import delta
+from digests.feeds import delta, opml
 from digests.feeds.fetch import FetchKind, NotModified, Retrieved
+from digests.feeds.urlsafety import redact_url, redact_urls_in
 from digests.model import (
     DAYS,
     AddResult,
@@ -51,8 +57,12 @@ from digests.model import (
     DigestRun,
     Entry,
     FeedStatus,
+    Filter,
+    FilterField,
+    FilterKind,
     Mode,
     ParsedFeed,
+    PostRules,
     Pruned,
     Schedule,
     Scope,
@@ -60,6 +70,7 @@ from digests.model import (
     SpeakerQuote,
     Story,
     StoryDetail,
+    Style,
     Subscription,
     UpdateResult,
 )
@@ -72,6 +83,7 @@ from digests.store import (
     StoryWrite,
     Unchanged,
 )
+from digests.workers import BudgetExceeded, PoolClosed, WorkerCrashed, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +93,17 @@ T = TypeVar("T")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: attempts at queueing a digest whose stories another digest claimed meanwhile
 DIGEST_ATTEMPTS = 5
+#: feeds of an OPML import checked at the same time
+IMPORT_CONCURRENCY = 4
 #: a story another outlet brought to a live channel this recently is not posted there again
 LIVE_WINDOW = timedelta(hours=12)
 #: how long a digest waits for its channel's feeds to be refreshed before going ahead
 REFRESH_WAIT = timedelta(seconds=10)
 FALLBACK_SUMMARY_CHARS = 400
+#: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
+CPU_BUDGET = 10.0
+#: the most worker time (in budgets) one feed's entries get in one poll
+FEED_CPU_BUDGETS = 3
 
 
 class FeedFetcher(Protocol):
@@ -177,8 +195,9 @@ class DigestService:
     Optional seams: ``condense`` (default ``digests.condensing.condense``), ``parse`` and
     ``extract`` (defaults: ``digests.feeds.parse.parse_feed``,
     ``digests.feeds.extract.extract_article``),
-    ``cpu_executor`` (e.g. a ProcessPoolExecutor for parsing, extraction and condensing; the
-    seams must then be picklable module-level functions; default: a thread), ``max_entries`` (the
+    ``cpu_executor`` (a ``WorkerPool`` for parsing, extraction and condensing, each document
+    within ``cpu_budget`` seconds; the seams must then be picklable module-level functions;
+    default: a thread, without a budget), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
     than that are marked skipped rather than flooding a channel), ``retention`` (how long the
     article text of a story and its sent posts are kept, see ``prune``; None keeps everything).
@@ -196,7 +215,8 @@ class DigestService:
         condense: Condenser = default_condense,
         parse: FeedParser = default_parse,
         extract: Extractor = default_extract,
-        cpu_executor: Executor | None = None,
+        cpu_executor: WorkerPool | None = None,
+        cpu_budget: float = CPU_BUDGET,
         max_entries: int = 50,
         digest_max_items: int = 50,
         backoff_cap: timedelta = timedelta(hours=24),
@@ -216,6 +236,7 @@ class DigestService:
         self._parse = parse
         self._extract = extract
         self._cpu_executor = cpu_executor
+        self._cpu_budget = cpu_budget
         self._max_entries = max_entries
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
@@ -228,14 +249,25 @@ class DigestService:
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
-        self, *, guild_id: int, channel_id: int, url: str, mode: Mode = "digest", backfill: int = 0
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        url: str,
+        mode: Mode = "digest",
+        backfill: int = 0,
+        style: Style = "full",
+        ping_role_id: int | None = None,
     ) -> AddResult:
         """Validate (safety, fetch, parse), store, subscribe; mark existing entries seen for the
         channel except the newest ``backfill`` (queued as story deliveries). Re-enables a disabled
-        feed. Raises InvalidFeedURLError/FetchError/ParseError/FeedExistsError/FeedLimitError."""
+        feed. Posts look as ``style`` says and mention ``ping_role_id`` (opt-in).
+        Raises InvalidFeedURLError/FetchError/ParseError/FeedExistsError/FeedLimitError."""
         url = url.strip()
         if mode not in ("live", "digest"):
             raise InputError("The mode must be live or digest.")
+        if style not in ("full", "compact", "headline"):
+            raise InputError("The style must be full, compact or headline.")
         if not 0 <= backfill <= 5:
             raise InputError("Backfill must be a number from 0 to 5.")
         store = self._store
@@ -285,6 +317,8 @@ class DigestService:
             now=now,
             next_fetch=next_fetch,
             feed_limit=self._feed_limit,
+            style=style,
+            ping_role_id=ping_role_id,
         )
         preview = await off_loop(store.newest_story, feed.feed_id)
         return AddResult(
@@ -304,6 +338,128 @@ class DigestService:
         self, guild_id: int, channel_id: int | None = None
     ) -> list[Subscription]:
         return await off_loop(self._store.subscriptions, guild_id, channel_id)
+
+    # --- filters -----------------------------------------------------------------------------
+    async def add_filter(
+        self,
+        *,
+        guild_id: int,
+        subscription_id: int,
+        kind: FilterKind,
+        pattern: str,
+        regex: bool = False,
+        field: FilterField = "any",
+        ping_role_id: int | None = None,
+    ) -> Filter:
+        """Add a filter to one of the server's subscriptions. Raises InputError (an invalid or
+        too long pattern, too many filters, a ping on an exclude filter) or FeedNotFoundError."""
+        if kind not in ("include", "exclude"):
+            raise InputError("The kind must be include or exclude.")
+        if field not in filters.FIELDS:
+            raise InputError("The field must be any, title, summary, text, category or author.")
+        if kind == "exclude" and ping_role_id is not None:
+            raise InputError("Only an include filter can mention a role.")
+        tidy = filters.check_pattern(pattern, regex=regex)
+        added = await off_loop(
+            self._store.add_filter,
+            guild_id=guild_id,
+            subscription_id=subscription_id,
+            kind=kind,
+            pattern=tidy,
+            regex=regex,
+            field=field,
+            ping_role_id=ping_role_id,
+            now=self._clock.now(),
+            limit=filters.MAX_FILTERS,
+        )
+        if added is None:
+            raise FeedNotFoundError("", "This server has no such feed subscription.")
+        return added
+
+    async def remove_filter(self, *, guild_id: int, filter_id: int) -> Filter:
+        removed = await off_loop(self._store.remove_filter, guild_id, filter_id)
+        if removed is None:
+            raise InputError("This server has no such filter.")
+        return removed
+
+    async def filters(self, *, guild_id: int, subscription_id: int) -> list[Filter]:
+        return await off_loop(self._store.filters, guild_id, subscription_id)
+
+    async def test_filters(
+        self, *, guild_id: int, subscription: Subscription, limit: int = 10
+    ) -> list[tuple[Story, bool]]:
+        """The feed's newest ``limit`` stories, each with whether the subscription's filters
+        let it through (a dry run: nothing is posted or marked)."""
+        found = await self.filters(guild_id=guild_id, subscription_id=subscription.subscription_id)
+        rules = PostRules(
+            subscription_id=subscription.subscription_id,
+            channel_id=subscription.channel_id,
+            filters=tuple(found),
+        )
+        stories = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
+        return await off_loop(filters.dry_run, rules, stories)
+
+    # --- OPML --------------------------------------------------------------------------------
+    async def import_opml(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        content: bytes,
+        mode: Mode = "digest",
+        concurrency: int = IMPORT_CONCURRENCY,
+    ) -> opml.ImportReport:
+        """Subscribe the channel to every feed of an OPML document, each checked like
+        ``add_feed``: added, skipped (already posted there) or refused (one sentence each).
+        Raises InputError when the document itself is refused."""
+        feeds = await off_loop(opml.parse_opml, content)
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(feed: opml.OpmlFeed) -> tuple[str, DigestError | None]:
+            async with gate:
+                try:
+                    await self.add_feed(
+                        guild_id=guild_id, channel_id=channel_id, url=feed.url, mode=mode
+                    )
+                except DigestError as exc:
+                    return feed.url, exc
+                return feed.url, None
+
+        report = opml.ImportReport()
+        for url, error in await asyncio.gather(*(one(feed) for feed in feeds)):
+            if error is None:
+                report.added.append(url)
+            elif isinstance(error, FeedExistsError):
+                report.skipped.append((url, error.message))
+            else:
+                report.refused.append((url, error.message))
+        return report
+
+    async def export_opml(
+        self, guild_id: int | None, *, category: Callable[[Subscription], str | None]
+    ) -> bytes:
+        """One server's subscriptions (every server's with None) as an OPML document, in one
+        folder per ``category`` (e.g. the channel's name)."""
+        subs = await off_loop(
+            self._store.all_subscriptions
+            if guild_id is None
+            else functools.partial(self._store.subscriptions, guild_id)
+        )
+        feeds: list[opml.OpmlFeed] = []
+        for sub in subs:
+            stored = await off_loop(self._store.feed, sub.feed.feed_id)
+            feeds.append(
+                opml.OpmlFeed(
+                    url=sub.feed.url,
+                    title=sub.feed.title,
+                    html_url=stored.link if stored else None,
+                    category=category(sub),
+                )
+            )
+        return opml.to_opml(feeds, title="newsdigest subscriptions", created=self._clock.now())
+
+    async def channel_guild(self, channel_id: int) -> int | None:
+        return await off_loop(self._store.channel_guild, channel_id)
 
     async def feed_status(self, guild_id: int) -> list[FeedStatus]:
         feeds = await off_loop(self._store.guild_feeds, guild_id)
@@ -370,10 +526,10 @@ class DigestService:
             return await self._ingest(feed, outcome.parsed, state, result.max_age)
         except FeedError as exc:
             return await self._fail(feed, exc)
-        except StorageError:
-            raise  # the database, not this feed: the caller reports it
+        except (StorageError, PoolClosed):
+            raise  # the database or a shutdown, not this feed: the caller reports it
         except Exception as exc:  # a bug or a broken worker: one feed must not stop the cycle
-            log.exception("unexpected error while updating %s", feed.url)
+            log.exception("unexpected error while updating %s", redact_url(feed.url))
             message = (
                 f"An unexpected error occurred while updating the feed ({type(exc).__name__})."
             )
@@ -408,22 +564,22 @@ class DigestService:
         failures = feed.failures + 1
         retry = exc.retry_after if isinstance(exc, FetchError) else None
         decision = polling.after_failure(feed.feed_id, failures, now, self._policy, retry)
-        name = feed.title or feed.url
-        notice = (
-            f"The feed {name} was turned off after {failures} failed updates in a row "
-            f"(last error: {exc.message.rstrip('.')}); add it again with /feed add to retry."
-        )
-        await off_loop(
+        shown_url = redact_url(feed.url)
+        error = redact_urls_in(exc.message)
+        notice = disabled_notice(feed.title or shown_url, failures, error)
+        _, disabled_now = await off_loop(
             self._store.record_failure,
             feed.feed_id,
-            error=exc.message,
+            error=error,
             now=now,
             next_fetch=decision.next_poll,
             disable=decision.disable,
             notice=notice,
         )
-        log.info("feed %s failed (%d in a row): %s", feed.url, failures, exc.message)
-        return UpdateResult(url=feed.url, error=exc.message)
+        log.info("feed %s failed (%d in a row): %s", shown_url, failures, error)
+        if disabled_now:
+            log.info("Disabled feed %s after %d failed update(s) in a row.", shown_url, failures)
+        return UpdateResult(url=feed.url, error=error)
 
     async def _run_parse(
         self, result: Retrieved, known: frozenset[str] | None = None
@@ -434,8 +590,17 @@ class DigestService:
         args = (self._parse, result.content, result.url, headers, known)
         if self._cpu_executor is None:
             return await off_loop(parse_job, *args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._cpu_executor, parse_job, *args)
+        try:
+            return await self._cpu_executor.run(parse_job, *args, budget=self._cpu_budget)
+        except BudgetExceeded as exc:
+            message = (
+                f"The feed at {result.url} took more than {exc.budget:g} seconds to read, "
+                "so newsdigest stopped reading it."
+            )
+            raise ParseError(result.url, message) from exc
+        except WorkerCrashed as exc:
+            message = f"The feed at {result.url} crashed the parser, so newsdigest skipped it."
+            raise ParseError(result.url, message) from exc
 
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
@@ -444,6 +609,7 @@ class DigestService:
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
         writes = await self._prepare(todo)
         info = parsed.info
+        routes = await self._live_routes(feed.feed_id, writes)
         async with self._live_lock:
             now = self._clock.now()
             merges = await off_loop(self._live_merges, feed, info.title, writes, now)
@@ -458,6 +624,7 @@ class DigestService:
                 writes=writes,
                 now=now,
                 next_fetch=next_fetch,
+                routes=routes,
                 merges=merges,
             )
         return UpdateResult(
@@ -485,17 +652,66 @@ class DigestService:
             self._cluster_policy,
         )
 
+    async def _live_routes(
+        self, feed_id: int, writes: Sequence[StoryWrite]
+    ) -> dict[tuple[int, str], tuple[int, ...] | None]:
+        """What each live subscription's filters decide for the new entries of a poll."""
+        new = [w for w in writes if w.story_id is None]
+        if not new:
+            return {}
+        rules = await off_loop(self._store.feed_rules, feed_id, "live")
+        if not rules:
+            return {}
+        subjects = [(w.entry.entry_id, subject_of(w)) for w in new]
+        return await off_loop(filters.live_routes, rules, subjects)
+
     async def _prepare(self, todo: list[tuple[Entry, str, int | None]]) -> list[StoryWrite]:
-        """Fetch teaser pages (concurrently), then extract and condense in one worker thread."""
+        """Fetch teaser pages (concurrently), then extract and condense in one worker thread,
+        or entry by entry in the worker pool (see ``_prepare_in``)."""
         if not todo:
             return []
         pages = await asyncio.gather(*(self._page(entry) for entry, _, _ in todo))
-        if self._cpu_executor is None:
+        pool = self._cpu_executor
+        if pool is None:
             return await off_loop(prepare_writes, self._condense, self._extract, todo, pages)
+        return await self._prepare_in(pool, todo, pages)
+
+    async def _prepare_in(
+        self,
+        pool: WorkerPool,
+        todo: list[tuple[Entry, str, int | None]],
+        pages: list[Retrieved | None],
+    ) -> list[StoryWrite]:
+        """Entries without a page are condensed in one job, each entry with a page (extraction
+        is the costly, page-dependent part) in a job of its own within the budget. Once a job
+        runs over (or kills its worker), or the feed has used ``FEED_CPU_BUDGETS`` budgets, the
+        rest keep the opening of the feed's own text: one feed's pages cannot hold the poll."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._cpu_executor, prepare_writes, self._condense, self._extract, todo, pages
-        )
+        deadline = loop.time() + FEED_CPU_BUDGETS * self._cpu_budget
+        plain = [i for i, page in enumerate(pages) if page is None]
+        batches = [plain] if plain else []
+        batches += [[i] for i, page in enumerate(pages) if page is not None]
+        done: dict[int, StoryWrite] = {}
+        for batch in batches:
+            jobs = [todo[i] for i in batch]
+            left = deadline - loop.time()
+            writes = [unprepared_write(job) for job in jobs]
+            if left > 0:
+                budget = left if len(jobs) > 1 else min(self._cpu_budget, left)
+                try:
+                    writes = await pool.run(
+                        prepare_writes,
+                        self._condense,
+                        self._extract,
+                        jobs,
+                        [pages[i] for i in batch],
+                        budget=budget,
+                    )
+                except (BudgetExceeded, WorkerCrashed) as exc:
+                    log.warning("%d stories not extracted or condensed: %s", len(jobs), exc)
+                    deadline = loop.time()  # the rest of this feed's entries are not tried
+            done.update(zip(batch, writes, strict=True))
+        return [done[i] for i in range(len(todo))]
 
     async def _page(self, entry: Entry) -> Retrieved | None:
         if not entry.is_teaser or not entry.url:
@@ -503,7 +719,7 @@ class DigestService:
         try:
             page = await self._fetcher.fetch(entry.url, kind="page")
         except FeedError as exc:
-            log.info("article page %s not fetched: %s", entry.url, exc.message)
+            log.info("article page %s not fetched: %s", redact_url(entry.url), exc.message)
             return None
         return page if isinstance(page, Retrieved) else None
 
@@ -580,13 +796,18 @@ class DigestService:
         (a scheduled period) was queued already."""
         for _ in range(DIGEST_ATTEMPTS):
             start = run.start if run else self._store.last_digest_at(channel_id)
-            plan = compose.plan_digest(
-                self._store.pending_digest(channel_id),
-                start=start,
-                end=end,
-                max_items=self._digest_max_items,
-                cluster_policy=self._cluster_policy,
-                zone=zone,
+            chosen = filters.digest_choice(
+                self._store.channel_rules(channel_id), self._store.pending_digest(channel_id)
+            )
+            plan = chosen.apply(
+                compose.plan_digest(
+                    chosen.kept,
+                    start=start,
+                    end=end,
+                    max_items=self._digest_max_items,
+                    cluster_policy=self._cluster_policy,
+                    zone=zone,
+                )
             )
             try:
                 return self._store.queue_digest(channel_id, plan, self._clock.now(), run=run)
@@ -669,6 +890,12 @@ class DigestService:
         """(story number, title) of recent stories whose title matches ``text`` (autocomplete)."""
         return await off_loop(self._store.story_choices, text, max(1, min(limit, 25)), scope=scope)
 
+    async def speaker_choices(self, text: str, limit: int = 25, *, scope: Scope) -> list[str]:
+        """Quoted people whose name contains ``text``, latest first (autocomplete)."""
+        return await off_loop(
+            self._store.speaker_choices, text, max(1, min(limit, 25)), scope=scope
+        )
+
     async def speaker_quotes(
         self, speaker: str, limit: int = 10, *, scope: Scope
     ) -> list[SpeakerQuote]:
@@ -700,6 +927,18 @@ def candidate_story(feed: StoredFeed, title: str | None, write: StoryWrite, now:
     )
 
 
+def subject_of(write: StoryWrite) -> filters.Subject:
+    """What filters look at in a story about to be stored."""
+    entry = write.entry
+    return filters.Subject(
+        title=entry.title or "",
+        summary=write.condensed.summary,
+        text=write.text,
+        categories=entry.categories,
+        author=entry.author or "",
+    )
+
+
 def prepare_writes(
     condense: Condenser,
     extract: Extractor,
@@ -727,11 +966,35 @@ def prepare_writes(
     return writes
 
 
+def disabled_notice(name: str, failures: int, error: str) -> str:
+    """The plain-text notice a channel gets when a feed it follows is turned off; ``name`` and
+    ``error`` come from outside (the renderer escapes them) and hold no credentials."""
+    updates = "update" if failures == 1 else "updates"
+    return (
+        f"The feed {name} was turned off after {failures} failed {updates} in a row "
+        f"(add it again with /feed add to retry); last error: {error.rstrip('.')}."
+    )
+
+
+def unprepared_write(job: tuple[Entry, str, int | None]) -> StoryWrite:
+    """An entry that could not be extracted and condensed in time: the feed's own text and
+    its opening as the summary."""
+    entry, content_hash, story_id = job
+    return StoryWrite(
+        entry=entry,
+        content_hash=content_hash,
+        text=entry.text,
+        image=entry.image,
+        condensed=fallback_condensed(entry.text or entry.title or "", entry.title),
+        story_id=story_id,
+    )
+
+
 def _safe_extract(extract: Extractor, page: Retrieved) -> PageText | None:
     try:
         return extract(page.content, page.url)
     except Exception as exc:  # any extractor failure: keep the feed's own text
-        log.info("article page %s not extracted: %s", page.url, exc)
+        log.info("article page %s not extracted: %s", redact_url(page.url), exc)
         return None
 
 

@@ -52,7 +52,7 @@ Observation:
   injected resolver maps that name to 127.0.0.1).
 
 Everything is bounded: the server listens on loopback only and shuts down (cancelling slow
-handlers) when the ``async with`` block ends.
+handlers at once) when the ``async with`` block ends.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ class FeedServer:
         self._routes: dict[str, Handler] = {}
         self._counters = _Counters()
         self._runner: web.AppRunner | None = None
+        self._serving: set[asyncio.Task[object]] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
     async def __aenter__(self) -> FeedServer:
@@ -118,6 +119,9 @@ class FeedServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # end slow handlers (drip, huge) now rather than let aiohttp wait out its shutdown timeout
+        for task in self._serving:
+            task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -278,7 +282,13 @@ class FeedServer:
         route = self._routes.get(path)
         if route is None:
             return web.Response(status=404, text="not found")
-        return await route(request)
+        task = asyncio.current_task()
+        assert task is not None
+        self._serving.add(task)
+        try:
+            return await route(request)
+        finally:
+            self._serving.discard(task)
 
 
 def _netloc(host: str) -> str:

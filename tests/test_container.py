@@ -161,7 +161,7 @@ def test_image_user_volume_healthcheck_and_command(image: Image) -> None:
     assert (data.st_uid, data.st_gid) == (uid, gid)
     assert "NEWSDIGEST_DB=/data/newsdigest.db" in config["Env"]
     assert config["Cmd"] == ["newsdigest", "run"]
-    assert image.inspected["Healthcheck"]["Test"] == ["CMD", "newsdigest", "check"]
+    assert image.inspected["Healthcheck"]["Test"] == ["CMD", "newsdigest", "check", "--quick"]
 
 
 @pytest.mark.slow

@@ -134,6 +134,7 @@ async def reply(
     *,
     embed: discord.Embed | None = None,
     embeds: list[discord.Embed] | None = None,
+    file: discord.File | None = None,
 ) -> None:
     """The (deferred, ephemeral) answer of a command, never pinging anyone."""
     if content is not None:
@@ -142,6 +143,7 @@ async def reply(
     await interaction.followup.send(
         content=content or discord.utils.MISSING,
         embeds=all_embeds,
+        file=file or discord.utils.MISSING,
         ephemeral=True,
         allowed_mentions=discord.AllowedMentions.none(),
     )

@@ -1,7 +1,9 @@
-"""``/feed add|remove|list``: a server's subscriptions."""
+"""``/feed add|remove|list`` and ``/feed filter add|remove|list|test``: a server's
+subscriptions, how they post (style, an opt-in role ping) and what they post (filters)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any, Literal
 
 import discord
@@ -20,8 +22,17 @@ from bot.exts.common import (
     target_channel,
     when,
 )
+from digests import filters
 from digests.errors import FeedNotFoundError, InputError
-from digests.model import FeedStatus, Subscription
+from digests.feeds import opml
+from digests.feeds.urlsafety import has_credentials, redact_url
+from digests.model import FeedStatus, Filter, FilterField, FilterKind, Style, Subscription
+
+STYLE_HELP = {
+    "full": "the full embed: summary, key quotes, buttons",
+    "compact": "title link, a one-sentence gist and the top quote",
+    "headline": "title and link only",
+}
 
 
 def health_text(feed: FeedStatus) -> str:
@@ -33,10 +44,35 @@ def health_text(feed: FeedStatus) -> str:
 
 
 def subscription_line(sub: Subscription) -> str:
-    title = render.clip(render.clean(sub.feed.title) or sub.feed.url, 80)
-    url = render.safe_url(sub.feed.url, 300)
-    link = f"[{title}]({url})" if url else title
-    return f"**{link}** → <#{sub.channel_id}> · {sub.mode} · {health_text(sub.feed)}"
+    title = render.clip(render.clean(sub.feed.title) or render.shown_url(sub.feed.url), 80)
+    secret = has_credentials(sub.feed.url)
+    link = title if secret else render.masked_link(title, sub.feed.url, 300)
+    extra = "" if sub.style == "full" else f" · {sub.style}"
+    if sub.ping_role_id is not None:
+        extra += f" · pings <@&{sub.ping_role_id}>"
+    return f"**{link}** → <#{sub.channel_id}> · {sub.mode}{extra} · {health_text(sub.feed)}"
+
+
+def ping_role(interaction: discord.Interaction[Any], role: discord.Role | None) -> int | None:
+    """The chosen role's id; @everyone (and so @here) can never be chosen."""
+    if role is None:
+        return None
+    if role.is_default() or role.id == interaction.guild_id:
+        raise InputError("@everyone and @here can't be pinged; pick a role.")
+    return role.id
+
+
+def ping_warning(role: discord.Role | None, channel: discord.TextChannel) -> str | None:
+    """A note when the bot's mention of the role would not notify anyone."""
+    me = channel.guild.me
+    if role is None or role.mentionable or me is None:
+        return None
+    if channel.permissions_for(me).mention_everyone:
+        return None
+    return (
+        f"Note: {role.mention} is not mentionable, so posts will name it without notifying; "
+        "make it mentionable or give me Mention @everyone, @here and All Roles."
+    )
 
 
 class Feeds(commands.Cog):
@@ -53,6 +89,11 @@ class Feeds(commands.Cog):
         channel="Where its stories go (default: here)",
         mode="live: each story as it arrives; digest: in digests (default)",
         backfill="Post this many of the newest existing stories now (0-5)",
+        style="How each story post looks (default: full)",
+        ping="A role to mention in this feed's posts (opt-in)",
+    )
+    @app_commands.choices(
+        style=[app_commands.Choice(name=f"{k}: {v}", value=k) for k, v in STYLE_HELP.items()]
     )
     @manage_channels()
     async def add(
@@ -62,6 +103,8 @@ class Feeds(commands.Cog):
         channel: discord.TextChannel | None = None,
         mode: Literal["live", "digest"] = "digest",
         backfill: app_commands.Range[int, 0, 5] = 0,
+        style: Style = "full",
+        ping: discord.Role | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
@@ -70,18 +113,37 @@ class Feeds(commands.Cog):
         problem = missing_permissions(target)
         if problem:
             raise InputError(problem)
+        role_id = ping_role(interaction, ping)
         result = await bot.digests.add_feed(
-            guild_id=guild_id, channel_id=target.id, url=url.strip(), mode=mode, backfill=backfill
+            guild_id=guild_id,
+            channel_id=target.id,
+            url=url.strip(),
+            mode=mode,
+            backfill=backfill,
+            style=style,
+            ping_role_id=role_id,
         )
         if result.backfilled:
             bot.outbox.kick()
         feed = result.subscription.feed
-        title = render.clean(feed.title) or feed.url
-        lines = [f"Subscribed {target.mention} to **{render.clip(title, 200)}** ({mode} mode)."]
+        title = render.clean(feed.title) or render.shown_url(feed.url)
+        how = f"{mode} mode, {style} style"
+        if ping is not None:
+            how += f", pinging {ping.mention}"
+        lines = [f"Subscribed {target.mention} to **{render.clip(title, 200)}** ({how})."]
+        warning = ping_warning(ping, target)
+        if warning:
+            lines.append(warning)
+        if mode == "digest" and style != "full":
+            lines.append(
+                f"The {style} style applies to its story posts (backfill); "
+                "digests keep their layout."
+            )
         if result.reenabled:
             lines.append("The feed had been disabled after failures; it is enabled again.")
         if result.backfilled:
-            lines.append(f"Posting its {result.backfilled} newest stories now.")
+            newest = "newest story" if result.backfilled == 1 else "newest stories"
+            lines.append(f"Posting its {result.backfilled} {newest} now.")
         if result.preview is None:
             lines.append("It has no stories yet.")
         else:
@@ -103,34 +165,19 @@ class Feeds(commands.Cog):
         removed = await bot.digests.remove_feed(
             guild_id=guild_id, subscription_id=chosen.subscription_id
         )
-        title = render.clip(render.clean(removed.feed.title) or removed.feed.url, 200)
+        title = render.clean(removed.feed.title) or render.shown_url(removed.feed.url)
+        title = render.clip(title, 200)
         await reply(interaction, f"Unsubscribed <#{removed.channel_id}> from **{title}**.")
 
     @remove.autocomplete("feed")
     async def remove_feed_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        subs = await bot_of(interaction).digests.subscriptions(interaction.guild_id)
-        text = current.strip().lower()
-        choices: list[app_commands.Choice[str]] = []
-        for sub in subs:
-            title = sub.feed.title or sub.feed.url
-            channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild else None
-            where = f"#{channel.name}" if channel else str(sub.channel_id)
-            label = f"{title} → {where} ({sub.mode})"
-            if text and text not in label.lower() and text not in sub.feed.url.lower():
-                continue
-            choices.append(
-                app_commands.Choice(name=choice_name(label), value=str(sub.subscription_id))
-            )
-            if len(choices) == 25:
-                break
-        return choices
+        return await subscription_choices(interaction, current)
 
     @feed.command(name="list", description="This server's feed subscriptions")
     @app_commands.describe(channel="Only this channel's subscriptions")
+    @manage_channels()
     async def list_(
         self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
     ) -> None:
@@ -149,6 +196,280 @@ class Feeds(commands.Cog):
             body += f"\n…and {len(lines) - shown} more."
         embed = discord.Embed(title=f"Feeds ({len(subs)})", description=body)
         await reply(interaction, embed=embed)
+
+    # --- OPML ---------------------------------------------------------------------------------
+    @feed.command(name="import", description="Subscribe a channel to every feed of an OPML file")
+    @app_commands.describe(
+        file="An OPML file (exported from Feedly, Inoreader, NetNewsWire, Miniflux, …)",
+        channel="Where their stories go (default: here)",
+        mode="live: each story as it arrives; digest: in digests (default)",
+    )
+    @manage_channels()
+    async def import_(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        channel: discord.TextChannel | None = None,
+        mode: Literal["live", "digest"] = "digest",
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        target = target_channel(interaction, channel)
+        problem = missing_permissions(target)
+        if problem:
+            raise InputError(problem)
+        if file.size > opml.MAX_OPML_BYTES:
+            raise InputError(
+                f"The OPML file is too large: at most {opml.MAX_OPML_BYTES // 2**20} MB."
+            )
+        try:
+            content = await file.read()
+        except discord.HTTPException as exc:
+            raise InputError("The file could not be downloaded from Discord; try again.") from exc
+        report = await bot.digests.import_opml(
+            guild_id=guild_id, channel_id=target.id, content=content, mode=mode
+        )
+        await reply(
+            interaction,
+            f"{report.summary()} Channel: {target.mention} ({mode} mode).",
+            embed=import_embed(report),
+        )
+
+    @feed.command(name="export", description="This server's subscriptions as an OPML file")
+    @manage_channels()
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        guild = interaction.guild
+
+        def folder(sub: Subscription) -> str:
+            found = guild.get_channel(sub.channel_id) if guild else None
+            return f"#{found.name}" if found else f"channel {sub.channel_id}"
+
+        subs = await bot.digests.subscriptions(guild_id)
+        if not subs:
+            await reply(interaction, "No feeds are subscribed yet; add one with /feed add.")
+            return
+        data = await bot.digests.export_opml(guild_id, category=folder)
+        await reply(
+            interaction,
+            f"This server's {len(subs)} subscription{'s' if len(subs) != 1 else ''}, "
+            "one folder per channel.",
+            file=discord.File(io.BytesIO(data), filename="newsdigest-subscriptions.opml"),
+        )
+
+    # --- /feed filter ------------------------------------------------------------------------
+    filter_ = app_commands.Group(
+        name="filter", description="Choose which stories a subscription posts", parent=feed
+    )
+
+    @filter_.command(name="add", description="Post only matching stories, or drop them")
+    @app_commands.describe(
+        feed="The subscription to filter",
+        kind="include: post only matching stories; exclude: never post them",
+        pattern="Keywords separated by commas (whole words, any case), or a regular expression",
+        regex="Treat the pattern as a regular expression (RE2 syntax; default: keywords)",
+        field="Where to look (default: any of them)",
+        ping="A role to mention when a story matches (include filters only)",
+    )
+    @manage_channels()
+    async def filter_add(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: app_commands.Range[str, 1, 2000],
+        kind: FilterKind,
+        pattern: app_commands.Range[str, 1, filters.MAX_PATTERN_CHARS],
+        regex: bool = False,
+        field: FilterField = "any",
+        ping: discord.Role | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        added = await bot.digests.add_filter(
+            guild_id=guild_id,
+            subscription_id=sub.subscription_id,
+            kind=kind,
+            pattern=pattern,
+            regex=regex,
+            field=field,
+            ping_role_id=ping_role(interaction, ping),
+        )
+        pings = f", pinging <@&{added.ping_role_id}>" if added.ping_role_id else ""
+        await reply(
+            interaction,
+            f"Added filter #{added.filter_id} to **{feed_name(sub)}** → <#{sub.channel_id}>: "
+            f"{filter_text(added)}{pings}. "
+            "Try it with /feed filter test.",
+        )
+
+    @filter_.command(name="remove", description="Remove a filter")
+    @app_commands.describe(feed="The subscription", filter_id="The filter to remove")
+    @app_commands.rename(filter_id="filter")
+    @manage_channels()
+    async def filter_remove(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: app_commands.Range[str, 1, 2000],
+        filter_id: app_commands.Range[str, 1, 20],
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        number = filter_id.strip().lstrip("#")
+        if not number.isdigit():
+            raise InputError("Pick a filter from the suggestions, or give its number.")
+        found = await bot.digests.filters(guild_id=guild_id, subscription_id=sub.subscription_id)
+        if int(number) not in {f.filter_id for f in found}:
+            raise InputError("That subscription has no such filter.")
+        removed = await bot.digests.remove_filter(guild_id=guild_id, filter_id=int(number))
+        await reply(
+            interaction,
+            f"Removed filter #{removed.filter_id} from **{feed_name(sub)}**: "
+            f"{filter_text(removed)}.",
+        )
+
+    @filter_.command(name="list", description="A subscription's filters")
+    @app_commands.describe(feed="The subscription")
+    async def filter_list(
+        self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        found = await bot.digests.filters(guild_id=guild_id, subscription_id=sub.subscription_id)
+        if not found:
+            await reply(
+                interaction,
+                f"**{feed_name(sub)}** has no filters: it posts every story. "
+                "Add one with /feed filter add.",
+            )
+            return
+        embed = discord.Embed(
+            title=render.clip(f"Filters · {feed_name(sub)}", render.TITLE_MAX),
+            description=render.lines_within(
+                [filter_line(f) for f in found], render.DESCRIPTION_MAX
+            ),
+        )
+        await reply(interaction, embed=embed)
+
+    @filter_.command(name="test", description="Which of the feed's recent stories would pass")
+    @app_commands.describe(feed="The subscription")
+    async def filter_test(
+        self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = bot_of(interaction)
+        guild_id = guild_id_of(interaction)
+        sub = pick_subscription(await bot.digests.subscriptions(guild_id), feed)
+        tried = await bot.digests.test_filters(guild_id=guild_id, subscription=sub)
+        if not tried:
+            await reply(interaction, f"**{feed_name(sub)}** has no stories yet.")
+            return
+        passed = sum(ok for _, ok in tried)
+        lines = [
+            f"{'✅' if ok else '❌'} #{s.story_id} {render.clip(render.story_title(s), 150)}"
+            for s, ok in tried
+        ]
+        embed = discord.Embed(
+            title=render.clip(f"Filter test · {feed_name(sub)}", render.TITLE_MAX),
+            description=render.lines_within(lines, render.DESCRIPTION_MAX - 100),
+        )
+        embed.set_footer(text=f"{passed} of {len(tried)} recent stories would be posted")
+        await reply(interaction, embed=embed)
+
+    @filter_add.autocomplete("feed")
+    @filter_remove.autocomplete("feed")
+    @filter_list.autocomplete("feed")
+    @filter_test.autocomplete("feed")
+    async def filter_feed_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await subscription_choices(interaction, current)
+
+    @filter_remove.autocomplete("filter_id")
+    async def filter_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        bot = bot_of(interaction)
+        subs = await bot.digests.subscriptions(interaction.guild_id)
+        try:
+            sub = pick_subscription(subs, str(getattr(interaction.namespace, "feed", "") or ""))
+        except InputError:
+            return []
+        found = await bot.digests.filters(
+            guild_id=interaction.guild_id, subscription_id=sub.subscription_id
+        )
+        text = current.strip().lower()
+        return [
+            app_commands.Choice(name=choice_name(filter_line(f)), value=str(f.filter_id))
+            for f in found
+            if not text or text in filter_line(f).lower()
+        ][:25]
+
+
+def import_embed(report: opml.ImportReport) -> discord.Embed | None:
+    """The feeds an import skipped or refused, each with its reason."""
+    lines = [f"⏭️ {_url_line(url)} — {render.clean(why)}" for url, why in report.skipped]
+    lines += [f"⛔ {_url_line(url)} — {render.clean(why)}" for url, why in report.refused]
+    if not lines:
+        return None
+    body = render.lines_within(lines, render.DESCRIPTION_MAX - 40)
+    shown = body.count("\n") + 1
+    if shown < len(lines):
+        body += f"\n…and {len(lines) - shown} more."
+    return discord.Embed(title="Not added", description=body)
+
+
+def _url_line(url: str) -> str:
+    return f"`{render.clip(render.neutralize(url).replace('`', ''), 150)}`"
+
+
+def feed_name(sub: Subscription) -> str:
+    return render.clip(render.clean(sub.feed.title) or sub.feed.url, 200)
+
+
+def filter_line(rule: Filter) -> str:
+    pings = f" → pings <@&{rule.ping_role_id}>" if rule.ping_role_id else ""
+    return f"#{rule.filter_id} {filter_text(rule)}{pings}"
+
+
+def filter_text(rule: Filter) -> str:
+    """The filter as shown: a regular expression in a code span (no markdown inside)."""
+    text = render.neutralize(filters.describe(rule).replace("`", "ˋ"))
+    if rule.regex:
+        head, _, pattern = text.partition(": ")
+        return f"{head}: `{render.clip(pattern, 250)}`"
+    return render.clip(discord.utils.escape_markdown(text), 300)
+
+
+async def subscription_choices(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete over this server's subscriptions (value: the subscription id)."""
+    if interaction.guild_id is None or not interaction.permissions.manage_channels:
+        return []  # the same rule as the commands themselves: no list of feeds for others
+    subs = await bot_of(interaction).digests.subscriptions(interaction.guild_id)
+    text = current.strip().lower()
+    choices: list[app_commands.Choice[str]] = []
+    for sub in subs:
+        title = sub.feed.title or redact_url(sub.feed.url)
+        channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild else None
+        where = f"#{channel.name}" if channel else str(sub.channel_id)
+        label = f"{title} → {where} ({sub.mode})"
+        if text and text not in label.lower() and text not in redact_url(sub.feed.url).lower():
+            continue
+        choices.append(app_commands.Choice(name=choice_name(label), value=str(sub.subscription_id)))
+        if len(choices) == 25:
+            break
+    return choices
 
 
 def pick_subscription(subs: list[Subscription], value: str) -> Subscription:

@@ -10,24 +10,27 @@ from discord.ext import commands
 
 from bot import render
 from bot.exts.common import bot_of, guild_id_of, reply, when
+from digests.feeds.urlsafety import redact_urls_in
 from digests.model import FeedStatus
 
 
 def status_line(feed: FeedStatus) -> str:
-    title = render.clip(render.clean(feed.title) or feed.url, 80)
+    title = render.clip(render.clean(feed.title) or render.shown_url(feed.url), 80)
     if feed.health == "ok":
         health = "✅ ok"
     elif feed.health == "disabled":
         health = "⛔ disabled"
     else:
-        health = f"⚠️ failing since {when(feed.failing_since)} ({feed.failures} failures)"
+        failures = "1 failure" if feed.failures == 1 else f"{feed.failures} failures"
+        health = f"⚠️ failing since {when(feed.failing_since)} ({failures})"
     parts = [
         f"**{title}** — {health}",
         f"last fetch {when(feed.last_fetched)} · next fetch "
         f"{when(feed.next_fetch) if feed.health != 'disabled' else 'none'}",
     ]
     if feed.last_error and feed.health != "ok":
-        parts.append(f"error: {render.clip(render.clean(feed.last_error), 200)}")
+        error = render.clean(redact_urls_in(feed.last_error))
+        parts.append(f"error: {render.clip(error, 200)}")
     return "\n".join(parts)
 
 

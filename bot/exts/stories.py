@@ -42,6 +42,19 @@ async def story_autocomplete(
     ]
 
 
+async def speaker_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    names = await bot_of(interaction).digests.speaker_choices(
+        current.strip(), 25, scope=scope_of(interaction)
+    )
+    return [
+        app_commands.Choice(name=choice_name(name), value=name[:100])
+        for name in names
+        if name.strip()
+    ]
+
+
 def speaker_line(item: SpeakerQuote) -> str:
     title = render.clip(render.clean(item.story_title) or f"Story #{item.story_id}", 120)
     quote = render.quote_line(item.quote, 700)
@@ -50,11 +63,10 @@ def speaker_line(item: SpeakerQuote) -> str:
 
 def hit_line(hit: SearchHit) -> str:
     title = render.clip(render.clean(hit.title) or "(untitled)", 150)
-    url = render.safe_url(hit.url, 400)
-    head = f"**#{hit.story_id}** [{title}]({url})" if url else f"**#{hit.story_id}** {title}"
+    head = f"**#{hit.story_id}** {render.masked_link(title, hit.url, 400)}"
     source = render.clip(render.clean(hit.feed_title), 60)
     meta = " · ".join(p for p in (source, when(hit.published) if hit.published else "") if p)
-    snippet = render.clip(render.clean(hit.snippet), 200)
+    snippet = render.highlighted(hit.snippet, 200)
     return "\n".join(p for p in (head + (f" — {meta}" if meta else ""), snippet) if p)
 
 
@@ -77,7 +89,7 @@ class Stories(commands.Cog):
         story="The story's number, or start typing its title",
         speaker="A person's name: their latest quotes across stories",
     )
-    @app_commands.autocomplete(story=story_autocomplete)
+    @app_commands.autocomplete(story=story_autocomplete, speaker=speaker_autocomplete)
     async def quotes(
         self,
         interaction: discord.Interaction[Any],

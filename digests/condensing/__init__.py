@@ -12,9 +12,10 @@ import re
 
 from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
-from digests.condensing.summarize import _token_stems, summarize
-from digests.condensing.text import looks_like_html, paragraphs, strip_html
+from digests.condensing.summarize import summarize
+from digests.condensing.text import paragraphs, strip_html
 from digests.errors import InputError
+from digests.feeds.htmltext import looks_like_html
 from digests.model import Condensed
 
 #: Characters of (plain) text condensed; a long feature is ~40k characters.
@@ -40,16 +41,16 @@ def _bounded(text: str, limit: int) -> str:
 
 
 def clear_caches() -> None:
-    """Empty the bounded caches of pure word-level functions kept between calls (names,
-    token stems), so a benchmark can time from a cold start."""
-    for cached in (_token_stems, clean_name, name_pieces):
-        cached.cache_clear()
+    """Empty the bounded caches of the pure name functions kept between calls, so a benchmark
+    can time from a cold start."""
+    clean_name.cache_clear()
+    name_pieces.cache_clear()
 
 
 def prepare(text: str) -> list[str]:
     """The paragraphs ``condense`` works on: HTML stripped, size bounded, boilerplate dropped."""
     text = _bounded(text, MAX_RAW_CHARS)
-    if looks_like_html(text):
+    if looks_like_html(text, evidence="tags"):
         text = strip_html(text)
     return paragraphs(_bounded(text, MAX_CHARS))
 

@@ -1,4 +1,6 @@
-"""Word lists for quote attribution: verbs of saying, titles, pronouns, common first names."""
+"""The word lists of the condensing code, in one place: abbreviations and sentence openers (the
+sentence splitter), stopwords (the summary), verbs of saying, titles, pronouns, descriptions of
+people and common first names (quote attribution and the people finder)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,48 @@ def trie_pattern(words: frozenset[str]) -> str:
     return "|".join(parts)
 
 
+# --- sentences -------------------------------------------------------------------------------
+# abbreviated titles whose full stop never ends a sentence ("Mr.", "Sen.", "No. 10")
+TITLE_ABBREVIATIONS = word_set(
+    "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no"
+)
+# every abbreviation the summary's splitter knows: the titles, months, "etc", "vs", "Blvd"...
+ABBREVIATIONS = TITLE_ABBREVIATIONS | word_set(
+    """mx cpt pres supt insp det cllr hon messrs mme mlle nos vs etc approx dept est fig vol ch
+    pp ed eds op cit al jan feb mar apr jun jul aug sep sept oct nov dec mt ft ave blvd rd corp"""
+)
+# words that, after a dotted acronym ("U.S."), show a new sentence has begun
+SENTENCE_STARTERS = word_set(
+    """the a an he she it they we i you his her its their our this that these those there but
+    and so yet in on at for after before when while if as however meanwhile now then mr mrs
+    ms dr police officials some many one two"""
+)
+
+# --- summary -----------------------------------------------------------------------------------
+# words that carry no topic: left out of the summary's tf-idf vectors
+STOPWORDS = word_set(
+    """a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how i
+    if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours out over own said same says she should so some such than that the
+    their theirs them then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours mr
+    mrs ms dr"""
+)
+
+# words left out when comparing stories' titles and ledes for clustering (``digests.compose``):
+# a shorter list than ``STOPWORDS`` ("new" in, "above", "few"... out), which the clustering
+# thresholds were set with
+CLUSTER_STOPWORDS = word_set(
+    """a about after again against all also an and any are as at be because been before being
+    but by can could did do does for from had has have he her here his how i if in into is it
+    its just more most new no not now of on once only or other our out over said says she so
+    some than that the their them then there these they this those through to too under up
+    very was we were what when where which while who why will with would you your"""
+)
+
+# --- attribution -------------------------------------------------------------------------------
 SAY_VERBS = word_set(
     """said says say saying told tells tell added adds explained explains declared declares
     continued continues wrote writes asked asks argued argues insisted insists noted notes stated
@@ -234,4 +278,49 @@ FEMALE_FIRST = word_set(
     donna loretta debbie nikki betsy elise huma neera jennifer kellyanne sarah katrina megyn
     ivanka chelsea theresa angela marine nicola hillary carly michele tammy jeanne cheryl
     hope ilyse cecile gilda marsha maxine barbara jan janet susana condoleezza madeleine"""
+)
+
+
+# --- people: the summary's finder of names by sentence -----------------------------------------
+# capitalised words that never open a person's name ("The", "President", "Monday")
+NOT_NAME_STARTS = word_set(
+    """The A An In On At For But And Or If When While After Before This That These Those His
+    Her Their Its Our Mr Mrs Ms Dr Sir Lord Lady President Prime Minister Secretary General
+    Police Labour Conservative Democratic Republican British American English French German
+    Chinese Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
+    April May June July August September October November December New North South East West
+    United Supreme High Royal National International Premier Champions World European"""
+)
+# job words that may open a capitalised run before a name ("Prisoner Carlos Boente")
+JOB_WORDS = word_set(
+    """actor actress singer star striker defender midfielder goalkeeper keeper coach manager
+        boss captain skipper player rapper model presenter host chef prisoner suspect victim
+        officer detective inspector sergeant constable judge lawyer minister senator governor
+        president chancellor secretary chairman chairwoman chief director professor doctor
+        nurse teacher pastor father mother son daughter wife husband brother sister grandmother
+        grandfather widow mum dad veteran former late ex
+        pilot soldier private corporal general admiral
+        colonel major lieutenant commander mayor councillor spokesman spokeswoman founder
+        ceo author writer filmmaker comedian"""
+)
+# capitalised words that make a run an organisation or a place, not a person
+INSTITUTION_WORDS = word_set(
+    """School University College Party Club Court Council Police Street Road City County
+        Airlines Airport Hospital Church Bank Company Group Association Department Ministry Office
+        House Hall Park Station Centre Center Museum Times News Post Journal League Cup FC United
+        Committee Commission Agency Service Services Institute Foundation Government Senate
+        Congress Parliament Assembly Avenue Square Bridge River Island Prize Award Awards
+        Festival Show Street Inc Ltd Corporation Airways Railway Trust Union Army Navy Force"""
+)
+# lower-case words that make a capitalised run an organisation or a place (the quotes' finder)
+ORG_WORDS = word_set(
+    """house party union council committee bank club university association department ministry
+    office news times post journal street court city county state states republic kingdom
+    international group corp inc ltd fund foundation institute center centre campaign
+    administration agency commission board senate congress parliament assembly government league
+    cup open championships championship games airport hall road square tower museum school
+    college church hospital company media network tv radio service services army force forces
+    police guard airlines motors records studios united america africa europe asia island
+    islands valley river lake park station project review press daily weekly magazine
+    """
 )

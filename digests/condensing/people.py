@@ -1,10 +1,16 @@
 """People in an article: names, their fullest forms, genders, and where they are mentioned.
 
-Pure and rule-based (no model): capitalised token runs are candidate names; a run counts as a
-person when it carries a personal title ("Mr", "Sen."), starts with a common first name, or is the
-explicit subject of a verb of saying. Surnames and titled surnames ("Mr Brown") expand to the
-fullest same-surname name in the article ("Gordon Brown"). Pronouns resolve to the most recent
-compatible person mentioned outside quotation marks.
+Pure and rule-based (no model), in two views of the same knowledge (``lexicon`` holds the words):
+
+- ``collect_people`` (the quotes' speakers, by paragraph): capitalised token runs are candidate
+  names; a run counts as a person when it carries a personal title ("Mr", "Sen."), starts with a
+  common first name, or is the explicit subject of a verb of saying. Surnames and titled surnames
+  ("Mr Brown") expand to the fullest same-surname name in the article ("Gordon Brown"). Pronouns
+  resolve to the most recent compatible person mentioned outside quotation marks.
+- ``sentence_mentions`` (the summary's pronoun naming, by sentence): full names marked as people
+  by a title, an age, "said" or the surname used alone elsewhere, and the later surname-only
+  mentions of them. It reads names differently (no title stripping, at most four words), and the
+  summaries were fitted to it: one finder for both would change the summaries or the speakers.
 """
 
 from __future__ import annotations
@@ -19,15 +25,18 @@ from digests.condensing.lexicon import (
     DESCRIPTORS,
     FEMALE_FIRST,
     FEMALE_TITLES,
+    INSTITUTION_WORDS,
+    JOB_WORDS,
     MALE_FIRST,
     MALE_TITLES,
     NON_NAME_CAPS,
+    NOT_NAME_STARTS,
+    ORG_WORDS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
     ROLE_NOUNS,
     TITLES,
     trie_pattern,
-    word_set,
 )
 from digests.condensing.sentences import sentence_index, sentence_starts
 
@@ -141,43 +150,21 @@ class Mention:
     subject: bool = False  # first person named in its sentence (a likely subject)
 
 
-@dataclass(slots=True)
-class _MentionSource:
-    """What :class:`People` needs to list the mentions, kept until they are first asked for."""
+@dataclass(frozen=True, slots=True)
+class RecentMention:
+    """The person a pronoun likely refers to (``key``) and where they were last mentioned."""
 
-    paras: list[str]
-    blocked: list[list[tuple[int, int]]]
-    runs: list[tuple[int, int, int, Name]]
-    starts_of: dict[int, list[int]]
+    key: str
+    pos: tuple[int, int]
 
 
 @dataclass(slots=True)
 class People:
-    """The people of one article (built per call; not shared).
-
-    The mentions (and the genders voted from pronouns) are listed when first asked for: an
-    article whose quotations all name their speakers never needs them."""
+    """The people of one article (built per call by :func:`collect_people`; not shared)."""
 
     full: dict[str, str] = field(default_factory=dict)  # last name -> fullest name
-    _gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
-    _mentions: list[Mention] = field(default_factory=list)
-    _positions: list[tuple[int, int]] = field(default_factory=list)
-    _source: _MentionSource | None = None
-
-    @property
-    def gender(self) -> dict[str, str]:
-        self._list_mentions()
-        return self._gender
-
-    @property
-    def mentions(self) -> list[Mention]:
-        self._list_mentions()
-        return self._mentions
-
-    def _list_mentions(self) -> None:
-        if self._source is not None:
-            source, self._source = self._source, None
-            _add_mentions(self, source)
+    gender: dict[str, str] = field(default_factory=dict)  # fullest name -> "m" | "f"
+    mentions: list[Mention] = field(default_factory=list)  # in article order
 
     def canonical(self, name: Name) -> str:
         """The fullest form of ``name`` in the article (surname-only expands)."""
@@ -193,58 +180,47 @@ class People:
         key = name.last
         current = self.full.get(key)
         if current is None or len(name.tokens) > len(current.split()):
-            if current is not None and current in self._gender and len(name.tokens) > 1:
-                self._gender.setdefault(name.text, self._gender[current])
+            if current is not None and current in self.gender and len(name.tokens) > 1:
+                self.gender.setdefault(name.text, self.gender[current])
             self.full[key] = name.text
         canon = self.full[key]
         g = name.gender or first_name_gender(name)
-        if g and canon not in self._gender:
-            self._gender[canon] = g
+        if g and canon not in self.gender:
+            self.gender[canon] = g
 
     def knows(self, name: Name) -> bool:
         return name.last in self.full
 
-    def resolve_recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
-        """The most recent likely subject before ``pos`` whose gender fits (else any mention)."""
-        found = self.recent_mention(pos, gender)
-        return found[0] if found else None
-
-    def recent_mention(
-        self, pos: tuple[int, int], gender: str | None
-    ) -> tuple[str, tuple[int, int]] | None:
-        """Like :meth:`resolve_recent`, with where that person was last mentioned before ``pos``."""
+    def recent_mention(self, pos: tuple[int, int], gender: str | None) -> RecentMention | None:
+        """The most recent likely subject before ``pos`` whose gender fits (else any mention),
+        with where that person was last mentioned before ``pos``."""
         mentions = self.mentions
-        if len(self._positions) != len(mentions):
-            self._positions = [m.pos for m in mentions]
         last_seen: dict[str, tuple[int, int]] = {}
         fallback: str | None = None
-        for i in range(bisect.bisect_left(self._positions, pos) - 1, -1, -1):
+        before = bisect.bisect_left(mentions, pos, key=_position)
+        for i in range(before - 1, -1, -1):
             m = mentions[i]
             if m.pos[0] < pos[0] - _LOOKBACK_PARAGRAPHS:
                 break
             last_seen.setdefault(m.key, m.pos)
-            g = self._gender.get(m.key)
+            g = self.gender.get(m.key)
             if gender is not None and (
                 (g is not None and g != gender) or m.key.lower() in PEOPLE_PLURALS
             ):
                 continue  # "she" is not "Sources" ("Sources told POLITICO")
             if m.subject:
-                return m.key, last_seen[m.key]
+                return RecentMention(m.key, last_seen[m.key])
             if fallback is None:
                 fallback = m.key
-        return (fallback, last_seen[fallback]) if fallback is not None else None
+        return RecentMention(fallback, last_seen[fallback]) if fallback is not None else None
+
+
+def _position(mention: Mention) -> tuple[int, int]:
+    return mention.pos
 
 
 _MAX_NAME_PARTS = 5
 _LOOKBACK_PARAGRAPHS = 12  # pronouns do not reach further back than this
-
-
-def _plain_run(tokens: list[str]) -> bool:
-    """No sentence word after the first token and no possessive before the last."""
-    for t in tokens[1:]:
-        if t.rstrip(".").lower() in NON_NAME_CAPS:
-            return False
-    return all(not t.endswith(("'s", "’s")) for t in tokens[:-1])
 
 
 def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
@@ -252,10 +228,6 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
     if " " not in run:
         if run.rstrip(".").lower() not in NON_NAME_CAPS:
             yield start, start + len(run), run
-        return
-    tokens = run.split()
-    if len(tokens) <= _MAX_NAME_PARTS and _plain_run(tokens):
-        yield start, start + len(run), run  # the common case: nothing to split
         return
     pieces: list[tuple[int, int]] = []
     piece_start = -1
@@ -279,24 +251,6 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
             yield start + a, start + a + len(text), text
 
 
-def name_runs(text: str) -> Iterable[tuple[int, int, str]]:
-    for m in NAME_RUN.finditer(text):
-        yield from split_run(m.start(), m.group(0))
-
-
-_ORG_WORDS = word_set(
-    """house party union council committee bank club university association department ministry
-    office news times post journal street court city county state states republic kingdom
-    international group corp inc ltd fund foundation institute center centre campaign
-    administration agency commission board senate congress parliament assembly government league
-    cup open championships championship games airport hall road square tower museum school
-    college church hospital company media network tv radio service services army force forces
-    police guard airlines motors records studios united america africa europe asia island
-    islands valley river lake park station project review press daily weekly magazine
-    """
-)
-
-
 _PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
 
 
@@ -304,31 +258,35 @@ def _could_be_person(name: Name) -> bool:
     return (
         1 < len(name.tokens) <= 4
         and all(_PERSON_TOKEN.fullmatch(t) for t in name.tokens)
-        and name.last not in _ORG_WORDS
-        and not any(_norm(t) in _ORG_WORDS for t in name.tokens)
+        and name.last not in ORG_WORDS
+        and not any(_norm(t) in ORG_WORDS for t in name.tokens)
     )
 
 
-# (start, end) within the run, the raw text, its cleaned name, whether the name alone marks a
-# person (a title or a known first name)
-_Piece = tuple[int, int, str, Name, bool]
+@dataclass(frozen=True, slots=True)
+class _NamePiece:
+    """A piece of a capitalised run that cleans to a name, at ``run[start:end]``."""
+
+    start: int
+    end: int
+    raw: str
+    name: Name
+    evident: bool  # the name alone marks a person (a title or a known first name)
 
 
 @lru_cache(maxsize=1 << 13)
-def name_pieces(run: str) -> tuple[_Piece, ...]:
-    """The name pieces of one capitalised run (sentence words dropped, possessives split)."""
-    if " " not in run:
-        if run.rstrip(".").lower() in NON_NAME_CAPS:
-            return ()
-        name = clean_name(run)
-        if name is None:
-            return ()
-        return ((0, len(run), run, name, name.titled or first_name_gender(name) is not None),)
-    out: list[_Piece] = []
+def name_pieces(run: str) -> tuple[_NamePiece, ...]:
+    """The name pieces of one capitalised run (sentence words dropped, possessives split).
+
+    Cached, as ``clean_name`` (bounded; both are pure): the same runs recur ("He", "The",
+    surnames) within and across articles, and without the caches the quotes take 1.6 times
+    as long (``benchmarks/condense_speed.py``)."""
+    out: list[_NamePiece] = []
     for start, end, raw in split_run(0, run):
         name = clean_name(raw)
         if name is not None:
-            out.append((start, end, raw, name, name.titled or first_name_gender(name) is not None))
+            evident = name.titled or first_name_gender(name) is not None
+            out.append(_NamePiece(start, end, raw, name, evident))
     return tuple(out)
 
 
@@ -349,53 +307,43 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
-    # raw run -> its pieces that clean to a name (the same runs recur: "He", "The", surnames)
-    pieces_of: dict[str, tuple[_Piece, ...]] = {}
-    added: set[str] = set()
+    added: set[str] = set()  # raw names already added: adding them again changes nothing
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
-            pieces = pieces_of.get(run)
-            if pieces is None:
-                pieces = pieces_of[run] = name_pieces(run)
-            if not pieces:
-                continue
             base = m.start()
-            for a, b, raw, name, evident in pieces:
-                start = base + a
-                end = base + b
+            for piece in name_pieces(run):
+                start, end = base + piece.start, base + piece.end
+                name = piece.name
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)
-                if raw in added or (
-                    len(name.tokens) == 1 and name.gender is None and name.last in people.full
-                ):
-                    continue  # adding it (again) would change nothing
-                if evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
+                surname_only = len(name.tokens) == 1 and name.gender is None
+                if piece.raw in added or (surname_only and name.last in people.full):
+                    continue  # adding it would change nothing (see ``People.add_person``)
+                if piece.evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
                     people.add_person(name)
-                    added.add(raw)
-    possible: dict[Name, bool] = {}
+                    added.add(piece.raw)
     for _, _, _, name in runs:
-        if len(name.tokens) > 1:
-            if people.knows(name):
-                people.add_person(name)
-            elif name.last in alone:
-                could = possible.get(name)
-                if could is None:
-                    could = possible[name] = _could_be_person(name)
-                if could:
-                    people.add_person(name)
-    people._source = _MentionSource(paras, blocked, runs, {} if starts_of is None else starts_of)
+        multi_word = len(name.tokens) > 1
+        if multi_word and (people.knows(name) or (name.last in alone and _could_be_person(name))):
+            people.add_person(name)
+    _add_mentions(people, paras, blocked, runs, {} if starts_of is None else starts_of)
     return people
 
 
-def _add_mentions(people: People, source: _MentionSource) -> None:
+def _add_mentions(
+    people: People,
+    paras: list[str],
+    blocked: list[list[tuple[int, int]]],
+    runs: list[tuple[int, int, int, Name]],
+    starts_of: dict[int, list[int]],
+) -> None:
     """List the mentions of known people outside quotations, marking likely subjects."""
-    paras, blocked, starts_of = source.paras, source.blocked, source.starts_of
-    mentions = people._mentions
-    gender = people._gender
+    mentions = people.mentions
+    gender = people.gender
     last_sentence: tuple[int, int] = (-1, -1)
-    for pi, start, end, name in source.runs:
+    for pi, start, end, name in runs:
         if not people.knows(name) or (blocked[pi] and _inside(blocked[pi], start)):
             continue
         starts = starts_of.get(pi)
@@ -436,14 +384,10 @@ _SPEAKS_AFTER = re.compile(
 # "…, said Sunshine, who…": the name after an inverted verb of saying is that verb's subject
 _SPEAKER_AFTER_VERB = re.compile(r"\b(?:said|says|added|adds|wrote|writes)\s+$")
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
-_SAID_WORDS = ("said", "says", "added", "asked", "wrote", "continued")
 
 
 def _said_before(para: str, start: int) -> bool:
     """A verb of saying just before ``start`` ("…," said Smith), within 12 characters."""
-    window = para[max(0, start - 12) : start]
-    if not window[-1:].isspace() or not window.rstrip().endswith(_SAID_WORDS):
-        return False  # the regex's match would end in spaces right after one of the words
     return _SAID_BEFORE.search(para, max(0, start - 12), start) is not None
 
 
@@ -454,7 +398,7 @@ _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], people: People) -> None:
     """Vote a person's gender from pronouns in paragraphs mentioning only that person."""
     by_para: dict[int, set[str]] = {}
-    for m in people._mentions:
+    for m in people.mentions:
         by_para.setdefault(m.pos[0], set()).add(m.key)
     votes: dict[str, list[int]] = {}
     for pi, keys in by_para.items():
@@ -474,15 +418,100 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
         cell[0] += len(_HE.findall(text))
         cell[1] += len(_SHE.findall(text))
     for key, (he, she) in votes.items():
-        if key in people._gender:
+        if key in people.gender:
             continue
         if he > 2 * she:
-            people._gender[key] = "m"
+            people.gender[key] = "m"
         elif she > 2 * he:
-            people._gender[key] = "f"
+            people.gender[key] = "f"
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     """``pos`` inside one of the sorted, disjoint ``spans``."""
     k = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
     return k >= 0 and spans[k][0] <= pos < spans[k][1]
+
+
+# --- the summary's view: names by sentence ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SentenceMention:
+    """A person mentioned in sentence ``sentence`` at character ``offset``, by full name."""
+
+    sentence: int
+    offset: int
+    name: str
+
+
+# Two to four capitalised words (or initials, or "de", "van"...): a possible full name.
+_SENTENCE_NAME = re.compile(
+    r"(\b[A-Z](?:[a-z]+(?:[-'’][A-Z]?[a-z]+)?|\.)"
+    r"(?:\s+(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|de|van|von|da|bin|al)){1,3})"
+)
+
+# What follows a person's name: "said", an apposition (", a former professor"), ", who".
+_PERSON_AFTER = re.compile(r",?\s+(?:said|says|told|added)\b|,\s+(?:a|an|the|who|whose)\s")
+
+_TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
+_AGE_AFTER = re.compile(r",\s*\d{1,3}\b")
+_POSSESSIVE_S = re.compile(r"['’]s$")
+
+
+def _used_alone(text: str, surname: str, name: str) -> bool:
+    """True when the surname is a whole word of the text more often than the full name is."""
+    alone = re.findall(rf"\b{re.escape(surname)}\b", text)
+    return len(alone) > text.count(name)
+
+
+def sentence_mentions(texts: list[str]) -> list[SentenceMention]:
+    """Every likely person mentioned in the sentences ``texts``, in article order.
+
+    Full names count when something marks them as people (a title, an age, "said", or the
+    surname used alone elsewhere); later "Mr. Loach" / "Loach" mentions map to the full name.
+    """
+    found: list[tuple[int, str, int, str]] = []
+    for index, text in enumerate(texts):
+        for m in _SENTENCE_NAME.finditer(text):
+            parts = _POSSESSIVE_S.sub("", m.group(1)).split()
+            start = m.start()
+            while len(parts) > 2 and parts[0].lower() in JOB_WORDS:
+                start += len(parts[0]) + 1
+                parts = parts[1:]
+            if parts[0] in NOT_NAME_STARTS or parts[0].lower() in JOB_WORDS:
+                continue
+            if any(p in INSTITUTION_WORDS for p in parts):
+                continue
+            if parts[-1].endswith("."):
+                continue
+            found.append((index, " ".join(parts), start, text))
+    text_all = " ".join(texts)
+    out: list[SentenceMention] = []
+    full: dict[str, str] = {}
+    for index, name, start, text in found:
+        surname = name.split()[-1]
+        after = start + len(name)
+        evidence = (
+            bool(_TITLE_BEFORE.search(text[:start]))
+            or bool(_AGE_AFTER.match(text, after))
+            or bool(_PERSON_AFTER.match(text, after))
+            or _used_alone(text_all, surname, name)
+        )
+        if evidence:
+            out.append(SentenceMention(index, start, name))
+            full.setdefault(surname, name)
+    if full:
+        for index, text in enumerate(texts):
+            for mention in _surname_mentions(text, list(full)):
+                start, surname = mention.start(), mention.group(1)
+                name = full[surname]
+                if not text.endswith(name, 0, start + len(surname)):  # not the full name's tail
+                    out.append(SentenceMention(index, start, name))
+    return sorted(out)
+
+
+def _surname_mentions(text: str, surnames: list[str]) -> list[re.Match[str]]:
+    """Each whole-word mention of one of ``surnames`` (group 1) not followed by a capitalised
+    word (a full name's surname is followed by none; "Brown Street" is not Mr Brown)."""
+    alternatives = "|".join(map(re.escape, surnames))
+    return list(re.finditer(rf"\b({alternatives})\b(?![ ]+[A-Z])", text))

@@ -12,14 +12,9 @@ the pronoun is replaced by the full name of the person named last before it, or 
 gives way to another. The coefficients in ``Weights`` were fitted on the dev sets by
 ``benchmarks/fit_summary.py``.
 
-Speed (``benchmarks/condense_speed.py``): an article's sentences are folded in one pass over
-their UTF-8 bytes (ASCII capitals lowered, ASCII punctuation but the apostrophe made spaces), so
-"Said," and "said." are one token; each sentence's tokens get their stems from a bounded
-``lru_cache`` (a miss on a plain lower-case word costs a few string tests). The tf-idf sums run as
-``sum(map(...))`` over a word's document frequency (no per-word weight table), quote marks and
-full stops are found by regexes led by a literal where the text allows (memchr scans instead of
-character classes), and MMR is lazy (a heap of upper bounds), so only a few sentence pairs are
-ever compared. The only state kept between calls is that bounded cache.
+Speed (``benchmarks/condense_speed.py``): the tf-idf sums run over a word's document frequency
+(no per-word weight table) and MMR is lazy (a heap of upper bounds), so only a few sentence pairs
+are ever compared. No state is kept between calls.
 """
 
 from __future__ import annotations
@@ -27,15 +22,15 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
-import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import chain, compress, count
+from itertools import chain
 
-from digests.condensing.text import split_sentences
+from digests.condensing.lexicon import STOPWORDS
+from digests.condensing.people import SentenceMention, sentence_mentions
+from digests.condensing.sentences import split_sentences
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,95 +65,24 @@ MAX_WORDS = 70
 MAX_SENTENCES = 2000
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-_STOPWORDS = frozenset(
-    _words(
-        """a about above after again against all also am an and any are aren't as at be because
-    been before being below between both but by can could did do does doing down during each
-    few for from further had has have having he her here hers herself him himself his how i
-    if in into is it its itself just me more most my myself no nor not now of off on once
-    only or other our ours out over own said same says she should so some such than that the
-    their theirs them then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours mr
-    mrs ms dr"""
-    )
-)
 _WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
+_QUOTE_MARKS = "\"“”‘’'«»"
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
-# The patterns open with the quote mark and check what precedes it by a lookbehind placed after
-# it: the regex engine then scans quickly for quote marks instead of trying a lookbehind at every
-# character. (``(?<![^X]Q)`` after a mark Q: preceded by an X or by nothing.)
-_OPEN_TEMPLATE = r"{0}(?<![^\s(\[:—–-]{0})[\"“‘'«]*(?=\w)"
-_CLOSE_TEMPLATE = r"{0}(?<=[\w.,!?…]{0})[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])"
-_QUOTE_OPEN = re.compile(_OPEN_TEMPLATE.format(r"[\"“‘'«]"))
-_QUOTE_CLOSE = re.compile(_CLOSE_TEMPLATE.format(r"[\"”’'»]"))
-# The same led by one mark, for an ASCII text holding that mark and not the other: the regex
-# engine finds a literal with memchr instead of trying a character class at every character.
-_QUOTE_BY_MARK = {
-    mark: (re.compile(_OPEN_TEMPLATE.format(mark)), re.compile(_CLOSE_TEMPLATE.format(mark)))
-    for mark in "\"'"
-}
+_QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
+_QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
 )
 _NAMEABLE = {"He": "", "She": "", "His": "'s", "Her": "'s"}
-# (``[A-Z](?<!\w[A-Z])`` is ``\b[A-Z]``, in an order the regex engine scans for quickly.)
-_NAME = re.compile(
-    r"([A-Z](?<!\w[A-Z])(?:[a-z]+(?:[-'’][A-Z]?[a-z]+)?|\.)"
-    r"(?:\s+(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|de|van|von|da|bin|al)){1,3})"
-)
-_NOT_NAME_START = frozenset(
-    _words(
-        """The A An In On At For But And Or If When While After Before This That These Those His
-    Her Their Its Our Mr Mrs Ms Dr Sir Lord Lady President Prime Minister Secretary General
-    Police Labour Conservative Democratic Republican British American English French German
-    Chinese Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
-    April May June July August September October November December New North South East West
-    United Supreme High Royal National International Premier Champions World European"""
-    )
-)
 _PHOTO_NOTE = re.compile(
     r"\s*\((?:(?:pictured|left|right|centre|center|above|below|top|bottom|inset|main|file"
     r"|stock|second|far|front|back|with|in|and)(?:[\s,]+|(?=\))))+"
     r"(?:left|right|picture|photo|image|pictured|row|centre|center)?\)",
     re.IGNORECASE,
 )
-# Capitalised job words that open a name run ("Prisoner Carlos Boente", "Striker Harry Kane").
-_ROLE_WORDS = frozenset(
-    _words(
-        """actor actress singer star striker defender midfielder goalkeeper keeper coach manager
-        boss captain skipper player rapper model presenter host chef prisoner suspect victim
-        officer detective inspector sergeant constable judge lawyer minister senator governor
-        president chancellor secretary chairman chairwoman chief director professor doctor
-        nurse teacher pastor father mother son daughter wife husband brother sister grandmother
-        grandfather widow mum dad veteran former late ex
-        pilot soldier private corporal general admiral
-        colonel major lieutenant commander mayor councillor spokesman spokeswoman founder
-        ceo author writer filmmaker comedian"""
-    )
-)
-# Words that make a capitalised run an organisation or a place, not a person.
-_INSTITUTION_WORDS = frozenset(
-    _words(
-        """School University College Party Club Court Council Police Street Road City County
-        Airlines Airport Hospital Church Bank Company Group Association Department Ministry Office
-        House Hall Park Station Centre Center Museum Times News Post Journal League Cup FC United
-        Committee Commission Agency Service Services Institute Foundation Government Senate
-        Congress Parliament Assembly Avenue Square Bridge River Island Prize Award Awards
-        Festival Show Street Inc Ltd Corporation Airways Railway Trust Union Army Navy Force"""
-    )
-)
-# What follows a person's name: "said", an apposition (", a former professor"), ", who".
-_PERSON_AFTER = re.compile(r",?\s+(?:said|says|told|added)\b|,\s+(?:a|an|the|who|whose)\s")
 #: How many sentences back a pronoun's referent may be named.
 REFERENT_WINDOW = 3
-_TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof|Rev)\.?\s+$")
-_AGE_AFTER = re.compile(r",\s*\d{1,3}\b")
-_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _stem(word: str) -> str:
@@ -179,43 +103,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
-    words = list(filter(None, map(_token_stems, _fold(text).split())))
-    if " " in "".join(words):  # a token gave several words ("jörg": "j", "rg")
-        return " ".join(words).split()
-    return words
-
-
-#: What joins the sentences of an article to fold them at once (a control character).
-_SEPARATOR = "\x01"
-# ASCII capitals to lower case, ASCII punctuation but the apostrophe to spaces, on UTF-8 bytes
-# (whose multi-byte characters have no ASCII byte). A folded token's pieces have the words
-# (``_WORD``) of the token, in order: those characters are never inside a word.
-_FOLD = bytes.maketrans(
-    bytes(range(ord("A"), ord("Z") + 1)) + b'!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~',
-    bytes(range(ord("a"), ord("z") + 1)) + b" " * 31,
-)
-
-
-def _fold(text: str) -> str:
-    """The text with ``_FOLD`` applied (lone surrogates pass through)."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return raw.translate(_FOLD).decode("utf-8", "surrogatepass")
-
-
-@lru_cache(maxsize=1 << 15)
-def _token_stems(token: str) -> str:
-    """The content stems of one whitespace-free token, space-separated (usually one, or none).
-
-    Tokens come folded (``_fold``), so the common one is a plain lower-case word. Cached
-    (bounded): a token's stems never change, and most tokens of an article recur in the next
-    one; 32k entries hold the vocabulary of a few thousand articles in a few MB.
-    """
-    if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
-        if token in _STOPWORDS:
-            return ""
-        return _stem(token) if token[-1] in "sdg" else token  # (_stem changes only those)
-    # apostrophes, other scripts' letters and punctuation, capitals (when not folded)
-    return " ".join([_stem(w) for w in _WORD.findall(token.lower()) if w not in _STOPWORDS])
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,34 +120,19 @@ class _Article:
 
 def _quote_share(text: str) -> float:
     """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
-    if text.isascii():  # no curly quotes or guillemets: '"' and "'" are the only marks
-        double, single = '"' in text, "'" in text
-        if not (double or single):
-            return 0.0
-        opener, closer = (
-            (_QUOTE_OPEN, _QUOTE_CLOSE)
-            if double and single
-            else _QUOTE_BY_MARK['"' if double else "'"]
-        )
-    elif _has_quote_mark(text):
-        opener, closer = _QUOTE_OPEN, _QUOTE_CLOSE
-    else:
-        return 0.0
+    if not any(mark in text for mark in _QUOTE_MARKS):
+        return 0.0  # most sentences
     quoted = 0
     pos = 0
     while True:
-        opening = opener.search(text, pos)
+        opening = _QUOTE_OPEN.search(text, pos)
         if opening is None:
             break
-        closing = closer.search(text, opening.end())
+        closing = _QUOTE_CLOSE.search(text, opening.end())
         end = closing.start() if closing else len(text)
         quoted += end - opening.end()
         pos = closing.end() if closing else len(text)
     return min(1.0, quoted / max(1, len(text)))
-
-
-def _has_quote_mark(text: str) -> bool:
-    return '"' in text or "“" in text or "‘" in text or "'" in text or "«" in text
 
 
 def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
@@ -287,7 +160,7 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
     """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
     texts = _split(paras)
     n_words = [text.count(" ") + 1 for text in texts]
-    words = _sentence_words(texts)
+    words = [content_words(text) for text in texts]
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
     eligible = [
         MIN_WORDS <= n <= MAX_WORDS
@@ -305,22 +178,6 @@ def _analyse(paras: list[str], avoid: list[str]) -> _Article:
         # (most end in a full stop: the regex only for the others)
         punctuated=[t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts],
     )
-
-
-def _sentence_words(texts: list[str]) -> list[list[str]]:
-    """``content_words`` of each sentence, from one folding of them all (``_fold``).
-
-    The pieces of a folded token are fewer distinct cache keys than the token ("Said," and
-    "said." are "said"), and give the same words.
-    """
-    parts = _fold(_SEPARATOR.join(texts)).split(_SEPARATOR)
-    if len(parts) != len(texts):  # a sentence holds the separator (never in paragraphs' text)
-        return [content_words(text) for text in texts]
-    stems = _token_stems
-    out = [list(filter(None, map(stems, part.split()))) for part in parts]
-    if " " in "".join(chain.from_iterable(out)):  # a token gave several words (see above)
-        return [" ".join(words).split() for words in out]
-    return out
 
 
 class _Similarity:
@@ -396,11 +253,12 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     idf2 = idf2_by_df.__getitem__
     squares = [sum(map(idf2, map(df.__getitem__, d))) for d in distinct]
     # Sentences that repeat a word: there it counts c^2 times in |s|^2 and c times in t(w).
-    for i in compress(count(), map(operator.ne, map(len, words), map(len, distinct))):
-        sent_words = words[i]
-        ordered = sorted(sent_words)
-        for w in set(compress(ordered, map(operator.eq, ordered, ordered[1:]))):
-            c = sent_words.count(w)
+    for i, sent_words in enumerate(words):
+        if len(sent_words) == len(distinct[i]):
+            continue  # no word repeated
+        counts = Counter(sent_words)
+        for w in sorted(w for w, c in counts.items() if c > 1):
+            c = counts[w]
             x = idf2(df[w])
             squares[i] += (c * c - 1) * x
             if patched is None:
@@ -431,114 +289,7 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
     return scores, _Similarity(words, distinct, df, idf2_by_df, norms)
 
 
-def _word_count(text: str, word: str) -> int:
-    """Occurrences of ``word`` (which starts and ends with a letter) as a whole word."""
-    count = 0
-    pos = text.find(word)
-    size = len(word)
-    while pos >= 0:
-        before = text[pos - 1 : pos]
-        after = text[pos + size : pos + size + 1]
-        if (before == "" or not _is_word_char(before)) and (
-            after == "" or not _is_word_char(after)
-        ):
-            count += 1
-            pos = text.find(word, pos + size)
-        else:
-            pos = text.find(word, pos + 1)
-    return count
-
-
-def _used_alone(text: str, surname: str, name: str) -> bool:
-    """True when the surname is a whole word of the text more often than the full name is."""
-    named = text.count(name)
-    # (whole-word occurrences are at most all occurrences, which str.count finds at once)
-    return text.count(surname) > named and _word_count(text, surname) > named
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _person_names(texts: list[str]) -> list[tuple[int, int, str]]:
-    """(sentence index, offset, full name) of every likely person mentioned, in article order.
-
-    Full names count when something marks them as people (a title, an age, "said", or the
-    surname used alone elsewhere); later "Mr. Loach" / "Loach" mentions map to the full name.
-    """
-    found: list[tuple[int, str, int, str]] = []
-    for index, text in enumerate(texts):
-        for m in _NAME.finditer(text):
-            parts = _POSSESSIVE.sub("", m.group(1)).split()
-            start = m.start()
-            while len(parts) > 2 and parts[0].lower() in _ROLE_WORDS:
-                start += len(parts[0]) + 1
-                parts = parts[1:]
-            if parts[0] in _NOT_NAME_START or parts[0].lower() in _ROLE_WORDS:
-                continue
-            if any(p in _INSTITUTION_WORDS for p in parts):
-                continue
-            if parts[-1].endswith("."):
-                continue
-            found.append((index, " ".join(parts), start, text))
-    text_all = " ".join(texts)
-    out: list[tuple[int, int, str]] = []
-    full: dict[str, str] = {}
-    for index, name, start, text in found:
-        surname = name.split()[-1]
-        after = start + len(name)
-        evidence = (
-            bool(_TITLE_BEFORE.search(text[:start]))
-            or bool(_AGE_AFTER.match(text, after))
-            or bool(_PERSON_AFTER.match(text, after))
-            or _used_alone(text_all, surname, name)
-        )
-        if evidence:
-            out.append((index, start, name))
-            full.setdefault(surname, name)
-    if full:
-        for index, text in enumerate(texts):
-            for start, surname in _surname_mentions(text, list(full)):
-                name = full[surname]
-                if not text.endswith(name, 0, start + len(surname)):  # not the full name's tail
-                    out.append((index, start, name))
-    return sorted(out)
-
-
-def _surname_mentions(text: str, surnames: list[str]) -> list[tuple[int, str]]:
-    """(offset, surname) of each whole-word surname not followed by a capitalised word.
-
-    The matches of ``\b(S1|S2|...)\b(?![ ]+[A-Z])`` (surnames start and end with a letter),
-    found with ``str.find`` instead of a regex compiled for every article.
-    """
-    starts: dict[int, list[str]] = {}
-    for surname in surnames:
-        pos = text.find(surname)
-        while pos >= 0:
-            starts.setdefault(pos, []).append(surname)
-            pos = text.find(surname, pos + 1)
-    out: list[tuple[int, str]] = []
-    free = 0  # matches do not overlap
-    size = len(text)
-    for pos in sorted(starts):
-        if pos < free or (pos > 0 and _is_word_char(text[pos - 1])):
-            continue
-        for surname in starts[pos]:  # the first that fits, as in a regex alternation
-            end = pos + len(surname)
-            if end < size and _is_word_char(text[end]):
-                continue
-            after = end
-            while after < size and text[after] == " ":
-                after += 1
-            if end < after < size and "A" <= text[after] <= "Z":
-                continue
-            out.append((pos, surname))
-            free = end
-            break
-    return out
-
-
-def _named(index: int, text: str, names: list[tuple[int, int, str]]) -> str | None:
+def _named(index: int, text: str, names: list[SentenceMention]) -> str | None:
     """The sentence with its opening pronoun named, itself if it needs none, None if it can't.
 
     The name is that of the person mentioned first (the likely subject) in the closest earlier
@@ -550,11 +301,11 @@ def _named(index: int, text: str, names: list[tuple[int, int, str]]) -> str | No
     pronoun = m.group(1)
     if pronoun not in _NAMEABLE:
         return None
-    before = [(i, pos, name) for i, pos, name in names if index - REFERENT_WINDOW <= i < index]
+    before = [m for m in names if index - REFERENT_WINDOW <= m.sentence < index]
     if not before:
         return None
-    last = before[-1][0]
-    name = min((pos, name) for i, pos, name in before if i == last)[1]
+    last = before[-1].sentence
+    name = min((m.offset, m.name) for m in before if m.sentence == last)[1]
     return text[: m.start(1)] + name + _NAMEABLE[pronoun] + text[m.end(1) :]
 
 
@@ -615,7 +366,7 @@ def _choose(
     if not texts:
         return []
     scores, similarity = _scores(art, title, weights)
-    names: list[tuple[int, int, str]] | None = None
+    names: list[SentenceMention] | None = None
     banned: set[int] = set()
 
     def done(chosen: list[int]) -> bool:
@@ -631,7 +382,7 @@ def _choose(
             # The article's own first sentence can open with a pronoun: its referent follows.
             break
         if names is None:
-            names = _person_names(texts)
+            names = sentence_mentions(texts)
         if _named(first, texts[first], names) is not None:
             break
         banned.add(first)
@@ -641,7 +392,7 @@ def _choose(
         follows = pos > 0 and chosen[pos - 1] == i - 1
         if i > 0 and not follows and _PRONOUN_OPEN.match(text):
             if names is None:
-                names = _person_names(texts)
+                names = sentence_mentions(texts)
             text = _named(i, text, names) or text
         out.append(_clip(text))
     return out

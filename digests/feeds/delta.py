@@ -17,7 +17,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))(?=[\s>/])[^>]*>")
+#: the start of an item's opening tag; its end is the next ``>`` (found with ``bytes.find``: a
+#: ``[^>]*>`` here would rescan the rest of the document from every unclosed ``<item ``)
+_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]{0,64}:)?(?:item|entry))(?=[\s>/])")
 _CLOSE_END = re.compile(rb"\s*>")
 #: more raw items than this: parse in full (the parser keeps at most 1000 entries anyway)
 MAX_ITEMS = 2000
@@ -56,9 +58,10 @@ def split_items(content: bytes) -> SplitDocument | None:
         opening = _OPEN.search(content, position)
         if opening is None:
             break
-        if opening.group(0).endswith(b"/>") or len(spans) >= MAX_ITEMS:
+        tag_end = content.find(b">", opening.end())
+        if tag_end == -1 or content[tag_end - 1 : tag_end] == b"/" or len(spans) >= MAX_ITEMS:
             return None
-        end = _closing(content, opening.group(1), opening.end())
+        end = _closing(content, opening.group(1), tag_end + 1)
         if end is None:
             return None
         spans.append((opening.start(), end))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from digests.feeds.htmltext import MAX_TEXT_CHARS, absolute, one_line
@@ -20,6 +21,8 @@ TEASER_WORDS = 80
 MAX_TITLE_CHARS = 300
 MAX_AUTHOR_CHARS = 200
 MAX_ID_CHARS = 512
+MAX_CATEGORY_CHARS = 100
+MAX_CATEGORIES = 20
 
 _WORD = re.compile(r"\w+")
 _TRAILER = re.compile(
@@ -42,6 +45,7 @@ def build_entry(
     updated: datetime | None = None,
     image: str | None = None,
     author: str | None = None,
+    categories: Sequence[str | None] = (),
 ) -> Entry:
     """An ``Entry`` from already-plain-text fields (titles and authors may still hold markup)."""
     clean_title = one_line(title, limit=MAX_TITLE_CHARS) if title else None
@@ -57,7 +61,20 @@ def build_entry(
         image=absolute(image, clean_url),
         author=(one_line(author, limit=MAX_AUTHOR_CHARS) or None) if author else None,
         is_teaser=clean_url is not None and (had_trailer or is_teaser_text(body)),
+        categories=clean_categories(categories),
     )
+
+
+def clean_categories(raw: Sequence[str | None]) -> tuple[str, ...]:
+    """The item's categories as one-line strings, without blanks and repeats, bounded."""
+    found: dict[str, None] = {}
+    for value in raw:
+        text = one_line(value, limit=MAX_CATEGORY_CHARS) if value else ""
+        if text and text.casefold() not in {k.casefold() for k in found}:
+            found[text] = None
+        if len(found) == MAX_CATEGORIES:
+            break
+    return tuple(found)
 
 
 def entry_id(guid: str | None, url: str | None, title: str | None, text: str) -> str:

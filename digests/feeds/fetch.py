@@ -41,6 +41,8 @@ from digests.feeds.urlsafety import (
     check_url,
     normalise_host,
     parse_host_address,
+    redact_url,
+    redact_urls_in,
     unsafe_reason,
 )
 
@@ -622,8 +624,9 @@ def _reason(reason: str | None) -> str:
 
 def _what(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return text.strip().rstrip(".").splitlines()[0][:120]
+    return redact_urls_in(text).strip().rstrip(".").splitlines()[0][:120]
 
 
 def _short(url: str, limit: int = 80) -> str:
-    return url if len(url) <= limit else url[: limit - 1] + "…"
+    text = redact_url(url)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -77,6 +77,7 @@ def _entry(item: dict[str, Any], *, base: str) -> Entry | None:
         updated=_date(item.get("date_modified")),
         image=absolute(image, link or base),
         author=_author(item),
+        categories=_tags(item.get("tags")),
     )
 
 
@@ -115,6 +116,12 @@ def _author(item: dict[str, Any]) -> str | None:
     candidates = authors if isinstance(authors, list) else [item.get("author")]
     names = [name for a in candidates if isinstance(a, dict) and (name := _str(a.get("name")))]
     return ", ".join(names) or None
+
+
+def _tags(value: object) -> list[str | None]:
+    if not isinstance(value, list):
+        return []
+    return [tag for tag in value if isinstance(tag, str)]
 
 
 def _attachment_image(attachments: object) -> str | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
@@ -40,6 +40,8 @@ from digests.model import Entry, FeedInfo, ParsedFeed
 MAX_ENTRIES = 1000
 #: The most a gzip body without Content-Encoding may unpack to.
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+#: More item (or entry) start tags than end tags than this: a broken or hostile document.
+MAX_UNCLOSED_ENTRIES = 1000
 #: The DOCTYPE (and its entity declarations) must lie within this many bytes of the start.
 _PROLOG_WINDOW = 256 * 1024
 
@@ -49,14 +51,16 @@ _XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._:-]
 _SINGLE_BYTE_WESTERN = frozenset(
     {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252", "us-ascii", "ascii"}
 )
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_UTF32_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+#: "<?xm" in EBCDIC (code page 037)
+_EBCDIC_XML = b"\x4c\x6f\xa7\x94"
 _FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
-_ENTITY_DECL = re.compile(r"<!ENTITY\s+(%\s*)?[^\s>]+\s+(.*?)>", re.S | re.I)
+#: the inside of one ``<!ENTITY …>`` declaration (its text up to the first ``>``)
+_ENTITY_BODY = re.compile(r"\s+(%\s*)?[^\s>]+\s+(.*)", re.S)
 _ENTITY_REF = re.compile(r"[&%][A-Za-z_:][\w.:-]*;")
+_HTML_ROOT = re.compile(r"<html[\s>]", re.I)
 _HTML_HEAD = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
-_ALTERNATE = re.compile(
-    r"<link\b[^>]*\btype=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.I | re.S
-)
+_FEED_TYPE = re.compile(r"\btype=[\"']application/(?:rss|atom)\+xml[\"']", re.I)
 _HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.I)
 _REDDIT_LINK = re.compile(r"<a\s+href=\"([^\"]+)\">\s*\[link\]\s*</a>", re.I)
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.I)
@@ -76,7 +80,10 @@ def parse_feed(
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if looks_like_json(body):
         return parse_json_feed(body, url=url, max_items=max_entries)
-    _refuse_entity_declarations(body, url)
+    _refuse_entity_declarations(body, url, _charset(response_headers.get("content-type", "")))
+    if _is_web_page(body):  # no need for feedparser, which is slow on hostile HTML
+        raise _web_page_error(body, url)
+    _refuse_unclosed_entries(body, url)
     body, response_headers = _fix_declared_encoding(body, response_headers)
     body = _truncate_entries(body, max_entries)
     response_headers.setdefault("content-location", url)
@@ -140,49 +147,141 @@ def _truncate_entries(content: bytes, max_entries: int) -> bytes:
     return head + b"</channel></rss>"
 
 
-def _prolog(content: bytes) -> str | None:
-    """The text before the document's first element (where a DOCTYPE lives), comments removed;
-    None when the prolog does not end within the first 256 KB (or a comment in it never closes
-    there), so a DOCTYPE hidden behind padding cannot slip past the entity check."""
+def _refuse_entity_declarations(content: bytes, url: str, charset: str | None = None) -> None:
+    """Refuse UTF-32 documents, and DOCTYPEs whose entities could expand: external
+    (SYSTEM/PUBLIC), parameter, referring to other entities, long, or numerous. Plain
+    character-reference aliases such as ``<!ENTITY nbsp "&#160;">`` (old RSS 0.91 feeds) are
+    harmless and pass. The prolog is read in every encoding the parser might use (the byte
+    order mark, the HTTP charset, the XML declaration), so an encoding cannot hide a DOCTYPE."""
     head = content[:_PROLOG_WINDOW]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2].count(b"\x00"):
-        text = head.decode("utf-16", "ignore")
-    else:
-        text = head.decode("latin-1")
-    text = _COMMENT.sub("", text)
-    match = _FIRST_ELEMENT.search(text)
-    prolog = text[: match.start()] if match else text
-    if "<!--" in prolog or (match is None and len(content) > len(head)):
-        return None
-    return prolog
-
-
-def _refuse_entity_declarations(content: bytes, url: str) -> None:
-    """Refuse DOCTYPEs whose entities could expand: external (SYSTEM/PUBLIC), parameter,
-    referring to other entities, long, or numerous. Plain character-reference aliases such as
-    ``<!ENTITY nbsp "&#160;">`` (old RSS 0.91 feeds) are harmless and pass."""
-    prolog = _prolog(content)
+    declared = _XML_DECL.match(head[:512])
+    names = {n.lower() for n in (charset, declared.group(2).decode() if declared else None) if n}
+    if _is_utf32(head, names):
+        raise ParseError(
+            url, f"The document at {url} is encoded in UTF-32, which newsdigest does not read."
+        )
+    main, *others = _head_texts(head, names)
+    prolog = _prolog(main, truncated=len(content) > len(head))
     if prolog is None:
         raise ParseError(
             url,
             f"The document at {url} has more than {_PROLOG_WINDOW // 1024} KB before its first "
             "element, so newsdigest refuses to read it.",
         )
-    if "<!ENTITY" not in prolog.upper():
-        return
-    declarations = _ENTITY_DECL.findall(prolog)
-    unsafe = len(declarations) > 64 or prolog.upper().count("<!ENTITY") != len(declarations)
-    for parameter, definition in declarations:
-        value = definition.strip()
-        external = value[:6].upper() in ("SYSTEM", "PUBLIC")
-        if parameter or external or len(value) > 200 or _ENTITY_REF.search(value):
-            unsafe = True
-    if unsafe:
+    prologs = [prolog, *(p for text in others if (p := _prolog(text, truncated=False)))]
+    if any(_unsafe_entities(p) for p in prologs):
         raise ParseError(
             url,
             f"The document at {url} declares XML entities that could expand without limit, "
             "so newsdigest refuses to read it.",
         )
+
+
+def _refuse_unclosed_entries(content: bytes, url: str) -> None:
+    """Thousands of ``<item`` without ``</item>``: feedparser's fallback parser would nest them
+    all, for seconds to minutes (1 MB of ``<item `` takes 7 s), to find a broken feed."""
+    for tag in (b"item", b"entry"):
+        opened = content.count(b"<" + tag + b" ") + content.count(b"<" + tag + b">")
+        unclosed = opened - content.count(b"</" + tag + b">")
+        if unclosed > MAX_UNCLOSED_ENTRIES:
+            raise ParseError(
+                url, f"The feed at {url} is broken: {unclosed} of its items never end."
+            )
+
+
+def _is_utf32(head: bytes, declared: set[str]) -> bool:
+    """A UTF-32 byte order mark, ASCII characters padded with three zero bytes, or a declared
+    UTF-32/UCS-4 encoding."""
+    return (
+        head.startswith(_UTF32_BOMS)
+        or head[:4].count(b"\x00") == 3
+        or any(
+            name.replace("-", "").replace("_", "").startswith(("utf32", "ucs4"))
+            for name in declared
+        )
+    )
+
+
+def _head_texts(head: bytes, declared: set[str]) -> list[str]:
+    """The document's first bytes as text: first as the byte order mark says (UTF-16) or
+    byte for byte, then EBCDIC and the declared encodings, which a parser may honour."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2].count(b"\x00"):
+        texts = [head.decode("utf-16", "ignore")]
+    else:
+        texts = [head.decode("latin-1")]
+    if head.startswith(_EBCDIC_XML):
+        texts.append(head.decode("cp037"))
+    for name in sorted(declared):
+        try:
+            texts.append(head.decode(name, "ignore"))
+        except (LookupError, UnicodeError):
+            continue  # an encoding Python does not know: the parser cannot use it either
+    return texts
+
+
+def _prolog(text: str, *, truncated: bool) -> str | None:
+    """The text before the document's first element (where a DOCTYPE lives), comments removed;
+    None when the prolog does not end within ``text`` while the document goes on
+    (``truncated``), or a comment in it never closes there, so a DOCTYPE hidden behind padding
+    cannot slip past the entity check."""
+    text = _without_comments(text)
+    match = _FIRST_ELEMENT.search(text)
+    prolog = text[: match.start()] if match else text
+    if "<!--" in prolog or (match is None and truncated):
+        return None
+    return prolog
+
+
+def _unsafe_entities(prolog: str) -> bool:
+    if "<!ENTITY" not in prolog.upper():
+        return False
+    declarations = _entity_declarations(prolog)
+    if len(declarations) > 64 or prolog.upper().count("<!ENTITY") != len(declarations):
+        return True
+    for parameter, definition in declarations:
+        value = definition.strip()
+        external = value[:6].upper() in ("SYSTEM", "PUBLIC")
+        if parameter or external or len(value) > 200 or _ENTITY_REF.search(value):
+            return True
+    return False
+
+
+def _without_comments(text: str) -> str:
+    """``text`` without its ``<!-- … -->`` comments; an unclosed one and what follows it stay.
+    One pass with ``str.find`` (a regex would rescan the rest from every ``<!--``)."""
+    kept: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        kept.append(text[position:start])
+        position = end + 3
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+def _tags(text: str, opening: str) -> Iterator[str]:
+    """Each ``opening…>`` in ``text`` (``opening`` matched case-insensitively), in one pass: a
+    tag runs to the first ``>`` after it; an unclosed one ends the scan."""
+    marker = re.compile(re.escape(opening), re.I)
+    position = 0
+    while (found := marker.search(text, position)) is not None:
+        end = text.find(">", found.end())
+        if end == -1:
+            return
+        yield text[found.start() : end + 1]
+        position = end + 1
+
+
+def _entity_declarations(prolog: str) -> list[tuple[str, str]]:
+    """(parameter marker, definition) of each well-formed ``<!ENTITY name definition>``."""
+    found: list[tuple[str, str]] = []
+    for tag in _tags(prolog, "<!ENTITY"):
+        body = _ENTITY_BODY.match(tag, len("<!ENTITY"), len(tag) - 1)
+        if body is not None:
+            found.append((body.group(1) or "", body.group(2)))
+    return found
 
 
 def _fix_declared_encoding(content: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
@@ -223,9 +322,7 @@ def _explain_empty(parsed: Any, content: bytes, url: str) -> None:
     bozo = bool(parsed.get("bozo"))
     head = content[:4096].decode("latin-1")
     if not version and _HTML_HEAD.search(head):
-        found = _alternate_feed(content, url)
-        hint = f"; its feed may be at {found}" if found else ""
-        raise ParseError(url, f"The address {url} is a web page, not a feed{hint}.")
+        raise _web_page_error(content, url)
     if not version:
         raise ParseError(
             url,
@@ -233,6 +330,23 @@ def _explain_empty(parsed: Any, content: bytes, url: str) -> None:
         )
     if bozo and not _harmless_bozo(parsed.get("bozo_exception")):
         raise ParseError(url, f"The feed at {url} is broken and has no readable entries.")
+
+
+def _is_web_page(content: bytes) -> bool:
+    """The document's first element (within its first 4 KB) is ``<html>`` and its first 64 KB
+    hold no feed element (feedparser also reads a feed inside XHTML)."""
+    text = _without_comments(content[:4096].decode("latin-1"))
+    first = _FIRST_ELEMENT.search(text)
+    if first is None or _HTML_ROOT.match(text, first.start()) is None:
+        return False
+    lowered = content[: 64 * 1024].lower()
+    return not any(root in lowered for root in (b"<feed", b"<rss", b"<rdf:rdf", b"<channel"))
+
+
+def _web_page_error(content: bytes, url: str) -> ParseError:
+    found = _alternate_feed(content, url)
+    hint = f"; its feed may be at {found}" if found else ""
+    return ParseError(url, f"The address {url} is a web page, not a feed{hint}.")
 
 
 def _harmless_bozo(exc: object) -> bool:
@@ -243,7 +357,10 @@ def _harmless_bozo(exc: object) -> bool:
 
 def _alternate_feed(content: bytes, url: str) -> str | None:
     text = content[: 512 * 1024].decode("utf-8", "ignore")
-    for tag in _ALTERNATE.findall(text):
+    for tag in _tags(text, "<link"):
+        after_name = tag[len("<link") : len("<link") + 1]
+        if after_name.isalnum() or after_name == "_" or not _FEED_TYPE.search(tag):
+            continue  # <linkage …> or a link to something else
         href = _HREF.search(tag)
         if href:
             return absolute(href.group(1), url)
@@ -284,6 +401,7 @@ def _entry(raw: Any, *, feed_url: str) -> Entry | None:
         updated=_datetime(raw.get("updated_parsed")),
         image=absolute(image, base),
         author=raw.get("author"),
+        categories=[tag.get("term") or tag.get("label") for tag in raw.get("tags") or []],
     )
 
 

@@ -17,8 +17,9 @@ With ``allow_private`` everything is allowed except schemes other than http and 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import yarl
 
@@ -216,6 +217,104 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
-def _short(url: str, limit: int = 80) -> str:
+#: what a credential in a URL is replaced with (plain letters: safe inside markdown and links)
+REDACTED = "redacted"
+#: query parameter names (lower case, letters and digits only) that carry a credential
+_SECRET_PARAMS = frozenset({"code", "pass", "sid", "sig", "ticket", "jwt"})
+#: parts of a parameter name that mark a credential (``access_token``, ``X-Amz-Signature``)
+_SECRET_WORDS = (
+    "token",
+    "secret",
+    "passw",
+    "pwd",
+    "key",
+    "signature",
+    "auth",
+    "session",
+    "credential",
+    "hash",
+)
+_DISPLAY_ESCAPES = str.maketrans(
+    {"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E", "`": "%60", " ": "%20"}
+)
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+
+
+def redact_url(url: str) -> str:
+    """``url`` as it may be shown to people or logged: a user name and password become
+    ``redacted@`` and the value of every query (and fragment) parameter that looks like a
+    credential (``token=``, ``key=``, ``apikey=``, ``secret=``, ``password=``, ``sig=`` …) becomes
+    ``redacted``. Brackets, parentheses, angle brackets, backticks and spaces after the host are
+    percent-encoded (the same address) so that a URL shown in markdown cannot end a link early
+    and inject another one. Everything else is kept as written, so the feed stays
+    recognisable. Fetching always uses the real URL; this is only for display."""
     text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return _redact_unparsed(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            parts.path.translate(_DISPLAY_ESCAPES),
+            _redact_params(parts.query).translate(_DISPLAY_ESCAPES),
+            _redact_params(parts.fragment).translate(_DISPLAY_ESCAPES),
+        )
+    )
+
+
+def redact_urls_in(text: str) -> str:
+    """``text`` (an error message, say) with every URL in it passed through ``redact_url``."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group()), text)
+
+
+def has_credentials(url: str) -> bool:
+    """Whether ``redact_url`` would hide anything in ``url`` (user info or a secret parameter)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return True
+    return (
+        "@" in parts.netloc
+        or _redact_params(parts.query) != parts.query
+        or _redact_params(parts.fragment) != parts.fragment
+    )
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter of this name carries a credential."""
+    key = _NON_ALNUM.sub("", unquote_plus(name).lower())
+    return key in _SECRET_PARAMS or any(word in key for word in _SECRET_WORDS)
+
+
+def _redact_params(query: str) -> str:
+    if not query:
+        return query
+    pieces = re.split(r"([&;])", query)
+    out: list[str] = []
+    for piece in pieces:
+        name, eq, value = piece.partition("=")
+        if eq and value and is_secret_param(name):
+            piece = f"{name}={REDACTED}"
+        out.append(piece)
+    return "".join(out)
+
+
+def _redact_unparsed(text: str) -> str:
+    """A URL ``urlsplit`` rejects (a bad IPv6 literal, say): hide user info and every query."""
+    head = text.split("?", 1)[0].split("#", 1)[0]
+    scheme, sep, rest = head.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        rest = f"{REDACTED}@{rest.split('@', 1)[1]}"
+    shown = f"{scheme}{sep}{rest}"
+    return shown + (f"?{REDACTED}" if len(head) < len(text) else "")
+
+
+def _short(url: str, limit: int = 80) -> str:
+    text = redact_url(url)
     return text if len(text) <= limit else text[: limit - 1] + "…"

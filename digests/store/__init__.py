@@ -8,6 +8,7 @@ composed of one mixin per domain over ``StoreBase`` (as lemon24/reader's ``Stora
 - ``schema``: the append-only migrations;
 - ``feeds``: feeds, what a poll stores, subscriptions;
 - ``stories``: stories and quotes, FTS5 search, every read scoped by ``Scope``;
+- ``filters``: subscriptions' filters and post options (style, ping);
 - ``outbox``: deliveries, and applying a digest plan decided by the service;
 - ``schedules``: digest schedules and the periods already run.
 
@@ -24,17 +25,19 @@ from digests.store.base import StoreBase, storage_errors, ts
 from digests.store.feeds import (
     FeedsMixin,
     FetchState,
+    LiveRoutes,
     SavedPoll,
     StoredFeed,
     SubscribeOutcome,
     Unchanged,
 )
+from digests.store.filters import FiltersMixin
 from digests.store.outbox import OutboxMixin, StaleDigestError
 from digests.store.schedules import SchedulesMixin
 from digests.store.stories import StoriesMixin, StoryRef, StoryWrite, fts_query
 
 
-class Store(FeedsMixin, StoriesMixin, OutboxMixin, SchedulesMixin, StoreBase):
+class Store(FeedsMixin, FiltersMixin, StoriesMixin, OutboxMixin, SchedulesMixin, StoreBase):
     """Thread-safe access to one SQLite file: one connection per thread, WAL, migrated at open."""
 
     @storage_errors
@@ -59,6 +62,7 @@ class Store(FeedsMixin, StoriesMixin, OutboxMixin, SchedulesMixin, StoreBase):
 
 __all__ = [
     "FetchState",
+    "LiveRoutes",
     "SavedPoll",
     "StaleDigestError",
     "Store",

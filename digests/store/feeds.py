@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from digests.errors import FeedExistsError, FeedLimitError, StorageError
-from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Subscription
+from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Style, Subscription
 from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
-from digests.store.outbox import insert_outbox, mark_seen, merge_story, queue_story
+from digests.store.outbox import insert_outbox, mark_seen, mark_skipped, merge_story, queue_story
 from digests.store.stories import StoryWrite, upsert_story
 
 
@@ -87,6 +87,11 @@ class Unchanged:
     #: for a 200 that brought nothing new: the new body and item hashes
     body_hash: str | None = None
     item_hashes: list[str] | None = None
+
+
+#: a live post decided by the subscription's filters, by (channel id, entry id): the roles it
+#: mentions, or None when the filters leave the story out
+LiveRoutes = Mapping[tuple[int, str], tuple[int, ...] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +172,18 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in found]
 
     @storage_errors
+    def polled_feed_count(self) -> int:
+        """How many feeds are polled: enabled and subscribed somewhere."""
+        rows = self._read(
+            """
+            SELECT COUNT(*) AS n FROM feeds f
+            WHERE disabled = 0
+              AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
+            """
+        )
+        return int(rows[0]["n"]) if rows else 0
+
+    @storage_errors
     def next_due(self) -> datetime | None:
         found = self._read(
             """
@@ -217,17 +234,21 @@ class FeedsMixin(StoreBase):
         writes: Sequence[StoryWrite],
         now: datetime,
         next_fetch: datetime,
+        routes: LiveRoutes | None = None,
         merges: Mapping[str, Mapping[int, int]] | None = None,
     ) -> SavedPoll:
         """Store a successful poll atomically: the feed's cache state, new and changed stories
         (with their quotes) and a "story" delivery per new story for each live subscription.
+
+        ``routes`` (decided by the subscriptions' filters) leaves stories out of channels and
+        names the roles a post mentions; a channel it does not name (subscribed meanwhile)
+        gets every new story, mentioning the subscription's own role.
 
         ``merges`` (entry id -> channel id -> story id) are the service's same-story decisions:
         a new story another outlet already brought to that live channel is not posted there;
         the earlier post names this feed under "Also covered by" instead (``merge_story``)."""
         stamp = ts(now)
         new_ids: list[int] = []
-        new_entries: list[tuple[int, StoryWrite]] = []
         updated_ids: list[int] = []
         with self._write() as conn:
             conn.execute(
@@ -251,29 +272,14 @@ class FeedsMixin(StoreBase):
                     feed_id,
                 ),
             )
+            new_entries: list[tuple[int, StoryWrite]] = []
             for write in writes:
                 story_id, is_new = upsert_story(conn, feed_id, write, stamp)
                 (new_ids if is_new else updated_ids).append(story_id)
                 if is_new:
                     new_entries.append((story_id, write))
-            if new_ids:
-                name = conn.execute(
-                    "SELECT COALESCE(title, url) FROM feeds WHERE feed_id = ?", (feed_id,)
-                ).fetchone()[0]
-                live = conn.execute(
-                    "SELECT channel_id FROM subscriptions WHERE feed_id = ? AND mode = 'live'",
-                    (feed_id,),
-                ).fetchall()
-                for (channel_id,) in live:
-                    # ``writes`` come newest first: a channel reads them in the order they appeared
-                    for story_id, write in reversed(new_entries):
-                        into = (merges or {}).get(write.entry.entry_id, {}).get(int(channel_id))
-                        cover = Coverage(feed=str(name), url=write.entry.url)
-                        if into is not None and merge_story(
-                            conn, int(channel_id), story_id, into, cover, stamp
-                        ):
-                            continue
-                        queue_story(conn, int(channel_id), story_id, stamp)
+            if new_entries:
+                _queue_live(conn, feed_id, new_entries, routes or {}, merges or {}, stamp)
         return SavedPoll(new_story_ids=new_ids, updated_story_ids=updated_ids)
 
     @storage_errors
@@ -339,6 +345,8 @@ class FeedsMixin(StoreBase):
         now: datetime,
         next_fetch: datetime,
         feed_limit: int,
+        style: Style = "full",
+        ping_role_id: int | None = None,
     ) -> SubscribeOutcome:
         """Subscribe the channel; stories already stored are marked seen there except the
         newest ``backfill``, queued as story deliveries (oldest first). Re-enables the feed.
@@ -365,10 +373,23 @@ class FeedsMixin(StoreBase):
                     (ts(next_fetch), feed_id),
                 )
             if reenabled and _subscribed(conn, channel_id, feed_id):
-                backfilled = 0  # re-added where it is still subscribed: re-enabling is all
+                backfilled = 0  # re-added where it is still subscribed: re-enable, new options
+                conn.execute(
+                    "UPDATE subscriptions SET style = ?, ping_role_id = ? "
+                    "WHERE channel_id = ? AND feed_id = ?",
+                    (style, ping_role_id, channel_id, feed_id),
+                )
             else:
                 backfilled = _insert_subscription(
-                    conn, guild_id, channel_id, feed_id, mode, backfill, stamp
+                    conn,
+                    guild_id,
+                    channel_id,
+                    feed_id,
+                    mode,
+                    backfill,
+                    stamp,
+                    style=style,
+                    ping_role_id=ping_role_id,
                 )
         found = self.subscription_for(channel_id, feed_id)
         if found is None:  # pragma: no cover - removed between the two statements
@@ -387,6 +408,23 @@ class FeedsMixin(StoreBase):
         return found[0]
 
     @storage_errors
+    def all_subscriptions(self) -> list[Subscription]:
+        """Every server's subscriptions (the operator's command line)."""
+        return self._subscriptions("1 = 1", ())
+
+    @storage_errors
+    def channel_guild(self, channel_id: int) -> int | None:
+        """The server a channel belongs to, as its subscriptions or schedule recorded it."""
+        found = self._read(
+            """
+            SELECT guild_id FROM subscriptions WHERE channel_id = ?
+            UNION ALL SELECT guild_id FROM schedules WHERE channel_id = ? LIMIT 1
+            """,
+            (channel_id, channel_id),
+        )
+        return int(found[0]["guild_id"]) if found else None
+
+    @storage_errors
     def subscriptions(self, guild_id: int, channel_id: int | None = None) -> list[Subscription]:
         if channel_id is None:
             return self._subscriptions("s.guild_id = ?", (guild_id,))
@@ -396,7 +434,7 @@ class FeedsMixin(StoreBase):
         found = self._read(
             f"""
             SELECT s.subscription_id AS s_id, s.guild_id AS s_guild, s.channel_id AS s_channel,
-                   s.mode AS s_mode, f.*
+                   s.mode AS s_mode, s.style AS s_style, s.ping_role_id AS s_ping, f.*
             FROM subscriptions s JOIN feeds f ON f.feed_id = s.feed_id
             WHERE {where}
             ORDER BY s.channel_id, COALESCE(f.title, f.url), s.subscription_id
@@ -410,6 +448,8 @@ class FeedsMixin(StoreBase):
                 channel_id=int(r["s_channel"]),
                 mode=cast(Mode, r["s_mode"]),
                 feed=_feed(r).status(),
+                style=cast(Style, r["s_style"]),
+                ping_role_id=int(r["s_ping"]) if r["s_ping"] is not None else None,
             )
             for r in found
         ]
@@ -457,6 +497,41 @@ def _check_subscribe(
         )
 
 
+def _queue_live(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    new_entries: list[tuple[int, StoryWrite]],
+    routes: LiveRoutes,
+    merges: Mapping[str, Mapping[int, int]],
+    stamp: str,
+) -> None:
+    """Queue each new story for each live subscription its filters let it through to, unless
+    another outlet's version of it was posted there (``merges``: that post names this feed)."""
+    live = conn.execute(
+        "SELECT channel_id, style, ping_role_id FROM subscriptions "
+        "WHERE feed_id = ? AND mode = 'live'",
+        (feed_id,),
+    ).fetchall()
+    name = conn.execute(
+        "SELECT COALESCE(title, url) FROM feeds WHERE feed_id = ?", (feed_id,)
+    ).fetchone()[0]
+    for channel, style, ping in live:
+        channel_id = int(channel)
+        own = (int(ping),) if ping is not None else ()
+        # ``writes`` come newest first: a channel reads them in the order they appeared
+        for story_id, write in reversed(new_entries):
+            entry_id = write.entry.entry_id
+            pings = routes.get((channel_id, entry_id), own)
+            if pings is None:
+                mark_skipped(conn, channel_id, story_id, stamp)
+                continue
+            into = merges.get(entry_id, {}).get(channel_id)
+            cover = Coverage(feed=str(name), url=write.entry.url)
+            if into is not None and merge_story(conn, channel_id, story_id, into, cover, stamp):
+                continue
+            queue_story(conn, channel_id, story_id, stamp, style=style, pings=pings)
+
+
 def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool:
     row = conn.execute(
         "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?", (channel_id, feed_id)
@@ -472,15 +547,21 @@ def _insert_subscription(
     mode: Mode,
     backfill: int,
     stamp: str,
+    *,
+    style: Style = "full",
+    ping_role_id: int | None = None,
 ) -> int:
-    """Insert the subscription, queue the newest ``backfill`` stories, mark the rest seen."""
+    """Insert the subscription, queue the newest ``backfill`` stories (in its style, mentioning
+    its role), mark the rest seen."""
     conn.execute(
         """
-        INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at, style,
+            ping_role_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
-        (guild_id, channel_id, feed_id, mode, stamp),
+        (guild_id, channel_id, feed_id, mode, stamp, style, ping_role_id),
     )
+    pings = (ping_role_id,) if ping_role_id is not None else ()
     ids = [
         int(r[0])
         for r in conn.execute(
@@ -494,7 +575,7 @@ def _insert_subscription(
     chosen = ids[: max(0, backfill)]
     backfilled = 0
     for story_id in reversed(chosen):
-        backfilled += queue_story(conn, channel_id, story_id, stamp)
+        backfilled += queue_story(conn, channel_id, story_id, stamp, style=style, pings=pings)
     mark_seen(conn, channel_id, ids[len(chosen) :], stamp)
     return backfilled
 

@@ -24,6 +24,7 @@ from digests.model import (
     LivePost,
     Story,
     StoryDetail,
+    Style,
 )
 from digests.store.base import StoreBase, dt, storage_errors, ts
 from digests.store.stories import load_stories, stories_by_id
@@ -132,6 +133,8 @@ class OutboxMixin(StoreBase):
                     attempted_at=dt(r["attempted_at"]),
                     message_id=_opt_int(r["message_id"]),
                     edit_version=int(r["edits_wanted"]),
+                    style=cast(Style, payload.get("style", "full")),
+                    pings=tuple(int(p) for p in payload.get("pings", [])),
                 )
             )
         return out
@@ -210,13 +213,15 @@ class OutboxMixin(StoreBase):
             for page in plan.pages:
                 for story_id, _ in page.items:
                     queued += _claim(conn, channel_id, story_id, "queued", stamp)
-                payload = {
+                payload: dict[str, Any] = {
                     "header": page.header,
                     "items": [
                         {"story_id": sid, "also": [[c.feed, c.url] for c in cov]}
                         for sid, cov in page.items
                     ],
                 }
+                if page.pings:
+                    payload["pings"] = list(page.pings)
                 insert_outbox(conn, channel_id, "digest", payload, stamp)
             for story_id in plan.skipped:
                 _claim(conn, channel_id, story_id, "skipped", stamp)
@@ -318,12 +323,31 @@ def _opt_int(value: object) -> int | None:
     return None if value is None else int(str(value))
 
 
-def queue_story(conn: sqlite3.Connection, channel_id: int, story_id: int, stamp: str) -> int:
-    """Queue one story delivery unless the story was already sent/seen there; 1 if queued."""
+def queue_story(
+    conn: sqlite3.Connection,
+    channel_id: int,
+    story_id: int,
+    stamp: str,
+    *,
+    style: Style = "full",
+    pings: tuple[int, ...] = (),
+) -> int:
+    """Queue one story delivery (in the subscription's ``style``, mentioning ``pings``) unless
+    the story was already sent/seen there; 1 if queued."""
     if _claim(conn, channel_id, story_id, "queued", stamp) != 1:
         return 0
-    insert_outbox(conn, channel_id, "story", {"items": [{"story_id": story_id, "also": []}]}, stamp)
+    payload: dict[str, Any] = {"items": [{"story_id": story_id, "also": []}]}
+    if style != "full":
+        payload["style"] = style
+    if pings:
+        payload["pings"] = list(pings)
+    insert_outbox(conn, channel_id, "story", payload, stamp)
     return 1
+
+
+def mark_skipped(conn: sqlite3.Connection, channel_id: int, story_id: int, stamp: str) -> None:
+    """A story the channel's filters leave out: never posted there."""
+    _claim(conn, channel_id, story_id, "skipped", stamp)
 
 
 def mark_seen(conn: sqlite3.Connection, channel_id: int, story_ids: list[int], stamp: str) -> None:

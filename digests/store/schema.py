@@ -191,6 +191,32 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
         ),
     ),
     (
+        "0004_subscription_options",
+        (
+            # how a subscription posts, and the role it mentions (opt-in)
+            "ALTER TABLE subscriptions ADD COLUMN style TEXT NOT NULL DEFAULT 'full'"
+            " CHECK (style IN ('full', 'compact', 'headline'))",
+            "ALTER TABLE subscriptions ADD COLUMN ping_role_id INTEGER",
+            # what filters look at besides title, summary, text and author
+            "ALTER TABLE stories ADD COLUMN categories TEXT",
+            """
+            CREATE TABLE filters (
+                filter_id INTEGER PRIMARY KEY,
+                subscription_id INTEGER NOT NULL
+                    REFERENCES subscriptions(subscription_id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('include', 'exclude')),
+                pattern TEXT NOT NULL,
+                regex INTEGER NOT NULL,
+                field TEXT NOT NULL
+                    CHECK (field IN ('any', 'title', 'summary', 'text', 'category', 'author')),
+                ping_role_id INTEGER,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX filters_subscription ON filters(subscription_id)",
+        ),
+    ),
+    (
         "0005_delivery",
         (
             # weekly digests: 'daily' or a weekday (mon … sun)

@@ -131,11 +131,30 @@ class StoriesMixin(StoreBase):
         found = self._read(
             f"""
             SELECT s.story_id, COALESCE(s.title, s.url, '') AS title FROM stories s
-            WHERE {where} ORDER BY s.story_id DESC LIMIT ?
+            WHERE {where}
+            ORDER BY COALESCE(s.published, s.first_seen) DESC, s.story_id DESC LIMIT ?
             """,  # noqa: S608 - ``where`` is built from our own constant clauses
             (*params, limit),
         )
         return [(int(r["story_id"]), str(r["title"])) for r in found]
+
+    @storage_errors
+    def speaker_choices(self, text: str, limit: int, *, scope: Scope) -> list[str]:
+        """Speakers whose name contains ``text``, the most recently quoted first."""
+        where, params = visible_to(
+            scope,
+            "q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\'",
+            [f"%{_like_escape(' '.join(text.split()))}%"],
+        )
+        found = self._read(
+            f"""
+            SELECT q.speaker AS speaker FROM quotes q JOIN stories s ON s.story_id = q.story_id
+            WHERE {where} GROUP BY q.speaker
+            ORDER BY MAX(COALESCE(s.published, s.first_seen)) DESC, q.speaker LIMIT ?
+            """,  # noqa: S608 - ``where`` is built from our own constant clauses
+            (*params, limit),
+        )
+        return [str(r["speaker"]) for r in found]
 
     @storage_errors
     def speaker_quotes(self, speaker: str, limit: int, *, scope: Scope) -> list[SpeakerQuote]:
@@ -297,6 +316,8 @@ def _story(r: Any, quotes: list[Quote]) -> Story:
         quotes=quotes,
         image=r["image"],
         text=str(r["text"]),
+        author=r["author"],
+        categories=tuple(str(c) for c in json.loads(str(r["categories"] or "[]"))),
     )
 
 
@@ -317,6 +338,7 @@ def upsert_story(
         json.dumps(condensed.sentences, ensure_ascii=False),
         write.image,
         entry.author,
+        json.dumps(list(entry.categories), ensure_ascii=False) if entry.categories else None,
     )
     story_id = write.story_id
     if story_id is None:
@@ -329,8 +351,8 @@ def upsert_story(
         cursor = conn.execute(
             """
             INSERT INTO stories(feed_id, entry_id, url, title, published, content_hash, text,
-                summary, sentences, image, author, first_seen, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                summary, sentences, image, author, categories, first_seen, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (feed_id, entry.entry_id, *values, stamp, stamp),
         )
@@ -340,7 +362,8 @@ def upsert_story(
         conn.execute(
             """
             UPDATE stories SET entry_id = ?, url = ?, title = ?, published = ?, content_hash = ?,
-                text = ?, summary = ?, sentences = ?, image = ?, author = ?, updated_at = ?
+                text = ?, summary = ?, sentences = ?, image = ?, author = ?, categories = ?,
+                updated_at = ?
             WHERE story_id = ?
             """,
             (entry.entry_id, *values, stamp, story_id),

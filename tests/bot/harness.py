@@ -14,12 +14,9 @@ import contextlib
 import random
 import zlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from bot.runner import App, compose, point_discord_at, shutdown, start_background, start_bot
 from bot.settings import Settings, load_settings
@@ -30,15 +27,6 @@ from tests.discord_emulator import DiscordEmulator, RecordedMessage
 TOKEN = "e2e.bot.token-0123456789"
 START = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 MANAGE_CHANNELS = 1 << 4
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    guid: str
-    title: str
-    paragraphs: Sequence[str]
-    published: datetime
-    link: str = ""
 
 
 VOCABULARY = [
@@ -114,29 +102,6 @@ def article(topic: str, speaker: str, words: int = 120, *, lede: str | None = No
     body.append(text.strip())
     body.append(f"Critics from the {w[8]} said they would keep watching the {w[9]} costs.")
     return body
-
-
-def rss(title: str, link: str, items: Sequence[Item]) -> bytes:
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
-        f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>",
-        "<description>Synthetic test feed</description>",
-    ]
-    for item in items:
-        html = "".join(f"<p>{escape(p)}</p>" for p in item.paragraphs)
-        parts.append(
-            "<item>"
-            f'<guid isPermaLink="false">{escape(item.guid)}</guid>'
-            f"<title>{escape(item.title)}</title>"
-            f"<link>{escape(item.link or link + '/' + item.guid)}</link>"
-            f"<pubDate>{format_datetime(item.published)}</pubDate>"
-            f"<description>{escape(item.paragraphs[0])}</description>"
-            f"<content:encoded><![CDATA[{html}]]></content:encoded>"
-            "</item>"
-        )
-    parts.append("</channel></rss>")
-    return "\n".join(parts).encode()
 
 
 def e2e_settings(emu: DiscordEmulator, tmp_path: Path, **extra: Any) -> Settings:

@@ -44,7 +44,17 @@ async def test_command_names_unique_and_as_documented(loaded: DigestBot) -> None
     for group in groups.values():
         subs = [c.name for c in group.commands]
         assert len(subs) == len(set(subs))
-    assert sorted(c.name for c in groups["feed"].commands) == ["add", "list", "remove"]
+    assert sorted(c.name for c in groups["feed"].commands) == [
+        "add",
+        "export",
+        "filter",
+        "import",
+        "list",
+        "remove",
+    ]
+    filter_group = next(c for c in groups["feed"].commands if c.name == "filter")
+    assert isinstance(filter_group, app_commands.Group)
+    assert sorted(c.name for c in filter_group.commands) == ["add", "list", "remove", "test"]
     assert sorted(c.name for c in groups["digest"].commands) == ["now", "off", "schedule"]
 
 

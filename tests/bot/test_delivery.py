@@ -99,3 +99,25 @@ def test_find_sent_by_nonce_or_story_numbers() -> None:
 def test_error_classes(error: BaseException, permanent: bool, transient: bool) -> None:
     assert is_permanent(error) is permanent
     assert is_transient(error) is transient
+
+
+def test_a_headline_post_is_recognised_by_its_story_number() -> None:
+    from bot.delivery import content_ids
+    from digests.model import Delivery, StoryDetail
+    from tests.bot.test_render import make_story
+
+    story = make_story(42)
+    delivery = Delivery(
+        delivery_id=1,
+        channel_id=2,
+        kind="story",
+        nonce="nd-1",
+        items=[StoryDetail(story)],
+        style="headline",
+        pings=(7,),
+    )
+    rendered, view = rendered_delivery(delivery)
+    assert view is None and rendered.embeds == [] and rendered.roles == (7,)
+    assert rendered.content is not None and rendered.content.startswith("<@&7>\n**")
+    assert content_ids(rendered.content) == [42]
+    assert find_sent(delivery, [Sent(90, None, tuple(content_ids(rendered.content)), None)]) == 90

@@ -20,15 +20,14 @@ from tests.bot.harness import (
     MANAGE_CHANNELS,
     START,
     TOKEN,
-    Item,
     article,
     e2e_settings,
     footers,
     later,
-    rss,
     running_app,
     story_numbers,
 )
+from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator, GuildSpec, RecordedMessage
 from tests.discord_emulator.state import SEND_MESSAGES
 from tests.feedserver import FeedServer
@@ -101,7 +100,7 @@ class World:
     def serve(self, path: str, entries: list[Item], title: str = "Example Gazette") -> str:
         self.feeds.add(
             path,
-            rss(title, self.feeds.url("/site"), entries),
+            rss(title, entries, link=self.feeds.url("/site")),
             content_type="application/rss+xml",
         )
         return self.feeds.url(path)
@@ -295,7 +294,9 @@ async def test_digest_now_and_schedule(world: World) -> None:
             await world.command("feed", "add", {"url": feed, "channel": world.digest_channel})
         world.serve("/daily.xml", items(4))
         copy = items(1, start=4)[0]
-        copy = Item(copy.guid + "-copy", copy.title, copy.paragraphs, copy.published)
+        copy = Item(
+            copy.guid + "-copy", copy.title, paragraphs=copy.paragraphs, published=copy.published
+        )
         world.serve("/other.xml", [*items(1, start=10), copy], title="Other Times")
         await poll(app, world)
         assert world.emu.messages(world.digest_channel) == []  # digest mode: nothing live
@@ -346,7 +347,8 @@ async def test_digest_now_and_schedule(world: World) -> None:
 async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
     url = world.serve("/live.xml", items(2))
     async with world.app() as app:  # type: ignore[attr-defined]
-        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        added = await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        assert "Posting its 1 newest story now." in added.text  # type: ignore[attr-defined]
         await world.command(
             "digest", "schedule", {"time": "08:00", "timezone": "UTC", "channel": world.general}
         )
@@ -659,3 +661,110 @@ async def test_buttons_read_only_the_clicking_servers_feeds(world: World) -> Non
                 answer = await click(channel, post, f"nd:{action}:{number}", user)
                 assert f"There is no story #{number}" in answer
                 assert "on time and on budget" not in answer
+
+
+async def test_feed_credentials_never_reach_readers_notices_or_logs(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed URL carrying a password and a token (an untitled feed, so its URL is its name):
+    the disable notice, /status, /feed list and the log show the URL with both redacted."""
+    plain = world.serve("/private.xml", items(1), title="")
+    url = plain.replace("http://", "http://reader:pw-s3cret@") + "?token=tok-s3cret&page=1"
+    settings = e2e_settings(world.emu, world.tmp_path, NEWSDIGEST_MAX_FAILURES=1)
+    caplog.set_level("INFO")
+    async with running_app(world.emu, settings, world.clock) as app:
+        added = await world.command("feed", "add", {"url": url, "mode": "live"})
+        assert "Subscribed" in added.text  # type: ignore[attr-defined]
+        world.feeds.status("/private.xml", 500)
+        await poll(app, world, minutes=25 * 60)
+        notices = await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        status = await world.command("status", None, {}, user=world.reader)
+        listed = await world.command("feed", "list", {})
+        data = world.emu.command_data(world.guild, world.reader, "feed", "list")
+        handle = await world.emu.send_slash_command_unchecked(
+            world.guild, world.general, world.reader, data
+        )
+        refused = await handle.wait_response(timeout=WAIT)
+        choices = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.reader,
+            "feed",
+            "remove",
+            {"feed": ""},
+            focused="feed",
+        )
+    shown = {
+        "notice": notices[0].content or "",
+        "status": status.text,  # type: ignore[attr-defined]
+        "list": listed.text,  # type: ignore[attr-defined]
+        "log": caplog.text,
+    }
+    for where, text in shown.items():
+        assert "s3cret" not in text, where
+    assert "token=redacted" in shown["notice"] and "redacted@" in shown["notice"]
+    assert "after 1 failed update in a row" in shown["notice"] and "))" not in shown["notice"]
+    assert "token=redacted" in shown["status"] and "page=1" in shown["list"]
+    assert "Disabled feed" in caplog.text and "token=redacted" in caplog.text
+    assert "Manage Channels" in (refused.content or "") and "private" not in refused.text
+    assert choices == []
+
+
+async def test_story_and_speaker_autocomplete_offer_the_newest_first(world: World) -> None:
+    entries = sorted(items(4), key=lambda i: i.published, reverse=True)  # as feeds list them
+    url = world.serve("/newest.xml", entries)
+    async with world.app():  # type: ignore[attr-defined]
+        await world.command("feed", "add", {"url": url})
+        stories = await world.emu.autocomplete(
+            world.guild, world.general, world.reader, "story", None, {"story": ""}, focused="story"
+        )
+        speakers = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.reader,
+            "quotes",
+            None,
+            {"speaker": ""},
+            focused="speaker",
+        )
+        some = await world.emu.autocomplete(
+            world.guild,
+            world.general,
+            world.reader,
+            "quotes",
+            None,
+            {"speaker": "sou"},
+            focused="speaker",
+        )
+    newest_first = [title_of(n) for n in (4, 3, 2, 1)]
+    assert [c["name"].split(" ", 1)[1] for c in stories] == newest_first
+    assert speakers and len({c["value"] for c in speakers}) == len(speakers)
+    # items() quotes speakers[n % 6]: story 4 Tom Berg, 3 Ana Souza, 2 Li Wei, 1 Omar Haddad
+    assert [c["value"] for c in speakers][:4] == ["Tom Berg", "Ana Souza", "Li Wei", "Omar Haddad"]
+    assert [c["value"] for c in some] == ["Ana Souza"]
+
+
+async def test_log_says_what_started_and_what_was_posted(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    url = world.serve("/logged.xml", items(2))
+    daily = world.serve("/daily.xml", items(1, start=20))
+    async with world.app() as app:  # type: ignore[attr-defined]
+        started = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Started")]
+        await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
+        await world.emu.wait_for_messages(world.general, 1, timeout=WAIT)
+        await world.command("feed", "add", {"url": daily, "channel": world.digest_channel})
+        world.serve("/daily.xml", items(2, start=20))
+        await poll(app, world)
+        await world.command("digest", "now", {"channel": world.digest_channel})
+        await world.emu.wait_for_messages(world.digest_channel, 1, timeout=WAIT)
+        await app.outbox.drain()  # waits for the delivery loop's round, which logs
+    assert len(started) == 1 and "in 1 server(s), polling 0 feed(s)" in started[0]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Posted")]
+    story = footers(world.emu.messages(world.general))[0].rsplit("#", 1)[1]
+    assert f"Posted story #{story} to channel {world.general}." in lines
+    assert any(
+        line.startswith("Posted a digest of 1 story") and str(world.digest_channel) in line
+        for line in lines
+    ), lines

@@ -10,8 +10,9 @@ from datetime import timedelta
 from bot.delivery import DiscordTransport, rendered_delivery
 from bot.runner import App
 from tests.bot import test_e2e
-from tests.bot.harness import START, Item, e2e_settings, rss, running_app
+from tests.bot.harness import START, e2e_settings, running_app
 from tests.bot.test_e2e import WAIT, World, assert_no_mentions, items, poll
+from tests.builders import Item, rss
 
 world = test_e2e.world  # the same emulator, feed server and clock fixture
 
@@ -62,7 +63,7 @@ def version(name: str, minutes: int, title: str, lede: str) -> Item:
 
 def serve_outlet(world: World, name: str, entries: list[Item]) -> str:
     path = "/" + name.split()[0].lower() + ".xml"
-    world.feeds.add(path, rss(name, world.feeds.url("/site"), entries))
+    world.feeds.add(path, rss(name, entries, link=world.feeds.url("/site")))
     return world.feeds.url(path)
 
 

@@ -639,9 +639,7 @@ def _resolver() -> Resolver:
         5: {"id": "5", "type": 0, "name": "news", "permissions": "0"},
         6: {"id": "6", "type": 4, "name": "cat", "permissions": "0"},
     }
-    return Resolver(
-        user=lambda _: None, member=lambda _: None, channel=channels.get, role=lambda _: None
-    )
+    return Resolver(channel=channels.get)
 
 
 GROUPED = {

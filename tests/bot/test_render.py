@@ -9,7 +9,18 @@ import discord
 import pytest
 
 from bot import render
-from digests.model import Coverage, Quote, Story, StoryDetail
+from bot.exts.feeds import subscription_line
+from bot.exts.status import status_line
+from bot.exts.stories import hit_line
+from digests.model import (
+    Coverage,
+    FeedStatus,
+    Quote,
+    SearchHit,
+    Story,
+    StoryDetail,
+    Subscription,
+)
 
 WORDS = [
     "alpha",
@@ -234,3 +245,98 @@ def test_whole_sentences_never_cuts() -> None:
     two = render.whole_sentences(SENTENCES, 200, 2)
     assert two == render.clean(SENTENCES[0]) + " " + render.clean(SENTENCES[1])
     assert render.whole_sentences(SENTENCES, 10_000) == " ".join(render.clean(s) for s in SENTENCES)
+
+
+def test_notice_shows_feed_title_and_server_reason_as_text() -> None:
+    notice = (
+        "The feed [Click me](https://evil.example) **urgent** was turned off after 8 failed "
+        "updates in a row; add it again with /feed add to retry. Last error: HTTP 500 "
+        "([login here](https://evil.example/login))."
+    )
+    content = render.notice_message(notice).content or ""
+    assert "\\[Click me\\](https://evil.example)" in content
+    assert "(\\[login here\\](https://evil.example/login))" in content
+    assert "\\*\\*urgent\\*\\*" in content
+
+
+INJECTING_URL = "https://news.example.com/a)[Official-notice](https://evil.example/x)"
+
+
+def test_a_url_cannot_close_its_link_and_inject_another() -> None:
+    story = make_story(url=INJECTING_URL)
+    also = [Coverage(feed="Other [Paper]", url=INJECTING_URL)]
+    embed = render.story_details(StoryDetail(story=story, also_covered_by=also))
+    fields = {f.name: f.value or "" for f in embed.fields}
+    for name in ("Source", "Also covered by"):
+        value = fields[name]
+        assert "](https://evil.example" not in value, value
+        assert value.count("](") == 1 and value.endswith("%29)"), value
+    assert "Other \\[Paper\\]" in fields["Also covered by"]
+
+
+def test_search_snippet_highlights_stay_bold_and_the_words_escaped() -> None:
+    shown = render.highlighted("…the **Labour** party_leader said *x* and **won**", 200)
+    assert shown == "…the **Labour** party\\_leader said \\*x\\* and **won**"
+    assert render.highlighted("an **odd marker", 200) == "an odd marker"
+
+
+def test_search_hits_and_feed_lines_keep_one_link_each() -> None:
+    hit = SearchHit(
+        story_id=7,
+        title="Budget **vote** [live]",
+        url=INJECTING_URL,
+        feed_title="Gazette",
+        published=None,
+        snippet="the **Labour** whip",
+    )
+    line = hit_line(hit)
+    assert line.count("](") == 1 and "](https://evil.example" not in line
+    assert "Budget \\*\\*vote\\*\\* \\[live\\]" in line
+    assert line.endswith("the **Labour** whip")
+    status = FeedStatus(7, INJECTING_URL, None, "ok", None, None, None, 0, None)
+    listed = subscription_line(Subscription(1, 2, 3, "live", status))
+    assert listed.count("](") == 1 and "](https://evil.example" not in listed
+
+
+def test_status_line_counts_one_failure_in_the_singular() -> None:
+    since = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    one = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 1, "x")
+    assert "(1 failure)" in status_line(one)
+    two = FeedStatus(1, "https://n.example/f.xml", "News", "failing", since, None, since, 2, "x")
+    assert "(2 failures)" in status_line(two)
+
+
+def test_compact_post_keeps_whole_sentences_and_drops_what_does_not_fit() -> None:
+    story = replace(make_story(), sentences=["One. ", "Two."])
+    embed = render.compact_embed(story)
+    assert embed.description == "One.\n\n> “We will build it on time” — Jane Smith"
+    long_one = words(200) + "."
+    story = replace(story, sentences=[long_one])
+    embed = render.compact_embed(story)
+    # a sentence longer than the compact budget is left out, never cut
+    assert embed.description == "> “We will build it on time” — Jane Smith"
+    assert "…" not in (embed.description or "")
+
+
+def test_headline_post_is_title_link_and_source_within_limits() -> None:
+    text = render.headline_text(make_story(title=words(900)))
+    first, link, source = text.split("\n")
+    assert len(text) <= render.CONTENT_MAX and first.startswith("**") and first.endswith("…**")
+    assert link == "https://news.example.com/bridge"
+    assert source == "-# Example News · #42"
+    longest = make_story(title=words(900), url="https://e.example/" + "a" * 981)
+    pinged = render.with_pings(
+        render.Rendered(render.headline_text(longest)), range(10**18, 10**18 + 21)
+    )
+    assert pinged.content is not None and len(pinged.content) <= render.CONTENT_MAX
+    assert pinged.content.endswith("-# Example News · #42")
+
+
+def test_pings_allow_exactly_the_chosen_roles() -> None:
+    plain = render.story_message(StoryDetail(make_story()))
+    assert plain.allowed_mentions().to_dict() == discord.AllowedMentions.none().to_dict()
+    pinged = render.with_pings(plain, [5, 5, 7])
+    assert pinged.content == "<@&5> <@&7>"
+    allowed = pinged.allowed_mentions().to_dict()
+    assert allowed["parse"] == [] and allowed["roles"] == [5, 7]
+    assert not allowed.get("users") and not allowed.get("replied_user")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.harness import MANAGE_CHANNELS, START, Item, article, rss
+from tests.bot.harness import MANAGE_CHANNELS, START, article
+from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator
 from tests.feedserver import FeedServer
 
@@ -38,14 +39,15 @@ def env_for(emu: DiscordEmulator, tmp_path: Path, token: str) -> dict[str, str]:
     return env
 
 
-async def spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+async def spawn(
+    env: dict[str, str], cwd: Path, args: tuple[str, ...] = ("-m", "bot")
+) -> asyncio.subprocess.Process:
     """The service as a child process; its stderr goes to ``cwd/stderr.log`` (a file, so a
     chatty DEBUG log can never fill a pipe and block it)."""
     with (cwd / "stderr.log").open("wb") as log:
         return await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "bot",
+            *args,
             env={**env, "PYTHONFAULTHANDLER": "1"},
             cwd=cwd,
             stdout=asyncio.subprocess.DEVNULL,
@@ -75,12 +77,22 @@ async def test_rejected_token_is_one_sentence(tmp_path: Path) -> None:
     assert "wrong-token" not in text
 
 
+async def test_run_uses_the_db_option_not_the_environment(tmp_path: Path) -> None:
+    chosen = tmp_path / "chosen.db"
+    async with DiscordEmulator(token=TOKEN) as emu:
+        args = ("-m", "bot.cli", "--db", str(chosen), "run")
+        proc = await spawn(env_for(emu, tmp_path, "wrong-token"), tmp_path, args)
+        await finish(proc, tmp_path, 60)
+    assert proc.returncode == 1
+    assert chosen.is_file() and not (tmp_path / "run.db").exists()
+
+
 @pytest.mark.slow
 async def test_runs_against_base_url_and_stops_on_sigterm(tmp_path: Path) -> None:
     async with DiscordEmulator(token=TOKEN) as emu, FeedServer() as feeds:
         feeds.add(
             "/feed.xml",
-            rss("Example Gazette", feeds.url("/site"), [ITEM]),
+            rss("Example Gazette", [ITEM], link=feeds.url("/site")),
             content_type="application/rss+xml",
         )
         env = env_for(emu, tmp_path, TOKEN)

@@ -119,3 +119,24 @@ def test_redact_filter_hides_token_in_messages_and_tracebacks() -> None:
     out = stream.getvalue()
     assert token not in out
     assert out.count("[redacted]") == 2  # the message and the exception text
+
+
+def test_redact_filter_hides_feed_credentials_that_libraries_log() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactFilter(""))
+    logger = logging.getLogger("test.redact.urls")
+    logger.addHandler(handler)
+    logger.propagate = False
+    url = "https://ann:pw-s3cret@feeds.example/rss?token=tok-s3cret"
+    try:
+        logger.warning("fetching %s", url)
+        try:
+            raise OSError(f"Cannot connect to host for url {url}")
+        except OSError:
+            logger.exception("poll failed")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert "s3cret" not in out
+    assert out.count("https://redacted@feeds.example/rss?token=redacted") == 2

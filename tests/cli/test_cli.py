@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -220,3 +221,122 @@ def test_digest_over_six_feeds_includes_every_feed(tmp_path: Path, capsys) -> No
     for name, (count, _) in sizes.items():
         if count < 10:
             assert sum(s["feed"] == name for s in stories) == count
+
+
+FEED = f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+<title>Riverton Times</title><link>https://riverton.example/</link><description>news</description>
+<item><guid>bridge</guid><title>Riverton closes its oldest bridge</title>
+<link>https://riverton.example/bridge</link><pubDate>Wed, 25 Nov 2026 08:00:00 +0000</pubDate>
+<description>{escape(ARTICLE)}</description></item></channel></rss>"""
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
+def test_db_option_works_before_or_after_the_command(
+    tmp_path: Path, monkeypatch, capsys, before: bool
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(FEED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDIGEST_DB", str(tmp_path / "from-env.db"))
+    chosen = tmp_path / "chosen.db"
+    option = ["--db", str(chosen)]
+    argv = [*option, "digest", str(feed)] if before else ["digest", str(feed), *option]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    assert "bridge" in out.lower()
+    assert chosen.is_file()
+    assert not (tmp_path / "from-env.db").exists() and not (tmp_path / "newsdigest.db").exists()
+
+
+def test_jsonl_a_deeply_nested_line_is_one_error_and_the_batch_goes_on(
+    tmp_path: Path, capsys
+) -> None:
+    batch = tmp_path / "in.jsonl"
+    nested = '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines = [nested, "[" * 100_000, json.dumps({"id": 2, "title": None, "text": ARTICLE})]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, err = run(["condense", "--jsonl", str(batch)], capsys)
+    assert status == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("id") for r in results] == ["deep", None, 2]
+    assert results[0] == {"id": "deep", "error": "The line's JSON is nested too deeply."}
+    assert set(results[1]) == {"id", "error"} and "summary" in results[2]
+
+
+OPML_DIR = Path(__file__).parent.parent / "data" / "opml"
+
+
+async def test_feeds_import_and_export_without_discord(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from digests.feeds.opml import parse_opml
+    from tests.builders import rss
+    from tests.digests.test_service import long_item
+    from tests.feedserver import FeedServer
+
+    db = str(tmp_path / "news.db")
+    monkeypatch.setenv("NEWSDIGEST_ALLOW_PRIVATE_URLS", "true")
+    async with FeedServer() as server:
+        for name in ("tomjerry", "cafe"):
+            server.add(
+                f"/{name}.xml", rss(name, [long_item(1)]), content_type="application/rss+xml"
+            )
+        fixture = (OPML_DIR / "miniflux.opml").read_bytes()
+        source = tmp_path / "feeds.opml"
+        source.write_bytes(fixture.replace(b"https://feeds.example.net", server.base.encode()))
+
+        def cli(*argv: str) -> tuple[int, str, str]:
+            return run(list(argv), capsys)
+
+        listed = await asyncio.to_thread(cli, "feeds", "import", str(source))
+        assert listed[0] == 0 and "Tom & Jerry's <Weekly> News  [All]" in listed[1]
+        assert "2 feed(s)" in listed[2]
+        unknown = await asyncio.to_thread(
+            cli, "feeds", "import", str(source), "--channel", "5", "--db", db
+        )
+        assert unknown[0] == 1 and "--guild" in unknown[2]
+        first = await asyncio.to_thread(
+            cli,
+            "--db",
+            db,
+            "feeds",
+            "import",
+            str(source),
+            "--channel",
+            "5",
+            "--guild",
+            "7",
+            "--mode",
+            "live",
+        )
+        assert first[0] == 0, first[2]
+        assert first[1].count("added") == 2 and "Added 2 feeds" in first[2]
+        again = await asyncio.to_thread(
+            cli, "feeds", "import", str(source), "--channel", "5", "--db", db
+        )
+        assert again[1].count("skipped") == 2
+        target = tmp_path / "out.opml"
+        exported = await asyncio.to_thread(cli, "feeds", "export", str(target), "--db", db)
+        assert exported[0] == 0
+        feeds = parse_opml(target.read_bytes())
+        assert {f.url for f in feeds} == {server.url("/tomjerry.xml"), server.url("/cafe.xml")}
+        assert {f.category for f in feeds} == {"channel 5"}
+        printed = await asyncio.to_thread(cli, "feeds", "export", "--db", db, "--guild", "8")
+        assert printed[0] == 0 and parse_opml(printed[1].encode()) == []
+
+
+def test_feeds_import_refuses_hostile_files(tmp_path: Path, capsys) -> None:
+    bomb = tmp_path / "bomb.opml"
+    bomb.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa">]><opml><body>'
+        b'<outline text="&a;" xmlUrl="https://a.example/x"/></body></opml>'
+    )
+    status, _, err = run(["feeds", "import", str(bomb)], capsys)
+    assert status == 1 and "DTD or entities" in err and err.count("\n") == 1
+    huge = tmp_path / "huge.opml"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 2**20)
+    status, _, err = run(["feeds", "import", str(huge), "--channel", "1"], capsys)
+    assert status == 1 and "too large" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digests.compose import (
@@ -206,3 +207,10 @@ def test_same_topic_same_day_other_event_does_not_match() -> None:
         "homes in the Arequipa region, the country's civil defence institute said.",
     )
     assert not same_story(chile, peru) and not same_story(peru, chile)
+
+
+def test_an_untitled_outlet_is_named_by_its_url_without_credentials() -> None:
+    private = replace(QUAKE_A, feed_url="https://ann:pw@alpha.example/rss?key=k3y", feed_title=None)
+    digest = build_digest([private, QUAKE_B], now=NOW)
+    names = [c.feed for c in digest.items[0].also_covered_by]
+    assert names == ["https://redacted@alpha.example/rss?key=redacted"]

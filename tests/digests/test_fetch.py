@@ -337,10 +337,10 @@ async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
     from digests.errors import DigestError
     from digests.feeds.parse import parse_feed
     from digests.model import ParsedFeed
-    from tests.digests.test_parse import BILLION_LAUGHS, EXTERNAL, rss
+    from tests.digests.test_parse import BILLION_LAUGHS, EXTERNAL, world
 
-    good = rss("<item><title>Fine</title><link>/fine</link></item>")
-    many = rss(
+    good = world("<item><title>Fine</title><link>/fine</link></item>")
+    many = world(
         "".join(f"<item><title>n{n}</title><link>/n/{n}</link></item>" for n in range(10_000))
     )
     feed_server.add("/good", good)
@@ -350,7 +350,9 @@ async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
     feed_server.add(
         "/page", b"<!doctype html><html><body><p>Hi</p></body></html>", content_type="text/html"
     )
-    feed_server.add("/title", rss(f"<item><title>{'x' * 2_000_000}</title><link>/t</link></item>"))
+    feed_server.add(
+        "/title", world(f"<item><title>{'x' * 2_000_000}</title><link>/t</link></item>")
+    )
     feed_server.add("/many", many, gzip=True)
     feed_server.huge("/huge", 50 * MB)
     feed_server.drip("/drip", good, interval=0.25, max_seconds=10)

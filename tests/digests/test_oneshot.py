@@ -10,7 +10,8 @@ from digests.condensing import condense
 from digests.feeds.fetch import Fetcher
 from digests.model import Condensed
 from digests.oneshot import digest_sources, digest_to_json, digest_to_text
-from tests.digests.test_service import FILLER, Item, rss
+from tests.builders import Item, rss
+from tests.digests.test_service import FILLER
 from tests.feedserver import FeedServer
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

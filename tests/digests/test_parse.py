@@ -13,6 +13,7 @@ import pytest
 from digests.errors import ParseError
 from digests.feeds.htmltext import html_to_text
 from digests.feeds.parse import MAX_ENTRIES, parse_feed
+from tests.builders import UTF8, rss
 
 URL = "https://news.example.com/feeds/world.xml"
 LONG_HTML = "".join(
@@ -22,15 +23,9 @@ LONG_HTML = "".join(
 )
 
 
-def rss(
-    items: str, *, decl: str = '<?xml version="1.0" encoding="utf-8"?>', extra: str = ""
-) -> bytes:
-    return (
-        f'{decl}\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-        f'xmlns:media="http://search.yahoo.com/mrss/" '
-        f'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">{extra}'
-        f"<channel><title>World &amp; More</title><link>/world/</link>{items}</channel></rss>"
-    ).encode()
+def world(items: str, *, declaration: str = UTF8) -> bytes:
+    """The "World & More" feed around raw ``<item>`` markup (parser tests need odd markup)."""
+    return rss("World & More", [items], link="/world/", declaration=declaration)
 
 
 def item(body: str) -> str:
@@ -43,7 +38,7 @@ def test_content_becomes_plain_text_with_paragraphs() -> None:
         "<div>Second<br>third</div><style>p{}</style><figure><img src='/a.jpg'>"
         "<figcaption>Caption</figcaption></figure><p>  Tom &amp; Jerry&nbsp;said “hi”. </p>"
     )
-    feed = rss(
+    feed = world(
         item(
             f"<title>T</title><link>/a</link><content:encoded><![CDATA[{html}]]></content:encoded>"
         )
@@ -54,7 +49,7 @@ def test_content_becomes_plain_text_with_paragraphs() -> None:
 
 
 def test_feed_info_and_relative_links_resolve_against_the_feed_url() -> None:
-    parsed = parse_feed(rss(item("<title>A</title><link>/2026/a.html</link>")), url=URL)
+    parsed = parse_feed(world(item("<title>A</title><link>/2026/a.html</link>")), url=URL)
     assert parsed.info.title == "World & More"
     assert parsed.info.link == "https://news.example.com/world/"
     assert parsed.entries[0].url == "https://news.example.com/2026/a.html"
@@ -62,7 +57,7 @@ def test_feed_info_and_relative_links_resolve_against_the_feed_url() -> None:
 
 def test_content_location_header_wins_over_the_request_url() -> None:
     parsed = parse_feed(
-        rss(item("<title>A</title><link>a.html</link>")),
+        world(item("<title>A</title><link>a.html</link>")),
         url=URL,
         headers={"Content-Location": "https://mirror.example.org/x/feed.xml"},
     )
@@ -71,7 +66,7 @@ def test_content_location_header_wins_over_the_request_url() -> None:
 
 def test_feedburner_origlink_is_the_article_url() -> None:
     parsed = parse_feed(
-        rss(
+        world(
             item(
                 "<title>A</title><link>http://feedproxy.google.com/~r/x/~3/abc/</link>"
                 "<feedburner:origLink>https://site.example/real-story</feedburner:origLink>"
@@ -96,7 +91,7 @@ def test_google_alerts_redirect_is_unwrapped() -> None:
 
 
 def test_entry_id_is_guid_then_link_then_a_stable_hash() -> None:
-    feed = rss(
+    feed = world(
         item("<guid isPermaLink='false'>g-1</guid><title>A</title><link>/a</link>")
         + item("<title>B</title><link>/b</link>")
         + item("<title>C</title><description>Only text here.</description>")
@@ -113,7 +108,7 @@ def test_entry_id_is_guid_then_link_then_a_stable_hash() -> None:
 
 def test_dates_are_aware_utc() -> None:
     entry = parse_feed(
-        rss(
+        world(
             item(
                 "<title>A</title><link>/a</link><pubDate>Tue, 03 Jun 2025 09:39:21 +0200</pubDate>"
             )
@@ -142,12 +137,12 @@ def test_dates_are_aware_utc() -> None:
     ],
 )
 def test_entry_image(markup: str, expected: str | None) -> None:
-    entry = parse_feed(rss(item(f"<title>A</title><link>/a</link>{markup}")), url=URL).entries[0]
+    entry = parse_feed(world(item(f"<title>A</title><link>/a</link>{markup}")), url=URL).entries[0]
     assert entry.image == expected
 
 
 def test_teasers() -> None:
-    feed = rss(
+    feed = world(
         item("<title>Short</title><link>/s</link><description>One line.</description>")
         + item(
             f"<title>Full</title><link>/f</link><content:encoded><![CDATA[{LONG_HTML}]]>"
@@ -228,7 +223,7 @@ def test_character_alias_entities_are_harmless() -> None:
 
 def test_entity_talk_inside_content_is_not_a_doctype() -> None:
     body = "<p>How &lt;!ENTITY lol &quot;lol&quot;&gt; attacks work.</p>"
-    feed = rss(item(f"<title>A</title><link>/a</link><description>{body}</description>"))
+    feed = world(item(f"<title>A</title><link>/a</link><description>{body}</description>"))
     assert "<!ENTITY" in parse_feed(feed, url=URL).entries[0].text
 
 
@@ -264,9 +259,9 @@ def test_html_page_at_a_feed_url() -> None:
 
 
 def test_declared_latin1_that_is_really_utf8() -> None:
-    feed = rss(
+    feed = world(
         item("<title>Zoë’s café</title><link>/a</link>"),
-        decl='<?xml version="1.0" encoding="ISO-8859-1"?>',
+        declaration='<?xml version="1.0" encoding="ISO-8859-1"?>',
     )
     assert parse_feed(feed, url=URL).entries[0].title == "Zoë’s café"
     served = parse_feed(
@@ -278,7 +273,7 @@ def test_declared_latin1_that_is_really_utf8() -> None:
 
 
 def test_declared_utf8_that_is_really_windows_1252() -> None:
-    feed = rss(item("<title>Caf\u00e9 na\u00efve</title><link>/a</link>")).decode()
+    feed = world(item("<title>Caf\u00e9 na\u00efve</title><link>/a</link>")).decode()
     raw = feed.encode("utf-8").replace("Café naïve".encode(), "Café naïve".encode("cp1252"))
     assert parse_feed(raw, url=URL).entries[0].title == "Café naïve"
 
@@ -294,9 +289,9 @@ def test_undeclared_legacy_encoding_uses_chardet() -> None:
 
 def test_utf16_feed() -> None:
     feed = (
-        rss(
+        world(
             item("<title>Ünïcode</title><link>/a</link>"),
-            decl='<?xml version="1.0" encoding="utf-16"?>',
+            declaration='<?xml version="1.0" encoding="utf-16"?>',
         )
         .decode()
         .encode("utf-16")
@@ -313,11 +308,11 @@ def test_ten_thousand_entries_are_bounded() -> None:
         for n in range(10_000)
     )
     started = time.monotonic()
-    parsed = parse_feed(rss(items), url=URL)
+    parsed = parse_feed(world(items), url=URL)
     assert time.monotonic() - started < 10
     # feeds list newest first: the first MAX_ENTRIES in document order are kept
     assert [e.title for e in parsed.entries] == [f"Story {n}" for n in range(MAX_ENTRIES)]
-    assert len(parse_feed(rss(items), url=URL, max_entries=50).entries) == 50
+    assert len(parse_feed(world(items), url=URL, max_entries=50).entries) == 50
 
 
 def test_ten_thousand_atom_entries_are_bounded() -> None:
@@ -339,13 +334,13 @@ def test_ten_thousand_atom_entries_are_bounded() -> None:
 
 def test_two_megabyte_title_is_bounded() -> None:
     huge = "word " * 400_000
-    parsed = parse_feed(rss(item(f"<title>{huge}</title><link>/a</link>")), url=URL)
+    parsed = parse_feed(world(item(f"<title>{huge}</title><link>/a</link>")), url=URL)
     title = parsed.entries[0].title
     assert title is not None and len(title) <= 300 and title.endswith("…")
 
 
 def test_gzip_body_without_content_encoding() -> None:
-    feed = rss(item("<title>Zipped</title><link>/a</link>"))
+    feed = world(item("<title>Zipped</title><link>/a</link>"))
     assert parse_feed(gzip.compress(feed), url=URL).entries[0].title == "Zipped"
 
 
@@ -362,7 +357,7 @@ def test_broken_feed_without_entries_is_reported() -> None:
 
 
 def test_well_formed_feed_without_items_is_empty_not_an_error() -> None:
-    parsed = parse_feed(rss(""), url=URL)
+    parsed = parse_feed(world(""), url=URL)
     assert parsed.entries == [] and parsed.info.title == "World & More"
 
 
@@ -448,3 +443,31 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
         "a\n\nb\n\nc\n\nd"
     )
     assert html_to_text("<iframe src=x>in</iframe>after<svg><text>s</text></svg>") == "after"
+
+
+def test_titles_lose_bidi_overrides_and_zero_width_characters() -> None:
+    hidden = "\u202eTrusted\u202c \u200bnews\u2066 \ufeffhere\u2069 \u200fnow\u2060"
+    joined = "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family"  # a ZWJ emoji sequence
+    document = world(
+        item(f"<title>{hidden}</title><link>https://n.example/1</link><description>x</description>")
+        + item(
+            f"<title>{joined}</title><link>https://n.example/2</link><description>y</description>"
+        )
+        + item(
+            "<author>a\u202eb@example.com (Ann\u200b Lee)</author><title>t</title>"
+            "<link>https://n.example/3</link><description>z</description>"
+        )
+    ).replace(b"World &amp; More", "World\u202e More".encode())
+    parsed = parse_feed(document, url=URL)
+    assert parsed.info.title == "World More"
+    assert [e.title for e in parsed.entries] == ["Trusted news here now", joined, "t"]
+    assert parsed.entries[2].author is not None and "\u202e" not in parsed.entries[2].author
+    feed = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Json\u202e Feed",
+            "items": [{"id": "1", "title": hidden, "content_text": "words"}],
+        }
+    ).encode()
+    parsed = parse_feed(feed, url=URL, headers={"content-type": "application/feed+json"})
+    assert parsed.info.title == "Json Feed" and parsed.entries[0].title == "Trusted news here now"

@@ -23,6 +23,75 @@ def by_text(quotes: list[Quote]) -> dict[str, str | None]:
     return {q.text: q.speaker for q in quotes}
 
 
+# --- the attribution rule table --------------------------------------------------------------
+
+RULE_CASES = [
+    (
+        "credit_line",
+        "He wrote it down: “Be kind to everyone you meet.” ― Oscar P. Quintero",
+        "Oscar P. Quintero",
+    ),
+    ("said_after", '"We will win this election," Smith said.', "Smith"),
+    (
+        "passive_agent",
+        'The policy has been called "strategic ambiguity" by Joshua Hendrick.',
+        "Joshua Hendrick",
+    ),
+    ("said_before", 'Mary Smith said: "We will win this election."', "Mary Smith"),
+    (
+        "credit_ending_sentence",
+        '"We want change now" and help bring candidates the "best deal", DFA spokesman Neil'
+        " Sroka said.",
+        "Neil Sroka",
+    ),
+    (
+        "previous_sentence",
+        'Mary Smith said in a statement. "We will win this election."',
+        "Mary Smith",
+    ),
+    (
+        "subject_of_sentence",
+        'Ben Carson took the stage and described the plan as "a disaster for all".',
+        "Ben Carson",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "para", "speaker"), RULE_CASES)
+def test_each_attribution_rule_handles_the_case_its_docstring_cites(
+    rule: str, para: str, speaker: str
+) -> None:
+    from digests.condensing.quotes import _mask
+    from digests.condensing.quotes.attribution import RULES, QuoteSite, attribute
+    from digests.condensing.sentences import sentence_starts
+
+    spans = quote_spans(para)
+    masked = _mask(para, spans)
+    last = len(spans) == 1
+    site = QuoteSite(
+        para,
+        masked,
+        sentence_starts(masked),
+        spans[0],
+        last,
+        len(para) if last else spans[1].start - 1,
+    )
+    found = attribute(site)
+    assert found is not None
+    assert found.rule.name == rule
+    assert found.attribution.text == speaker
+    # the rules before it do not match: the table's order decides
+    earlier = RULES[: RULES.index(found.rule)]
+    assert all(r.find(site) is None for r in earlier)
+    assert by_text(quotes_of(para))[para[spans[0].start : spans[0].end]] == speaker
+
+
+def test_rule_cases_cover_the_whole_table() -> None:
+    from digests.condensing.quotes.attribution import RULES
+
+    assert [r.name for r in RULES] == [rule for rule, _, _ in RULE_CASES]
+
+
 # --- quotation marks ------------------------------------------------------------------------
 
 

@@ -27,11 +27,13 @@ from digests.feeds.fetch import Fetcher, FetchLimits
 from digests.model import Condensed, Pruned, Scope, Story
 from digests.service import DigestService
 from digests.store import Store, StoredFeed
+from tests.builders import Item, rss
 from tests.feedserver import FeedServer
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 EVERY = Scope.everything()
 UA = "newsdigest-test/1.0"
+SITE = "https://news.example/"
 
 FILLER = (
     "The council met on Tuesday evening in the old town hall to discuss the proposal, which "
@@ -42,30 +44,6 @@ FILLER = (
     "and several neighbourhood groups have asked for an independent review of the traffic "
     "study that accompanies the plan."
 )
-
-
-@dataclass
-class Item:
-    guid: str
-    title: str
-    text: str
-    link: str = ""
-    published: datetime = START - timedelta(hours=1)
-
-
-def rss(title: str, items: list[Item]) -> bytes:
-    body = "".join(
-        f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"
-        f"<link>{escape(i.link or 'https://news.example/' + i.guid)}</link>"
-        f"<pubDate>{i.published.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
-        f"<description>{escape(i.text)}</description></item>"
-        for i in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>{escape(title)}</title><link>https://news.example/</link>"
-        f"<description>test</description>{body}</channel></rss>"
-    ).encode()
 
 
 def long_item(n: int, title: str | None = None, **kw: object) -> Item:
@@ -142,7 +120,7 @@ async def env(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Env]:
 def serve(env: Env, path: str, title: str, items: list[Item], version: str = "v1") -> str:
     env.server.add(
         path,
-        rss(title, items),
+        rss(title, items, link=SITE),
         content_type="application/rss+xml",
         etag=f'"{path}-{version}"',
         last_modified="Wed, 25 Nov 2026 08:00:00 GMT",
@@ -236,8 +214,7 @@ async def test_updated_entry_is_updated_in_place_not_stored_twice(env: Env) -> N
 async def test_changed_guid_same_link_is_the_same_story(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1, link="https://news.example/x")])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
-    moved = Item(guid="new-guid", title="Council debates plan number 1", text=FILLER)
-    moved.link = "https://news.example/x"
+    moved = Item("new-guid", "Council debates plan number 1", text=FILLER, link=SITE + "x")
     serve(env, "/a.xml", "Alpha", [moved], version="v2")
     env.later()
     [result] = await env.service.update_due_feeds()
@@ -277,7 +254,7 @@ async def test_changed_feed_parses_only_its_new_items(env: Env) -> None:
     items = [long_item(i) for i in range(6)]
     url = serve(env, "/a.xml", "Alpha", items)
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
-    full = len(rss("Alpha", [long_item(99), *items]))
+    full = len(rss("Alpha", [long_item(99), *items], link=SITE))
     serve(env, "/a.xml", "Alpha", [long_item(99), *items], version="v2")
     env.later()
     [result] = await env.service.update_due_feeds()

@@ -7,7 +7,13 @@ import ipaddress
 import pytest
 
 from digests.errors import InvalidFeedURLError, UnsafeURLError
-from digests.feeds.urlsafety import check_address, check_url, parse_host_address
+from digests.feeds.urlsafety import (
+    check_address,
+    check_url,
+    parse_host_address,
+    redact_url,
+    redact_urls_in,
+)
 
 REFUSED = [
     "http://127.0.0.1/feed",
@@ -137,3 +143,48 @@ def test_check_address_names_the_reason() -> None:
         check_address("192.168.0.10", url="http://router/")
     check_address("93.184.216.34", url="http://example.com/")
     check_address("127.0.0.1", url="http://x/", allow_private=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://news.example/feed.xml", "https://news.example/feed.xml"),
+        ("https://user:pw@news.example/rss", "https://redacted@news.example/rss"),
+        (
+            "https://news.example/rss?token=abc&page=2",
+            "https://news.example/rss?token=redacted&page=2",
+        ),
+        (
+            "https://n.example/?key=1&apikey=2&api_key=3",
+            "https://n.example/?key=redacted&apikey=redacted&api_key=redacted",
+        ),
+        (
+            "https://n.example/?secret=1;password=2",
+            "https://n.example/?secret=redacted;password=redacted",
+        ),
+        (
+            "https://n.example/?sig=1&X-Amz-Signature=2&access_token=3",
+            "https://n.example/?sig=redacted&X-Amz-Signature=redacted&access_token=redacted",
+        ),
+        ("https://n.example/feed#auth=1", "https://n.example/feed#auth=redacted"),
+        ("https://n.example/?token=", "https://n.example/?token="),
+        (
+            "https://n.example/a)[x](https://evil.example)",
+            "https://n.example/a%29%5Bx%5D%28https://evil.example%29",
+        ),
+        ("http://[::1/feed?token=1", "http://[::1/feed?redacted"),
+    ],
+)
+def test_redact_url_hides_credentials_and_keeps_the_rest(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_error_messages_name_urls_without_their_credentials() -> None:
+    with pytest.raises(InvalidFeedURLError) as caught:
+        check_url("https://user:pw@[bad/feed?token=abc")
+    assert "pw" not in caught.value.message and "abc" not in caught.value.message
+    text = "Cannot reach https://u:pw@h.example/x?token=abc, nor (http://h.example/?key=k)."
+    assert redact_urls_in(text) == (
+        "Cannot reach https://redacted@h.example/x?token=redacted, "
+        "nor (http://h.example/?key=redacted)."
+    )

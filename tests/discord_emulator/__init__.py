@@ -12,7 +12,7 @@ GET /gateway/bot instead, and resumes go to READY's ``resume_gateway_url``. Patc
 attributes for a test (``tests/bot/emulator_client.py: discord_endpoints``).
 
 World
-    ``emu.default_guild_id``, ``emu.guild_ids``, ``emu.channel_id("general")``,
+    ``emu.default_guild_id``, ``emu.channel_id("general")``,
     ``emu.bot_user_id``, ``emu.application_id``, ``emu.app_owner_id`` (the application's owner,
     for ``is_owner`` checks; also the owner of every guild), ``emu.guild_owner_id()``;
     ``await emu.add_guild(name, channels=(...))`` -> guild id (GUILD_CREATE sent);
@@ -20,7 +20,7 @@ World
     ``await emu.add_member(user_id=None, permissions=0, guild_id=None)`` -> user id (a personal role
     with ``permissions`` on top of @everyone, which has view/send/history/embed/app-commands but
     not Manage Channels); ``await emu.restrict_bot(channel_id, deny=SEND_MESSAGES)`` and
-    ``set_channel_overwrite(...)``; ``emu.permissions(channel_id, user_id)``. Permission bits are
+    ``set_channel_overwrite(...)``. Permission bits are
     in ``tests.discord_emulator.state`` (MANAGE_CHANNELS, SEND_MESSAGES, ...).
 
 Interactions (options are built from the command tree the bot synced; values are Python values,
@@ -33,7 +33,12 @@ channels/users/roles by id; ``OptionError`` when Discord's client would refuse t
     ``ephemeral`` (the user-visible answer's, so a deferral's flag applies to its follow-up),
     ``content``, ``embeds``, ``components``, ``allowed_mentions``, ``flags``, ``text``,
     ``responses`` (every callback/follow-up/edit as ``InteractionResponse``);
-    ``await h.wait_answers(n)`` / ``await h.wait_responses(n)`` for more than one;
+    ``await h.wait_responses(n)`` for more than one;
+    ``rid = await emu.add_role("alerts")`` (a role to pass as a role option or to ping);
+    ``aid = emu.offer_attachment("feeds.opml", data, content_type)`` (pass ``aid`` as an
+    attachment option's value; the bot downloads it from ``/attachments/{aid}/{name}`` like from
+    Discord's CDN; ``emu.downloads`` lists what was fetched); ``emu.attachment_data(obj)`` is the
+    bytes of an attachment object, also of files the bot uploaded (``answer.payload``);
     ``choices = await emu.autocomplete(guild_id, channel_id, user_id, "feed", "remove",
     {"feed": "exa"}, focused="feed")``;
     ``h = await emu.click_button(channel_id, message_id, custom_id, user_id)``;
@@ -45,7 +50,7 @@ guild with #general), ``bot_name``, ``bot_permissions``, ``shards`` (what GET /g
 ``heartbeat_interval_ms``, ``nonce_window`` (s), ``ack_deadline`` (Discord's 3 s for the first
 callback; None disables; also settable as ``emu.ack_deadline``; a late callback gets 404 10062
 and a ``rejected`` response on the handle), ``message_rate=(limit, seconds)`` (opt-in per-channel limit on POST messages with real
-headers and 429s; ``emu.rate_limited_requests``), ``privileged_intents`` (bits the "developer
+headers and 429s), ``privileged_intents`` (bits the "developer
 portal" enabled; others close 4014).
 
 Recordings
@@ -68,20 +73,22 @@ Faults
     ``emu.set_rest_fault(500)`` / ``emu.set_rest_fault(429, retry_after=0.5, scope="shared",
     is_global=False, count=None, path=None, methods=None)``; ``emu.set_rest_fault(None)`` clears.
     ``await emu.drop_gateway(refuse_for=2.0, code=4000, invalidate=False)`` closes every socket and
-    answers handshakes with 503 for that long (``math.inf`` + ``emu.restore_gateway()``);
-    ``await emu.wait_connected()``; ``await emu.send_gateway_reconnect()``;
+    answers handshakes with 503 for that long; ``await emu.wait_connected()``;
     ``drop_gateway(abrupt=True)`` aborts the TCP connections (no close frame);
-    ``await emu.delete_channel(id)`` (then 404 10003), ``await emu.remove_guild(id)``.
+    ``await emu.delete_channel(id)`` (then 404 10003); ``await emu.dispatch(event, data)`` sends
+    any gateway event.
 
 Standalone: ``python -m tests.discord_emulator --channels general,news`` prints the addresses as
 one JSON line and serves until interrupted (to try ``newsdigest run`` by hand).
 
 Discord behaviour emulated: token checks (REST 401; gateway close 4004), zlib-stream compression
 (one compressobj per socket, Z_SYNC_FLUSH), sequence numbers and RESUME replay, INVALID_SESSION,
-GUILD_MEMBERS_CHUNK, message limits (2000 content, 10 embeds, 4096/256/1024/6000, 5x5 components)
+message limits (2000 content, 10 embeds, 4096/256/1024/6000, 5x5 components)
 as 400 code 50035, empty messages 50006, Missing Access 50001 / Missing Permissions 50013,
 ``enforce_nonce`` de-duplication within ``nonce_window`` seconds, interaction acknowledgement
 rules (40060), deferral -> first follow-up replaces the loading message, rate-limit headers.
+Only the REST routes discord.py calls for this bot are served; any other answers 404 code 0 and
+is listed in ``emu.unknown_requests``, so a new call shows up at once.
 """
 
 from .interactions import InteractionHandle, InteractionResponse, InteractionResult, OptionError

@@ -59,7 +59,6 @@ class Core:
     shards: int = 1
     ack_deadline: float | None = 3.0
     message_rate: tuple[int, float] | None = None
-    rate_limited: int = 0
     token_lifetime: float = 15 * 60.0
     monotonic: Callable[[], float] = time.monotonic
     base_url: str = ""
@@ -70,6 +69,10 @@ class Core:
     fault: RestFault | None = None
     faulted: int = 0
     changed: Notifier = field(default_factory=Notifier)
+    #: attachment id -> its bytes (uploaded by the bot, or offered by a test user)
+    files: dict[int, bytes] = field(default_factory=dict)
+    #: ids of the attachments downloaded, in order
+    downloads: list[int] = field(default_factory=list)
 
     @property
     def api_base(self) -> str:

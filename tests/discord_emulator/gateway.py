@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import secrets
 import time
 import zlib
@@ -20,14 +19,14 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .payloads import guild_create_payload, member_payload, user_payload
+from .payloads import guild_create_payload, user_payload
 from .state import EmulatorState
 
 JSON = dict[str, Any]
 log = logging.getLogger(__name__)
 
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE = 0, 1, 2, 3, 4
-RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
+RESUME, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 9, 10, 11
 BACKLOG = 2000
 LATE_FACTOR = 1.5  # a heartbeat this many intervals after the previous one is late
 INTENT_GUILDS = 1 << 0
@@ -39,11 +38,11 @@ ALWAYS = 0
 
 def intent_for(event: str) -> int:
     """The intent a session needs to receive `event` (0: always sent)."""
-    if event.startswith("GUILD_MEMBER") and event != "GUILD_MEMBERS_CHUNK":
+    if event.startswith("GUILD_MEMBER"):
         return INTENT_GUILD_MEMBERS
     if event.startswith("MESSAGE_"):
         return INTENT_GUILD_MESSAGES
-    if event.startswith(("GUILD_", "CHANNEL_", "THREAD_")) and event != "GUILD_MEMBERS_CHUNK":
+    if event.startswith(("GUILD_", "CHANNEL_", "THREAD_")):
         return INTENT_GUILDS
     return ALWAYS
 
@@ -130,10 +129,7 @@ class Gateway:
         return time.monotonic() < self._refuse_until
 
     def refuse(self, seconds: float) -> None:
-        self._refuse_until = math.inf if seconds == math.inf else time.monotonic() + seconds
-
-    def accept(self) -> None:
-        self._refuse_until = 0.0
+        self._refuse_until = time.monotonic() + seconds
 
     async def drop(
         self, *, code: int = 4000, invalidate: bool = False, abrupt: bool = False
@@ -156,11 +152,6 @@ class Gateway:
         )
         self._note("drop", None, f"code={code} connections={len(conns)}")
         return len(conns)
-
-    async def send_reconnect(self) -> None:
-        for session in self.sessions.values():
-            if session.conn is not None:
-                await session.conn.send({"op": RECONNECT, "d": None, "s": None, "t": None})
 
     async def close_all(self) -> None:
         await asyncio.gather(
@@ -261,9 +252,7 @@ class Gateway:
         if session is None:
             await conn.ws.close(code=4003, message=b"Not authenticated.")
             return None
-        if op == REQUEST_MEMBERS:
-            await self._member_chunk(session, data)
-        elif op not in (PRESENCE, VOICE_STATE):
+        if op not in (PRESENCE, VOICE_STATE):  # REQUEST_MEMBERS (8) is not emulated either
             await conn.ws.close(code=4001, message=b"Unknown opcode.")
         return session
 
@@ -361,33 +350,6 @@ class Gateway:
         await self._dispatch_to(session, "RESUMED", {"_trace": ["discord-emulator"]})
         self._note("resume", session.session_id, f"replayed={len(missed)}")
         return session
-
-    async def _member_chunk(self, session: Session, data: Any) -> None:
-        if not isinstance(data, dict):
-            return
-        guild = self._state.guilds.get(int(data.get("guild_id", 0)))
-        if guild is None:
-            return
-        wanted = {int(u) for u in data.get("user_ids") or []}
-        query = str(data.get("query") or "").lower()
-        members = [
-            m
-            for m in guild.members.values()
-            if (not wanted or m.user_id in wanted)
-            and self._state.users[m.user_id].username.lower().startswith(query)
-        ]
-        limit = int(data.get("limit") or 0)
-        if limit:
-            members = members[:limit]
-        chunk: JSON = {
-            "guild_id": str(guild.id),
-            "members": [member_payload(self._state, m) for m in members],
-            "chunk_index": 0,
-            "chunk_count": 1,
-        }
-        if data.get("nonce") is not None:
-            chunk["nonce"] = data["nonce"]
-        await self._dispatch_to(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     def _note(self, kind: str, session_id: str | None, detail: str = "") -> None:
         self._on_event(GatewayEvent(kind, session_id, detail, time.monotonic()))

@@ -16,7 +16,7 @@ EPHEMERAL = 1 << 6
 
 # Option types.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
-USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 6, 7, 8, 9, 10, 11
+CHANNEL, ROLE, NUMBER, ATTACHMENT = 7, 8, 10, 11
 
 # Interaction types and callback types.
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -159,11 +159,6 @@ class InteractionHandle:
         await self.wait_for(lambda rs: any(r.is_answer for r in rs), timeout)
         return self.result()
 
-    async def wait_answers(self, count: int, timeout: float = 10.0) -> list[InteractionResponse]:
-        """Wait until `count` answers (not deferrals) were recorded; returns the answers."""
-        await self.wait_for(lambda rs: sum(r.is_answer for r in rs) >= count, timeout)
-        return [r for r in self.responses if r.is_answer]
-
     def result(self) -> InteractionResult:
         answers = [r for r in self.responses if r.is_answer]
         if not answers:
@@ -229,12 +224,12 @@ def _option_defs(
 
 @dataclass(slots=True)
 class Resolver:
-    """Looks up users, members and channels for `resolved`; filled in by the emulator."""
+    """Looks up channels, roles and attachments for `resolved`; filled in by the emulator.
+    (User and mentionable options are not emulated: no command of the bot takes one.)"""
 
-    user: Callable[[int], JSON | None]
-    member: Callable[[int], JSON | None]
     channel: Callable[[int], JSON | None]
-    role: Callable[[int], JSON | None]
+    role: Callable[[int], JSON | None] = lambda _ident: None
+    attachment: Callable[[int], JSON | None] = lambda _ident: None
 
 
 def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused: bool) -> Any:
@@ -257,8 +252,20 @@ def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused
     elif kind == BOOLEAN:
         if not isinstance(value, bool):
             raise OptionError(f"option {name!r} takes a boolean, not {value!r}")
-    elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
-        return _resolve(defn, int(value), resolved, resolver)
+    elif kind == CHANNEL:
+        return _resolve_channel(defn, int(value), resolved, resolver)
+    elif kind == ROLE:
+        role = resolver.role(int(value))
+        if role is None:
+            raise OptionError(f"option {name!r}: no role {value}")
+        resolved.setdefault("roles", {})[str(value)] = role
+        return str(value)
+    elif kind == ATTACHMENT:
+        found = resolver.attachment(int(value))
+        if found is None:
+            raise OptionError(f"option {name!r}: no uploaded attachment {value}")
+        resolved.setdefault("attachments", {})[str(value)] = found
+        return str(value)
     else:
         raise OptionError(f"option type {kind} of {name!r} is not emulated")
     if kind in (INTEGER, NUMBER):
@@ -271,32 +278,15 @@ def _convert(defn: JSON, value: Any, resolved: JSON, resolver: Resolver, focused
     return value
 
 
-def _resolve(defn: JSON, ident: int, resolved: JSON, resolver: Resolver) -> str:
-    kind = int(defn["type"])
+def _resolve_channel(defn: JSON, ident: int, resolved: JSON, resolver: Resolver) -> str:
     name = defn["name"]
-    if kind == CHANNEL:
-        channel = resolver.channel(ident)
-        if channel is None:
-            raise OptionError(f"option {name!r}: no channel {ident}")
-        allowed = defn.get("channel_types")
-        if allowed and channel["type"] not in allowed:
-            raise OptionError(f"option {name!r}: channel type {channel['type']} not allowed")
-        resolved.setdefault("channels", {})[str(ident)] = channel
-        return str(ident)
-    if kind in (USER, MENTIONABLE):
-        user = resolver.user(ident)
-        if user is not None:
-            resolved.setdefault("users", {})[str(ident)] = user
-            member = resolver.member(ident)
-            if member is not None:
-                resolved.setdefault("members", {})[str(ident)] = member
-            return str(ident)
-        if kind == USER:
-            raise OptionError(f"option {name!r}: no user {ident}")
-    role = resolver.role(ident)
-    if role is None:
-        raise OptionError(f"option {name!r}: no role or user {ident}")
-    resolved.setdefault("roles", {})[str(ident)] = role
+    channel = resolver.channel(ident)
+    if channel is None:
+        raise OptionError(f"option {name!r}: no channel {ident}")
+    allowed = defn.get("channel_types")
+    if allowed and channel["type"] not in allowed:
+        raise OptionError(f"option {name!r}: channel type {channel['type']} not allowed")
+    resolved.setdefault("channels", {})[str(ident)] = channel
     return str(ident)
 
 

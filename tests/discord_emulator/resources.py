@@ -1,4 +1,5 @@
-"""REST resources: users, gateway, application, commands, channels, messages, guilds."""
+"""REST resources: the bot user, gateway, application, commands, channels, messages, guild
+channels: what discord.py calls for this bot (others answer 404, see rest.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ from .interactions import EPHEMERAL
 from .payloads import (
     application_payload,
     channel_payload,
-    guild_payload,
-    member_payload,
-    role_payload,
     user_payload,
 )
 from .state import (
@@ -87,6 +85,7 @@ class Lookups:
     def _attachment(self, upload: Upload, description: Any) -> JSON:
         ident = self.core.ids.next()
         url = f"{self.core.base_url}/attachments/{ident}/{upload.filename}"
+        self.core.files[ident] = upload.data
         return {
             "id": str(ident),
             "filename": upload.filename,
@@ -108,41 +107,24 @@ class Lookups:
 class Resources(Lookups):
     def register(self, r: AddRoute) -> None:
         r("GET", "/users/@me", self.me)
-        r("GET", "/users/{user_id}", self.get_user)
         r("GET", "/gateway", self.gateway, auth=False)
         r("GET", "/gateway/bot", self.gateway_bot)
         r("GET", "/applications/@me", self.application)
         r("GET", "/oauth2/applications/@me", self.application)
-        r("GET", "/applications/{app_id}/emojis", self.no_emojis)
         for prefix in ("/applications/{app_id}", "/applications/{app_id}/guilds/{guild_id}"):
             r("GET", prefix + "/commands", self.list_commands)
             r("PUT", prefix + "/commands", self.put_commands)
-            r("POST", prefix + "/commands", self.post_command)
-            r("GET", prefix + "/commands/{command_id}", self.get_command)
-            r("PATCH", prefix + "/commands/{command_id}", self.patch_command)
-            r("DELETE", prefix + "/commands/{command_id}", self.delete_command)
-        r("GET", "/applications/{app_id}/guilds/{guild_id}/commands/permissions", self.no_perms)
         r("GET", "/channels/{channel_id}", self.get_channel)
         r("GET", "/channels/{channel_id}/messages", self.list_messages)
         r("POST", "/channels/{channel_id}/messages", self.post_message)
         r("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message)
+        # live posts are edited to name more outlets ("Also covered by")
         r("PATCH", "/channels/{channel_id}/messages/{message_id}", self.patch_message)
-        r("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message)
-        r("POST", "/channels/{channel_id}/typing", self.typing)
-        r("GET", "/guilds/{guild_id}", self.get_guild)
         r("GET", "/guilds/{guild_id}/channels", self.guild_channels)
-        r("GET", "/guilds/{guild_id}/roles", self.guild_roles)
-        r("GET", "/guilds/{guild_id}/members/{user_id}", self.guild_member)
 
     # ---- users, gateway, application -------------------------------------------------------
     async def me(self, call: Call) -> web.Response:
         return json_response(user_payload(self.core.state.bot_user))
-
-    async def get_user(self, call: Call) -> web.Response:
-        user = self.core.state.users.get(call.int_param("user_id"))
-        if user is None:
-            raise ApiError(404, 10013, "Unknown User")
-        return json_response(user_payload(user))
 
     async def gateway(self, call: Call) -> web.Response:
         return json_response({"url": self.core.gateway_url})
@@ -156,12 +138,6 @@ class Resources(Lookups):
 
     async def application(self, call: Call) -> web.Response:
         return json_response(application_payload(self.core.state))
-
-    async def no_emojis(self, call: Call) -> web.Response:
-        return json_response({"items": []})
-
-    async def no_perms(self, call: Call) -> web.Response:
-        return json_response([])
 
     # ---- application commands --------------------------------------------------------------
     def _command_store(self, call: Call) -> tuple[dict[int, JSON], int | None]:
@@ -223,50 +199,10 @@ class Resources(Lookups):
         store.update({int(c["id"]): c for c in new})
         return json_response(new)
 
-    async def post_command(self, call: Call) -> web.Response:
-        store, guild_id = self._command_store(call)
-        body = call.json_body()
-        old = next(
-            (
-                c
-                for c in store.values()
-                if c["name"] == body.get("name") and c["type"] == body.get("type", 1)
-            ),
-            None,
-        )
-        command = self._stored_command(body, guild_id, old)
-        store[int(command["id"])] = command
-        return json_response(command, status=200 if old else 201)
-
-    def _command(self, call: Call) -> tuple[dict[int, JSON], JSON, int | None]:
-        store, guild_id = self._command_store(call)
-        command = store.get(call.int_param("command_id"))
-        if command is None:
-            raise ApiError(404, 10063, "Unknown application command")
-        return store, command, guild_id
-
-    async def get_command(self, call: Call) -> web.Response:
-        return json_response(self._command(call)[1])
-
-    async def patch_command(self, call: Call) -> web.Response:
-        store, command, guild_id = self._command(call)
-        updated = self._stored_command({**command, **call.json_body()}, guild_id, command)
-        store[int(updated["id"])] = updated
-        return json_response(updated)
-
-    async def delete_command(self, call: Call) -> web.Response:
-        store, command, _ = self._command(call)
-        del store[int(command["id"])]
-        return web.Response(status=204)
-
     # ---- channels and messages -------------------------------------------------------------
     async def get_channel(self, call: Call) -> web.Response:
         _, channel = self._channel(call)
         return json_response(channel_payload(channel))
-
-    async def typing(self, call: Call) -> web.Response:
-        self._channel(call, need=VIEW_CHANNEL | SEND_MESSAGES)
-        return web.Response(status=204)
 
     async def list_messages(self, call: Call) -> web.Response:
         _, channel = self._channel(call, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
@@ -297,6 +233,17 @@ class Resources(Lookups):
         _, channel = self._channel(call, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
         return json_response(_fetched(self._message(call, channel.id)))
 
+    async def patch_message(self, call: Call) -> web.Response:
+        _, channel = self._channel(call)
+        message = self._message(call, channel.id)
+        if message.author_id != self.core.state.bot_user.id:
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        body = dict(call.json_body())
+        self._check_message(body, has_files=bool(call.files), edit=True)
+        self._attach(body, call.files)
+        updated = await self.core.edit_message(message, body)
+        return json_response(updated.data)
+
     async def post_message(self, call: Call) -> web.Response:
         guild, channel = self._channel(call, need=VIEW_CHANNEL | SEND_MESSAGES)
         body = dict(call.json_body())
@@ -322,41 +269,10 @@ class Resources(Lookups):
         )
         return json_response(message.data)
 
-    async def patch_message(self, call: Call) -> web.Response:
-        _, channel = self._channel(call)
-        message = self._message(call, channel.id)
-        if message.author_id != self.core.state.bot_user.id:
-            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        body = dict(call.json_body())
-        self._check_message(body, has_files=bool(call.files), edit=True)
-        self._attach(body, call.files)
-        updated = await self.core.edit_message(message, body)
-        return json_response(updated.data)
-
-    async def delete_message(self, call: Call) -> web.Response:
-        _, channel = self._channel(call)
-        message = self._message(call, channel.id)
-        await self.core.delete_message(message)
-        return web.Response(status=204)
-
     # ---- guilds ----------------------------------------------------------------------------
-    async def get_guild(self, call: Call) -> web.Response:
-        return json_response(guild_payload(self._guild(call)))
-
     async def guild_channels(self, call: Call) -> web.Response:
         guild = self._guild(call)
         return json_response([channel_payload(c) for c in guild.channels.values()])
-
-    async def guild_roles(self, call: Call) -> web.Response:
-        guild = self._guild(call)
-        return json_response([role_payload(r) for r in guild.roles.values()])
-
-    async def guild_member(self, call: Call) -> web.Response:
-        guild = self._guild(call)
-        member = guild.members.get(call.int_param("user_id"))
-        if member is None:
-            raise ApiError(404, 10007, "Unknown Member")
-        return json_response(member_payload(self.core.state, member))
 
 
 def _fetched(message: RecordedMessage) -> JSON:

@@ -124,7 +124,6 @@ class RestApi:
         if now - start >= per:
             start, count = now, 0
         if count >= limit:
-            self.core.rate_limited += 1
             return RestFault(status=429, retry_after=round(per - (now - start), 3), scope="user")
         self._windows[key] = (start, count + 1)
         return None
@@ -165,6 +164,7 @@ async def _read_body(request: web.Request) -> tuple[Any, tuple[Upload, ...], boo
                         filename=part.filename or str(name),
                         size=len(raw),
                         content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                        data=bytes(raw),
                     )
                 )
         return payload, tuple(files), False

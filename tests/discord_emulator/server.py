@@ -32,7 +32,6 @@ from .payloads import (
     iso_now,
     member_payload,
     role_payload,
-    user_payload,
 )
 from .rest import RestApi
 from .snowflakes import SnowflakeGenerator
@@ -99,6 +98,8 @@ class DiscordEmulator:
         self._runner: web.AppRunner | None = None
         self._specs = list(guilds)
         self._interaction_tasks: set[asyncio.Task[None]] = set()
+        #: attachments a test user offers as slash-command options, by id
+        self._offered: dict[int, JSON] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> DiscordEmulator:
@@ -117,6 +118,7 @@ class DiscordEmulator:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway.handle)
         app.router.add_get("/gateway/", self._gateway.handle)
+        app.router.add_get("/attachments/{ident}/{name}", self._serve_attachment)
         app.router.add_route("*", "/{tail:.*}", self._rest.handle)
         self._runner = web.AppRunner(app, shutdown_timeout=2.0, access_log=None)
         await self._runner.setup()
@@ -142,10 +144,6 @@ class DiscordEmulator:
 
     # ---- addresses and identities ----------------------------------------------------------
     @property
-    def base_url(self) -> str:
-        return self._core.base_url
-
-    @property
     def api_base(self) -> str:
         """REST base to put in discord.http.Route.BASE / DISCORD_API_BASE_URL."""
         return self._core.api_base
@@ -165,10 +163,6 @@ class DiscordEmulator:
     @property
     def application_id(self) -> int:
         return self._core.state.application_id
-
-    @property
-    def guild_ids(self) -> list[int]:
-        return list(self._core.state.guilds)
 
     @property
     def default_guild_id(self) -> int:
@@ -257,6 +251,55 @@ class DiscordEmulator:
         await self._core.dispatch("CHANNEL_CREATE", channel_payload(channel), guild_id=guild.id)
         return cid
 
+    async def add_role(self, name: str, *, guild_id: int | None = None) -> int:
+        """Create a role (no permissions) in the guild; returns its id (GUILD_ROLE_CREATE)."""
+        core = self._core
+        guild = self._guild(guild_id)
+        role = Role(id=core.ids.next(), name=name, permissions=0, position=len(guild.roles))
+        guild.roles[role.id] = role
+        await core.dispatch(
+            "GUILD_ROLE_CREATE",
+            {"guild_id": str(guild.id), "role": role_payload(role)},
+            guild_id=guild.id,
+        )
+        return role.id
+
+    def offer_attachment(
+        self, filename: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> int:
+        """A file a user attaches to a slash-command option (pass the returned id as the
+        option's value); the bot downloads it from the emulator like from Discord's CDN."""
+        ident = self._core.ids.next()
+        url = f"{self._core.base_url}/attachments/{ident}/{filename}"
+        self._core.files[ident] = data
+        self._offered[ident] = {
+            "id": str(ident),
+            "filename": filename,
+            "content_type": content_type,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+        }
+        return ident
+
+    @property
+    def downloads(self) -> list[int]:
+        """Ids of the attachments fetched from their URLs, in order."""
+        return list(self._core.downloads)
+
+    def attachment_data(self, attachment: JSON) -> bytes:
+        """The bytes of an attachment object (one the bot uploaded, or one offered)."""
+        return self._core.files[int(attachment["id"])]
+
+    async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
+        try:
+            ident = int(request.match_info["ident"])
+            data = self._core.files[ident]
+        except (KeyError, ValueError):
+            return web.Response(status=404)
+        self._core.downloads.append(ident)
+        return web.Response(body=data, content_type="application/octet-stream")
+
     async def add_member(
         self,
         user_id: int | None = None,
@@ -319,18 +362,6 @@ class DiscordEmulator:
         guild, channel = found
         del guild.channels[channel_id]
         await self._core.dispatch("CHANNEL_DELETE", channel_payload(channel), guild_id=guild.id)
-
-    async def remove_guild(self, guild_id: int) -> None:
-        """The bot is removed from a guild (GUILD_DELETE); its channels become unknown."""
-        guild = self._guild(guild_id)
-        await self._core.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
-        del self._core.state.guilds[guild.id]
-
-    def permissions(self, channel_id: int, user_id: int) -> int:
-        found = self._core.state.channel(channel_id)
-        if found is None:
-            raise LookupError(f"no channel {channel_id}")
-        return channel_permissions(found[0], user_id, found[1])
 
     # ---- recordings ------------------------------------------------------------------------
     @property
@@ -408,24 +439,17 @@ class DiscordEmulator:
         abrupt: bool = False,
     ) -> int:
         """Close every gateway socket with a resumable `code` and refuse new connections (HTTP 503
-        at the handshake) for `refuse_for` seconds (math.inf: until `restore_gateway()`).
+        at the handshake) for `refuse_for` seconds.
         With invalidate=True the sessions can't be resumed (the bot must IDENTIFY again); with
         abrupt=True the TCP connections are aborted without a close frame (a network failure)."""
         self._gateway.refuse(refuse_for)
         return await self._gateway.drop(code=code, invalidate=invalidate, abrupt=abrupt)
-
-    def restore_gateway(self) -> None:
-        self._gateway.accept()
 
     @property
     def max_heartbeat_gap(self) -> float:
         """Longest gap (s) between two heartbeats on one socket; a "heartbeat-late" gateway event
         is recorded when a gap exceeds 1.5 intervals (the client's event loop was blocked)."""
         return self._gateway.max_heartbeat_gap
-
-    async def send_gateway_reconnect(self) -> None:
-        """Send op 7 RECONNECT on every live socket."""
-        await self._gateway.send_reconnect()
 
     async def dispatch(self, event: str, data: JSON, *, guild_id: int | None = None) -> None:
         """Send an arbitrary DISPATCH event to the bot."""
@@ -472,23 +496,8 @@ class DiscordEmulator:
         """Requests answered by an injected fault (set_rest_fault)."""
         return self._core.faulted
 
-    @property
-    def rate_limited_requests(self) -> int:
-        """Requests refused with 429 by the opt-in message_rate limit (the bot ignored headers)."""
-        return self._core.rate_limited
-
     # ---- interactions ----------------------------------------------------------------------
     def _resolver(self, guild: Guild, user_id: int) -> Resolver:
-        state = self._core.state
-
-        def user(uid: int) -> JSON | None:
-            found = state.users.get(uid)
-            return user_payload(found) if found else None
-
-        def member(uid: int) -> JSON | None:
-            found = guild.members.get(uid)
-            return member_payload(state, found, with_user=False) if found else None
-
         def channel(cid: int) -> JSON | None:
             found = guild.channels.get(cid)
             if found is None:
@@ -516,7 +525,10 @@ class DiscordEmulator:
             found = guild.roles.get(rid)
             return role_payload(found) if found else None
 
-        return Resolver(user=user, member=member, channel=channel, role=role)
+        def attachment(ident: int) -> JSON | None:
+            return self._offered.get(ident)
+
+        return Resolver(channel=channel, role=role, attachment=attachment)
 
     def _base_interaction(
         self, kind: int, guild_id: int, channel_id: int, user_id: int
@@ -740,9 +752,6 @@ class DiscordEmulator:
         payload["message"] = {**message.data, "components": [{"type": 1, "components": [button]}]}
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
         return await self._send(handle)
-
-    def interaction(self, interaction_id: int) -> InteractionHandle:
-        return self._core.interactions[interaction_id]
 
 
 __all__ = ["DiscordEmulator", "OptionError"]

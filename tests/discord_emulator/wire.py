@@ -47,6 +47,8 @@ class Upload:
     filename: str
     size: int
     content_type: str
+    #: the file's bytes (served back at the attachment's URL)
+    data: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

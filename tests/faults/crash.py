@@ -227,7 +227,8 @@ async def crash_while_polling(
     from digests.clock import FakeClock, SystemClock
     from digests.feeds.fetch import Fetcher
     from digests.service import DigestService
-    from tests.faults.helpers import UA, local_resolver, rss
+    from tests.builders import rss
+    from tests.faults.helpers import UA, local_resolver
     from tests.faults.proc import bulk_items
 
     rng = random.Random(seed)

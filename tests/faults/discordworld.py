@@ -17,9 +17,10 @@ from bot.runner import App
 from bot.scheduling import poll_feeds
 from digests.clock import FakeClock
 from tests.bot.harness import TOKEN, e2e_settings, running_app
+from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator, GuildSpec, InteractionResult, RecordedMessage
 from tests.discord_emulator.mentions import pings
-from tests.faults.helpers import START, Item, rss
+from tests.faults.helpers import START
 from tests.feedserver import FeedServer
 
 MANAGE_CHANNELS = 1 << 4

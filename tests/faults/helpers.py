@@ -12,21 +12,17 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from digests.clock import FakeClock
 from digests.feeds.fetch import Fetcher, FetchLimits, system_resolver
 from digests.feeds.urlsafety import is_local_name, parse_host_address
 from digests.service import DigestService
 from digests.store import Store
+from tests.builders import Item
 
 UA = "newsdigest-faults/1.0"
-#: default item links: short items are teasers whose page the service fetches; this address is
-#: loopback (refused at once, or refused by the safety checks) so no test ever leaves the machine
-NOWHERE = "http://127.0.0.1:9/"
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 PARAGRAPH = (
@@ -36,15 +32,6 @@ PARAGRAPH = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    guid: str
-    title: str
-    text: str = PARAGRAPH
-    link: str = ""
-    published: datetime = START - timedelta(hours=1)
-
-
 def item(n: int, *, title: str | None = None, text: str | None = None) -> Item:
     return Item(
         guid=f"story-{n}",
@@ -52,22 +39,6 @@ def item(n: int, *, title: str | None = None, text: str | None = None) -> Item:
         text=text or f"Story {n}. {PARAGRAPH}",
         published=START - timedelta(hours=1, minutes=n),
     )
-
-
-def rss(title: str, items: Iterable[Item], *, encoding: str = "utf-8") -> bytes:
-    """A small RSS 2.0 document (text is escaped; the declared encoding is ``encoding``)."""
-    body = "".join(
-        f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"
-        f"<link>{escape(i.link or NOWHERE + i.guid)}</link>"
-        f"<pubDate>{format_datetime(i.published)}</pubDate>"
-        f"<description>{escape(i.text)}</description></item>"
-        for i in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
-        f"<title>{escape(title)}</title><link>{NOWHERE}</link>"
-        f"<description>synthetic</description>{body}</channel></rss>"
-    ).encode(encoding if encoding.lower() != "bogus" else "utf-8")
 
 
 async def local_resolver(host: str, port: int) -> list[str]:

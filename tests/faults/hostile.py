@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from tests.faults.helpers import START, Item, item, rss
+from tests.builders import Item, rss
+from tests.faults.helpers import START, item
 from tests.feedserver import FeedServer
 
 MB = 1024 * 1024

@@ -22,7 +22,8 @@ import pytest
 from digests.feeds import fetch as fetch_module
 from digests.feeds.fetch import Fetcher, system_resolver
 from digests.feeds.urlsafety import is_local_name, parse_host_address
-from tests.faults.helpers import item, rss
+from tests.builders import rss
+from tests.faults.helpers import item
 from tests.feedserver import FeedServer
 
 #: a public-looking name the injected resolver maps to loopback

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from tests.builders import Item
 from tests.faults.discordworld import World, world
-from tests.faults.helpers import START, Item
+from tests.faults.helpers import START
 from tests.faults.proc import story_numbers
 
 #: how long after the outage every post must be out (the outbox's per-channel backoff, up to

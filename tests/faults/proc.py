@@ -22,8 +22,9 @@ from digests.clock import FakeClock
 from digests.feeds.fetch import Fetcher
 from digests.service import DigestService
 from digests.store import Store
+from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator, RecordedMessage
-from tests.faults.helpers import START, UA, Item, local_resolver, rss
+from tests.faults.helpers import START, UA, local_resolver
 from tests.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,6 +11,8 @@ import pytest
 
 from tests.faults.crash import crash_restart, crash_while_polling
 
+pytestmark = pytest.mark.slow  # kills of a subprocess at real-time moments (13 s and more)
+
 
 async def test_three_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     report = await crash_restart(tmp_path, channels=4, per_channel=10, kills=3, seed=7)
@@ -24,7 +26,6 @@ async def test_three_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     assert not report.token_leaked
 
 
-@pytest.mark.slow
 async def test_twenty_kills_while_delivering_200_stories_to_10_channels(tmp_path: Path) -> None:
     report = await crash_restart(tmp_path, channels=10, per_channel=20, kills=20)
     assert report.kills == 20
@@ -37,7 +38,6 @@ async def test_twenty_kills_while_delivering_200_stories_to_10_channels(tmp_path
     assert not report.token_leaked
 
 
-@pytest.mark.slow
 async def test_kills_while_the_service_polls_and_stores_new_stories(tmp_path: Path) -> None:
     """The service's own poll (fetch, parse, condense, store, queue) is killed right after it
     began; each restart polls again (the first poll comes one tick after start)."""

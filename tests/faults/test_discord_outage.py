@@ -1,7 +1,8 @@
 """Discord outage: 500s, then 429s with retry_after, then a dropped gateway that refuses
 reconnects, while stories keep arriving. Afterwards every story is posted exactly once and the
-bot has reconnected by itself. A few seconds of trouble in the default run, 60 s in the slow run
-(override with NEWSDIGEST_OUTAGE_SECONDS)."""
+bot has reconnected by itself. Every test here waits in real time (an outage window, discord.py's
+own reconnect backoff and IDENTIFY waits), so all run with the slow tests: a few seconds of
+trouble (override with NEWSDIGEST_OUTAGE_SECONDS) and a 60 s outage."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from tests.faults.discordworld import until, world
 from tests.faults.outage import OutageReport, _items, discord_outage
 from tests.faults.proc import story_numbers
+
+pytestmark = pytest.mark.slow  # real-time waits throughout (see above)
 
 
 def check(report: OutageReport) -> None:
@@ -64,6 +67,5 @@ async def test_waiting_posts_go_out_when_the_gateway_is_back_not_after_the_backo
         assert w.app.outbox.backing_off == frozenset()
 
 
-@pytest.mark.slow
 async def test_sixty_seconds_of_trouble(tmp_path: Path) -> None:
     check(await discord_outage(tmp_path, window=60.0))

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from digests.errors import FeedExistsError
-from tests.faults.helpers import START, ServiceEnv, assert_one_sentence, item, rss, service_env
+from tests.builders import rss
+from tests.faults.helpers import START, ServiceEnv, assert_one_sentence, item, service_env
 from tests.feedserver import FeedServer
 
 BASE = timedelta(minutes=5)

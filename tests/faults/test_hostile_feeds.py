@@ -2,8 +2,9 @@
 its status, the other feeds go on, and memory stays bounded (tracemalloc peak).
 
 Real parts: a loopback FeedServer, the real Fetcher, parser and condenser, a SQLite file in
-tmp_path, a FakeClock for polling times. The drip test waits for a short total timeout (about
-2.5 s of real time: the point is that a slow server cannot hold the poll for longer).
+tmp_path, a FakeClock for polling times. The drip tests wait for a short total timeout (about
+2.5 s of real time: the point is that a slow server cannot hold the poll for longer), so they
+run with the slow tests.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pytest
 from digests.errors import FeedError
 from digests.feeds.fetch import FetchLimits
 from digests.model import Scope
-from tests.faults.helpers import assert_one_sentence, item, rss, service_env
+from tests.builders import rss
+from tests.faults.helpers import assert_one_sentence, item, service_env
 from tests.faults.hostile import HOSTILE, MB, SECRET, Hostile
 from tests.feedserver import FeedServer
 
@@ -26,6 +28,7 @@ from tests.feedserver import FeedServer
 LIMITS = FetchLimits(total_timeout=2.5, read_timeout=2.0, connect_timeout=2.0, page_interval=0.01)
 #: the service must never hold anything near the 50 MB a hostile server offers
 PEAK_BOUND = 40 * MB
+SLOW = {"drip 1 byte/s", "10,000 entries"}
 
 
 def serve_good(server: FeedServer, path: str, title: str, numbers: list[int]) -> str:
@@ -34,10 +37,11 @@ def serve_good(server: FeedServer, path: str, title: str, numbers: list[int]) ->
 
 
 def _params(hostiles: tuple[Hostile, ...]) -> list[object]:
-    """Under tracemalloc the 10,000-entry parse is slow: that case runs with the slow tests (its
-    time bound without tracing is test_ten_thousand_entries_are_bounded_in_time)."""
+    """Two cases run with the slow tests: the drip waits out the real-time total timeout, and
+    under tracemalloc the 10,000-entry parse is slow (its time bound without tracing is
+    test_ten_thousand_entries_are_bounded_in_time)."""
     return [
-        pytest.param(h, id=h.name, marks=[pytest.mark.slow] if "10,000" in h.name else [])
+        pytest.param(h, id=h.name, marks=[pytest.mark.slow] if h.name in SLOW else [])
         for h in hostiles
     ]
 
@@ -97,7 +101,7 @@ async def test_a_feed_turning_hostile_does_not_hurt_the_others(
         assert again[b].error is None
 
 
-@pytest.mark.parametrize("hostile", [h for h in HOSTILE if h.fails], ids=lambda h: h.name)
+@pytest.mark.parametrize("hostile", _params(tuple(h for h in HOSTILE if h.fails)))
 async def test_feed_add_of_a_hostile_feed_is_one_sentence_and_subscribes_nothing(
     tmp_path: Path, feed_server: FeedServer, hostile: Hostile
 ) -> None:

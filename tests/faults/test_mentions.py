@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tests.builders import Item, rss
 from tests.faults.discordworld import (
     WAIT,
     assert_no_pings_answer,
@@ -21,7 +22,7 @@ from tests.faults.discordworld import (
     visible,
     world,
 )
-from tests.faults.helpers import START, Item
+from tests.faults.helpers import START
 
 ROLE = 123456789012345678
 
@@ -121,17 +122,19 @@ async def test_hostile_links_and_images_never_cost_a_post(tmp_path: Path) -> Non
         "http://127.0.0.1:9/" + "x" * 5000,
         "data:text/html,<script>alert(1)</script>",
     ]
-    items = "".join(
-        f"<item><guid>bad-{n}</guid><title>Odd link story {n}</title><link>{escape(link)}</link>"
-        f'<enclosure url="{escape(image)}" type="image/png" length="1"/>'
-        f"<description>Story {n}. The council voted on the harbour plan on Tuesday, officials "
-        f"said, after a long debate among residents.</description></item>"
+    items = [
+        Item(
+            guid=f"bad-{n}",
+            title=f"Odd link story {n}",
+            link=link,
+            published=None,
+            text=f"Story {n}. The council voted on the harbour plan on Tuesday, officials said, "
+            "after a long debate among residents.",
+            extra=f'<enclosure url="{escape(image)}" type="image/png" length="1"/>',
+        )
         for n, (link, image) in enumerate(zip(bad_links, reversed(bad_links), strict=True))
-    )
-    doc = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Odd Links</title><link>javascript:void(0)</link>{items}</channel></rss>"
-    ).encode()
+    ]
+    doc = rss("Odd Links", items, link="javascript:void(0)")
     async with world(tmp_path) as w:
         news = w.channel("news")
         w.feeds.add("/odd.xml", doc, content_type="application/rss+xml")

@@ -20,6 +20,10 @@ from tests.faults.helpers import assert_one_sentence, item
 OPTIONS: dict[tuple[str, str | None], dict[str, object]] = {
     ("feed", "add"): {"url": "http://127.0.0.1:9/x.xml"},
     ("feed", "remove"): {"feed": "1"},
+    ("feed", "import"): {},  # the file is offered per test: see ``options_for``
+    ("feed", "export"): {},
+    ("feed", "filter add"): {"feed": "1", "kind": "include", "pattern": "x"},
+    ("feed", "filter remove"): {"feed": "1", "filter": "1"},
     ("digest", "now"): {},
     ("digest", "schedule"): {"time": "09:00"},
     ("digest", "off"): {},
@@ -34,20 +38,43 @@ def management_commands(w: World) -> list[tuple[str, str | None]]:
             continue
         if command["name"] == "admin":  # owner-only tooling, refused by its own check
             continue
-        # /feed list only shows what the server subscribed to: viewing, not managing
+        # /feed list, /feed filter list|test only show what the server set up: viewing
         subs = [
-            o["name"]
-            for o in command.get("options") or []
-            if o.get("type") == 1 and (command["name"], o["name"]) != ("feed", "list")
+            name
+            for name in _subcommands(command.get("options") or [])
+            if (command["name"], name) not in VIEWING
         ]
         found += [(command["name"], s) for s in subs] or [(command["name"], None)]
     return found
 
 
+VIEWING = {("feed", "list"), ("feed", "filter list"), ("feed", "filter test")}
+
+
+def _subcommands(options: list[dict[str, object]]) -> list[str]:
+    """Subcommand names, those of a group as ``"group sub"``."""
+    names: list[str] = []
+    for option in options:
+        if option.get("type") == 1:
+            names.append(str(option["name"]))
+        elif option.get("type") == 2:
+            inner = option.get("options")
+            subs = inner if isinstance(inner, list) else []
+            names += [f"{option['name']} {o['name']}" for o in subs if o.get("type") == 1]
+    return names
+
+
+def options_for(w: World, name: str, sub: str | None) -> dict[str, object]:
+    if (name, sub) == ("feed", "import"):
+        return {"file": w.emu.offer_attachment("feeds.opml", b"<opml><body/></opml>")}
+    return OPTIONS.get((name, sub), {})
+
+
 async def send_unchecked(
     w: World, user: int, name: str, sub: str | None, options: dict[str, object], channel: int
 ) -> object:
-    data = w.emu.command_data(w.guild, user, name, sub, options)
+    group, _, leaf = (sub or "").rpartition(" ")
+    data = w.emu.command_data(w.guild, user, name, leaf or None, options, group=group or None)
     handle = await w.emu.send_slash_command_unchecked(w.guild, channel, user, data)
     return await handle.wait_response(timeout=WAIT)
 
@@ -70,7 +97,7 @@ async def test_management_commands_refused_without_manage_channels(tmp_path: Pat
         before = await state(w)
         for name, sub in commands:
             result = await send_unchecked(
-                w, w.reader, name, sub, OPTIONS.get((name, sub), {}), w.channel("general")
+                w, w.reader, name, sub, options_for(w, name, sub), w.channel("general")
             )
             assert result.ephemeral, (name, sub)  # type: ignore[attr-defined]
             text = result.content or ""  # type: ignore[attr-defined]

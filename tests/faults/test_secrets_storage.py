@@ -17,8 +17,9 @@ import pytest
 
 from digests.errors import StorageError
 from digests.store import Store
+from tests.builders import rss
 from tests.discord_emulator import DiscordEmulator, GuildSpec
-from tests.faults.helpers import assert_one_sentence, item, rss
+from tests.faults.helpers import assert_one_sentence, item
 from tests.faults.netmatrix import run_cli
 from tests.faults.proc import TOKEN, ServiceProcess, service_environment
 from tests.feedserver import FeedServer
@@ -40,6 +41,7 @@ def last_line(text: str) -> str:
 
 
 # --- the token ----------------------------------------------------------------------------------
+@pytest.mark.slow  # the real service as a subprocess, ~10 s
 async def test_token_never_appears_in_a_debug_run_with_errors(tmp_path: Path) -> None:
     spec = GuildSpec("Secret Society", ("general", "news"))
     async with DiscordEmulator(token=TOKEN, guilds=[spec]) as emu, FeedServer() as feeds:
@@ -99,6 +101,7 @@ async def test_token_never_appears_in_a_debug_run_with_errors(tmp_path: Path) ->
             assert_no_token(str(message.request))
 
 
+@pytest.mark.slow  # a subprocess start, ~3 s
 async def test_a_rejected_token_is_one_sentence_without_the_token(tmp_path: Path) -> None:
     async with DiscordEmulator(token="the-real-token") as emu:
         proc = ServiceProcess(
@@ -216,6 +219,7 @@ def test_a_locked_database_is_one_sentence(tmp_path: Path) -> None:
     assert_one_sentence(caught.value.message)
 
 
+@pytest.mark.slow  # two subprocess runs, one waits out the busy timeout
 async def test_run_with_a_corrupt_or_locked_database_ends_in_one_sentence(
     tmp_path: Path, corrupt_db: Path
 ) -> None:
@@ -258,6 +262,7 @@ async def test_a_database_locked_while_running_does_not_lose_posts(tmp_path: Pat
         store.close()
 
 
+@pytest.mark.slow  # waits out the app's 5 s SQLite busy timeout
 async def test_a_command_while_the_database_is_locked_is_one_sentence(tmp_path: Path) -> None:
     from tests.faults.discordworld import world
 
@@ -279,6 +284,7 @@ async def test_a_command_while_the_database_is_locked_is_one_sentence(tmp_path: 
         assert "Subscribed" in again.text
 
 
+@pytest.mark.slow  # a subprocess start, ~3 s
 async def test_an_unreachable_discord_is_one_sentence_without_the_token(tmp_path: Path) -> None:
     import socket
 

@@ -242,7 +242,7 @@ async def test_teaser_links_to_unsafe_addresses_are_never_fetched(
 ) -> None:
     """An allowed feed whose items link to unsafe pages (the service fetches a teaser item's
     page to condense it): the page is not fetched, the story is still stored from the teaser."""
-    from tests.faults.helpers import Item, rss
+    from tests.builders import Item, rss
 
     async with (
         servers() as srv,
@@ -271,7 +271,7 @@ async def test_teaser_links_to_unsafe_addresses_are_never_fetched(
 
 async def test_teaser_pages_are_fetched_when_allowed(tmp_path: Path) -> None:
     """Control for the test above: a teaser item's page is fetched when the address is allowed."""
-    from tests.faults.helpers import Item, rss
+    from tests.builders import Item, rss
 
     async with servers() as srv, service_env(tmp_path, resolver=TestResolver()) as env:
         link = srv.url(TARGETS[0], "/page.html")

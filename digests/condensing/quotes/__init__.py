@@ -1,44 +1,49 @@
 """Direct quotations and their speakers. Pure functions.
 
-Interface: ``find_quotes(paras: list[str]) -> list[Quote]``: every direct quotation in the
-paragraphs (``digests.condensing.text.paragraphs`` output), ranked by importance (highest
-``score`` first).
+Interface: ``find_quotes(paras: list[str], *, weights: QuoteWeights) -> list[Quote]``: every
+direct quotation in the paragraphs (``digests.condensing.text.paragraphs`` output), ranked by
+importance (highest ``score`` first).
 
 Pipeline (regexes and linear scans only):
 
-1. ``quote_marks``: pair quotation marks per paragraph (quotes running over paragraphs give one
-   span per paragraph).
-2. ``quote_attrib``: read the attribution beside each span ("…," he said; X said: "…"; said the
-   34-year-old; according to X; "X said, according to CNN" credits the outlet, PolNeAR's
-   convention; a paragraph ending "“…” ― Name" credits that name).
+1. ``marks.quote_spans``: pair quotation marks per paragraph (quotes running over paragraphs give
+   one span per paragraph).
+2. ``attribution.RULES``: read the attribution beside each span with an ordered table of named
+   rules ("…," he said; X said: "…"; said the 34-year-old; according to X; "X said, according
+   to CNN" credits the outlet, PolNeAR's convention; a paragraph ending "“…” ― Name" credits
+   that name).
 3. Keep real quotations: drop titles of works, single words outside a sentence with a verb of
    saying (``called the deal "disgusting"`` and ``a "loser."`` stay), single-quoted spans in
    articles that quote with double marks or '' (nested), unattributed two-word terms (scare quotes,
    nicknames), HTML attribute values, quote marks in a headline, and paragraphs that are a
    soup of quote marks (garbage input). The cut-offs were fitted on PolNeAR train.
-4. ``speakers``: resolve names to their fullest form, pronouns and "the 34-year-old" to the most
-   recent compatible person; lines of a quoted transcript ("PENCE: …") take their labels;
-   unattributed quotes inherit the speaker of the quote they continue.
-5. Rank: long full-sentence statements by named speakers, early in the article, first.
+4. ``resolve.Resolver``: resolve names to their fullest form, pronouns and "the 34-year-old" to
+   the most recent compatible person; lines of a quoted transcript ("PENCE: …") take their
+   labels; unattributed quotes inherit the speaker of the quote they continue.
+5. Rank: long full-sentence statements by named speakers, early in the article, first
+   (``QuoteWeights``).
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from digests.condensing.lexicon import PRONOUNS, word_set
-from digests.condensing.people import NAME_RUN, People, clean_name, collect_people
+from digests.condensing.lexicon import word_set
+from digests.condensing.people import collect_people
 from digests.condensing.quotes.attribution import (
+    MAX_CLAUSE,
     Attribution,
-    end_credit,
+    QuoteSite,
+    attribute,
     leading,
     sentence_subject,
-    trailing,
     verbs_in,
 )
 from digests.condensing.quotes.marks import Span, quote_spans
+from digests.condensing.quotes.resolve import Resolver, acronyms
 from digests.condensing.sentences import (
     last_sentence,
     sentence_starts,
@@ -49,9 +54,33 @@ from digests.model import Quote
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
 _OWN_PUNCTUATION = frozenset(".!?")
-_MAX_CLAUSE = 300
 # words of a quotation read for the rules and ranking (length counts up to 25 words)
-_WORDS_NEEDED = 26  # characters of a sentence searched for an attribution
+_WORDS_NEEDED = 26
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteWeights:
+    """Coefficients of a quotation's rank score: long, full-sentence statements by named
+    speakers, early in the article, first. ``score = length * min(words / full_words, 1) +
+    named * (full_name | short_name | description | 0) + full_sentence * (0 | 1) + position *
+    (1 - paragraph / paragraphs)``; the defaults are the values ranking has always used."""
+
+    length: float = 0.35
+    named: float = 0.25
+    full_sentence: float = 0.2
+    position: float = 0.2
+    #: words from which a quotation counts as fully long (at most ``_WORDS_NEEDED - 1``)
+    full_words: float = 25.0
+    #: a speaker named by two words or more ("Gordon Brown")
+    full_name: float = 1.0
+    #: a speaker named by one word or in lower case ("Brown", "officials")
+    short_name: float = 0.6
+    #: a speaker described, not named ("a spokesman", "One woman")
+    description: float = 0.4
+
+
+DEFAULT_QUOTE_WEIGHTS = QuoteWeights()
+_INDEFINITE = word_set("a an one another some")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +104,8 @@ def _looks_like_headline(paras: list[str]) -> bool:
 
 
 def _first_words(text: str) -> list[str]:
-    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more).
-
-    Read from a window of the text's start, widened until it holds one word more than needed
-    (the words before that one are then whole)."""
-    window = 200
-    while True:
-        words = _TOKEN.findall(text, 0, window)
-        if len(words) > _WORDS_NEEDED or window >= len(text):
-            return words[:_WORDS_NEEDED]
-        window *= 4
+    """The first ``_WORDS_NEEDED`` words of ``text`` (ranking and the rules need no more)."""
+    return _TOKEN.findall(text)[:_WORDS_NEEDED]
 
 
 def _lower_content(words: list[str]) -> bool:
@@ -136,43 +157,18 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
         for si, span in enumerate(spans):
             if para[max(span.start - 3, 0) : span.start - 1].rstrip().endswith("="):
                 continue  # an HTML attribute value left in the text (tweet-author="@x")
-            text = para[span.start : span.end]
-            after = span.end + (1 if span.closed else 0)
-            next_start = spans[si + 1].start - 1 if si + 1 < len(spans) else len(para)
-            attr: Attribution | None = None
-            if span.closed and si + 1 == len(spans):
-                attr = _credit_line(para, after)
-            if span.closed and attr is None:
-                attr = trailing(para[after:next_start], after, text)
-            if span.closed and attr is None:
-                attr = _passive_agent(para, span.start, after)
-            lead_end = max(span.start - 1, 0)
-            # a "sentence" longer than this is markup or run-on text: look only this far back
-            start = max(start_of_sentence(starts, lead_end), lead_end - _MAX_CLAUSE)
-            clause = masked[start:lead_end]
-            if attr is None:
-                attr = leading(clause, start)
-            if attr is None:
+            last = si + 1 == len(spans)
+            next_open = len(para) if last else spans[si + 1].start - 1
+            site = QuoteSite(para, masked, starts, span, last, next_open)
+            attributed = attribute(site)
+            near = attributed is not None and attributed.rule.verb_beside
+            if not near:
                 raw_starts = raw_starts_of.get(pi)
                 if raw_starts is None:
                     raw_starts = raw_starts_of[pi] = sentence_starts(para)
                 near = _has_verb(para, raw_starts, span)
-            else:
-                near = True
-            if attr is None:
-                # '"…" and help bring candidates the "…", DFA spokesman Neil Sroka said.'
-                k = bisect.bisect_right(starts, after)
-                end = min(starts[k] if k < len(starts) else len(masked), after + _MAX_CLAUSE)
-                attr = end_credit(masked[after:end], after)
-            if attr is None and start > 0 and not clause.strip():
-                # the quote opens a sentence right after "X said in a statement."
-                attr = _previous_sentence_intro(masked, starts, start)
-            if attr is None and re.search(r"[a-z]", clause.replace('"', "")):
-                # a quoted fragment inside a sentence: the sentence's subject said it
-                got = sentence_subject(clause)
-                if got is not None:
-                    attr = Attribution(got[0], got[1], start, False)
-            found.append(_Found(pi, span, text, attr, near))
+            attr = None if attributed is None else attributed.attribution
+            found.append(_Found(pi, span, site.text, attr, near))
     return found
 
 
@@ -180,12 +176,7 @@ _MARK_CHARS = '"“”«»„‘’'
 
 
 def _mark_count(para: str) -> int:
-    if para.isascii():
-        return para.count('"')
-    count = 0
-    for c in _MARK_CHARS:
-        count += para.count(c)
-    return count
+    return sum(para.count(c) for c in _MARK_CHARS)
 
 
 def _mark_soup(para: str, marks: int | None = None) -> bool:
@@ -211,93 +202,24 @@ def _mask(para: str, spans: list[Span]) -> str:
 
 def _has_verb(para: str, starts: list[int], span: Span) -> bool:
     lead_end = max(span.start - 1, 0)
-    lead = para[max(start_of_sentence(starts, lead_end), lead_end - _MAX_CLAUSE) : lead_end]
+    lead = para[max(start_of_sentence(starts, lead_end), lead_end - MAX_CLAUSE) : lead_end]
     k = bisect.bisect_right(starts, span.end + 1)
-    end = min(starts[k] if k < len(starts) else len(para), span.end + 1 + _MAX_CLAUSE)
+    end = min(starts[k] if k < len(starts) else len(para), span.end + 1 + MAX_CLAUSE)
     trail = para[span.end + 1 : end]
     return bool(verbs_in(lead) or verbs_in(trail))
 
 
-def _colon_intro(para: str, last_end: int) -> Attribution | None:
-    tail = para[last_end:].rstrip()
+def _colon_intro(para: str) -> Attribution | None:
+    """A paragraph ending 'Mr Brown told the BBC:': its last sentence introduces the next
+    paragraph's quotation."""
+    tail = para.rstrip()
     if not tail.endswith(":"):
         return None
     start, clause = last_sentence(tail[:-1])
-    return leading(clause, last_end + start)
+    return leading(clause, start)
 
 
-@dataclass(slots=True)
-class _Resolver:
-    paras: list[str]
-    people: People
-    resolved: list[tuple[tuple[int, int], str]]
-    # "ARU" -> "Australian Rugby Union", as the article defines them (read when first needed)
-    acronyms: dict[str, str] | None = None
-
-    def name(self, raw: str) -> str | None:
-        cleaned = clean_name(raw)
-        if cleaned is None:
-            return None
-        return self.people.canonical(cleaned)
-
-    def resolve(self, attr: Attribution, para: int) -> str | None:
-        pos = (para, attr.offset)
-        text = attr.text.strip()
-        if attr.kind in {"name", "org"} and 2 <= len(text) <= 6 and text.isupper():
-            if self.acronyms is None:
-                self.acronyms = _acronyms(self.paras)
-            if text in self.acronyms:
-                return self.acronyms[text]  # "the ARU" -> "Australian Rugby Union"
-        if attr.kind == "name":
-            return self.name(attr.text)
-        if attr.kind == "org":
-            return attr.text
-        if attr.kind == "subject":
-            return self._subject(attr, pos)
-        if attr.kind == "pronoun":
-            gender = {"he": "m", "him": "m", "she": "f", "her": "f"}.get(attr.text)
-            return self._recent(pos, gender)
-        if attr.kind == "definite":
-            return self._recent(pos, None) or _capitalise(attr.text)
-        return _capitalise(attr.text)
-
-    def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
-        cands = attr.text.split("|")
-        for cand in cands:
-            if cand in PRONOUNS:
-                return self._recent(pos, PRONOUNS[cand])
-            name = clean_name(cand.lstrip("^"))
-            if name is not None and self.people.knows(name):
-                return self.people.canonical(name)
-        for cand in cands:
-            name = clean_name(cand)
-            if name is not None and not cand.startswith("^") and cand not in PRONOUNS:
-                return self.people.canonical(name)
-        return None
-
-    def _recent(self, pos: tuple[int, int], gender: str | None) -> str | None:
-        """Most recent compatible subject: a resolved speaker or a sentence's first person."""
-        found = self.people.recent_mention(pos, gender)
-        mention, mention_pos = found if found is not None else (None, None)
-        for rpos, key in reversed(self.resolved):
-            if rpos >= pos:
-                continue
-            if mention_pos is not None and rpos < mention_pos:
-                break
-            g = self.people.gender.get(key)
-            if gender is not None and g is not None and g != gender:
-                continue
-            if mention_pos is None or rpos >= mention_pos:
-                return key
-            break
-        return mention
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def find_quotes(paras: list[str]) -> list[Quote]:
+def find_quotes(paras: list[str], *, weights: QuoteWeights = DEFAULT_QUOTE_WEIGHTS) -> list[Quote]:
     """Every direct quotation in ``paras`` with its speaker, ranked (highest ``score`` first)."""
     marks = [_mark_count(para) for para in paras]
     if _mark_soup("".join(paras), sum(marks)):
@@ -311,9 +233,9 @@ def find_quotes(paras: list[str]) -> list[Quote]:
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = _Resolver(paras, people, [])
+    resolver = Resolver(people, acronyms(paras))
 
-    kept: list[tuple[_Found, str | None, int]] = []
+    kept: list[_Kept] = []
     speakers: list[str | None] = [None] * len(found)
     has_own: list[bool] = [False] * len(found)
     for i, f in enumerate(found):
@@ -326,7 +248,7 @@ def find_quotes(paras: list[str]) -> list[Quote]:
                 "definite",
                 "subject",
             }:
-                resolver.resolved.append(((f.para, f.attribution.offset), speakers[i] or ""))
+                resolver.remember((f.para, f.attribution.offset), speakers[i] or "")
     for i, speaker in _transcript_speakers(found, resolver).items():
         speakers[i] = speaker
         has_own[i] = True
@@ -336,8 +258,8 @@ def find_quotes(paras: list[str]) -> list[Quote]:
     for i, f in enumerate(found):
         words = _first_words(f.text)
         if _is_quotation(f, words, double_marks):
-            kept.append((f, speakers[i], len(words)))
-    return _rank(kept, len(paras))
+            kept.append(_Kept(f, speakers[i], len(words)))
+    return _rank(kept, len(paras), weights)
 
 
 # "PENCE: Well, look, …": a transcript line's label in capitals, then a colon
@@ -350,7 +272,7 @@ _NOT_SPEAKERS = word_set(
 )
 
 
-def _transcript_speakers(found: list[_Found], resolver: _Resolver) -> dict[int, str]:
+def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, str]:
     """Quotations that are lines of a transcript ("WALLACE: …", "PENCE: …") and their
     speakers, named by the labels (the fullest name the article gives). Only in a transcript:
     at least two such lines with two different labels, so a lone "UPDATE: …" is left alone."""
@@ -375,7 +297,7 @@ def _inherit(
     found: list[_Found],
     speakers: list[str | None],
     has_own: list[bool],
-    resolver: _Resolver,
+    resolver: Resolver,
 ) -> None:
     """Quotes without their own attribution take the speaker of the quote they continue."""
     by_para: dict[int, list[int]] = {}
@@ -400,18 +322,7 @@ def _inherit(
             elif next_own[k + 1]:
                 speakers[i] = next_own[k + 1]
             else:
-                intro = _colon_intro(paras[pi - 1], 0) if pi > 0 else None
-                if intro is None and pi > 0:
-                    intro = _reported_intro(paras[pi - 1])
-                if intro is None and pi > 0:
-                    intro = _narrative_subject(paras[pi - 1])
-                if intro is None and pi + 1 < len(paras):
-                    intro = _dash_credit(paras[pi + 1])
-                    if intro is not None:
-                        speakers[i] = resolver.resolve(intro, pi + 1)
-                        intro = None
-                if intro is not None:
-                    speakers[i] = resolver.resolve(intro, pi - 1)
+                speakers[i] = _introduced_speaker(paras, pi, resolver)
                 if speakers[i] is None and last_speaker is not None and pi - last_para <= 2:
                     speakers[i] = last_speaker
             prev_speaker = speakers[i] or prev_speaker
@@ -419,58 +330,6 @@ def _inherit(
             if speakers[i]:
                 last_speaker = speakers[i]
                 last_para = pi
-
-
-_ACRONYM_PAREN = re.compile(r"\(([A-Z]{2,6})\)")
-_NAME_BEFORE = re.compile(
-    r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|for|and|the|on|de)\s+)?){1,6}[A-Z][\w'’-]*)\s*$"
-)
-
-
-def _acronyms(paras: list[str]) -> dict[str, str]:
-    """Acronyms the article defines: "the Australian Rugby Union (ARU)" -> {"ARU": …}."""
-    found: dict[str, str] = {}
-    for para in paras:
-        if "(" not in para:
-            continue
-        for paren in _ACRONYM_PAREN.finditer(para):
-            m = _NAME_BEFORE.search(para, max(0, paren.start() - 150), paren.start())
-            if m is None:
-                continue
-            tokens = m.group(1).split()
-            caps = [i for i, w in enumerate(tokens) if w[:1].isupper()]
-            acronym = paren.group(1)
-            # the acronym spells the capitalised words' initials (the last ones, if more)
-            if len(caps) >= len(acronym) and all(
-                tokens[i][0] == c for i, c in zip(caps[-len(acronym) :], acronym, strict=True)
-            ):
-                found.setdefault(acronym, " ".join(tokens[caps[-len(acronym)] :]))
-    return found
-
-
-_PASSIVE_SAY = re.compile(
-    r"\b(?:called|labell?ed|dubbed|described|branded|characteri[sz]ed|deemed)\b[^.;:]{0,30}$"
-)
-_BY_AGENT = re.compile(rf",?\s*by\s+(?:the\s+)?({NAME_RUN.pattern})")
-
-
-def _passive_agent(para: str, start: int, after: int) -> Attribution | None:
-    """'… has been called "strategic ambiguity" by Joshua Hendrick': the agent said it."""
-    agent = _BY_AGENT.match(para, after)
-    if agent is None or not _PASSIVE_SAY.search(para, max(0, start - 60), max(start - 1, 0)):
-        return None
-    return Attribution("name", agent.group(1), agent.start(1), True)
-
-
-_CREDIT_LINE = re.compile(rf"\s*[―—–-]\s*({NAME_RUN.pattern})[.,]?\s*$")
-
-
-def _credit_line(para: str, after: int) -> Attribution | None:
-    """A paragraph ending '“…” ― Oscar P. Quintero': the credit after the last quotation."""
-    m = _CREDIT_LINE.match(para, after)
-    if m is None or clean_name(m.group(1)) is None:
-        return None
-    return Attribution("name", m.group(1), m.start(1), True)
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
@@ -482,28 +341,7 @@ def _dash_credit(para: str) -> Attribution | None:
     if m is None or len(para) > 200:
         return None
     got = sentence_subject(para[m.end() :].split(",")[0])
-    return Attribution(got[0], got[1], m.end(), True) if got is not None else None
-
-
-def _previous_sentence_intro(masked: str, starts: list[int], start: int) -> Attribution | None:
-    prev_start = max(start_of_sentence(starts, start - 1), start - _MAX_CLAUSE)
-    sentence = masked[prev_start:start]
-    verbs = verbs_in(sentence)
-    if not verbs:
-        # "Bolton distanced himself from the movement. "…"": the narrative's subject
-        got_subject = sentence_subject(sentence)
-        if got_subject is None:
-            return None
-        return Attribution(got_subject[0], got_subject[1], prev_start, False)
-    v = verbs[-1]
-    if sentence[v.end() :].strip(" .:,") not in {""} and not re.fullmatch(
-        r"\s*(?:(?:in|on|at|to|during|after)\b[^.]{0,40})?[.:]?\s*", sentence[v.end() :]
-    ):
-        return None  # the sentence reports something; it does not introduce the quote
-    got = leading(sentence[: v.end()], prev_start)
-    if got is None or got.kind not in {"name", "pronoun", "definite"}:
-        return None
-    return Attribution(got.kind, got.text, got.offset, False)
+    return Attribution(got, m.end(), True) if got is not None else None
 
 
 def _narrative_subject(para: str) -> Attribution | None:
@@ -511,7 +349,7 @@ def _narrative_subject(para: str) -> Attribution | None:
     masked = _mask(para, quote_spans(para))
     start, sentence = last_sentence(masked.rstrip())
     got = sentence_subject(sentence)
-    return Attribution(got[0], got[1], start, False) if got is not None else None
+    return Attribution(got, start, False) if got is not None else None
 
 
 def _reported_intro(para: str) -> Attribution | None:
@@ -529,20 +367,65 @@ def _reported_intro(para: str) -> Attribution | None:
     return got
 
 
-def _rank(kept: list[tuple[_Found, str | None, int]], n_paras: int) -> list[Quote]:
-    """``kept``: each quotation with its speaker and number of words."""
+#: Who the paragraph before an unattributed quotation (one that continues no other) says
+#: introduces it, tried in order.
+_INTRO_RULES: tuple[Callable[[str], Attribution | None], ...] = (
+    _colon_intro,
+    _reported_intro,
+    _narrative_subject,
+)
+
+
+def _introduced_speaker(paras: list[str], pi: int, resolver: Resolver) -> str | None:
+    """The speaker of paragraph ``pi``'s unattributed quotation, as the paragraph before
+    introduces it (``_INTRO_RULES``), else as a credit line after it names it ("- Sanders.")."""
+    if pi > 0:
+        for rule in _INTRO_RULES:
+            intro = rule(paras[pi - 1])
+            if intro is not None:
+                return resolver.resolve(intro, pi - 1)
+    if pi + 1 < len(paras):
+        credit = _dash_credit(paras[pi + 1])
+        if credit is not None:
+            return resolver.resolve(credit, pi + 1)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A quotation kept for ranking, with its resolved speaker and its number of words."""
+
+    found: _Found
+    speaker: str | None
+    words: int
+
+
+def _named_weight(speaker: str | None, weights: QuoteWeights) -> float:
+    if not speaker:
+        return 0.0
+    if speaker.split()[0].lower() in _INDEFINITE:
+        return weights.description
+    if len(speaker.split()) >= 2 and speaker[:1].isupper():
+        return weights.full_name
+    return weights.short_name
+
+
+def _rank(kept: list[_Kept], n_paras: int, weights: QuoteWeights) -> list[Quote]:
+    """The quotations, highest score first (ties: article order)."""
     scored: list[tuple[float, int, Quote]] = []
-    for order, (f, speaker, words) in enumerate(kept):
-        length = min(words / 25.0, 1.0)
-        sentence = f.text.rstrip()[-1:] in ".!?,…;" or ". " in f.text
-        full = 1.0 if f.text[:1].isupper() and sentence else 0.0
-        named = 0.0
-        if speaker:
-            named = 1.0 if len(speaker.split()) >= 2 and speaker[:1].isupper() else 0.6
-            if speaker.split()[0].lower() in {"a", "an", "one", "another", "some"}:
-                named = 0.4
-        position = 1.0 - f.para / max(n_paras, 1)
-        score = 0.35 * length + 0.25 * named + 0.2 * full + 0.2 * position
-        scored.append((round(score, 6), order, Quote(f.text, speaker, score)))
+    for order, k in enumerate(kept):
+        text = k.found.text
+        length = min(k.words / weights.full_words, 1.0)
+        sentence = text.rstrip()[-1:] in ".!?,…;" or ". " in text
+        full = 1.0 if text[:1].isupper() and sentence else 0.0
+        named = _named_weight(k.speaker, weights)
+        position = 1.0 - k.found.para / max(n_paras, 1)
+        score = (
+            weights.length * length
+            + weights.named * named
+            + weights.full_sentence * full
+            + weights.position * position
+        )
+        scored.append((round(score, 6), order, Quote(text, k.speaker, score)))
     scored.sort(key=lambda t: (-t[0], t[1]))
     return [q for _, _, q in scored]

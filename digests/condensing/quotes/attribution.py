@@ -1,15 +1,22 @@
 """Reading the attribution around a quotation: who says it, as the text puts it.
 
-An :class:`Attribution` is the subject of a verb of saying next to the quotation, as written: a
-name ("Mr Brown"), a pronoun ("he"), a definite description ("the 34-year-old"), another
-description ("One woman", "a US Embassy spokesman"). Resolution to a full name is done later,
-once the article's people are known (``digests.condensing.people``).
+An :class:`Attribution` is the subject of a verb of saying next to the quotation, as written
+(a :class:`Subject` of an ``AttributionKind``): a name ("Mr Brown"), a pronoun ("he"), a definite
+description ("the 34-year-old"), another description ("One woman", "a US Embassy spokesman"), an
+organisation ("the ARU") or the candidates for a sentence's subject. Resolution to a full name is
+done later, once the article's people are known (``digests.condensing.people``).
+
+``RULES`` is the ordered table of attribution rules: each a named function whose docstring cites
+the case it handles; ``attribute`` tries them in order on a :class:`QuoteSite`.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from digests.condensing.lexicon import (
     ADVERBS,
@@ -24,11 +31,13 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PRONOUNS,
     SAY_VERBS,
+    TITLE_ABBREVIATIONS,
     trie_pattern,
     word_set,
 )
 from digests.condensing.people import NAME_RUN, clean_name, first_name_gender
-from digests.condensing.sentences import first_sentence
+from digests.condensing.quotes.marks import Span
+from digests.condensing.sentences import first_sentence, start_of_sentence
 
 _ACCORDING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 _TRAIL_NAME = re.compile(rf"(?:{NAME_RUN.pattern})\s*$")
@@ -55,14 +64,54 @@ _TRAIL_ADVERBIALS = word_set(
 )
 
 
+AttributionKind = Literal["name", "org", "pronoun", "definite", "description", "subject"]
+"""How the text names a speaker:
+
+- ``name``: a name as written ("Mr Brown", "Sen. Ted Cruz"), expanded to its fullest form;
+- ``org``: "the" before a name without a title ("the ARU", "the Pentagon"): a body, kept as is;
+- ``pronoun``: "he", "she", "him" or "her", resolved to the most recent compatible person;
+- ``definite``: "the" before a person noun ("the 34-year-old"), resolved like a pronoun;
+- ``description``: any other person description ("One woman", "a US Embassy spokesman");
+- ``subject``: the candidates for a sentence's subject (``Subject.candidates``), resolved to
+  the first that is a known person.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One candidate for the subject of a sentence, as written ("Christie", "he")."""
+
+    text: str
+    #: a lone capitalised word opening the sentence: it may be any word ("Good", "Guns"), so it
+    #: is taken only when it is a person the article knows
+    opens_sentence: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who says a quotation, as the text puts it: ``text`` as written (for ``subject``, the
+    first candidate's), ``candidates`` only for ``subject``."""
+
+    kind: AttributionKind
+    text: str
+    candidates: tuple[Candidate, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Attribution:
-    """``kind``: name | pronoun | definite | description; ``text`` as written."""
+    """The subject of a verb of saying (or a credit) next to a quotation."""
 
-    kind: str
-    text: str
+    subject: Subject
     offset: int  # where the subject sits in the paragraph (for pronoun resolution order)
     adjacent: bool  # right beside the quote ("…," he said / X said: "…") vs. same sentence
+
+    @property
+    def kind(self) -> AttributionKind:
+        return self.subject.kind
+
+    @property
+    def text(self) -> str:
+        return self.subject.text
 
 
 _PERSON_HEADS = PERSON_NOUNS - GENERIC_NOUNS
@@ -84,7 +133,7 @@ def _strip_trailing_adverbs(text: str) -> str:
     return " ".join(words)
 
 
-def _phrase(text: str) -> tuple[str, str] | None:
+def _phrase(text: str) -> Subject | None:
     """Classify a subject phrase that ends at ``text``'s end."""
     text = _strip_trailing_adverbs(text.strip().rstrip(",").strip())
     while ")" in text and _PAREN.search(text):
@@ -94,7 +143,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
     words = _words(text)
     last = words[-1].lower().strip(",")
     if last in PRONOUNS:
-        return ("pronoun", last)
+        return Subject("pronoun", last)
     if last in OTHER_PRONOUNS:
         return None
     m = _TRAIL_NAME.search(text, max(0, len(text) - 150))
@@ -104,7 +153,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
             # "Rep. Tom Cole of Oklahoma", "Nigel McCune from the Musicians' Union"
             if prefix[k] in {"of", "from"} and prefix[k - 1][:1].isupper():
                 inner = _phrase(" ".join(prefix[:k]))
-                if inner is not None and inner[0] == "name":
+                if inner is not None and inner.kind == "name":
                     return inner
                 break
         name = clean_name(m.group(0))
@@ -112,8 +161,8 @@ def _phrase(text: str) -> tuple[str, str] | None:
             return _description(" ".join([prefix[-1], m.group(0).strip()]))
         if name is not None:
             if prefix and prefix[-1].lower() == "the" and not name.titled:
-                return ("org", m.group(0).strip())
-            return ("name", m.group(0).strip())
+                return Subject("org", m.group(0).strip())
+            return Subject("name", m.group(0).strip())
     tail = words[-_MAX_SUBJECT_WORDS:]
     for i in range(len(tail) - 1, -1, -1):
         w = tail[i].lower()
@@ -121,7 +170,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
             desc = " ".join(tail[i:])
             head = tail[-1].lower().strip(",.")
             if w == "the" and _person_head(head):
-                return ("definite", desc)
+                return Subject("definite", desc)
             if w in {"his", "her"} and _person_head(head):
                 return _description(desc)
             return _description(desc)
@@ -130,7 +179,7 @@ def _phrase(text: str) -> tuple[str, str] | None:
     return None
 
 
-def subject_before(text: str) -> tuple[str, str] | None:
+def subject_before(text: str) -> Subject | None:
     """The subject of a verb that follows ``text`` ("Simon Wright, who…," -> Simon Wright)."""
     if "—" in text or "-" in text or "–" in text:
         text = _DASHES.sub(", ", text)
@@ -140,14 +189,14 @@ def subject_before(text: str) -> tuple[str, str] | None:
         # "Sam Lau, the communications director for the party said": an unclosed appositive
         name = clean_name(lead.group(1))
         if name is not None and len(name.tokens) >= 2:
-            return ("name", lead.group(1).strip())
+            return Subject("name", lead.group(1).strip())
     if text.endswith(","):
         # "Cory James, 22, of Flint, Mich., said": the first comma piece that is a whole name
         for piece in text[:-1].split(","):
             piece = piece.strip()
             whole = _LEAD_NAME.match(piece)
             if whole is not None and whole.end() == len(piece) and clean_name(piece):
-                return ("name", piece)
+                return Subject("name", piece)
     for _ in range(3):
         if not text.endswith(","):
             break
@@ -159,12 +208,12 @@ def subject_before(text: str) -> tuple[str, str] | None:
         before = body[:cut]
         mid_name = _LEAD_NAME.match(middle)
         if mid_name is not None and mid_name.end() == len(middle) and clean_name(middle):
-            return ("name", middle)
+            return Subject("name", middle)
         got = _phrase(before)
-        if got is not None and got[0] in {"name", "pronoun"}:
+        if got is not None and got.kind in {"name", "pronoun"}:
             return got
         mid = _phrase(middle)
-        if mid is not None and mid[0] != "description":
+        if mid is not None and mid.kind != "description":
             return mid
         text = before + ","
         if got is not None:
@@ -172,7 +221,7 @@ def subject_before(text: str) -> tuple[str, str] | None:
     return _phrase(text)
 
 
-def subject_after(text: str) -> tuple[str, str] | None:
+def subject_after(text: str) -> Subject | None:
     """The subject after an inverted verb ("said Caddell, speaking of…", "said the 34-year-old",
     "said DZ bank economist Bernd Weidensteiner")."""
     text = text.strip()
@@ -180,7 +229,7 @@ def subject_after(text: str) -> tuple[str, str] | None:
         return None
     first = text.split()[0].lower().strip(",.:;")
     if first in PRONOUNS:
-        return ("pronoun", first)
+        return Subject("pronoun", first)
     if first in _CLAUSE_OPENERS:
         return None  # '"…" suggests that Phoenix …': a reported clause, not an inverted subject
     stop = _stop_after(text, len(first))
@@ -191,14 +240,14 @@ def subject_after(text: str) -> tuple[str, str] | None:
         # "said the bureau's director, James B. Comey, on Monday": the appositive names him
         appositive = _APPOSITIVE.match(text, stop)
         if appositive is not None and clean_name(appositive.group(1)) is not None:
-            return ("name", appositive.group(1))
+            return Subject("name", appositive.group(1))
     if runs and first in {"a", "an", "another", "one"} and not _LEAD_NAME.match(phrase):
         return _description(phrase)  # "a Nevada Democrat", "a US Embassy spokesman"
     if runs:
         last = runs[-1]
         if phrase[: runs[0].start()].strip().lower() == "the" and len(runs) == 1:
-            return ("org", last.group(0))
-        return ("name", last.group(0).strip())
+            return Subject("org", last.group(0))
+        return Subject("name", last.group(0).strip())
     if first in DETERMINERS and phrase:
         head = phrase.split()[-1].lower()
         named = _ROLE_OF_NAME.match(text, stop) if _person_head(head) else None
@@ -206,9 +255,9 @@ def subject_after(text: str) -> tuple[str, str] | None:
             name = clean_name(named.group(1))
             if name is not None and len(name.tokens) >= 2 and first_name_gender(name):
                 # "said former secretary of state Hillary Clinton, who …"
-                return ("name", named.group(1))
+                return Subject("name", named.group(1))
         if first == "the" and _person_head(head):
-            return ("definite", phrase)
+            return Subject("definite", phrase)
         return _description(phrase)
     return None
 
@@ -218,9 +267,6 @@ _AND_BEFORE = re.compile(r"\b(?:and|but)\s*$")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
 _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
-_ABBREVIATIONS = word_set(
-    "mr mrs ms dr st sen rep gov lt col gen sgt capt maj adm cmdr prof rev jr sr fr no"
-)
 
 
 _CLAUSE_OPENERS = word_set("that whether if how what why")
@@ -233,19 +279,19 @@ def _stop_after(text: str, start: int) -> int:
     for m in _STOP_AFTER.finditer(padded, 1 + start):
         if m.group(0) == ".":
             word = padded[: m.start()].split()[-1:] or [""]
-            if word[0].lower() in _ABBREVIATIONS or _INITIALS.fullmatch(word[0]):
+            if word[0].lower() in TITLE_ABBREVIATIONS or _INITIALS.fullmatch(word[0]):
                 continue  # "Rep.", "G.K. Butterfield"
         return max(m.start() - 1, 0)
     return len(text)
 
 
-def sentence_subject(clause: str) -> tuple[str, str] | None:
+def sentence_subject(clause: str) -> Subject | None:
     """Candidate subjects of a clause, in order: names and he/she ("…, saying "…"").
 
-    Returned as kind ``subject`` with the candidates joined by ``|``; the resolver takes the
-    first one that is a known person.
+    Returned as kind ``subject`` with at most four ``candidates``; the resolver takes the first
+    one that is a known person.
     """
-    cands: list[str] = []
+    cands: list[Candidate] = []
     first = clause.split(None, 1)[0].strip('"“‘(').lower() if clause.strip() else ""
     begin = 0
     if (first in INTRO_WORDS or first.endswith(("ing", "ed"))) and "," in clause:
@@ -258,36 +304,34 @@ def sentence_subject(clause: str) -> tuple[str, str] | None:
             owned_name = clean_name(owned)
             if owned_name is not None and len(owned_name.tokens) >= 2:
                 # "The Blaze's Matt Walsh": the person, not the outlet
-                cands.append(owned)
+                cands.append(Candidate(owned))
                 continue
             word = owner + "'s"
         if word.endswith(("'s", "’s")):
             # "Trump's Virginia state director, Mike Rubino, reached out": the appositive
             appositive = _OWNED_APPOSITIVE.match(clause, m.end())
             if appositive is not None and clean_name(appositive.group(1)) is not None:
-                cands.append(appositive.group(1))
+                cands.append(Candidate(appositive.group(1)))
                 continue
         if word.lower() in PRONOUNS:
-            cands.append(word.lower())
+            cands.append(Candidate(word.lower()))
         elif clean_name(word) is not None:
-            # a lone capitalised word opening the sentence may be any word ("Good", "Guns")
             opening = not clause[: m.start()].strip(' "“‘(') and " " not in word
-            cands.append(("^" if opening else "") + word)
+            cands.append(Candidate(word, opens_sentence=opening))
         if len(cands) >= 4:
             break
-    return ("subject", "|".join(cands)) if cands else None
+    return Subject("subject", cands[0].text, tuple(cands)) if cands else None
 
 
 def verbs_in(text: str) -> list[re.Match[str]]:
-    out = [
+    """The verbs of saying in ``text`` (not nouns: "his remarks") and "according to", in order."""
+    verbs = [
         m
         for m in _SAY_VERB.finditer(text)
         if not _NOUN_BEFORE.search(text, max(0, m.start() - 10), m.start())
     ]
-    if "ccording" in text.lower():  # a cheap test before the case-insensitive scan
-        out.extend(_ACCORDING.finditer(text))
-        out.sort(key=_match_start)
-    return out
+    verbs += _ACCORDING.finditer(text)
+    return sorted(verbs, key=_match_start)
 
 
 def _match_start(m: re.Match[str]) -> int:
@@ -358,7 +402,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         outlet = _according_outlet(after, base + lead + v.end())
         if outlet is not None:
             return outlet
-    return Attribution(got[0], got[1], offset, True)
+    return Attribution(got, offset, True)
 
 
 def _according_outlet(after: str, offset: int) -> Attribution | None:
@@ -367,9 +411,9 @@ def _according_outlet(after: str, offset: int) -> Attribution | None:
     if m is None or len(after[: m.start()].split()) > 6:
         return None
     got = subject_after(after[m.end() :])
-    if got is None or got[0] not in {"name", "org"}:
+    if got is None or got.kind not in {"name", "org"}:
         return None
-    return Attribution(got[0], got[1], offset + m.end(), True)
+    return Attribution(got, offset + m.end(), True)
 
 
 def end_credit(head: str, offset: int) -> Attribution | None:
@@ -392,9 +436,9 @@ def end_credit(head: str, offset: int) -> Attribution | None:
         got = subject_before(piece)
     else:
         return None
-    if got is None or got[0] not in {"name", "pronoun", "definite"}:
+    if got is None or got.kind not in {"name", "pronoun", "definite"}:
         return None
-    return Attribution(got[0], got[1], offset + cut + 1, False)
+    return Attribution(got, offset + cut + 1, False)
 
 
 def _long_subject(before: str) -> bool:
@@ -413,7 +457,7 @@ def leading(clause: str, start: int) -> Attribution | None:
     before = clause[: v.start()]
     after = clause[v.end() :]
     adjacent = after.strip() in {"", ":", ",", "—", "-", "–"} or after.rstrip().endswith(":")
-    got: tuple[str, str] | None
+    got: Subject | None
     asked_by = _ASKED_BY.match(after) if v.group(0) == "asked" else None
     if _is_according(v):
         got = subject_after(after)
@@ -430,7 +474,7 @@ def leading(clause: str, start: int) -> Attribution | None:
         if earlier and clause[earlier[-1].end() : v.start()].strip(" ,") in {"", "and"}:
             prior = leading(clause[: earlier[-1].end()], start)
             if prior is not None:
-                got = (prior.kind, prior.text)
+                got = prior.subject
         if got is None:
             got = sentence_subject(before)
         offset = base + start
@@ -444,8 +488,8 @@ def leading(clause: str, start: int) -> Attribution | None:
             # "Lazar said he welcomed it and added, "…"": the first verb's subject
             prior = leading(clause[: earlier[-1].end()], start)
             if prior is not None:
-                got = (prior.kind, prior.text)
-        elif coordinated and got is not None and got[0] in {"description", "org"}:
+                got = prior.subject
+        elif coordinated and got is not None and got.kind in {"description", "org"}:
             # "Carson took the stage at the Grand Hotel and called the system "…"": the
             # sentence's subject, not the last noun before "and"
             got = sentence_subject(before) or got
@@ -453,15 +497,15 @@ def leading(clause: str, start: int) -> Attribution | None:
         if got is None and v.group(0).lower() in INVERTIBLE:
             got = subject_after(after)
             offset = base + start + v.end()
-        if got is not None and got[0] == "description" and not _person_description(got[1]):
+        if got is not None and got.kind == "description" and not _person_description(got.text):
             # "the president's plan, but called it a "…"": not a speaker; take the subject
             got = sentence_subject(before)
-        if got is not None and got[0] == "pronoun":
+        if got is not None and got.kind == "pronoun":
             # the referent may be named earlier in the same sentence
             offset = base + start + v.start()
     if got is None:
         return None
-    return Attribution(got[0], got[1], offset, adjacent)
+    return Attribution(got, offset, adjacent)
 
 
 _NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)
@@ -478,18 +522,18 @@ def _person_word(word: str, index: int) -> bool:
     )
 
 
-def _description(desc: str) -> tuple[str, str] | None:
+def _description(desc: str) -> Subject | None:
     """A speaker description cut after its last person word ("One Democrat familiar" ->
     "One Democrat"); None when nothing in it can name a speaker ("And", "His past")."""
     if "," in desc:
         # "In the interest of precision, Clinton": a name after the comma is the subject
         for m in NAME_RUN.finditer(desc, desc.rindex(",")):
             if clean_name(m.group(0)) is not None:
-                return ("name", m.group(0).strip())
+                return Subject("name", m.group(0).strip())
     words = desc.split()
     for i in range(len(words) - 1, -1, -1):
         if _person_word(words[i], i):
-            return ("description", " ".join(words[: i + 1]).rstrip(",.;:"))
+            return Subject("description", " ".join(words[: i + 1]).rstrip(",.;:"))
     return None
 
 
@@ -503,3 +547,170 @@ def _person_description(desc: str) -> bool:
         or head in PEOPLE_PLURALS
         or (head[:1].isalpha() and words[-1][:1].isupper())
     )
+
+
+# --- the rule table ------------------------------------------------------------------------
+#: Characters of a sentence searched for an attribution (a longer "sentence" is markup or
+#: run-on text: only this far back and ahead is looked at).
+MAX_CLAUSE = 300
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSite:
+    """A quotation in its paragraph, as the attribution rules read it."""
+
+    para: str
+    masked: str  # the paragraph with quoted words blanked (offsets unchanged)
+    starts: list[int]  # the sentence starts of ``masked``
+    span: Span
+    last_in_para: bool  # no quotation follows in the paragraph
+    next_open: int  # where the next quotation's opening mark is, else the paragraph's end
+
+    @property
+    def text(self) -> str:
+        return self.para[self.span.start : self.span.end]
+
+    @property
+    def after(self) -> int:
+        """Where the text after the quotation (and its closing mark) begins."""
+        return self.span.end + (1 if self.span.closed else 0)
+
+    @property
+    def lead_end(self) -> int:
+        """Where the text before the quotation (and its opening mark) ends."""
+        return max(self.span.start - 1, 0)
+
+    @property
+    def clause_start(self) -> int:
+        """Where the quotation's sentence starts (at most ``MAX_CLAUSE`` back)."""
+        return max(start_of_sentence(self.starts, self.lead_end), self.lead_end - MAX_CLAUSE)
+
+    @property
+    def clause(self) -> str:
+        """The quotation's sentence up to the quotation (quoted words blanked)."""
+        return self.masked[self.clause_start : self.lead_end]
+
+
+def _credit_line(site: QuoteSite) -> Attribution | None:
+    """A paragraph ending '“…” ― Oscar P. Quintero': the credit after the last quotation."""
+    if not (site.span.closed and site.last_in_para):
+        return None
+    m = _CREDIT_LINE.match(site.para, site.after)
+    if m is None or clean_name(m.group(1)) is None:
+        return None
+    return Attribution(Subject("name", m.group(1)), m.start(1), True)
+
+
+def _said_after(site: QuoteSite) -> Attribution | None:
+    """``"…," he said`` / ``"…," said X`` / ``"…", according to X``: right after the quote."""
+    if not site.span.closed:
+        return None
+    return trailing(site.para[site.after : site.next_open], site.after, site.text)
+
+
+def _passive_agent(site: QuoteSite) -> Attribution | None:
+    """'… has been called "strategic ambiguity" by Joshua Hendrick': the agent said it."""
+    if not site.span.closed:
+        return None
+    agent = _BY_AGENT.match(site.para, site.after)
+    start = site.span.start
+    if agent is None or not _PASSIVE_SAY.search(site.para, max(0, start - 60), max(start - 1, 0)):
+        return None
+    return Attribution(Subject("name", agent.group(1)), agent.start(1), True)
+
+
+def _said_before(site: QuoteSite) -> Attribution | None:
+    """``X said: "…"`` / ``according to X, "…"`` / ``X said the deal was "…"``: the verb of
+    saying before the quote, in its sentence."""
+    return leading(site.clause, site.clause_start)
+
+
+def _credit_ending_sentence(site: QuoteSite) -> Attribution | None:
+    """'"…" and help bring candidates the "…", DFA spokesman Neil Sroka said.': a credit
+    closing the quote's sentence, after more text."""
+    after, starts = site.after, site.starts
+    k = bisect.bisect_right(starts, after)
+    end = min(starts[k] if k < len(starts) else len(site.masked), after + MAX_CLAUSE)
+    return end_credit(site.masked[after:end], after)
+
+
+def _previous_sentence(site: QuoteSite) -> Attribution | None:
+    """The quote opens a sentence right after 'X said in a statement.' (the speaker of that
+    sentence's verb of saying), or after 'Bolton distanced himself from the movement.' (the
+    subject of that narrative sentence)."""
+    start = site.clause_start
+    if start == 0 or site.clause.strip():
+        return None
+    prev_start = max(start_of_sentence(site.starts, start - 1), start - MAX_CLAUSE)
+    sentence = site.masked[prev_start:start]
+    verbs = verbs_in(sentence)
+    if not verbs:
+        subject = sentence_subject(sentence)
+        return None if subject is None else Attribution(subject, prev_start, False)
+    v = verbs[-1]
+    if sentence[v.end() :].strip(" .:,") and not _INTRO_TAIL.fullmatch(sentence[v.end() :]):
+        return None  # the sentence reports something; it does not introduce the quote
+    got = leading(sentence[: v.end()], prev_start)
+    if got is None or got.kind not in {"name", "pronoun", "definite"}:
+        return None
+    return Attribution(got.subject, got.offset, False)
+
+
+def _subject_of_sentence(site: QuoteSite) -> Attribution | None:
+    """'Carson … called the system "…"': a quoted fragment inside a sentence is said by the
+    sentence's subject."""
+    clause = site.clause
+    if not re.search(r"[a-z]", clause.replace('"', "")):
+        return None
+    subject = sentence_subject(clause)
+    return None if subject is None else Attribution(subject, site.clause_start, False)
+
+
+_PASSIVE_SAY = re.compile(
+    r"\b(?:called|labell?ed|dubbed|described|branded|characteri[sz]ed|deemed)\b[^.;:]{0,30}$"
+)
+_BY_AGENT = re.compile(rf",?\s*by\s+(?:the\s+)?({NAME_RUN.pattern})")
+_CREDIT_LINE = re.compile(rf"\s*[―—–-]\s*({NAME_RUN.pattern})[.,]?\s*$")
+_INTRO_TAIL = re.compile(r"\s*(?:(?:in|on|at|to|during|after)\b[^.]{0,40})?[.:]?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An attribution rule: ``find`` reads the attribution of a quotation or gives None;
+    ``verb_beside`` says a match shows a verb of saying (or a credit) beside the quotation."""
+
+    find: Callable[[QuoteSite], Attribution | None]
+    verb_beside: bool
+
+    @property
+    def name(self) -> str:
+        return self.find.__name__.lstrip("_")
+
+
+#: The attribution rules, tried in order; the first that matches names the speaker.
+RULES: tuple[Rule, ...] = (
+    Rule(_credit_line, verb_beside=True),
+    Rule(_said_after, verb_beside=True),
+    Rule(_passive_agent, verb_beside=True),
+    Rule(_said_before, verb_beside=True),
+    Rule(_credit_ending_sentence, verb_beside=False),
+    Rule(_previous_sentence, verb_beside=False),
+    Rule(_subject_of_sentence, verb_beside=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attributed:
+    """A quotation's attribution and the rule that found it."""
+
+    attribution: Attribution
+    rule: Rule
+
+
+def attribute(site: QuoteSite) -> Attributed | None:
+    """The attribution of the first rule of ``RULES`` that matches ``site``, if any."""
+    for rule in RULES:
+        found = rule.find(site)
+        if found is not None:
+            return Attributed(found, rule)
+    return None
