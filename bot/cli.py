@@ -316,7 +316,9 @@ async def _fetch_article(url: str) -> tuple[str, str | None]:
 
     settings = _settings(load_settings)
     async with Fetcher(
-        user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+        user_agent=settings.user_agent,
+        allow_private=settings.allow_private_urls,
+        limits=settings.fetch_limits(),
     ) as fetcher:
         response = await fetcher.fetch(url, kind="page")
     if not isinstance(response, Retrieved):
@@ -427,7 +429,9 @@ def _digest_command(args: argparse.Namespace) -> int:
     async def go() -> Any:
         async with (
             Fetcher(
-                user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+                user_agent=settings.user_agent,
+                allow_private=settings.allow_private_urls,
+                limits=settings.fetch_limits(),
             ) as fetcher,
             WorkerPool() as workers,
         ):

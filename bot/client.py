@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.delivery import Outbox
 from bot.scheduling import Jobs
-from bot.views import StoryButton
+from bot.views import StoryButton, StoryPicker
 from digests.errors import DigestError
 from digests.service import DigestService, off_loop
 
@@ -71,7 +71,7 @@ class DigestBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:
             await self.load_extension(name)
-        self.add_dynamic_items(StoryButton)
+        self.add_dynamic_items(StoryButton, StoryPicker)
         await self.sync_commands()
 
     async def on_ready(self) -> None:

@@ -66,6 +66,14 @@ class Transport(Protocol):
         self, channel_id: int, limit: int, *, after: datetime | None = None
     ) -> list[Sent]: ...
 
+    async def edit(
+        self,
+        channel_id: int,
+        message_id: int,
+        rendered: render.Rendered,
+        view: discord.ui.View | None,
+    ) -> None: ...
+
 
 class DiscordTransport:
     """Sends through a discord.py client: every message with ``AllowedMentions.none()``."""
@@ -93,6 +101,23 @@ class DiscordTransport:
                 allowed_mentions=rendered.allowed_mentions(),
             )
         return message.id
+
+    async def edit(
+        self,
+        channel_id: int,
+        message_id: int,
+        rendered: render.Rendered,
+        view: discord.ui.View | None,
+    ) -> None:
+        """Replace one of our messages' content and embeds, allowing the mentions it was sent
+        with (an edit notifies nobody anew)."""
+        message = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        await message.edit(
+            content=rendered.content,
+            embeds=rendered.embeds,
+            view=view,
+            allowed_mentions=rendered.allowed_mentions(),
+        )
 
     async def recent(
         self, channel_id: int, limit: int, *, after: datetime | None = None
@@ -148,9 +173,7 @@ def _rendered(delivery: Delivery) -> tuple[render.Rendered, discord.ui.View | No
             return rendered, None
         return rendered, views.story_view(story.story_id, story.url)
     items = delivery.items[: render.EMBEDS_PER_MESSAGE]
-    return render.digest_message(delivery.header, items), views.digest_view(
-        [d.story.story_id for d in items]
-    )
+    return render.digest_message(delivery.header, items), views.digest_view(items)
 
 
 def find_sent(delivery: Delivery, recent: Sequence[Sent]) -> int | None:
@@ -288,7 +311,35 @@ class Outbox:
                 delivered += sum(sent for sent, _ in outcomes)
                 progressed = any(moved for _, moved in outcomes)
                 if not progressed or len(pending) < self._batch:
+                    await self._edits()
                     return delivered
+
+    async def _edits(self) -> None:
+        """Edit posted live stories that now name more outlets ("Also covered by"). An edit
+        replaces the whole message, so one repeated after a crash changes nothing; it is
+        recorded done with the row's edit count as read, so a later merge edits again."""
+        now = asyncio.get_running_loop().time()
+        for delivery in await self._digests.pending_edits(self._batch):
+            channel = delivery.channel_id
+            if self._blocked_until.get(channel, 0.0) > now or delivery.message_id is None:
+                continue
+            rendered, view = rendered_delivery(delivery)
+            try:
+                await self._transport().edit(channel, delivery.message_id, rendered, view)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_permanent(exc):
+                    self._wait(channel)
+                    log.info("Editing a post in channel %s failed (%s).", channel, _reason(exc))
+                    continue
+                log.warning("Gave up editing a post in channel %s: %s", channel, _reason(exc))
+            await self._digests.mark_edited(delivery.delivery_id, delivery.edit_version)
+
+    def _transport(self) -> Transport:
+        if self.transport is None:
+            raise RuntimeError("the outbox has no transport yet")
+        return self.transport
 
     async def _channel(self, queue: list[Delivery]) -> tuple[int, bool]:
         """One channel's deliveries in order: (delivered, whether any left the outbox)."""
@@ -312,6 +363,8 @@ class Outbox:
             if delivery.attempts > 0:
                 found = await already_sent(transport, delivery)
                 if found is not None:
+                    # found, not re-rendered: what it shows may predate a merge, so it is
+                    # recorded as showing nothing newer than the row's first version
                     await self._digests.mark_delivered(delivery.delivery_id, found)
                     self._clear(channel)
                     return "sent"
@@ -322,7 +375,7 @@ class Outbox:
             raise
         except Exception as exc:
             return await self._failed(delivery, exc)
-        await self._digests.mark_delivered(delivery.delivery_id, message_id)
+        await self._digests.mark_delivered(delivery.delivery_id, message_id, delivery.edit_version)
         self._clear(channel)
         log.info("%s", delivered_line(delivery))
         return "sent"
@@ -339,10 +392,14 @@ class Outbox:
         else:
             log.info("Posting to channel %s failed (%s); will retry.", channel, _reason(exc))
         await self._digests.mark_failed(delivery.delivery_id, _reason(exc), permanent=False)
+        self._wait(channel)
+        return "retry"
+
+    def _wait(self, channel: int) -> None:
+        """Hold the channel's posts back for its next backoff step."""
         delay = min(self.backoff_max, self._backoff.get(channel, self.backoff_start / 2) * 2)
         self._backoff[channel] = delay
         self._blocked_until[channel] = asyncio.get_running_loop().time() + delay
-        return "retry"
 
     def _clear(self, channel: int) -> None:
         self._backoff.pop(channel, None)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import discord
 
+from digests.condensing.sentences import sentence_starts
 from digests.feeds.urlsafety import redact_url
 from digests.model import Coverage, Quote, Story, StoryDetail, Style
 
@@ -35,6 +36,9 @@ BUTTON_URL_MAX = 512
 ELLIPSIS = "…"
 ZWSP = "\u200b"
 KEY_QUOTES = 2
+#: sentences of a story's summary a digest shows (its gist)
+DIGEST_GIST = 2
+ALSO_NAME = "Also covered by"
 
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _ANGLE_MENTION = re.compile(r"<(?=[@#])")
@@ -211,17 +215,55 @@ def quote_line(quote: Quote, limit: int = FIELD_VALUE_MAX) -> str:
     return f"> “{clip(quote_text(quote), room)}”{speaker}"
 
 
-def quotes_block(quotes: Sequence[Quote], limit: int) -> str:
-    """Up to the first ``KEY_QUOTES`` quotes, one per line, within ``limit`` characters."""
-    chosen = list(quotes[:KEY_QUOTES])
-    if not chosen or limit < 20:
-        return ""
-    per = (limit - (len(chosen) - 1)) // len(chosen)
-    return "\n".join(quote_line(q, per) for q in chosen)
+def quotes_block(quotes: Sequence[Quote], limit: int, most: int = KEY_QUOTES) -> str:
+    """Up to ``most`` key quotes, one per line, each whole (never cut mid-quote): a quote too
+    long for what is left of ``limit`` is left out (``/story`` shows every quote)."""
+    lines: list[str] = []
+    used = 0
+    for quote in quotes:
+        if len(lines) >= most:
+            break
+        line = quote_line(quote, 10**6)
+        extra = len(line) + (1 if lines else 0)
+        if used + extra <= limit:
+            lines.append(line)
+            used += extra
+    return "\n".join(lines)
+
+
+def story_sentences(story: Story) -> list[str]:
+    """The story's gist as sentences: its condensed sentences, else its summary split."""
+    chosen = [s for s in story.sentences if s.strip()]
+    if chosen:
+        return chosen
+    summary = story.summary.strip()
+    if not summary:
+        return []
+    starts = sentence_starts(summary)
+    ends = [*starts[1:], len(summary)]
+    return [summary[a:b].strip() for a, b in zip(starts, ends, strict=True) if summary[a:b].strip()]
+
+
+def whole_sentences(sentences: Sequence[str], limit: int, most: int | None = None) -> str:
+    """As many of the first (at most ``most``) sentences as fit whole in ``limit`` characters,
+    cleaned for Discord; "" when not even the first fits. Never cuts a sentence."""
+    out: list[str] = []
+    used = 0
+    for sentence in sentences[:most]:
+        text = clean(sentence)
+        if not text:
+            continue
+        extra = len(text) + (1 if out else 0)
+        if used + extra > limit:
+            break
+        out.append(text)
+        used += extra
+    return " ".join(out)
 
 
 def coverage_text(others: Sequence[Coverage], limit: int) -> str:
-    """The "Also covered by" names, linked where the link is usable."""
+    """The "Also covered by" names, linked where the link is usable; whole names only (the
+    links are dropped first when they do not all fit)."""
     parts: list[str] = []
     for other in others:
         name = clip(clean(other.feed), 80)
@@ -229,8 +271,7 @@ def coverage_text(others: Sequence[Coverage], limit: int) -> str:
     text = ", ".join(parts)
     if len(text) <= limit:
         return text
-    names = ", ".join(clip(clean(o.feed), 80) for o in others)
-    return clip(names, limit)
+    return lines_within([clip(clean(o.feed), 80) for o in others], limit, joiner=", ")
 
 
 def story_title(story: Story) -> str:
@@ -238,12 +279,21 @@ def story_title(story: Story) -> str:
 
 
 def story_embed(
-    story: Story, *, also: Sequence[Coverage] = (), budget: int = EMBED_TOTAL_MAX
+    story: Story,
+    *,
+    also: Sequence[Coverage] = (),
+    budget: int = EMBED_TOTAL_MAX,
+    gist: int | None = None,
+    quotes: int = KEY_QUOTES,
 ) -> discord.Embed:
     """The story as one embed using at most ``budget`` characters (Discord counts title,
-    description, field names and values, footer)."""
+    description, field names and values, footer): the title linked to the article, the summary
+    as whole sentences that fit (at most ``gist`` of them), up to ``quotes`` key quotes whole,
+    and the other outlets. Nothing is cut mid-sentence or mid-quote: what does not fit whole is
+    left out (``/story`` and the details menu show everything), except that a live post
+    (``gist`` None) whose first "sentence" alone is too long shows its opening."""
     budget = min(budget, EMBED_TOTAL_MAX)
-    title = clip(story_title(story), max(budget // 4, 20))
+    title = clip(story_title(story), max(budget // 2, 20))
     footer = footer_text(story)
     embed = discord.Embed(title=title, url=safe_url(story.url), timestamp=_aware(story.published))
     embed.colour = discord.Colour.blurple()
@@ -252,19 +302,26 @@ def story_embed(
     if image:
         embed.set_thumbnail(url=image)
     room = budget - len(title) - len(footer)
-
-    quote_name = "Key quotes"
-    quotes = quotes_block(story.quotes, min(FIELD_VALUE_MAX, room // 3))
-    if quotes:
-        embed.add_field(name=quote_name, value=quotes, inline=False)
-        room -= len(quote_name) + len(quotes)
+    covered = ""
     if also:
-        also_name = "Also covered by"
         covered = coverage_text(also, min(FIELD_VALUE_MAX, max(room // 4, 0)))
-        if covered:
-            embed.add_field(name=also_name, value=covered, inline=False)
-            room -= len(also_name) + len(covered)
-    description = clip(clean(story.summary), min(DESCRIPTION_MAX, max(room, 0)))
+        room -= len(ALSO_NAME) + len(covered) if covered else 0
+    sentences = story_sentences(story)
+    first = whole_sentences(sentences, min(DESCRIPTION_MAX, max(room, 0)), 1)
+    quote_name = "Key quote" if quotes == 1 else "Key quotes"
+    block = quotes_block(
+        story.quotes, min(FIELD_VALUE_MAX, room - len(first) - len(quote_name)), quotes
+    )
+    if block:
+        embed.add_field(name=quote_name, value=block, inline=False)
+        room -= len(quote_name) + len(block)
+    if covered:
+        embed.add_field(name=ALSO_NAME, value=covered, inline=False)
+    limit = min(DESCRIPTION_MAX, max(room, 0))
+    description = whole_sentences(sentences, limit, gist)
+    if not description and gist is None:
+        # a live post whose summary is one giant run-on "sentence": its opening, not nothing
+        description = clip(clean(story.summary), limit)
     if description:
         embed.description = description
     return embed
@@ -276,13 +333,17 @@ def story_message(detail: StoryDetail) -> Rendered:
 
 
 def digest_message(header: str | None, items: Sequence[StoryDetail]) -> Rendered:
-    """One digest page: the period as content, then at most 10 embeds within 6000 characters."""
+    """One digest page: the period as content, then at most 10 embeds within 6000 characters,
+    each story its title link, a one- or two-sentence gist and its key quote, whole."""
     content = clip(clean(header), CONTENT_MAX) if header else None
     chosen = list(items[:EMBEDS_PER_MESSAGE])
     if not chosen:
         return Rendered(content=content or "No new stories.")
     budget = EMBED_TOTAL_MAX // len(chosen)
-    embeds = [story_embed(d.story, also=d.also_covered_by, budget=budget) for d in chosen]
+    embeds = [
+        story_embed(d.story, also=d.also_covered_by, budget=budget, gist=DIGEST_GIST, quotes=1)
+        for d in chosen
+    ]
     return Rendered(content=content, embeds=embeds)
 
 
@@ -389,20 +450,6 @@ def styled_story_message(detail: StoryDetail, style: Style) -> Rendered:
     if style == "headline":
         return Rendered(content=headline_text(detail.story))
     return story_message(detail)
-
-
-def whole_sentences(sentences: Sequence[str], limit: int, *, most: int) -> str:
-    """The first ``most`` sentences that fit whole in ``limit`` characters (none cut)."""
-    chosen: list[str] = []
-    used = 0
-    for sentence in sentences[:most]:
-        text = clean(sentence)
-        extra = len(text) + (1 if chosen else 0)
-        if not text or used + extra > limit:
-            break
-        chosen.append(text)
-        used += extra
-    return " ".join(chosen)
 
 
 def compact_embed(story: Story) -> discord.Embed:

@@ -123,7 +123,9 @@ async def compose(
     store = await off_loop(Store, settings.db)
     own_fetcher = fetcher is None
     fetch = fetcher or Fetcher(
-        user_agent=settings.user_agent, allow_private=settings.allow_private_urls
+        user_agent=settings.user_agent,
+        allow_private=settings.allow_private_urls,
+        limits=settings.fetch_limits(),
     )
     scheduler = AsyncIOScheduler(timezone="UTC")
     # parsing, extraction and condensing run in worker processes, each document on a time budget

@@ -1,4 +1,4 @@
-"""APScheduler 3.11 wiring: feed polling, one daily digest job per schedule row, housekeeping.
+"""APScheduler 3.11 wiring: feed polling, one digest job per schedule row, housekeeping.
 
 The database is the source of truth: jobs live in the default in-memory job store and are rebuilt
 from the ``schedules`` rows at start (``rebuild_jobs``); ``/digest schedule`` writes the row and
@@ -71,10 +71,19 @@ def digest_job_id(schedule_id: int) -> str:
 
 
 def digest_trigger(schedule: Schedule) -> DailyTrigger:
-    """Every day at the schedule's local time in its IANA timezone (DST-correct)."""
+    """Every day (or, for a weekly schedule, every week on its day) at the schedule's local time
+    in its IANA timezone (DST-correct)."""
     return DailyTrigger(
-        hour=schedule.hour, minute=schedule.minute, timezone=ZoneInfo(schedule.timezone)
+        day_of_week="*" if schedule.day == "daily" else schedule.day,
+        hour=schedule.hour,
+        minute=schedule.minute,
+        timezone=ZoneInfo(schedule.timezone),
     )
+
+
+def lookback_for(schedule: Schedule) -> timedelta:
+    """How far back the catch-up looks: one period and a day."""
+    return schedule.period + timedelta(days=1)
 
 
 def last_fire_time(
@@ -97,13 +106,14 @@ def missed_fire_time(
     last_run: datetime | None,
     created_at: datetime,
     grace: timedelta = DIGEST_GRACE,
+    lookback: timedelta = LOOKBACK,
 ) -> datetime | None:
     """The fire time to catch up now, or None.
 
     The latest fire time at or before ``now`` is caught up when the schedule existed then, that
     period has not run yet (``last_run`` is older) and it is at most ``grace`` late.
     """
-    last = last_fire_time(trigger, now)
+    last = last_fire_time(trigger, now, lookback=lookback)
     if last is None or last < created_at:
         return None
     if last_run is not None and last_run >= last:
@@ -146,7 +156,9 @@ async def post_digest(ctx: JobContext, schedule_id: int) -> int | None:
     schedule = await _schedule(ctx, schedule_id)
     if schedule is None:
         return None
-    fire = last_fire_time(digest_trigger(schedule), ctx.clock.now())
+    fire = last_fire_time(
+        digest_trigger(schedule), ctx.clock.now(), lookback=lookback_for(schedule)
+    )
     if fire is None:
         return None
     return await _run(ctx, schedule_id, fire)
@@ -166,6 +178,7 @@ async def catch_up(ctx: JobContext, *, grace: timedelta = DIGEST_GRACE) -> list[
             last_run=last_run,
             created_at=schedule.created_at,
             grace=grace,
+            lookback=lookback_for(schedule),
         )
         if fire is not None and await _run(ctx, schedule.schedule_id, fire) is not None:
             log.info("Caught up the digest of schedule %s due at %s.", schedule.schedule_id, fire)

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from digests import __version__
+from digests.feeds.fetch import FetchLimits
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 PROJECT_URL = "https://github.com/newsdigest/newsdigest"
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     max_failures: int = Field(default=8, alias="NEWSDIGEST_MAX_FAILURES", ge=1, le=100)
     feed_limit: int = Field(default=50, alias="NEWSDIGEST_FEED_LIMIT", ge=1, le=10_000)
     retention_days: int = Field(default=90, alias="NEWSDIGEST_RETENTION_DAYS", ge=0, le=36_500)
+    page_concurrency: int = Field(default=2, alias="NEWSDIGEST_PAGE_CONCURRENCY", ge=1, le=16)
+    page_interval: float = Field(default=0.5, alias="NEWSDIGEST_PAGE_INTERVAL", ge=0, le=60)
+
+    def fetch_limits(self) -> FetchLimits:
+        """The fetcher's limits with this deployment's per-host page pacing."""
+        return FetchLimits(page_per_host=self.page_concurrency, page_interval=self.page_interval)
 
     @field_validator("log_level")
     @classmethod
@@ -80,6 +87,8 @@ _EXPLAIN = {
     "NEWSDIGEST_MAX_FAILURES": "must be a whole number from 1 to 100",
     "NEWSDIGEST_FEED_LIMIT": "must be a whole number from 1 to 10000",
     "NEWSDIGEST_RETENTION_DAYS": "must be a whole number of days from 0 (keep everything) to 36500",
+    "NEWSDIGEST_PAGE_CONCURRENCY": "must be a whole number from 1 to 16",
+    "NEWSDIGEST_PAGE_INTERVAL": "must be a number of seconds from 0 to 60",
 }
 
 

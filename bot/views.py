@@ -1,11 +1,13 @@
-"""Persistent buttons under story posts: "Quotes" and "Details" (ephemeral answers) and a link.
+"""Persistent components: buttons under story posts ("Quotes", "Details", a link) and one select
+menu under a digest page (a story's details), all answered ephemerally.
 
-A click reads the story in the clicking server's scope: only stories of feeds that server
-subscribes are shown, whatever number the ``custom_id`` carries.
+A click or choice reads the story in the asking server's scope: only stories of feeds that
+server subscribes are shown, whatever number the ``custom_id`` or the chosen value carries.
 
-The buttons are ``discord.ui.DynamicItem``s whose ``custom_id`` encodes the action and the story
-number (``nd:quotes:42``, ``nd:details:42``), so a click is understood after any restart without
-remembering the message: register ``StoryButton`` once with ``bot.add_dynamic_items``.
+They are ``discord.ui.DynamicItem``s whose ``custom_id`` encodes what they do (``nd:quotes:42``,
+``nd:details:42``, ``nd:pick:42``), so a click is understood after any restart without
+remembering the message: register ``StoryButton`` and ``StoryPicker`` once with
+``bot.add_dynamic_items``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ log = logging.getLogger(__name__)
 
 Action = Literal["quotes", "details"]
 CUSTOM_ID = re.compile(r"nd:(?P<action>quotes|details):(?P<story>[0-9]{1,18})")
-BUTTONS_PER_ROW = 5
-MAX_ROWS = 5
+PICK_ID = re.compile(r"nd:pick:(?P<first>[0-9]{1,18})")
+#: Discord's limits for a select menu: options, and characters of a label or description
+MAX_OPTIONS = 25
+OPTION_MAX = 100
 
 
 class StoryReader(Protocol):
@@ -78,25 +82,32 @@ class StoryButton(
         return cls(action, int(match["story"]), label=label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        reader: StoryReader | None = getattr(interaction.client, "digests", None)
-        if reader is None:  # pragma: no cover - the bot always carries the service
-            await interaction.response.send_message("This bot is not ready yet.", ephemeral=True)
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            # the clicking server's scope: a story (or a forged ``custom_id``'s story number) of
-            # a feed it does not subscribe is not found, nor named under "Also covered by"
-            detail = await reader.story(self.story_id, scope=scope_of(interaction))
-        except DigestError as exc:
-            await interaction.followup.send(str(exc), ephemeral=True)
-            return
-        if self.action == "quotes":
-            embed = render.quotes_embed(detail.story)
-        else:
-            embed = render.story_details(detail)
-        await interaction.followup.send(
-            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await answer_story(interaction, self.action, self.story_id)
+
+
+async def answer_story(
+    interaction: discord.Interaction[Any], action: Action, story_id: int
+) -> None:
+    """The story's quotes or details, ephemerally, read in the asking server's scope."""
+    reader: StoryReader | None = getattr(interaction.client, "digests", None)
+    if reader is None:  # pragma: no cover - the bot always carries the service
+        await interaction.response.send_message("This bot is not ready yet.", ephemeral=True)
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        # the asking server's scope: a story (or a forged ``custom_id``'s story number) of a
+        # feed it does not subscribe is not found, nor named under "Also covered by"
+        detail = await reader.story(story_id, scope=scope_of(interaction))
+    except DigestError as exc:
+        await interaction.followup.send(str(exc), ephemeral=True)
+        return
+    if action == "quotes":
+        embed = render.quotes_embed(detail.story)
+    else:
+        embed = render.story_details(detail)
+    await interaction.followup.send(
+        embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
 
 
 def story_view(story_id: int, url: str | None) -> discord.ui.View:
@@ -110,19 +121,62 @@ def story_view(story_id: int, url: str | None) -> discord.ui.View:
     return _detached(view)
 
 
-def digest_view(story_ids: Sequence[int]) -> discord.ui.View:
-    """Buttons under a digest page: "Quotes #n" and "Details #n" for up to 10 stories
-    (two stories per row: at most 20 buttons in five rows)."""
+def digest_view(details: Sequence[StoryDetail]) -> discord.ui.View:
+    """One select menu under a digest page: pick a story to see its details (ephemeral)."""
     view = discord.ui.View(timeout=None)
-    for index, story_id in enumerate(story_ids[: MAX_ROWS * 2]):
-        row = index // 2
-        quotes = StoryButton("quotes", story_id, label=f"Quotes #{story_id}")
-        details = StoryButton("details", story_id, label=f"Details #{story_id}")
-        quotes.row = row
-        details.row = row
-        view.add_item(quotes)
-        view.add_item(details)
+    if details:
+        view.add_item(StoryPicker(details[0].story.story_id, picker_options(details)))
     return _detached(view)
+
+
+def picker_options(details: Sequence[StoryDetail]) -> list[discord.SelectOption]:
+    """One option per story: "#42 Title" (value the story number), its source beneath."""
+    return [
+        discord.SelectOption(
+            label=render.clip(f"#{d.story.story_id} {d.story.title or 'Untitled'}", OPTION_MAX),
+            value=str(d.story.story_id),
+            description=render.clip(render.source_name(d.story), OPTION_MAX),
+        )
+        for d in details[:MAX_OPTIONS]
+    ]
+
+
+class StoryPicker(
+    discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]], template=PICK_ID.pattern
+):
+    """The select menu under a digest page: the chosen story's details, ephemerally, read in
+    the choosing server's scope. Its ``custom_id`` (``nd:pick:<first story>``) is understood
+    after any restart, like the story buttons: register it with ``bot.add_dynamic_items``."""
+
+    def __init__(self, first: int, options: Sequence[discord.SelectOption] = ()) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"nd:pick:{first}",
+                placeholder="Details of a story…",
+                min_values=1,
+                max_values=1,
+                options=list(options),
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> StoryPicker:
+        options = item.options if isinstance(item, discord.ui.Select) else []
+        return cls(int(match["first"]), options)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        values: list[str] = list(self.item.values)
+        chosen = values[0] if values else ""
+        if not chosen.isdigit() or len(chosen) > 18:
+            await interaction.response.send_message("Pick a story from the menu.", ephemeral=True)
+            return
+        await answer_story(interaction, "details", int(chosen))
 
 
 def _detached(view: discord.ui.View) -> discord.ui.View:

@@ -1,11 +1,12 @@
 """Digests from stories: cluster the same story across feeds, pick a representative, rank. Pure.
 
 Two stories from *different* feeds are the same story when they were published within
-``window`` of each other and their titles, or their titles plus ledes (the opening words of the
-text), share enough content words (Jaccard similarity). Clusters are the connected components
-of that relation. The representative is the most complete member (longest text), the earliest on
-a tie. Items are ranked by recency (half-life ``half_life``) boosted by coverage (how many
-outlets carry the story).
+``window`` of each other and their titles, their ledes (the opening words of the text), or both
+share enough content words (Jaccard similarity), or their title and first sentence share some
+words and their first sentences enough names and numbers (the same people, places, figures).
+Clusters are the connected components of that relation. The representative is the most
+complete member (longest text), the earliest on a tie. Items are ranked by recency (half-life
+``half_life``) boosted by coverage (how many outlets carry the story).
 """
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from digests.condensing.lexicon import CLUSTER_STOPWORDS
+from digests.condensing.people import NAME_RUN
 from digests.feeds.urlsafety import redact_url
-from digests.model import Coverage, Digest, DigestItem, DigestPage, DigestPlan, Story
+from digests.model import (
+    Coverage,
+    Digest,
+    DigestItem,
+    DigestPage,
+    DigestPlan,
+    LivePost,
+    Story,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 LEDE_WORDS = 60
+#: the opening words (about a sentence) that, with the title, make a story's headline words
+HEADLINE_LEDE_WORDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +46,12 @@ class ClusterPolicy:
     pair_threshold: float = 0.3
     #: or ledes alone this similar
     lede_threshold: float = 0.5
+    #: or, as outlets word their headlines differently, the words of title and opening sentence
+    #: at least this similar ...
+    headline_threshold: float = 0.1
+    #: ... and at least this share of the names and numbers of the opening sentence in common
+    #: (the same people, places and figures: another event on the same topic has its own)
+    names_threshold: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +79,38 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 class _Sig:
     title: frozenset[str]
     lede: frozenset[str]
+    #: the title's words and the first sentence's or so: what outlets word differently
+    headline: frozenset[str]
+    #: the names (capitalised runs) and numbers of the first sentence or so
+    names: frozenset[str]
 
 
 def _signature(story: Story) -> _Sig:
     lede_source = story.text or story.summary
-    return _Sig(title=content_words(story.title), lede=content_words(lede_source, LEDE_WORDS))
+    title = content_words(story.title)
+    opening = " ".join(lede_source.split()[:HEADLINE_LEDE_WORDS])
+    return _Sig(
+        title=title,
+        lede=content_words(lede_source, LEDE_WORDS),
+        headline=title | content_words(opening),
+        names=names_and_numbers(opening),
+    )
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def names_and_numbers(text: str) -> frozenset[str]:
+    """The words of the capitalised runs (people, places, organisations; a sentence's first
+    word too) and the numbers in ``text``, lower-cased, possessives and stopwords dropped."""
+    words: set[str] = set(_NUMBER.findall(text))
+    for run in NAME_RUN.finditer(text):
+        for word in run.group(0).split():
+            word = _POSSESSIVE_END.sub("", word.strip('.,;:!?"“”()[]')).lower()
+            if len(word) > 1 and word not in CLUSTER_STOPWORDS:
+                words.add(word)
+    return frozenset(words)
 
 
 def same_story(a: Story, b: Story, policy: ClusterPolicy = ClusterPolicy()) -> bool:
@@ -85,9 +131,32 @@ def _same(a: Story, b: Story, sa: _Sig, sb: _Sig, policy: ClusterPolicy) -> bool
     if title >= policy.title_threshold:
         return True
     lede = jaccard(sa.lede, sb.lede)
-    return lede >= policy.lede_threshold or (
-        title >= policy.pair_threshold and lede >= policy.pair_threshold
+    return (
+        lede >= policy.lede_threshold
+        or (title >= policy.pair_threshold and lede >= policy.pair_threshold)
+        or (
+            jaccard(sa.headline, sb.headline) >= policy.headline_threshold
+            and jaccard(sa.names, sb.names) >= policy.names_threshold
+        )
     )
+
+
+def live_merges(
+    new: Sequence[Story], posted: Sequence[LivePost], policy: ClusterPolicy = ClusterPolicy()
+) -> dict[str, dict[int, int]]:
+    """entry id -> channel id -> the story number of an earlier live post in that channel that
+    ``new`` (another outlet's entry) is a version of; the earliest such post wins."""
+    out: dict[str, dict[int, int]] = {}
+    sigs = {id(p.story): _signature(p.story) for p in posted}
+    for story in new:
+        sig = _signature(story)
+        for post in posted:
+            channels = out.setdefault(story.entry_id, {})
+            if post.channel_id in channels:
+                continue
+            if _same(story, post.story, sig, sigs[id(post.story)], policy):
+                channels[post.channel_id] = post.story.story_id
+    return {entry: channels for entry, channels in out.items() if channels}
 
 
 def cluster_stories(
@@ -191,9 +260,33 @@ def build_digest(
     """Cluster, rank and cut to ``limit`` items; ``now`` ends the period."""
     groups = rank_groups(cluster_stories(stories, cluster_policy), now, rank_policy)
     if limit is not None:
-        groups = groups[: max(0, limit)]
+        groups, _ = fair_share(groups, limit)
     items = [DigestItem(story=g[0], also_covered_by=coverage_of(g)) for g in groups]
     return Digest(period_start=period_start, period_end=now, items=items)
+
+
+def fair_share(
+    groups: Sequence[list[Story]], limit: int
+) -> tuple[list[list[Story]], list[list[Story]]]:
+    """At most ``limit`` of the ranked ``groups`` (chosen, rest), both in rank order, shared
+    fairly between sources (a group counts for its representative's feed): round by round each
+    feed that still has a story gives its best remaining one, so no feed takes more than its
+    fair share while another has stories left (max-min fairness). Within a round the better
+    ranked go first, so a cut round favours the top stories."""
+    queues: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        queues.setdefault(group[0].feed_url, []).append(index)
+    picked: set[int] = set()
+    depth = 0
+    while len(picked) < max(0, limit):
+        round_ = sorted(q[depth] for q in queues.values() if depth < len(q))
+        if not round_:
+            break
+        picked.update(round_[: max(0, limit) - len(picked)])
+        depth += 1
+    chosen = [g for i, g in enumerate(groups) if i in picked]
+    rest = [g for i, g in enumerate(groups) if i not in picked]
+    return chosen, rest
 
 
 def ranked_groups(
@@ -220,10 +313,12 @@ def plan_digest(
     end: datetime,
     max_items: int,
     cluster_policy: ClusterPolicy = ClusterPolicy(),
+    zone: str = "UTC",
 ) -> DigestPlan:
     """A channel's digest from its pending stories: pages of at most ``PAGE_SIZE`` items, and
     the other story ids to mark handled (the other members of each cluster, and everything past
-    ``max_items``). Without ``start`` the period opens at the oldest story."""
+    ``max_items``, chosen by ``fair_share``). Without ``start`` the period opens at the oldest
+    story. The header reads in ``zone`` (an IANA name: the schedule's own time zone)."""
     floor = datetime.min.replace(tzinfo=UTC)
     by_age = sorted(stories, key=lambda s: (s.published or floor, s.story_id), reverse=True)
     considered, too_old = by_age[:MAX_DIGEST_CANDIDATES], by_age[MAX_DIGEST_CANDIDATES:]
@@ -231,13 +326,13 @@ def plan_digest(
     if start is None and stories:
         times = [s.published for s in stories if s.published is not None]
         start = min(times) if times else None
-    chosen, rest = groups[:max_items], groups[max_items:]
+    chosen, rest = fair_share(groups, max_items)
     skipped = [s.story_id for g in chosen for s in g[1:]]
     skipped += [s.story_id for g in rest for s in g]
     skipped += [s.story_id for s in too_old]
     pages = [
         DigestPage(
-            header=period_header(start, end, page=n),
+            header=period_header(start, end, page=n, zone=zone),
             items=[(g[0].story_id, coverage_of(g)) for g in chosen[i : i + PAGE_SIZE]],
         )
         for n, i in enumerate(range(0, len(chosen), PAGE_SIZE))
@@ -245,16 +340,20 @@ def plan_digest(
     return DigestPlan(pages=pages, skipped=skipped)
 
 
-def period_header(start: datetime | None, end: datetime, *, page: int = 0) -> str:
-    """ "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC" ("(continued)" on later pages)."""
+def period_header(
+    start: datetime | None, end: datetime, *, page: int = 0, zone: str = "UTC"
+) -> str:
+    """ "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC" in ``zone`` (an IANA name; the
+    abbreviation in force at the end closes it, e.g. EST), "(continued)" on later pages."""
     if page > 0:
         return "Digest (continued)"
-    end_text = _when(end)
+    tz = ZoneInfo(zone)
+    local_end = end.astimezone(tz)
+    end_text = f"{_when(local_end)} {local_end:%Z}"
     if start is None:
-        return f"Digest · until {end_text} UTC"
-    return f"Digest · {_when(start)} – {end_text} UTC"
+        return f"Digest · until {end_text}"
+    return f"Digest · {_when(start.astimezone(tz))} – {end_text}"
 
 
 def _when(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{utc.day} {utc:%b %Y %H:%M}"
+    return f"{moment.day} {moment:%b %Y %H:%M}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 Mode = Literal["live", "digest"]
+#: when a scheduled digest is posted: every day, or once a week on that day
+Day = Literal["daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: how a subscription's story posts look: today's embed, a short embed, or title and link only
 Style = Literal["full", "compact", "headline"]
 FilterKind = Literal["include", "exclude"]
@@ -277,10 +280,23 @@ class Delivery:
     notice: str | None = None
     attempts: int = 0
     attempted_at: datetime | None = None
+    #: the posted message, for an edit (``pending_edits``)
+    message_id: int | None = None
+    #: the outbox row's edit count when read: recorded as done once sent or edited
+    edit_version: int = 0
     #: how a story post looks (digest pages keep the digest layout)
     style: Style = "full"
     #: the roles the post mentions (a subscription's opt-in ping); never anyone else
     pings: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LivePost:
+    """A story recently posted (or queued) alone in a channel: a live post that a later
+    version of the same story from another outlet edits rather than repeats."""
+
+    channel_id: int
+    story: Story
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +320,7 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """A channel's daily digest at a local time in an IANA timezone."""
+    """A channel's digest at a local time in an IANA timezone, every day or once a week."""
 
     schedule_id: int
     guild_id: int
@@ -313,6 +329,12 @@ class Schedule:
     minute: int
     timezone: str
     created_at: datetime
+    day: Day = "daily"
+
+    @property
+    def period(self) -> timedelta:
+        """What one digest covers: a day, or a week for a weekly one."""
+        return timedelta(days=1) if self.day == "daily" else timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,9 +48,11 @@ from digests.feeds import delta, opml
 from digests.feeds.fetch import FetchKind, NotModified, Retrieved
 from digests.feeds.urlsafety import redact_url, redact_urls_in
 from digests.model import (
+    DAYS,
     AddResult,
     Condensed,
     Coverage,
+    Day,
     Delivery,
     DigestRun,
     Entry,
@@ -93,6 +95,10 @@ _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 DIGEST_ATTEMPTS = 5
 #: feeds of an OPML import checked at the same time
 IMPORT_CONCURRENCY = 4
+#: a story another outlet brought to a live channel this recently is not posted there again
+LIVE_WINDOW = timedelta(hours=12)
+#: how long a digest waits for its channel's feeds to be refreshed before going ahead
+REFRESH_WAIT = timedelta(seconds=10)
 FALLBACK_SUMMARY_CHARS = 400
 #: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
 CPU_BUDGET = 10.0
@@ -216,6 +222,8 @@ class DigestService:
         backoff_cap: timedelta = timedelta(hours=24),
         cluster_policy: compose.ClusterPolicy | None = None,
         retention: timedelta | None = timedelta(days=90),
+        refresh_wait: timedelta = REFRESH_WAIT,
+        live_window: timedelta = LIVE_WINDOW,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -233,6 +241,11 @@ class DigestService:
         self._digest_max_items = digest_max_items
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
         self._retention = retention
+        self._refresh_wait = refresh_wait
+        self._live_window = live_window
+        #: same-story decisions for live channels and the poll they apply to are made one
+        #: poll at a time, so two outlets' versions polled together cannot both be posted
+        self._live_lock = asyncio.Lock()
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -595,26 +608,48 @@ class DigestService:
         refs = await off_loop(self._store.story_refs, feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
         writes = await self._prepare(todo)
-        now = self._clock.now()
-        next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
         info = parsed.info
         routes = await self._live_routes(feed.feed_id, writes)
-        saved = await off_loop(
-            self._store.save_poll,
-            feed.feed_id,
-            title=info.title,
-            link=info.link,
-            image=info.image,
-            state=state,
-            writes=writes,
-            now=now,
-            next_fetch=next_fetch,
-            routes=routes,
-        )
+        async with self._live_lock:
+            now = self._clock.now()
+            merges = await off_loop(self._live_merges, feed, info.title, writes, now)
+            next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
+            saved = await off_loop(
+                self._store.save_poll,
+                feed.feed_id,
+                title=info.title,
+                link=info.link,
+                image=info.image,
+                state=state,
+                writes=writes,
+                now=now,
+                next_fetch=next_fetch,
+                routes=routes,
+                merges=merges,
+            )
         return UpdateResult(
             url=feed.url,
             new_stories=len(saved.new_story_ids),
             updated_stories=len(saved.updated_story_ids),
+        )
+
+    def _live_merges(
+        self, feed: StoredFeed, title: str | None, writes: Sequence[StoryWrite], now: datetime
+    ) -> dict[str, dict[int, int]]:
+        """For each new entry and live channel of the feed: the story another outlet already
+        posted there within ``live_window`` that this entry is a version of (pure decision on
+        what the store read; the store applies it in ``save_poll``)."""
+        fresh = [w for w in writes if w.story_id is None]
+        channels = self._store.live_channels(feed.feed_id) if fresh else []
+        if not channels:
+            return {}
+        posted = self._store.recent_live_posts(channels, now - self._live_window)
+        if not posted:
+            return {}
+        return compose.live_merges(
+            [candidate_story(feed, title, w, now) for w in fresh],
+            posted,
+            self._cluster_policy,
         )
 
     async def _live_routes(
@@ -697,8 +732,22 @@ class DigestService:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
         await off_loop(self._store.mark_attempt, delivery_id, self._clock.now())
 
-    async def mark_delivered(self, delivery_id: int, message_id: int) -> None:
-        await off_loop(self._store.mark_delivered, delivery_id, message_id, self._clock.now())
+    async def mark_delivered(self, delivery_id: int, message_id: int, version: int = 0) -> None:
+        """Sent as ``message_id``, showing the delivery as read (its ``edit_version``)."""
+        await off_loop(
+            self._store.mark_delivered,
+            delivery_id,
+            message_id,
+            self._clock.now(),
+            version=version,
+        )
+
+    async def pending_edits(self, limit: int = 50) -> list[Delivery]:
+        """Posted live stories to edit: another outlet's version of the story arrived since."""
+        return await off_loop(self._store.pending_edits, limit)
+
+    async def mark_edited(self, delivery_id: int, version: int) -> None:
+        await off_loop(self._store.mark_edited, delivery_id, version)
 
     async def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
         """A permanent failure (no access to the channel) drops the delivery; otherwise it stays."""
@@ -715,12 +764,33 @@ class DigestService:
 
     # --- digests -----------------------------------------------------------------------------
     async def queue_digest(self, channel_id: int) -> int:
-        """Queue the digest of stories not yet sent to the channel (digest-mode subscriptions) as
-        digest deliveries of at most 10 stories each. Returns the number of stories queued."""
-        queued = await off_loop(self._queue_digest, channel_id, self._clock.now(), None)
+        """Refresh the channel's feeds (``refresh_channel``), then queue the digest of stories
+        not yet sent to the channel (digest-mode subscriptions) as digest deliveries of at most
+        10 stories each, headed in the channel's schedule's time zone (UTC without one).
+        Returns the number of stories queued."""
+        await self.refresh_channel(channel_id)
+        schedule = await off_loop(self._store.channel_schedule, channel_id)
+        zone = schedule.timezone if schedule is not None else "UTC"
+        queued = await off_loop(self._queue_digest, channel_id, self._clock.now(), None, zone)
         return queued or 0
 
-    def _queue_digest(self, channel_id: int, end: datetime, run: DigestRun | None) -> int | None:
+    async def refresh_channel(self, channel_id: int) -> list[UpdateResult]:
+        """Poll every enabled feed the channel subscribes now, due or not (conditional GETs: a
+        feed that did not change costs a 304), so a digest holds what the feeds hold now. Waits
+        at most ``refresh_wait``: feeds still loading then are left to their next poll."""
+        feeds = await off_loop(self._store.channel_feeds, channel_id)
+        if not feeds:
+            return []
+        try:
+            async with asyncio.timeout(self._refresh_wait.total_seconds()):
+                return await self.poll_feeds(feeds)
+        except TimeoutError:
+            log.info("refreshing the feeds of channel %d took too long; going ahead", channel_id)
+            return []
+
+    def _queue_digest(
+        self, channel_id: int, end: datetime, run: DigestRun | None, zone: str = "UTC"
+    ) -> int | None:
         """Read the pending stories, decide the digest (pure), have the store apply it; decide
         again when another digest claimed some of those stories meanwhile. None when ``run``
         (a scheduled period) was queued already."""
@@ -736,6 +806,7 @@ class DigestService:
                     end=end,
                     max_items=self._digest_max_items,
                     cluster_policy=self._cluster_policy,
+                    zone=zone,
                 )
             )
             try:
@@ -745,10 +816,12 @@ class DigestService:
         raise StorageError("The digest could not be queued while another was; try again.")
 
     async def set_schedule(
-        self, *, guild_id: int, channel_id: int, time: str, timezone: str
+        self, *, guild_id: int, channel_id: int, time: str, timezone: str, day: str = "daily"
     ) -> Schedule:
-        """``time`` is ``HH:MM``, ``timezone`` an IANA name; raises InputError otherwise."""
+        """``time`` is ``HH:MM``, ``timezone`` an IANA name, ``day`` ``daily`` or a weekday
+        (``mon`` … ``sun``, or spelled out); raises InputError otherwise."""
         hour, minute = parse_time(time)
+        weekday = parse_day(day)
         zone = await off_loop(parse_timezone, timezone)  # may list the zoneinfo files
         return await off_loop(
             self._store.set_schedule,
@@ -758,6 +831,7 @@ class DigestService:
             minute=minute,
             timezone=zone,
             now=self._clock.now(),
+            day=weekday,
         )
 
     async def remove_schedule(self, channel_id: int) -> Schedule | None:
@@ -772,9 +846,10 @@ class DigestService:
         schedule = await off_loop(self._store.schedule, schedule_id)
         if schedule is None:
             return None
+        await self.refresh_channel(schedule.channel_id)
         end = fire_time.astimezone(UTC)
-        run = DigestRun(schedule_id, start=end - timedelta(days=1), end=end)
-        return await off_loop(self._queue_digest, schedule.channel_id, end, run)
+        run = DigestRun(schedule_id, start=end - schedule.period, end=end)
+        return await off_loop(self._queue_digest, schedule.channel_id, end, run, schedule.timezone)
 
     async def last_scheduled_run(self, schedule_id: int) -> datetime | None:
         return await off_loop(self._store.last_run, schedule_id)
@@ -833,6 +908,25 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+def candidate_story(feed: StoredFeed, title: str | None, write: StoryWrite, now: datetime) -> Story:
+    """A new entry, not stored yet, as a ``Story`` for same-story comparisons (number 0; an
+    undated entry is dated ``now``, its first sighting)."""
+    entry = write.entry
+    return Story(
+        story_id=0,
+        feed_url=feed.url,
+        feed_title=title or feed.title,
+        entry_id=entry.entry_id,
+        url=entry.url,
+        title=entry.title,
+        published=entry.published or entry.updated or now,
+        summary=write.condensed.summary,
+        sentences=list(write.condensed.sentences),
+        quotes=list(write.condensed.quotes),
+        text=write.text,
+    )
+
+
 def subject_of(write: StoryWrite) -> filters.Subject:
     """What filters look at in a story about to be stored."""
     entry = write.entry
@@ -992,6 +1086,20 @@ def parse_time(text: str) -> tuple[int, int]:
     if hour > 23 or minute > 59:
         raise InputError("The time must be between 00:00 and 23:59.")
     return hour, minute
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_day(text: str) -> Day:
+    """``daily`` or a weekday (``mon`` or ``monday``, any case); InputError otherwise."""
+    word = text.strip().lower()
+    if word == "daily":
+        return "daily"
+    for day, name in zip(DAYS[1:], _WEEKDAYS, strict=True):
+        if word in (day, name):
+            return day
+    raise InputError("The day must be daily or a weekday, for example monday.")
 
 
 def parse_timezone(name: str) -> str:

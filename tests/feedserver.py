@@ -75,6 +75,8 @@ class RecordedRequest:
     path: str
     query_string: str
     headers: dict[str, str]
+    #: when it arrived (the event loop's clock, seconds)
+    at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -274,6 +276,7 @@ class FeedServer:
                 path=path,
                 query_string=request.query_string,
                 headers=dict(request.headers),
+                at=asyncio.get_running_loop().time(),
             )
         )
         route = self._routes.get(path)

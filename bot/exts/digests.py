@@ -1,4 +1,4 @@
-"""``/digest now|schedule|off``: a channel's digest, now or every day at a local time."""
+"""``/digest now|schedule|off``: a channel's digest, now or every day (or week) at a local time."""
 
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ from bot.exts.common import (
 )
 from bot.scheduling import digest_trigger
 from digests.errors import InputError
+
+DAY_CHOICES = (
+    "daily",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+DAY_NAMES = {name[:3]: name.title() for name in DAY_CHOICES[1:]}
 
 COMMON_ZONES = (
     "UTC",
@@ -81,12 +93,14 @@ class Digests(commands.Cog):
         plural = "story" if queued == 1 else "stories"
         await reply(interaction, f"Posting a digest of {queued} {plural} in {target.mention}.")
 
-    @digest.command(name="schedule", description="Post this channel's digest every day")
+    @digest.command(name="schedule", description="Post this channel's digest every day or week")
     @app_commands.describe(
         time="Local time of day, HH:MM (24-hour)",
         timezone="IANA timezone such as Europe/London (default: UTC)",
         channel="The channel (default: here)",
+        day="daily, or a weekday for a weekly digest (default: daily)",
     )
+    @app_commands.choices(day=[app_commands.Choice(name=d, value=d) for d in DAY_CHOICES])
     @manage_channels()
     async def schedule(
         self,
@@ -94,6 +108,7 @@ class Digests(commands.Cog):
         time: app_commands.Range[str, 1, 5],
         timezone: app_commands.Range[str, 1, 64] = "UTC",
         channel: discord.TextChannel | None = None,
+        day: str = "daily",
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
@@ -103,14 +118,20 @@ class Digests(commands.Cog):
         if problem:
             raise InputError(problem)
         saved = await bot.digests.set_schedule(
-            guild_id=guild_id, channel_id=target.id, time=time.strip(), timezone=timezone.strip()
+            guild_id=guild_id,
+            channel_id=target.id,
+            time=time.strip(),
+            timezone=timezone.strip(),
+            day=day,
         )
         bot.jobs.add_digest_job(saved)
         next_fire = digest_trigger(saved).get_next_fire_time(None, bot.jobs.ctx.clock.now())
+        every = "day" if saved.day == "daily" else DAY_NAMES[saved.day]
         await reply(
             interaction,
-            f"{target.mention} gets its digest every day at {saved.hour:02d}:{saved.minute:02d} "
-            f"{saved.timezone}; the next one is {when(next_fire, 'F')}.",
+            f"{target.mention} gets its digest every {every} at "
+            f"{saved.hour:02d}:{saved.minute:02d} {saved.timezone}; the next one is "
+            f"{when(next_fire, 'F')}.",
         )
 
     @schedule.autocomplete("timezone")
@@ -131,10 +152,10 @@ class Digests(commands.Cog):
         target = target_channel(interaction, channel)
         removed = await bot.digests.remove_schedule(target.id)
         if removed is None:
-            await reply(interaction, f"{target.mention} has no daily digest.")
+            await reply(interaction, f"{target.mention} has no scheduled digest.")
             return
         bot.jobs.remove_digest_job(removed.schedule_id)
-        await reply(interaction, f"Stopped the daily digest of {target.mention}.")
+        await reply(interaction, f"Stopped the scheduled digest of {target.mention}.")
 
 
 async def setup(bot: commands.Bot) -> None:

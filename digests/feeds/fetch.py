@@ -7,6 +7,12 @@ Interface (implemented by the fetching work; other modules code against exactly 
 - ``await fetcher.fetch(url, etag=None, last_modified=None, kind="feed")`` returns ``Retrieved`` or
   ``NotModified`` and raises ``FetchError`` / ``UnsafeURLError`` / ``InvalidFeedURLError`` with one
   clear sentence. ``kind`` picks the size cap (``"feed"`` 10 MB, ``"page"`` 5 MB by default).
+
+Politeness: article pages from one host are paced (``HostPacer``): at most
+``FetchLimits.page_per_host`` at once, their starts at least ``page_interval`` seconds apart, so
+adding a feed of 50 teasers never bursts 50 requests at one site. A 429 or 503 with
+``Retry-After`` (from a page or a feed) pauses that host's pages until then (at most
+``max_pause`` seconds). The pacer's clock and sleep are injectable.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ FetchKind = Literal["feed", "page"]
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
+#: answers asking a client to slow down (their Retry-After pauses the host's pages)
+_SLOW_DOWN = frozenset({429, 503})
+
+
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
     feed_max_bytes: int = 10 * 1024 * 1024
@@ -55,6 +65,12 @@ class FetchLimits:
     max_redirects: int = 5
     concurrency: int = 256
     per_host: int = 8
+    #: article pages of one host fetched at once ...
+    page_per_host: int = 2
+    #: ... and the least time between the starts of two of them (seconds)
+    page_interval: float = 0.5
+    #: the longest a Retry-After pauses a host's pages (seconds)
+    max_pause: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +201,76 @@ class _HostLimiter:
                 self._slots[host] = (semaphore, users - 1)
 
 
+@dataclass(slots=True)
+class _HostPace:
+    slots: asyncio.Semaphore
+    #: the earliest time (pacer clock) the next request may start
+    next_start: float = 0.0
+    #: no request starts before this (a Retry-After)
+    paused_until: float = 0.0
+    users: int = 0
+
+
+class HostPacer:
+    """Per host: at most ``per_host`` requests at once, their starts at least ``interval``
+    seconds apart, none before a ``pause`` ends. ``clock`` (seconds, monotonic) and ``sleep``
+    are injectable; by default the event loop's."""
+
+    #: idle hosts' state is dropped once this many are tracked
+    PRUNE_AT = 512
+
+    def __init__(
+        self,
+        per_host: int,
+        interval: float,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._per_host = max(1, per_host)
+        self._interval = max(0.0, interval)
+        self._clock = clock or (lambda: asyncio.get_running_loop().time())
+        self._sleep = sleep
+        self._hosts: dict[str, _HostPace] = {}
+
+    def pause(self, host: str, seconds: float) -> None:
+        """No request to ``host`` starts within the next ``seconds`` (Retry-After)."""
+        pace = self._pace(host)
+        pace.paused_until = max(pace.paused_until, self._clock() + max(0.0, seconds))
+
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one of the host's request slots, entered at the host's next allowed start."""
+        pace = self._pace(host)
+        pace.users += 1
+        try:
+            async with pace.slots:
+                while True:
+                    now = self._clock()
+                    start = max(now, pace.next_start, pace.paused_until)
+                    if start <= now:
+                        break
+                    await self._sleep(start - now)
+                pace.next_start = now + self._interval
+                yield
+        finally:
+            pace.users -= 1
+
+    def _pace(self, host: str) -> _HostPace:
+        pace = self._hosts.get(host)
+        if pace is None:
+            if len(self._hosts) >= self.PRUNE_AT:
+                self._prune()
+            pace = self._hosts[host] = _HostPace(asyncio.Semaphore(self._per_host))
+        return pace
+
+    def _prune(self) -> None:
+        now = self._clock()
+        for host, pace in list(self._hosts.items()):
+            if pace.users == 0 and max(pace.next_start, pace.paused_until) <= now:
+                del self._hosts[host]
+
+
 @dataclass(frozen=True, slots=True)
 class _Redirect:
     location: str
@@ -207,6 +293,7 @@ class Fetcher:
         resolver: Resolver | None = None,
         allow_hosts: Iterable[str] = (),
         clock: Clock | None = None,
+        pacer: HostPacer | None = None,
     ) -> None:
         self._user_agent = user_agent
         self._allow_private = allow_private
@@ -217,6 +304,7 @@ class Fetcher:
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(limits.concurrency)
         self._hosts = _HostLimiter(limits.per_host)
+        self._pacer = pacer or HostPacer(limits.page_per_host, limits.page_interval)
 
     async def __aenter__(self) -> Fetcher:
         self._open()
@@ -277,10 +365,16 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        async with self._global, self._hosts.hold(checked.host):
+        paced = self._pacer.slot(checked.host) if kind == "page" else contextlib.nullcontext()
+        async with paced, self._global, self._hosts.hold(checked.host):
             try:
                 async with asyncio.timeout(self._limits.total_timeout):
                     return await self._follow(session, checked.url, headers, kind)
+            except FetchError as exc:
+                if exc.status in _SLOW_DOWN and exc.retry_after is not None:
+                    pause = min(float(exc.retry_after), self._limits.max_pause)
+                    self._pacer.pause(checked.host, pause)
+                raise
             except TimeoutError as exc:
                 if isinstance(exc, aiohttp.ConnectionTimeoutError):
                     message = (

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from digests.errors import FeedExistsError, FeedLimitError, StorageError
-from digests.model import FeedHealth, FeedStatus, Mode, Style, Subscription
+from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Style, Subscription
 from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
-from digests.store.outbox import insert_outbox, mark_seen, mark_skipped, queue_story
+from digests.store.outbox import insert_outbox, mark_seen, mark_skipped, merge_story, queue_story
 from digests.store.stories import StoryWrite, upsert_story
 
 
@@ -148,6 +148,30 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in found]
 
     @storage_errors
+    def live_channels(self, feed_id: int) -> list[int]:
+        """The channels that get this feed's stories live."""
+        found = self._read(
+            "SELECT channel_id FROM subscriptions WHERE feed_id = ? AND mode = 'live'",
+            (feed_id,),
+        )
+        return [int(r["channel_id"]) for r in found]
+
+    @storage_errors
+    def channel_feeds(self, channel_id: int) -> list[StoredFeed]:
+        """The enabled feeds a channel subscribes (refreshed before its digest)."""
+        found = self._read(
+            """
+            SELECT * FROM feeds f
+            WHERE disabled = 0
+              AND EXISTS (SELECT 1 FROM subscriptions s
+                          WHERE s.feed_id = f.feed_id AND s.channel_id = ?)
+            ORDER BY feed_id
+            """,
+            (channel_id,),
+        )
+        return [_feed(row) for row in found]
+
+    @storage_errors
     def polled_feed_count(self) -> int:
         """How many feeds are polled: enabled and subscribed somewhere."""
         rows = self._read(
@@ -211,13 +235,18 @@ class FeedsMixin(StoreBase):
         now: datetime,
         next_fetch: datetime,
         routes: LiveRoutes | None = None,
+        merges: Mapping[str, Mapping[int, int]] | None = None,
     ) -> SavedPoll:
         """Store a successful poll atomically: the feed's cache state, new and changed stories
         (with their quotes) and a "story" delivery per new story for each live subscription.
 
         ``routes`` (decided by the subscriptions' filters) leaves stories out of channels and
         names the roles a post mentions; a channel it does not name (subscribed meanwhile)
-        gets every new story, mentioning the subscription's own role."""
+        gets every new story, mentioning the subscription's own role.
+
+        ``merges`` (entry id -> channel id -> story id) are the service's same-story decisions:
+        a new story another outlet already brought to that live channel is not posted there;
+        the earlier post names this feed under "Also covered by" instead (``merge_story``)."""
         stamp = ts(now)
         new_ids: list[int] = []
         updated_ids: list[int] = []
@@ -243,14 +272,14 @@ class FeedsMixin(StoreBase):
                     feed_id,
                 ),
             )
-            new_entries: list[tuple[int, str]] = []
+            new_entries: list[tuple[int, StoryWrite]] = []
             for write in writes:
                 story_id, is_new = upsert_story(conn, feed_id, write, stamp)
                 (new_ids if is_new else updated_ids).append(story_id)
                 if is_new:
-                    new_entries.append((story_id, write.entry.entry_id))
+                    new_entries.append((story_id, write))
             if new_entries:
-                _queue_live(conn, feed_id, new_entries, routes or {}, stamp)
+                _queue_live(conn, feed_id, new_entries, routes or {}, merges or {}, stamp)
         return SavedPoll(new_story_ids=new_ids, updated_story_ids=updated_ids)
 
     @storage_errors
@@ -471,24 +500,34 @@ def _check_subscribe(
 def _queue_live(
     conn: sqlite3.Connection,
     feed_id: int,
-    new_entries: list[tuple[int, str]],
+    new_entries: list[tuple[int, StoryWrite]],
     routes: LiveRoutes,
+    merges: Mapping[str, Mapping[int, int]],
     stamp: str,
 ) -> None:
-    """Queue each new story for each live subscription its filters let it through to."""
+    """Queue each new story for each live subscription its filters let it through to, unless
+    another outlet's version of it was posted there (``merges``: that post names this feed)."""
     live = conn.execute(
         "SELECT channel_id, style, ping_role_id FROM subscriptions "
         "WHERE feed_id = ? AND mode = 'live'",
         (feed_id,),
     ).fetchall()
+    name = conn.execute(
+        "SELECT COALESCE(title, url) FROM feeds WHERE feed_id = ?", (feed_id,)
+    ).fetchone()[0]
     for channel, style, ping in live:
         channel_id = int(channel)
         own = (int(ping),) if ping is not None else ()
         # ``writes`` come newest first: a channel reads them in the order they appeared
-        for story_id, entry_id in reversed(new_entries):
+        for story_id, write in reversed(new_entries):
+            entry_id = write.entry.entry_id
             pings = routes.get((channel_id, entry_id), own)
             if pings is None:
                 mark_skipped(conn, channel_id, story_id, stamp)
+                continue
+            into = merges.get(entry_id, {}).get(channel_id)
+            cover = Coverage(feed=str(name), url=write.entry.url)
+            if into is not None and merge_story(conn, channel_id, story_id, into, cover, stamp):
                 continue
             queue_story(conn, channel_id, story_id, stamp, style=style, pings=pings)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from digests.model import (
     DeliveryKind,
     DigestPlan,
     DigestRun,
+    LivePost,
     Story,
     StoryDetail,
     Style,
@@ -54,6 +56,54 @@ class OutboxMixin(StoreBase):
             """,
             (limit,),
         )
+        return self._deliveries(found)
+
+    @storage_errors
+    def pending_edits(self, limit: int) -> list[Delivery]:
+        """Posted live stories that now name more outlets than their message shows."""
+        found = self._read(
+            """
+            SELECT * FROM outbox
+            WHERE edits_wanted > edits_done AND delivered_at IS NOT NULL AND dropped = 0
+            ORDER BY delivery_id LIMIT ?
+            """,
+            (limit,),
+        )
+        return self._deliveries(found)
+
+    @storage_errors
+    def mark_edited(self, delivery_id: int, version: int) -> None:
+        """The message now shows the row as of ``version`` (its edit count when read)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE outbox SET edits_done = MAX(edits_done, ?) WHERE delivery_id = ?",
+                (version, delivery_id),
+            )
+
+    @storage_errors
+    def recent_live_posts(self, channel_ids: Sequence[int], since: datetime) -> list[LivePost]:
+        """The stories queued alone (live, backfill) in these channels since ``since``."""
+        if not channel_ids:
+            return []
+        marks = ",".join("?" * len(channel_ids))
+        found = self._read(
+            f"""
+            SELECT channel_id, json_extract(payload, '$.items[0].story_id') AS story_id
+            FROM outbox
+            WHERE kind = 'story' AND dropped = 0 AND created_at >= ?
+              AND channel_id IN ({marks})
+            ORDER BY delivery_id
+            """,  # noqa: S608 - only placeholders are interpolated
+            (ts(since), *channel_ids),
+        )
+        stories = stories_by_id(self._conn(), [int(r["story_id"]) for r in found])
+        return [
+            LivePost(channel_id=int(r["channel_id"]), story=stories[int(r["story_id"])])
+            for r in found
+            if int(r["story_id"]) in stories
+        ]
+
+    def _deliveries(self, found: list[dict[str, Any]]) -> list[Delivery]:
         payloads = [json.loads(str(r["payload"])) for r in found]
         wanted = [int(item["story_id"]) for p in payloads for item in p.get("items", [])]
         stories = stories_by_id(self._conn(), wanted)
@@ -81,6 +131,8 @@ class OutboxMixin(StoreBase):
                     notice=payload.get("notice"),
                     attempts=int(r["attempts"]),
                     attempted_at=dt(r["attempted_at"]),
+                    message_id=_opt_int(r["message_id"]),
+                    edit_version=int(r["edits_wanted"]),
                     style=cast(Style, payload.get("style", "full")),
                     pings=tuple(int(p) for p in payload.get("pings", [])),
                 )
@@ -99,11 +151,18 @@ class OutboxMixin(StoreBase):
             )
 
     @storage_errors
-    def mark_delivered(self, delivery_id: int, message_id: int, now: datetime) -> None:
+    def mark_delivered(
+        self, delivery_id: int, message_id: int, now: datetime, *, version: int = 0
+    ) -> None:
+        """Sent as message ``message_id``, showing the row as of edit count ``version``."""
         with self._write() as conn:
             conn.execute(
-                "UPDATE outbox SET delivered_at = ?, message_id = ? WHERE delivery_id = ?",
-                (ts(now), message_id, delivery_id),
+                """
+                UPDATE outbox SET delivered_at = ?, message_id = ?,
+                    edits_done = MAX(edits_done, ?)
+                WHERE delivery_id = ?
+                """,
+                (ts(now), message_id, version, delivery_id),
             )
 
     @storage_errors
@@ -219,6 +278,49 @@ def _claim(
         """,
         (story_id, channel_id, status, stamp),
     ).rowcount
+
+
+def merge_story(
+    conn: sqlite3.Connection,
+    channel_id: int,
+    story_id: int,
+    into: int,
+    coverage: Coverage,
+    stamp: str,
+) -> bool:
+    """Another outlet's version (``story_id``) of a story already posted alone in the channel
+    (``into``): the new one is never posted there; the first post's row names the outlet and
+    counts one more edit wanted (its message is edited, or it is sent with the name). False
+    (nothing written) when that post is no longer in the outbox."""
+    row = conn.execute(
+        """
+        SELECT delivery_id, payload FROM outbox
+        WHERE channel_id = ? AND kind = 'story' AND dropped = 0
+          AND json_extract(payload, '$.items[0].story_id') = ?
+        ORDER BY delivery_id DESC LIMIT 1
+        """,
+        (channel_id, into),
+    ).fetchone()
+    if row is None:
+        return False
+    if _claim(conn, channel_id, story_id, "skipped", stamp) != 1:
+        return True  # handled there already
+    payload = json.loads(str(row[1]))
+    also: list[list[str | None]] = payload["items"][0].setdefault("also", [])
+    if all(name != coverage.feed for name, _ in also):
+        also.append([coverage.feed, coverage.url])
+        conn.execute(
+            """
+            UPDATE outbox SET payload = ?, edits_wanted = edits_wanted + 1
+            WHERE delivery_id = ?
+            """,
+            (json.dumps(payload, ensure_ascii=False), int(row[0])),
+        )
+    return True
+
+
+def _opt_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 def queue_story(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from digests.model import Schedule
+from digests.model import Day, Schedule
 from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
 
 
@@ -21,16 +21,19 @@ class SchedulesMixin(StoreBase):
         minute: int,
         timezone: str,
         now: datetime,
+        day: Day = "daily",
     ) -> Schedule:
         with self._write() as conn:
             conn.execute(
                 """
-                INSERT INTO schedules(guild_id, channel_id, hour, minute, timezone, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO schedules(guild_id, channel_id, hour, minute, timezone, day,
+                    created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(channel_id) DO UPDATE SET guild_id = excluded.guild_id,
-                    hour = excluded.hour, minute = excluded.minute, timezone = excluded.timezone
+                    hour = excluded.hour, minute = excluded.minute, timezone = excluded.timezone,
+                    day = excluded.day
                 """,
-                (guild_id, channel_id, hour, minute, timezone, ts(now)),
+                (guild_id, channel_id, hour, minute, timezone, day, ts(now)),
             )
         found = self._schedules("channel_id = ?", (channel_id,))
         return found[0]
@@ -54,6 +57,11 @@ class SchedulesMixin(StoreBase):
         return found[0] if found else None
 
     @storage_errors
+    def channel_schedule(self, channel_id: int) -> Schedule | None:
+        found = self._schedules("channel_id = ?", (channel_id,))
+        return found[0] if found else None
+
+    @storage_errors
     def last_run(self, schedule_id: int) -> datetime | None:
         found = self._read(
             "SELECT MAX(period_end) AS at FROM digest_runs WHERE schedule_id = ?", (schedule_id,)
@@ -74,6 +82,7 @@ class SchedulesMixin(StoreBase):
                 minute=int(r["minute"]),
                 timezone=str(r["timezone"]),
                 created_at=req_dt(r["created_at"]),
+                day=cast(Day, r["day"]),
             )
             for r in found
         ]

@@ -216,6 +216,18 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             "CREATE INDEX filters_subscription ON filters(subscription_id)",
         ),
     ),
+    (
+        "0005_delivery",
+        (
+            # weekly digests: 'daily' or a weekday (mon … sun)
+            "ALTER TABLE schedules ADD COLUMN day TEXT NOT NULL DEFAULT 'daily'",
+            # a live post edited to name more outlets: edits wanted vs done (see outbox.py)
+            "ALTER TABLE outbox ADD COLUMN edits_wanted INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE outbox ADD COLUMN edits_done INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX outbox_edits ON outbox(edits_wanted, edits_done)",
+            "CREATE INDEX outbox_channel_kind ON outbox(channel_id, kind, created_at)",
+        ),
+    ),
 )
 
 

@@ -52,16 +52,20 @@ def test_story_delivery_renders_embed_and_buttons() -> None:
     assert links == ["https://news.example.com/bridge"]
 
 
-def test_digest_delivery_has_header_and_at_most_20_buttons() -> None:
+def test_digest_delivery_has_header_and_one_select_menu() -> None:
     items = [StoryDetail(make_story(i)) for i in range(1, 13)]
     delivery = Delivery(2, 10, "digest", "nd-2", items=items, header="Digest · today")
     rendered, view = rendered_delivery(delivery)
     assert rendered.content == "Digest · today"
     assert len(rendered.embeds) == 10
     assert view is not None
-    rows = view.to_components()
-    assert len(rows) <= 5 and all(len(r["components"]) <= 5 for r in rows)
-    assert sum(len(r["components"]) for r in rows) == 20
+    [row] = view.to_components()
+    [menu] = row["components"]
+    assert menu["type"] == 3 and menu["custom_id"] == "nd:pick:1"
+    # one option per story on the page, by number
+    assert [o["value"] for o in menu["options"]] == [str(i) for i in range(1, 11)]
+    assert menu["options"][0]["label"] == "#1 Council approves new bridge"
+    assert all(len(o["label"]) <= 100 for o in menu["options"])
 
 
 def test_notice_delivery_is_plain_text() -> None:

@@ -198,6 +198,55 @@ def test_notice_message() -> None:
     assert "@everyone" not in notice.content
 
 
+SENTENCES = [
+    "The council approved the new bridge over the river on Tuesday after a long debate.",
+    'Work starts in May and should finish within two years, officials said, "if the '
+    'weather allows it."',
+    "Residents of both banks have waited for a crossing since the ferry stopped in 2019.",
+    "The cost, 40 million euros, is shared by the city and the region.",
+]
+
+
+def sentence_story(story_id: int, quote: str) -> Story:
+    story = make_story(
+        story_id,
+        title=f"Council approves the new river bridge, story {story_id}",
+        summary=" ".join(SENTENCES),
+        quotes=[Quote(quote, "Jane Smith", 0.9), Quote("Short and whole.", "Li Wei", 0.5)],
+    )
+    return replace(story, sentences=list(SENTENCES))
+
+
+def test_digest_stories_are_whole_sentences_and_whole_quotes() -> None:
+    long_quote = " ".join(["We will build it on time and on budget"] * 12)
+    items = [
+        StoryDetail(sentence_story(i, long_quote), [Coverage("Other Paper", None)])
+        for i in range(10)
+    ]
+    page = render.digest_message("Digest · today", items)
+    assert len(page.embeds) == 10
+    assert render.message_length(page) <= render.EMBED_TOTAL_MAX
+    for embed in page.embeds:
+        within_limits(embed)
+        description = embed.description or ""
+        # a one- or two-sentence gist, each sentence whole
+        assert description in (
+            render.clean(SENTENCES[0]),
+            render.clean(SENTENCES[0]) + " " + render.clean(SENTENCES[1]),
+        )
+        assert "…" not in description
+        # its key quote whole: the long one does not fit, the short one does
+        quotes = [f["value"] for f in embed.to_dict()["fields"] if f["name"] == "Key quote"]
+        assert quotes == ["> “Short and whole.” — Li Wei"]
+
+
+def test_whole_sentences_never_cuts() -> None:
+    assert render.whole_sentences(SENTENCES, 10) == ""
+    two = render.whole_sentences(SENTENCES, 200, 2)
+    assert two == render.clean(SENTENCES[0]) + " " + render.clean(SENTENCES[1])
+    assert render.whole_sentences(SENTENCES, 10_000) == " ".join(render.clean(s) for s in SENTENCES)
+
+
 def test_notice_shows_feed_title_and_server_reason_as_text() -> None:
     notice = (
         "The feed [Click me](https://evil.example) **urgent** was turned off after 8 failed "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.scheduling import (
     digest_trigger,
     housekeeping,
     last_fire_time,
+    lookback_for,
     missed_fire_time,
     post_digest,
 )
@@ -247,3 +249,25 @@ async def test_housekeeping_job_runs_daily_and_prunes_by_the_injected_clock(
     finally:
         scheduler.shutdown(wait=False)
         store.close()
+
+
+def test_weekly_trigger_fires_on_its_day_in_local_time_and_is_caught_up() -> None:
+    weekly = replace(schedule(8, 0, "America/New_York"), day="mon")
+    trigger = digest_trigger(weekly)
+    start = datetime(2026, 10, 28, tzinfo=UTC)  # a Wednesday; New York leaves DST on 1 Nov
+    assert fires(trigger, start, 3) == [
+        datetime(2026, 11, 2, 13, 0, tzinfo=UTC),
+        datetime(2026, 11, 9, 13, 0, tzinfo=UTC),
+        datetime(2026, 11, 16, 13, 0, tzinfo=UTC),
+    ]
+    # five days after a Monday fire (within a long grace), the missed weekly run is found
+    now = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
+    missed = missed_fire_time(
+        trigger,
+        now=now,
+        last_run=None,
+        created_at=CREATED,
+        grace=timedelta(days=6),
+        lookback=lookback_for(weekly),
+    )
+    assert missed == datetime(2026, 11, 9, 13, 0, tzinfo=UTC)

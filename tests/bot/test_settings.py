@@ -68,6 +68,8 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("DISCORD_API_BASE_URL", "ftp://x"),
         ("NEWSDIGEST_RETENTION_DAYS", "-1"),
         ("NEWSDIGEST_RETENTION_DAYS", "a month"),
+        ("NEWSDIGEST_PAGE_CONCURRENCY", "0"),
+        ("NEWSDIGEST_PAGE_INTERVAL", "-1"),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -80,6 +82,14 @@ def test_bad_value_names_the_variable(
     assert name in message
     assert "\n" not in message
     assert message.endswith(".")
+
+
+def test_page_pacing_reaches_the_fetch_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().fetch_limits().page_interval == 0.5
+    monkeypatch.setenv("NEWSDIGEST_PAGE_CONCURRENCY", "1")
+    monkeypatch.setenv("NEWSDIGEST_PAGE_INTERVAL", "2.5")
+    limits = load_settings().fetch_limits()
+    assert (limits.page_per_host, limits.page_interval) == (1, 2.5)
 
 
 def test_missing_token_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:

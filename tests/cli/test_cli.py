@@ -177,6 +177,52 @@ def test_installed_script_reports_version() -> None:
     assert done.stdout.startswith("newsdigest ")
 
 
+def _feed_file(path: Path, name: str, count: int, hours_ago: float) -> Path:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    now = datetime.now(UTC)
+
+    def words(n: int, k: int) -> str:  # distinct made-up words: no two stories look alike
+        return " ".join(f"{name}{n}w{i}" for i in range(k))
+
+    items = "".join(
+        f"<item><guid>{name}-{n}</guid><title>{words(n, 6)}</title>"
+        f"<link>https://{name}.example/{n}</link>"
+        f"<pubDate>{format_datetime(now - timedelta(hours=hours_ago + n / 10))}</pubDate>"
+        f"<description>{words(n, 90)}.</description>"  # not a teaser: no page fetch
+        "</item>"
+        for n in range(count)
+    )
+    path.write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
+        f"<link>https://{name}.example/</link><description>d</description>{items}"
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_digest_over_six_feeds_includes_every_feed(tmp_path: Path, capsys) -> None:
+    # two prolific, fresher feeds and four quieter ones (one of them older)
+    sizes = {"busy": (60, 0.1), "loud": (60, 0.2), "calm": (3, 5), "quiet": (4, 6)}
+    sizes |= {"slow": (2, 30), "rare": (1, 40)}
+    files = [str(_feed_file(tmp_path / f"{n}.xml", n, c, h)) for n, (c, h) in sizes.items()]
+    db = str(tmp_path / "cli.db")
+    status, out, _ = run(
+        ["digest", *files, "--limit", "100", "--format", "json", "--db", db], capsys
+    )
+    assert status == 0
+    stories = json.loads(out)["stories"]
+    assert len(stories) == 100
+    feeds = {s["feed"] for s in stories}
+    assert feeds == set(sizes)
+    # the quiet feeds give every story they have; the busy ones share the rest
+    for name, (count, _) in sizes.items():
+        if count < 10:
+            assert sum(s["feed"] == name for s in stories) == count
+
+
 FEED = f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
 <title>Riverton Times</title><link>https://riverton.example/</link><description>news</description>
 <item><guid>bridge</guid><title>Riverton closes its oldest bridge</title>

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from digests.compose import build_digest, cluster_stories, period_header, same_story
+from digests.compose import (
+    build_digest,
+    cluster_stories,
+    names_and_numbers,
+    period_header,
+    plan_digest,
+    same_story,
+)
 from digests.model import Story
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -109,6 +116,97 @@ def test_period_header_names_the_period() -> None:
     end = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     assert period_header(start, end) == "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 UTC"
     assert "continued" in period_header(start, end, page=1)
+
+
+def _feed_stories(feed: str, count: int, first_id: int, *, hours_ago: float) -> list[Story]:
+    """``count`` distinct stories of one feed, each on its own subject."""
+    return [
+        story(
+            first_id + n,
+            feed,
+            " ".join(f"w{first_id + n}x{k}" for k in range(5)),  # its own words
+            hours_ago=hours_ago + n / 100,
+        )
+        for n in range(count)
+    ]
+
+
+def test_digest_shares_its_items_fairly_between_feeds() -> None:
+    # two prolific, fresher feeds and four quieter ones: every feed gets a place
+    stories = _feed_stories("busy", 40, 1000, hours_ago=0.1)
+    stories += _feed_stories("loud", 40, 2000, hours_ago=0.2)
+    for n, feed in enumerate(["calm", "quiet", "slow", "rare"]):
+        stories += _feed_stories(feed, 3 + n, 3000 + 100 * n, hours_ago=20)
+    digest = build_digest(stories, now=NOW, limit=20)
+    feeds = [item.story.feed_url for item in digest.items]
+    assert len(feeds) == 20
+    assert len(set(feeds)) == 6
+    # the fair share of 20 over 6 feeds: the quiet ones give what they have, no more than 4 each
+    # here, and the two busy feeds split the rest evenly
+    counts = {url: feeds.count(url) for url in set(feeds)}
+    assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_fair_share_gives_a_feed_more_only_when_others_ran_out() -> None:
+    stories = _feed_stories("busy", 10, 1000, hours_ago=0.1)
+    stories += _feed_stories("rare", 1, 2000, hours_ago=30)
+    digest = build_digest(stories, now=NOW, limit=5)
+    feeds = [item.story.feed_url.split("//")[1].split(".")[0] for item in digest.items]
+    assert sorted(feeds) == ["busy", "busy", "busy", "busy", "rare"]
+    # rank order is kept: the fresh stories come first
+    assert feeds[-1] == "rare"
+
+
+def test_plan_digest_header_in_the_schedules_time_zone() -> None:
+    end = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    plan = plan_digest(
+        [QUAKE_A, BUDGET],
+        start=end - timedelta(days=1),
+        end=end,
+        max_items=10,
+        zone="America/New_York",
+    )
+    assert plan.pages[0].header == "Digest · 25 Nov 2026 09:00 – 26 Nov 2026 09:00 EST"
+    summer = datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
+    assert period_header(None, summer, zone="America/New_York").endswith("09:00 EDT")
+
+
+def test_differently_worded_headlines_of_one_event_match_by_names() -> None:
+    # titles share little ("resigns"/"quits"), the first sentences the same people and place
+    a = story(
+        50,
+        "alpha",
+        "Liz Truss resigns as prime minister after 45 days",
+        "Liz Truss quit as UK prime minister on Thursday, after six weeks in office marked by a "
+        "market crisis over her mini-budget.",
+    )
+    b = story(
+        51,
+        "beta",
+        "Truss quits, becoming the shortest-serving UK prime minister",
+        "Liz Truss announced her resignation outside Downing Street, saying she could not "
+        "deliver the mandate on which she was elected Conservative leader.",
+    )
+    assert same_story(a, b) and same_story(b, a)
+    assert names_and_numbers(a.text) >= {"liz", "truss", "uk"}
+
+
+def test_same_topic_same_day_other_event_does_not_match() -> None:
+    chile = story(
+        60,
+        "alpha",
+        "Magnitude 6.1 earthquake strikes off coast of central Chile",
+        "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Valparaiso and Santiago, seismologists said.",
+    )
+    peru = story(
+        61,
+        "beta",
+        "Magnitude 5.8 earthquake strikes southern Peru, damaging homes in Arequipa",
+        "A magnitude 5.8 earthquake struck southern Peru on Wednesday, damaging dozens of adobe "
+        "homes in the Arequipa region, the country's civil defence institute said.",
+    )
+    assert not same_story(chile, peru) and not same_story(peru, chile)
 
 
 def test_an_untitled_outlet_is_named_by_its_url_without_credentials() -> None:

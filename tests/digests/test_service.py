@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -22,10 +23,10 @@ from digests.errors import (
     StoryNotFoundError,
     UnsafeURLError,
 )
-from digests.feeds.fetch import Fetcher
-from digests.model import Condensed, Pruned, Scope
+from digests.feeds.fetch import Fetcher, FetchLimits
+from digests.model import Condensed, Pruned, Scope, Story
 from digests.service import DigestService
-from digests.store import Store
+from digests.store import Store, StoredFeed
 from tests.builders import Item, rss
 from tests.feedserver import FeedServer
 
@@ -97,7 +98,10 @@ def make_service(env: Env, **kw: object) -> DigestService:
 @pytest.fixture
 async def env(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Env]:
     clock = FakeClock(START)
-    async with Fetcher(user_agent=UA, allow_private=True) as fetcher:
+    # pages unpaced: these tests are not about politeness (tests/digests/test_polite.py is)
+    async with Fetcher(
+        user_agent=UA, allow_private=True, limits=FetchLimits(page_interval=0.0)
+    ) as fetcher:
         store = Store(tmp_path / "news.db")
         e = Env(
             server=feed_server,
@@ -400,14 +404,44 @@ async def test_digest_pages_hold_at_most_ten_and_schedule_runs_once(env: Env) ->
     assert await env.service.last_scheduled_run(schedule.schedule_id) == fire
     pages = await env.service.pending_deliveries()
     assert [len(p.items) for p in pages] == [10, 2]
-    assert pages[0].header == "Digest · 25 Nov 2026 08:30 – 26 Nov 2026 08:30 UTC"
+    # the header reads in the schedule's own time zone
+    assert pages[0].header == "Digest · 25 Nov 2026 09:30 – 26 Nov 2026 09:30 CET"
     assert len({p.nonce for p in pages}) == 2 and all(len(p.nonce) <= 25 for p in pages)
     with pytest.raises(InputError):
         await env.service.set_schedule(guild_id=1, channel_id=10, time="25:00", timezone="UTC")
     with pytest.raises(InputError):
         await env.service.set_schedule(
+            guild_id=1, channel_id=10, time="09:00", timezone="UTC", day="someday"
+        )
+    with pytest.raises(InputError):
+        await env.service.set_schedule(
             guild_id=1, channel_id=10, time="09:00", timezone="Mars/Base"
         )
+
+
+async def test_weekly_schedule_covers_a_week(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(0)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    serve(env, "/a.xml", "Alpha", [long_item(0), long_item(1)], version="v2")
+    env.later()
+    weekly = await env.service.set_schedule(
+        guild_id=1, channel_id=10, time="08:00", timezone="UTC", day="Friday"
+    )
+    assert weekly.day == "fri"
+    fire = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    # the scheduled digest refreshes the feed first: the new item is in it without a poll
+    assert await env.service.run_scheduled_digest(weekly.schedule_id, fire) == 1
+    [page] = await env.service.pending_deliveries()
+    assert page.header == "Digest · 20 Nov 2026 08:00 – 27 Nov 2026 08:00 UTC"
+
+
+async def test_digest_now_refreshes_the_channels_feeds_first(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(0)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    serve(env, "/a.xml", "Alpha", [long_item(0), long_item(1)], version="v2")
+    # no poll ran since the feed changed: the digest fetches it itself (conditionally)
+    assert await env.service.queue_digest(10) == 1
+    assert await env.service.queue_digest(10) == 0
 
 
 async def test_failing_feed_backs_off_then_disables_with_one_notice_and_readd_reenables(
@@ -634,3 +668,117 @@ async def test_teaser_feed_stores_the_article_body(env: Env, corpus_dir: Path) -
 @pytest.mark.slow
 async def test_teaser_feed_over_the_whole_article_corpus(env: Env, corpus_dir: Path) -> None:
     await run_teaser_feed(env, corpus_dir, None)
+
+
+#: four outlets' versions of one event, and another event on the same topic
+QUAKE_LEDE = (
+    "A magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, shaking "
+    "buildings in Valparaiso and Santiago, seismologists said. "
+)
+OUTLETS = {
+    "Alpha": ("Magnitude 6.1 earthquake strikes off coast of central Chile", QUAKE_LEDE),
+    "Beta": (
+        "Strong earthquake shakes central Chile, buildings sway in Santiago",
+        "A strong magnitude 6.1 earthquake struck off the coast of central Chile on Wednesday, "
+        "shaking buildings in Santiago and Valparaiso. ",
+    ),
+    "Gamma": (
+        "Chile earthquake: 6.1 quake off the central coast shakes Valparaiso",
+        "An earthquake of magnitude 6.1 struck off central Chile's coast on Wednesday and shook "
+        "buildings in Valparaiso and Santiago, seismologists said. ",
+    ),
+    "Delta": (
+        "Earthquake of magnitude 6.1 hits off Chile coast, no tsunami threat",
+        "A magnitude 6.1 earthquake hit off the coast of central Chile on Wednesday, shaking "
+        "buildings in Valparaiso and Santiago; no tsunami warning was issued. ",
+    ),
+}
+OTHER_QUAKE = (
+    "Magnitude 5.8 earthquake strikes southern Peru, damaging homes in Arequipa",
+    "A magnitude 5.8 earthquake struck southern Peru on Wednesday, damaging dozens of adobe "
+    "homes in the Arequipa region, the country's civil defence institute said. ",
+)
+
+
+async def test_live_channel_gets_one_story_once_and_the_first_post_names_the_others(
+    env: Env,
+) -> None:
+    for name in OUTLETS:
+        url = serve(env, f"/{name}.xml", name, [])
+        await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    for n, (name, (title, lede)) in enumerate(OUTLETS.items()):
+        item = Item(f"{name}-quake", title, lede + FILLER, published=START + timedelta(minutes=n))
+        serve(env, f"/{name}.xml", name, [item], version="v2")
+        env.later(1)
+        await env.service.poll_feeds(await off_store(env))
+        if n == 0:  # the first outlet's post goes out
+            [first] = await env.service.pending_deliveries()
+            await env.service.mark_delivered(first.delivery_id, 555, first.edit_version)
+    # one post in all: later versions are not posted, the first post is to be edited
+    assert await env.service.pending_deliveries() == []
+    [edit] = await env.service.pending_edits()
+    assert edit.delivery_id == first.delivery_id and edit.message_id == 555
+    assert [c.feed for c in edit.items[0].also_covered_by] == ["Beta", "Gamma", "Delta"]
+    await env.service.mark_edited(edit.delivery_id, edit.edit_version)
+    assert await env.service.pending_edits() == []
+    # another quake on the same topic is its own story: it is posted
+    serve(
+        env, "/Beta.xml", "Beta", [Item("beta-peru", OTHER_QUAKE[0], OTHER_QUAKE[1] + FILLER)], "v3"
+    )
+    env.later(20)
+    await env.service.poll_feeds(await off_store(env))
+    [peru] = await env.service.pending_deliveries()
+    assert peru.items[0].story.title == OTHER_QUAKE[0]
+    assert peru.items[0].also_covered_by == []
+
+
+async def test_a_version_arriving_before_the_first_post_is_sent_is_in_it(env: Env) -> None:
+    for name in ("Alpha", "Beta"):
+        url = serve(env, f"/{name}.xml", name, [])
+        await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    for name in ("Alpha", "Beta"):
+        title, lede = OUTLETS[name]
+        serve(env, f"/{name}.xml", name, [Item(f"{name}-q", title, lede + FILLER)], "v2")
+    env.later(20)
+    await env.service.update_due_feeds()
+    [post] = await env.service.pending_deliveries()
+    assert len(post.items[0].also_covered_by) == 1
+    # sent as read (it names the other outlet already): no edit is left to make
+    await env.service.mark_delivered(post.delivery_id, 9, post.edit_version)
+    assert await env.service.pending_edits() == []
+
+
+async def off_store(env: Env) -> list[StoredFeed]:
+    """Every feed, due or not (to poll them one after another)."""
+    return [f for f in (env.store.feed(i) for i in range(1, 20)) if f is not None]
+
+
+async def test_undated_items_are_dated_once_by_first_sighting(env: Env) -> None:
+    def undated(text: str) -> bytes:
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+            "<link>https://u.example/</link><description>d</description>"
+            f"<item><guid>u1</guid><title>An undated story</title>"
+            f"<link>https://u.example/1</link><description>{escape(text)}</description></item>"
+            "</channel></rss>"
+        ).encode()
+
+    env.server.add("/u.xml", undated(FILLER), etag='"u1"')
+    await env.service.add_feed(guild_id=1, channel_id=10, url=env.server.url("/u.xml"))
+    [story] = [s for s in await off_loop_newest(env) if s.title == "An undated story"]
+    assert story.published == START
+    # fetched again later, with changed text: still dated by its first sighting
+    env.server.add("/u.xml", undated(FILLER + " An update."), etag='"u2"')
+    env.later(60)
+    await env.service.update_due_feeds()
+    env.later(60)
+    await env.service.update_due_feeds()
+    [again] = [s for s in await off_loop_newest(env) if s.title == "An undated story"]
+    assert again.story_id == story.story_id and again.published == START
+    assert "An update." in again.text
+
+
+async def off_loop_newest(env: Env) -> list[Story]:
+    feed = env.store.feed_by_url(env.server.url("/u.xml"))
+    assert feed is not None
+    return env.store.newest_stories(feed.feed_id, 10)

@@ -42,6 +42,7 @@ channels/users/roles by id; ``OptionError`` when Discord's client would refuse t
     ``choices = await emu.autocomplete(guild_id, channel_id, user_id, "feed", "remove",
     {"feed": "exa"}, focused="feed")``;
     ``h = await emu.click_button(channel_id, message_id, custom_id, user_id)``;
+    ``h = await emu.choose_option(channel_id, message_id, custom_id, ["42"], user_id)``;
     ``emu.send_slash_command_unchecked(guild_id, channel_id, user_id, data)`` for hand-built data.
 
 Constructor options: ``token``, ``guilds`` (``GuildSpec(name, channels, id=None)``; default one

@@ -118,6 +118,8 @@ class Resources(Lookups):
         r("GET", "/channels/{channel_id}/messages", self.list_messages)
         r("POST", "/channels/{channel_id}/messages", self.post_message)
         r("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message)
+        # live posts are edited to name more outlets ("Also covered by")
+        r("PATCH", "/channels/{channel_id}/messages/{message_id}", self.patch_message)
         r("GET", "/guilds/{guild_id}/channels", self.guild_channels)
 
     # ---- users, gateway, application -------------------------------------------------------
@@ -230,6 +232,17 @@ class Resources(Lookups):
     async def get_message(self, call: Call) -> web.Response:
         _, channel = self._channel(call, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
         return json_response(_fetched(self._message(call, channel.id)))
+
+    async def patch_message(self, call: Call) -> web.Response:
+        _, channel = self._channel(call)
+        message = self._message(call, channel.id)
+        if message.author_id != self.core.state.bot_user.id:
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        body = dict(call.json_body())
+        self._check_message(body, has_files=bool(call.files), edit=True)
+        self._attach(body, call.files)
+        updated = await self.core.edit_message(message, body)
+        return json_response(updated.data)
 
     async def post_message(self, call: Call) -> web.Response:
         guild, channel = self._channel(call, need=VIEW_CHANNEL | SEND_MESSAGES)

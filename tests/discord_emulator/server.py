@@ -717,6 +717,26 @@ class DiscordEmulator:
         payload["data"] = {"custom_id": custom_id, "component_type": int(component.get("type", 2))}
         return await self._send(handle)
 
+    async def choose_option(
+        self, channel_id: int, message_id: int, custom_id: str, values: list[str], user_id: int
+    ) -> InteractionHandle:
+        """A member picks ``values`` in the select menu ``custom_id`` of a message the bot
+        posted (each value must be one of the menu's options)."""
+        message = self._core.state.messages.get(message_id)
+        if message is None or message.deleted or message.channel_id != channel_id:
+            raise LookupError(f"no message {message_id} in channel {channel_id}")
+        menu = find_button(message.components, custom_id)
+        if menu is None or menu.get("type") != 3:
+            raise LookupError(f"message {message_id} has no select menu {custom_id!r}")
+        offered = {str(o.get("value")) for o in menu.get("options") or []}
+        if not values or not set(values) <= offered:
+            raise OptionError(f"values {values!r} are not options of {custom_id!r}")
+        gid = message.guild_id if message.guild_id is not None else self.default_guild_id
+        handle, payload = self._base_interaction(MESSAGE_COMPONENT, gid, channel_id, user_id)
+        payload["message"] = message.data
+        payload["data"] = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
+        return await self._send(handle)
+
     async def click_forged_button(
         self, channel_id: int, message_id: int, custom_id: str, user_id: int
     ) -> InteractionHandle:

@@ -102,6 +102,16 @@ def component_problems(components: Any) -> list[str]:
                     problems.append(f"{where}: custom_id is required")
                 if len(str(comp.get("label") or "")) > LABEL_MAX:
                     problems.append(f"{where}.label: BASE_TYPE_MAX_LENGTH")
+            if comp.get("type") == 3:
+                options = comp.get("options") or []
+                if not comp.get("custom_id") or not 1 <= len(options) <= 25 or len(inner) != 1:
+                    problems.append(f"{where}: a select menu needs a custom_id, 1-25 options")
+                problems += [
+                    f"{where}.options.{key}: BASE_TYPE_MAX_LENGTH"
+                    for option in options
+                    for key in ("label", "value", "description")
+                    if len(str(option.get(key) or "")) > 100
+                ]
             if len(str(comp.get("custom_id") or "")) > CUSTOM_ID_MAX:
                 problems.append(f"{where}.custom_id: BASE_TYPE_MAX_LENGTH")
     ids = _custom_ids(components)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from digests.feeds.fetch import FetchLimits
 from digests.model import ParsedFeed
 from digests.service import PageText, default_extract, default_parse
 from digests.workers import PoolClosed, WorkerPool
@@ -109,10 +110,18 @@ async def test_runaway_pages_hold_their_feed_for_one_budget_only(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     """Five teasers whose pages all run away: the first is stopped at the budget, the other
-    four are not tried (five budgets would have held the feed's poll for 5 s)."""
+    four are not tried (five budgets would have held the feed's poll for 5 s). Pages unpaced:
+    the time measured is the worker budget's, not the per-host politeness."""
+    unpaced = FetchLimits(page_interval=0.0)
     async with (
         WorkerPool(1) as pool,
-        service_env(tmp_path, extract=runaway_extract, cpu_executor=pool, cpu_budget=BUDGET) as env,
+        service_env(
+            tmp_path,
+            limits=unpaced,
+            extract=runaway_extract,
+            cpu_executor=pool,
+            cpu_budget=BUDGET,
+        ) as env,
     ):
         feed_server.add("/page.html", b"<html><body><p>" + MARKER + b"</p></body></html>")
         await pool.run(len, b"warm", budget=30)  # the worker is up: only the budget is timed
