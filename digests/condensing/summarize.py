@@ -65,7 +65,8 @@ MAX_WORDS = 70
 MAX_SENTENCES = 2000
 
 
-_WORD = re.compile(r"([a-z0-9]+)(?:['’][a-z]+)?")
+# Words of any script (lower-cased first); an English clitic ("'s", "n't") is left out.
+_WORD = re.compile(r"([^\W_]+)(?:['’][^\W\d_]+)?")
 _QUOTE_MARKS = "\"“”‘’'«»"
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
