@@ -31,6 +31,7 @@ from itertools import chain
 from digests.condensing.lexicon import STOPWORDS
 from digests.condensing.people import SentenceMention, sentence_mentions
 from digests.condensing.sentences import split_sentences
+from digests.condensing.text import headline_forms, repeats_headline
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ _PHOTO_NOTE = re.compile(
     r"(?:left|right|picture|photo|image|pictured|row|centre|center)?\)",
     re.IGNORECASE,
 )
+#: How many paragraphs into the page the headline line may come (after a teaser).
+HEADLINE_WITHIN = 6
 #: How many sentences back a pronoun's referent may be named.
 REFERENT_WINDOW = 3
 
@@ -115,6 +118,7 @@ class _Article:
     words: list[list[str]]  # content words (``content_words``)
     n_words: list[int]  # words as written
     eligible: list[bool]  # may be chosen before the fallback (length, not a question, ...)
+    headline: list[bool]  # repeats the headline: never chosen
     quote_share: list[float]
     punctuated: list[bool]
 
@@ -157,27 +161,42 @@ def _split(paras: list[str]) -> list[str]:
     return texts
 
 
-def _analyse(paras: list[str], avoid: list[str]) -> _Article:
+def _story(paras: list[str], forms: list[tuple[str, ...]]) -> list[str]:
+    """The paragraphs from the headline line on when the page put a teaser above it (a line
+    without a full stop: another story's title); the paragraphs as given otherwise."""
+    for k, para in enumerate(paras[1:HEADLINE_WITHIN], start=1):
+        if repeats_headline(para, forms):
+            if any(not _TERMINAL.search(p) for p in paras[:k]):
+                return paras[k:]
+            break
+    return paras
+
+
+def _analyse(paras: list[str], avoid: list[str], title: str | None) -> _Article:
     """Split the paragraphs into sentences (at most ``MAX_SENTENCES``) and describe each."""
-    texts = _split(paras)
+    forms = headline_forms(title)
+    texts = _split(_story(paras, forms) if forms else paras)
     n_words = [text.count(" ") + 1 for text in texts]
     words = [content_words(text) for text in texts]
     avoid_sets = [(a.lower().strip()[:200], set(content_words(a))) for a in avoid if a.strip()]
+    # (most end in a full stop: the regex only for the others)
+    punctuated = [t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts]
     eligible = [
         MIN_WORDS <= n <= MAX_WORDS
         and len(w) >= 3
+        and ended
         and (text[-1] == "." or not text.rstrip("\"”’') ").endswith("?"))
         and not (avoid_sets and _repeats(text, set(w), avoid_sets))
-        for text, w, n in zip(texts, words, n_words, strict=True)
+        for text, w, n, ended in zip(texts, words, n_words, punctuated, strict=True)
     ]
     return _Article(
         texts=texts,
         words=words,
         n_words=n_words,
         eligible=eligible,
+        headline=[repeats_headline(t, forms) for t in texts],
         quote_share=list(map(_quote_share, texts)),
-        # (most end in a full stop: the regex only for the others)
-        punctuated=[t[-1] == "." or _TERMINAL.search(t, len(t) - 6) is not None for t in texts],
+        punctuated=punctuated,
     )
 
 
@@ -325,7 +344,7 @@ def _greedy(
     last picks is an upper bound: a heap of such bounds (lazy greedy) finds the best after
     computing the similarities of a few candidates, not of all of them at every pick.
     """
-    indices = [i for i in range(len(art.texts)) if i not in banned]
+    indices = [i for i in range(len(art.texts)) if i not in banned and not art.headline[i]]
     pool = [i for i in indices if art.eligible[i]]
     spare = [i for i in indices if not art.eligible[i]]
     redundancy = weights.redundancy
@@ -362,7 +381,7 @@ def _choose(
     enough: Callable[[_Article, list[int]], bool],
 ) -> list[str]:
     """Summary sentences in article order, the opening pronoun named or avoided."""
-    art = _analyse(paras, avoid)
+    art = _analyse(paras, avoid, title)
     texts = art.texts
     if not texts:
         return []

@@ -256,7 +256,7 @@ def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
             " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(3, 12))).capitalize() + "."
             for _ in range(rng.randrange(1, 25))
         ]
-        art = _analyse([" ".join(sentences)], [])
+        art = _analyse([" ".join(sentences)], [], None)
         scores, similarity = _scores(art, None, DEFAULT_WEIGHTS)
         wanted = rng.randrange(1, 6)
         # plain MMR: every remaining candidate's redundancy recomputed at every pick
