@@ -12,11 +12,11 @@ import re
 
 from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
-from digests.condensing.summarize import summarize
+from digests.condensing.summarize import repeats_quote, summarize
 from digests.condensing.text import paragraphs, strip_html
 from digests.errors import InputError
 from digests.feeds.htmltext import looks_like_html
-from digests.model import Condensed
+from digests.model import Condensed, Quote
 
 #: Characters of (plain) text condensed; a long feature is ~40k characters.
 MAX_CHARS = 60_000
@@ -65,11 +65,15 @@ def condense(text: str, *, title: str | None = None, sentences: int = 3) -> Cond
     if not any(_WORD.search(p) for p in paras):
         raise InputError("The text has no words to condense.")
     clean_title = " ".join(title.split())[:300] if title else None
-    quotes = find_quotes(paras)
-    chosen = summarize(
-        paras,
-        title=clean_title or None,
-        sentences=sentences,
-        avoid=[q.text for q in quotes[:KEY_QUOTES]],
-    )
+    chosen = summarize(paras, title=clean_title or None, sentences=sentences, avoid=[])
+    quotes = _unrepeated_first(find_quotes(paras), chosen)
     return Condensed(title=title, summary=" ".join(chosen), sentences=chosen, quotes=quotes)
+
+
+def _unrepeated_first(quotes: list[Quote], summary: list[str]) -> list[Quote]:
+    """The quotes in their ranking, those a summary sentence already holds moved last: the key
+    quotes a post shows beside the summary are the best ones it does not already carry."""
+    repeated = [q for q in quotes if any(repeats_quote(s, q.text) for s in summary)]
+    if not repeated:
+        return quotes
+    return [q for q in quotes if q not in repeated] + repeated

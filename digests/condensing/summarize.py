@@ -57,6 +57,7 @@ class Weights:
     long_sentence: float = 0.3
     long_words: int = 25
     idf_power: float = 1.0
+    lead: float = 0.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -140,6 +141,12 @@ def _quote_share(text: str) -> float:
     return min(1.0, quoted / max(1, len(text)))
 
 
+def repeats_quote(sentence: str, quote: str) -> bool:
+    """True when ``sentence`` repeats ``quote``: holds it, or is mostly its words."""
+    avoid = [(quote.lower().strip()[:200], set(content_words(quote)))]
+    return _repeats(sentence, set(content_words(sentence)), avoid)
+
+
 def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
     low = text.lower()
     for raw, avoid_words in avoid:
@@ -148,6 +155,12 @@ def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> b
         if avoid_words and words and len(words & avoid_words) / len(words) >= 0.6:
             return True
     return False
+
+
+def _quotes_balanced(text: str) -> bool:
+    """False for a piece of a quotation that runs over several sentences (a closing mark
+    without its opening one, or the reverse): it does not stand on its own."""
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
 
 
 def _split(paras: list[str]) -> list[str]:
@@ -187,6 +200,7 @@ def _analyse(paras: list[str], avoid: list[str], title: str | None) -> _Article:
         and ended
         and (text[-1] == "." or not text.rstrip("\"”’') ").endswith("?"))
         and not (avoid_sets and _repeats(text, set(w), avoid_sets))
+        and _quotes_balanced(text)
         for text, w, n, ended in zip(texts, words, n_words, punctuated, strict=True)
     ]
     return _Article(
@@ -306,6 +320,9 @@ def _scores(art: _Article, title: str | None, weights: Weights) -> tuple[list[fl
         if n_words > long_words:
             score -= weights.long_sentence * min(1.0, (n_words - long_words) / long_words)
         scores.append(score)
+    lead = next((i for i, ok in enumerate(art.eligible) if ok and not art.headline[i]), None)
+    if lead is not None:
+        scores[lead] += weights.lead
     return scores, _Similarity(words, distinct, df, idf2_by_df, norms)
 
 

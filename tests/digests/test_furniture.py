@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from digests import condense
+from digests.condensing.summarize import summarize
 from digests.condensing.text import clean_paragraph, headline_forms, paragraphs, repeats_headline
 
 BODY = [
@@ -119,3 +120,31 @@ def test_a_teaser_above_the_headline_line_is_dropped() -> None:
 def test_a_dateline_never_opens_a_summary() -> None:
     got = condense(_page("PORTLAND, Ore. (AP) — " + BODY[0], *BODY[1:]), sentences=2)
     assert got.sentences[0] == BODY[0]
+
+
+QUOTED_LEAD = [
+    '"We will close the Riverside station by 2030," council leader Amir Khan said on Tuesday.',
+    "The council vote ends a century of coal burning in the town of Riverside.",
+    "The Riverside station employs 400 people, and unions have warned of job losses.",
+    '"We will fight for every one of those jobs," union official Mary Brown said.',
+    "The closure of the Riverside station will be paid for by a national coal fund.",
+]
+
+
+def test_the_summary_keeps_its_lead_and_the_first_key_quote_does_not_repeat_it() -> None:
+    got = condense(_page(*QUOTED_LEAD), title="Riverside coal station to close", sentences=2)
+    assert got.sentences[0] == QUOTED_LEAD[0]
+    # the quote the summary already holds is ranked after the others (and still kept)
+    assert [q.speaker for q in got.quotes] == ["Mary Brown", "Amir Khan"]
+
+
+def test_a_piece_of_a_quotation_running_over_sentences_is_not_chosen() -> None:
+    paras = [
+        BODY[0],
+        "“The new ferry terminal will bring ferry jobs to the harbour and the harbour board knows.",
+        "The ferry terminal is the harbour board's biggest project,” board chair Ann Lee said.",
+        *BODY[1:],
+    ]
+    got = summarize(paras, title=None, sentences=3, avoid=[])
+    assert len(got) == 3
+    assert all(s.count("“") == s.count("”") for s in got)
