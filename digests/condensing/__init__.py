@@ -12,7 +12,7 @@ import re
 
 from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
-from digests.condensing.summarize import repeats_quote, summarize
+from digests.condensing.summarize import quotes_repeated, summarize
 from digests.condensing.text import paragraphs, strip_html
 from digests.errors import InputError
 from digests.feeds.htmltext import looks_like_html
@@ -73,7 +73,8 @@ def condense(text: str, *, title: str | None = None, sentences: int = 3) -> Cond
 def _unrepeated_first(quotes: list[Quote], summary: list[str]) -> list[Quote]:
     """The quotes in their ranking, those a summary sentence already holds moved last: the key
     quotes a post shows beside the summary are the best ones it does not already carry."""
-    repeated = [q for q in quotes if any(repeats_quote(s, q.text) for s in summary)]
-    if not repeated:
+    repeated = quotes_repeated(summary, [q.text for q in quotes])
+    if not any(repeated):
         return quotes
-    return [q for q in quotes if q not in repeated] + repeated
+    pairs = list(zip(quotes, repeated, strict=True))
+    return [q for q, r in pairs if not r] + [q for q, r in pairs if r]

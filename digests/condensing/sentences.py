@@ -57,8 +57,9 @@ class _Rules:
 # upper-case letter, a digit or a letter of a script without case: Korean, Arabic, Hindi...).
 _FULL_WIDTH_MARKS = "。！？"
 _SUMMARY_BOUNDARY = re.compile(
-    r"[.!?…。！？।؟]([.!?…。！？।؟]*)([\"”’')\]»」』）]*)(\s*)"
-    r"(?=[\"“‘'(\[«„¿¡「『（]*([^\W_a-z]))"
+    r"(?:[.!?…।؟]|(?P<full_width>[。！？]))(?P<more>[.!?…。！？।؟]*)"
+    r"(?P<close>[\"”’')\]»」』）]*)(?P<gap>(?(full_width)\s*|\s+))"
+    r"(?=[\"“‘'(\[«„¿¡「『（]*(?P<next>[^\W_a-z]))"
 )
 _OPENERS = "\"“‘'([«„¿¡「『（"
 _NEXT_WORD = re.compile(r"[\"“‘'(\[«„]*([^\W_]+)")
@@ -82,21 +83,21 @@ def _next_words(text: str, start: int, count: int) -> list[str]:
 
 def _summary_end(text: str, m: re.Match[str], start: int) -> bool:
     """Whether the candidate ``m`` of ``_SUMMARY_BOUNDARY`` ends the sentence begun at ``start``."""
-    marks = text[m.start() : m.end(1)]
+    marks = text[m.start() : m.end("more")]
     if marks[-1] in _FULL_WIDTH_MARKS:
         # Chinese and Japanese: no gap, no case; but a quotation closed right before more of
         # the sentence runs on (「明日は雨です。」と言った。)
-        return not m.group(2) or bool(m.group(3)) or text[m.end()] in _OPENERS
-    if not m.group(3) or m.group(4).islower():
-        return False  # "3.5", "ID.3", "e.g. the" (a lower-case letter of another script)
-    if not m.group(2) and _inside_short_quote(text, start, m.start()):
+        return not m.group("close") or bool(m.group("gap")) or text[m.end()] in _OPENERS
+    if m.group("next").islower():
+        return False  # a lower-case letter of another script ("в", "é")
+    if not m.group("close") and _inside_short_quote(text, start, m.start()):
         return False
     token = text[text.rfind(" ", 0, m.start()) + 1 : m.start()]
     bare = token.strip("\"“‘'([")
     if marks == "!":
         # "E! News", "Yahoo! Finance": a name, not an exclamation
         return not (_INITIAL.match(token) or bare.lower() in BANG_NAMES)
-    if marks not in {".", "…", "..."} or m.group(2):
+    if marks not in {".", "…", "..."} or m.group("close"):
         return True  # "!", "?", or a full stop followed by a closing quote
     if marks != ".":
         # An ellipsis before a capitalised word ends a sentence, but not a lone "Well…".
@@ -180,7 +181,7 @@ def split_sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in sentence_ends(text, "summary"):
-        out.append(text[start : m.end(2)])
+        out.append(text[start : m.end("close")])
         start = m.end()
     if start < len(text):
         out.append(text[start:])

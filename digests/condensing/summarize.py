@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
-from digests.condensing.lexicon import STOPWORDS
+from digests.condensing.lexicon import FEMALE_FIRST, MALE_FIRST, STOPWORDS
 from digests.condensing.people import SentenceMention, sentence_mentions
 from digests.condensing.sentences import split_sentences
 from digests.condensing.text import headline_forms, repeats_headline
@@ -86,6 +86,16 @@ _PHOTO_NOTE = re.compile(
 )
 #: How many paragraphs into the page the headline line may come (after a teaser).
 HEADLINE_WITHIN = 6
+# An opening that points back at what the article said before: a definite description that
+# stands for a name ("The news organization", "The company") or a connective ("However").
+_ANAPHORIC_OPEN = re.compile(
+    r"^[\"“‘']?(?:The (?:news organi[sz]ation|organi[sz]ation|outlet|newspaper|network|company"
+    r"|firm|agency|report|statement|move|decision|announcement|former|latter|pair|duo|couple"
+    r"|two men|two women|aforementioned)"
+    r"|However|But|Still|Yet|Also|Instead|Nevertheless|Nonetheless|Moreover|Furthermore"
+    r"|Likewise|Similarly|Otherwise|Additionally|In addition|Such|Both)\b"
+)
+FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 #: How many sentences back a pronoun's referent may be named.
 REFERENT_WINDOW = 3
 
@@ -141,10 +151,15 @@ def _quote_share(text: str) -> float:
     return min(1.0, quoted / max(1, len(text)))
 
 
-def repeats_quote(sentence: str, quote: str) -> bool:
-    """True when ``sentence`` repeats ``quote``: holds it, or is mostly its words."""
-    avoid = [(quote.lower().strip()[:200], set(content_words(quote)))]
-    return _repeats(sentence, set(content_words(sentence)), avoid)
+def quotes_repeated(summary: list[str], quotes: list[str]) -> list[bool]:
+    """For each quote, whether a summary sentence repeats it: holds it, or is mostly its
+    words."""
+    sentences = [(text, set(content_words(text))) for text in summary]
+    out: list[bool] = []
+    for quote in quotes:
+        avoid = [(quote.lower().strip()[:200], set(content_words(quote)))]
+        out.append(any(_repeats(text, words, avoid) for text, words in sentences))
+    return out
 
 
 def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
@@ -415,8 +430,13 @@ def _choose(
         if not chosen:
             return []
         first = chosen[0]
-        if first == 0 or not _PRONOUN_OPEN.match(texts[first]):
+        if first == 0 or art.headline[first - 1]:
             # The article's own first sentence can open with a pronoun: its referent follows.
+            break
+        if _ANAPHORIC_OPEN.match(texts[first]):
+            banned.add(first)  # "The news organization…", "However, …": it needs what came before
+            continue
+        if not _PRONOUN_OPEN.match(texts[first]):
             break
         if names is None:
             names = sentence_mentions(texts)
@@ -431,8 +451,41 @@ def _choose(
             if names is None:
                 names = sentence_mentions(texts)
             text = _named(i, text, names) or text
-        out.append(_clip(text))
-    return out
+        out.append(text)
+    return [_clip(text) for text in _introduce(texts, chosen, out)]
+
+
+# A capitalised word standing alone (no capitalised word just before or after it): a surname
+# used on its own ("Harris said").
+_LONE_CAPITAL = re.compile(
+    r"(?<![A-Za-z.] )(?<![A-Za-z])([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)\b(?! [A-Z])"
+)
+
+
+def _introduce(texts: list[str], chosen: list[int], out: list[str]) -> list[str]:
+    """The summary with each person it mentions by surname alone ("Harris said") named in full
+    ("Kamala Harris said") at the first mention, when no earlier summary sentence names them
+    and an earlier sentence of the article gives the full name with a common first name."""
+    result: list[str] = []
+    for index, text in zip(chosen, out, strict=True):
+        before = " ".join(texts[:index])
+        for m in reversed(list(_LONE_CAPITAL.finditer(text))):
+            full = _full_name(m.group(1), before)
+            if full and not any(full in earlier for earlier in result):
+                text = text[: m.start(1)] + full + text[m.end(1) :]
+        result.append(text)
+    return result
+
+
+def _full_name(surname: str, before: str) -> str | None:
+    """The first full name "First [M.] Surname" in ``before`` whose first name is a common one."""
+    if surname not in before or surname.lower() in FIRST_NAMES:
+        return None
+    pattern = rf"\b([A-Z][a-z]+)(?: [A-Z]\.)? {re.escape(surname)}\b"
+    for m in re.finditer(pattern, before):
+        if m.group(1).lower() in FIRST_NAMES:
+            return m.group(0)
+    return None
 
 
 def _clip(text: str) -> str:
