@@ -140,6 +140,9 @@ def _cut_boilerplate(para: str) -> str:
     """``clean_paragraph`` of a paragraph already squashed and stripped."""
     if not para:
         return ""
+    lead = _LIST_MARK.match(para) or _LABEL.match(para)
+    if lead and lead.end() < len(para):
+        para = para[lead.end() :]
     dateline = _DATELINE.match(para) or _LEAD_DATELINE.match(para)
     if dateline and dateline.end() < len(para):
         para = para[dateline.end() :]
@@ -147,7 +150,35 @@ def _cut_boilerplate(para: str) -> str:
     for rule in _INLINE_RULES:
         para, n = rule.subn(" ", para)
         changed = changed or n > 0
-    return squash(para).strip(" |") if changed else para
+    return _repaired(squash(para).strip(" |") if changed else para)
+
+
+# A list bullet, and a label set before a story's text ("Summary:", "Breaking news:").
+_LIST_MARK = re.compile(r"[-•*·▪►]\s+(?=\S)")
+_LABEL = re.compile(
+    r"(?:Summary|Breaking(?: [Nn]ews)?|Update(?:d)?|Exclusive|Analysis|Opinion|Watch|Listen)"
+    r"\s*:\s+(?=[\"“‘'(]?[A-Z0-9])"
+)
+# Text the page's markup broke: a space before a comma or a full stop ("Yobe North , Ahmad"),
+# a contraction split at its apostrophe ("isn ‘t"), two sentences glued at their full stop
+# ("a physician.Police arrested"), a name's hover card run into it ("Kristi NoemKristi Lynn
+# NoemSouth Dakota governor … MORE (R)").
+_SPACE_BEFORE_MARK = re.compile(r"(?<=\w) +([,;.])(?= |$)")
+_SPLIT_CONTRACTION = re.compile(r"(?<=\wn) [‘’'](?=t\b)")
+_GLUED_STOP = re.compile(r"(?<=[a-z]{3})\.(?=[A-Z][a-z]{2,})")
+_HOVER_CARD = re.compile(
+    r"\b(?P<surname>[A-Z][a-z]+)[A-Z][\w.'’ -]{0,60}?(?P=surname)(?=[A-Z]).{0,600}? MORE\b"
+)
+
+
+def _repaired(para: str) -> str:
+    """The paragraph with the breaks of ``_SPACE_BEFORE_MARK`` ... ``_HOVER_CARD`` mended."""
+    if " MORE" in para:
+        para = _HOVER_CARD.sub(r"\g<surname>", para)
+    if " ," in para or " ." in para or " ;" in para:
+        para = _SPACE_BEFORE_MARK.sub(r"\1", para)
+    para = _SPLIT_CONTRACTION.sub("’", para)
+    return _GLUED_STOP.sub(". ", para)
 
 
 def is_boilerplate(para: str) -> bool:

@@ -148,3 +148,26 @@ def test_a_piece_of_a_quotation_running_over_sentences_is_not_chosen() -> None:
     got = summarize(paras, title=None, sentences=3, avoid=[])
     assert len(got) == 3
     assert all(s.count("“") == s.count("”") for s in got)
+
+
+@pytest.mark.parametrize(
+    ("broken", "mended"),
+    [
+        (
+            "Mayor Ann LeeAnn Marie LeeHarbour board approves ferry terminal Ferry fares rise MORE "
+            "(D) opened the terminal.",
+            "Mayor Ann Lee (D) opened the terminal.",
+        ),
+        (
+            "The member for Bayport North , Ann Lee , opened the terminal .",
+            "The member for Bayport North, Ann Lee, opened the terminal.",
+        ),
+        ("The board isn ‘t happy.", "The board isn’t happy."),
+        ("The board met on Monday.Work starts soon.", "The board met on Monday. Work starts soon."),
+        ("- The board met on Monday.", "The board met on Monday."),
+        ("Summary: The board met on Monday.", "The board met on Monday."),
+        ("Visit harbour.com or the U.S. site.", "Visit harbour.com or the U.S. site."),
+    ],
+)
+def test_text_the_page_broke_is_mended(broken: str, mended: str) -> None:
+    assert clean_paragraph(broken) == mended
