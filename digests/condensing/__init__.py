@@ -1,5 +1,8 @@
 """``condense(text)``: the gist plus the attributed key quotes. Pure and deterministic.
 
+The summary is chosen first; the quotes a summary sentence already holds are ranked after the
+others, so the key quotes a post shows beside it are the best ones it does not carry.
+
 Bad input never ends in a traceback or a hang: HTML given as text is stripped to its text,
 control characters and undecodable bytes are dropped, and only the first ``MAX_CHARS``
 characters of a huge text are condensed (time and memory stay bounded). Text with no words at

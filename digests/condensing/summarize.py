@@ -9,7 +9,11 @@ centrality is the tf-idf cosine of the sentence to the whole document (idf over 
 own sentences, so no model or data file is needed), then sentences are picked greedily with
 redundancy removal (MMR). The summary never opens with a pronoun whose referent lies outside it:
 the pronoun is replaced by the full name of the person named last before it, or the sentence
-gives way to another. The coefficients in ``Weights`` were fitted on the dev sets by
+gives way to another; nor with a description or connective that points back ("The news
+organization…", "However…"). A person named by surname alone is named in full at the summary's
+first mention. A sentence repeating the headline (``title``) is never chosen; one without a
+full stop, or holding only part of a quotation that runs over sentences, only when nothing else
+is left. The coefficients in ``Weights`` were fitted on the dev sets by
 ``benchmarks/fit_summary.py``.
 
 Speed (``benchmarks/condense_speed.py``): the tf-idf sums run over a word's document frequency

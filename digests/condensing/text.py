@@ -4,7 +4,13 @@
   and the seed put one paragraph per line) unless a block is clearly hard-wrapped, in which case
   its lines are joined. Boilerplate paragraphs (bylines, "PUBLISHED: … | UPDATED: …", "Scroll down
   for video", "Sign up…", "Follow us…", "Read more", "Last updated at …") are dropped, and the same
-  boilerplate run into a paragraph (as in CNN/Daily Mail dumps) is cut out of it.
+  boilerplate run into a paragraph (as in CNN/Daily Mail dumps) is cut out of it. So is page
+  furniture: datelines and site tags opening a paragraph ("WASHINGTON (AP) —"), list bullets
+  and labels, promos ("SEE MORE:"), newsletter plugs, photo captions and a press release's
+  "About …" footer; text the page broke ("Yobe North , Ahmad", "physician.Police", hover name
+  cards) is mended.
+- ``headline_forms(title)`` / ``repeats_headline(sentence, forms)``: whether a sentence is the
+  headline (whole, without its site name, or reworded).
 - ``squash(text)``: each run of spaces (typographic ones too) as one plain space.
 - ``strip_html(text)``: HTML given as text becomes plain text with blank-line paragraphs.
 """
@@ -75,7 +81,8 @@ _DATELINE = re.compile(
 )
 # Any other dateline or site tag opening a paragraph, up to the dash, colon or tag that ends it:
 # "WASHINGTON (AP) —", "(Reuters) —", "BUFFALO, N.Y. —", "Hong Kong (CNN Business)A…",
-# "New York, NY –", "Washington, DC, United States:", "PanARMENIAN.Net -", "NEW DELHI:".
+# "New York, NY –", "Washington, DC, United States:", "PanARMENIAN.Net -", "NEW DELHI:",
+# "[엔터미디어=정덕현의 이슈공감]".
 _CAPS_PLACE = r"[A-Z][A-Z.'’-]+(?:[ ][A-Z][A-Z.'’-]*){0,3}"  # MADRID, ST. JOSEPH, SAN FRANCISCO
 _NAME_PLACE = r"[A-Z][a-z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,2}"  # Hong Kong, Dekalb, New York
 _REGION = r"(?:,\s*[A-Z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,3})"  # ", N.Y.", ", United Arab Emirates"
@@ -89,7 +96,9 @@ _LEAD_DATELINE = re.compile(
       | {_CAPS_PLACE}{_REGION}{{0,2}}{_DAY}?\s*(?:{_DASH}|:)\s+
       | {_NAME_PLACE}{_REGION}{{1,2}}{_DAY}?\s*(?:{_DASH}|:)\s+
       | {_SITE}\s*{_DASH}\s+
-    )(?=[\"“‘'(]?[A-Z0-9])""",
+    )(?=[\"“‘'(]?[A-Z0-9])
+    | \[[^\[\]]{{2,40}}\]\s*(?=\w)   # a bracketed site tag: "[Site=Reporter's column]"
+    """,
     re.VERBOSE,
 )
 _BOILERPLATE_PARA = re.compile(

@@ -36,6 +36,7 @@ def _page(*paras: str) -> str:
         ("Perth, WA, Australia: The harbour board met.", "The harbour board met."),
         ("HarbourNews.com - The harbour board met.", "The harbour board met."),
         ("MUMBAI: The harbour board met.", "The harbour board met."),
+        ("[항구신문=김기자] 항만위원회가 회의를 열었다.", "항만위원회가 회의를 열었다."),
         # not datelines
         ("The board — its chair said — met.", "The board — its chair said — met."),
         ("Acme (ACME) shares rose on Monday.", "Acme (ACME) shares rose on Monday."),
