@@ -86,13 +86,14 @@ _DATELINE = re.compile(
 _CAPS_PLACE = r"[A-Z][A-Z.'’-]+(?:[ ][A-Z][A-Z.'’-]*){0,3}"  # MADRID, ST. JOSEPH, SAN FRANCISCO
 _NAME_PLACE = r"[A-Z][a-z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,2}"  # Hong Kong, Dekalb, New York
 _REGION = r"(?:,\s*[A-Z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,3})"  # ", N.Y.", ", United Arab Emirates"
-_DAY = r"(?:,?\s*[A-Z][a-z]{2,8}\.?[ ]\d{1,2})"  # ", Nov 19"
-_TAG = r"\([A-Z][\w.&'’ /-]{0,40}\)"  # "(AP)", "(CNN Business)", "(HawaiiNewsNow)"
+_DAY = r"(?:,?\s*[A-Z][a-z]{2,8}\.?[ ]\d{1,2}(?:,[ ]\d{4})?)"  # ", Nov 19", ", Nov. 19, 2019"
+# "(AP)", "(CNN Business)", "(HawaiiNewsNow)", a wire's "/PRNewswire/" or "--(BUSINESS WIRE)--"
+_TAG = r"(?:\([A-Z][\w.&'’ /-]{0,40}\)|/[ ]?[A-Z][\w.&' -]{1,30}/)"
 _SITE = r"[\w-]+(?:\.[\w-]+)*\.(?i:com|net|org|co\.uk|in|info|ng|ca|tv|am|news)"
 _DASH = r"(?:--|[—–-])"
 _LEAD_DATELINE = re.compile(
     rf"""(?:
-        (?:(?:{_CAPS_PLACE}|{_NAME_PLACE}){_REGION}{{0,2}}{_DAY}?\s*)?{_TAG}\s*{_DASH}?\s*
+        (?:(?:{_CAPS_PLACE}|{_NAME_PLACE}){_REGION}{{0,2}}{_DAY}?\s*{_DASH}?\s*)?{_TAG}\s*{_DASH}?\s*
       | {_CAPS_PLACE}{_REGION}{{0,2}}{_DAY}?\s*(?:{_DASH}|:)\s+
       | {_NAME_PLACE}{_REGION}{{1,2}}{_DAY}?\s*(?:{_DASH}|:)\s+
       | {_SITE}\s*{_DASH}\s+

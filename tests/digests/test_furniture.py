@@ -36,6 +36,8 @@ def _page(*paras: str) -> str:
         ("Perth, WA, Australia: The harbour board met.", "The harbour board met."),
         ("HarbourNews.com - The harbour board met.", "The harbour board met."),
         ("MUMBAI: The harbour board met.", "The harbour board met."),
+        ("BOSTON, Nov. 19, 2019 /PRNewswire/ -- Harbour Co. met.", "Harbour Co. met."),
+        ("SEATTLE--(BUSINESS WIRE)--Harbour Co. met.", "Harbour Co. met."),
         ("[항구신문=김기자] 항만위원회가 회의를 열었다.", "항만위원회가 회의를 열었다."),
         # not datelines
         ("The board — its chair said — met.", "The board — its chair said — met."),
