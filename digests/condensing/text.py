@@ -173,9 +173,11 @@ _LABEL = re.compile(
 # a contraction split at its apostrophe ("isn ‘t"), two sentences glued at their full stop
 # ("a physician.Police arrested"), a name's hover card run into it ("Kristi NoemKristi Lynn
 # NoemSouth Dakota governor … MORE (R)").
-_SPACE_BEFORE_MARK = re.compile(r"(?<=\w) +([,;.])(?= |$)")
-_SPLIT_CONTRACTION = re.compile(r"(?<=\wn) [‘’'](?=t\b)")
-_GLUED_STOP = re.compile(r"(?<=[a-z]{3})\.(?=[A-Z][a-z]{2,})")
+# (each written with a literal first: the regex engine then jumps from one occurrence of it to
+# the next, see ``_word``)
+_SPACE_BEFORE_MARK = re.compile(r" +([,;.])(?= |$)")
+_SPLIT_CONTRACTION = re.compile(r" [‘’'](?<=\wn [‘’'])(?=t\b)")
+_GLUED_STOP = re.compile(r"\.(?<=[a-z]{3}\.)(?=[A-Z][a-z]{2,})")
 _HOVER_CARD = re.compile(
     r"\b(?P<surname>[A-Z][a-z]+)[A-Z][\w.'’ -]{0,60}?(?P=surname)(?=[A-Z]).{0,600}? MORE\b"
 )
@@ -186,9 +188,14 @@ def _repaired(para: str) -> str:
     if " MORE" in para:
         para = _HOVER_CARD.sub(r"\g<surname>", para)
     if " ," in para or " ." in para or " ;" in para:
-        para = _SPACE_BEFORE_MARK.sub(r"\1", para)
+        para = _SPACE_BEFORE_MARK.sub(_closed_up, para)
     para = _SPLIT_CONTRACTION.sub("’", para)
     return _GLUED_STOP.sub(". ", para)
+
+
+def _closed_up(m: re.Match[str]) -> str:
+    """The mark without the spaces before it, when a word precedes them ("North , Ahmad")."""
+    return m.group(1) if m.start() > 0 and m.string[m.start() - 1].isalnum() else m.group(0)
 
 
 def is_boilerplate(para: str) -> bool:
@@ -196,7 +203,10 @@ def is_boilerplate(para: str) -> bool:
     promos, newsletter plugs, photo captions)."""
     if len(para) > 300:
         return False
-    return bool(_BOILERPLATE_PARA.match(para) or _NEWSLETTER.search(para))
+    if _BOILERPLATE_PARA.match(para):
+        return True
+    plug = "ewsletter" in para or "EWSLETTER" in para  # (the search only where it can match)
+    return plug and bool(_NEWSLETTER.search(para))
 
 
 def starts_footer(para: str) -> bool:
