@@ -48,6 +48,9 @@ class Weights:
     ``quote_single`` replaces ``quote`` (the penalty on the share of a sentence inside quote
     marks) when the summary is a single sentence: a one-sentence gist should be the report's
     own statement rather than a quotation (XSum dev R1/R2 16.99/1.84 -> 17.16/1.88).
+    ``redundancy`` 0.7 -> 1.0 once the summary stopped steering around the key quotes (a
+    quotation and its paraphrase may now both be candidates): on the worse CNN/DM dev half the
+    gain over Lead-3 went from +0.15/-0.01 to +0.50/+0.24 (R1/R2).
     """
 
     position: float = 0.8
@@ -56,7 +59,7 @@ class Weights:
     title: float = 1.0
     quote: float = 0.3
     quote_single: float = 1.5
-    redundancy: float = 0.7
+    redundancy: float = 1.0
     no_final_punct: float = 0.3
     long_sentence: float = 0.3
     long_words: int = 25
