@@ -1,5 +1,8 @@
 """``condense(text)``: the gist plus the attributed key quotes. Pure and deterministic.
 
+The summary is chosen first; the quotes a summary sentence already holds are ranked after the
+others, so the key quotes a post shows beside it are the best ones it does not carry.
+
 Bad input never ends in a traceback or a hang: HTML given as text is stripped to its text,
 control characters and undecodable bytes are dropped, and only the first ``MAX_CHARS``
 characters of a huge text are condensed (time and memory stay bounded). Text with no words at
@@ -12,11 +15,11 @@ import re
 
 from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
-from digests.condensing.summarize import summarize
+from digests.condensing.summarize import quotes_repeated, summarize
 from digests.condensing.text import paragraphs, strip_html
 from digests.errors import InputError
 from digests.feeds.htmltext import looks_like_html
-from digests.model import Condensed
+from digests.model import Condensed, Quote
 
 #: Characters of (plain) text condensed; a long feature is ~40k characters.
 MAX_CHARS = 60_000
@@ -65,11 +68,16 @@ def condense(text: str, *, title: str | None = None, sentences: int = 3) -> Cond
     if not any(_WORD.search(p) for p in paras):
         raise InputError("The text has no words to condense.")
     clean_title = " ".join(title.split())[:300] if title else None
-    quotes = find_quotes(paras)
-    chosen = summarize(
-        paras,
-        title=clean_title or None,
-        sentences=sentences,
-        avoid=[q.text for q in quotes[:KEY_QUOTES]],
-    )
+    chosen = summarize(paras, title=clean_title or None, sentences=sentences, avoid=[])
+    quotes = _unrepeated_first(find_quotes(paras), chosen)
     return Condensed(title=title, summary=" ".join(chosen), sentences=chosen, quotes=quotes)
+
+
+def _unrepeated_first(quotes: list[Quote], summary: list[str]) -> list[Quote]:
+    """The quotes in their ranking, those a summary sentence already holds moved last: the key
+    quotes a post shows beside the summary are the best ones it does not already carry."""
+    repeated = quotes_repeated(summary, [q.text for q in quotes])
+    if not any(repeated):
+        return quotes
+    pairs = list(zip(quotes, repeated, strict=True))
+    return [q for q, r in pairs if not r] + [q for q, r in pairs if r]

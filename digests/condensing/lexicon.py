@@ -46,6 +46,27 @@ SENTENCE_STARTERS = word_set(
     ms dr police officials some many one two"""
 )
 
+# --- summaries: sentences and page furniture (issue 11) ------------------------------------
+# AP-style abbreviations of US states and Canadian provinces, matched as written (capitalised):
+# "Lansing, Mich." ends a sentence only before a typical sentence opener
+PLACE_ABBREVIATIONS = word_set(
+    """Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo
+    Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo Alta Ont Que Sask Man"""
+)
+# names written with an exclamation mark that does not end a sentence ("Yahoo! News")
+BANG_NAMES = word_set("yahoo jeopardy wham")
+# month names after which a numbered day's full stop is an ordinal ("am 3. Oktober")
+ORDINAL_MONTHS = word_set(
+    """januar jänner februar märz april mai juni juli august september oktober november dezember
+    janvier février mars avril juin juillet août septembre octobre novembre décembre
+    januari februari maart mei augustus juni juli oktober
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada
+    grudnia ledna února března dubna května června července srpna září října listopadu prosince"""
+)
+# lower-case abbreviations of other languages whose full stop never ends a sentence
+FOREIGN_ABBREVIATIONS = word_set("г гг ул им др проф акад т е п пр бл нр z zb bzw usw vgl ca")
+
 # --- summary -----------------------------------------------------------------------------------
 # words that carry no topic: left out of the summary's tf-idf vectors
 STOPWORDS = word_set(

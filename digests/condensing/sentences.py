@@ -7,9 +7,14 @@ the rules are chosen by name, because the summary and the quotes have always dra
 differently and merging them would change both outputs:
 
 - ``"summary"`` (``split_sentences``, the sentences a summary is made of): also ends at an
-  ellipsis after three words or more, before an opening bracket or apostrophe; a dotted acronym
-  ("U.S.") ends a sentence only before a typical sentence opener; knows every abbreviation of
-  ``lexicon.ABBREVIATIONS`` (months, "etc", "vs"…); needs a gap after the marks.
+  ellipsis after three words or more, before an opening bracket or apostrophe, and at the
+  full-width marks of Chinese and Japanese (``。！？``, no gap needed) and the marks of other
+  scripts (``।``, ``؟``); what follows the gap may be any upper-case letter, a digit or a letter
+  of a script without case (Russian, Korean and Hindi split too). A dotted acronym ("U.S.") or a
+  state ("Mich.") ends a sentence only before a typical sentence opener; it knows every
+  abbreviation of ``lexicon.ABBREVIATIONS`` (months, "etc", "vs"…) and keeps together names with
+  marks ("E! News", "VW ID. SPACE VIZZION"), short quotations opened mid-sentence ("the slogan
+  “Meth. We’re on it.”") and ordinal days ("am 3. Oktober"); needs a gap after the marks.
 - ``"quotes"`` (``sentence_starts``, offsets for attribution work, on raw text): ends at ``.``,
   ``!`` or ``?`` only, also at the end of the text; knows only the title abbreviations
   (``lexicon.TITLE_ABBREVIATIONS``); an acronym's last dot always ends a sentence.
@@ -23,7 +28,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from digests.condensing.lexicon import ABBREVIATIONS, SENTENCE_STARTERS, TITLE_ABBREVIATIONS
+from digests.condensing.lexicon import (
+    ABBREVIATIONS,
+    BANG_NAMES,
+    FOREIGN_ABBREVIATIONS,
+    ORDINAL_MONTHS,
+    PLACE_ABBREVIATIONS,
+    SENTENCE_STARTERS,
+    TITLE_ABBREVIATIONS,
+)
 from digests.condensing.text import squash
 
 SentenceRules = Literal["summary", "quotes"]
@@ -39,35 +52,86 @@ class _Rules:
 
 
 # --- "summary" -----------------------------------------------------------------------------
-# A run of sentence-final marks, closing quotes/brackets, a gap, then what may open a sentence.
-_SUMMARY_BOUNDARY = re.compile(r"[.!?…]([.!?…]*)([\"”’')\]]*)\s+(?=[\"“‘'(\[]*[A-Z0-9])")
-_NEXT_WORD = re.compile(r"[\"“‘'(\[]*([A-Za-z0-9]+)")
+# A run of sentence-final marks, closing quotes/brackets, a gap (none after the full-width marks
+# of Chinese and Japanese), then what may open a sentence: not an ASCII lower-case letter (an
+# upper-case letter, a digit or a letter of a script without case: Korean, Arabic, Hindi...).
+_FULL_WIDTH_MARKS = "。！？"
+_SUMMARY_BOUNDARY = re.compile(
+    r"(?:[.!?…।؟]|(?P<full_width>[。！？]))(?P<more>[.!?…。！？।؟]*)"
+    r"(?P<close>[\"”’')\]»」』）]*)(?P<gap>(?(full_width)\s*|\s+))"
+    r"(?=[\"“‘'(\[«„¿¡「『（]*(?P<next>[^\W_a-z]))"
+)
+_OPENERS = "\"“‘'([«„¿¡「『（"
+_NEXT_WORD = re.compile(r"[\"“‘'(\[«„]*([^\W_]+)")
 _INITIAL = re.compile(r"^[\"“‘'(]*[A-Z]$")
 _ACRONYM = re.compile(r"^[\"“‘'(]*(?:[A-Za-z]\.)+[A-Za-z]$")
+_CAPS_WORD = re.compile(r"[A-Z][A-Z0-9]+$")
+_SHORT_NUMBER = re.compile(r"^\d{1,2}$")
+#: An embedded quotation closing within this many characters keeps its full stops ("Meth. We're
+#: on it.").
+SHORT_QUOTE = 60
 
 
 def _next_word(text: str, start: int) -> str:
     m = _NEXT_WORD.match(text, start)
-    return m.group(1).lower() if m else ""
+    return m.group(1) if m else ""
+
+
+def _next_words(text: str, start: int, count: int) -> list[str]:
+    return text[start : start + 80].split(maxsplit=count)[:count]
 
 
 def _summary_end(text: str, m: re.Match[str], start: int) -> bool:
     """Whether the candidate ``m`` of ``_SUMMARY_BOUNDARY`` ends the sentence begun at ``start``."""
-    end = text[m.start() : m.end(1)]
-    if end not in {".", "…", "..."} or m.group(2):
+    marks = text[m.start() : m.end("more")]
+    if marks[-1] in _FULL_WIDTH_MARKS:
+        # Chinese and Japanese: no gap, no case; but a quotation closed right before more of
+        # the sentence runs on (「明日は雨です。」と言った。)
+        return not m.group("close") or bool(m.group("gap")) or text[m.end()] in _OPENERS
+    if m.group("next").islower():
+        return False  # a lower-case letter of another script ("в", "é")
+    if not m.group("close") and _inside_short_quote(text, start, m.start()):
+        return False
+    token = text[text.rfind(" ", 0, m.start()) + 1 : m.start()]
+    bare = token.strip("\"“‘'([")
+    if marks == "!":
+        # "E! News", "Yahoo! Finance": a name, not an exclamation
+        return not (_INITIAL.match(token) or bare.lower() in BANG_NAMES)
+    if marks not in {".", "…", "..."} or m.group("close"):
         return True  # "!", "?", or a full stop followed by a closing quote
-    if end != ".":
+    if marks != ".":
         # An ellipsis before a capitalised word ends a sentence, but not a lone "Well…".
         return len(text[start : m.start()].split()) >= 3
-    token = text[text.rfind(" ", 0, m.start()) + 1 : m.start()]
-    if token.strip("\"“‘'([").lower() in ABBREVIATIONS:
+    return _full_stop_ends(text, m, token, bare)
+
+
+def _full_stop_ends(text: str, m: re.Match[str], token: str, bare: str) -> bool:
+    """Whether a full stop after ``token`` (``bare`` without opening quotes) ends a sentence."""
+    if bare.lower() in ABBREVIATIONS or bare in FOREIGN_ABBREVIATIONS:
         return False
     if _INITIAL.match(token):
         return False  # "J. K. Rowling"
-    if _ACRONYM.match(token):
-        # "U.S." ends a sentence only when a typical sentence opener follows.
-        return _next_word(text, m.end()) in SENTENCE_STARTERS
+    if _ACRONYM.match(token) or bare in PLACE_ABBREVIATIONS:
+        # "U.S." or "Mich." ends a sentence only when a typical sentence opener follows.
+        return _next_word(text, m.end()).lower() in SENTENCE_STARTERS
+    if _SHORT_NUMBER.match(bare):
+        # "am 3. Oktober": a day's ordinal before a month name
+        return _next_word(text, m.end()).lower() not in ORDINAL_MONTHS
+    if _CAPS_WORD.match(bare):
+        # "VW ID. SPACE VIZZION": a capitalised name runs on when two capitalised words follow
+        following = _next_words(text, m.end(), 2)
+        return not (len(following) == 2 and all(_CAPS_WORD.match(w) for w in following))
     return True
+
+
+def _inside_short_quote(text: str, start: int, pos: int) -> bool:
+    """Whether ``pos`` lies inside a quotation opened mid-sentence (after a word) that closes
+    soon after: a quoted slogan or title ("the slogan “Meth. We’re on it.”")."""
+    opening = text.rfind("“", start, pos)
+    if opening <= start or text.find("”", opening, pos) != -1:
+        return False
+    closing = text.find("”", pos, pos + SHORT_QUOTE)
+    return closing != -1 and "“" not in text[pos:closing]
 
 
 # --- "quotes" ------------------------------------------------------------------------------
@@ -117,7 +181,7 @@ def split_sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in sentence_ends(text, "summary"):
-        out.append(text[start : m.end(2)])
+        out.append(text[start : m.end("close")])
         start = m.end()
     if start < len(text):
         out.append(text[start:])

@@ -4,7 +4,13 @@
   and the seed put one paragraph per line) unless a block is clearly hard-wrapped, in which case
   its lines are joined. Boilerplate paragraphs (bylines, "PUBLISHED: … | UPDATED: …", "Scroll down
   for video", "Sign up…", "Follow us…", "Read more", "Last updated at …") are dropped, and the same
-  boilerplate run into a paragraph (as in CNN/Daily Mail dumps) is cut out of it.
+  boilerplate run into a paragraph (as in CNN/Daily Mail dumps) is cut out of it. So is page
+  furniture: datelines and site tags opening a paragraph ("WASHINGTON (AP) —"), list bullets
+  and labels, promos ("SEE MORE:"), newsletter plugs, photo captions and a press release's
+  "About …" footer; text the page broke ("Yobe North , Ahmad", "physician.Police", hover name
+  cards) is mended.
+- ``headline_forms(title)`` / ``repeats_headline(sentence, forms)``: whether a sentence is the
+  headline (whole, without its site name, or reworded).
 - ``squash(text)``: each run of spaces (typographic ones too) as one plain space.
 - ``strip_html(text)``: HTML given as text becomes plain text with blank-line paragraphs.
 """
@@ -73,6 +79,29 @@ _INLINE_RULES: tuple[re.Pattern[str], ...] = tuple(
 _DATELINE = re.compile(
     r"(?:[A-Z][A-Za-z.,' ]{0,40}\s)?\((?:CNN|EW\.com|Mashable|CNN Student News)\)\s*(?:--|—|-)?\s*"
 )
+# Any other dateline or site tag opening a paragraph, up to the dash, colon or tag that ends it:
+# "WASHINGTON (AP) —", "(Reuters) —", "BUFFALO, N.Y. —", "Hong Kong (CNN Business)A…",
+# "New York, NY –", "Washington, DC, United States:", "PanARMENIAN.Net -", "NEW DELHI:",
+# "[엔터미디어=정덕현의 이슈공감]".
+_CAPS_PLACE = r"[A-Z][A-Z.'’-]+(?:[ ][A-Z][A-Z.'’-]*){0,3}"  # MADRID, ST. JOSEPH, SAN FRANCISCO
+_NAME_PLACE = r"[A-Z][a-z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,2}"  # Hong Kong, Dekalb, New York
+_REGION = r"(?:,\s*[A-Z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,3})"  # ", N.Y.", ", United Arab Emirates"
+_DAY = r"(?:,?\s*[A-Z][a-z]{2,8}\.?[ ]\d{1,2}(?:,[ ]\d{4})?)"  # ", Nov 19", ", Nov. 19, 2019"
+# "(AP)", "(CNN Business)", "(HawaiiNewsNow)", a wire's "/PRNewswire/" or "--(BUSINESS WIRE)--"
+_TAG = r"(?:\([A-Z][\w.&'’ /-]{0,40}\)|/[ ]?[A-Z][\w.&' -]{1,30}/)"
+_SITE = r"[\w-]+(?:\.[\w-]+)*\.(?i:com|net|org|co\.uk|in|info|ng|ca|tv|am|news)"
+_DASH = r"(?:--|[—–-])"
+_LEAD_DATELINE = re.compile(
+    rf"""(?:
+        (?:(?:{_CAPS_PLACE}|{_NAME_PLACE}){_REGION}{{0,2}}{_DAY}?\s*{_DASH}?\s*)?{_TAG}\s*{_DASH}?\s*
+      | {_CAPS_PLACE}{_REGION}{{0,2}}{_DAY}?\s*(?:{_DASH}|:)\s+
+      | {_NAME_PLACE}{_REGION}{{1,2}}{_DAY}?\s*(?:{_DASH}|:)\s+
+      | {_SITE}\s*{_DASH}\s+
+    )(?=[\"“‘'(]?[A-Z0-9])
+    | \[[^\[\]]{{2,40}}\]\s*(?=\w)   # a bracketed site tag: "[Site=Reporter's column]"
+    """,
+    re.VERBOSE,
+)
 _BOILERPLATE_PARA = re.compile(
     r"""^(?:
         (?:By|BY)\s+[A-Z][^.!?]{0,70}                    # byline "By Jane Doe, BBC News"
@@ -85,7 +114,29 @@ _BOILERPLATE_PARA = re.compile(
       | [Ss]croll\ down\ for\ videos?\.?
       | \d{1,2}\ [A-Z][a-z]+\ \d{4}(?:\ Last\ updated\ .{0,40})?    # "20 July 2016 Last updated…"
       | \S+@\S+\.\w+.{0,80}                               # contact e-mail lines
+      | (?:SEE|See|ALSO|Also)\ (?:MORE|More|more|ALSO|also|READ|Read|read)\b.{0,200}  # promos
+      | (?:READ|Read)\ (?:ALSO|also|NEXT|next)\b.{0,200}
+      | (?:MORE|WATCH|Watch|LISTEN|Listen|RECOMMENDED|Recommended|TRENDING|Trending
+        |Editor['’]s\ [Nn]ote|EDITOR['’]S\ NOTE|Sponsored|SPONSORED)\s*:.{0,300}
+      | (?:-\s*)?This\ [^.!?]{0,60}\ is\ (?:sponsored|brought\ to\ you|supported)\ by\b.{0,200}
+      | (?:Photo|PHOTO|Photograph|Image|IMAGE|Picture|Credit|Caption)(?:\ credit)?\s*:.{0,200}
+      | .{0,250}\((?:AP|AFP|Reuters|Getty|Photo|Image)[^()]{0,60}     # "(AP Photo/Jane Doe)"
+        (?:Photo|Images?|Credit)[^()]{0,60}\)
+      | .{0,250}/\ ?(?:Getty\ Images|AFP|Reuters|Shutterstock|iStock)(?:\ Plus)?\)?
+      | (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\ \d{1,2},\ \d{4}.{0,40}
     )$""",
+    re.VERBOSE,
+)
+# A newsletter plug: "Sign up for our daily newsletter", "Get the … newsletter in your inbox".
+_NEWSLETTER = re.compile(
+    r"\bnewsletters?\b.{0,120}\b(?:sign\ up|subscribe|inbox|delivered)\b"
+    r"|\b(?:sign\ up|subscribe)\b.{0,120}\bnewsletters?\b",
+    re.IGNORECASE,
+)
+# Where a press release's boilerplate begins: "About Acme Corp", "###", "Media contact:".
+_FOOTER_START = re.compile(
+    r"^(?:About\ (?:the\ )?[A-Z0-9][\w.&'’,-]*(?:\ [\w.&'’,()-]+){0,6}:?|\#{3}|-\ ?ENDS\ ?-"
+    r"|(?:Media|Press)\ [Cc]ontacts?:?.{0,120}|Forward[- ]Looking\ Statements?.{0,40})$",
     re.VERBOSE,
 )
 
@@ -99,24 +150,73 @@ def _cut_boilerplate(para: str) -> str:
     """``clean_paragraph`` of a paragraph already squashed and stripped."""
     if not para:
         return ""
-    dateline = _DATELINE.match(para)
-    if dateline:
+    lead = _LIST_MARK.match(para) or _LABEL.match(para)
+    if lead and lead.end() < len(para):
+        para = para[lead.end() :]
+    dateline = _DATELINE.match(para) or _LEAD_DATELINE.match(para)
+    if dateline and dateline.end() < len(para):
         para = para[dateline.end() :]
     changed = False
     for rule in _INLINE_RULES:
         para, n = rule.subn(" ", para)
         changed = changed or n > 0
-    return squash(para).strip(" |") if changed else para
+    return _repaired(squash(para).strip(" |") if changed else para)
+
+
+# A list bullet, and a label set before a story's text ("Summary:", "Breaking news:").
+_LIST_MARK = re.compile(r"[-•*·▪►]\s+(?=\S)")
+_LABEL = re.compile(
+    r"(?:Summary|Breaking(?: [Nn]ews)?|Update(?:d)?|Exclusive|Analysis|Opinion|Watch|Listen)"
+    r"\s*:\s+(?=[\"“‘'(]?[A-Z0-9])"
+)
+# Text the page's markup broke: a space before a comma or a full stop ("Yobe North , Ahmad"),
+# a contraction split at its apostrophe ("isn ‘t"), two sentences glued at their full stop
+# ("a physician.Police arrested"), a name's hover card run into it ("Kristi NoemKristi Lynn
+# NoemSouth Dakota governor … MORE (R)").
+# (each written with a literal first: the regex engine then jumps from one occurrence of it to
+# the next, see ``_word``)
+_SPACE_BEFORE_MARK = re.compile(r" +([,;.])(?= |$)")
+_SPLIT_CONTRACTION = re.compile(r" [‘’'](?<=\wn [‘’'])(?=t\b)")
+_GLUED_STOP = re.compile(r"\.(?<=[a-z]{3}\.)(?=[A-Z][a-z]{2,})")
+_HOVER_CARD = re.compile(
+    r"\b(?P<surname>[A-Z][a-z]+)[A-Z][\w.'’ -]{0,60}?(?P=surname)(?=[A-Z]).{0,600}? MORE\b"
+)
+
+
+def _repaired(para: str) -> str:
+    """The paragraph with the breaks of ``_SPACE_BEFORE_MARK`` ... ``_HOVER_CARD`` mended."""
+    if " MORE" in para:
+        para = _HOVER_CARD.sub(r"\g<surname>", para)
+    if " ," in para or " ." in para or " ;" in para:
+        para = _SPACE_BEFORE_MARK.sub(_closed_up, para)
+    para = _SPLIT_CONTRACTION.sub("’", para)
+    return _GLUED_STOP.sub(". ", para)
+
+
+def _closed_up(m: re.Match[str]) -> str:
+    """The mark without the spaces before it, when a word precedes them ("North , Ahmad")."""
+    return m.group(1) if m.start() > 0 and m.string[m.start() - 1].isalnum() else m.group(0)
 
 
 def is_boilerplate(para: str) -> bool:
-    """True for a paragraph that is only site furniture (byline, stamp, share/follow links)."""
+    """True for a paragraph that is only site furniture (byline, stamp, share/follow links,
+    promos, newsletter plugs, photo captions)."""
     if len(para) > 300:
         return False
-    return bool(_BOILERPLATE_PARA.match(para))
+    if _BOILERPLATE_PARA.match(para):
+        return True
+    plug = "ewsletter" in para or "EWSLETTER" in para  # (the search only where it can match)
+    return plug and bool(_NEWSLETTER.search(para))
+
+
+def starts_footer(para: str) -> bool:
+    """True for the heading that opens a press release's boilerplate ("About Acme Inc.")."""
+    return len(para) <= 120 and bool(_FOOTER_START.match(para))
 
 
 # --- paragraphs ----------------------------------------------------------------------------
+#: Paragraphs of story before an "About …" heading can open a press release's footer.
+FOOTER_AFTER = 2
 _TERMINAL = re.compile(r"[.!?…:;\"”’')\]]$")
 _HAS_WORD = re.compile(r"\w")
 
@@ -145,6 +245,8 @@ def paragraphs(text: str) -> list[str]:
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         if not lines:
             continue
+        if len(out) >= FOOTER_AFTER and starts_footer(squash(lines[0])):
+            break  # the rest is the company's boilerplate, contacts and disclaimers
         pieces = [" ".join(lines)] if _is_hard_wrapped(lines) else lines
         for piece in pieces:
             squashed = squash(piece).strip()
@@ -181,3 +283,51 @@ def strip_html(text: str) -> str:
     text = html.unescape(text)
     lines = (_SPACE_BEFORE_PUNCT.sub(r"\1", squash(line)).strip() for line in text.split("\n"))
     return "\n".join(lines)
+
+
+# --- headlines -----------------------------------------------------------------------------
+_HEADLINE_WORD = re.compile(r"[^\W_]+")
+# Where a headline's site name or kicker is joined on: "Title - Site", "Site | Title", "Kicker: …"
+_HEADLINE_PART = re.compile(r"\s+[|\-–—•·]\s+|:\s+")
+#: Share of shared words (of the union) from which a sentence is the headline reworded.
+HEADLINE_OVERLAP = 0.8
+
+
+def _headline_words(text: str) -> tuple[str, ...]:
+    return tuple(_HEADLINE_WORD.findall(text.replace("’", "'").casefold()))
+
+
+def headline_forms(title: str | None) -> list[tuple[str, ...]]:
+    """The headline's words, whole and without the site name or kicker joined on (each piece
+    between `` | ``, `` - ``, ``: ``...): what a sentence repeating it is compared with."""
+    if not title:
+        return []
+    forms = [_headline_words(title)]
+    forms += [_headline_words(piece) for piece in _HEADLINE_PART.split(title)]
+    return [f for f in dict.fromkeys(forms) if len(f) >= 3]
+
+
+def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
+    n = len(small)
+    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def repeats_headline(sentence: str, forms: list[tuple[str, ...]]) -> bool:
+    """True for a sentence that is the headline: part of it, the headline plus a few words, or
+    mostly the same words in another order ("Julian Assange: Sweden drops rape investigation"
+    for "Sweden drops Assange rape investigation")."""
+    if not forms:
+        return False
+    words = _headline_words(sentence)
+    if len(words) < 3:
+        return False
+    distinct = set(words)
+    for form in forms:
+        if len(form) >= len(words) and _contains(form, words):
+            return True
+        if len(form) >= 0.6 * len(words) and _contains(words, form):
+            return True
+        shared = distinct.intersection(form)
+        if len(shared) >= HEADLINE_OVERLAP * len(distinct.union(form)):
+            return True
+    return False

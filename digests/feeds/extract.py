@@ -7,7 +7,9 @@ breaks as blank lines.
 trafilatura runs with ``favor_precision`` first (F1 0.964 on the article corpus); when that keeps
 fewer than ``MIN_WORDS`` words, its default mode runs too and the longer text wins (a short
 precision result is usually a page whose body precision mode cut away). The title and the lead
-image (``og:image``, ``twitter:image``, ``image_src``) come from the page's ``<head>``. Input is
+image (``og:image``, ``twitter:image``, ``image_src``) come from the page's ``<head>``; the
+headline line (a paragraph among the first that repeats the title) is left out of the text, with
+a teaser set above it, as the corpus's ground truth leaves it out (F1 0.968 -> 0.970). Input is
 bounded: at most ``MAX_HTML_BYTES`` are read. CPU-bound: call it off the event loop.
 """
 
@@ -19,6 +21,7 @@ from html.parser import HTMLParser
 
 import trafilatura
 
+from digests.condensing.text import headline_forms, repeats_headline
 from digests.feeds.htmltext import absolute, one_line
 
 #: Bigger pages are cut here before parsing (the fetcher's page cap is 5 MB too).
@@ -28,7 +31,11 @@ MIN_WORDS = 80
 #: Fewer words than this is a menu or a notice, not an article.
 MIN_ARTICLE_WORDS = 10
 
+#: How many paragraphs into the text the headline line may come (after a teaser).
+HEADLINE_WITHIN = 6
+
 _WORD = re.compile(r"\w+")
+_FULL_STOP = re.compile(r"[.!?…][\"”’')\]]*$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _IMAGE_KEYS = (
     "og:image:secure_url",
@@ -59,10 +66,26 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> Article | N
         return None
     head = _head_metadata(page)
     return Article(
-        text=text,
+        text=_without_headline(text, head.title),
         title=head.title,
         image=absolute(head.image, url) if head.image else None,
     )
+
+
+def _without_headline(text: str, title: str | None) -> str:
+    """The text without the page's headline line: a paragraph among the first few that repeats
+    the ``<title>`` / ``og:title``, and a teaser set above it (a line without a full stop)."""
+    forms = headline_forms(title)
+    if not forms:
+        return text
+    paras = text.split("\n\n")
+    for k, para in enumerate(paras[:HEADLINE_WITHIN]):
+        if repeats_headline(para, forms):
+            before = paras[:k]
+            teaser = any(not _FULL_STOP.search(p) for p in before)
+            kept = ([] if teaser else before) + paras[k + 1 :]
+            return "\n\n".join(kept) if _words(" ".join(kept)) >= MIN_ARTICLE_WORDS else text
+    return text
 
 
 def _bounded(html: bytes | str) -> str | bytes:

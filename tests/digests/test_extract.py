@@ -80,3 +80,25 @@ def test_input_is_bounded() -> None:
     article = extract_article(page() + filler * 2, url=None)
     assert time.monotonic() - started < 30
     assert article is None or len(article.text) <= MAX_HTML_BYTES
+
+
+def test_the_headline_line_is_left_out_of_the_text() -> None:
+    head = "<meta property='og:title' content='Council expands tram network - City News'>"
+    article = extract_article(page(head=head), url="https://news.example.com/trams")
+    assert article is not None
+    assert "expands tram network" not in article.text
+    assert article.text.startswith(SENTENCES[0])
+
+
+def test_a_teaser_above_the_headline_line_is_left_out_too() -> None:
+    teaser = (
+        "<p>Night buses now run every ten minutes on the main lines and cost nothing at all.</p>"
+        "<p>Night buses are free</p>"
+    )
+    html = page().replace("<article><h1>", f"<article>{teaser}<h1>")
+    html = html.replace(
+        "<title>Trams | City News</title>", "<title>Council expands tram network</title>"
+    )
+    article = extract_article(html, url="https://news.example.com/trams")
+    assert article is not None
+    assert "Night buses" not in article.text and SENTENCES[0] in article.text

@@ -256,7 +256,7 @@ def test_lazy_mmr_picks_what_plain_mmr_picks() -> None:
             " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(3, 12))).capitalize() + "."
             for _ in range(rng.randrange(1, 25))
         ]
-        art = _analyse([" ".join(sentences)], [])
+        art = _analyse([" ".join(sentences)], [], None)
         scores, similarity = _scores(art, None, DEFAULT_WEIGHTS)
         wanted = rng.randrange(1, 6)
         # plain MMR: every remaining candidate's redundancy recomputed at every pick
@@ -297,3 +297,55 @@ def test_a_one_sentence_summary_prefers_a_statement_to_a_quotation() -> None:
     mild = Weights(quote_single=Weights().quote)
     assert summarize(QUOTE_LED, title=None, sentences=1, avoid=[], weights=mild) == QUOTE_LED[:1]
     assert QUOTE_LED[0] in summarize(QUOTE_LED, title=None, sentences=2, avoid=[])
+
+
+def test_a_surname_alone_is_named_in_full_when_the_summary_never_introduced_it() -> None:
+    text = (
+        "Forecasters had warned coastal residents about the storm for several days.\n"
+        "Senator Kamala Harris visited the flooded town of Bayport on Monday afternoon.\n"
+        "Harris said the federal government would pay for the repair of the sea wall.\n"
+        "The storm cut power to 200,000 homes along the coast, the utility company said.\n"
+    )
+    got = summarize(
+        paragraphs(text),
+        title="Federal government to pay for the Bayport sea wall repair",
+        sentences=1,
+        avoid=[],
+        weights=Weights(title=3.0, position=0.0),
+    )
+    assert got == [
+        "Kamala Harris said the federal government would pay for the repair of the sea wall."
+    ]
+
+
+def test_a_surname_already_introduced_by_the_summary_stays_a_surname() -> None:
+    text = (
+        "Senator Kamala Harris visited the flooded town of Bayport on Monday afternoon.\n"
+        "Harris said the federal government would pay for the repair of the sea wall.\n"
+    )
+    got = summarize(paragraphs(text), title=None, sentences=2, avoid=[])
+    assert got[1].startswith("Harris said")
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "The news organization reported that the port would close for harbour wall repairs.",
+        "However, the port would close for three weeks of repairs to the harbour wall.",
+    ],
+)
+def test_an_opening_that_needs_what_came_before_does_not_open_the_summary(opening: str) -> None:
+    text = (
+        "Forecasters had warned coastal residents about the storm for several days.\n"
+        "The storm cut power to 200,000 homes along the coast, the utility said.\n"
+        f"{opening}\n"
+        "Repairs to the harbour wall of the port are expected to take several weeks.\n"
+    )
+    got = summarize(
+        paragraphs(text),
+        title="Port to close for harbour wall repairs",
+        sentences=1,
+        avoid=[],
+        weights=Weights(title=3.0, position=0.0),
+    )
+    assert got and got[0] != opening

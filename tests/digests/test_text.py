@@ -69,6 +69,58 @@ def test_split_sentences_traps(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The plant in Flint, Mich. closed on Monday. Workers left.",
+            ["The plant in Flint, Mich. closed on Monday.", "Workers left."],
+        ),
+        (
+            "She grew up in Lansing, Mich. The town was small.",
+            ["She grew up in Lansing, Mich.", "The town was small."],
+        ),
+        (
+            "She told E! News that the tour is over. Fans were upset.",
+            ["She told E! News that the tour is over.", "Fans were upset."],
+        ),
+        (
+            "The VW ID. SPACE VIZZION is a wagon. It is long.",
+            ["The VW ID. SPACE VIZZION is a wagon.", "It is long."],
+        ),
+        (
+            "The state chose the slogan “Meth. We’re on it.” Critics laughed.",
+            ["The state chose the slogan “Meth. We’re on it.”", "Critics laughed."],
+        ),
+        (
+            "Die Wahl findet am 3. Oktober statt. Danach wird gezählt.",
+            ["Die Wahl findet am 3. Oktober statt.", "Danach wird gezählt."],
+        ),
+        (
+            "The vote was held in 2019. The count took days.",
+            ["The vote was held in 2019.", "The count took days."],
+        ),
+        (
+            "北京今天下雨。明天会晴！你知道吗？好的",
+            ["北京今天下雨。", "明天会晴！", "你知道吗？", "好的"],
+        ),
+        (
+            "東京は晴れ。「明日は雨です。」と言った。",
+            ["東京は晴れ。", "「明日は雨です。」と言った。"],
+        ),
+        (
+            "Путин прибыл в Москву. Встреча прошла в Кремле.",
+            ["Путин прибыл в Москву.", "Встреча прошла в Кремле."],
+        ),
+        ("Это было в 1990 г. в Москве. Всё.", ["Это было в 1990 г. в Москве.", "Всё."]),
+        ("대통령이 말했다. 그는 떠났다.", ["대통령이 말했다.", "그는 떠났다."]),
+        ("Il est parti. À midi il est revenu.", ["Il est parti.", "À midi il est revenu."]),
+    ],
+)
+def test_split_sentences_of_names_quotes_and_other_scripts(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
 def test_split_sentences_keeps_every_character_of_the_text() -> None:
     text = 'Dr. A. B. Smith said: "Yes. No... maybe." It was 4.5 p.m. in the U.S. The end'
     pieces = split_sentences(text)
