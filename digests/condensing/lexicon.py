@@ -167,7 +167,9 @@ TITLES = word_set(
     judge justice gen general col colonel lt lieutenant capt captain coach mayor ambassador
     sheriff detective sgt sergeant pope cardinal bishop archbishop rabbi imam sheikh
     congressman congresswoman assemblyman councilman councilwoman commissioner chancellor
-    secretary minister premier chairman chairwoman mp mep saint"""
+    secretary minister premier chairman chairwoman mp mep saint cmdr commander adm admiral maj
+    brig brigadier cpl corporal pvt supt superintendent insp inspector det cllr councillor
+    amb marshal constable"""
 )
 # descriptive words that may precede a name and are dropped ("Republican nominee Donald Trump")
 DESCRIPTORS = word_set(

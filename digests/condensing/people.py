@@ -42,7 +42,11 @@ from digests.condensing.lexicon import (
 )
 from digests.condensing.sentences import sentence_index, sentence_starts
 
-NAME_PART = r"(?:[A-Z]\.(?:[A-Z]\.)+|[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
+# "Cmdr." and the other four-letter title abbreviations belong to the name that follows them
+_LONG_TITLE_ABBREVIATIONS = r"(?:Capt|Cmdr|Brig|Supt|Insp|Cllr|Prof|Msgr)\."
+NAME_PART = (
+    rf"(?:[A-Z]\.(?:[A-Z]\.)+|{_LONG_TITLE_ABBREVIATIONS}|[A-Z][a-z]{{0,2}}\.|[A-Z][\w’'\-]*[\w])"
+)
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
 NAME_RUN = re.compile(rf"{NAME_PART}(?:\s+{_CONNECT}?{NAME_PART})*")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -249,10 +253,31 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
         pieces.append((piece_start, len(run)))
     for a, b in pieces:
         text = run[a:b].rstrip()
+        if len(text.split()) > _MAX_NAME_PARTS:
+            a, text = _from_last_title(a, text)
         if text and len(text.split()) <= _MAX_NAME_PARTS:
             yield start + a, start + a + len(text), text
 
 
+def _from_last_title(start: int, text: str) -> tuple[int, str]:
+    """A run too long for a name, from its last title or role word on, when a name follows it
+    ("Indiana State Teachers Association President Keith Gambill" -> "President Keith
+    Gambill"); else nothing."""
+    tokens = list(re.finditer(r"\S+", text))
+    for k in range(len(tokens) - 2, -1, -1):
+        if _norm(tokens[k].group(0)) in _ROLE_WORDS:
+            offset = tokens[k].start()
+            return start + offset, text[offset:]
+    return start, ""
+
+
+_ROLE_WORDS = (
+    TITLES
+    | MALE_TITLES
+    | FEMALE_TITLES
+    | ROLE_NOUNS
+    | frozenset(w for w in PERSON_NOUNS if w not in DESCRIPTORS)
+)
 _PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
 
 

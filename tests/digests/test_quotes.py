@@ -799,3 +799,19 @@ def test_a_repeated_statement_is_shown_once_and_two_speakers_for_it_conflict() -
     }
     # a post's two key quotes are two different statements
     assert quotes[0].text.startswith("The talks") and quotes[1].text == "A minor point,"
+
+
+def test_military_title_abbreviation_belongs_to_the_name() -> None:
+    quotes = quotes_of(
+        "The claim “is patently false and we will not repeat it,” said Cmdr. Sean Robertson of "
+        "Operation Inherent Resolve."
+    )
+    assert by_text(quotes) == {"is patently false and we will not repeat it,": "Sean Robertson"}
+
+
+def test_name_after_a_long_organisation_and_office_is_a_person() -> None:
+    quotes = quotes_of(
+        "Lakeside County Nurses Union Association President Keith Dunmore spoke to the crowd.\n\n"
+        "“The crisis is now, and we need action now,” Dunmore said."
+    )
+    assert by_text(quotes) == {"The crisis is now, and we need action now,": "Keith Dunmore"}
