@@ -93,6 +93,8 @@ SAY_VERBS = word_set(
     praising questioning quoting quoted cited citing touted touting hailed hailing
     characterized characterizing predicting announcing conceding continuing concluding
     remembered fumed raged griped gushed marveled marvelled sighed bragged crowed offered
+    described describes rejected rejects dismissed dismisses denounced denounces begged begs
+    termed terms characterised
     reasoned ventured pointed went explains recalls insists beamed barked pressed chuckled
     laughed smiled sneered groaned raved ranted roared teased cheered exhorted implored
     elaborated contended rebutted rejoined responds assured"""

@@ -815,3 +815,13 @@ def test_name_after_a_long_organisation_and_office_is_a_person() -> None:
         "“The crisis is now, and we need action now,” Dunmore said."
     )
     assert by_text(quotes) == {"The crisis is now, and we need action now,": "Keith Dunmore"}
+
+
+def test_a_description_verb_binds_the_quote_to_its_subject() -> None:
+    quotes = quotes_of(
+        "The editor Maud Penhallow read the draft over a weekend.\n\n"
+        "Penhallow described it as “a sprawling, brilliant and exhausting piece of work.”"
+    )
+    assert by_text(quotes) == {
+        "a sprawling, brilliant and exhausting piece of work.": "Maud Penhallow"
+    }
