@@ -287,6 +287,19 @@ def could_be_person(name: Name) -> bool:
     return _could_be_person(name)
 
 
+def could_be_surname(word: str) -> bool:
+    """One name-shaped word that is not an organisation word, a first name or a group of
+    people ("Maddow", not "FBI", "Mike" or "Democrats")."""
+    return (
+        _PERSON_TOKEN.fullmatch(word) is not None
+        and len(word) > 2
+        and _norm(word) not in ORG_WORDS
+        and _norm(word) not in NON_NAME_CAPS
+        and _norm(word) not in _FIRST_NAMES
+        and _norm(word) not in PEOPLE_PLURALS
+    )
+
+
 def _could_be_person(name: Name) -> bool:
     return (
         1 < len(name.tokens) <= 4

@@ -825,3 +825,23 @@ def test_a_description_verb_binds_the_quote_to_its_subject() -> None:
     assert by_text(quotes) == {
         "a sprawling, brilliant and exhausting piece of work.": "Maud Penhallow"
     }
+
+
+def test_a_bare_surname_the_article_never_expands_is_shown() -> None:
+    quotes = quotes_of(
+        "The hearing ran late into the evening on Thursday.\n\n"
+        "“So it is fair to say you have not fixed the problem?” Trevethan asked the witness."
+    )
+    assert by_text(quotes) == {"So it is fair to say you have not fixed the problem?": "Trevethan"}
+
+
+def test_a_lone_first_name_or_common_word_is_not_a_surname() -> None:
+    quotes = quotes_of(
+        "The department for culture answered questions about the outage.\n\n"
+        "“We are aware that people are experiencing problems,” Culture said.\n\n"
+        "“He was kind and loving to all of us,” Mike said."
+    )
+    assert by_text(quotes) == {
+        "We are aware that people are experiencing problems,": None,
+        "He was kind and loving to all of us,": None,
+    }
