@@ -390,7 +390,12 @@ def collect_people(
                 surname_only = len(name.tokens) == 1 and name.gender is None
                 if piece.raw in added or (surname_only and name.last in people.full):
                     continue  # adding it would change nothing (see ``People.add_person``)
-                if piece.evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
+                if (
+                    piece.evident
+                    or _SPEAKS_AFTER.match(para, end)
+                    or _said_before(para, start)
+                    or (_could_be_person(name) and _role_before(para, start))
+                ):
                     people.add_person(name)
                     added.add(piece.raw)
     for _, _, _, name in runs:
@@ -453,6 +458,15 @@ _SPEAKS_AFTER = re.compile(
 # "…, said Sunshine, who…": the name after an inverted verb of saying is that verb's subject
 _SPEAKER_AFTER_VERB = re.compile(r"\b(?:said|says|added|adds|wrote|writes)\s+$")
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
+
+
+# "the novelist Jo Walton", "said Irish economist Ann Byrne": a person noun right before a name
+_ROLE_BEFORE = re.compile(r"\b(?:" + trie_pattern(PERSON_NOUNS | ROLE_NOUNS) + r")\s+$")
+
+
+def _role_before(para: str, start: int) -> bool:
+    """A lower-case person noun right before ``start`` ("the novelist Jo Walton")."""
+    return _ROLE_BEFORE.search(para, max(0, start - 25), start) is not None
 
 
 def _said_before(para: str, start: int) -> bool:

@@ -845,3 +845,13 @@ def test_a_lone_first_name_or_common_word_is_not_a_surname() -> None:
         "We are aware that people are experiencing problems,": None,
         "He was kind and loving to all of us,": None,
     }
+
+
+def test_a_name_after_a_role_noun_is_a_person_a_pronoun_may_mean() -> None:
+    quotes = quotes_of(
+        "Former governor Christine Whitman endorsed the plan in March.\n\n"
+        "The party strategist Ondine Harrow was less sure of its chances.\n\n"
+        "“It looked like a bitter pill for the party to swallow,” she said."
+    )
+    # "she" may be Ondine Harrow, of unknown gender: not Christine Whitman, and not sure
+    assert by_text(quotes) == {"It looked like a bitter pill for the party to swallow,": None}
