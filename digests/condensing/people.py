@@ -278,7 +278,11 @@ _ROLE_WORDS = (
     | ROLE_NOUNS
     | frozenset(w for w in PERSON_NOUNS if w not in DESCRIPTORS)
 )
-_PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
+# a name word: an initial, or a capital and letters in lower case, save a capital after an
+# apostrophe, a hyphen or a prefix ("O'Brien", "Hau-yip", "LeBron", "McDonald", "José")
+_PERSON_TOKEN = re.compile(
+    r"[A-Z]\.|[A-ZÀ-Þ](?:[a-zß-ÿ]+[A-ZÀ-Þ]?)*[a-zß-ÿ]*(?:['’][A-Z]?[a-zß-ÿ]+)?(?:-[A-Za-zÀ-ÿ][a-zß-ÿ'’]+)*"
+)
 
 
 def could_be_person(name: Name) -> bool:

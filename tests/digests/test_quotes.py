@@ -855,3 +855,9 @@ def test_a_name_after_a_role_noun_is_a_person_a_pronoun_may_mean() -> None:
     )
     # "she" may be Ondine Harrow, of unknown gender: not Christine Whitman, and not sure
     assert by_text(quotes) == {"It looked like a bitter pill for the party to swallow,": None}
+
+
+@pytest.mark.parametrize("name", ["Zénobe Aldric", "Cheuk Hau-yip", "DeVonte Marsh"])
+def test_names_with_accents_hyphens_and_inner_capitals_are_people(name: str) -> None:
+    quotes = quotes_of(f"“It is hard to justify any extra spending on this,” {name} said.")
+    assert by_text(quotes) == {"It is hard to justify any extra spending on this,": name}
