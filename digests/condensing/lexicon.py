@@ -183,7 +183,8 @@ DESCRIPTORS = word_set(
     incumbent british american french german russian chinese mexican front-runner
     frontrunner billionaire businessman mogul host anchor pollster strategist economist analyst
     author actor actress singer star rapper producer filmmaker writer speaker chair st
-    dj spokesman spokeswoman adviser advisor aide lawyer president-elect"""
+    dj spokesman spokeswoman adviser advisor aide lawyer president-elect ceo cfo coo cto founder
+    co-founder"""
 )
 
 NON_NAME_CAPS = word_set(

@@ -861,3 +861,8 @@ def test_a_name_after_a_role_noun_is_a_person_a_pronoun_may_mean() -> None:
 def test_names_with_accents_hyphens_and_inner_capitals_are_people(name: str) -> None:
     quotes = quotes_of(f"“It is hard to justify any extra spending on this,” {name} said.")
     assert by_text(quotes) == {"It is hard to justify any extra spending on this,": name}
+
+
+def test_a_company_office_before_a_name_is_not_part_of_it() -> None:
+    quotes = quotes_of("“We really took that challenge to heart,” said Orchard CEO Tam Quigley.")
+    assert by_text(quotes) == {"We really took that challenge to heart,": "Tam Quigley"}
