@@ -119,8 +119,9 @@ class Resolver:
         return False  # "outlet": who reported it, not who said it
 
     def _person_or_body(self, speaker: str, written: str) -> bool:
-        """A person (a title, a known first name, a gender the article shows) or a body
-        ("Australian Rugby Union"), not any capitalised words ("Variety", "Within Delhi")."""
+        """A person (a title, a known first name, a gender the article shows, a lone
+        surname: ``_bare_surname``) or a body ("Australian Rugby Union"), not any capitalised
+        words ("Within Delhi", "Culture")."""
         name = clean_name(written)
         full = clean_name(speaker)
         if name is None or full is None or is_place(speaker):
