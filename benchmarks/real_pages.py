@@ -1,6 +1,6 @@
 """Flaws in posts made from real news pages, and speaker precision/coverage against our labels.
 
-    python benchmarks/real_pages.py [--show] [--limit N] [--pages] [--dump PATH]
+    python benchmarks/real_pages.py [--show] [--limit N] [--pages] [--dump PATH] [--half A|B]
 
 For each English news page of ``../shared/corpus/articles`` (the HTML a bot fetches when it follows
 a feed link to a teaser's page), the bot's own path: ``digests.feeds.extract.extract_article(html,
@@ -32,6 +32,8 @@ speaker that a post may show instead ("a WeWork spokesperson"). A quote shown no
 it matches a labelled quote (the token-overlap match of ``quote_eval.py``); names compare by last
 name (or the shown name is part of the gold one: ``Liu`` for ``Liu Xiaming``), descriptions by head
 noun.
+``--half A`` / ``--half B`` scores one half of the labelled files (alternate files in name order):
+rules are developed on half A and checked on half B.
 Precision: shown speakers that are right (a name where the article names nobody is wrong; so is a
 description the label does not accept); coverage: quotes with a named gold speaker that carry a
 speaker. Both for all quotes and for the post's two key quotes; quotes shown now that no label
@@ -518,8 +520,20 @@ def report(posts: Sequence[Post], *, show: bool) -> None:
     print(f"  (not a flaw) key quotes ending with a comma: {commas}/{len(key)}")
 
 
-def speaker_report(posts: Sequence[Post], *, show: bool) -> None:
+def half_of(labels: dict[str, list[dict[str, Any]]], half: str | None) -> set[str] | None:
+    """The labelled files of half ``A`` (the 1st, 3rd, 5th… in file order) or ``B`` (the
+    others); None (every file) when no half is asked for."""
+    if half is None:
+        return None
+    files = sorted(labels)
+    return set(files[0 if half == "A" else 1 :: 2])
+
+
+def speaker_report(posts: Sequence[Post], *, show: bool, half: str | None = None) -> None:
     labels = load_labels()
+    chosen = half_of(labels, half)
+    if chosen is not None:
+        labels = {k: v for k, v in labels.items() if k in chosen}
     every, key = SpeakerScore(), SpeakerScore()
     labelled = 0
     for post in posts:
@@ -532,7 +546,8 @@ def speaker_report(posts: Sequence[Post], *, show: bool) -> None:
         if show:
             for line in wrong:
                 print(f"   SPK {post.page.file}: {line}")
-    print(f"\nSpeakers against {LABELS.name} ({labelled} labelled pages)")
+    which = f", half {half}" if half else ""
+    print(f"\nSpeakers against {LABELS.name} ({labelled} labelled pages{which})")
     print(f"  all quotes  {every.line()}")
     print(f"  key quotes  {key.line()}")
 
@@ -543,6 +558,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pages", action="store_true", help="list the page decisions")
     parser.add_argument("--limit", type=int, default=None, help="read only the first N pages")
     parser.add_argument("--dump", type=Path, default=None, help="write the posts as JSON Lines")
+    parser.add_argument(
+        "--half", choices=("A", "B"), default=None, help="score speakers on one half of the labels"
+    )
     args = parser.parse_args(argv)
     pages = load_pages(corpus_dir("articles"))[: args.limit]
     posts, decisions = choose(pages)
@@ -551,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dump:
         dump(posts, args.dump)
     report(posts, show=args.show)
-    speaker_report(posts, show=args.show)
+    speaker_report(posts, show=args.show, half=args.half)
     return 0
 
 

@@ -114,6 +114,8 @@ SAY_VERBS = word_set(
     praising questioning quoting quoted cited citing touted touting hailed hailing
     characterized characterizing predicting announcing conceding continuing concluding
     remembered fumed raged griped gushed marveled marvelled sighed bragged crowed offered
+    described describes rejected rejects dismissed dismisses denounced denounces begged begs
+    termed terms characterised
     reasoned ventured pointed went explains recalls insists beamed barked pressed chuckled
     laughed smiled sneered groaned raved ranted roared teased cheered exhorted implored
     elaborated contended rebutted rejoined responds assured"""
@@ -188,7 +190,9 @@ TITLES = word_set(
     judge justice gen general col colonel lt lieutenant capt captain coach mayor ambassador
     sheriff detective sgt sergeant pope cardinal bishop archbishop rabbi imam sheikh
     congressman congresswoman assemblyman councilman councilwoman commissioner chancellor
-    secretary minister premier chairman chairwoman mp mep saint"""
+    secretary minister premier chairman chairwoman mp mep saint cmdr commander adm admiral maj
+    brig brigadier cpl corporal pvt supt superintendent insp inspector det cllr councillor
+    amb marshal constable"""
 )
 # descriptive words that may precede a name and are dropped ("Republican nominee Donald Trump")
 DESCRIPTORS = word_set(
@@ -200,7 +204,8 @@ DESCRIPTORS = word_set(
     incumbent british american french german russian chinese mexican front-runner
     frontrunner billionaire businessman mogul host anchor pollster strategist economist analyst
     author actor actress singer star rapper producer filmmaker writer speaker chair st
-    dj spokesman spokeswoman adviser advisor aide lawyer president-elect"""
+    dj spokesman spokeswoman adviser advisor aide lawyer president-elect ceo cfo coo cto founder
+    co-founder"""
 )
 
 NON_NAME_CAPS = word_set(

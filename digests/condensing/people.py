@@ -42,7 +42,11 @@ from digests.condensing.lexicon import (
 )
 from digests.condensing.sentences import sentence_index, sentence_starts
 
-NAME_PART = r"(?:[A-Z]\.(?:[A-Z]\.)+|[A-Z][a-z]{0,2}\.|[A-Z][\w’'\-]*[\w])"
+# "Cmdr." and the other four-letter title abbreviations belong to the name that follows them
+_LONG_TITLE_ABBREVIATIONS = r"(?:Capt|Cmdr|Brig|Supt|Insp|Cllr|Prof|Msgr)\."
+NAME_PART = (
+    rf"(?:[A-Z]\.(?:[A-Z]\.)+|{_LONG_TITLE_ABBREVIATIONS}|[A-Z][a-z]{{0,2}}\.|[A-Z][\w’'\-]*[\w])"
+)
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
 NAME_RUN = re.compile(rf"{NAME_PART}(?:\s+{_CONNECT}?{NAME_PART})*")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -249,17 +253,55 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
         pieces.append((piece_start, len(run)))
     for a, b in pieces:
         text = run[a:b].rstrip()
+        if len(text.split()) > _MAX_NAME_PARTS:
+            a, text = _from_last_title(a, text)
         if text and len(text.split()) <= _MAX_NAME_PARTS:
             yield start + a, start + a + len(text), text
 
 
-_PERSON_TOKEN = re.compile(r"[A-Z]\.|[A-Z][a-z]*(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z'’]+)?")
+def _from_last_title(start: int, text: str) -> tuple[int, str]:
+    """A run too long for a name, from its last title or role word on, when a name follows it
+    ("Indiana State Teachers Association President Keith Gambill" -> "President Keith
+    Gambill"); else nothing."""
+    tokens = list(re.finditer(r"\S+", text))
+    for k in range(len(tokens) - 2, -1, -1):
+        if _norm(tokens[k].group(0)) in _ROLE_WORDS:
+            offset = tokens[k].start()
+            return start + offset, text[offset:]
+    return start, ""
+
+
+_ROLE_WORDS = (
+    TITLES
+    | MALE_TITLES
+    | FEMALE_TITLES
+    | ROLE_NOUNS
+    | frozenset(w for w in PERSON_NOUNS if w not in DESCRIPTORS)
+)
+# a name word: an initial, or a capital and letters in lower case, save a capital after an
+# apostrophe, a hyphen or a prefix ("O'Brien", "Hau-yip", "LeBron", "McDonald", "José")
+_PERSON_TOKEN = re.compile(
+    r"[A-Z]\.|[A-ZÀ-Þ](?:[a-zß-ÿ]+[A-ZÀ-Þ]?)*[a-zß-ÿ]*(?:['’][A-Z]?[a-zß-ÿ]+)?(?:-[A-Za-zÀ-ÿ][a-zß-ÿ'’]+)*"
+)
 
 
 def could_be_person(name: Name) -> bool:
     """Two to four name-shaped tokens, none of them an organisation word ("Aseem Prakash",
     not "Kotak Bank" nor "US Department")."""
     return _could_be_person(name)
+
+
+def could_be_surname(word: str) -> bool:
+    """One name-shaped word that is not an organisation word, a first name or a group of
+    people ("Maddow", not "FBI", "Mike" or "Democrats")."""
+    return (
+        _PERSON_TOKEN.fullmatch(word) is not None
+        and len(word) > 2
+        and _norm(word) not in ORG_WORDS
+        and _norm(word) not in NON_NAME_CAPS
+        and _norm(word) not in _FIRST_NAMES
+        and _norm(word) not in PEOPLE_PLURALS
+    )
 
 
 def _could_be_person(name: Name) -> bool:
@@ -352,7 +394,12 @@ def collect_people(
                 surname_only = len(name.tokens) == 1 and name.gender is None
                 if piece.raw in added or (surname_only and name.last in people.full):
                     continue  # adding it would change nothing (see ``People.add_person``)
-                if piece.evident or _SPEAKS_AFTER.match(para, end) or _said_before(para, start):
+                if (
+                    piece.evident
+                    or _SPEAKS_AFTER.match(para, end)
+                    or _said_before(para, start)
+                    or (_could_be_person(name) and _role_before(para, start))
+                ):
                     people.add_person(name)
                     added.add(piece.raw)
     for _, _, _, name in runs:
@@ -415,6 +462,15 @@ _SPEAKS_AFTER = re.compile(
 # "…, said Sunshine, who…": the name after an inverted verb of saying is that verb's subject
 _SPEAKER_AFTER_VERB = re.compile(r"\b(?:said|says|added|adds|wrote|writes)\s+$")
 _SAID_BEFORE = re.compile(r"\b(?:said|says|added|asked|wrote|continued)\s+$")
+
+
+# "the novelist Jo Walton", "said Irish economist Ann Byrne": a person noun right before a name
+_ROLE_BEFORE = re.compile(r"\b(?:" + trie_pattern(PERSON_NOUNS | ROLE_NOUNS) + r")\s+$")
+
+
+def _role_before(para: str, start: int) -> bool:
+    """A lower-case person noun right before ``start`` ("the novelist Jo Walton")."""
+    return _ROLE_BEFORE.search(para, max(0, start - 25), start) is not None
 
 
 def _said_before(para: str, start: int) -> bool:

@@ -799,3 +799,70 @@ def test_a_repeated_statement_is_shown_once_and_two_speakers_for_it_conflict() -
     }
     # a post's two key quotes are two different statements
     assert quotes[0].text.startswith("The talks") and quotes[1].text == "A minor point,"
+
+
+def test_military_title_abbreviation_belongs_to_the_name() -> None:
+    quotes = quotes_of(
+        "The claim “is patently false and we will not repeat it,” said Cmdr. Sean Robertson of "
+        "Operation Inherent Resolve."
+    )
+    assert by_text(quotes) == {"is patently false and we will not repeat it,": "Sean Robertson"}
+
+
+def test_name_after_a_long_organisation_and_office_is_a_person() -> None:
+    quotes = quotes_of(
+        "Lakeside County Nurses Union Association President Keith Dunmore spoke to the crowd.\n\n"
+        "“The crisis is now, and we need action now,” Dunmore said."
+    )
+    assert by_text(quotes) == {"The crisis is now, and we need action now,": "Keith Dunmore"}
+
+
+def test_a_description_verb_binds_the_quote_to_its_subject() -> None:
+    quotes = quotes_of(
+        "The editor Maud Penhallow read the draft over a weekend.\n\n"
+        "Penhallow described it as “a sprawling, brilliant and exhausting piece of work.”"
+    )
+    assert by_text(quotes) == {
+        "a sprawling, brilliant and exhausting piece of work.": "Maud Penhallow"
+    }
+
+
+def test_a_bare_surname_the_article_never_expands_is_shown() -> None:
+    quotes = quotes_of(
+        "The hearing ran late into the evening on Thursday.\n\n"
+        "“So it is fair to say you have not fixed the problem?” Trevethan asked the witness."
+    )
+    assert by_text(quotes) == {"So it is fair to say you have not fixed the problem?": "Trevethan"}
+
+
+def test_a_lone_first_name_or_common_word_is_not_a_surname() -> None:
+    quotes = quotes_of(
+        "The department for culture answered questions about the outage.\n\n"
+        "“We are aware that people are experiencing problems,” Culture said.\n\n"
+        "“He was kind and loving to all of us,” Mike said."
+    )
+    assert by_text(quotes) == {
+        "We are aware that people are experiencing problems,": None,
+        "He was kind and loving to all of us,": None,
+    }
+
+
+def test_a_name_after_a_role_noun_is_a_person_a_pronoun_may_mean() -> None:
+    quotes = quotes_of(
+        "Former governor Christine Whitman endorsed the plan in March.\n\n"
+        "The party strategist Ondine Harrow was less sure of its chances.\n\n"
+        "“It looked like a bitter pill for the party to swallow,” she said."
+    )
+    # "she" may be Ondine Harrow, of unknown gender: not Christine Whitman, and not sure
+    assert by_text(quotes) == {"It looked like a bitter pill for the party to swallow,": None}
+
+
+@pytest.mark.parametrize("name", ["Zénobe Aldric", "Cheuk Hau-yip", "DeVonte Marsh"])
+def test_names_with_accents_hyphens_and_inner_capitals_are_people(name: str) -> None:
+    quotes = quotes_of(f"“It is hard to justify any extra spending on this,” {name} said.")
+    assert by_text(quotes) == {"It is hard to justify any extra spending on this,": name}
+
+
+def test_a_company_office_before_a_name_is_not_part_of_it() -> None:
+    quotes = quotes_of("“We really took that challenge to heart,” said Orchard CEO Tam Quigley.")
+    assert by_text(quotes) == {"We really took that challenge to heart,": "Tam Quigley"}

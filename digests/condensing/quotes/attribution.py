@@ -404,7 +404,18 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         outlet = _according_outlet(after, base + lead + v.end())
         if outlet is not None:
             return outlet
-    return Attribution(got, offset, True)
+    return Attribution(_reporter(v, got), offset, True)
+
+
+_REPORTING = word_set("reported reports reporting")
+
+
+def _reporter(verb: re.Match[str], got: Subject) -> Subject:
+    """A one-word name that "reported" a statement is an outlet ('"…," Variety reported'):
+    who published it, not who said it."""
+    if verb.group(0) in _REPORTING and got.kind == "name" and " " not in got.text.strip():
+        return Subject("outlet", got.text)
+    return got
 
 
 def _according_outlet(after: str, offset: int) -> Attribution | None:
@@ -507,7 +518,7 @@ def leading(clause: str, start: int) -> Attribution | None:
             offset = base + start + v.start()
     if got is None:
         return None
-    return Attribution(got, offset, adjacent)
+    return Attribution(_reporter(v, got), offset, adjacent)
 
 
 _NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)

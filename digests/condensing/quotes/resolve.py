@@ -17,9 +17,11 @@ from digests.condensing.lexicon import (
     word_set,
 )
 from digests.condensing.people import (
+    Name,
     People,
     clean_name,
     could_be_person,
+    could_be_surname,
     first_name_gender,
     is_place,
     without_fused_prefix,
@@ -42,6 +44,9 @@ class Resolver:
     people: People
     #: "ARU" -> "Australian Rugby Union", as the article defines them (``acronyms``)
     acronyms: dict[str, str]
+    #: the words the article writes in lower case ("culture", "variety"): a capitalised one
+    #: of them alone is a common word at a sentence's start or in a name, not a surname
+    common_words: frozenset[str] = frozenset()
     #: the speakers resolved so far from a name, pronoun or description, in article order
     resolved: list[ResolvedSpeaker] = field(default_factory=list)
 
@@ -65,6 +70,8 @@ class Resolver:
         if attr.kind in {"name", "org"} and text in self.acronyms:
             return self.acronyms[text]  # "the ARU" -> "Australian Rugby Union"
         if attr.kind == "name":
+            return self.name(attr.text)
+        if attr.kind == "outlet" and self._reported_by_person(attr.text):
             return self.name(attr.text)
         if attr.kind in {"org", "outlet"}:
             return attr.text
@@ -107,21 +114,46 @@ class Resolver:
             # doctor said" may be someone the article never names
             age = text.split()[-1].lower().endswith("-year-old")
             return age and self._sole_referent(pos, speaker, None)
+        if attr.kind == "outlet" and self._reported_by_person(text):
+            return self._person_or_body(speaker, text)
         return False  # "outlet": who reported it, not who said it
 
     def _person_or_body(self, speaker: str, written: str) -> bool:
-        """A person (a title, a known first name, a gender the article shows) or a body
-        ("Australian Rugby Union"), not any capitalised words ("Variety", "Within Delhi")."""
+        """A person (a title, a known first name, a gender the article shows, a lone
+        surname: ``_bare_surname``) or a body ("Australian Rugby Union"), not any capitalised
+        words ("Within Delhi", "Culture")."""
         name = clean_name(written)
         full = clean_name(speaker)
         if name is None or full is None or is_place(speaker):
             return False
         if name.titled or speaker in self.people.gender or first_name_gender(full):
             return True
-        if could_be_person(full):
+        if could_be_person(full) or self._bare_surname(full):
             return True
         words = speaker.split()
         return len(words) >= 2 and words[-1].lower() in ORG_WORDS
+
+    def _reported_by_person(self, written: str) -> bool:
+        """The one word that "reported" a statement is a person's surname the article gives
+        in full ("Abernathy reported" after "Penelope Muse Abernathy"), not an outlet."""
+        name = clean_name(written)
+        return (
+            name is not None
+            and len(name.tokens) == 1
+            and len(self.people.canonical(name).split()) > 1
+        )
+
+    def _bare_surname(self, name: Name) -> bool:
+        """A lone surname-shaped word ("Maddow", "Schiff"; not "FBI", a first name, a group
+        of people or an organisation word) that names no place and that the article does not
+        write in lower case ("Culture")."""
+        word = name.tokens[0]
+        return (
+            len(name.tokens) == 1
+            and could_be_surname(word)
+            and not is_place(word)
+            and word.lower() not in self.common_words
+        )
 
     def _sole_referent(self, pos: tuple[int, int], speaker: str, gender: str | None) -> bool:
         """``speaker`` is who a pronoun of ``gender`` at ``pos`` means, beyond doubt: their
