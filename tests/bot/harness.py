@@ -105,14 +105,17 @@ def article(topic: str, speaker: str, words: int = 120, *, lede: str | None = No
 
 
 def e2e_settings(emu: DiscordEmulator, tmp_path: Path, **extra: Any) -> Settings:
-    return load_settings(
-        DISCORD_TOKEN=TOKEN,
-        NEWSDIGEST_DB=str(tmp_path / "newsdigest.db"),
-        NEWSDIGEST_ALLOW_PRIVATE_URLS=True,
-        DISCORD_API_BASE_URL=emu.api_base,
-        NEWSDIGEST_LOG_LEVEL="WARNING",
-        **extra,
-    )
+    """Settings for a bot on the emulator. Article pages are not paced unless a test asks
+    (``NEWSDIGEST_PAGE_INTERVAL``): the loopback pages all share one host."""
+    values: dict[str, Any] = {
+        "DISCORD_TOKEN": TOKEN,
+        "NEWSDIGEST_DB": str(tmp_path / "newsdigest.db"),
+        "NEWSDIGEST_ALLOW_PRIVATE_URLS": True,
+        "DISCORD_API_BASE_URL": emu.api_base,
+        "NEWSDIGEST_LOG_LEVEL": "WARNING",
+        "NEWSDIGEST_PAGE_INTERVAL": 0.0,
+    }
+    return load_settings(**{**values, **extra})
 
 
 @contextlib.asynccontextmanager

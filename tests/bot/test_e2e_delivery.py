@@ -7,6 +7,8 @@ import itertools
 import time
 from datetime import timedelta
 
+import pytest
+
 from bot.delivery import DiscordTransport, rendered_delivery
 from bot.runner import App
 from tests.bot import test_e2e
@@ -170,6 +172,7 @@ def embed_length(embed: dict[str, object]) -> int:
     return total
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 async def test_fifty_teasers_from_one_host_are_fetched_spaced(world: World) -> None:
     count, interval = 50, 0.04
     teasers = [

@@ -66,6 +66,7 @@ async def finish(proc: asyncio.subprocess.Process, cwd: Path, timeout: float) ->
     return (cwd / "stderr.log").read_text()
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 async def test_rejected_token_is_one_sentence(tmp_path: Path) -> None:
     async with DiscordEmulator(token=TOKEN) as emu:
         proc = await spawn(env_for(emu, tmp_path, "wrong-token"), tmp_path)
@@ -77,6 +78,7 @@ async def test_rejected_token_is_one_sentence(tmp_path: Path) -> None:
     assert "wrong-token" not in text
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 async def test_run_uses_the_db_option_not_the_environment(tmp_path: Path) -> None:
     chosen = tmp_path / "chosen.db"
     async with DiscordEmulator(token=TOKEN) as emu:

@@ -97,6 +97,7 @@ def check(outcomes: list[Outcome]) -> tuple[int, int]:
     return parsed, reported
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 async def test_one_document_of_each_kind(corpus_dir: Path) -> None:
     sample: dict[str, str] = {}
     for row in manifest(corpus_dir):

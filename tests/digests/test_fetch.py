@@ -331,6 +331,7 @@ async def test_per_host_and_global_bounds(feed_server: FeedServer) -> None:
 # --- a hostile batch end to end: every feed ends in a result or one sentence ---------------
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 async def test_hostile_feeds_each_end_in_one_sentence_and_the_others_go_on(
     feed_server: FeedServer,
 ) -> None:

@@ -10,6 +10,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from digests.clock import FakeClock
 from digests.errors import FetchError
 from digests.feeds.fetch import Fetcher, FetchLimits, HostPacer
@@ -119,6 +121,7 @@ ARTICLE = (
 ).encode()
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 async def test_fifty_teasers_from_one_host_are_fetched_spaced(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:

@@ -537,6 +537,7 @@ def test_large_text_is_fast() -> None:
     assert {q.speaker for q in quotes} == {"Ann Lee"}
 
 
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 def test_large_single_paragraph_is_fast() -> None:
     def sentence(i: int) -> str:
         return (

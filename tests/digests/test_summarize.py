@@ -215,6 +215,7 @@ def test_cnndm_rouge_is_at_least_lead3(corpus_dir: Path) -> None:
 
 
 @pytest.mark.corpus
+@pytest.mark.slow  # over 2 s of real waiting or CPU
 def test_xsum_rouge1_is_at_least_lead1(corpus_dir: Path) -> None:
     o1, _, l1, _ = _rouge_vs_lead(corpus_dir / "summarization" / "xsum_dev.jsonl", 1, 200)
     assert o1 >= l1, (o1, l1)

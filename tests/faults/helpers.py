@@ -110,7 +110,7 @@ async def service_env(
     async with Fetcher(
         user_agent=UA,
         allow_private=allow_private,
-        limits=limits or FetchLimits(),
+        limits=limits or FetchLimits(page_interval=0.0),  # pages unpaced: all on one host
         resolver=resolver or local_resolver,
         allow_hosts=allow_hosts,
         clock=clock,

@@ -163,6 +163,7 @@ def cli_environment(
         mp.setenv("NEWSDIGEST_DB", str(tmp_path / "cli.db"))
         mp.setenv("NEWSDIGEST_ALLOW_PRIVATE_URLS", "true" if allow_private else "false")
         mp.delenv("DISCORD_TOKEN", raising=False)
+        mp.setenv("NEWSDIGEST_PAGE_INTERVAL", "0")  # pages unpaced: all on one loopback host
         mp.setattr(fetch_module, "Fetcher", fetcher_factory(resolver))
         yield mp
 
