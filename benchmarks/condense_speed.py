@@ -228,9 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             for name, label in (("condense", "condense"), ("summary", "summary half")):
                 ratios = [a / b for a, b in zip(rates[name], rates[base], strict=True)]
-                goal = (
-                    " (issue 10: >= 5x in plain Python)" if (name, base) == ("condense", "lexrank") else ""
-                )
+                headline = (name, base) == ("condense", "lexrank")
+                goal = " (issue 10: >= 5x in plain Python)" if headline else ""
                 best = max(rates[name]) / max(rates[base])
                 print(
                     f"  speed ratio {label} / {base_label}: median "
