@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import statistics
 import sys
 import tempfile
@@ -35,6 +36,7 @@ from digests.clock import FakeClock  # noqa: E402
 from tests.bot.harness import (  # noqa: E402
     START,
     TOKEN,
+    VOCABULARY,
     article,
     e2e_settings,
     running_app,
@@ -55,13 +57,24 @@ def rss_kb() -> int:
     return 0
 
 
+def distinct(feed: int, n: int, words: int) -> list[str]:
+    """Words of their own for each item: an item whose headline and lede look like another
+    outlet's live post in the channel is posted as an edit of that post (one story, once)."""
+    return random.Random(f"{feed}-{n}").sample(VOCABULARY, words)
+
+
 def feed_items(feed: int, count: int) -> list[Item]:
     speakers = ["Jane Smith", "Omar Haddad", "Li Wei", "Ana Souza"]
     return [
         Item(
             guid=f"f{feed}-i{n}",
-            title=f"Feed {feed} reports development {n}",
-            paragraphs=article(f"project {feed}-{n}", speakers[n % len(speakers)], words=80),
+            title=" ".join(distinct(feed, n, 5)).capitalize() + f" {feed}-{n}",
+            paragraphs=article(
+                f"project {feed}-{n}",
+                speakers[(feed + n) % len(speakers)],
+                words=80,
+                lede=" ".join(distinct(feed, -n - 1, 14)).capitalize() + " were approved.",
+            ),
             published=START - timedelta(hours=24) + timedelta(minutes=n),
         )
         for n in range(count)
