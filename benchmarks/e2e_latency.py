@@ -60,7 +60,8 @@ def rss_kb() -> int:
 def distinct(feed: int, n: int, words: int) -> list[str]:
     """Words of their own for each item: an item whose headline and lede look like another
     outlet's live post in the channel is posted as an edit of that post (one story, once)."""
-    return random.Random(f"{feed}-{n}").sample(VOCABULARY, words)
+    suffix = f"{feed}x{n}"
+    return [f"{word}{suffix}" for word in random.Random(suffix).sample(VOCABULARY, words)]
 
 
 def feed_items(feed: int, count: int) -> list[Item]:
