@@ -90,6 +90,17 @@ def target_channel(
     raise InputError("Pick a text channel with the channel option; this one cannot take posts.")
 
 
+def postable_target(
+    interaction: discord.Interaction[Any], channel: discord.TextChannel | None
+) -> discord.TextChannel:
+    """``target_channel``, refused in one sentence when the bot could not post there."""
+    target = target_channel(interaction, channel)
+    problem = missing_permissions(target)
+    if problem:
+        raise InputError(problem)
+    return target
+
+
 def missing_permissions(channel: discord.TextChannel) -> str | None:
     """One sentence when the bot cannot view, send or embed links in ``channel``."""
     me = channel.guild.me

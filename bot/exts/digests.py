@@ -15,13 +15,12 @@ from bot.exts.common import (
     bot_of,
     guild_id_of,
     manage_channels,
-    missing_permissions,
+    postable_target,
     reply,
     target_channel,
     when,
 )
 from bot.scheduling import digest_trigger
-from digests.errors import InputError
 
 DAY_CHOICES = (
     "daily",
@@ -81,10 +80,7 @@ class Digests(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
         guild_id_of(interaction)
-        target = target_channel(interaction, channel)
-        problem = missing_permissions(target)
-        if problem:
-            raise InputError(problem)
+        target = postable_target(interaction, channel)
         queued = await bot.digests.queue_digest(target.id)
         if not queued:
             await reply(interaction, f"No new stories for {target.mention} since its last digest.")
@@ -113,10 +109,7 @@ class Digests(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
-        target = target_channel(interaction, channel)
-        problem = missing_permissions(target)
-        if problem:
-            raise InputError(problem)
+        target = postable_target(interaction, channel)
         saved = await bot.digests.set_schedule(
             guild_id=guild_id,
             channel_id=target.id,

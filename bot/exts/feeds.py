@@ -17,9 +17,8 @@ from bot.exts.common import (
     choice_name,
     guild_id_of,
     manage_channels,
-    missing_permissions,
+    postable_target,
     reply,
-    target_channel,
     when,
 )
 from digests import filters
@@ -112,10 +111,7 @@ class Feeds(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
-        target = target_channel(interaction, channel)
-        problem = missing_permissions(target)
-        if problem:
-            raise InputError(problem)
+        target = postable_target(interaction, channel)
         role_id = ping_role(interaction, ping)
         result = await bot.digests.add_feed(
             guild_id=guild_id,
@@ -218,10 +214,7 @@ class Feeds(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
-        target = target_channel(interaction, channel)
-        problem = missing_permissions(target)
-        if problem:
-            raise InputError(problem)
+        target = postable_target(interaction, channel)
         if file.size > opml.MAX_OPML_BYTES:
             raise InputError(
                 f"The OPML file is too large: at most {opml.MAX_OPML_BYTES // 2**20} MB."
