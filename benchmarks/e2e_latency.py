@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import logging
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -43,6 +44,7 @@ from tests.bot.harness import (  # noqa: E402
 )
 from tests.builders import Item, rss  # noqa: E402
 from tests.discord_emulator import DiscordEmulator, GuildSpec  # noqa: E402
+from tests.discord_emulator.state import RecordedMessage  # noqa: E402
 from tests.feedserver import FeedServer  # noqa: E402
 
 
@@ -82,6 +84,69 @@ def feed_items(feed: int, count: int) -> list[Item]:
     ]
 
 
+def publish(server: FeedServer, feed: int, items: list[Item]) -> None:
+    server.add(
+        f"/f/{feed}.xml",
+        rss(f"Feed {feed}", items, link=server.url("/s")),
+        content_type="application/rss+xml",
+        etag=f'"{feed}-{len(items)}"',
+    )
+
+
+#: a feed's name under "Also covered by" in a live post
+COVERED_FEED = re.compile(r"\bFeed (\d+)\b")
+
+
+def merged_feeds(messages: list[RecordedMessage]) -> dict[int, str]:
+    """Feed number -> title of the earlier post that names the feed under "Also covered by":
+    the bot merged the feed's new item into that post as the same story (edited it, or sent it
+    with the name when the merge came first)."""
+    merged: dict[int, str] = {}
+    for message in messages:
+        if not message.embeds:
+            continue
+        for embed_field in message.embeds[0].get("fields", []):
+            if embed_field.get("name") == "Also covered by":
+                for number in COVERED_FEED.findall(str(embed_field.get("value", ""))):
+                    merged.setdefault(int(number), str(message.embeds[0].get("title", "")))
+    return merged
+
+
+def posted_titles(messages: list[RecordedMessage]) -> set[str]:
+    return {str(m.embeds[0].get("title", "")) for m in messages if m.embeds}
+
+
+#: seconds a round may take to post its items (a full-scale round takes about 2)
+ROUND_TIMEOUT = 300.0
+
+
+async def wait_posted(
+    emu: DiscordEmulator, first: int, new: dict[str, int]
+) -> list[RecordedMessage]:
+    """The messages from index ``first`` on, once every new item (title -> feed) is posted or
+    merged into an earlier post as the same story. Exits naming the merged items: they get no
+    post of their own, so the round would otherwise wait for posts that never come."""
+
+    def settled() -> bool:
+        messages = emu.all_messages()
+        posted = posted_titles(messages[first:])
+        merged = merged_feeds(messages)
+        return all(title in posted or feed in merged for title, feed in new.items())
+
+    await emu.wait_until(settled, timeout=ROUND_TIMEOUT, what="every new item posted or merged")
+    messages = emu.all_messages()
+    posted = posted_titles(messages[first:])
+    merged = merged_feeds(messages)
+    missing = [feed for title, feed in new.items() if title not in posted]
+    if missing:
+        pairs = "; ".join(f"Feed {feed} into {merged[feed]!r}" for feed in missing)
+        raise SystemExit(
+            f"{len(missing)} new items were merged into earlier posts as the same story instead "
+            f"of posted ({pairs}): the synthetic items must not look alike"
+        )
+    return messages[first:]
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
@@ -99,12 +164,7 @@ async def main_async(args: argparse.Namespace) -> None:
         channel_ids = [emu.channel_id(name) for name in channels]
         items = {f: feed_items(f, base_items) for f in range(args.feeds)}
         for feed, entries in items.items():
-            server.add(
-                f"/f/{feed}.xml",
-                rss(f"Feed {feed}", entries, link=server.url("/s")),
-                content_type="application/rss+xml",
-                etag=f'"{feed}-{len(entries)}"',
-            )
+            publish(server, feed, entries)
         with tempfile.TemporaryDirectory() as tmp:
             settings = e2e_settings(emu, Path(tmp), NEWSDIGEST_FEED_LIMIT=args.feeds + 10)
             clock = FakeClock(START)
@@ -138,24 +198,20 @@ async def main_async(args: argparse.Namespace) -> None:
                         (round_no * args.changed + k) % args.feeds for k in range(args.changed)
                     ]
                     appeared: dict[str, float] = {}
+                    feed_of: dict[str, int] = {}
                     for feed in changed:
                         new = feed_items(feed, base_items + round_no + 1)[-1]
                         items[feed].append(new)
-                        server.add(
-                            f"/f/{feed}.xml",
-                            rss(f"Feed {feed}", items[feed], link=server.url("/s")),
-                            content_type="application/rss+xml",
-                            etag=f'"{feed}-{len(items[feed])}"',
-                        )
+                        publish(server, feed, items[feed])
                         appeared[new.title] = time.monotonic()
+                        feed_of[new.title] = feed
                     clock.advance(timedelta(hours=2))
                     start = time.perf_counter()
                     await poll_feeds(app.jobs.ctx)
                     poll_times.append(time.perf_counter() - start)
-                    target = posted_before + len(changed)
-                    await emu.wait_until(lambda t=target: len(emu.all_messages()) >= t, timeout=300)
+                    posts = await wait_posted(emu, posted_before, feed_of)
                     cycle_times.append(time.perf_counter() - start)
-                    for message in emu.all_messages()[posted_before:]:
+                    for message in posts:
                         title = message.embeds[0]["title"] if message.embeds else ""
                         if title in appeared:
                             latencies.append(message.created_at - appeared.pop(title))
