@@ -162,6 +162,7 @@ async def compose(
             dev_guild_id=settings.dev_guild_id,
             sync_state=_sync_state_path(settings.db),
             guild_ready_timeout=guild_ready_timeout,
+            shards=settings.shard_set(),
         )
         box.append(bot)
         outbox.transport = DiscordTransport(bot)
