@@ -143,6 +143,7 @@ async def compose(
             feed_limit=settings.feed_limit,
             cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
+            poll_lease=settings.poll_lease(),
         )
         box: list[DigestBot] = []
 

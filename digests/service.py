@@ -200,7 +200,9 @@ class DigestService:
     default: a thread, without a budget), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
     than that are marked skipped rather than flooding a channel), ``retention`` (how long the
-    article text of a story and its sent posts are kept, see ``prune``; None keeps everything).
+    article text of a story and its sent posts are kept, see ``prune``; None keeps everything),
+    ``poll_lease`` (how long a feed claimed for polling is kept from other processes and cycles;
+    default: ``poll_interval``).
     """
 
     def __init__(
@@ -224,6 +226,7 @@ class DigestService:
         retention: timedelta | None = timedelta(days=90),
         refresh_wait: timedelta = REFRESH_WAIT,
         live_window: timedelta = LIVE_WINDOW,
+        poll_lease: timedelta | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -243,6 +246,7 @@ class DigestService:
         self._retention = retention
         self._refresh_wait = refresh_wait
         self._live_window = live_window
+        self._poll_lease = poll_lease or poll_interval
         #: same-story decisions for live channels and the poll they apply to are made one
         #: poll at a time, so two outlets' versions polled together cannot both be posted
         self._live_lock = asyncio.Lock()
@@ -471,7 +475,8 @@ class DigestService:
         however many channels subscribe); store new/updated stories; queue live deliveries;
         back off failing feeds and queue one notice per channel when a feed gets disabled."""
         now = self._clock.now()
-        feeds = await off_loop(self._store.due_feeds, now)
+        # claimed, so a feed is fetched once per cycle across processes sharing the database
+        feeds = await off_loop(self._store.claim_due_feeds, now, lease=self._poll_lease)
         return await self.poll_feeds(feeds)
 
     async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
