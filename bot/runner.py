@@ -25,7 +25,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.client import DigestBot
-from bot.delivery import DiscordTransport, Outbox
+from bot.delivery import IDLE_WAIT, SHARED_IDLE_WAIT, DiscordTransport, Outbox
 from bot.scheduling import POLL_TICK, JobContext, Jobs, catch_up
 from bot.settings import DEFAULT_API_BASE, Settings, SettingsError
 from digests.clock import Clock, SystemClock
@@ -144,6 +144,7 @@ async def compose(
             cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
             poll_lease=settings.poll_lease(),
+            shards=settings.shard_set(),
         )
         box: list[DigestBot] = []
 
@@ -155,7 +156,9 @@ async def compose(
 
         ctx = JobContext(digests=service, clock=clock, kick=kick, ready=ready)
         jobs = Jobs(scheduler, ctx)
-        outbox = Outbox(service)
+        # another process's poll may queue this one's posts without waking it: look more often
+        idle = IDLE_WAIT if settings.shard_set().owns_all else SHARED_IDLE_WAIT
+        outbox = Outbox(service, idle_wait=idle)
         bot = DigestBot(
             digests=service,
             jobs=jobs,

@@ -74,6 +74,7 @@ from digests.model import (
     Subscription,
     UpdateResult,
 )
+from digests.shards import ShardSet
 from digests.store import (
     FetchState,
     StaleDigestError,
@@ -202,7 +203,8 @@ class DigestService:
     than that are marked skipped rather than flooding a channel), ``retention`` (how long the
     article text of a story and its sent posts are kept, see ``prune``; None keeps everything),
     ``poll_lease`` (how long a feed claimed for polling is kept from other processes and cycles;
-    default: ``poll_interval``).
+    default: ``poll_interval``), ``shards`` (the Discord shards this process owns when several
+    share the database: it delivers only their servers' posts; default: all).
     """
 
     def __init__(
@@ -227,6 +229,7 @@ class DigestService:
         refresh_wait: timedelta = REFRESH_WAIT,
         live_window: timedelta = LIVE_WINDOW,
         poll_lease: timedelta | None = None,
+        shards: ShardSet | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -247,6 +250,7 @@ class DigestService:
         self._refresh_wait = refresh_wait
         self._live_window = live_window
         self._poll_lease = poll_lease or poll_interval
+        self._shards = shards or ShardSet()
         #: same-story decisions for live channels and the poll they apply to are made one
         #: poll at a time, so two outlets' versions polled together cannot both be posted
         self._live_lock = asyncio.Lock()
@@ -730,8 +734,9 @@ class DigestService:
 
     # --- outbox ------------------------------------------------------------------------------
     async def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
-        """Undelivered posts, oldest first (per channel in order)."""
-        return await off_loop(self._store.pending_deliveries, limit)
+        """Undelivered posts, oldest first (per channel in order), to the servers this process's
+        shards own."""
+        return await off_loop(self._store.pending_deliveries, limit, shards=self._shards)
 
     async def mark_attempt(self, delivery_id: int) -> None:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
@@ -749,7 +754,7 @@ class DigestService:
 
     async def pending_edits(self, limit: int = 50) -> list[Delivery]:
         """Posted live stories to edit: another outlet's version of the story arrived since."""
-        return await off_loop(self._store.pending_edits, limit)
+        return await off_loop(self._store.pending_edits, limit, shards=self._shards)
 
     async def mark_edited(self, delivery_id: int, version: int) -> None:
         await off_loop(self._store.mark_edited, delivery_id, version)

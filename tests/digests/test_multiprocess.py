@@ -9,6 +9,7 @@ run with three real ``newsdigest run`` processes is tests/faults/test_shards.py)
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+import sqlite_utils
 
 from digests.clock import FakeClock
 from digests.feeds.fetch import Fetcher, FetchLimits
-from digests.model import Condensed
+from digests.model import Condensed, DigestPage, DigestPlan, Entry, Mode
 from digests.service import DigestService
-from digests.store import Store, Unchanged
+from digests.shards import ShardSet, shard_of
+from digests.store import FetchState, Store, StoryWrite, Unchanged
+from digests.store.schema import MIGRATIONS
 from tests.builders import Item, rss
 from tests.feedserver import FeedServer
 
@@ -161,3 +165,165 @@ async def test_two_services_polling_at_once_fetch_each_url_once(
 async def _gather(a: DigestService, b: DigestService) -> tuple[list[object], list[object]]:
     first, second = await asyncio.gather(a.update_due_feeds(), b.update_due_feeds())
     return list(first), list(second)
+
+
+# --- each channel's outbox delivered by the owner of its server's shard ---------------------------
+COUNT = 4
+HALVES = (ShardSet.of([0, 1], COUNT), ShardSet.of([2, 3], COUNT))
+
+
+def guild_on(shard: int, n: int = 1) -> int:
+    """A realistic guild id (a snowflake) on ``shard`` of ``COUNT``."""
+    return ((1_000 * COUNT + n * COUNT + shard) << 22) | 4242
+
+
+def story_write(feed: int, n: int) -> StoryWrite:
+    entry = Entry(
+        entry_id=f"f{feed}-{n}",
+        url=f"https://news.example/{feed}/{n}",
+        title=f"Story {n} of feed {feed}",
+        text="Body text.",
+        published=NOW,
+    )
+    return StoryWrite(
+        entry=entry,
+        content_hash=f"h{feed}-{n}",
+        text="Body text.",
+        image=None,
+        condensed=Condensed(title=entry.title, summary="Body.", sentences=["Body."], quotes=[]),
+    )
+
+
+def one_feed_per_shard(store: Store, mode: Mode = "live") -> dict[int, int]:
+    """One feed and one channel in a guild on each shard; channel id -> guild id."""
+    channels: dict[int, int] = {}
+    for shard in range(COUNT):
+        feed = store.ensure_feed(f"https://feeds.example/s{shard}.xml", NOW)
+        channel, guild = 500 + shard, guild_on(shard)
+        store.subscribe(
+            guild_id=guild,
+            channel_id=channel,
+            feed_id=feed.feed_id,
+            mode=mode,
+            backfill=0,
+            now=NOW,
+            next_fetch=NOW,
+            feed_limit=50,
+        )
+        store.save_poll(
+            feed.feed_id,
+            title=f"Shard {shard} News",
+            link=None,
+            image=None,
+            state=FetchState(None, None, "b"),
+            writes=[story_write(shard, n) for n in range(3)],
+            now=NOW,
+            next_fetch=NOW + timedelta(minutes=15),
+        )
+        channels[channel] = guild
+    return channels
+
+
+def owned_channels(shards: ShardSet, channels: dict[int, int]) -> set[int]:
+    return {c for c, g in channels.items() if shard_of(g, COUNT) in shards.sorted_ids()}
+
+
+def test_each_process_reads_only_its_shards_outbox(two: tuple[Store, Store]) -> None:
+    first, second = two
+    channels = one_feed_per_shard(first)
+    everything = first.pending_deliveries(100)
+    assert {d.channel_id for d in everything} == set(channels) and len(everything) == 12
+    mine, theirs = (
+        first.pending_deliveries(100, shards=HALVES[0]),
+        second.pending_deliveries(100, shards=HALVES[1]),
+    )
+    assert {d.channel_id for d in mine} == owned_channels(HALVES[0], channels) == {500, 501}
+    assert {d.channel_id for d in theirs} == owned_channels(HALVES[1], channels) == {502, 503}
+    assert sorted(d.delivery_id for d in (*mine, *theirs)) == [d.delivery_id for d in everything]
+
+
+def test_digests_and_notices_go_to_the_owner_too(two: tuple[Store, Store]) -> None:
+    first, second = two
+    channels = one_feed_per_shard(first, mode="digest")
+    assert first.pending_deliveries(100) == []  # digest mode: nothing until a digest
+    for channel in channels:
+        plan = DigestPlan(
+            pages=[
+                DigestPage(
+                    header="Digest", items=[(s.story_id, []) for s in first.pending_digest(channel)]
+                )
+            ],
+            skipped=[],
+        )
+        first.queue_digest(channel, plan, NOW)
+    feed = first.feed_by_url("https://feeds.example/s3.xml")
+    assert feed is not None
+    first.record_failure(
+        feed.feed_id, error="gone", now=NOW, next_fetch=NOW, disable=True, notice="Disabled."
+    )
+    theirs = second.pending_deliveries(100, shards=HALVES[1])
+    assert sorted((d.channel_id, d.kind) for d in theirs) == [
+        (502, "digest"),
+        (503, "digest"),
+        (503, "notice"),
+    ]
+    mine = first.pending_deliveries(100, shards=HALVES[0])
+    assert sorted((d.channel_id, d.kind) for d in mine) == [(500, "digest"), (501, "digest")]
+
+
+def test_live_merge_edits_go_to_the_owner(two: tuple[Store, Store]) -> None:
+    first, second = two
+    one_feed_per_shard(first)
+    for delivery in first.pending_deliveries(100):
+        first.mark_delivered(delivery.delivery_id, 9000 + delivery.delivery_id, NOW)
+    with sqlite3.connect(first.path) as conn:  # another outlet named in every post
+        conn.execute("UPDATE outbox SET edits_wanted = edits_wanted + 1")
+    conn.close()
+    assert len(first.pending_edits(100)) == 12
+    assert {d.channel_id for d in first.pending_edits(100, shards=HALVES[0])} == {500, 501}
+    assert {d.channel_id for d in second.pending_edits(100, shards=HALVES[1])} == {502, 503}
+
+
+def test_the_migration_gives_existing_rows_their_guild(tmp_path: Path) -> None:
+    """A database from before 0007 (posts pending there) gets each row's guild from the
+    channel's subscriptions or schedule; a row of an unknown channel stays NULL (shard 0)."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, statements in MIGRATIONS:
+        if name == "0007_outbox_guild":
+            break
+        for statement in statements:
+            db.execute(statement)
+        db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, NOW.isoformat()))
+    stamp = NOW.isoformat()
+    db.execute("INSERT INTO feeds(feed_id, url, created_at) VALUES (1, 'https://f/1', ?)", [stamp])
+    db.execute(
+        "INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at) "
+        "VALUES (?, 500, 1, 'live', ?)",
+        [guild_on(2), stamp],
+    )
+    db.execute(
+        "INSERT INTO schedules(guild_id, channel_id, hour, minute, timezone, created_at) "
+        "VALUES (?, 600, 8, 0, 'UTC', ?)",
+        [guild_on(3), stamp],
+    )
+    for channel in (500, 600, 700):
+        db.execute(
+            "INSERT INTO outbox(channel_id, kind, nonce, payload, created_at) "
+            "VALUES (?, 'notice', 'n', '{\"notice\": \"hi\"}', ?)",
+            [channel, stamp],
+        )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        guilds = {
+            int(r[0]): r[1]
+            for r in sqlite3.connect(path).execute("SELECT channel_id, guild_id FROM outbox")
+        }
+        assert guilds == {500: guild_on(2), 600: guild_on(3), 700: None}
+        assert {d.channel_id for d in store.pending_deliveries(10, shards=HALVES[1])} == {500, 600}
+        assert {d.channel_id for d in store.pending_deliveries(10, shards=HALVES[0])} == {700}
+    finally:
+        store.close()
