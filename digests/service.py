@@ -204,7 +204,8 @@ class DigestService:
     article text of a story and its sent posts are kept, see ``prune``; None keeps everything),
     ``poll_lease`` (how long a feed claimed for polling is kept from other processes and cycles;
     default: ``poll_interval``), ``shards`` (the Discord shards this process owns when several
-    share the database: it delivers only their servers' posts; default: all).
+    share the database: it delivers only their servers' posts and runs only their schedules;
+    default: all).
     """
 
     def __init__(
@@ -848,7 +849,10 @@ class DigestService:
         return await off_loop(self._store.remove_schedule, channel_id)
 
     async def schedules(self) -> list[Schedule]:
-        return await off_loop(self._store.schedules)
+        """The schedules this process runs: those of the servers its shards own (another
+        process runs the others' jobs, so a digest fires in one process only)."""
+        found = await off_loop(self._store.schedules)
+        return [s for s in found if self._shards.owns(s.guild_id)]
 
     async def run_scheduled_digest(self, schedule_id: int, fire_time: datetime) -> int | None:
         """Record the run for ``fire_time`` (unique per schedule and period) and queue the digest.

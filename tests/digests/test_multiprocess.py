@@ -327,3 +327,95 @@ def test_the_migration_gives_existing_rows_their_guild(tmp_path: Path) -> None:
         assert {d.channel_id for d in store.pending_deliveries(10, shards=HALVES[0])} == {700}
     finally:
         store.close()
+
+
+# --- a scheduled digest fires once ---------------------------------------------------------------
+async def _two_services(
+    tmp_path: Path, feed_server: FeedServer, clock: FakeClock, fetcher: Fetcher
+) -> tuple[list[Store], list[DigestService]]:
+    stores = [Store(tmp_path / "shared.db"), Store(tmp_path / "shared.db")]
+    services = [
+        DigestService(s, fetcher, clock=clock, condense=quick, shards=half)
+        for s, half in zip(stores, HALVES, strict=True)
+    ]
+    return stores, services
+
+
+async def test_a_scheduled_period_queued_by_two_processes_at_once_is_queued_once(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Both processes run the same schedule's job for the same fire time (a misfire, a catch-up,
+    a misconfiguration): UNIQUE(schedule_id, period_start) lets one queue the digest and makes
+    the other's a no-op."""
+    feed_server.add("/d.xml", rss("Digest Feed", []))
+    clock = FakeClock(NOW)
+    async with Fetcher(user_agent="newsdigest-test/1.0", allow_private=True) as fetcher:
+        stores, services = await _two_services(tmp_path, feed_server, clock, fetcher)
+        try:
+            guild, channel = guild_on(1), 700
+            await services[0].add_feed(
+                guild_id=guild, channel_id=channel, url=feed_server.url("/d.xml")
+            )
+            items = [Item(guid=f"d{n}", title=f"Digest story {n}") for n in range(4)]
+            feed_server.add("/d.xml", rss("Digest Feed", items))
+            schedule = await services[0].set_schedule(
+                guild_id=guild, channel_id=channel, time="09:00", timezone="UTC"
+            )
+            clock.advance(timedelta(days=1))
+            fire = NOW + timedelta(days=1)
+            outcomes = await asyncio.gather(
+                *(s.run_scheduled_digest(schedule.schedule_id, fire) for s in services)
+            )
+            assert sorted(outcomes, key=lambda o: o is None) == [4, None]
+            pages = stores[0].pending_deliveries(100)
+            assert [(d.channel_id, d.kind, len(d.items)) for d in pages] == [(700, "digest", 4)]
+            # and again later (a restart's catch-up): still the one digest
+            assert await services[1].run_scheduled_digest(schedule.schedule_id, fire) is None
+            assert len(stores[1].pending_deliveries(100)) == 1
+        finally:
+            for store in stores:
+                store.close()
+
+
+async def test_only_the_owner_of_a_schedules_guild_runs_its_job(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Each process registers the digest jobs (and catch-ups) of its own servers only, so a
+    schedule changed in its owner's process is not also fired at its old time by another."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.scheduling import JobContext, Jobs, catch_up
+
+    clock = FakeClock(NOW)
+    async with Fetcher(user_agent="newsdigest-test/1.0", allow_private=True) as fetcher:
+        stores, services = await _two_services(tmp_path, feed_server, clock, fetcher)
+        try:
+            by_shard = {}
+            for shard in range(COUNT):
+                made = await services[0].set_schedule(
+                    guild_id=guild_on(shard), channel_id=800 + shard, time="08:30", timezone="UTC"
+                )
+                by_shard[shard] = made.schedule_id
+            clock.advance(timedelta(days=1))  # 08:30 passed: every schedule has one to catch up
+            registered: list[set[str]] = []
+            caught: list[set[int]] = []
+            for service in services:
+
+                async def ready() -> None:
+                    return None
+
+                ctx = JobContext(digests=service, clock=clock, kick=lambda: None, ready=ready)
+                scheduler = AsyncIOScheduler(timezone="UTC")
+                scheduler.start(paused=True)
+                try:
+                    await Jobs(scheduler, ctx).rebuild()
+                    registered.append({job.id for job in scheduler.get_jobs()})
+                    caught.append(set(await catch_up(ctx)))
+                finally:
+                    scheduler.shutdown(wait=False)
+            halves = [{by_shard[s] for s in half.sorted_ids()} for half in HALVES]
+            assert registered == [{f"digest:{i}" for i in half} for half in halves]
+            assert caught == halves
+        finally:
+            for store in stores:
+                store.close()
