@@ -33,6 +33,7 @@ from digests.errors import DigestError
 from digests.feeds.fetch import Fetcher
 from digests.feeds.urlsafety import redact_urls_in
 from digests.service import DigestService, off_loop
+from digests.shards import format_shard_ids
 from digests.store import Store
 from digests.workers import WorkerPool
 
@@ -202,6 +203,12 @@ async def start_background(
     app.jobs.add_poll_job(poll_tick)
     app.jobs.add_housekeeping_job()
     feeds = await off_loop(app.store.polled_feed_count)
+    if app.bot.shard_ids is not None:
+        log.info(
+            "Connected shards %s of %s: posting for their servers only.",
+            format_shard_ids(app.bot.shard_ids),
+            app.bot.shard_count,
+        )
     log.info(
         "Started as %s: in %d server(s), polling %d feed(s).",
         app.bot.user,
