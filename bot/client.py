@@ -21,6 +21,7 @@ from bot.scheduling import Jobs
 from bot.views import StoryButton, StoryPicker
 from digests.errors import DigestError
 from digests.service import DigestService, off_loop
+from digests.shards import ShardSet
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,24 @@ class DigestBot(commands.AutoShardedBot):
         dev_guild_id: int | None = None,
         sync_state: Path | None = None,
         guild_ready_timeout: float = 2.0,
+        shards: ShardSet | None = None,
     ) -> None:
+        """``shards``: the shards this process connects (default: every shard Discord
+        recommends); with several processes each owns its own set of the same total."""
+        shards = shards or ShardSet()
         intents = discord.Intents.none()
         intents.guilds = True
+        # without shard_ids discord.py connects every shard (of shard_count, or Discord's count)
+        only: dict[str, Any] = {"shard_ids": shards.sorted_ids()} if shards.ids is not None else {}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
-            shard_count=None,
+            shard_count=shards.count,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=DigestTree,
             guild_ready_timeout=guild_ready_timeout,
+            **only,
         )
         self.digests = digests
         self.jobs = jobs

@@ -40,6 +40,9 @@ BATCH = 200
 #: channels posted to at the same time (each channel's posts stay in order)
 CONCURRENCY = 8
 IDLE_WAIT = 30.0
+#: the idle wait of a process that shares the database with others: their polls queue posts
+#: for its channels without waking it
+SHARED_IDLE_WAIT = 5.0
 BACKOFF_START = 2.0
 BACKOFF_MAX = 300.0
 _FOOTER_NUMBER = re.compile(r"#(\d+)$")

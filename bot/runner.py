@@ -25,7 +25,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.client import DigestBot
-from bot.delivery import DiscordTransport, Outbox
+from bot.delivery import IDLE_WAIT, SHARED_IDLE_WAIT, DiscordTransport, Outbox
 from bot.scheduling import POLL_TICK, JobContext, Jobs, catch_up
 from bot.settings import DEFAULT_API_BASE, Settings, SettingsError
 from digests.clock import Clock, SystemClock
@@ -33,6 +33,7 @@ from digests.errors import DigestError
 from digests.feeds.fetch import Fetcher
 from digests.feeds.urlsafety import redact_urls_in
 from digests.service import DigestService, off_loop
+from digests.shards import format_shard_ids
 from digests.store import Store
 from digests.workers import WorkerPool
 
@@ -143,6 +144,8 @@ async def compose(
             feed_limit=settings.feed_limit,
             cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
+            poll_lease=settings.poll_lease(),
+            shards=settings.shard_set(),
         )
         box: list[DigestBot] = []
 
@@ -154,7 +157,9 @@ async def compose(
 
         ctx = JobContext(digests=service, clock=clock, kick=kick, ready=ready)
         jobs = Jobs(scheduler, ctx)
-        outbox = Outbox(service)
+        # another process's poll may queue this one's posts without waking it: look more often
+        idle = IDLE_WAIT if settings.shard_set().owns_all else SHARED_IDLE_WAIT
+        outbox = Outbox(service, idle_wait=idle)
         bot = DigestBot(
             digests=service,
             jobs=jobs,
@@ -162,6 +167,7 @@ async def compose(
             dev_guild_id=settings.dev_guild_id,
             sync_state=_sync_state_path(settings.db),
             guild_ready_timeout=guild_ready_timeout,
+            shards=settings.shard_set(),
         )
         box.append(bot)
         outbox.transport = DiscordTransport(bot)
@@ -197,6 +203,12 @@ async def start_background(
     app.jobs.add_poll_job(poll_tick)
     app.jobs.add_housekeeping_job()
     feeds = await off_loop(app.store.polled_feed_count)
+    if app.bot.shard_ids is not None:
+        log.info(
+            "Connected shards %s of %s: posting for their servers only.",
+            format_shard_ids(app.bot.shard_ids),
+            app.bot.shard_count,
+        )
     log.info(
         "Started as %s: in %d server(s), polling %d feed(s).",
         app.bot.user,

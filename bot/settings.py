@@ -7,6 +7,7 @@ one sentence naming the variable (``SettingsError``); the token is a SecretStr a
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -14,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from digests import __version__
 from digests.feeds.fetch import FetchLimits
+from digests.shards import ShardSet, format_shard_ids, parse_shard_ids
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 PROJECT_URL = "https://github.com/newsdigest/newsdigest"
@@ -42,6 +44,15 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, alias="NEWSDIGEST_RETENTION_DAYS", ge=0, le=36_500)
     page_concurrency: int = Field(default=2, alias="NEWSDIGEST_PAGE_CONCURRENCY", ge=1, le=16)
     page_interval: float = Field(default=0.5, alias="NEWSDIGEST_PAGE_INTERVAL", ge=0, le=60)
+    #: the shards this process owns (``0-3``, ``0,2,5``); None: all of them
+    shards: str | None = Field(default=None, alias="NEWSDIGEST_SHARDS")
+    #: total shards across processes; None: Discord's recommendation (discord.py asks)
+    shard_count: int | None = Field(default=None, alias="NEWSDIGEST_SHARD_COUNT", ge=1, le=10_000)
+    #: how long a claimed feed is kept from other processes while it is polled; None: the poll
+    #: interval (a poll lost with its process is retried one interval later, as if it happened)
+    poll_lease_seconds: int | None = Field(
+        default=None, alias="NEWSDIGEST_POLL_LEASE_SECONDS", ge=1, le=24 * 3600
+    )
 
     def fetch_limits(self) -> FetchLimits:
         """The fetcher's limits with this deployment's per-host page pacing."""
@@ -63,10 +74,45 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value
 
-    @field_validator("dev_guild_id", mode="before")
+    @field_validator("dev_guild_id", "shard_count", "poll_lease_seconds", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shards(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return format_shard_ids(parse_shard_ids(str(value)))
+
+    def shard_set(self) -> ShardSet:
+        """The shards this process owns (``check_shards`` has vetted the combination)."""
+        if self.shards is None:
+            return ShardSet(count=self.shard_count)
+        return ShardSet.of(parse_shard_ids(self.shards), self.shard_count or 0)
+
+    def check_shards(self) -> None:
+        """NEWSDIGEST_SHARDS needs NEWSDIGEST_SHARD_COUNT, and every shard below it."""
+        if self.shards is None:
+            return
+        if self.shard_count is None:
+            raise SettingsError(
+                "NEWSDIGEST_SHARDS needs NEWSDIGEST_SHARD_COUNT: set the total number of "
+                "shards across all processes."
+            )
+        top = max(parse_shard_ids(self.shards))
+        if top >= self.shard_count:
+            raise SettingsError(
+                f"NEWSDIGEST_SHARDS is invalid: shard {top} is not below "
+                f"NEWSDIGEST_SHARD_COUNT ({self.shard_count}); shards count from 0."
+            )
+
+    def poll_lease(self) -> timedelta:
+        """How long a feed claimed for polling stays claimed (default: the poll interval)."""
+        if self.poll_lease_seconds is not None:
+            return timedelta(seconds=self.poll_lease_seconds)
+        return timedelta(minutes=self.poll_minutes)
 
     def require_token(self) -> str:
         token = self.discord_token.get_secret_value().strip() if self.discord_token else ""
@@ -89,19 +135,24 @@ _EXPLAIN = {
     "NEWSDIGEST_RETENTION_DAYS": "must be a whole number of days from 0 (keep everything) to 36500",
     "NEWSDIGEST_PAGE_CONCURRENCY": "must be a whole number from 1 to 16",
     "NEWSDIGEST_PAGE_INTERVAL": "must be a number of seconds from 0 to 60",
+    "NEWSDIGEST_SHARDS": "must list shard numbers, such as 0-3 or 0,2,5",
+    "NEWSDIGEST_SHARD_COUNT": "must be a whole number from 1 to 10000",
+    "NEWSDIGEST_POLL_LEASE_SECONDS": "must be a whole number of seconds from 1 to 86400",
 }
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings; raise SettingsError with one sentence naming the bad variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         loc = exc.errors()[0].get("loc", ("",))
         name = str(loc[0]) if loc else ""
         alias = _alias(name)
         explain = _EXPLAIN.get(alias, "has a bad value")
         raise SettingsError(f"{alias} is invalid: it {explain}.") from None
+    settings.check_shards()
+    return settings
 
 
 def _alias(name: str) -> str:

@@ -74,6 +74,7 @@ from digests.model import (
     Subscription,
     UpdateResult,
 )
+from digests.shards import ShardSet
 from digests.store import (
     FetchState,
     StaleDigestError,
@@ -200,7 +201,11 @@ class DigestService:
     default: a thread, without a budget), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
     than that are marked skipped rather than flooding a channel), ``retention`` (how long the
-    article text of a story and its sent posts are kept, see ``prune``; None keeps everything).
+    article text of a story and its sent posts are kept, see ``prune``; None keeps everything),
+    ``poll_lease`` (how long a feed claimed for polling is kept from other processes and cycles;
+    default: ``poll_interval``), ``shards`` (the Discord shards this process owns when several
+    share the database: it delivers only their servers' posts and runs only their schedules;
+    default: all).
     """
 
     def __init__(
@@ -224,6 +229,8 @@ class DigestService:
         retention: timedelta | None = timedelta(days=90),
         refresh_wait: timedelta = REFRESH_WAIT,
         live_window: timedelta = LIVE_WINDOW,
+        poll_lease: timedelta | None = None,
+        shards: ShardSet | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -243,6 +250,8 @@ class DigestService:
         self._retention = retention
         self._refresh_wait = refresh_wait
         self._live_window = live_window
+        self._poll_lease = poll_lease or poll_interval
+        self._shards = shards or ShardSet()
         #: same-story decisions for live channels and the poll they apply to are made one
         #: poll at a time, so two outlets' versions polled together cannot both be posted
         self._live_lock = asyncio.Lock()
@@ -471,7 +480,8 @@ class DigestService:
         however many channels subscribe); store new/updated stories; queue live deliveries;
         back off failing feeds and queue one notice per channel when a feed gets disabled."""
         now = self._clock.now()
-        feeds = await off_loop(self._store.due_feeds, now)
+        # claimed, so a feed is fetched once per cycle across processes sharing the database
+        feeds = await off_loop(self._store.claim_due_feeds, now, lease=self._poll_lease)
         return await self.poll_feeds(feeds)
 
     async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
@@ -725,8 +735,9 @@ class DigestService:
 
     # --- outbox ------------------------------------------------------------------------------
     async def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
-        """Undelivered posts, oldest first (per channel in order)."""
-        return await off_loop(self._store.pending_deliveries, limit)
+        """Undelivered posts, oldest first (per channel in order), to the servers this process's
+        shards own."""
+        return await off_loop(self._store.pending_deliveries, limit, shards=self._shards)
 
     async def mark_attempt(self, delivery_id: int) -> None:
         """Record that a send is about to happen (so recovery knows to check the channel)."""
@@ -744,7 +755,7 @@ class DigestService:
 
     async def pending_edits(self, limit: int = 50) -> list[Delivery]:
         """Posted live stories to edit: another outlet's version of the story arrived since."""
-        return await off_loop(self._store.pending_edits, limit)
+        return await off_loop(self._store.pending_edits, limit, shards=self._shards)
 
     async def mark_edited(self, delivery_id: int, version: int) -> None:
         await off_loop(self._store.mark_edited, delivery_id, version)
@@ -838,7 +849,10 @@ class DigestService:
         return await off_loop(self._store.remove_schedule, channel_id)
 
     async def schedules(self) -> list[Schedule]:
-        return await off_loop(self._store.schedules)
+        """The schedules this process runs: those of the servers its shards own (another
+        process runs the others' jobs, so a digest fires in one process only)."""
+        found = await off_loop(self._store.schedules)
+        return [s for s in found if self._shards.owns(s.guild_id)]
 
     async def run_scheduled_digest(self, schedule_id: int, fire_time: datetime) -> int | None:
         """Record the run for ``fire_time`` (unique per schedule and period) and queue the digest.

@@ -24,6 +24,7 @@ TOP_LEVEL = {
     "opml",
     "polling",
     "service",
+    "shards",
     "workers",
 }
 SUBPACKAGES = {"feeds", "condensing", "store"}

@@ -6,12 +6,12 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from digests.errors import FeedExistsError, FeedLimitError, StorageError
 from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Style, Subscription
-from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
+from digests.store.base import StoreBase, dt, req_dt, rows, storage_errors, ts
 from digests.store.outbox import insert_outbox, mark_seen, mark_skipped, merge_story, queue_story
 from digests.store.stories import StoryWrite, upsert_story
 
@@ -101,6 +101,15 @@ class SubscribeOutcome:
     reenabled: bool
 
 
+#: enabled feeds with a subscription whose next poll time has come (parameter: now)
+_DUE = """
+    SELECT * FROM feeds f
+    WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
+      AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
+    ORDER BY next_fetch, feed_id
+"""
+
+
 class FeedsMixin(StoreBase):
     # --- feeds --------------------------------------------------------------------------------
     @storage_errors
@@ -136,15 +145,23 @@ class FeedsMixin(StoreBase):
     @storage_errors
     def due_feeds(self, now: datetime) -> list[StoredFeed]:
         """Enabled feeds with at least one subscription whose next poll time has come."""
-        found = self._read(
-            """
-            SELECT * FROM feeds f
-            WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
-              AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
-            ORDER BY next_fetch, feed_id
-            """,
-            (ts(now),),
-        )
+        return [_feed(row) for row in self._read(_DUE, (ts(now),))]
+
+    @storage_errors
+    def claim_due_feeds(self, now: datetime, *, lease: timedelta) -> list[StoredFeed]:
+        """The feeds ``due_feeds`` gives, claimed for polling: in the same write transaction
+        (BEGIN IMMEDIATE, so two processes' claims are serialised) their next poll time moves
+        to ``now + lease``, so another process, or this one's next cycle, does not take them
+        while they are polled. Recording the poll (``save_poll``, ``record_unchanged``,
+        ``record_failure``) sets the real next poll time; a feed whose process died mid-poll is
+        due again when the lease ends. The feeds come back as they were before the claim."""
+        until = ts(now + lease)
+        with self._write() as conn:
+            found = rows(conn, _DUE, (ts(now),))
+            conn.executemany(
+                "UPDATE feeds SET next_fetch = ? WHERE feed_id = ?",
+                [(until, row["feed_id"]) for row in found],
+            )
         return [_feed(row) for row in found]
 
     @storage_errors

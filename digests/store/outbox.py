@@ -26,8 +26,12 @@ from digests.model import (
     StoryDetail,
     Style,
 )
+from digests.shards import SNOWFLAKE_SHIFT, ShardSet
 from digests.store.base import StoreBase, dt, storage_errors, ts
 from digests.store.stories import load_stories, stories_by_id
+
+#: every shard: one process delivers everything
+EVERY_SHARD = ShardSet()
 
 
 class StaleDigestError(Exception):
@@ -48,26 +52,31 @@ _PENDING = """
 
 class OutboxMixin(StoreBase):
     @storage_errors
-    def pending_deliveries(self, limit: int) -> list[Delivery]:
+    def pending_deliveries(self, limit: int, *, shards: ShardSet = EVERY_SHARD) -> list[Delivery]:
+        """Undelivered posts, oldest first, to the channels of the servers ``shards`` own."""
+        owned, params = shard_filter("guild_id", shards)
         found = self._read(
-            """
-            SELECT * FROM outbox WHERE delivered_at IS NULL AND dropped = 0
+            f"""
+            SELECT * FROM outbox WHERE delivered_at IS NULL AND dropped = 0 AND {owned}
             ORDER BY delivery_id LIMIT ?
-            """,
-            (limit,),
+            """,  # noqa: S608 - only placeholders are interpolated
+            (*params, limit),
         )
         return self._deliveries(found)
 
     @storage_errors
-    def pending_edits(self, limit: int) -> list[Delivery]:
-        """Posted live stories that now name more outlets than their message shows."""
+    def pending_edits(self, limit: int, *, shards: ShardSet = EVERY_SHARD) -> list[Delivery]:
+        """Posted live stories that now name more outlets than their message shows (in the
+        servers ``shards`` own)."""
+        owned, params = shard_filter("guild_id", shards)
         found = self._read(
-            """
+            f"""
             SELECT * FROM outbox
             WHERE edits_wanted > edits_done AND delivered_at IS NOT NULL AND dropped = 0
+              AND {owned}
             ORDER BY delivery_id LIMIT ?
-            """,
-            (limit,),
+            """,  # noqa: S608 - only placeholders are interpolated
+            (*params, limit),
         )
         return self._deliveries(found)
 
@@ -369,17 +378,36 @@ def insert_outbox(
     stamp: str,
 ) -> int:
     cursor = conn.execute(
-        """
-        INSERT INTO outbox(channel_id, kind, nonce, payload, created_at)
-        VALUES (?, ?, '', ?, ?)
-        """,
-        (channel_id, kind, json.dumps(payload, ensure_ascii=False), stamp),
+        f"""
+        INSERT INTO outbox(channel_id, guild_id, kind, nonce, payload, created_at)
+        VALUES (?, {_CHANNEL_GUILD}, ?, '', ?, ?)
+        """,  # noqa: S608 - a constant subquery
+        (channel_id, channel_id, channel_id, kind, json.dumps(payload, ensure_ascii=False), stamp),
     )
     delivery_id = int(cast(int, cursor.lastrowid))
     conn.execute(
         "UPDATE outbox SET nonce = ? WHERE delivery_id = ?", (_nonce(delivery_id), delivery_id)
     )
     return delivery_id
+
+
+#: the server of a channel (parameters: the channel id twice), as its subscriptions or its
+#: schedule recorded it: the owner of that server's shard delivers the channel's posts
+_CHANNEL_GUILD = """COALESCE(
+    (SELECT MAX(s.guild_id) FROM subscriptions s WHERE s.channel_id = ?),
+    (SELECT sc.guild_id FROM schedules sc WHERE sc.channel_id = ?))"""
+
+
+def shard_filter(column: str, shards: ShardSet) -> tuple[str, tuple[int, ...]]:
+    """An SQL condition (and its parameters) true for rows whose server ``column`` is on one
+    of ``shards``: Discord's ``(guild_id >> 22) % shard_count``, NULL counting as shard 0.
+    Plain integer arithmetic, the same on SQLite and on PostgreSQL's bigint."""
+    if shards.owns_all or shards.count is None:
+        return "1 = 1", ()
+    ids = shards.sorted_ids()
+    marks = ", ".join("?" * len(ids))
+    shift = SNOWFLAKE_SHIFT
+    return f"((COALESCE({column}, 0) >> {shift}) % ?) IN ({marks})", (shards.count, *ids)
 
 
 def _nonce(delivery_id: int) -> str:

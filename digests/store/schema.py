@@ -228,6 +228,20 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             "CREATE INDEX outbox_channel_kind ON outbox(channel_id, kind, created_at)",
         ),
     ),
+    (
+        "0007_outbox_guild",
+        (
+            # the server of a post's channel: with several processes, the one that owns the
+            # server's Discord shard delivers it (NULL: unknown, shard 0's owner)
+            "ALTER TABLE outbox ADD COLUMN guild_id INTEGER",
+            """
+            UPDATE outbox SET guild_id = COALESCE(
+                (SELECT MAX(s.guild_id) FROM subscriptions s
+                 WHERE s.channel_id = outbox.channel_id),
+                (SELECT sc.guild_id FROM schedules sc WHERE sc.channel_id = outbox.channel_id))
+            """,
+        ),
+    ),
 )
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import discord
 import pytest
 
+from bot.client import DigestBot
 from bot.runner import RedactFilter, run
 from bot.settings import DEFAULT_API_BASE, SettingsError, load_settings
+from digests.shards import ShardSet
 
 VARS = [
     "DISCORD_TOKEN",
@@ -23,6 +28,9 @@ VARS = [
     "NEWSDIGEST_MAX_FAILURES",
     "NEWSDIGEST_FEED_LIMIT",
     "NEWSDIGEST_RETENTION_DAYS",
+    "NEWSDIGEST_SHARDS",
+    "NEWSDIGEST_SHARD_COUNT",
+    "NEWSDIGEST_POLL_LEASE_SECONDS",
 ]
 
 
@@ -70,6 +78,12 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("NEWSDIGEST_RETENTION_DAYS", "a month"),
         ("NEWSDIGEST_PAGE_CONCURRENCY", "0"),
         ("NEWSDIGEST_PAGE_INTERVAL", "-1"),
+        ("NEWSDIGEST_SHARDS", "0-"),
+        ("NEWSDIGEST_SHARDS", "3-1"),
+        ("NEWSDIGEST_SHARDS", "first"),
+        ("NEWSDIGEST_SHARD_COUNT", "0"),
+        ("NEWSDIGEST_SHARD_COUNT", "many"),
+        ("NEWSDIGEST_POLL_LEASE_SECONDS", "0"),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -82,6 +96,61 @@ def test_bad_value_names_the_variable(
     assert name in message
     assert "\n" not in message
     assert message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("shards", "count", "words"),
+    [
+        ("0-3", None, "NEWSDIGEST_SHARD_COUNT"),
+        ("0-8", "8", "shard 8 is not below NEWSDIGEST_SHARD_COUNT (8)"),
+        ("2,9", "4", "shard 9 is not below"),
+    ],
+)
+def test_shards_need_a_count_that_covers_them(
+    monkeypatch: pytest.MonkeyPatch, shards: str, count: str | None, words: str
+) -> None:
+    monkeypatch.setenv("NEWSDIGEST_SHARDS", shards)
+    if count is not None:
+        monkeypatch.setenv("NEWSDIGEST_SHARD_COUNT", count)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "NEWSDIGEST_SHARDS" in message and words in message
+    assert "\n" not in message and message.endswith(".")
+
+
+def test_shards_make_the_process_own_their_guilds(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().shard_set() == ShardSet()  # default: every shard, Discord's count
+    monkeypatch.setenv("NEWSDIGEST_SHARD_COUNT", "8")
+    assert load_settings().shard_set() == ShardSet(count=8)
+    monkeypatch.setenv("NEWSDIGEST_SHARDS", " 0-1, 5 ")
+    settings = load_settings()
+    assert settings.shards == "0-1,5"
+    assert settings.shard_set() == ShardSet.of([0, 1, 5], 8)
+
+
+def test_shards_configure_the_sharded_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot is discord.py's AutoShardedClient connecting exactly the configured shards."""
+    default = _bot(load_settings().shard_set())
+    assert isinstance(default, discord.AutoShardedClient)
+    assert (default.shard_ids, default.shard_count) == (None, None)  # discord.py asks Discord
+    monkeypatch.setenv("NEWSDIGEST_SHARDS", "2-3")
+    monkeypatch.setenv("NEWSDIGEST_SHARD_COUNT", "6")
+    sharded = _bot(load_settings().shard_set())
+    assert (sharded.shard_ids, sharded.shard_count) == ([2, 3], 6)
+
+
+def _bot(shards: ShardSet) -> DigestBot:
+    # the client is only constructed (never connected): its collaborators are not used
+    unused: Any = None
+    return DigestBot(digests=unused, jobs=unused, outbox=unused, shards=shards)
+
+
+def test_the_poll_lease_defaults_to_the_poll_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDIGEST_POLL_MINUTES", "5")
+    assert load_settings().poll_lease() == timedelta(minutes=5)
+    monkeypatch.setenv("NEWSDIGEST_POLL_LEASE_SECONDS", "20")
+    assert load_settings().poll_lease() == timedelta(seconds=20)
 
 
 def test_page_pacing_reaches_the_fetch_limits(monkeypatch: pytest.MonkeyPatch) -> None:

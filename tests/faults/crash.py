@@ -273,9 +273,9 @@ async def crash_while_polling(
         def delivered() -> int:
             return sum(len(set(titles(c)) & set(expected[c])) for c in ids)
 
-        proc = ServiceProcess(
-            env=service_environment(emu, db), log=tmp_path / "poll.log", cwd=tmp_path
-        )
+        # feeds claimed by a killed run are due again after this lease (default: the interval)
+        env = service_environment(emu, db, NEWSDIGEST_POLL_LEASE_SECONDS="2")
+        proc = ServiceProcess(env=env, log=tmp_path / "poll.log", cwd=tmp_path)
         interrupted = 0
         loop = asyncio.get_running_loop()
         try:
