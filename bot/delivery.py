@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Coroutine, Sequence
@@ -619,16 +620,23 @@ class Outbox:
         """One channel's deliveries in order: (delivered, whether any left the outbox)."""
         sent = 0
         moved = False
+        #: threads opened by this pass's deliveries (a digest's later pages go into them)
+        opened: dict[int, int] = {}
         async with self._slots:
             for delivery in queue:
-                outcome = await self._deliver(delivery)
+                follows = delivery.follows
+                if delivery.into_thread is None and follows is not None and follows in opened:
+                    delivery = dataclasses.replace(delivery, into_thread=opened[follows])
+                outcome = await self._deliver(delivery, opened)
                 if outcome == "retry":
                     break
                 moved = True
                 sent += outcome == "sent"
         return sent, moved
 
-    async def _deliver(self, delivery: Delivery) -> str:
+    async def _deliver(self, delivery: Delivery, opened: dict[int, int] | None = None) -> str:
+        """Post one delivery and take its later steps; the thread it opens goes in
+        ``opened``."""
         transport = self._transport()
         try:
             plan = targets.plan_delivery(delivery, await transport.target(delivery.channel_id))
@@ -640,12 +648,15 @@ class Outbox:
         except Exception as exc:
             return await self._failed(delivery, exc)
         try:
-            await self._later_steps(transport, delivery, plan, placed)
+            thread = await self._later_steps(transport, delivery, plan, placed)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             if not is_permanent(exc):
                 return await self._failed(delivery, exc)
+            thread = None
+        if thread is not None and opened is not None:
+            opened[delivery.delivery_id] = thread
         await self._digests.mark_delivered(
             delivery.delivery_id, placed.message_id, delivery.edit_version
         )
@@ -705,9 +716,10 @@ class Outbox:
 
     async def _later_steps(
         self, transport: Transport, delivery: Delivery, plan: Plan, placed: Placed
-    ) -> None:
+    ) -> int | None:
         """Publish the message (announcement channels) and open its thread, each once; a
-        step Discord refuses for good (403, 404) is skipped with one logged sentence."""
+        step Discord refuses for good (403, 404) is skipped with one logged sentence. Returns
+        the thread the message opened (a forum post is one), if any."""
         progress = delivery.progress
         target = await transport.target(delivery.channel_id)
         own = placed.webhook_id is None
@@ -719,7 +731,8 @@ class Outbox:
                     transport.publish(delivery.channel_id, placed.message_id),
                 )
             await self._digests.mark_published(delivery.delivery_id)
-        if plan.thread_name is not None and progress.thread_id is None and placed.thread_id is None:
+        thread_id = progress.thread_id or placed.thread_id
+        if plan.thread_name is not None and thread_id is None:
             thread_id = await self._step(
                 delivery,
                 "opening a thread on",
@@ -727,6 +740,7 @@ class Outbox:
             )
             if thread_id is not None:
                 await self._digests.mark_thread(delivery.delivery_id, thread_id)
+        return thread_id
 
     async def _step(self, delivery: Delivery, what: str, step: Coroutine[Any, Any, T]) -> T | None:
         """Run one later step; a permanent refusal is logged and skipped (None)."""

@@ -317,6 +317,8 @@ class Delivery:
     progress: DeliveryProgress = field(default_factory=lambda: DeliveryProgress())
     #: a digest's later page: the thread its first page opened (None: post in the channel)
     into_thread: int | None = None
+    #: a digest's later page: its first page's delivery (whose thread it goes into)
+    follows: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

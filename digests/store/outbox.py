@@ -159,6 +159,7 @@ class OutboxMixin(StoreBase):
                         webhook_id=_opt_int(r.get("webhook_id")),
                     ),
                     into_thread=firsts.get(int(payload.get("follows", 0))),
+                    follows=_opt_int(payload.get("follows")),
                 )
             )
         return out
