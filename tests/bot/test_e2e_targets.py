@@ -218,3 +218,31 @@ async def test_feed_edit_changes_how_an_existing_subscription_posts(world: World
         assert "at least one option" in nothing.text  # type: ignore[attr-defined]
     [post] = world.emu.messages(world.general)
     assert post.embeds[0]["title"] == title_of(2) and not post.pings
+
+
+async def test_a_webhook_post_is_edited_through_the_webhook_to_name_another_outlet(
+    world: World,
+) -> None:
+    from tests.bot.test_e2e_delivery import OUTLETS, covered_by, serve_outlet, version
+
+    names = list(OUTLETS)[:2]
+    await world.emu.restrict_bot(world.general, deny=0, allow=MANAGE_WEBHOOKS)
+    async with world.app() as app:  # type: ignore[attr-defined]
+        assert isinstance(app, App)
+        for name in names:
+            url = serve_outlet(world, name, [])
+            await world.command("feed", "add", {"url": url, "mode": "live", "webhook": True})
+        for n, name in enumerate(names):
+            serve_outlet(world, name, [version(name, n, *OUTLETS[name])])
+            await poll(app, world, minutes=30)
+        await world.emu.wait_until(
+            lambda: names[1] in covered_by(world.emu.messages(world.general, source="webhook")[0]),
+            WAIT,
+            what="the webhook post naming the second outlet",
+        )
+    [post] = world.emu.messages(world.general, source="webhook")
+    assert post.edits == 1 and post.data["author"]["username"] == names[0]
+    [webhook] = world.emu.webhooks(world.general)
+    edits = [r for r in world.emu.requests if r.method == "PATCH"]
+    assert [r.path for r in edits] == [f"/webhooks/{webhook.id}/{webhook.token}/messages/{post.id}"]
+    assert world.emu.messages(world.general) == []
