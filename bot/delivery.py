@@ -147,9 +147,13 @@ class DiscordTransport:
         self._webhooks: dict[int, discord.Webhook] = {}
 
     async def target(self, channel_id: int) -> Target:
-        """The channel's kind, the bot's permissions there and a forum's tags, from the cache
-        (a channel not cached yet is taken for a text channel)."""
+        """The channel's kind, the bot's permissions there and a forum's tags, from the cache,
+        else asked of Discord (a channel it does not show is taken for a text channel: posting
+        there then fails as it would)."""
         channel = self._client.get_channel(channel_id)
+        if channel is None:
+            with contextlib.suppress(discord.HTTPException):
+                channel = await self._client.fetch_channel(channel_id)
         if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             return Target()
         me = channel.guild.me
@@ -259,6 +263,11 @@ class DiscordTransport:
             webhook = found[0] if found else await channel.create_webhook(name=targets.WEBHOOK_NAME)
         except discord.Forbidden as exc:
             raise WebhookUnavailable("I'm missing the Manage Webhooks permission there.") from exc
+        except discord.HTTPException as exc:
+            if not is_permanent(exc):
+                raise
+            # e.g. the channel has the most webhooks Discord allows (15)
+            raise WebhookUnavailable(f"Discord refused my webhook there ({exc.text}).") from exc
         self._webhooks[channel_id] = webhook
         return webhook
 
@@ -639,7 +648,8 @@ class Outbox:
         ``opened``."""
         transport = self._transport()
         try:
-            plan = targets.plan_delivery(delivery, await transport.target(delivery.channel_id))
+            target = await transport.target(delivery.channel_id)
+            plan = targets.plan_delivery(delivery, target)
             placed = _placed(delivery)
             if placed is None:
                 placed = await self._post(transport, delivery, plan)
@@ -648,7 +658,7 @@ class Outbox:
         except Exception as exc:
             return await self._failed(delivery, exc)
         try:
-            thread = await self._later_steps(transport, delivery, plan, placed)
+            thread = await self._later_steps(transport, delivery, target, plan, placed)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -715,13 +725,17 @@ class Outbox:
             self.kick()
 
     async def _later_steps(
-        self, transport: Transport, delivery: Delivery, plan: Plan, placed: Placed
+        self,
+        transport: Transport,
+        delivery: Delivery,
+        target: Target,
+        plan: Plan,
+        placed: Placed,
     ) -> int | None:
         """Publish the message (announcement channels) and open its thread, each once; a
         step Discord refuses for good (403, 404) is skipped with one logged sentence. Returns
         the thread the message opened (a forum post is one), if any."""
         progress = delivery.progress
-        target = await transport.target(delivery.channel_id)
         own = placed.webhook_id is None
         if plan.publish and not progress.published:
             if targets.may_publish(target, own=own):
