@@ -634,8 +634,8 @@ class Outbox:
         async with self._slots:
             for delivery in queue:
                 follows = delivery.follows
-                if delivery.into_thread is None and follows is not None and follows in opened:
-                    delivery = dataclasses.replace(delivery, into_thread=opened[follows])
+                if delivery.first_page_thread is None and follows is not None and follows in opened:
+                    delivery = dataclasses.replace(delivery, first_page_thread=opened[follows])
                 outcome = await self._deliver(delivery, opened)
                 if outcome == "retry":
                     break

@@ -78,8 +78,8 @@ class Sender:
 
 def plan_delivery(delivery: Delivery, target: Target) -> Plan:
     """Where ``delivery`` goes in a channel like ``target`` and what follows its message."""
-    if delivery.into_thread is not None:
-        return Plan(into=delivery.into_thread)  # a digest's later page, in its thread
+    if delivery.first_page_thread is not None:
+        return Plan(into=delivery.first_page_thread)  # a digest's later page, in its thread
     webhook = delivery.webhook and delivery.kind == "story"
     if target.kind == "forum":
         return Plan(

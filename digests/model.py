@@ -316,7 +316,7 @@ class Delivery:
     #: the steps done so far (recorded one by one so a crash repeats none of them)
     progress: DeliveryProgress = field(default_factory=lambda: DeliveryProgress())
     #: a digest's later page: the thread its first page opened (None: post in the channel)
-    into_thread: int | None = None
+    first_page_thread: int | None = None
     #: a digest's later page: its first page's delivery (whose thread it goes into)
     follows: int | None = None
 

@@ -158,7 +158,7 @@ class OutboxMixin(StoreBase):
                         published=bool(r.get("published")),
                         webhook_id=_opt_int(r.get("webhook_id")),
                     ),
-                    into_thread=firsts.get(int(payload.get("follows", 0))),
+                    first_page_thread=firsts.get(int(payload.get("follows", 0))),
                     follows=_opt_int(payload.get("follows")),
                 )
             )

@@ -55,7 +55,7 @@ def test_a_forum_post_is_titled_by_the_story_and_tagged_by_feed_and_categories()
 
 
 def test_a_digests_later_page_goes_into_the_first_pages_thread() -> None:
-    plan = plan_delivery(digest(into_thread=555, thread="per-digest"), FORUM)
+    plan = plan_delivery(digest(first_page_thread=555, thread="per-digest"), FORUM)
     assert (plan.into, plan.forum_title, plan.thread_name) == (555, None, None)
 
 

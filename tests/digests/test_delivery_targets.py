@@ -71,12 +71,12 @@ def test_a_digests_later_pages_follow_the_thread_of_its_first(store: Store) -> N
     assert store.queue_digest(100, pages_of_ten(store.pending_digest(100)), NOW) == 12
     first, second = store.pending_deliveries(50)
     assert first.thread == "per-digest" and second.thread == "none"
-    assert second.into_thread is None  # the first page has opened no thread yet
+    assert second.first_page_thread is None  # the first page has opened no thread yet
     store.mark_posted(first.delivery_id, 8001, where=100)
     store.mark_thread(first.delivery_id, 8001)
     store.mark_delivered(first.delivery_id, 8001, NOW)
     [later] = store.pending_deliveries(50)
-    assert later.into_thread == 8001
+    assert later.first_page_thread == 8001
 
 
 def test_options_are_changed_in_place_and_the_ping_cleared(store: Store) -> None:
