@@ -246,3 +246,21 @@ async def test_a_webhook_post_is_edited_through_the_webhook_to_name_another_outl
     edits = [r for r in world.emu.requests if r.method == "PATCH"]
     assert [r.path for r in edits] == [f"/webhooks/{webhook.id}/{webhook.token}/messages/{post.id}"]
     assert world.emu.messages(world.general) == []
+
+
+async def test_a_webhook_post_pings_exactly_the_chosen_role(world: World) -> None:
+    role = await world.emu.add_role("breaking")
+    everyone = "@everyone <@&1> look"
+    url = world.serve("/gazette.xml", [*items(1), Item(guid="loud", title=everyone)])
+    await world.emu.restrict_bot(world.general, deny=0, allow=MANAGE_WEBHOOKS)
+    async with world.app():  # type: ignore[attr-defined]
+        await world.command(
+            "feed",
+            "add",
+            {"url": url, "mode": "live", "webhook": True, "ping": role, "backfill": 2},
+        )
+        sent = await world.emu.wait_for_messages(world.general, 2, timeout=WAIT, source="webhook")
+    for message in sent:
+        assert message.pings.roles == (role,) and not message.pings.everyone
+        assert [int(r) for r in message.request["allowed_mentions"]["roles"]] == [role]
+        assert not message.request["allowed_mentions"].get("users")
