@@ -298,7 +298,8 @@ class DiscordTransport:
         if not isinstance(forum, discord.ForumChannel):
             return []
         threads = [t for t in await forum.guild.active_threads() if t.parent_id == forum_id]
-        threads += [t async for t in forum.archived_threads(limit=ARCHIVED_LIMIT)]
+        with contextlib.suppress(discord.Forbidden):  # archived ones need Read History
+            threads += [t async for t in forum.archived_threads(limit=ARCHIVED_LIMIT)]
         out: list[Sent] = []
         for thread in threads:
             if thread.name != title:
