@@ -216,6 +216,8 @@ async def test_feed_edit_changes_how_an_existing_subscription_posts(world: World
         )
         nothing = await world.command("feed", "edit", {"feed": str(sub.subscription_id)})
         assert "at least one option" in nothing.text  # type: ignore[attr-defined]
+        listed = await world.command("feed", "list", {})
+        assert "thread per-story" in listed.text  # type: ignore[attr-defined]
     [post] = world.emu.messages(world.general)
     assert post.embeds[0]["title"] == title_of(2) and not post.pings
 
