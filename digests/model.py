@@ -12,6 +12,10 @@ Day = Literal["daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: how a subscription's story posts look: today's embed, a short embed, or title and link only
 Style = Literal["full", "compact", "headline"]
+#: threads in a text or announcement channel: none, one on each story post, one per digest
+#: (a forum channel always makes each story, and each digest, a forum post of its own)
+ThreadMode = Literal["none", "per-story", "per-digest"]
+THREAD_MODES: tuple[ThreadMode, ...] = ("none", "per-story", "per-digest")
 FilterKind = Literal["include", "exclude"]
 FilterField = Literal["any", "title", "summary", "text", "category", "author"]
 
@@ -124,6 +128,8 @@ class Story:
     text: str = ""
     author: str | None = None
     categories: tuple[str, ...] = ()
+    #: the feed's own image (its icon), shown as a webhook post's avatar
+    feed_image: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +219,21 @@ class Subscription:
     style: Style = "full"
     #: the role the subscription's posts mention (opt-in), or None
     ping_role_id: int | None = None
+    thread: ThreadMode = "none"
+    #: post under the feed's name and icon through the bot's webhook
+    webhook: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionOptions:
+    """A change of a subscription's options (``/feed edit``): None keeps the current value;
+    ``clear_ping`` removes its role ping."""
+
+    style: Style | None = None
+    thread: ThreadMode | None = None
+    webhook: bool | None = None
+    ping_role_id: int | None = None
+    clear_ping: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +309,29 @@ class Delivery:
     style: Style = "full"
     #: the roles the post mentions (a subscription's opt-in ping); never anyone else
     pings: tuple[int, ...] = ()
+    #: a thread on a story post (per-story), or the digest's thread (per-digest, first page)
+    thread: ThreadMode = "none"
+    #: a story post sent through the channel's webhook under the feed's name and icon
+    webhook: bool = False
+    #: the steps done so far (recorded one by one so a crash repeats none of them)
+    progress: DeliveryProgress = field(default_factory=lambda: DeliveryProgress())
+    #: a digest's later page: the thread its first page opened (None: post in the channel)
+    first_page_thread: int | None = None
+    #: a digest's later page: its first page's delivery (whose thread it goes into)
+    follows: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryProgress:
+    """What a delivery already did. ``message_id`` (in ``Delivery``) is set once the message
+    exists; then the thread it opens and its publication follow, each recorded when done."""
+
+    #: where the message lives: the channel, or a thread (a forum post, a digest's later page)
+    message_channel_id: int | None = None
+    thread_id: int | None = None
+    published: bool = False
+    #: the webhook that sent the message (its edits go through it)
+    webhook_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from digests.feeds.fetch import FetchKind, NotModified, Retrieved
 from digests.feeds.urlsafety import redact_url, redact_urls_in
 from digests.model import (
     DAYS,
+    THREAD_MODES,
     AddResult,
     Condensed,
     Coverage,
@@ -72,6 +73,8 @@ from digests.model import (
     StoryDetail,
     Style,
     Subscription,
+    SubscriptionOptions,
+    ThreadMode,
     UpdateResult,
 )
 from digests.shards import ShardSet
@@ -267,6 +270,8 @@ class DigestService:
         backfill: int = 0,
         style: Style = "full",
         ping_role_id: int | None = None,
+        thread: ThreadMode = "none",
+        webhook: bool = False,
     ) -> AddResult:
         """Validate (safety, fetch, parse), store, subscribe; mark existing entries seen for the
         channel except the newest ``backfill`` (queued as story deliveries). Re-enables a disabled
@@ -275,8 +280,7 @@ class DigestService:
         url = url.strip()
         if mode not in ("live", "digest"):
             raise InputError("The mode must be live or digest.")
-        if style not in ("full", "compact", "headline"):
-            raise InputError("The style must be full, compact or headline.")
+        check_options(SubscriptionOptions(style=style, thread=thread))
         if not 0 <= backfill <= 5:
             raise InputError("Backfill must be a number from 0 to 5.")
         store = self._store
@@ -328,6 +332,8 @@ class DigestService:
             feed_limit=self._feed_limit,
             style=style,
             ping_role_id=ping_role_id,
+            thread=thread,
+            webhook=webhook,
         )
         preview = await off_loop(store.newest_story, feed.feed_id)
         return AddResult(
@@ -336,6 +342,18 @@ class DigestService:
             backfilled=outcome.backfilled,
             reenabled=outcome.reenabled,
         )
+
+    async def edit_subscription(
+        self, *, guild_id: int, subscription_id: int, options: SubscriptionOptions
+    ) -> Subscription:
+        """Change how one of the server's subscriptions posts, from its next post on."""
+        check_options(options)
+        changed = await off_loop(
+            self._store.update_subscription, guild_id, subscription_id, options
+        )
+        if changed is None:
+            raise FeedNotFoundError("", "This server has no such feed subscription.")
+        return changed
 
     async def remove_feed(self, *, guild_id: int, subscription_id: int) -> Subscription:
         removed = await off_loop(self._store.unsubscribe, guild_id, subscription_id)
@@ -753,6 +771,40 @@ class DigestService:
             version=version,
         )
 
+    async def mark_posted(
+        self,
+        delivery_id: int,
+        message_id: int,
+        *,
+        where: int,
+        thread_id: int | None = None,
+        webhook_id: int | None = None,
+    ) -> None:
+        """The delivery's message exists; its later steps (thread, publication) follow."""
+        await off_loop(
+            self._store.mark_posted,
+            delivery_id,
+            message_id,
+            where=where,
+            thread_id=thread_id,
+            webhook_id=webhook_id,
+        )
+
+    async def mark_thread(self, delivery_id: int, thread_id: int) -> None:
+        await off_loop(self._store.mark_thread, delivery_id, thread_id)
+
+    async def mark_published(self, delivery_id: int) -> None:
+        await off_loop(self._store.mark_published, delivery_id)
+
+    async def webhook_fell_back(self, channel_id: int, reason: str, notice: str) -> bool:
+        """Queue ``notice`` to the channel unless it was told already; True when queued."""
+        return await off_loop(
+            self._store.webhook_fell_back, channel_id, reason, notice, self._clock.now()
+        )
+
+    async def webhook_restored(self, channel_id: int) -> None:
+        await off_loop(self._store.webhook_restored, channel_id)
+
     async def pending_edits(self, limit: int = 50) -> list[Delivery]:
         """Posted live stories to edit: another outlet's version of the story arrived since."""
         return await off_loop(self._store.pending_edits, limit, shards=self._shards)
@@ -978,6 +1030,14 @@ def prepare_writes(
             )
         )
     return writes
+
+
+def check_options(options: SubscriptionOptions) -> None:
+    """Raise InputError (one sentence) for a style or thread option we do not know."""
+    if options.style is not None and options.style not in ("full", "compact", "headline"):
+        raise InputError("The style must be full, compact or headline.")
+    if options.thread is not None and options.thread not in THREAD_MODES:
+        raise InputError("The thread option must be none, per-story or per-digest.")
 
 
 def disabled_notice(name: str, failures: int, error: str) -> str:

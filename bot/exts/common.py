@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bot.client import DigestBot
 
 MANAGE = discord.Permissions(manage_channels=True)
+#: where posts can go: a text or announcement channel (``TextChannel``), or a forum
+PostChannel = discord.TextChannel | discord.ForumChannel
 NEEDED = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
@@ -67,9 +69,10 @@ def manage_channels() -> Callable[[T], T]:
 
 
 def target_channel(
-    interaction: discord.Interaction[Any], channel: discord.TextChannel | None
-) -> discord.TextChannel:
-    """The channel option, else the channel the command was used in (must be a text channel).
+    interaction: discord.Interaction[Any], channel: PostChannel | None
+) -> PostChannel:
+    """The channel option, else the channel the command was used in (a text, announcement or
+    forum channel; not a thread).
 
     Management commands are checked for Manage Channels where they are used; a member may have
     it there alone (a channel overwrite), so another target channel is checked as well."""
@@ -85,14 +88,14 @@ def target_channel(
             )
         return channel
     here = interaction.channel
-    if isinstance(here, discord.TextChannel):
+    if isinstance(here, discord.TextChannel | discord.ForumChannel):
         return here
     raise InputError("Pick a text channel with the channel option; this one cannot take posts.")
 
 
 def postable_target(
-    interaction: discord.Interaction[Any], channel: discord.TextChannel | None
-) -> discord.TextChannel:
+    interaction: discord.Interaction[Any], channel: PostChannel | None
+) -> PostChannel:
     """``target_channel``, refused in one sentence when the bot could not post there."""
     target = target_channel(interaction, channel)
     problem = missing_permissions(target)
@@ -101,8 +104,9 @@ def postable_target(
     return target
 
 
-def missing_permissions(channel: discord.TextChannel) -> str | None:
-    """One sentence when the bot cannot view, send or embed links in ``channel``."""
+def missing_permissions(channel: PostChannel) -> str | None:
+    """One sentence when the bot cannot view, send (in a forum: create posts) or embed links
+    in ``channel``."""
     me = channel.guild.me
     if me is None:
         return None

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.exts.common import (
     MANAGE,
+    PostChannel,
     bot_of,
     guild_id_of,
     manage_channels,
@@ -75,7 +76,7 @@ class Digests(commands.Cog):
     @app_commands.describe(channel="The channel whose digest to post (default: here)")
     @manage_channels()
     async def now(
-        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+        self, interaction: discord.Interaction[Any], channel: PostChannel | None = None
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
@@ -103,7 +104,7 @@ class Digests(commands.Cog):
         interaction: discord.Interaction[Any],
         time: app_commands.Range[str, 1, 5],
         timezone: app_commands.Range[str, 1, 64] = "UTC",
-        channel: discord.TextChannel | None = None,
+        channel: PostChannel | None = None,
         day: str = "daily",
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -137,7 +138,7 @@ class Digests(commands.Cog):
     @app_commands.describe(channel="The channel (default: here)")
     @manage_channels()
     async def off(
-        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+        self, interaction: discord.Interaction[Any], channel: PostChannel | None = None
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)

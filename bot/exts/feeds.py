@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot import render
 from bot.exts.common import (
     MANAGE,
+    PostChannel,
     bot_of,
     choice_name,
     guild_id_of,
@@ -25,7 +26,16 @@ from digests import filters
 from digests.errors import FeedNotFoundError, InputError
 from digests.feeds import opml
 from digests.feeds.urlsafety import has_credentials, redact_url
-from digests.model import FeedStatus, Filter, FilterField, FilterKind, Style, Subscription
+from digests.model import (
+    FeedStatus,
+    Filter,
+    FilterField,
+    FilterKind,
+    Style,
+    Subscription,
+    SubscriptionOptions,
+    ThreadMode,
+)
 
 if TYPE_CHECKING:
     from bot.client import DigestBot
@@ -35,6 +45,13 @@ STYLE_HELP = {
     "compact": "title link, a one-sentence gist and the top quote",
     "headline": "title and link only",
 }
+THREAD_HELP = {
+    "none": "posts in the channel itself",
+    "per-story": "a thread on each story post",
+    "per-digest": "each digest in a thread of its own",
+}
+STYLE_CHOICES = [app_commands.Choice(name=f"{k}: {v}", value=k) for k, v in STYLE_HELP.items()]
+THREAD_CHOICES = [app_commands.Choice(name=f"{k}: {v}", value=k) for k, v in THREAD_HELP.items()]
 
 
 def health_text(feed: FeedStatus) -> str:
@@ -50,6 +67,10 @@ def subscription_line(sub: Subscription) -> str:
     secret = has_credentials(sub.feed.url)
     link = title if secret else render.masked_link(title, sub.feed.url, 300)
     extra = "" if sub.style == "full" else f" · {sub.style}"
+    if sub.thread != "none":
+        extra += f" · thread {sub.thread}"
+    if sub.webhook:
+        extra += " · webhook"
     if sub.ping_role_id is not None:
         extra += f" · pings <@&{sub.ping_role_id}>"
     return f"**{link}** → <#{sub.channel_id}> · {sub.mode}{extra} · {health_text(sub.feed)}"
@@ -64,7 +85,47 @@ def ping_role(interaction: discord.Interaction[Any], role: discord.Role | None) 
     return role.id
 
 
-def ping_warning(role: discord.Role | None, channel: discord.TextChannel) -> str | None:
+def options_text(sub: Subscription, where: PostChannel | None = None) -> str:
+    """What the subscription's options say, as the confirmation shows them."""
+    parts = [f"{sub.mode} mode", f"{sub.style} style"]
+    if isinstance(where, discord.ForumChannel):
+        parts.append("each story a forum post")
+    elif sub.thread != "none":
+        parts.append(f"thread {sub.thread}")
+    if isinstance(where, discord.TextChannel) and where.is_news():
+        parts.append("published to followers")
+    if sub.webhook:
+        parts.append("posted under the feed's name (webhook)")
+    if sub.ping_role_id is not None:
+        parts.append(f"pinging <@&{sub.ping_role_id}>")
+    return ", ".join(parts)
+
+
+def target_notes(sub: Subscription, where: PostChannel) -> list[str]:
+    """Notes on options the channel or the bot's permissions there change or cannot honour."""
+    notes: list[str] = []
+    me = where.guild.me
+    perms = where.permissions_for(me) if me is not None else None
+    if isinstance(where, discord.ForumChannel) and sub.thread != "none":
+        notes.append("In a forum each story (and each digest) is a forum post: no thread option.")
+    elif sub.thread == "per-digest" and sub.mode == "live":
+        notes.append("per-digest threads hold digests; this live subscription posts without one.")
+    elif sub.thread != "none" and perms is not None and not perms.create_public_threads:
+        notes.append("Note: give me Create Public Threads there, or posts come without threads.")
+    if sub.webhook and perms is not None and not perms.manage_webhooks:
+        notes.append(
+            "Note: I need the Manage Webhooks permission there to post under the feed's name; "
+            "until then I post myself."
+        )
+    if sub.webhook and sub.mode == "digest":
+        notes.append("The webhook sends its story posts (backfill); digests come from me.")
+    news = isinstance(where, discord.TextChannel) and where.is_news()
+    if news and sub.webhook and perms is not None and not perms.manage_messages:
+        notes.append("Note: publishing webhook posts needs Manage Messages there.")
+    return notes
+
+
+def ping_warning(role: discord.Role | None, channel: PostChannel) -> str | None:
     """A note when the bot's mention of the role would not notify anyone."""
     me = channel.guild.me
     if role is None or role.mentionable or me is None:
@@ -93,20 +154,22 @@ class Feeds(commands.Cog):
         backfill="Post this many of the newest existing stories now (0-5)",
         style="How each story post looks (default: full)",
         ping="A role to mention in this feed's posts (opt-in)",
+        thread="Threads in a text or announcement channel (default: none)",
+        webhook="Post under the feed's name and icon through a webhook (Manage Webhooks)",
     )
-    @app_commands.choices(
-        style=[app_commands.Choice(name=f"{k}: {v}", value=k) for k, v in STYLE_HELP.items()]
-    )
+    @app_commands.choices(style=STYLE_CHOICES, thread=THREAD_CHOICES)
     @manage_channels()
     async def add(
         self,
         interaction: discord.Interaction[Any],
         url: app_commands.Range[str, 1, 2000],
-        channel: discord.TextChannel | None = None,
+        channel: PostChannel | None = None,
         mode: Literal["live", "digest"] = "digest",
         backfill: app_commands.Range[int, 0, 5] = 0,
         style: Style = "full",
         ping: discord.Role | None = None,
+        thread: ThreadMode = "none",
+        webhook: bool = False,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
@@ -121,15 +184,17 @@ class Feeds(commands.Cog):
             backfill=backfill,
             style=style,
             ping_role_id=role_id,
+            thread=thread,
+            webhook=webhook,
         )
         if result.backfilled:
             bot.outbox.kick()
-        feed = result.subscription.feed
+        sub = result.subscription
+        feed = sub.feed
         title = render.clean(feed.title) or render.shown_url(feed.url)
-        how = f"{mode} mode, {style} style"
-        if ping is not None:
-            how += f", pinging {ping.mention}"
+        how = options_text(sub, target)
         lines = [f"Subscribed {target.mention} to **{render.clip(title, 200)}** ({how})."]
+        lines += target_notes(sub, target)
         warning = ping_warning(ping, target)
         if warning:
             lines.append(warning)
@@ -174,11 +239,66 @@ class Feeds(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return await subscription_choices(interaction, current)
 
+    @feed.command(name="edit", description="Change how a subscription posts")
+    @app_commands.describe(
+        feed="The subscription to change",
+        style="How each story post looks",
+        thread="Threads in a text or announcement channel",
+        webhook="Post under the feed's name and icon through a webhook",
+        ping="A role to mention in this feed's posts",
+        no_ping="Stop mentioning a role",
+    )
+    @app_commands.choices(style=STYLE_CHOICES, thread=THREAD_CHOICES)
+    @manage_channels()
+    async def edit(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: app_commands.Range[str, 1, 2000],
+        style: Style | None = None,
+        thread: ThreadMode | None = None,
+        webhook: bool | None = None,
+        ping: discord.Role | None = None,
+        no_ping: bool = False,
+    ) -> None:
+        bot, guild_id, sub = await deferred_subscription(interaction, feed)
+        if ping is not None and no_ping:
+            raise InputError("Choose a ping role or no_ping, not both.")
+        options = SubscriptionOptions(
+            style=style,
+            thread=thread,
+            webhook=webhook,
+            ping_role_id=ping_role(interaction, ping),
+            clear_ping=no_ping,
+        )
+        if options == SubscriptionOptions():
+            raise InputError("Choose at least one option to change.")
+        changed = await bot.digests.edit_subscription(
+            guild_id=guild_id, subscription_id=sub.subscription_id, options=options
+        )
+        where = interaction.guild.get_channel(changed.channel_id) if interaction.guild else None
+        channel = where if isinstance(where, discord.TextChannel | discord.ForumChannel) else None
+        lines = [
+            f"Updated **{feed_name(changed)}** → <#{changed.channel_id}> "
+            f"({options_text(changed, channel)}); from its next post on."
+        ]
+        if channel is not None:
+            lines += target_notes(changed, channel)
+            warning = ping_warning(ping, channel)
+            if warning:
+                lines.append(warning)
+        await reply(interaction, "\n".join(lines))
+
+    @edit.autocomplete("feed")
+    async def edit_feed_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await subscription_choices(interaction, current)
+
     @feed.command(name="list", description="This server's feed subscriptions")
     @app_commands.describe(channel="Only this channel's subscriptions")
     @manage_channels()
     async def list_(
-        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+        self, interaction: discord.Interaction[Any], channel: PostChannel | None = None
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = bot_of(interaction)
@@ -208,7 +328,7 @@ class Feeds(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         file: discord.Attachment,
-        channel: discord.TextChannel | None = None,
+        channel: PostChannel | None = None,
         mode: Literal["live", "digest"] = "digest",
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -10,9 +10,25 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from digests.errors import FeedExistsError, FeedLimitError, StorageError
-from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Style, Subscription
+from digests.model import (
+    Coverage,
+    FeedHealth,
+    FeedStatus,
+    Mode,
+    Style,
+    Subscription,
+    SubscriptionOptions,
+    ThreadMode,
+)
 from digests.store.base import StoreBase, dt, req_dt, rows, storage_errors, ts
-from digests.store.outbox import insert_outbox, mark_seen, mark_skipped, merge_story, queue_story
+from digests.store.outbox import (
+    PostOptions,
+    insert_outbox,
+    mark_seen,
+    mark_skipped,
+    merge_story,
+    queue_story,
+)
 from digests.store.stories import StoryWrite, upsert_story
 
 
@@ -364,6 +380,8 @@ class FeedsMixin(StoreBase):
         feed_limit: int,
         style: Style = "full",
         ping_role_id: int | None = None,
+        thread: ThreadMode = "none",
+        webhook: bool = False,
     ) -> SubscribeOutcome:
         """Subscribe the channel; stories already stored are marked seen there except the
         newest ``backfill``, queued as story deliveries (oldest first). Re-enables the feed.
@@ -392,9 +410,9 @@ class FeedsMixin(StoreBase):
             if reenabled and _subscribed(conn, channel_id, feed_id):
                 backfilled = 0  # re-added where it is still subscribed: re-enable, new options
                 conn.execute(
-                    "UPDATE subscriptions SET style = ?, ping_role_id = ? "
-                    "WHERE channel_id = ? AND feed_id = ?",
-                    (style, ping_role_id, channel_id, feed_id),
+                    "UPDATE subscriptions SET style = ?, ping_role_id = ?, thread = ?, "
+                    "webhook = ? WHERE channel_id = ? AND feed_id = ?",
+                    (style, ping_role_id, thread, int(webhook), channel_id, feed_id),
                 )
             else:
                 backfilled = _insert_subscription(
@@ -405,13 +423,42 @@ class FeedsMixin(StoreBase):
                     mode,
                     backfill,
                     stamp,
-                    style=style,
-                    ping_role_id=ping_role_id,
+                    PostOptions(style, ping_role_id, thread, webhook),
                 )
         found = self.subscription_for(channel_id, feed_id)
         if found is None:  # pragma: no cover - removed between the two statements
             raise StorageError("The subscription could not be stored; try again.")
         return SubscribeOutcome(subscription=found, backfilled=backfilled, reenabled=reenabled)
+
+    @storage_errors
+    def update_subscription(
+        self, guild_id: int, subscription_id: int, options: SubscriptionOptions
+    ) -> Subscription | None:
+        """Change how one of the server's subscriptions posts (from its next post on); None
+        when the server has no such subscription."""
+        changes: dict[str, Any] = {}
+        if options.style is not None:
+            changes["style"] = options.style
+        if options.thread is not None:
+            changes["thread"] = options.thread
+        if options.webhook is not None:
+            changes["webhook"] = int(options.webhook)
+        if options.clear_ping:
+            changes["ping_role_id"] = None
+        elif options.ping_role_id is not None:
+            changes["ping_role_id"] = options.ping_role_id
+        with self._write() as conn:
+            if changes:
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+                conn.execute(
+                    f"UPDATE subscriptions SET {assignments} "  # noqa: S608 - our own columns
+                    "WHERE subscription_id = ? AND guild_id = ?",
+                    (*changes.values(), subscription_id, guild_id),
+                )
+        found = self._subscriptions(
+            "s.guild_id = ? AND s.subscription_id = ?", (guild_id, subscription_id)
+        )
+        return found[0] if found else None
 
     @storage_errors
     def unsubscribe(self, guild_id: int, subscription_id: int) -> Subscription | None:
@@ -451,7 +498,8 @@ class FeedsMixin(StoreBase):
         found = self._read(
             f"""
             SELECT s.subscription_id AS s_id, s.guild_id AS s_guild, s.channel_id AS s_channel,
-                   s.mode AS s_mode, s.style AS s_style, s.ping_role_id AS s_ping, f.*
+                   s.mode AS s_mode, s.style AS s_style, s.ping_role_id AS s_ping,
+                   s.thread AS s_thread, s.webhook AS s_webhook, f.*
             FROM subscriptions s JOIN feeds f ON f.feed_id = s.feed_id
             WHERE {where}
             ORDER BY s.channel_id, COALESCE(f.title, f.url), s.subscription_id
@@ -467,6 +515,8 @@ class FeedsMixin(StoreBase):
                 feed=_feed(r).status(),
                 style=cast(Style, r["s_style"]),
                 ping_role_id=int(r["s_ping"]) if r["s_ping"] is not None else None,
+                thread=cast(ThreadMode, r["s_thread"]),
+                webhook=bool(r["s_webhook"]),
             )
             for r in found
         ]
@@ -525,16 +575,17 @@ def _queue_live(
     """Queue each new story for each live subscription its filters let it through to, unless
     another outlet's version of it was posted there (``merges``: that post names this feed)."""
     live = conn.execute(
-        "SELECT channel_id, style, ping_role_id FROM subscriptions "
+        "SELECT channel_id, style, ping_role_id, thread, webhook FROM subscriptions "
         "WHERE feed_id = ? AND mode = 'live'",
         (feed_id,),
     ).fetchall()
     name = conn.execute(
         "SELECT COALESCE(title, url) FROM feeds WHERE feed_id = ?", (feed_id,)
     ).fetchone()[0]
-    for channel, style, ping in live:
+    for channel, style, ping, thread, webhook in live:
         channel_id = int(channel)
         own = (int(ping),) if ping is not None else ()
+        options = PostOptions(style, None, thread, bool(webhook))
         # ``writes`` come newest first: a channel reads them in the order they appeared
         for story_id, write in reversed(new_entries):
             entry_id = write.entry.entry_id
@@ -546,7 +597,7 @@ def _queue_live(
             cover = Coverage(feed=str(name), url=write.entry.url)
             if into is not None and merge_story(conn, channel_id, story_id, into, cover, stamp):
                 continue
-            queue_story(conn, channel_id, story_id, stamp, style=style, pings=pings)
+            queue_story(conn, channel_id, story_id, stamp, options, pings)
 
 
 def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool:
@@ -564,21 +615,29 @@ def _insert_subscription(
     mode: Mode,
     backfill: int,
     stamp: str,
-    *,
-    style: Style = "full",
-    ping_role_id: int | None = None,
+    options: PostOptions,
 ) -> int:
     """Insert the subscription, queue the newest ``backfill`` stories (in its style, mentioning
-    its role), mark the rest seen."""
+    its role, where its options say), mark the rest seen."""
     conn.execute(
         """
         INSERT INTO subscriptions(guild_id, channel_id, feed_id, mode, created_at, style,
-            ping_role_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+            ping_role_id, thread, webhook)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        (guild_id, channel_id, feed_id, mode, stamp, style, ping_role_id),
+        (
+            guild_id,
+            channel_id,
+            feed_id,
+            mode,
+            stamp,
+            options.style,
+            options.ping_role_id,
+            options.thread,
+            int(options.webhook),
+        ),
     )
-    pings = (ping_role_id,) if ping_role_id is not None else ()
+    pings = (options.ping_role_id,) if options.ping_role_id is not None else ()
     ids = [
         int(r[0])
         for r in conn.execute(
@@ -592,7 +651,7 @@ def _insert_subscription(
     chosen = ids[: max(0, backfill)]
     backfilled = 0
     for story_id in reversed(chosen):
-        backfilled += queue_story(conn, channel_id, story_id, stamp, style=style, pings=pings)
+        backfilled += queue_story(conn, channel_id, story_id, stamp, options, pings)
     mark_seen(conn, channel_id, ids[len(chosen) :], stamp)
     return backfilled
 

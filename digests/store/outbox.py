@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,12 +20,14 @@ from digests.model import (
     Coverage,
     Delivery,
     DeliveryKind,
+    DeliveryProgress,
     DigestPlan,
     DigestRun,
     LivePost,
     Story,
     StoryDetail,
     Style,
+    ThreadMode,
 )
 from digests.shards import SNOWFLAKE_SHIFT, ShardSet
 from digests.store.base import StoreBase, dt, storage_errors, ts
@@ -32,6 +35,17 @@ from digests.store.stories import load_stories, stories_by_id
 
 #: every shard: one process delivers everything
 EVERY_SHARD = ShardSet()
+
+
+@dataclass(frozen=True, slots=True)
+class PostOptions:
+    """How a subscription's story posts are queued: their style, role ping, thread and
+    whether its webhook sends them."""
+
+    style: Style = "full"
+    ping_role_id: int | None = None
+    thread: ThreadMode = "none"
+    webhook: bool = False
 
 
 class StaleDigestError(Exception):
@@ -116,6 +130,7 @@ class OutboxMixin(StoreBase):
         payloads = [json.loads(str(r["payload"])) for r in found]
         wanted = [int(item["story_id"]) for p in payloads for item in p.get("items", [])]
         stories = stories_by_id(self._conn(), wanted)
+        firsts = _first_pages(self._conn(), payloads)
         out: list[Delivery] = []
         for r, payload in zip(found, payloads, strict=True):
             items = [
@@ -144,6 +159,16 @@ class OutboxMixin(StoreBase):
                     edit_version=int(r["edits_wanted"]),
                     style=cast(Style, payload.get("style", "full")),
                     pings=tuple(int(p) for p in payload.get("pings", [])),
+                    thread=cast(ThreadMode, payload.get("thread", "none")),
+                    webhook=bool(payload.get("webhook", False)),
+                    progress=DeliveryProgress(
+                        message_channel_id=_opt_int(r.get("message_channel_id")),
+                        thread_id=_opt_int(r.get("thread_id")),
+                        published=bool(r.get("published")),
+                        webhook_id=_opt_int(r.get("webhook_id")),
+                    ),
+                    first_page_thread=firsts.get(int(payload.get("follows", 0))),
+                    follows=_opt_int(payload.get("follows")),
                 )
             )
         return out
@@ -173,6 +198,64 @@ class OutboxMixin(StoreBase):
                 """,
                 (ts(now), message_id, version, delivery_id),
             )
+
+    @storage_errors
+    def mark_posted(
+        self,
+        delivery_id: int,
+        message_id: int,
+        *,
+        where: int,
+        thread_id: int | None = None,
+        webhook_id: int | None = None,
+    ) -> None:
+        """The delivery's message exists (as ``message_id`` in channel or thread ``where``,
+        opening ``thread_id`` when it is a forum post, sent by ``webhook_id``); the steps
+        after it (thread, publication) are still to come."""
+        with self._write() as conn:
+            conn.execute(
+                """
+                UPDATE outbox SET message_id = ?, message_channel_id = ?,
+                    thread_id = COALESCE(?, thread_id), webhook_id = ?
+                WHERE delivery_id = ?
+                """,
+                (message_id, where, thread_id, webhook_id, delivery_id),
+            )
+
+    @storage_errors
+    def mark_thread(self, delivery_id: int, thread_id: int) -> None:
+        """The thread the delivery's message opened (a story's, or a digest's pages)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE outbox SET thread_id = ? WHERE delivery_id = ?", (thread_id, delivery_id)
+            )
+
+    @storage_errors
+    def mark_published(self, delivery_id: int) -> None:
+        """The delivery's message was published to the announcement channel's followers (or
+        could not be: it is not tried again)."""
+        with self._write() as conn:
+            conn.execute("UPDATE outbox SET published = 1 WHERE delivery_id = ?", (delivery_id,))
+
+    @storage_errors
+    def webhook_fell_back(self, channel_id: int, reason: str, notice: str, now: datetime) -> bool:
+        """The channel's webhook posts fall back to normal posts: queue ``notice`` there, once
+        (until ``webhook_restored``). True when the notice was queued now."""
+        stamp = ts(now)
+        with self._write() as conn:
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO webhook_fallbacks(channel_id, reason, at) VALUES (?, ?, ?)",
+                (channel_id, reason, stamp),
+            ).rowcount
+            if inserted:
+                insert_outbox(conn, channel_id, "notice", {"notice": notice}, stamp)
+        return bool(inserted)
+
+    @storage_errors
+    def webhook_restored(self, channel_id: int) -> None:
+        """The channel's webhook works again: a later loss is noticed again."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM webhook_fallbacks WHERE channel_id = ?", (channel_id,))
 
     @storage_errors
     def mark_failed(self, delivery_id: int, error: str, *, permanent: bool) -> None:
@@ -219,6 +302,8 @@ class OutboxMixin(StoreBase):
             if not plan.story_ids() <= _pending_ids(conn, channel_id):
                 raise StaleDigestError(f"digest plan for channel {channel_id} is stale")
             queued = 0
+            first: int | None = None
+            threaded = _digest_thread(conn, channel_id)
             for page in plan.pages:
                 for story_id, _ in page.items:
                     queued += _claim(conn, channel_id, story_id, "queued", stamp)
@@ -231,7 +316,12 @@ class OutboxMixin(StoreBase):
                 }
                 if page.pings:
                     payload["pings"] = list(page.pings)
-                insert_outbox(conn, channel_id, "digest", payload, stamp)
+                if first is None and threaded:
+                    payload["thread"] = "per-digest"
+                if first is not None:
+                    payload["follows"] = first  # into the thread the first page opens, if any
+                delivery_id = insert_outbox(conn, channel_id, "digest", payload, stamp)
+                first = delivery_id if first is None else first
             for story_id in plan.skipped:
                 _claim(conn, channel_id, story_id, "skipped", stamp)
             if run is not None:
@@ -260,6 +350,34 @@ class OutboxMixin(StoreBase):
 
 
 # --- row helpers (inside a write transaction) --------------------------------------------------
+def _digest_thread(conn: sqlite3.Connection, channel_id: int) -> bool:
+    """Whether the channel's digests go in a thread of their own (a digest subscription there
+    asks for ``per-digest``)."""
+    row = conn.execute(
+        """
+        SELECT 1 FROM subscriptions
+        WHERE channel_id = ? AND mode = 'digest' AND thread = 'per-digest' LIMIT 1
+        """,
+        (channel_id,),
+    ).fetchone()
+    return row is not None
+
+
+def _first_pages(conn: sqlite3.Connection, payloads: Sequence[dict[str, Any]]) -> dict[int, int]:
+    """The threads opened by the first pages that later digest pages follow (first page's
+    delivery id -> its thread), for first pages that opened one."""
+    wanted = sorted({int(p["follows"]) for p in payloads if p.get("follows")})
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    found = conn.execute(
+        f"SELECT delivery_id, thread_id FROM outbox "  # noqa: S608 - placeholders only
+        f"WHERE delivery_id IN ({marks}) AND thread_id IS NOT NULL",
+        wanted,
+    ).fetchall()
+    return {int(r[0]): int(r[1]) for r in found}
+
+
 def _pending_ids(conn: sqlite3.Connection, channel_id: int) -> set[int]:
     return {int(r[0]) for r in conn.execute(_PENDING, (channel_id, channel_id)).fetchall()}
 
@@ -337,19 +455,22 @@ def queue_story(
     channel_id: int,
     story_id: int,
     stamp: str,
-    *,
-    style: Style = "full",
+    options: PostOptions = PostOptions(),
     pings: tuple[int, ...] = (),
 ) -> int:
-    """Queue one story delivery (in the subscription's ``style``, mentioning ``pings``) unless
-    the story was already sent/seen there; 1 if queued."""
+    """Queue one story delivery (in the subscription's style, thread and webhook options,
+    mentioning ``pings``) unless the story was already sent/seen there; 1 if queued."""
     if _claim(conn, channel_id, story_id, "queued", stamp) != 1:
         return 0
     payload: dict[str, Any] = {"items": [{"story_id": story_id, "also": []}]}
-    if style != "full":
-        payload["style"] = style
+    if options.style != "full":
+        payload["style"] = options.style
     if pings:
         payload["pings"] = list(pings)
+    if options.thread == "per-story":
+        payload["thread"] = "per-story"
+    if options.webhook:
+        payload["webhook"] = True
     insert_outbox(conn, channel_id, "story", payload, stamp)
     return 1
 

@@ -229,6 +229,32 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
         ),
     ),
     (
+        "0006_delivery_targets",
+        (
+            # where a subscription posts in a text or announcement channel: in the channel, a
+            # thread on each story post, or each digest in one thread
+            "ALTER TABLE subscriptions ADD COLUMN thread TEXT NOT NULL DEFAULT 'none'"
+            " CHECK (thread IN ('none', 'per-story', 'per-digest'))",
+            # post under the feed's name and icon through the bot's own webhook
+            "ALTER TABLE subscriptions ADD COLUMN webhook INTEGER NOT NULL DEFAULT 0",
+            # the steps of a delivery after its message exists (see bot/delivery.py): where the
+            # message lives (a thread, for a forum post), the thread it opened, whether it was
+            # published (announcement channels) and the webhook that sent it (edits go through it)
+            "ALTER TABLE outbox ADD COLUMN message_channel_id INTEGER",
+            "ALTER TABLE outbox ADD COLUMN thread_id INTEGER",
+            "ALTER TABLE outbox ADD COLUMN published INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE outbox ADD COLUMN webhook_id INTEGER",
+            # channels told that their webhook posts fell back to normal posts (one notice each)
+            """
+            CREATE TABLE webhook_fallbacks (
+                channel_id INTEGER PRIMARY KEY,
+                reason TEXT NOT NULL,
+                at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+    (
         "0007_outbox_guild",
         (
             # the server of a post's channel: with several processes, the one that owns the

@@ -264,7 +264,7 @@ def load_stories(
 ) -> list[Story]:
     """Stories (with their quotes) matching ``where``, one of our own constant clauses."""
     sql = f"""
-        SELECT s.*, f.url AS feed_url, f.title AS feed_title
+        SELECT s.*, f.url AS feed_url, f.title AS feed_title, f.image AS feed_image
         FROM stories s JOIN feeds f ON f.feed_id = s.feed_id
         WHERE {where} ORDER BY {order}
     """  # noqa: S608 - ``where``/``order`` are our own constant clauses
@@ -318,6 +318,7 @@ def _story(r: Any, quotes: list[Quote]) -> Story:
         text=str(r["text"]),
         author=r["author"],
         categories=tuple(str(c) for c in json.loads(str(r["categories"] or "[]"))),
+        feed_image=r.get("feed_image"),
     )
 
 

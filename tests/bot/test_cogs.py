@@ -46,6 +46,7 @@ async def test_command_names_unique_and_as_documented(loaded: DigestBot) -> None
         assert len(subs) == len(set(subs))
     assert sorted(c.name for c in groups["feed"].commands) == [
         "add",
+        "edit",
         "export",
         "filter",
         "import",

@@ -17,6 +17,10 @@ World
     for ``is_owner`` checks; also the owner of every guild), ``emu.guild_owner_id()``;
     ``await emu.add_guild(name, channels=(...))`` -> guild id (GUILD_CREATE sent);
     ``await emu.add_text_channel(name, guild_id=None)`` -> channel id (CHANNEL_CREATE);
+    ``await emu.add_announcement_channel(name)``, ``await emu.add_forum_channel(name, tags=(...))``
+    (``emu.tag_ids(forum)`` maps tag names to ids); ``emu.threads(channel_id)`` lists a channel's
+    threads (a forum's posts; a thread's messages are ``emu.messages(thread.id)``);
+    ``emu.webhooks(channel_id)`` the bot's webhooks there, ``emu.delete_webhook(id)``;
     ``await emu.add_member(user_id=None, permissions=0, guild_id=None)`` -> user id (a personal role
     with ``permissions`` on top of @everyone, which has view/send/history/embed/app-commands but
     not Manage Channels); ``await emu.restrict_bot(channel_id, deny=SEND_MESSAGES)`` and
@@ -70,6 +74,9 @@ Recordings
     (GET) carry no ``nonce``, as on Discord; the recording keeps it.
 
 Faults
+    ``hold = emu.hold("POST", path_regex, after=True)`` holds the next matching request after it
+    applied (its answer withheld) or, with ``after=False``, before (never applied); wait for
+    ``hold.holding`` (e.g. to kill -9 the client there), then ``emu.release_holds()``.
     ``emu.set_rest_fault(500)`` / ``emu.set_rest_fault(429, retry_after=0.5, scope="shared",
     is_global=False, count=None, path=None, methods=None)``; ``emu.set_rest_fault(None)`` clears.
     ``await emu.drop_gateway(refuse_for=2.0, code=4000, invalidate=False)`` closes every socket and
@@ -86,7 +93,11 @@ Discord behaviour emulated: token checks (REST 401; gateway close 4004), zlib-st
 message limits (2000 content, 10 embeds, 4096/256/1024/6000, 5x5 components)
 as 400 code 50035, empty messages 50006, Missing Access 50001 / Missing Permissions 50013,
 ``enforce_nonce`` de-duplication within ``nonce_window`` seconds, interaction acknowledgement
-rules (40060), deferral -> first follow-up replaces the loading message, rate-limit headers.
+rules (40060), deferral -> first follow-up replaces the loading message, rate-limit headers; threads on a
+message (thread id = message id, 160004 the second time), forum posts (thread + starter message,
+tags), crossposts in announcement channels (40033 the second time), the bot's channel webhooks
+(Manage Webhooks, ``wait``, ``thread_id``, ``thread_name``, 10015 once deleted); see threads.py and
+channel_webhooks.py. Messages a webhook sent are recorded with ``source="webhook"``.
 Only the REST routes discord.py calls for this bot are served; any other answers 404 code 0 and
 is listed in ``emu.unknown_requests``, so a new call shows up at once.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import time
@@ -51,6 +52,24 @@ class RestFault:
 
 
 @dataclass(slots=True)
+class Hold:
+    """A request a test holds (to kill the client at that moment): the first one matching
+    ``method`` and the ``path`` regex, kept ``after`` it applied (its answer withheld) or
+    before it (never applied), until ``release``."""
+
+    method: str
+    path: str
+    after: bool
+    taken: bool = False
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    #: whether a request is being held now
+    holding: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return not self.taken and method == self.method and re.search(self.path, path) is not None
+
+
+@dataclass(slots=True)
 class Core:
     state: EmulatorState
     ids: SnowflakeGenerator
@@ -73,6 +92,7 @@ class Core:
     files: dict[int, bytes] = field(default_factory=dict)
     #: ids of the attachments downloaded, in order
     downloads: list[int] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
 
     @property
     def api_base(self) -> str:
@@ -91,6 +111,22 @@ class Core:
             self.fault = dataclasses.replace(fault, count=left) if left > 0 else None
         self.faulted += 1
         return fault
+
+    def take_hold(self, method: str, path: str) -> Hold | None:
+        for hold in self.holds:
+            if hold.matches(method, path):
+                hold.taken = True
+                return hold
+        return None
+
+    async def held(self, hold: Hold) -> None:
+        """Keep the request until the test releases the hold."""
+        hold.holding = True
+        self.changed.notify()
+        try:
+            await hold.released.wait()
+        finally:
+            hold.holding = False
 
     def interaction_by_token(self, token: str) -> InteractionHandle | None:
         for handle in self.interactions.values():
@@ -120,8 +156,12 @@ class Core:
         flags: int = 0,
         ephemeral: bool = False,
         interaction: InteractionHandle | None = None,
+        webhook_id: int | None = None,
+        message_id: int | None = None,
     ) -> RecordedMessage:
-        message_id = self.ids.next()
+        """Store a message (``webhook_id``: sent by that webhook of the bot's; ``message_id``:
+        a forum post's starter message, whose id is its thread's)."""
+        message_id = message_id if message_id is not None else self.ids.next()
         metadata = None
         if interaction is not None:
             metadata = {
@@ -140,7 +180,7 @@ class Core:
             body=body,
             flags=flags,
             nonce=nonce if isinstance(nonce, str | int) else None,
-            webhook_id=self.state.application_id if interaction is not None else None,
+            webhook_id=self.state.application_id if interaction is not None else webhook_id,
             interaction=metadata,
         )
         self._apply_mentions(data, body, channel_id)
@@ -162,7 +202,11 @@ class Core:
         await self.notify_messages()
         return message
 
-    async def edit_message(self, message: RecordedMessage, body: JSON) -> RecordedMessage:
+    async def edit_message(
+        self, message: RecordedMessage, body: JSON, *, keep_edited: bool = False
+    ) -> RecordedMessage:
+        """Apply an edit (``keep_edited``: a change that is no edit, such as a crosspost's
+        flag, leaves ``edited_timestamp`` and the edit count alone)."""
         data = dict(message.data)
         for key in ("content", "components", "flags", "attachments"):
             if key in body and body[key] is not None:
@@ -178,10 +222,14 @@ class Core:
             )["embeds"]
         if data.get("flags", 0) & (1 << 7):  # LOADING cleared by the first edit
             data["flags"] = int(data["flags"]) & ~(1 << 7)
-        data["edited_timestamp"] = iso_now()
-        request = {**message.request, **body}
+        if keep_edited:
+            request = message.request
+        else:
+            data["edited_timestamp"] = iso_now()
+            request = {**message.request, **body}
         self._apply_mentions(data, request, message.channel_id)
-        updated = dataclasses.replace(message, data=data, request=request, edits=message.edits + 1)
+        edits = message.edits + (0 if keep_edited else 1)
+        updated = dataclasses.replace(message, data=data, request=request, edits=edits)
         self.state.store_message(updated)
         if not updated.ephemeral:
             event = dict(data)

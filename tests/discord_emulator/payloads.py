@@ -7,6 +7,7 @@ from typing import Any
 
 from .snowflakes import snowflake_time_ms
 from .state import (
+    FORUM_CHANNEL,
     Channel,
     EmulatorState,
     Guild,
@@ -82,6 +83,59 @@ def role_payload(role: Role) -> JSON:
 
 
 def channel_payload(channel: Channel) -> JSON:
+    if channel.is_thread:
+        return thread_payload(channel)
+    data = _guild_channel_payload(channel)
+    if channel.type == FORUM_CHANNEL:
+        data.update(
+            {
+                "available_tags": [
+                    {
+                        "id": str(tag_id),
+                        "name": name,
+                        "moderated": False,
+                        "emoji_id": None,
+                        "emoji_name": None,
+                    }
+                    for tag_id, name in channel.available_tags
+                ],
+                "default_reaction_emoji": None,
+                "default_thread_rate_limit_per_user": 0,
+                "default_sort_order": None,
+                "default_forum_layout": 0,
+            }
+        )
+    return data
+
+
+def thread_payload(thread: Channel) -> JSON:
+    """A thread channel object (a thread of a text or announcement channel, or a forum post)."""
+    created = iso_from_snowflake(thread.id)
+    return {
+        "id": str(thread.id),
+        "type": thread.type,
+        "guild_id": str(thread.guild_id),
+        "parent_id": str(thread.parent_id),
+        "owner_id": str(thread.owner_id),
+        "name": thread.name,
+        "last_message_id": None,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "applied_tags": [str(t) for t in thread.applied_tags],
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": created,
+            "locked": False,
+            "create_timestamp": created,
+        },
+    }
+
+
+def _guild_channel_payload(channel: Channel) -> JSON:
     return {
         "id": str(channel.id),
         "type": channel.type,
@@ -150,7 +204,7 @@ def guild_create_payload(state: EmulatorState, guild: Guild) -> JSON:
             "voice_states": [],
             "members": [member_payload(state, m) for m in guild.members.values()],
             "channels": [channel_payload(c) for c in guild.channels.values()],
-            "threads": [],
+            "threads": [thread_payload(t) for t in guild.threads.values()],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
@@ -238,6 +292,7 @@ def message_payload(
     if nonce is not None:
         data["nonce"] = nonce
     if webhook_id is not None:
+        # an interaction's answer, or a message of an application-owned (the bot's) webhook
         data["webhook_id"] = str(webhook_id)
         data["application_id"] = str(state.application_id)
     if interaction is not None:

@@ -17,8 +17,10 @@ from .payloads import (
 )
 from .state import (
     EMBED_LINKS,
+    FORUM_CHANNEL,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
     Channel,
     Guild,
@@ -227,11 +229,11 @@ class Resources(Lookups):
             found = older + newer
         else:
             found = found[-limit:]
-        return json_response([_fetched(m) for m in reversed(found)])
+        return json_response([fetched(m) for m in reversed(found)])
 
     async def get_message(self, call: Call) -> web.Response:
         _, channel = self._channel(call, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
-        return json_response(_fetched(self._message(call, channel.id)))
+        return json_response(fetched(self._message(call, channel.id)))
 
     async def patch_message(self, call: Call) -> web.Response:
         _, channel = self._channel(call)
@@ -245,7 +247,12 @@ class Resources(Lookups):
         return json_response(updated.data)
 
     async def post_message(self, call: Call) -> web.Response:
-        guild, channel = self._channel(call, need=VIEW_CHANNEL | SEND_MESSAGES)
+        found = self.core.state.channel(call.int_param("channel_id"))
+        in_thread = found is not None and found[1].is_thread
+        send = SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES
+        guild, channel = self._channel(call, need=VIEW_CHANNEL | send)
+        if channel.type == FORUM_CHANNEL:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
         body = dict(call.json_body())
         bot = self.core.state.bot_user
         self._check_message(body, has_files=bool(call.files))
@@ -275,6 +282,6 @@ class Resources(Lookups):
         return json_response([channel_payload(c) for c in guild.channels.values()])
 
 
-def _fetched(message: RecordedMessage) -> JSON:
+def fetched(message: RecordedMessage) -> JSON:
     """A stored message as GET returns it: Discord does not keep the nonce."""
     return {k: v for k, v in message.data.items() if k != "nonce"}

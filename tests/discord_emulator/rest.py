@@ -16,9 +16,11 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from .channel_webhooks import WebhookRoutes
 from .core import Core, RestFault
 from .resources import Resources
 from .state import RecordedRequest
+from .threads import ThreadRoutes
 from .webhooks import InteractionRoutes
 from .wire import ApiError, Call, Handler, Upload, compile_template, invalid_form, json_response
 
@@ -41,7 +43,13 @@ class RestApi:
         self.routes: list[Route] = []
         self._windows: dict[str, tuple[float, int]] = {}
         Resources(core).register(self._add)
-        InteractionRoutes(core).register(self._add)
+        threads = ThreadRoutes(core)
+        threads.register(self._add)
+        interactions = InteractionRoutes(core)
+        # channel webhooks share the interaction follow-up paths: registered first, they hand
+        # what is not theirs to the interaction routes
+        WebhookRoutes(interactions, threads).register(self._add)
+        interactions.register(self._add)
 
     def _add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
         self.routes.append(Route(method, template, compile_template(template), handler, auth))
@@ -77,7 +85,7 @@ class RestApi:
             route, params = matched
             limit = self._take_rate(route_key or rel, params)
             if limit is None:
-                response = await self._call(route, Call(request, params, body, files))
+                response = await self._held_call(route, Call(request, params, body, files))
             else:
                 fault = limit
                 response = _fault_response(limit, route_key or rel)
@@ -96,6 +104,18 @@ class RestApi:
                 files=tuple(f.filename for f in files),
             )
         )
+        return response
+
+    async def _held_call(self, route: Route, call: Call) -> web.StreamResponse:
+        """The call, unless a test holds it (``Core.holds``): before it applies (then it never
+        does: the sender is gone) or after it applied, its answer kept back until released."""
+        hold = self.core.take_hold(call.request.method, call.request.path[len(API_PREFIX) :])
+        if hold is not None and not hold.after:
+            await self.core.held(hold)
+            return ApiError(503, 0, "503: held and dropped by the test").response()
+        response = await self._call(route, call)
+        if hold is not None:
+            await self.core.held(hold)
         return response
 
     async def _call(self, route: Route, call: Call) -> web.StreamResponse:

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .core import Core, RestFault
+from .core import Core, Hold, RestFault
 from .gateway import PRIVILEGED_INTENTS, Gateway, GatewayEvent
 from .interactions import (
     APPLICATION_COMMAND,
@@ -36,8 +36,11 @@ from .payloads import (
 from .rest import RestApi
 from .snowflakes import SnowflakeGenerator
 from .state import (
+    ANNOUNCEMENT_CHANNEL,
     BOT_DEFAULT,
     EVERYONE_DEFAULT,
+    FORUM_CHANNEL,
+    TEXT_CHANNEL,
     Channel,
     EmulatorState,
     Guild,
@@ -48,6 +51,7 @@ from .state import (
     RecordedRequest,
     Role,
     User,
+    Webhook,
     channel_permissions,
 )
 
@@ -132,6 +136,7 @@ class DiscordEmulator:
             await self.add_guild(spec.name, channels=spec.channels, guild_id=spec.id)
 
     async def stop(self) -> None:
+        self.release_holds()
         await self._gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -244,12 +249,74 @@ class DiscordEmulator:
         return gid
 
     async def add_text_channel(self, name: str, *, guild_id: int | None = None) -> int:
+        return await self._add_channel(name, TEXT_CHANNEL, guild_id=guild_id)
+
+    async def add_announcement_channel(self, name: str, *, guild_id: int | None = None) -> int:
+        """An announcement (news) channel: its messages can be published to followers."""
+        return await self._add_channel(name, ANNOUNCEMENT_CHANNEL, guild_id=guild_id)
+
+    async def add_forum_channel(
+        self, name: str, *, tags: Sequence[str] = (), guild_id: int | None = None
+    ) -> int:
+        """A forum channel with these tags (forum posts only, no plain messages)."""
+        tagged = tuple((self._core.ids.next(), tag) for tag in tags)
+        return await self._add_channel(name, FORUM_CHANNEL, guild_id=guild_id, tags=tagged)
+
+    async def _add_channel(
+        self,
+        name: str,
+        kind: int,
+        *,
+        guild_id: int | None,
+        tags: tuple[tuple[int, str], ...] = (),
+    ) -> int:
         guild = self._guild(guild_id)
         cid = self._core.ids.next()
-        channel = Channel(id=cid, guild_id=guild.id, name=name, position=len(guild.channels))
+        channel = Channel(
+            id=cid,
+            guild_id=guild.id,
+            name=name,
+            type=kind,
+            position=len(guild.channels),
+            available_tags=tags,
+        )
         guild.channels[cid] = channel
         await self._core.dispatch("CHANNEL_CREATE", channel_payload(channel), guild_id=guild.id)
         return cid
+
+    def threads(self, parent_id: int) -> list[Channel]:
+        """The threads of a channel (forum posts of a forum), oldest first."""
+        found = self._core.state.channel(parent_id)
+        if found is None:
+            raise LookupError(f"no channel {parent_id}")
+        return [t for t in found[0].threads.values() if t.parent_id == parent_id]
+
+    def tag_ids(self, forum_id: int) -> dict[str, int]:
+        found = self._core.state.channel(forum_id)
+        if found is None:
+            raise LookupError(f"no channel {forum_id}")
+        return {name: tag_id for tag_id, name in found[1].available_tags}
+
+    def webhooks(self, channel_id: int) -> list[Webhook]:
+        return [w for w in self._core.state.webhooks.values() if w.channel_id == channel_id]
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        """A server admin deletes the webhook: executing it then answers 404 10015."""
+        del self._core.state.webhooks[webhook_id]
+
+    # ---- holding a request (to kill the client at that moment) ---------------------------------
+    def hold(self, method: str, path: str, *, after: bool = True) -> Hold:
+        """Hold the next ``method`` request whose path (after /api/v10) matches the ``path``
+        regex: ``after=True`` applies it and withholds the answer, ``after=False`` never
+        applies it. Wait for ``hold.holding``; ``release_holds()`` (or stopping) lets it go."""
+        hold = Hold(method=method.upper(), path=path, after=after)
+        self._core.holds.append(hold)
+        return hold
+
+    def release_holds(self) -> None:
+        for hold in self._core.holds:
+            hold.released.set()
+        self._core.holds.clear()
 
     async def add_role(self, name: str, *, guild_id: int | None = None) -> int:
         """Create a role (no permissions) in the guild; returns its id (GUILD_ROLE_CREATE)."""

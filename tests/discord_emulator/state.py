@@ -28,6 +28,8 @@ READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 USE_EXTERNAL_EMOJIS = 1 << 18
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_WEBHOOKS = 1 << 29
+CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 51) - 1
 
@@ -51,12 +53,18 @@ BOT_DEFAULT = (
     | ADD_REACTIONS
     | USE_EXTERNAL_EMOJIS
     | SEND_MESSAGES_IN_THREADS
+    | CREATE_PUBLIC_THREADS
 )
 
 TEXT_CHANNEL = 0
 CATEGORY_CHANNEL = 4
+ANNOUNCEMENT_CHANNEL = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+FORUM_CHANNEL = 15
+THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD})
 
-MessageSource = Literal["channel", "interaction", "followup"]
+MessageSource = Literal["channel", "interaction", "followup", "webhook"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +102,30 @@ class Channel:
     position: int = 0
     topic: str | None = None
     overwrites: tuple[Overwrite, ...] = ()
+    #: a thread's channel (or forum)
+    parent_id: int | None = None
+    #: a forum's tags (id, name); a forum post's chosen tag ids
+    available_tags: tuple[tuple[int, str], ...] = ()
+    applied_tags: tuple[int, ...] = ()
+    #: who created a thread (the bot, or a webhook for a webhook's forum post)
+    owner_id: int | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """An incoming webhook of a channel, created by the bot (so application-owned)."""
+
+    id: int
+    token: str
+    guild_id: int
+    channel_id: int
+    name: str
+    application_id: int
+    creator_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +153,8 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    #: threads (of text and announcement channels, and forum posts), by id
+    threads: dict[int, Channel] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -218,7 +252,10 @@ def base_permissions(guild: Guild, user_id: int) -> int:
 
 
 def channel_permissions(guild: Guild, user_id: int, channel: Channel) -> int:
-    """Permissions of a member in a channel, with overwrites applied as Discord does."""
+    """Permissions of a member in a channel, with overwrites applied as Discord does (a
+    thread's are its parent channel's)."""
+    if channel.is_thread and channel.parent_id in guild.channels:
+        channel = guild.channels[channel.parent_id]
     perms = base_permissions(guild, user_id)
     if perms == ALL_PERMISSIONS:
         return perms
@@ -257,10 +294,12 @@ class EmulatorState:
     channel_messages: dict[int, list[int]] = field(default_factory=dict)
     global_commands: dict[int, JSON] = field(default_factory=dict)
     guild_commands: dict[int, dict[int, JSON]] = field(default_factory=dict)
+    webhooks: dict[int, Webhook] = field(default_factory=dict)
 
     def channel(self, channel_id: int) -> tuple[Guild, Channel] | None:
+        """A guild channel or thread by id."""
         for guild in self.guilds.values():
-            found = guild.channels.get(channel_id)
+            found = guild.channels.get(channel_id) or guild.threads.get(channel_id)
             if found is not None:
                 return guild, found
         return None

@@ -20,6 +20,7 @@ from tests.faults.helpers import assert_one_sentence, item
 OPTIONS: dict[tuple[str, str | None], dict[str, object]] = {
     ("feed", "add"): {"url": "http://127.0.0.1:9/x.xml"},
     ("feed", "remove"): {"feed": "1"},
+    ("feed", "edit"): {"feed": "1", "webhook": True},
     ("feed", "import"): {},  # the file is offered per test: see ``options_for``
     ("feed", "export"): {},
     ("feed", "filter add"): {"feed": "1", "kind": "include", "pattern": "x"},
