@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from digests.errors import FeedExistsError, FeedLimitError, StorageError
 from digests.model import Coverage, FeedHealth, FeedStatus, Mode, Style, Subscription
-from digests.store.base import StoreBase, dt, req_dt, storage_errors, ts
+from digests.store.base import Conn, StoreBase, dt, req_dt, rows, storage_errors, ts
 from digests.store.outbox import insert_outbox, mark_seen, mark_skipped, merge_story, queue_story
 from digests.store.stories import StoryWrite, upsert_story
 
@@ -101,6 +100,15 @@ class SubscribeOutcome:
     reenabled: bool
 
 
+#: enabled feeds with a subscription whose next poll time has come (the time bound once)
+_DUE = """
+    SELECT * FROM feeds f
+    WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
+      AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
+    ORDER BY COALESCE(next_fetch, ''), feed_id
+"""
+
+
 class FeedsMixin(StoreBase):
     # --- feeds --------------------------------------------------------------------------------
     @storage_errors
@@ -136,15 +144,23 @@ class FeedsMixin(StoreBase):
     @storage_errors
     def due_feeds(self, now: datetime) -> list[StoredFeed]:
         """Enabled feeds with at least one subscription whose next poll time has come."""
-        found = self._read(
-            """
-            SELECT * FROM feeds f
-            WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
-              AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
-            ORDER BY next_fetch, feed_id
-            """,
-            (ts(now),),
-        )
+        return [_feed(row) for row in self._read(_DUE, (ts(now),))]
+
+    @storage_errors
+    def claim_due_feeds(self, now: datetime, *, lease: timedelta) -> list[StoredFeed]:
+        """The feeds ``due_feeds`` would give, taken for this poll: in the same write
+        transaction their ``next_fetch`` moves to ``now + lease``, so another process (or the
+        next cycle) does not take them meanwhile; recording the poll's outcome sets the real
+        one. A process that dies mid-poll leaves its feeds due again once the lease ends.
+
+        PostgreSQL locks the rows it takes and passes over those another claim holds
+        (``FOR UPDATE SKIP LOCKED``); SQLite's BEGIN IMMEDIATE serialises the claims."""
+        with self._write() as conn:
+            found = rows(conn, _DUE + conn.skip_locked, (ts(now),))
+            conn.executemany(
+                "UPDATE feeds SET next_fetch = ? WHERE feed_id = ?",
+                [(ts(now + lease), row["feed_id"]) for row in found],
+            )
         return [_feed(row) for row in found]
 
     @storage_errors
@@ -174,14 +190,14 @@ class FeedsMixin(StoreBase):
     @storage_errors
     def polled_feed_count(self) -> int:
         """How many feeds are polled: enabled and subscribed somewhere."""
-        rows = self._read(
+        found = self._read(
             """
             SELECT COUNT(*) AS n FROM feeds f
             WHERE disabled = 0
               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
             """
         )
-        return int(rows[0]["n"]) if rows else 0
+        return int(found[0]["n"]) if found else 0
 
     @storage_errors
     def next_due(self) -> datetime | None:
@@ -298,7 +314,8 @@ class FeedsMixin(StoreBase):
         stamp = ts(now)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT failures, disabled FROM feeds WHERE feed_id = ?", (feed_id,)
+                f"SELECT failures, disabled FROM feeds WHERE feed_id = ?{conn.for_update}",  # noqa: S608 - the dialect's own spelling
+                (feed_id,),
             ).fetchone()
             if row is None:
                 return 0, False
@@ -357,8 +374,10 @@ class FeedsMixin(StoreBase):
         adds cannot pass the limit or subscribe a channel twice."""
         stamp = ts(now)
         with self._write() as conn:
+            conn.lock(f"guild:{guild_id}")  # the server's feed count holds until commit
             feed = conn.execute(
-                "SELECT url, disabled FROM feeds WHERE feed_id = ?", (feed_id,)
+                f"SELECT url, disabled FROM feeds WHERE feed_id = ?{conn.for_update}",  # noqa: S608 - the dialect's own spelling
+                (feed_id,),
             ).fetchone()
             if feed is None:  # pragma: no cover - the feed was stored before subscribing
                 raise StorageError("The feed could not be stored; try again.")
@@ -468,9 +487,7 @@ class FeedsMixin(StoreBase):
 
 
 # --- row helpers (inside a write transaction) --------------------------------------------------
-def _check_subscribe(
-    conn: sqlite3.Connection, guild_id: int, channel_id: int, url: str, feed_limit: int
-) -> None:
+def _check_subscribe(conn: Conn, guild_id: int, channel_id: int, url: str, feed_limit: int) -> None:
     row = conn.execute(
         """
         SELECT f.feed_id, f.disabled,
@@ -498,7 +515,7 @@ def _check_subscribe(
 
 
 def _queue_live(
-    conn: sqlite3.Connection,
+    conn: Conn,
     feed_id: int,
     new_entries: list[tuple[int, StoryWrite]],
     routes: LiveRoutes,
@@ -532,7 +549,7 @@ def _queue_live(
             queue_story(conn, channel_id, story_id, stamp, style=style, pings=pings)
 
 
-def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool:
+def _subscribed(conn: Conn, channel_id: int, feed_id: int) -> bool:
     row = conn.execute(
         "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?", (channel_id, feed_id)
     ).fetchone()
@@ -540,7 +557,7 @@ def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool
 
 
 def _insert_subscription(
-    conn: sqlite3.Connection,
+    conn: Conn,
     guild_id: int,
     channel_id: int,
     feed_id: int,
