@@ -88,9 +88,17 @@ class PostgresBackend(Backend):
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+            configure=self._configure,
             timeout=self._timeout,
             name="newsdigest",
             open=True,
+        )
+
+    def _configure(self, raw: psycopg.Connection[Any]) -> None:
+        """A lock wait ends after the timeout (as SQLite's busy timeout): one sentence, not a
+        call that hangs behind a stuck transaction."""
+        raw.execute(
+            "SELECT set_config('lock_timeout', %s, false)", (f"{int(self._timeout * 1000)}ms",)
         )
 
     @contextmanager

@@ -1,0 +1,149 @@
+"""Several stores (as several processes would have) on one database, on both backends: claims of
+due feeds are disjoint and leased, and the writes that check before they write (a server's feed
+limit, a channel's digest) hold when they race. On PostgreSQL they really run at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import TypeVar
+
+import pytest
+
+from digests.errors import FeedLimitError
+from digests.store import StaleDigestError, Store, Unchanged, open_store
+from digests.store.schema import MIGRATIONS, PG_MIGRATIONS
+from tests.digests.test_storage import NOW, pages_of_ten, save, write
+from tests.stores import query
+
+T = TypeVar("T")
+LEASE = timedelta(minutes=10)
+#: stores racing on one database (processes, or the threads of one)
+RACERS = 4
+
+
+@pytest.fixture
+def stores(db_target: str) -> Iterator[list[Store]]:
+    opened = [open_store(db_target) for _ in range(RACERS)]
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def race(calls: list[Callable[[], T]]) -> list[T | BaseException]:
+    """Run ``calls`` in threads released together; each one's result or exception."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T | BaseException:
+        start.wait()
+        try:
+            return call()
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def subscribed_feeds(store: Store, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        feed = store.ensure_feed(f"https://feeds.example/{n}.xml", NOW)
+        store.subscribe(
+            guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="live", backfill=0,
+            now=NOW, next_fetch=NOW, feed_limit=10_000,
+        )  # fmt: skip
+        ids.append(feed.feed_id)
+    return ids
+
+
+def test_a_claim_leases_the_due_feeds_until_the_poll_is_recorded(stores: list[Store]) -> None:
+    store = stores[0]
+    ids = subscribed_feeds(store, 3)
+    claimed = store.claim_due_feeds(NOW, lease=LEASE)
+    assert sorted(f.feed_id for f in claimed) == ids
+    assert store.claim_due_feeds(NOW, lease=LEASE) == []  # the next cycle does not take them
+    assert store.due_feeds(NOW) == []
+    # one poll is recorded (its real next time); the others' process died mid-poll
+    store.record_unchanged([Unchanged(ids[0], next_fetch=NOW + timedelta(hours=1))], NOW)
+    again = store.claim_due_feeds(NOW + LEASE, lease=LEASE)
+    assert sorted(f.feed_id for f in again) == ids[1:]
+
+
+def test_stores_claiming_at_once_get_disjoint_feeds(stores: list[Store]) -> None:
+    ids = subscribed_feeds(stores[0], 40)
+    claims = race([lambda s=s: s.claim_due_feeds(NOW, lease=LEASE) for s in stores])
+    taken = [[f.feed_id for f in claim] for claim in claims if isinstance(claim, list)]
+    assert len(taken) == RACERS  # no claim failed
+    flat = [feed_id for claim in taken for feed_id in claim]
+    assert sorted(flat) == ids  # every due feed once, none twice
+
+
+def test_a_claim_passes_over_feeds_another_transaction_holds(db_target: str) -> None:
+    """PostgreSQL: SKIP LOCKED. Another process's claim is still open on two feeds: this one
+    takes the rest at once instead of waiting."""
+    if not db_target.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises the whole claim")
+    import psycopg
+
+    store = open_store(db_target)
+    try:
+        ids = subscribed_feeds(store, 5)
+        with psycopg.connect(db_target) as other, other.transaction():
+            other.execute("SELECT 1 FROM feeds WHERE feed_id IN (%s, %s) FOR UPDATE", ids[:2])
+            claimed = store.claim_due_feeds(NOW, lease=LEASE)
+        assert sorted(f.feed_id for f in claimed) == ids[2:]
+    finally:
+        store.close()
+
+
+def test_racing_adds_never_pass_a_servers_feed_limit(stores: list[Store]) -> None:
+    feeds = [stores[0].ensure_feed(f"https://feeds.example/{n}.xml", NOW) for n in range(RACERS)]
+
+    def add(store: Store, feed_id: int) -> object:
+        return store.subscribe(
+            guild_id=7, channel_id=700, feed_id=feed_id, mode="live", backfill=0,
+            now=NOW, next_fetch=NOW, feed_limit=2,
+        )  # fmt: skip
+
+    outcomes = race(
+        [lambda s=s, f=f: add(s, f.feed_id) for s, f in zip(stores, feeds, strict=True)]
+    )
+    refused = [o for o in outcomes if isinstance(o, FeedLimitError)]
+    assert len(refused) == RACERS - 2, outcomes
+    assert len(stores[0].subscriptions(7)) == 2
+
+
+def test_racing_digests_of_one_channel_queue_each_story_once(
+    stores: list[Store], db_target: str
+) -> None:
+    store = stores[0]
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
+    )  # fmt: skip
+    save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(5)])
+    plans = [pages_of_ten(s.pending_digest(100)) for s in stores]  # all read before any writes
+    outcomes = race(
+        [lambda s=s, p=p: s.queue_digest(100, p, NOW) for s, p in zip(stores, plans, strict=True)]
+    )
+    assert sorted(o if isinstance(o, int) else -1 for o in outcomes) == [-1] * (RACERS - 1) + [5]
+    assert all(isinstance(o, StaleDigestError) for o in outcomes if not isinstance(o, int))
+    assert query(db_target, "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'") == [(1,)]
+
+
+def test_stores_opening_at_once_migrate_once(db_target: str) -> None:
+    opened = race([lambda: open_store(db_target) for _ in range(RACERS)])
+    for store in opened:
+        assert isinstance(store, Store), store
+        store.close()
+    names = [r[0] for r in query(db_target, "SELECT name FROM _migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
+
+
+def test_both_backends_have_the_same_migration_steps() -> None:
+    """A step added for SQLite (say 0006) needs its PostgreSQL spelling too, under its name."""
+    assert [name for name, _ in PG_MIGRATIONS] == [name for name, _ in MIGRATIONS]
