@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from digests import __version__
 from digests.feeds.fetch import FetchLimits
+from digests.store.base import is_database_url
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 PROJECT_URL = "https://github.com/newsdigest/newsdigest"
@@ -31,6 +32,7 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
     db: str = Field(default="newsdigest.db", alias="NEWSDIGEST_DB", min_length=1)
+    database_url: SecretStr | None = Field(default=None, alias="NEWSDIGEST_DATABASE_URL")
     poll_minutes: int = Field(default=15, alias="NEWSDIGEST_POLL_MINUTES", ge=1, le=24 * 60)
     allow_private_urls: bool = Field(default=False, alias="NEWSDIGEST_ALLOW_PRIVATE_URLS")
     user_agent: str = Field(default=DEFAULT_USER_AGENT, alias="NEWSDIGEST_USER_AGENT", min_length=1)
@@ -42,6 +44,18 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, alias="NEWSDIGEST_RETENTION_DAYS", ge=0, le=36_500)
     page_concurrency: int = Field(default=2, alias="NEWSDIGEST_PAGE_CONCURRENCY", ge=1, le=16)
     page_interval: float = Field(default=0.5, alias="NEWSDIGEST_PAGE_INTERVAL", ge=0, le=60)
+
+    @property
+    def database(self) -> str:
+        """Where the store lives: the PostgreSQL URL when set, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.db
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the store is on PostgreSQL (``--db`` may name a URL too)."""
+        return is_database_url(self.database)
 
     def fetch_limits(self) -> FetchLimits:
         """The fetcher's limits with this deployment's per-host page pacing."""
@@ -63,6 +77,16 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value).strip()
+        if not is_database_url(text):
+            raise ValueError("not a postgresql:// URL")
+        return text
+
     @field_validator("dev_guild_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
@@ -78,6 +102,7 @@ class Settings(BaseSettings):
 _EXPLAIN = {
     "DISCORD_TOKEN": "must be the bot token",
     "NEWSDIGEST_DB": "must be a database file path",
+    "NEWSDIGEST_DATABASE_URL": "must be a PostgreSQL URL such as postgresql://user@host/newsdigest",
     "NEWSDIGEST_POLL_MINUTES": "must be a whole number of minutes from 1 to 1440",
     "NEWSDIGEST_ALLOW_PRIVATE_URLS": "must be true or false",
     "NEWSDIGEST_USER_AGENT": "must not be empty",

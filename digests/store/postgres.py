@@ -18,6 +18,7 @@ import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
 
+from digests.errors import StorageError
 from digests.store.base import Backend, Conn, Cursor
 from digests.store.schema import apply_pg_migrations
 
@@ -127,6 +128,28 @@ class PostgresBackend(Backend):
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+
+
+def postgres_feed_urls(url: str) -> list[str]:
+    """For ``newsdigest check``: connect (changing nothing) and read the URLs of the feeds
+    ``newsdigest run`` polls; an empty list before it has set the database up. Raises
+    StorageError with one sentence when the server cannot be reached or read."""
+    from digests.store.backup import ENABLED_FEEDS
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as raw:
+            found = raw.execute(
+                "SELECT to_regclass('feeds') IS NOT NULL AND to_regclass('subscriptions')"
+                " IS NOT NULL"
+            ).fetchone()
+            if not found or not found[0]:
+                return []
+            return [str(r[0]) for r in raw.execute(ENABLED_FEEDS).fetchall()]
+    except psycopg.Error as exc:
+        message = PostgresBackend(url).storage_message(exc)
+        raise StorageError(
+            message or f"The database could not be read: {_first_line(exc)}."
+        ) from exc
 
 
 def _first_line(exc: BaseException) -> str:

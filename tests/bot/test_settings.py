@@ -14,6 +14,7 @@ from bot.settings import DEFAULT_API_BASE, SettingsError, load_settings
 VARS = [
     "DISCORD_TOKEN",
     "NEWSDIGEST_DB",
+    "NEWSDIGEST_DATABASE_URL",
     "NEWSDIGEST_POLL_MINUTES",
     "NEWSDIGEST_ALLOW_PRIVATE_URLS",
     "NEWSDIGEST_USER_AGENT",
@@ -82,6 +83,19 @@ def test_bad_value_names_the_variable(
     assert name in message
     assert "\n" not in message
     assert message.endswith(".")
+
+
+def test_a_database_url_selects_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().database, load_settings().postgres) == ("newsdigest.db", False)
+    url = "postgresql://nd:pw@db.internal:5432/newsdigest"
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", url)
+    settings = load_settings()
+    assert (settings.database, settings.postgres) == (url, True)
+    assert "pw" not in repr(settings)  # a secret, like the token
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "mysql://db.internal/newsdigest")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value).startswith("NEWSDIGEST_DATABASE_URL is invalid")
 
 
 def test_page_pacing_reaches_the_fetch_limits(monkeypatch: pytest.MonkeyPatch) -> None:
