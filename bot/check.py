@@ -14,6 +14,7 @@ from bot.settings import Settings, SettingsError
 from digests.errors import FeedError, StorageError
 from digests.feeds.fetch import Fetcher
 from digests.feeds.urlsafety import redact_url
+from digests.service import off_loop
 from digests.store.backup import enabled_feed_urls, integrity_problems
 from digests.store.postgres import postgres_feed_urls
 
@@ -96,8 +97,8 @@ async def _check_store(settings: Settings, report: Report, *, quick: bool = Fals
     """The database's problems into ``report`` (in a worker thread: the checks block); the
     URLs of the feeds to try when it is sound."""
     if settings.postgres:
-        return await asyncio.to_thread(_check_postgres, settings.database, report)
-    return await asyncio.to_thread(_check_database, settings.db, report, quick=quick)
+        return await off_loop(_check_postgres, settings.database, report)
+    return await off_loop(_check_database, settings.db, report, quick=quick)
 
 
 def _check_postgres(url: str, report: Report) -> list[str]:
