@@ -90,6 +90,9 @@ class PostgresBackend(Backend):
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
             configure=self._configure,
+            # a connection the server dropped (a restart, an idle timeout) is replaced at
+            # checkout rather than failing the call that draws it
+            check=psycopg_pool.ConnectionPool.check_connection,
             timeout=self._timeout,
             name="newsdigest",
             open=True,

@@ -147,3 +147,25 @@ def test_stores_opening_at_once_migrate_once(db_target: str) -> None:
 def test_both_backends_have_the_same_migration_steps() -> None:
     """A step added for SQLite (say 0006) needs its PostgreSQL spelling too, under its name."""
     assert [name for name, _ in PG_MIGRATIONS] == [name for name, _ in MIGRATIONS]
+
+
+def test_a_connection_the_server_dropped_is_replaced(db_target: str) -> None:
+    """PostgreSQL restarts, or a proxy closes idle connections: the pool's connections are
+    gone. The next store call draws a fresh one instead of failing."""
+    if not db_target.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose")
+    import psycopg
+
+    url = f"{db_target}&application_name=doomed-{id(db_target)}"
+    store = open_store(url)
+    try:
+        feed = store.ensure_feed("https://a.example/rss", NOW)
+        with psycopg.connect(db_target, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (f"doomed-{id(db_target)}",),
+            ).fetchall()
+        assert dropped and all(ok for (ok,) in dropped)
+        assert store.feed(feed.feed_id) == feed
+    finally:
+        store.close()
