@@ -100,6 +100,9 @@ class SubscribeOutcome:
     reenabled: bool
 
 
+#: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
+_CHUNK = 500
+
 #: enabled feeds with a subscription whose next poll time has come (the time bound once)
 _DUE = """
     SELECT * FROM feeds f
@@ -157,10 +160,14 @@ class FeedsMixin(StoreBase):
         (``FOR UPDATE SKIP LOCKED``); SQLite's BEGIN IMMEDIATE serialises the claims."""
         with self._write() as conn:
             found = rows(conn, _DUE + conn.skip_locked, (ts(now),))
-            conn.executemany(
-                "UPDATE feeds SET next_fetch = ? WHERE feed_id = ?",
-                [(ts(now + lease), row["feed_id"]) for row in found],
-            )
+            ids = [int(row["feed_id"]) for row in found]
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    f"UPDATE feeds SET next_fetch = ? WHERE feed_id IN ({marks})",  # noqa: S608
+                    (ts(now + lease), *chunk),
+                )
         return [_feed(row) for row in found]
 
     @storage_errors
