@@ -13,6 +13,7 @@ from typing import TypeVar
 import pytest
 
 from digests.errors import FeedLimitError
+from digests.model import DigestRun
 from digests.store import StaleDigestError, Store, Unchanged, open_store
 from digests.store.schema import MIGRATIONS, PG_MIGRATIONS
 from tests.digests.test_storage import NOW, pages_of_ten, save, write
@@ -132,6 +133,31 @@ def test_racing_digests_of_one_channel_queue_each_story_once(
     )
     assert sorted(o if isinstance(o, int) else -1 for o in outcomes) == [-1] * (RACERS - 1) + [5]
     assert all(isinstance(o, StaleDigestError) for o in outcomes if not isinstance(o, int))
+    assert query(db_target, "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'") == [(1,)]
+
+
+def test_a_scheduled_digest_period_runs_once_across_stores(
+    stores: list[Store], db_target: str
+) -> None:
+    """Every process has the schedule; one digest goes out for the period, the others find
+    the period run (None) and write nothing."""
+    store = stores[0]
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
+    )  # fmt: skip
+    save(store, feed.feed_id, [write(f"g{i}", f"Story {i}") for i in range(3)])
+    run = DigestRun(1, NOW - timedelta(days=1), NOW)
+    plans = [pages_of_ten(s.pending_digest(100)) for s in stores]
+    outcomes = race(
+        [
+            lambda s=s, p=p: s.queue_digest(100, p, NOW, run=run)
+            for s, p in zip(stores, plans, strict=True)
+        ]
+    )
+    assert sorted(outcomes, key=repr) == [3] + [None] * (RACERS - 1), outcomes
+    assert query(db_target, "SELECT COUNT(*) FROM digest_runs") == [(1,)]
     assert query(db_target, "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'") == [(1,)]
 
 
