@@ -207,6 +207,10 @@ class Backend(ABC):
     def close(self) -> None:
         """Close every connection (call once no thread uses the store any more)."""
 
+    def retryable(self, exc: BaseException | None) -> bool:
+        """Whether ``exc`` rolled a transaction back to let another go on (run it again)."""
+        return False
+
 
 class _SqliteLocal(threading.local):
     """This thread's connection (None until the thread first touches the store)."""
@@ -327,14 +331,29 @@ def open_backend(target: str, *, busy_timeout_ms: int) -> Backend:
 
 
 # --- sessions and errors ----------------------------------------------------------------------
+#: runs of a store call whose transaction the database aborted to break a deadlock
+ATTEMPTS = 3
+
+
 def storage_errors(func: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
     """Run a store method in one session (nested calls share it); operational errors become
-    StorageError, bugs (SQL, integrity) propagate."""
+    StorageError, bugs (SQL, integrity) propagate. A call the database rolled back to break a
+    deadlock (PostgreSQL) runs again, up to ``ATTEMPTS`` times: every store call is a unit
+    that may be repeated (its transactions either committed whole or not at all, and a
+    repeat of one that committed finds its work done)."""
 
     @functools.wraps(func)
     def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        with self._errors(), self._session():
-            return func(self, *args, **kwargs)
+        attempts = 1 if self._session_local.conn is not None else ATTEMPTS  # nested: once
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._errors(), self._session():
+                    return func(self, *args, **kwargs)
+            except StorageError as exc:
+                if attempt == attempts or not self._backend.retryable(exc.__cause__):
+                    raise
+                log.info("%s was rolled back (%s); running it again", func.__name__, exc)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper
 

@@ -127,6 +127,10 @@ class PostgresBackend(Backend):
             return f"The database server could not be reached: {_first_line(exc)}."
         return None
 
+    def retryable(self, exc: BaseException | None) -> bool:
+        """A deadlock broken by aborting this transaction, or a serialization failure."""
+        return isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure)
+
     def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

@@ -5,16 +5,17 @@ limit, a channel's digest) hold when they race. On PostgreSQL they really run at
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
 from digests.errors import FeedLimitError
 from digests.model import DigestRun
-from digests.store import StaleDigestError, Store, Unchanged, open_store
+from digests.store import FetchState, StaleDigestError, Store, Unchanged, open_store
 from digests.store.schema import MIGRATIONS, PG_MIGRATIONS
 from tests.digests.test_storage import NOW, pages_of_ten, save, write
 from tests.stores import query
@@ -195,3 +196,64 @@ def test_a_connection_the_server_dropped_is_replaced(db_target: str) -> None:
         assert store.feed(feed.feed_id) == feed
     finally:
         store.close()
+
+
+def test_a_write_the_database_rolls_back_to_break_a_deadlock_runs_again(db_target: str) -> None:
+    """PostgreSQL: a poll merging a story into a live post (it locks the feed, then the post)
+    meets another transaction holding the post and then asking for the feed. The server breaks
+    the deadlock by aborting the poll's transaction; the store runs the poll again once the
+    other has committed, instead of failing the cycle."""
+    if not db_target.startswith("postgresql"):
+        pytest.skip("SQLite's one write lock cannot deadlock")
+    import psycopg
+
+    store = open_store(db_target)
+    try:
+        feed = store.ensure_feed("https://a.example/rss", NOW)
+        other_feed = store.ensure_feed("https://b.example/rss", NOW)
+        for fid in (feed.feed_id, other_feed.feed_id):
+            store.subscribe(
+                guild_id=1, channel_id=100, feed_id=fid, mode="live", backfill=0, now=NOW,
+                next_fetch=NOW, feed_limit=50,
+            )  # fmt: skip
+        [first] = save(store, other_feed.feed_id, [write("a1", "Bridge reopens")])
+        [post] = store.pending_deliveries(50)
+        with psycopg.connect(db_target, autocommit=True) as other, ThreadPoolExecutor(1) as pool:
+            # the server checks for a deadlock in the transaction that waited first: the poll's
+            other.execute("SET deadlock_timeout = '10s'")
+            with other.transaction():
+                other.execute(
+                    "SELECT 1 FROM outbox WHERE delivery_id = %s FOR UPDATE", (post.delivery_id,)
+                )
+                poll = pool.submit(
+                    store.save_poll,
+                    feed.feed_id, title="B", link=None, image=None,
+                    state=FetchState(etag=None, last_modified=None, body_hash="b"),
+                    writes=[write("b1", "Bridge reopens")], now=NOW, next_fetch=NOW,
+                    merges={"b1": {100: first}},
+                )  # fmt: skip
+                wait_for_a_lock_wait(other)
+                other.execute(  # waits for the poll, which waits for us: a deadlock
+                    "SELECT 1 FROM feeds WHERE feed_id = %s FOR UPDATE", (feed.feed_id,)
+                )
+            # committed: the poll, rolled back by the server, runs again and goes through
+            saved = poll.result(timeout=30)
+        assert len(saved.new_story_ids) == 1
+        [merged] = store.pending_deliveries(50)  # posted once, naming the second outlet
+        assert merged.delivery_id == post.delivery_id
+        assert [c.feed for c in merged.items[0].also_covered_by] == ["B"]
+    finally:
+        store.close()
+
+
+def wait_for_a_lock_wait(admin: Any) -> None:
+    """Until some other session of this database waits for a row lock (bounded)."""
+    for _ in range(500):
+        waiting = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND pid <> pg_backend_pid() AND datname = current_database()"
+        ).fetchone()
+        if waiting and waiting[0]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the poll never waited for the post's lock")
