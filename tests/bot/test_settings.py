@@ -87,6 +87,8 @@ def test_bad_value_names_the_variable(
 
 def test_a_database_url_selects_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (load_settings().database, load_settings().postgres) == ("newsdigest.db", False)
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "")  # as .env.example leaves it: unset
+    assert load_settings().database == "newsdigest.db"
     url = "postgresql://nd:pw@db.internal:5432/newsdigest"
     monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", url)
     settings = load_settings()
