@@ -26,6 +26,8 @@ from digests.store.schema import apply_pg_migrations
 POOL_SIZE = 8
 #: seconds to wait for a first connection at open
 CONNECT_TIMEOUT = 10
+#: seconds a store call waits for a pooled connection (all busy, or the server gone)
+CHECKOUT_TIMEOUT = 10.0
 
 
 @functools.lru_cache(maxsize=1024)
@@ -77,7 +79,7 @@ class PostgresBackend(Backend):
 
     def __init__(self, url: str, *, timeout_ms: int = 5000) -> None:
         self.url = url
-        self._timeout = max(timeout_ms / 1000, 1.0)
+        self._lock_timeout_ms = max(int(timeout_ms), 1000)
         self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]] | None = None
 
     def open(self) -> None:
@@ -93,7 +95,7 @@ class PostgresBackend(Backend):
             # a connection the server dropped (a restart, an idle timeout) is replaced at
             # checkout rather than failing the call that draws it
             check=psycopg_pool.ConnectionPool.check_connection,
-            timeout=self._timeout,
+            timeout=CHECKOUT_TIMEOUT,
             name="newsdigest",
             open=True,
         )
@@ -101,9 +103,7 @@ class PostgresBackend(Backend):
     def _configure(self, raw: psycopg.Connection[Any]) -> None:
         """A lock wait ends after the timeout (as SQLite's busy timeout): one sentence, not a
         call that hangs behind a stuck transaction."""
-        raw.execute(
-            "SELECT set_config('lock_timeout', %s, false)", (f"{int(self._timeout * 1000)}ms",)
-        )
+        raw.execute("SELECT set_config('lock_timeout', %s, false)", (f"{self._lock_timeout_ms}ms",))
 
     @contextmanager
     def session(self) -> Iterator[Conn]:
@@ -114,7 +114,7 @@ class PostgresBackend(Backend):
 
     def storage_message(self, exc: Exception) -> str | None:
         if isinstance(exc, psycopg_pool.PoolTimeout):
-            return "The database server did not answer in time; check that PostgreSQL is up."
+            return "No database connection could be had in time: PostgreSQL is down or overloaded."
         if isinstance(exc, pg_errors.InsufficientPrivilege):
             return "The database user lacks a permission newsdigest needs; check its grants."
         if isinstance(exc, pg_errors.LockNotAvailable | pg_errors.DeadlockDetected):
