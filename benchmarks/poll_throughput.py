@@ -240,11 +240,11 @@ async def run_ours(
     from digests.condensing import condense
     from digests.feeds.fetch import Fetcher, FetchLimits
     from digests.service import DigestService, default_extract, default_parse
-    from digests.store import Store
+    from digests.store import open_store
     from digests.workers import WorkerPool
 
     clock = FakeClock(datetime.now(UTC))
-    store = Store(db)
+    store = open_store(db)
     store.ensure_feeds(urls, clock.now())
     with sqlite3.connect(db) as conn:  # subscribe every feed (setup, not timed)
         conn.execute(

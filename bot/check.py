@@ -14,7 +14,9 @@ from bot.settings import Settings, SettingsError
 from digests.errors import FeedError, StorageError
 from digests.feeds.fetch import Fetcher
 from digests.feeds.urlsafety import redact_url
+from digests.service import off_loop
 from digests.store.backup import enabled_feed_urls, integrity_problems
+from digests.store.postgres import postgres_feed_urls
 
 #: seconds to wait for Discord's answer about the token
 DISCORD_TIMEOUT = 15.0
@@ -44,10 +46,10 @@ async def check(load: Callable[[], Settings], *, quick: bool = False) -> Report:
         report.problems.append(str(exc))
         return report
     if quick:
-        _check_database(settings.db, report, quick=True)
+        await _check_store(settings, report, quick=True)
         return report
     await _check_token(settings, report)
-    urls = _check_database(settings.db, report)
+    urls = await _check_store(settings, report)
     if urls:
         report.feeds = len(urls)
         async with Fetcher(
@@ -89,6 +91,23 @@ async def _check_token(settings: Settings, report: Report) -> None:
         return
     if isinstance(me, dict):
         report.bot_name = str(me.get("username") or "") or None
+
+
+async def _check_store(settings: Settings, report: Report, *, quick: bool = False) -> list[str]:
+    """The database's problems into ``report`` (in a worker thread: the checks block); the
+    URLs of the feeds to try when it is sound."""
+    if settings.postgres:
+        return await off_loop(_check_postgres, settings.database, report)
+    return await off_loop(_check_database, settings.db, report, quick=quick)
+
+
+def _check_postgres(url: str, report: Report) -> list[str]:
+    """Can we connect to PostgreSQL and read it? (Its own integrity is the server's job.)"""
+    try:
+        return postgres_feed_urls(url)
+    except StorageError as exc:
+        report.problems.append(exc.message)
+        return []
 
 
 def _check_database(path: str, report: Report, *, quick: bool = False) -> list[str]:

@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
+        help="SQLite database file or postgresql:// URL (default: $NEWSDIGEST_DATABASE_URL, "
+        "else $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser = argparse.ArgumentParser(
         prog="newsdigest",
@@ -59,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=None,
-        help="SQLite database file (default: $NEWSDIGEST_DB, else newsdigest.db)",
+        help="SQLite database file or postgresql:// URL (default: $NEWSDIGEST_DATABASE_URL, "
+        "else $NEWSDIGEST_DB, else newsdigest.db)",
     )
     parser.add_argument("--version", action="version", version=f"newsdigest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -327,13 +329,18 @@ async def _fetch_article(url: str) -> tuple[str, str | None]:
 
 
 def _settings(loader: Any, db: str | None = None) -> Any:
-    """The settings, with ``--db`` (when given) in place of NEWSDIGEST_DB."""
+    """The settings, with ``--db`` (when given: a file or a URL) in place of NEWSDIGEST_DB and
+    NEWSDIGEST_DATABASE_URL."""
     from bot.settings import SettingsError
 
     try:
-        return loader(db=db) if db is not None else loader()
+        return loader(**_db_override(db))
     except SettingsError as exc:
         raise CLIError(str(exc)) from None
+
+
+def _db_override(db: str | None) -> dict[str, Any]:
+    return {} if db is None else {"db": db, "database_url": None}
 
 
 def _condense_batch(path: str, *, sentences: int) -> int:
@@ -462,6 +469,11 @@ def _backup_command(args: argparse.Namespace) -> int:
     from digests.store.backup import backup
 
     settings = _settings(load_settings, args.db)
+    if settings.postgres:
+        raise CLIError(
+            "The database is PostgreSQL: back it up with pg_dump, e.g. "
+            '`pg_dump --format=custom --file=newsdigest.dump "$NEWSDIGEST_DATABASE_URL"`.'
+        )
     made = backup(settings.db, args.path)
     size = made.size / (1024 * 1024)
     print(f"Backed up {made.source} to {made.target} ({size:.1f} MB); the copy is intact.")
@@ -473,7 +485,7 @@ def _check_command(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
 
     def load() -> Any:
-        return load_settings(db=args.db) if args.db is not None else load_settings()
+        return load_settings(**_db_override(args.db))
 
     report = asyncio.run(check(load, quick=args.quick))
     for problem in report.problems:
@@ -539,9 +551,9 @@ async def _service(settings: Any) -> AsyncIterator[Any]:
     from digests.clock import SystemClock
     from digests.feeds.fetch import Fetcher
     from digests.service import DigestService, off_loop
-    from digests.store import Store
+    from digests.store import open_store
 
-    store = await off_loop(Store, settings.db)
+    store = await off_loop(open_store, settings.database)
     try:
         async with Fetcher(
             user_agent=settings.user_agent, allow_private=settings.allow_private_urls

@@ -34,7 +34,7 @@ from digests.feeds.fetch import Fetcher
 from digests.feeds.urlsafety import redact_urls_in
 from digests.service import DigestService, off_loop
 from digests.shards import format_shard_ids
-from digests.store import Store
+from digests.store import Store, open_store
 from digests.workers import WorkerPool
 
 log = logging.getLogger("newsdigest")
@@ -121,7 +121,7 @@ async def compose(
     stop the scheduler, close the bot, the fetcher and the store. ``guild_ready_timeout`` is
     how long discord.py waits for more servers before it is ready (tests shorten it)."""
     clock = clock or SystemClock()
-    store = await off_loop(Store, settings.db)
+    store = await off_loop(open_store, settings.database)
     own_fetcher = fetcher is None
     fetch = fetcher or Fetcher(
         user_agent=settings.user_agent,

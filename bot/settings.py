@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from digests import __version__
 from digests.feeds.fetch import FetchLimits
 from digests.shards import ShardSet, format_shard_ids, parse_shard_ids
+from digests.store.base import is_database_url
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 PROJECT_URL = "https://github.com/newsdigest/newsdigest"
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
     db: str = Field(default="newsdigest.db", alias="NEWSDIGEST_DB", min_length=1)
+    database_url: SecretStr | None = Field(default=None, alias="NEWSDIGEST_DATABASE_URL")
     poll_minutes: int = Field(default=15, alias="NEWSDIGEST_POLL_MINUTES", ge=1, le=24 * 60)
     allow_private_urls: bool = Field(default=False, alias="NEWSDIGEST_ALLOW_PRIVATE_URLS")
     user_agent: str = Field(default=DEFAULT_USER_AGENT, alias="NEWSDIGEST_USER_AGENT", min_length=1)
@@ -54,6 +56,18 @@ class Settings(BaseSettings):
         default=None, alias="NEWSDIGEST_POLL_LEASE_SECONDS", ge=1, le=24 * 3600
     )
 
+    @property
+    def database(self) -> str:
+        """Where the store lives: the PostgreSQL URL when set, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.db
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the store is on PostgreSQL (``--db`` may name a URL too)."""
+        return is_database_url(self.database)
+
     def fetch_limits(self) -> FetchLimits:
         """The fetcher's limits with this deployment's per-host page pacing."""
         return FetchLimits(page_per_host=self.page_concurrency, page_interval=self.page_interval)
@@ -73,6 +87,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value).strip()
+        if not is_database_url(text):
+            raise ValueError("not a postgresql:// URL")
+        return text
 
     @field_validator("dev_guild_id", "shard_count", "poll_lease_seconds", mode="before")
     @classmethod
@@ -124,6 +148,7 @@ class Settings(BaseSettings):
 _EXPLAIN = {
     "DISCORD_TOKEN": "must be the bot token",
     "NEWSDIGEST_DB": "must be a database file path",
+    "NEWSDIGEST_DATABASE_URL": "must be a PostgreSQL URL such as postgresql://user@host/newsdigest",
     "NEWSDIGEST_POLL_MINUTES": "must be a whole number of minutes from 1 to 1440",
     "NEWSDIGEST_ALLOW_PRIVATE_URLS": "must be true or false",
     "NEWSDIGEST_USER_AGENT": "must not be empty",

@@ -75,4 +75,5 @@ class InputError(DigestError, ValueError):
 
 
 class StorageError(DigestError):
-    """An operational database problem (locked, corrupt, unwritable): wraps sqlite3 errors only."""
+    """An operational database problem (locked, corrupt, unwritable, the server unreachable):
+    wraps the database drivers' operational errors only."""

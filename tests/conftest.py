@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.feedserver import FeedServer
+from tests.stores import BACKENDS, database
 
 REPO = Path(__file__).resolve().parent.parent
 #: ``../shared/corpus``; ``NEWSDIGEST_CORPUS`` points elsewhere (a git worktree one level deeper).
@@ -28,3 +29,11 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     """A started loopback ``FeedServer`` (tests/feedserver.py); routes are added per test."""
     async with FeedServer() as server:
         yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each backend: an SQLite file path, or a PostgreSQL URL (a schema of
+    its own on the server of ``NEWSDIGEST_TEST_DATABASE_URL``; skipped when unset)."""
+    with database(str(request.param), tmp_path) as target:
+        yield target

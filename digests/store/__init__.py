@@ -1,11 +1,16 @@
-"""SQLite storage (sqlite-utils): feeds with their HTTP cache state, stories, quotes, the outbox.
+"""Storage on SQLite (the embedded default) or PostgreSQL: feeds with their HTTP cache state,
+stories, quotes, the outbox.
 
-``digests.store`` is the only package that imports sqlite3 and sqlite_utils. ``Store`` is
+``digests.store`` is the only package that imports sqlite3, sqlite_utils and psycopg.
+``open_store(target)`` opens either: a ``postgresql://`` URL or an SQLite file path. ``Store`` is
 composed of one mixin per domain over ``StoreBase`` (as lemon24/reader's ``Storage``):
 
-- ``base``: one connection per thread, WAL, integrity check and migrations at open,
-  ``BEGIN IMMEDIATE`` write transactions, operational errors as ``StorageError``;
-- ``schema``: the append-only migrations;
+- ``base``: the dialect layer (one spelling of each query), sessions, write transactions
+  (SQLite's ``BEGIN IMMEDIATE``; PostgreSQL's ``BEGIN`` and row locks), the SQLite backend
+  (one connection per thread, WAL, integrity check and migrations at open), operational errors
+  as ``StorageError``;
+- ``postgres``: the PostgreSQL backend (psycopg 3, a small pool, migrations under a lock);
+- ``schema``: the append-only migrations, one list per backend;
 - ``feeds``: feeds, what a poll stores, subscriptions;
 - ``stories``: stories and quotes, FTS5 search, every read scoped by ``Scope``;
 - ``filters``: subscriptions' filters and post options (style, ping);
@@ -19,9 +24,10 @@ never calls back into domain code.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from digests.model import Pruned
-from digests.store.base import StoreBase, storage_errors, ts
+from digests.store.base import StoreBase, is_database_url, storage_errors, ts
 from digests.store.feeds import (
     FeedsMixin,
     FetchState,
@@ -38,7 +44,7 @@ from digests.store.stories import StoriesMixin, StoryRef, StoryWrite, fts_query
 
 
 class Store(FeedsMixin, FiltersMixin, StoriesMixin, OutboxMixin, SchedulesMixin, StoreBase):
-    """Thread-safe access to one SQLite file: one connection per thread, WAL, migrated at open."""
+    """Thread-safe access to one database (an SQLite file, or PostgreSQL), migrated at open."""
 
     @storage_errors
     def prune(self, before: datetime, *, batch: int = 500) -> Pruned:
@@ -60,6 +66,13 @@ class Store(FeedsMixin, FiltersMixin, StoriesMixin, OutboxMixin, SchedulesMixin,
         )
 
 
+def open_store(target: str | Path, *, busy_timeout_ms: int = 5000) -> Store:
+    """The store at ``target``: PostgreSQL for a ``postgresql://`` URL, else the SQLite file at
+    that path (created when missing). Migrated at open; raises StorageError with one sentence.
+    ``busy_timeout_ms``: how long a call waits for a lock (SQLite) or a pooled connection."""
+    return Store(target, busy_timeout_ms=busy_timeout_ms)
+
+
 __all__ = [
     "FetchState",
     "LiveRoutes",
@@ -72,5 +85,7 @@ __all__ = [
     "SubscribeOutcome",
     "Unchanged",
     "fts_query",
+    "is_database_url",
+    "open_store",
     "ts",
 ]

@@ -21,6 +21,14 @@ from digests.errors import StorageError
 MAX_PROBLEMS = 5
 
 
+#: the URLs of the feeds ``newsdigest run`` polls (enabled, subscribed somewhere)
+ENABLED_FEEDS = """
+    SELECT url FROM feeds f
+    WHERE disabled = 0 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
+    ORDER BY feed_id
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Backup:
     """A finished backup: where it went and its size in bytes."""
@@ -83,14 +91,7 @@ def enabled_feed_urls(path: str | Path) -> list[str]:
     src = _existing(path)
     try:
         with closing(_connect_read_only(src)) as db:
-            rows = db.execute(
-                """
-                SELECT url FROM feeds f
-                WHERE disabled = 0
-                  AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
-                ORDER BY feed_id
-                """
-            ).fetchall()
+            rows = db.execute(ENABLED_FEEDS).fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return []  # an empty database: newsdigest run has not set it up yet

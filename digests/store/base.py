@@ -1,12 +1,26 @@
-"""The store's foundation: one SQLite connection per thread, WAL, transactions, error mapping.
+"""The store's foundation: the two backends, their one dialect layer, sessions and error mapping.
 
-``StoreBase`` opens one connection per thread (``threading.local``), checks integrity, enables
-WAL and applies the migrations at open. The database file and its ``-wal``/``-shm`` companions
-are readable by their owner only (0600): they hold every stored article. Writes run in
-one ``BEGIN IMMEDIATE`` transaction (``_write``), which takes the write lock up front, so a
-check and the write it guards cannot interleave with another writer. Operational sqlite errors
-(locked, corrupt, unwritable, disk full) become ``StorageError`` with one sentence; programming
-errors and integrity errors propagate (the domain mixins turn the expected ones into sentences).
+A ``Store`` sits on SQLite (a file path: the embedded default) or on PostgreSQL (a
+``postgresql://`` URL, ``digests.store.postgres``). Queries are written once, in SQLite's
+spelling; ``Conn`` is one connection of either backend and owns what differs between them:
+
+- placeholders and ``INSERT OR IGNORE``: a PostgreSQL connection rewrites ``?`` to ``%s`` and
+  ``INSERT OR IGNORE …`` to ``INSERT … ON CONFLICT DO NOTHING`` (``RETURNING`` is common to both);
+- a few spellings the mixins splice in: ``like`` (ASCII case-insensitive), ``greatest``,
+  ``first_story_id`` (a JSON path), ``for_update`` / ``skip_locked`` (row locks);
+- the write transaction (``transaction``): SQLite's ``BEGIN IMMEDIATE`` takes the database's one
+  write lock up front, so a check and the write it guards cannot interleave with another writer;
+  PostgreSQL's plain ``BEGIN`` takes row locks (``for_update``) and, where a check spans rows
+  (a server's feed count, a channel's pending digest), ``lock(key)``: a transaction-scoped
+  advisory lock, a no-op on SQLite;
+- errors (``Backend.storage_message``): operational ones (locked, corrupt, unwritable, the server
+  gone) become ``StorageError`` with one sentence; programming and integrity errors propagate.
+
+Flags stay 0/1 integers and timestamps fixed-width UTC text on both, so comparisons and ordering
+are identical. Every public store method runs in one session (``storage_errors``): one connection
+for the whole call, this thread's own on SQLite, one from a small pool on PostgreSQL. The SQLite
+file and its ``-wal``/``-shm`` companions are readable by their owner only (0600): they hold
+every stored article.
 """
 
 from __future__ import annotations
@@ -16,11 +30,12 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlite_utils
 
@@ -31,10 +46,18 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+S = TypeVar("S", bound="StoreBase")
 
 #: the database and its -wal/-shm files: owner read/write only
 FILE_MODE = 0o600
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
+#: what a database URL (rather than an SQLite file path) starts with
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(target: str | Path) -> bool:
+    """Whether ``target`` names a PostgreSQL server (a URL) rather than an SQLite file."""
+    return str(target).startswith(DATABASE_URL_SCHEMES)
 
 
 # --- value conversions ------------------------------------------------------------------------
@@ -63,62 +86,149 @@ def req_dt(value: object) -> datetime:
     return parsed
 
 
-def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+# --- the dialect layer ------------------------------------------------------------------------
+class Cursor(Protocol):
+    """What both drivers' cursors offer and the mixins use."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Conn(ABC):
+    """One connection of either backend, and the dialect its SQL is spoken in."""
+
+    #: ``LIKE`` that ignores ASCII case (SQLite's LIKE does; PostgreSQL's is ILIKE)
+    like: ClassVar[str]
+    #: appended to a read that guards a write in the same transaction: lock its rows
+    for_update: ClassVar[str]
+    #: appended to a claim: lock the rows, passing over those another transaction holds
+    skip_locked: ClassVar[str]
+    #: whether this is PostgreSQL (for the few queries written twice, side by side)
+    postgres: ClassVar[bool]
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    @abstractmethod
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+
+    @abstractmethod
+    def lock(self, key: str) -> None:
+        """Inside a transaction: wait until no other transaction holds ``key`` (released at
+        commit). For checks spanning several rows, e.g. a server's feed count."""
+
+    @staticmethod
+    @abstractmethod
+    def greatest(a: str, b: str) -> str:
+        """The SQL for the larger of two values."""
+
+    @staticmethod
+    @abstractmethod
+    def first_story_id(column: str) -> str:
+        """The SQL for the integer ``items[0].story_id`` of a JSON text column."""
+
+
+def rows(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of a query as dicts (column name -> value)."""
-    cursor = conn.execute(sql, tuple(params))
+    cursor = conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-# --- errors -----------------------------------------------------------------------------------
-def storage_errors(func: Callable[P, T]) -> Callable[P, T]:
-    """Turn operational sqlite errors into StorageError; bugs (SQL, integrity) propagate."""
+class SqliteConn(Conn):
+    like = "LIKE"
+    for_update = ""  # BEGIN IMMEDIATE holds the database's only write lock already
+    skip_locked = ""
+    postgres = False
 
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return self.raw.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        self.raw.executemany(sql, (tuple(p) for p in params))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE: takes the write lock up front."""
+        self.raw.execute("BEGIN IMMEDIATE")
         try:
-            return func(*args, **kwargs)
-        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            yield
+        except BaseException:
+            if self.raw.in_transaction:
+                self.raw.execute("ROLLBACK")
             raise
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(_describe(exc)) from exc
+        else:
+            self.raw.execute("COMMIT")
 
-    return wrapper
+    def lock(self, key: str) -> None:
+        """Nothing to do: the transaction holds the whole database's write lock."""
 
+    @staticmethod
+    def greatest(a: str, b: str) -> str:
+        return f"MAX({a}, {b})"
 
-def _describe(exc: sqlite3.DatabaseError) -> str:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return "The database is locked by another process; try again in a moment."
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return "The database file is corrupt or is not a newsdigest database."
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return "The database file cannot be opened for writing; check its path and permissions."
-    if "disk" in text or "full" in text:
-        return "The database could not be written: the disk is full or failing."
-    return f"The database reported an error: {str(exc).rstrip('.')}."
+    @staticmethod
+    def first_story_id(column: str) -> str:
+        return f"json_extract({column}, '$.items[0].story_id')"
 
 
-# --- connections ------------------------------------------------------------------------------
-class _Local(threading.local):
+# --- backends ---------------------------------------------------------------------------------
+class Backend(ABC):
+    """Where a store's connections come from, and how its driver's errors read."""
+
+    @abstractmethod
+    def open(self) -> None:
+        """Check the database and apply the pending migrations."""
+
+    @abstractmethod
+    def session(self) -> AbstractContextManager[Conn]:
+        """A connection for one store call, this thread's alone while the block runs."""
+
+    @abstractmethod
+    def storage_message(self, exc: Exception) -> str | None:
+        """The one sentence for an operational error; None for a bug or an integrity error
+        (it propagates: the mixins map the expected ones)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection (call once no thread uses the store any more)."""
+
+    def retryable(self, exc: BaseException | None) -> bool:
+        """Whether ``exc`` rolled a transaction back to let another go on (run it again)."""
+        return False
+
+
+class _SqliteLocal(threading.local):
     """This thread's connection (None until the thread first touches the store)."""
 
     db: sqlite_utils.Database | None = None
 
 
-class StoreBase:
-    """Thread-safe access to one SQLite file: one connection per thread, WAL, migrated at open."""
+class SqliteBackend(Backend):
+    """One SQLite file: one connection per thread, WAL, integrity-checked and migrated at open."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
-        self.path = str(path)
+    def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
         self._busy_timeout_ms = busy_timeout_ms
-        self._local = _Local()
+        self._local = _SqliteLocal()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
-        self._open()
 
-    @storage_errors
-    def _open(self) -> None:
+    def open(self) -> None:
         self._create_private()
         db = self._db()
         row = db.execute("PRAGMA integrity_check").fetchone()
@@ -128,6 +238,26 @@ class StoreBase:
             db.enable_wal()
         apply_migrations(db)
         self._restrict_files()
+
+    @contextmanager
+    def session(self) -> Iterator[Conn]:
+        yield SqliteConn(self._db().conn)
+
+    def storage_message(self, exc: Exception) -> str | None:
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            return None
+        if isinstance(exc, sqlite3.InterfaceError) or not isinstance(exc, sqlite3.DatabaseError):
+            return None
+        return _describe(exc)
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.ProgrammingError:
+                pass  # closed from its own thread already, or used by another thread
 
     def _on_disk(self) -> bool:
         return self.path != ":memory:" and not self.path.startswith("file:")
@@ -177,32 +307,123 @@ class StoreBase:
             self._local.db = db
         return db
 
-    def _conn(self) -> sqlite3.Connection:
-        return self._db().conn
+
+def _describe(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "The database is locked by another process; try again in a moment."
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return "The database file is corrupt or is not a newsdigest database."
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "The database file cannot be opened for writing; check its path and permissions."
+    if "disk" in text or "full" in text:
+        return "The database could not be written: the disk is full or failing."
+    return f"The database reported an error: {str(exc).rstrip('.')}."
+
+
+def open_backend(target: str, *, busy_timeout_ms: int) -> Backend:
+    """PostgreSQL for a ``postgresql://`` URL, else the SQLite file at ``target``."""
+    if is_database_url(target):
+        from digests.store.postgres import PostgresBackend  # only deployments that use it
+
+        return PostgresBackend(target, timeout_ms=busy_timeout_ms)
+    return SqliteBackend(target, busy_timeout_ms=busy_timeout_ms)
+
+
+# --- sessions and errors ----------------------------------------------------------------------
+#: runs of a store call whose transaction the database aborted to break a deadlock
+ATTEMPTS = 3
+
+
+def storage_errors(func: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """Run a store method in one session (nested calls share it); operational errors become
+    StorageError, bugs (SQL, integrity) propagate. A call the database rolled back to break a
+    deadlock (PostgreSQL) runs again, up to ``ATTEMPTS`` times: every store call is a unit
+    that may be repeated (its transactions either committed whole or not at all, and a
+    repeat of one that committed finds its work done)."""
+
+    @functools.wraps(func)
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        attempts = 1 if self._session_local.conn is not None else ATTEMPTS  # nested: once
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._errors(), self._session():
+                    return func(self, *args, **kwargs)
+            except StorageError as exc:
+                if attempt == attempts or not self._backend.retryable(exc.__cause__):
+                    raise
+                log.info("%s was rolled back (%s); running it again", func.__name__, exc)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
+class _Session(threading.local):
+    """The connection of the store call running on this thread (None between calls)."""
+
+    conn: Conn | None = None
+
+
+class StoreBase:
+    """Thread-safe access to one database: SQLite (a file path) or PostgreSQL (a URL)."""
+
+    def __init__(self, target: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = str(target)
+        self._backend = open_backend(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._session_local = _Session()
+        self._open()
+
+    @property
+    def postgres(self) -> bool:
+        """Whether this store is on PostgreSQL."""
+        return is_database_url(self.path)
+
+    def _open(self) -> None:
+        with self._errors():
+            self._backend.open()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except StorageError:
+            raise
+        except Exception as exc:
+            message = self._backend.storage_message(exc)
+            if message is None:
+                raise
+            raise StorageError(message) from exc
+
+    @contextmanager
+    def _session(self) -> Iterator[Conn]:
+        current = self._session_local.conn
+        if current is not None:
+            yield current
+            return
+        with self._backend.session() as conn:
+            self._session_local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._session_local.conn = None
+
+    def _conn(self) -> Conn:
+        """The connection of the running store call (methods run under ``storage_errors``)."""
+        conn = self._session_local.conn
+        if conn is None:
+            raise RuntimeError("store used outside a @storage_errors method")
+        return conn
 
     def close(self) -> None:
         """Close every connection this store opened (call once no thread uses it any more)."""
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.ProgrammingError:
-                pass  # closed from its own thread already, or used by another thread
+        self._backend.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: takes the write lock up front)."""
+    def _write(self) -> Iterator[Conn]:
+        """One write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN + row locks)."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn.transaction():
             yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return rows(self._conn(), sql, params)

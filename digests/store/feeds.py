@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from digests.model import (
     SubscriptionOptions,
     ThreadMode,
 )
-from digests.store.base import StoreBase, dt, req_dt, rows, storage_errors, ts
+from digests.store.base import Conn, StoreBase, dt, req_dt, rows, storage_errors, ts
 from digests.store.outbox import (
     PostOptions,
     insert_outbox,
@@ -117,12 +116,15 @@ class SubscribeOutcome:
     reenabled: bool
 
 
-#: enabled feeds with a subscription whose next poll time has come (parameter: now)
+#: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
+_CHUNK = 500
+
+#: enabled feeds with a subscription whose next poll time has come (the time bound once)
 _DUE = """
     SELECT * FROM feeds f
     WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
       AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
-    ORDER BY next_fetch, feed_id
+    ORDER BY COALESCE(next_fetch, ''), feed_id
 """
 
 
@@ -165,19 +167,23 @@ class FeedsMixin(StoreBase):
 
     @storage_errors
     def claim_due_feeds(self, now: datetime, *, lease: timedelta) -> list[StoredFeed]:
-        """The feeds ``due_feeds`` gives, claimed for polling: in the same write transaction
-        (BEGIN IMMEDIATE, so two processes' claims are serialised) their next poll time moves
-        to ``now + lease``, so another process, or this one's next cycle, does not take them
-        while they are polled. Recording the poll (``save_poll``, ``record_unchanged``,
-        ``record_failure``) sets the real next poll time; a feed whose process died mid-poll is
-        due again when the lease ends. The feeds come back as they were before the claim."""
-        until = ts(now + lease)
+        """The feeds ``due_feeds`` would give, taken for this poll: in the same write
+        transaction their ``next_fetch`` moves to ``now + lease``, so another process (or the
+        next cycle) does not take them meanwhile; recording the poll's outcome sets the real
+        one. A process that dies mid-poll leaves its feeds due again once the lease ends.
+
+        PostgreSQL locks the rows it takes and passes over those another claim holds
+        (``FOR UPDATE SKIP LOCKED``); SQLite's BEGIN IMMEDIATE serialises the claims."""
         with self._write() as conn:
-            found = rows(conn, _DUE, (ts(now),))
-            conn.executemany(
-                "UPDATE feeds SET next_fetch = ? WHERE feed_id = ?",
-                [(until, row["feed_id"]) for row in found],
-            )
+            found = rows(conn, _DUE + conn.skip_locked, (ts(now),))
+            ids = [int(row["feed_id"]) for row in found]
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    f"UPDATE feeds SET next_fetch = ? WHERE feed_id IN ({marks})",  # noqa: S608
+                    (ts(now + lease), *chunk),
+                )
         return [_feed(row) for row in found]
 
     @storage_errors
@@ -207,14 +213,14 @@ class FeedsMixin(StoreBase):
     @storage_errors
     def polled_feed_count(self) -> int:
         """How many feeds are polled: enabled and subscribed somewhere."""
-        rows = self._read(
+        found = self._read(
             """
             SELECT COUNT(*) AS n FROM feeds f
             WHERE disabled = 0
               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
             """
         )
-        return int(rows[0]["n"]) if rows else 0
+        return int(found[0]["n"]) if found else 0
 
     @storage_errors
     def next_due(self) -> datetime | None:
@@ -331,7 +337,8 @@ class FeedsMixin(StoreBase):
         stamp = ts(now)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT failures, disabled FROM feeds WHERE feed_id = ?", (feed_id,)
+                f"SELECT failures, disabled FROM feeds WHERE feed_id = ?{conn.for_update}",  # noqa: S608 - the dialect's own spelling
+                (feed_id,),
             ).fetchone()
             if row is None:
                 return 0, False
@@ -392,8 +399,10 @@ class FeedsMixin(StoreBase):
         adds cannot pass the limit or subscribe a channel twice."""
         stamp = ts(now)
         with self._write() as conn:
+            conn.lock(f"guild:{guild_id}")  # the server's feed count holds until commit
             feed = conn.execute(
-                "SELECT url, disabled FROM feeds WHERE feed_id = ?", (feed_id,)
+                f"SELECT url, disabled FROM feeds WHERE feed_id = ?{conn.for_update}",  # noqa: S608 - the dialect's own spelling
+                (feed_id,),
             ).fetchone()
             if feed is None:  # pragma: no cover - the feed was stored before subscribing
                 raise StorageError("The feed could not be stored; try again.")
@@ -535,9 +544,7 @@ class FeedsMixin(StoreBase):
 
 
 # --- row helpers (inside a write transaction) --------------------------------------------------
-def _check_subscribe(
-    conn: sqlite3.Connection, guild_id: int, channel_id: int, url: str, feed_limit: int
-) -> None:
+def _check_subscribe(conn: Conn, guild_id: int, channel_id: int, url: str, feed_limit: int) -> None:
     row = conn.execute(
         """
         SELECT f.feed_id, f.disabled,
@@ -565,7 +572,7 @@ def _check_subscribe(
 
 
 def _queue_live(
-    conn: sqlite3.Connection,
+    conn: Conn,
     feed_id: int,
     new_entries: list[tuple[int, StoryWrite]],
     routes: LiveRoutes,
@@ -600,7 +607,7 @@ def _queue_live(
             queue_story(conn, channel_id, story_id, stamp, options, pings)
 
 
-def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool:
+def _subscribed(conn: Conn, channel_id: int, feed_id: int) -> bool:
     row = conn.execute(
         "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?", (channel_id, feed_id)
     ).fetchone()
@@ -608,7 +615,7 @@ def _subscribed(conn: sqlite3.Connection, channel_id: int, feed_id: int) -> bool
 
 
 def _insert_subscription(
-    conn: sqlite3.Connection,
+    conn: Conn,
     guild_id: int,
     channel_id: int,
     feed_id: int,

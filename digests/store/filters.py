@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from digests.errors import InputError
 from digests.model import Filter, FilterField, FilterKind, Mode, PostRules, Style
-from digests.store.base import StoreBase, storage_errors, ts
+from digests.store.base import Conn, StoreBase, storage_errors, ts
 
 
 class FiltersMixin(StoreBase):
@@ -40,14 +39,16 @@ class FiltersMixin(StoreBase):
                 raise InputError(
                     f"That subscription has {limit} filters already; remove one first."
                 )
-            cursor = conn.execute(
-                """
-                INSERT INTO filters(subscription_id, kind, pattern, regex, field, ping_role_id,
-                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                (subscription_id, kind, pattern, int(regex), field, ping_role_id, ts(now)),
+            filter_id = int(
+                conn.execute(
+                    """
+                    INSERT INTO filters(subscription_id, kind, pattern, regex, field,
+                        ping_role_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    RETURNING filter_id
+                    """,
+                    (subscription_id, kind, pattern, int(regex), field, ping_role_id, ts(now)),
+                ).fetchone()[0]
             )
-            filter_id = int(cast(int, cursor.lastrowid))
         return Filter(
             filter_id=filter_id,
             subscription_id=subscription_id,
@@ -101,15 +102,15 @@ class FiltersMixin(StoreBase):
         return {urls[r.subscription_id]: r for r in rules if r.subscription_id in urls}
 
 
-def _owned(conn: sqlite3.Connection, guild_id: int, subscription_id: int) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM subscriptions WHERE subscription_id = ? AND guild_id = ?",
-        (subscription_id, guild_id),
-    ).fetchone()
+def _owned(conn: Conn, guild_id: int, subscription_id: int) -> bool:
+    # locked: the subscription's filter count holds until commit
+    lock = conn.for_update
+    sql = f"SELECT 1 FROM subscriptions WHERE subscription_id = ? AND guild_id = ?{lock}"  # noqa: S608
+    row = conn.execute(sql, (subscription_id, guild_id)).fetchone()
     return row is not None
 
 
-def _filter_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> list[Filter]:
+def _filter_rows(conn: Conn, where: str, params: Sequence[Any]) -> list[Filter]:
     found = conn.execute(
         f"""
         SELECT f.filter_id, f.subscription_id, f.kind, f.pattern, f.regex, f.field,
@@ -133,7 +134,7 @@ def _filter_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any]) ->
     ]
 
 
-def _rules(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> list[PostRules]:
+def _rules(conn: Conn, where: str, params: Sequence[Any]) -> list[PostRules]:
     subs = conn.execute(
         f"""
         SELECT s.subscription_id, s.channel_id, s.style, s.ping_role_id FROM subscriptions s

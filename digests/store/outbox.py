@@ -10,7 +10,6 @@ which applies it in one transaction. The store never calls back into domain code
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,7 @@ from digests.model import (
     ThreadMode,
 )
 from digests.shards import SNOWFLAKE_SHIFT, ShardSet
-from digests.store.base import StoreBase, dt, storage_errors, ts
+from digests.store.base import Conn, StoreBase, dt, storage_errors, ts
 from digests.store.stories import load_stories, stories_by_id
 
 #: every shard: one process delivers everything
@@ -98,10 +97,9 @@ class OutboxMixin(StoreBase):
     def mark_edited(self, delivery_id: int, version: int) -> None:
         """The message now shows the row as of ``version`` (its edit count when read)."""
         with self._write() as conn:
-            conn.execute(
-                "UPDATE outbox SET edits_done = MAX(edits_done, ?) WHERE delivery_id = ?",
-                (version, delivery_id),
-            )
+            edits = conn.greatest("edits_done", "?")
+            sql = f"UPDATE outbox SET edits_done = {edits} WHERE delivery_id = ?"  # noqa: S608
+            conn.execute(sql, (version, delivery_id))
 
     @storage_errors
     def recent_live_posts(self, channel_ids: Sequence[int], since: datetime) -> list[LivePost]:
@@ -111,7 +109,7 @@ class OutboxMixin(StoreBase):
         marks = ",".join("?" * len(channel_ids))
         found = self._read(
             f"""
-            SELECT channel_id, json_extract(payload, '$.items[0].story_id') AS story_id
+            SELECT channel_id, {self._conn().first_story_id("payload")} AS story_id
             FROM outbox
             WHERE kind = 'story' AND dropped = 0 AND created_at >= ?
               AND channel_id IN ({marks})
@@ -191,11 +189,11 @@ class OutboxMixin(StoreBase):
         """Sent as message ``message_id``, showing the row as of edit count ``version``."""
         with self._write() as conn:
             conn.execute(
-                """
+                f"""
                 UPDATE outbox SET delivered_at = ?, message_id = ?,
-                    edits_done = MAX(edits_done, ?)
+                    edits_done = {conn.greatest("edits_done", "?")}
                 WHERE delivery_id = ?
-                """,
+                """,  # noqa: S608 - the dialect's own spelling
                 (ts(now), message_id, version, delivery_id),
             )
 
@@ -297,6 +295,7 @@ class OutboxMixin(StoreBase):
         there; stories that arrived since the plan was read are left for the next digest."""
         stamp = ts(now)
         with self._write() as conn:
+            conn.lock(f"channel:{channel_id}")  # what is pending there holds until commit
             if run is not None and not _record_run(conn, run, stamp):
                 return None
             if not plan.story_ids() <= _pending_ids(conn, channel_id):
@@ -350,7 +349,7 @@ class OutboxMixin(StoreBase):
 
 
 # --- row helpers (inside a write transaction) --------------------------------------------------
-def _digest_thread(conn: sqlite3.Connection, channel_id: int) -> bool:
+def _digest_thread(conn: Conn, channel_id: int) -> bool:
     """Whether the channel's digests go in a thread of their own (a digest subscription there
     asks for ``per-digest``)."""
     row = conn.execute(
@@ -363,7 +362,7 @@ def _digest_thread(conn: sqlite3.Connection, channel_id: int) -> bool:
     return row is not None
 
 
-def _first_pages(conn: sqlite3.Connection, payloads: Sequence[dict[str, Any]]) -> dict[int, int]:
+def _first_pages(conn: Conn, payloads: Sequence[dict[str, Any]]) -> dict[int, int]:
     """The threads opened by the first pages that later digest pages follow (first page's
     delivery id -> its thread), for first pages that opened one."""
     wanted = sorted({int(p["follows"]) for p in payloads if p.get("follows")})
@@ -378,11 +377,11 @@ def _first_pages(conn: sqlite3.Connection, payloads: Sequence[dict[str, Any]]) -
     return {int(r[0]): int(r[1]) for r in found}
 
 
-def _pending_ids(conn: sqlite3.Connection, channel_id: int) -> set[int]:
+def _pending_ids(conn: Conn, channel_id: int) -> set[int]:
     return {int(r[0]) for r in conn.execute(_PENDING, (channel_id, channel_id)).fetchall()}
 
 
-def _record_run(conn: sqlite3.Connection, run: DigestRun, stamp: str) -> bool:
+def _record_run(conn: Conn, run: DigestRun, stamp: str) -> bool:
     """Record a scheduled digest period; False when it was recorded already (it ran)."""
     inserted = conn.execute(
         """
@@ -394,9 +393,7 @@ def _record_run(conn: sqlite3.Connection, run: DigestRun, stamp: str) -> bool:
     return inserted == 1
 
 
-def _claim(
-    conn: sqlite3.Connection, channel_id: int, story_id: int, status: str, stamp: str
-) -> int:
+def _claim(conn: Conn, channel_id: int, story_id: int, status: str, stamp: str) -> int:
     """Mark the story handled in the channel with ``status``; 1 if it was not already."""
     return conn.execute(
         """
@@ -408,7 +405,7 @@ def _claim(
 
 
 def merge_story(
-    conn: sqlite3.Connection,
+    conn: Conn,
     channel_id: int,
     story_id: int,
     into: int,
@@ -420,12 +417,12 @@ def merge_story(
     counts one more edit wanted (its message is edited, or it is sent with the name). False
     (nothing written) when that post is no longer in the outbox."""
     row = conn.execute(
-        """
+        f"""
         SELECT delivery_id, payload FROM outbox
         WHERE channel_id = ? AND kind = 'story' AND dropped = 0
-          AND json_extract(payload, '$.items[0].story_id') = ?
-        ORDER BY delivery_id DESC LIMIT 1
-        """,
+          AND {conn.first_story_id("payload")} = ?
+        ORDER BY delivery_id DESC LIMIT 1{conn.for_update}
+        """,  # noqa: S608 - only our own dialect's spellings are interpolated
         (channel_id, into),
     ).fetchone()
     if row is None:
@@ -451,7 +448,7 @@ def _opt_int(value: object) -> int | None:
 
 
 def queue_story(
-    conn: sqlite3.Connection,
+    conn: Conn,
     channel_id: int,
     story_id: int,
     stamp: str,
@@ -475,12 +472,12 @@ def queue_story(
     return 1
 
 
-def mark_skipped(conn: sqlite3.Connection, channel_id: int, story_id: int, stamp: str) -> None:
+def mark_skipped(conn: Conn, channel_id: int, story_id: int, stamp: str) -> None:
     """A story the channel's filters leave out: never posted there."""
     _claim(conn, channel_id, story_id, "skipped", stamp)
 
 
-def mark_seen(conn: sqlite3.Connection, channel_id: int, story_ids: list[int], stamp: str) -> None:
+def mark_seen(conn: Conn, channel_id: int, story_ids: list[int], stamp: str) -> None:
     """Stories the channel will never be sent (they predate its subscription)."""
     conn.executemany(
         """
@@ -492,20 +489,28 @@ def mark_seen(conn: sqlite3.Connection, channel_id: int, story_ids: list[int], s
 
 
 def insert_outbox(
-    conn: sqlite3.Connection,
+    conn: Conn,
     channel_id: int,
     kind: DeliveryKind,
     payload: dict[str, Any],
     stamp: str,
 ) -> int:
-    cursor = conn.execute(
-        f"""
-        INSERT INTO outbox(channel_id, guild_id, kind, nonce, payload, created_at)
-        VALUES (?, {_CHANNEL_GUILD}, ?, '', ?, ?)
-        """,  # noqa: S608 - a constant subquery
-        (channel_id, channel_id, channel_id, kind, json.dumps(payload, ensure_ascii=False), stamp),
+    delivery_id = int(
+        conn.execute(
+            f"""
+            INSERT INTO outbox(channel_id, guild_id, kind, nonce, payload, created_at)
+            VALUES (?, {_CHANNEL_GUILD}, ?, '', ?, ?) RETURNING delivery_id
+            """,  # noqa: S608 - a constant subquery
+            (
+                channel_id,
+                channel_id,
+                channel_id,
+                kind,
+                json.dumps(payload, ensure_ascii=False),
+                stamp,
+            ),
+        ).fetchone()[0]
     )
-    delivery_id = int(cast(int, cursor.lastrowid))
     conn.execute(
         "UPDATE outbox SET nonce = ? WHERE delivery_id = ?", (_nonce(delivery_id), delivery_id)
     )

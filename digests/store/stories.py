@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from digests.model import Condensed, Entry, Quote, Scope, SearchHit, SpeakerQuote, Story
-from digests.store.base import StoreBase, dt, ots, rows, storage_errors, ts
+from digests.store.base import Conn, StoreBase, dt, ots, rows, storage_errors, ts
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 #: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
@@ -125,7 +124,7 @@ class StoriesMixin(StoreBase):
         pattern = f"%{_like_escape(text.strip())}%"
         where, params = visible_to(
             scope,
-            "(s.title LIKE ? ESCAPE '\\' OR CAST(s.story_id AS TEXT) = ?)",
+            f"(s.title {self._conn().like} ? ESCAPE '\\' OR CAST(s.story_id AS TEXT) = ?)",
             [pattern, text.strip().lstrip("#")],
         )
         found = self._read(
@@ -143,7 +142,7 @@ class StoriesMixin(StoreBase):
         """Speakers whose name contains ``text``, the most recently quoted first."""
         where, params = visible_to(
             scope,
-            "q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\'",
+            f"q.speaker IS NOT NULL AND q.speaker {self._conn().like} ? ESCAPE '\\'",
             [f"%{_like_escape(' '.join(text.split()))}%"],
         )
         found = self._read(
@@ -193,52 +192,36 @@ class StoriesMixin(StoreBase):
     def search(self, query: str, limit: int, *, scope: Scope) -> list[SearchHit]:
         """Stories ``scope`` may read matching every word of ``query`` (else any word), best
         first."""
-        hits = self._search(fts_query(query), limit, scope)
+        hits = self._search(query, limit, scope, any_word=False)
         if not hits:
-            hits = self._search(fts_query(query, any_word=True), limit, scope)
+            hits = self._search(query, limit, scope, any_word=True)
         return hits
 
-    def _search(self, match: str | None, limit: int, scope: Scope) -> list[SearchHit]:
-        if match is None:
+    def _search(self, query: str, limit: int, scope: Scope, *, any_word: bool) -> list[SearchHit]:
+        conn = self._conn()
+        matches = _tsvector_matches if conn.postgres else _fts5_matches
+        found = matches(conn, query, limit, scope, any_word=any_word)
+        if found is None:
             return []
-        where, params = visible_to(scope, "stories_fts MATCH ?", [match])
-        story_rows = self._read(
-            f"""
-            SELECT s.story_id AS story_id,
-                   snippet(stories_fts, -1, '**', '**', '…', 24) AS snip
-            FROM stories_fts JOIN stories s ON s.story_id = stories_fts.rowid
-            WHERE {where} ORDER BY bm25(stories_fts) LIMIT ?
-            """,  # noqa: S608 - ``where`` is built from our own constant clauses
-            (*params, limit),
-        )
-        where, params = visible_to(scope, "quotes_fts MATCH ?", [match])
-        quote_rows = self._read(
-            f"""
-            SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
-            FROM quotes_fts JOIN quotes q ON q.quote_id = quotes_fts.rowid
-                 JOIN stories s ON s.story_id = q.story_id
-            WHERE {where} ORDER BY bm25(quotes_fts) LIMIT ?
-            """,  # noqa: S608 - ``where`` is built from our own constant clauses
-            (*params, limit),
-        )
+        story_rows, quote_rows = found
         snippets: dict[int, str] = {}
         for r in story_rows:
             snippets.setdefault(int(r["story_id"]), str(r["snip"]))
         for r in quote_rows:
             who = f" — {r['speaker']}" if r["speaker"] else ""
             snippets.setdefault(int(r["story_id"]), f"“{r['text']}”{who}")
-        found = stories_by_id(self._conn(), list(snippets)[:limit])
+        stories = stories_by_id(conn, list(snippets)[:limit])
         return [
             SearchHit(
                 story_id=sid,
-                title=found[sid].title,
-                url=found[sid].url,
-                feed_title=found[sid].feed_title,
-                published=found[sid].published,
+                title=stories[sid].title,
+                url=stories[sid].url,
+                feed_title=stories[sid].feed_title,
+                published=stories[sid].published,
                 snippet=snippet,
             )
             for sid, snippet in list(snippets.items())[:limit]
-            if sid in found
+            if sid in stories
         ]
 
     def _prune_story_texts(self, stamp: str, batch: int) -> int:
@@ -253,9 +236,88 @@ class StoriesMixin(StoreBase):
         )
 
 
+# --- full-text search: FTS5 on SQLite, tsvector on PostgreSQL -------------------------------------
+#: (story rows with a snippet, quote rows), best first; None when the query has no words
+Matches = tuple[list[dict[str, Any]], list[dict[str, Any]]] | None
+
+
+def _fts5_matches(conn: Conn, query: str, limit: int, scope: Scope, *, any_word: bool) -> Matches:
+    match = fts_query(query, any_word=any_word)
+    if match is None:
+        return None
+    where, params = visible_to(scope, "stories_fts MATCH ?", [match])
+    story_rows = rows(
+        conn,
+        f"""
+        SELECT s.story_id AS story_id, snippet(stories_fts, -1, '**', '**', '…', 24) AS snip
+        FROM stories_fts JOIN stories s ON s.story_id = stories_fts.rowid
+        WHERE {where} ORDER BY bm25(stories_fts) LIMIT ?
+        """,  # noqa: S608 - ``where`` is built from our own constant clauses
+        (*params, limit),
+    )
+    where, params = visible_to(scope, "quotes_fts MATCH ?", [match])
+    quote_rows = rows(
+        conn,
+        f"""
+        SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
+        FROM quotes_fts JOIN quotes q ON q.quote_id = quotes_fts.rowid
+             JOIN stories s ON s.story_id = q.story_id
+        WHERE {where} ORDER BY bm25(quotes_fts) LIMIT ?
+        """,  # noqa: S608 - ``where`` is built from our own constant clauses
+        (*params, limit),
+    )
+    return story_rows, quote_rows
+
+
+def tsquery(text: str, *, any_word: bool = False) -> str | None:
+    """Every word of user text as a quoted lexeme for ``to_tsquery`` (so any input is a valid
+    query), all of them required (``&``) or any (``|``); None if there is no word."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    joiner = " | " if any_word else " & "
+    return joiner.join("'" + token.replace("'", "''") + "'" for token in tokens[:32])
+
+
+#: ts_headline's options: FTS5 snippet()'s markers, ellipsis and length
+_HEADLINE = "StartSel=**, StopSel=**, MaxFragments=1, MaxWords=24, MinWords=8, FragmentDelimiter=…"
+
+
+def _tsvector_matches(
+    conn: Conn, query: str, limit: int, scope: Scope, *, any_word: bool
+) -> Matches:
+    match = tsquery(query, any_word=any_word)
+    if match is None:
+        return None
+    where, params = visible_to(scope, "s.search @@ tq", [])
+    story_rows = rows(
+        conn,
+        f"""
+        SELECT s.story_id AS story_id,
+               ts_headline('simple', concat_ws(' ', s.title, s.summary, s.text), tq,
+                           '{_HEADLINE}') AS snip
+        FROM stories s CROSS JOIN to_tsquery('simple', ?) tq
+        WHERE {where} ORDER BY ts_rank(s.search, tq) DESC, s.story_id DESC LIMIT ?
+        """,  # noqa: S608 - ``where`` is built from our own constant clauses
+        (match, *params, limit),
+    )
+    where, params = visible_to(scope, "q.search @@ tq", [])
+    quote_rows = rows(
+        conn,
+        f"""
+        SELECT q.story_id AS story_id, q.text AS text, q.speaker AS speaker
+        FROM quotes q JOIN stories s ON s.story_id = q.story_id
+             CROSS JOIN to_tsquery('simple', ?) tq
+        WHERE {where} ORDER BY ts_rank(q.search, tq) DESC, q.quote_id DESC LIMIT ?
+        """,  # noqa: S608 - ``where`` is built from our own constant clauses
+        (match, *params, limit),
+    )
+    return story_rows, quote_rows
+
+
 # --- reading rows into records ----------------------------------------------------------------
 def load_stories(
-    conn: sqlite3.Connection,
+    conn: Conn,
     where: str,
     params: Sequence[Any],
     *,
@@ -290,7 +352,7 @@ def load_stories(
     return [_story(r, quotes[int(r["story_id"])]) for r in found]
 
 
-def stories_by_id(conn: sqlite3.Connection, story_ids: Sequence[int]) -> dict[int, Story]:
+def stories_by_id(conn: Conn, story_ids: Sequence[int]) -> dict[int, Story]:
     """The stories with these ids (unscoped: for deliveries and hits already scoped)."""
     out: dict[int, Story] = {}
     ids = list(dict.fromkeys(story_ids))
@@ -323,9 +385,7 @@ def _story(r: Any, quotes: list[Quote]) -> Story:
 
 
 # --- writing (inside a write transaction) ------------------------------------------------------
-def upsert_story(
-    conn: sqlite3.Connection, feed_id: int, write: StoryWrite, stamp: str
-) -> tuple[int, bool]:
+def upsert_story(conn: Conn, feed_id: int, write: StoryWrite, stamp: str) -> tuple[int, bool]:
     """Insert or update one story and replace its quotes; (story id, whether it is new)."""
     entry = write.entry
     condensed = write.condensed
@@ -349,15 +409,16 @@ def upsert_story(
         ).fetchone()
         story_id = int(row[0]) if row else None
     if story_id is None:
-        cursor = conn.execute(
-            """
-            INSERT INTO stories(feed_id, entry_id, url, title, published, content_hash, text,
-                summary, sentences, image, author, categories, first_seen, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (feed_id, entry.entry_id, *values, stamp, stamp),
+        story_id = int(
+            conn.execute(
+                """
+                INSERT INTO stories(feed_id, entry_id, url, title, published, content_hash,
+                    text, summary, sentences, image, author, categories, first_seen, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING story_id
+                """,
+                (feed_id, entry.entry_id, *values, stamp, stamp),
+            ).fetchone()[0]
         )
-        story_id = int(cast(int, cursor.lastrowid))
         is_new = True
     else:
         conn.execute(

@@ -15,6 +15,7 @@ import pytest
 from bot.delivery import HISTORY_LIMIT, DiscordTransport, rendered_delivery
 from bot.runner import App
 from bot.scheduling import POLL_JOB_ID, digest_job_id, poll_feeds, post_digest
+from bot.settings import Settings
 from digests.clock import FakeClock
 from tests.bot.harness import (
     MANAGE_CHANNELS,
@@ -31,8 +32,11 @@ from tests.builders import Item, rss
 from tests.discord_emulator import DiscordEmulator, GuildSpec, RecordedMessage
 from tests.discord_emulator.state import SEND_MESSAGES
 from tests.feedserver import FeedServer
+from tests.stores import BACKENDS, database
 
 WAIT = 20.0
+#: the flows also run on PostgreSQL (when a test server is set): posting, digests, restarts
+ON_BOTH = pytest.mark.parametrize("world", BACKENDS, indirect=True)
 
 
 HEADLINES = (
@@ -93,9 +97,12 @@ class World:
     digest_channel: int
     manager: int
     reader: int
+    #: the PostgreSQL URL of a test run on that backend (None: the SQLite file in tmp_path)
+    database_url: str | None = None
 
-    def settings(self) -> object:
-        return e2e_settings(self.emu, self.tmp_path)
+    def settings(self) -> Settings:
+        extra = {"NEWSDIGEST_DATABASE_URL": self.database_url} if self.database_url else {}
+        return e2e_settings(self.emu, self.tmp_path, **extra)
 
     def serve(self, path: str, entries: list[Item], title: str = "Example Gazette") -> str:
         self.feeds.add(
@@ -106,7 +113,7 @@ class World:
         return self.feeds.url(path)
 
     def app(self) -> object:
-        return running_app(self.emu, e2e_settings(self.emu, self.tmp_path), self.clock)
+        return running_app(self.emu, self.settings(), self.clock)
 
     async def command(
         self,
@@ -128,22 +135,31 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
+    """The emulator, a feed server and a clock; on SQLite unless a test asks for both backends
+    (``ON_BOTH``)."""
+    backend = str(getattr(request, "param", "sqlite"))
     spec = GuildSpec("News Room", ("general", "digests"))
-    async with DiscordEmulator(token=TOKEN, guilds=[spec]) as emu, FeedServer() as feeds:
+    async with (
+        DiscordEmulator(token=TOKEN, guilds=[spec]) as emu,
+        FeedServer() as feeds,
+    ):
         manager = await emu.add_member(permissions=MANAGE_CHANNELS)
         reader = await emu.add_member(permissions=0)
-        yield World(
-            emu=emu,
-            feeds=feeds,
-            tmp_path=tmp_path,
-            clock=FakeClock(START),
-            guild=emu.default_guild_id,
-            general=emu.channel_id("general"),
-            digest_channel=emu.channel_id("digests"),
-            manager=manager,
-            reader=reader,
-        )
+        with database(backend, tmp_path) as target:
+            url = target if backend == "postgresql" else None
+            yield World(
+                emu=emu,
+                feeds=feeds,
+                tmp_path=tmp_path,
+                clock=FakeClock(START),
+                guild=emu.default_guild_id,
+                general=emu.channel_id("general"),
+                digest_channel=emu.channel_id("digests"),
+                manager=manager,
+                reader=reader,
+                database_url=url,
+            )
 
 
 def assert_no_mentions(messages: list[RecordedMessage]) -> None:
@@ -161,6 +177,7 @@ async def poll(app: App, world: World, minutes: float = 60) -> None:
     await poll_feeds(app.jobs.ctx)
 
 
+@ON_BOTH
 async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
     url = world.serve("/gazette.xml", items(3))
     async with world.app() as app:  # type: ignore[attr-defined]
@@ -286,6 +303,7 @@ async def test_feed_add_live_poll_commands_and_buttons(world: World) -> None:
         assert answer.ephemeral and "tramway 2" in answer.text
 
 
+@ON_BOTH
 async def test_digest_now_and_schedule(world: World) -> None:
     url = world.serve("/daily.xml", items(2))
     other = world.serve("/other.xml", items(1, start=10), title="Other Times")
@@ -344,6 +362,7 @@ async def test_digest_now_and_schedule(world: World) -> None:
         assert_no_mentions(world.emu.messages(world.digest_channel))
 
 
+@ON_BOTH
 async def test_restart_posts_nothing_twice_and_catches_up(world: World) -> None:
     url = world.serve("/live.xml", items(2))
     async with world.app() as app:  # type: ignore[attr-defined]
@@ -413,11 +432,10 @@ def channel_posts(emu: DiscordEmulator, channel_id: int) -> int:
     return sum(1 for r in emu.requests if r.method == "POST" and r.path == path)
 
 
+@ON_BOTH
 async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -> None:
     url = world.serve("/crash.xml", items(2))
-    async with running_app(
-        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
-    ) as app:
+    async with running_app(world.emu, world.settings(), world.clock, outbox=False) as app:
         await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
         pending = await app.service.pending_deliveries()
         assert len(pending) == 1
@@ -428,9 +446,7 @@ async def test_crash_between_send_and_record_is_not_posted_twice(world: World) -
         await DiscordTransport(app.bot).send(world.general, rendered, view, delivery.nonce)
     assert channel_posts(world.emu, world.general) == 1
 
-    async with running_app(
-        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
-    ) as app:
+    async with running_app(world.emu, world.settings(), world.clock, outbox=False) as app:
         assert await app.outbox.drain() == 1  # recognised in the channel, recorded as delivered
         assert await app.service.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1  # no second POST at all
@@ -443,9 +459,7 @@ async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World)
     # the service's clock agrees with Discord's (the emulator's message ids carry wall time)
     world.clock.set(datetime.now(UTC))
     url = world.serve("/busy.xml", items(2))
-    async with running_app(
-        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
-    ) as app:
+    async with running_app(world.emu, world.settings(), world.clock, outbox=False) as app:
         await world.command("feed", "add", {"url": url, "mode": "live", "backfill": 1})
         [delivery] = await app.service.pending_deliveries()
         await app.service.mark_attempt(delivery.delivery_id)
@@ -455,9 +469,7 @@ async def test_crash_then_a_busy_channel_is_still_not_posted_twice(world: World)
     for n in range(HISTORY_LIMIT + 10):
         await world.emu.post_as(world.reader, world.general, f"chatter {n}")
 
-    async with running_app(
-        world.emu, e2e_settings(world.emu, world.tmp_path), world.clock, outbox=False
-    ) as app:
+    async with running_app(world.emu, world.settings(), world.clock, outbox=False) as app:
         assert await app.outbox.drain() == 1  # found after the first attempt, recorded
         assert await app.service.pending_deliveries() == []
     assert channel_posts(world.emu, world.general) == 1

@@ -19,6 +19,7 @@ from digests.shards import ShardSet
 VARS = [
     "DISCORD_TOKEN",
     "NEWSDIGEST_DB",
+    "NEWSDIGEST_DATABASE_URL",
     "NEWSDIGEST_POLL_MINUTES",
     "NEWSDIGEST_ALLOW_PRIVATE_URLS",
     "NEWSDIGEST_USER_AGENT",
@@ -151,6 +152,21 @@ def test_the_poll_lease_defaults_to_the_poll_interval(monkeypatch: pytest.Monkey
     assert load_settings().poll_lease() == timedelta(minutes=5)
     monkeypatch.setenv("NEWSDIGEST_POLL_LEASE_SECONDS", "20")
     assert load_settings().poll_lease() == timedelta(seconds=20)
+
+
+def test_a_database_url_selects_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().database, load_settings().postgres) == ("newsdigest.db", False)
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "")  # as .env.example leaves it: unset
+    assert load_settings().database == "newsdigest.db"
+    url = "postgresql://nd:pw@db.internal:5432/newsdigest"
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", url)
+    settings = load_settings()
+    assert (settings.database, settings.postgres) == (url, True)
+    assert "pw" not in repr(settings)  # a secret, like the token
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "mysql://db.internal/newsdigest")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value).startswith("NEWSDIGEST_DATABASE_URL is invalid")
 
 
 def test_page_pacing_reaches_the_fetch_limits(monkeypatch: pytest.MonkeyPatch) -> None:

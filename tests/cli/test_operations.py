@@ -1,4 +1,5 @@
-"""``newsdigest backup`` and ``newsdigest check`` in-process, against real SQLite files, feeds
+"""``newsdigest backup`` and ``newsdigest check`` in-process, against real SQLite files (and a real
+PostgreSQL when one is set), feeds
 served on 127.0.0.1 and the loopback Discord emulator (for the token check)."""
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from digests.store import Store
+from digests.store import Store, open_store
 from tests.discord_emulator import DiscordEmulator
 from tests.feedserver import FeedServer
+from tests.stores import postgres_schema
 
 TOKEN = "check.test.token-0123456789"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -31,8 +33,8 @@ class Site:
     db: Path
 
 
-def subscribe(db: Path, *urls: str) -> None:
-    store = Store(db)
+def subscribe(db: Path | str, *urls: str) -> None:
+    store = open_store(db)
     try:
         for n, url in enumerate(urls):
             feed = store.ensure_feed(url, NOW)
@@ -54,7 +56,12 @@ def subscribe(db: Path, *urls: str) -> None:
 async def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Site]:
     monkeypatch.chdir(tmp_path)  # no stray .env
     async with DiscordEmulator(token=TOKEN) as emu, FeedServer() as feeds:
-        for name in ("NEWSDIGEST_DB", "NEWSDIGEST_POLL_MINUTES", "NEWSDIGEST_LOG_LEVEL"):
+        for name in (
+            "NEWSDIGEST_DB",
+            "NEWSDIGEST_DATABASE_URL",
+            "NEWSDIGEST_POLL_MINUTES",
+            "NEWSDIGEST_LOG_LEVEL",
+        ):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
         monkeypatch.setenv("DISCORD_API_BASE_URL", emu.api_base)
@@ -140,3 +147,41 @@ async def test_backup_command_copies_the_database_named_by_db(
         copy.close()
     status, _, err = await newsdigest(["backup", str(site.db.with_name("x") / "y.db")], capsys)
     assert status == 1 and err.count("\n") == 1
+
+
+async def test_check_on_postgresql_connects_and_tries_its_feeds(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with postgres_schema() as url:
+        subscribe(url, site.feeds.url("/feed.xml"))
+        monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", url)
+        status, out, err = await newsdigest(["check"], capsys)
+        assert (status, err) == (0, "")
+        assert "1 feed answers" in out
+        status, out, err = await newsdigest(["check", "--quick"], capsys)
+        assert (status, err) == (0, "") and "Healthy" in out
+
+
+async def test_check_names_an_unreachable_postgresql_in_one_sentence(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # port 9 (discard) on loopback: nothing listens there, the connection is refused at once
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "postgresql://newsdigest:s3cret@127.0.0.1:9/nd")
+    status, _, err = await newsdigest(["check", "--quick"], capsys)
+    assert status == 1 and err.count("\n") == 1
+    assert "database server could not be reached" in err and "s3cret" not in err
+
+
+async def test_backup_on_postgresql_points_to_pg_dump(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "postgresql://newsdigest@127.0.0.1:9/nd")
+    status, out, err = await newsdigest(["backup", str(site.db.with_name("copy.db"))], capsys)
+    assert (status, out) == (1, "")
+    assert err.count("\n") == 1 and "pg_dump" in err
+    # --db names the database for this command: an SQLite file is backed up as before
+    subscribe(site.db, site.feeds.url("/feed.xml"))
+    status, out, _ = await newsdigest(
+        ["backup", str(site.db.with_name("copy.db")), "--db", str(site.db)], capsys
+    )
+    assert status == 0 and "intact" in out

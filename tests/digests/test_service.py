@@ -1,4 +1,4 @@
-"""DigestService end to end: real SQLite files, a real loopback HTTP server, the real Fetcher,
+"""DigestService end to end: real SQLite files and PostgreSQL, a real loopback HTTP server, the real Fetcher,
 parser and condenser, and a FakeClock (no sleeping on schedules)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from digests.errors import (
 from digests.feeds.fetch import Fetcher, FetchLimits
 from digests.model import Condensed, Pruned, Scope, Story
 from digests.service import DigestService
-from digests.store import Store, StoredFeed
+from digests.store import Store, StoredFeed, open_store
 from tests.builders import Item, rss
 from tests.feedserver import FeedServer
 
@@ -71,14 +71,14 @@ class Env:
     server: FeedServer
     fetcher: Fetcher
     clock: FakeClock
-    db: Path
+    db: str
     condenser: Counter
     store: Store
     service: DigestService
 
     def restart(self, **kw: object) -> None:
         self.store.close()
-        self.store = Store(self.db)
+        self.store = open_store(self.db)
         self.service = make_service(self, **kw)
 
     def later(self, minutes: int = 16) -> None:
@@ -96,18 +96,18 @@ def make_service(env: Env, **kw: object) -> DigestService:
 
 
 @pytest.fixture
-async def env(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Env]:
+async def env(db_target: str, feed_server: FeedServer) -> AsyncIterator[Env]:
     clock = FakeClock(START)
     # pages unpaced: these tests are not about politeness (tests/digests/test_polite.py is)
     async with Fetcher(
         user_agent=UA, allow_private=True, limits=FetchLimits(page_interval=0.0)
     ) as fetcher:
-        store = Store(tmp_path / "news.db")
+        store = open_store(db_target)
         e = Env(
             server=feed_server,
             fetcher=fetcher,
             clock=clock,
-            db=tmp_path / "news.db",
+            db=db_target,
             condenser=Counter(),
             store=store,
             service=None,  # type: ignore[arg-type]

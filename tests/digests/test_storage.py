@@ -1,4 +1,5 @@
-"""Store on real SQLite files: migrations, errors, identity, outbox, digests, FTS search."""
+"""Store on real SQLite files and a real PostgreSQL: migrations, errors, identity, outbox, digests,
+full-text search."""
 
 from __future__ import annotations
 
@@ -32,8 +33,10 @@ from digests.store import (
     StoryWrite,
     Unchanged,
     fts_query,
+    open_store,
 )
 from digests.store.schema import MIGRATIONS, applied_migrations, apply_migrations
+from tests.stores import query
 
 EVERY = Scope.everything()
 
@@ -86,8 +89,9 @@ def save(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "news.db")
+def store(db_target: str) -> Iterator[Store]:
+    """A store on each backend (SQLite; PostgreSQL when a test server is set)."""
+    opened = open_store(db_target)
     yield opened
     opened.close()
 
@@ -432,13 +436,12 @@ def test_prune_drops_old_article_text_but_keeps_the_story(store: Store) -> None:
     assert store.prune(days_ago(30)) == Pruned()
 
 
-def outbox_ids(path: Path) -> list[int]:
-    with sqlite3.connect(path) as conn:
-        return [row[0] for row in conn.execute("SELECT delivery_id FROM outbox ORDER BY 1")]
+def outbox_ids(target: str) -> list[int]:
+    return [row[0] for row in query(target, "SELECT delivery_id FROM outbox ORDER BY 1")]
 
 
 def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
-    store: Store, tmp_path: Path
+    store: Store, db_target: str
 ) -> None:
     feed = store.ensure_feed("https://a.example/rss", days_ago(60))
     for channel, mode in ((100, "live"), (200, "digest")):
@@ -475,6 +478,6 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
 
     pruned = store.prune(days_ago(30), batch=1)  # one row per transaction: the loop must go on
     assert pruned == Pruned(stories=3, deliveries=3)
-    assert outbox_ids(tmp_path / "news.db") == [pending, last_digest, recent]
+    assert outbox_ids(db_target) == [pending, last_digest, recent]
     assert [d.delivery_id for d in store.pending_deliveries(50)] == [pending]
     assert store.last_digest_at(200) == days_ago(40)
