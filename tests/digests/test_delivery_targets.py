@@ -1,22 +1,22 @@
-"""Subscription delivery options (thread, webhook) and the outbox's recorded steps, on a real
-SQLite file (migration 0006_delivery_targets)."""
+"""Subscription delivery options (thread, webhook) and the outbox's recorded steps (migration
+0006_delivery_targets), on each backend: a real SQLite file, and PostgreSQL when a test server is
+set."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from digests.model import SubscriptionOptions
-from digests.store import Store
+from digests.store import Store, open_store
 from tests.digests.test_storage import NOW, pages_of_ten, save, write
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "targets.db")
+def store(db_target: str) -> Iterator[Store]:
+    opened = open_store(db_target)
     yield opened
     opened.close()
 
