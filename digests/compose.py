@@ -97,14 +97,24 @@ def _signature(story: Story) -> _Sig:
     )
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: a figure as a whole token: 6.1, 1,100, 18-14, 9/11 (not the digits of "ferry5x3" or "2km")
+_NUMBER = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
+#: what may wrap a figure without making it part of a word: punctuation, currency, percent
+_NUMBER_EDGES = "\"“”‘’'()[]{}.,;:!?$£€¥#%"
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The figures of ``text``: tokens (between spaces, wrapping punctuation stripped) that are
+    numbers as a whole, so "255-5" is one figure and "ferry5x3" none."""
+    tokens = (token.strip(_NUMBER_EDGES) for token in text.split())
+    return frozenset(token for token in tokens if _NUMBER.fullmatch(token))
 
 
 def names_and_numbers(text: str) -> frozenset[str]:
     """The words of the capitalised runs (people, places, organisations; a sentence's first
     word too) and the numbers in ``text``, lower-cased, possessives and stopwords dropped."""
-    words: set[str] = set(_NUMBER.findall(text))
+    words: set[str] = set(numbers(text))
     for run in NAME_RUN.finditer(text):
         for word in run.group(0).split():
             word = _POSSESSIVE_END.sub("", word.strip('.,;:!?"“”()[]')).lower()

@@ -214,3 +214,27 @@ def test_an_untitled_outlet_is_named_by_its_url_without_credentials() -> None:
     digest = build_digest([private, QUAKE_B], now=NOW)
     names = [c.feed for c in digest.items[0].also_covered_by]
     assert names == ["https://redacted@alpha.example/rss?key=redacted"]
+
+
+def test_numbers_are_whole_tokens_not_digits_inside_words() -> None:
+    found = names_and_numbers("The ferry5x3 timetable passed 255-5, a 6.1% rise to $1,100 (2km).")
+    assert {"6.1", "255-5", "1,100"} <= found
+    assert not found & {"5", "3", "255", "2"}
+
+
+def test_one_shared_speaker_and_digits_inside_words_do_not_merge_two_stories() -> None:
+    # one speaker in common; before numbers were read as whole tokens, "ferry5x3" gave "5"
+    # and "255-5" gave "255" and "5", which made their names look shared enough
+    ferry = story(
+        70,
+        "alpha",
+        "Harbour board backs new timetable for ferry5x3 route",
+        "Okafor told the Lagos harbour board the ferry5x3 timetable starts in May.",
+    )
+    vote = story(
+        71,
+        "beta",
+        "Council vote on the harbour budget passes 255-5",
+        "Okafor welcomed the 255-5 council vote on the Apapa harbour budget.",
+    )
+    assert not same_story(ferry, vote) and not same_story(vote, ferry)
