@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from digests.condensing.lexicon import CLUSTER_STOPWORDS
+from digests.condensing.lexicon import CLUSTER_STOPWORDS, DESCRIPTORS, NON_NAME_CAPS, TITLES
 from digests.condensing.people import NAME_RUN
 from digests.feeds.urlsafety import redact_url
 from digests.model import (
@@ -50,8 +50,10 @@ class ClusterPolicy:
     #: at least this similar ...
     headline_threshold: float = 0.1
     #: ... and at least this share of the names and numbers of the opening sentence in common
-    #: (the same people, places and figures: another event on the same topic has its own)
-    names_threshold: float = 0.25
+    #: (the same people, places and figures: another event on the same topic has its own).
+    #: 0.25 until real multi-outlet coverage (benchmarks/same_story.py, fit half) showed
+    #: same-day stories about one campaign passing it with the same two or three people
+    names_threshold: float = 0.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,9 @@ _NUMBER = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
 #: what may wrap a figure without making it part of a word: punctuation, currency, percent
 _NUMBER_EDGES = "\"“”‘’'()[]{}.,;:!?$£€¥#%"
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+#: capitalised words that name no particular person, place or event: weekdays and months (every
+#: story of a day shares them), titles and descriptors ("President", "Republican", "House")
+_NOT_NAMES = NON_NAME_CAPS | TITLES | DESCRIPTORS
 
 
 def numbers(text: str) -> frozenset[str]:
@@ -113,12 +118,13 @@ def numbers(text: str) -> frozenset[str]:
 
 def names_and_numbers(text: str) -> frozenset[str]:
     """The words of the capitalised runs (people, places, organisations; a sentence's first
-    word too) and the numbers in ``text``, lower-cased, possessives and stopwords dropped."""
+    word too) and the numbers in ``text``, lower-cased, possessives, stopwords and words that
+    name nobody in particular (weekdays, titles, party and role descriptors) dropped."""
     words: set[str] = set(numbers(text))
     for run in NAME_RUN.finditer(text):
         for word in run.group(0).split():
             word = _POSSESSIVE_END.sub("", word.strip('.,;:!?"“”()[]')).lower()
-            if len(word) > 1 and word not in CLUSTER_STOPWORDS:
+            if len(word) > 1 and word not in CLUSTER_STOPWORDS and word not in _NOT_NAMES:
                 words.add(word)
     return frozenset(words)
 

@@ -238,3 +238,28 @@ def test_one_shared_speaker_and_digits_inside_words_do_not_merge_two_stories() -
         "Okafor welcomed the 255-5 council vote on the Apapa harbour budget.",
     )
     assert not same_story(ferry, vote) and not same_story(vote, ferry)
+
+
+def test_weekdays_titles_and_party_words_are_not_names() -> None:
+    found = names_and_numbers("House Speaker Paul Ryan told Republican senators on Tuesday.")
+    assert {"paul", "ryan"} <= found
+    assert not found & {"house", "speaker", "republican", "tuesday"}
+
+
+def test_one_leader_on_one_day_is_not_enough_to_merge_two_events() -> None:
+    # the same president, weekday and title: what one day's political stories all share
+    bill = story(
+        80,
+        "alpha",
+        "Obama signs the defence spending bill",
+        "President Barack Obama signed the defence spending bill on Tuesday at the White House, "
+        "ending a months-long standoff over military pay.",
+    )
+    nominee = story(
+        81,
+        "beta",
+        "Senate Republicans block Obama court nominee",
+        "Senate Republicans on Tuesday blocked President Barack Obama's nominee to the federal "
+        "appeals court, Mitch McConnell said, ending months of hearings.",
+    )
+    assert not same_story(bill, nominee) and not same_story(nominee, bill)
