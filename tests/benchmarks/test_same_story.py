@@ -17,9 +17,10 @@ def test_labels_are_well_formed_and_balanced() -> None:
     # real coverage: a few same events, many same-topic other events (the hard negatives)
     assert len(same) >= 20 and len(pairs) - len(same) >= len(pairs) / 3
     for pair in pairs:
-        assert pair["source"] in {"corpus", "paraphrase", "polnear"} and pair["note"]
+        assert pair["source"] in {"articles", "corpus", "paraphrase", "polnear"} and pair["note"]
         for side in (pair["a"], pair["b"]):
-            assert "corpus_id" in side or "polnear_id" in side or (side["title"] and side["lede"])
+            ids = {"corpus_id", "polnear_id", "article_id"}
+            assert ids & side.keys() or (side["title"] and side["lede"])
         assert pair["a"] != pair["b"]
 
 
