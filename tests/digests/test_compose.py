@@ -263,3 +263,20 @@ def test_one_leader_on_one_day_is_not_enough_to_merge_two_events() -> None:
         "appeals court, Mitch McConnell said, ending months of hearings.",
     )
     assert not same_story(bill, nominee) and not same_story(nominee, bill)
+
+
+def test_headlines_sharing_half_their_words_are_one_story() -> None:
+    # outlets word one event's headline their own way and open on different angles
+    announced = story(
+        90,
+        "alpha",
+        "Harbour Lights reunite with founding singer for anniversary tour",
+        "The Harbour Lights will play 40 dates next year with Mara Quinn, who left in 2009.",
+    )
+    local = story(
+        91,
+        "beta",
+        "Harbour Lights founding singer to return for tour dates",
+        "Fans in Leeds can see the band at the First Direct Arena in June, promoters said.",
+    )
+    assert same_story(announced, local) and same_story(local, announced)
