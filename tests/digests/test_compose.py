@@ -214,3 +214,69 @@ def test_an_untitled_outlet_is_named_by_its_url_without_credentials() -> None:
     digest = build_digest([private, QUAKE_B], now=NOW)
     names = [c.feed for c in digest.items[0].also_covered_by]
     assert names == ["https://redacted@alpha.example/rss?key=redacted"]
+
+
+def test_numbers_are_whole_tokens_not_digits_inside_words() -> None:
+    found = names_and_numbers("The ferry5x3 timetable passed 255-5, a 6.1% rise to $1,100 (2km).")
+    assert {"6.1", "255-5", "1,100"} <= found
+    assert not found & {"5", "3", "255", "2"}
+
+
+def test_one_shared_speaker_and_digits_inside_words_do_not_merge_two_stories() -> None:
+    # one speaker in common; before numbers were read as whole tokens, "ferry5x3" gave "5"
+    # and "255-5" gave "255" and "5", which made their names look shared enough
+    ferry = story(
+        70,
+        "alpha",
+        "Harbour board backs new timetable for ferry5x3 route",
+        "Okafor told the Lagos harbour board the ferry5x3 timetable starts in May.",
+    )
+    vote = story(
+        71,
+        "beta",
+        "Council vote on the harbour budget passes 255-5",
+        "Okafor welcomed the 255-5 council vote on the Apapa harbour budget.",
+    )
+    assert not same_story(ferry, vote) and not same_story(vote, ferry)
+
+
+def test_weekdays_titles_and_party_words_are_not_names() -> None:
+    found = names_and_numbers("House Speaker Paul Ryan told Republican senators on Tuesday.")
+    assert {"paul", "ryan"} <= found
+    assert not found & {"house", "speaker", "republican", "tuesday"}
+
+
+def test_one_leader_on_one_day_is_not_enough_to_merge_two_events() -> None:
+    # the same president, weekday and title: what one day's political stories all share
+    bill = story(
+        80,
+        "alpha",
+        "Obama signs the defence spending bill",
+        "President Barack Obama signed the defence spending bill on Tuesday at the White House, "
+        "ending a months-long standoff over military pay.",
+    )
+    nominee = story(
+        81,
+        "beta",
+        "Senate Republicans block Obama court nominee",
+        "Senate Republicans on Tuesday blocked President Barack Obama's nominee to the federal "
+        "appeals court, Mitch McConnell said, ending months of hearings.",
+    )
+    assert not same_story(bill, nominee) and not same_story(nominee, bill)
+
+
+def test_headlines_sharing_half_their_words_are_one_story() -> None:
+    # outlets word one event's headline their own way and open on different angles
+    announced = story(
+        90,
+        "alpha",
+        "Harbour Lights reunite with founding singer for anniversary tour",
+        "The Harbour Lights will play 40 dates next year with Mara Quinn, who left in 2009.",
+    )
+    local = story(
+        91,
+        "beta",
+        "Harbour Lights founding singer to return for tour dates",
+        "Fans in Leeds can see the band at the First Direct Arena in June, promoters said.",
+    )
+    assert same_story(announced, local) and same_story(local, announced)
