@@ -867,3 +867,13 @@ def test_names_with_accents_hyphens_and_inner_capitals_are_people(name: str) -> 
 def test_a_company_office_before_a_name_is_not_part_of_it() -> None:
     quotes = quotes_of("“We really took that challenge to heart,” said Orchard CEO Tam Quigley.")
     assert by_text(quotes) == {"We really took that challenge to heart,": "Tam Quigley"}
+
+
+def test_a_quotation_ending_its_sentence_keeps_the_boundary_after_it() -> None:
+    quotes = quotes_of(
+        'The ministry in Arvenna accused the rebel leader, Tomas Velk, of "reckless '
+        'adventurism." Foreign Minister Hanne Lauridsen said the talks were "close to '
+        'collapse and going nowhere."'
+    )
+    # the first quotation's full stop ends its sentence: Velk is not the second's speaker
+    assert by_text(quotes)["close to collapse and going nowhere."] == "Hanne Lauridsen"

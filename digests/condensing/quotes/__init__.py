@@ -284,8 +284,12 @@ def _mask(para: str, spans: list[Span]) -> str:
     last = 0
     for span in spans:
         parts.append(para[last : span.start])
-        # a letter keeps sentence boundaries visible ('preserve. "Women' -> 'preserve. "Q')
-        parts.append("Q" + " " * (span.end - span.start - 1))
+        # a letter keeps sentence boundaries visible ('preserve. "Women' -> 'preserve. "Q'),
+        # and so does the quotation's own final stop ('of "fanatic recklessness." South Korean
+        # President Park said': the quotation ends its sentence)
+        width = span.end - span.start
+        end_mark = para[span.end - 1] if width > 1 and para[span.end - 1] in ".!?" else ""
+        parts.append("Q" + " " * (width - 1 - len(end_mark)) + end_mark)
         last = span.end
     parts.append(para[last:])
     return "".join(parts)
