@@ -877,3 +877,12 @@ def test_a_quotation_ending_its_sentence_keeps_the_boundary_after_it() -> None:
     )
     # the first quotation's full stop ends its sentence: Velk is not the second's speaker
     assert by_text(quotes)["close to collapse and going nowhere."] == "Hanne Lauridsen"
+
+
+def test_a_clause_opened_by_when_after_a_quotation_is_not_its_attribution() -> None:
+    quotes = quotes_of(
+        "The advert ends with footage of Dorian Pellew saying at the debate, “That makes me "
+        "smart,” when Greta Vossberg blasted him for paying no tax.\n\n"
+        "“That is exactly what I meant,” Vossberg said."
+    )
+    assert by_text(quotes)["That makes me smart,"] != "Greta Vossberg"

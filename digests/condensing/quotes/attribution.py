@@ -351,6 +351,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     lead = len(head) - len(stripped)
     if not stripped or stripped[0] in '"“”‘’«»':
         return None
+    if stripped.split(None, 1)[0].lower() in _SUBORDINATORS:
+        return None  # '"That makes me smart," when Clinton blasted him': a new clause
     ends_open = quote_text.rstrip()[-1:] in {",", "?", "!", "—", "–", "-", "…"} or trail[:1] == ","
     if not ends_open and quote_text.rstrip()[-1:].isalnum() and trail[:1] == " ":
         # the sentence runs on after a quoted fragment: no attribution right after it
@@ -407,6 +409,12 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     return Attribution(_reporter(v, got), offset, True)
 
 
+# words that open a subordinate clause: what follows a quotation after one of them is a new
+# clause with its own subject, not the quotation's attribution (but '"…," as Reed dubbed it'
+# is one: "as" is not among them)
+_SUBORDINATORS = word_set(
+    "when whenever while after before because since until although though whereas unless if"
+)
 _REPORTING = word_set("reported reports reporting")
 
 
