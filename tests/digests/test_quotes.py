@@ -886,3 +886,12 @@ def test_a_clause_opened_by_when_after_a_quotation_is_not_its_attribution() -> N
         "“That is exactly what I meant,” Vossberg said."
     )
     assert by_text(quotes)["That makes me smart,"] != "Greta Vossberg"
+
+
+def test_according_to_after_a_finished_quotation_credits_the_next_sentence() -> None:
+    quotes = quotes_of(
+        "The mayor posted a message, saying the council should publish the report "
+        '"without any further delay." Lindqvist plans to visit the town on Sunday, according to '
+        "a campaign aide."
+    )
+    assert by_text(quotes)["without any further delay."] != "A campaign aide"

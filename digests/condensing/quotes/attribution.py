@@ -373,6 +373,10 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         return None
     after = stripped[v.end() :]
     if _is_according(v):
+        if not ends_open and before.strip(" ,"):
+            # '"… without delay." Clinton plans to visit Charlotte, according to an aide': the
+            # quotation ended its sentence; the credit is for the next one's statement
+            return None
         got = subject_after(after)
         offset = base + lead + v.end()
     elif before.strip(" ,"):
