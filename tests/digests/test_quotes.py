@@ -895,3 +895,14 @@ def test_according_to_after_a_finished_quotation_credits_the_next_sentence() -> 
         "a campaign aide."
     )
     assert by_text(quotes)["without any further delay."] != "A campaign aide"
+
+
+def test_a_possessive_name_is_not_the_subject_of_its_sentence() -> None:
+    quotes = quotes_of(
+        "Marguerite Olsson launched her campaign in the spring.\n\n"
+        "Marguerite Olsson’s campaign manager said as much in an interview on Thursday, arguing "
+        "that her rival “lashed out at our nation’s nurses when he was asked for details.”"
+    )
+    assert by_text(quotes)["lashed out at our nation’s nurses when he was asked for details."] != (
+        "Marguerite Olsson"
+    )

@@ -314,7 +314,9 @@ def sentence_subject(clause: str) -> Subject | None:
             appositive = _OWNED_APPOSITIVE.match(clause, m.end())
             if appositive is not None and clean_name(appositive.group(1)) is not None:
                 cands.append(Candidate(appositive.group(1)))
-                continue
+            # a possessive is a determiner, not the subject: "Hillary Clinton's campaign
+            # manager Robby Mook said as much, arguing that …"
+            continue
         if word.lower() in PRONOUNS:
             cands.append(Candidate(word.lower()))
         elif clean_name(word) is not None:
