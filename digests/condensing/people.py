@@ -434,8 +434,12 @@ def _add_mentions(
             # "Obama consultant Cornell Belcher": the first name only qualifies the second
             mentions.append(Mention((pi, start), key, False))
             continue
+        # "the Clinton campaign": a name after "the" qualifies a noun; it is not the subject
+        attributive = paras[pi][max(0, start - 4) : start].lower() == "the "
         subject = (
-            sent != last_sentence and not _NOT_SUBJECT.search(paras[pi], starts[sent_i], start)
+            sent != last_sentence
+            and not attributive
+            and not _NOT_SUBJECT.search(paras[pi], starts[sent_i], start)
         ) or (
             paras[pi][end : end + 1] in {",", "."}
             and bool(_SPEAKER_AFTER_VERB.search(paras[pi], max(0, start - 10), start))

@@ -906,3 +906,17 @@ def test_a_possessive_name_is_not_the_subject_of_its_sentence() -> None:
     assert by_text(quotes)["lashed out at our nation’s nurses when he was asked for details."] != (
         "Marguerite Olsson"
     )
+
+
+def test_a_name_after_the_qualifies_a_noun_and_is_no_pronoun_referent() -> None:
+    quotes = quotes_of(
+        "Senator Margaret Holloway is running a tight race this autumn.\n\n"
+        "“The campaign is in panic mode. Full panic mode,” said Lorna Wimbury, who leads a "
+        "women's caucus in the state.\n\n"
+        "Many in the caucus believe that the Holloway campaign took women voters for granted.\n\n"
+        "“They have a big problem because they thought one speech would do it,” she said."
+    )
+    speaker = by_text(quotes)[
+        "They have a big problem because they thought one speech would do it,"
+    ]
+    assert speaker != "Margaret Holloway"
