@@ -372,17 +372,26 @@ def _lower_case_words(paras: list[str]) -> frozenset[str]:
 _STATEMENT_WORDS = 8
 
 
+def _statement_key(kept: _Kept) -> str | None:
+    """A statement's words, normalised to find it quoted again; None when too short to be
+    recognised as the same statement (``_STATEMENT_WORDS``)."""
+    if kept.words < _STATEMENT_WORDS:
+        return None
+    return " ".join(_TOKEN.findall(kept.found.text.casefold()))
+
+
 def _once(kept: list[_Kept]) -> list[_Kept]:
     """A statement quoted more than once (a pull quote repeats the body's) gets the speaker all
     its confident copies agree on, else none (two speakers for the same words conflict); the
     copies after the first are marked ``repeat`` (ranked last, so a post shows it once)."""
+    keys = [_statement_key(k) for k in kept]
     by_text: dict[str, list[_Kept]] = {}
-    for k in kept:
-        if k.words >= _STATEMENT_WORDS:
-            by_text.setdefault(" ".join(_TOKEN.findall(k.found.text.casefold())), []).append(k)
+    for k, key in zip(kept, keys, strict=True):
+        if key is not None:
+            by_text.setdefault(key, []).append(k)
     out: list[_Kept] = []
-    for k in kept:
-        copies = by_text.get(" ".join(_TOKEN.findall(k.found.text.casefold())), [k])
+    for k, key in zip(kept, keys, strict=True):
+        copies = [k] if key is None else by_text[key]
         sure = [c.evidence for c in copies if c.evidence.confident]
         evidence = k.evidence
         if len({e.candidate for e in sure}) > 1:
