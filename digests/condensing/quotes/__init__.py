@@ -336,7 +336,7 @@ def attributed_quotes(
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = Resolver(people, acronyms(paras), _lower_case_words(paras))
+    resolver = Resolver(people, acronyms(paras), paras)
 
     evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
     for i, f in enumerate(found):
@@ -357,14 +357,6 @@ def attributed_quotes(
         if _is_quotation(f, words, double_marks):
             kept.append(_Kept(f, evidence[i], len(words)))
     return _rank(_once(kept), len(paras), weights)
-
-
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
-
-
-def _lower_case_words(paras: list[str]) -> frozenset[str]:
-    """The words ``paras`` write in lower case."""
-    return frozenset(w for para in paras for w in _LOWER_WORD.findall(para))
 
 
 #: Words from which a repeated quotation is the same statement (a pull quote repeating the

@@ -44,11 +44,19 @@ class Resolver:
     people: People
     #: "ARU" -> "Australian Rugby Union", as the article defines them (``acronyms``)
     acronyms: dict[str, str]
-    #: the words the article writes in lower case ("culture", "variety"): a capitalised one
-    #: of them alone is a common word at a sentence's start or in a name, not a surname
-    common_words: frozenset[str] = frozenset()
+    #: the article's paragraphs (read for ``common_words``)
+    paras: list[str] = field(default_factory=list)
     #: the speakers resolved so far from a name, pronoun or description, in article order
     resolved: list[ResolvedSpeaker] = field(default_factory=list)
+    _common_words: frozenset[str] | None = None
+
+    def common_words(self) -> frozenset[str]:
+        """The words the article writes in lower case ("culture", "variety"): a capitalised
+        one of them alone is a common word at a sentence's start or in a name, not a surname.
+        Read on first use: most articles never need them."""
+        if self._common_words is None:
+            self._common_words = lower_case_words(self.paras)
+        return self._common_words
 
     def remember(self, pos: tuple[int, int], speaker: str) -> None:
         """Record that the attribution at ``pos`` named ``speaker`` (a later pronoun may
@@ -152,7 +160,7 @@ class Resolver:
             len(name.tokens) == 1
             and could_be_surname(word)
             and not is_place(word)
-            and word.lower() not in self.common_words
+            and word.lower() not in self.common_words()
         )
 
     def _sole_referent(self, pos: tuple[int, int], speaker: str, gender: str | None) -> bool:
@@ -227,6 +235,14 @@ class Resolver:
                 return key
             break
         return mention
+
+
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+
+
+def lower_case_words(paras: list[str]) -> frozenset[str]:
+    """The words ``paras`` write in lower case."""
+    return frozenset(w for para in paras for w in _LOWER_WORD.findall(para))
 
 
 _INDEFINITES = word_set("a an one another some two three several")
