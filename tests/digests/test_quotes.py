@@ -920,3 +920,13 @@ def test_a_name_after_the_qualifies_a_noun_and_is_no_pronoun_referent() -> None:
         "They have a big problem because they thought one speech would do it,"
     ]
     assert speaker != "Margaret Holloway"
+
+
+def test_a_name_closing_a_relative_clause_is_not_the_subject() -> None:
+    quotes = quotes_of(
+        "The statement, which was obtained by Billboard, claimed that the two labels had "
+        "“come to terms on a licensing agreement for every artist on the show.”"
+    )
+    assert by_text(quotes)[
+        "come to terms on a licensing agreement for every artist on the show."
+    ] != ("Billboard")

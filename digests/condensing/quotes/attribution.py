@@ -214,7 +214,10 @@ def subject_before(text: str) -> Subject | None:
         got = _phrase(before)
         if got is not None and got.kind in {"name", "pronoun"}:
             return got
-        mid = _phrase(middle)
+        # "The statement, which was obtained by Variety, claimed": a relative clause's words
+        # describe the subject; a name at its end is not the subject
+        relative = middle.split(None, 1)[0].lower() in _RELATIVE_WORDS if middle else False
+        mid = None if relative else _phrase(middle)
         if mid is not None and mid.kind != "description":
             return mid
         text = before + ","
@@ -272,6 +275,7 @@ _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
 
 
 _CLAUSE_OPENERS = word_set("that whether if how what why")
+_RELATIVE_WORDS = word_set("which who whom whose that where when")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]|.")
 
 
