@@ -37,6 +37,7 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PLACES,
     ROLE_NOUNS,
+    STATE_LIKE_TITLES,
     TITLES,
     trie_pattern,
 )
@@ -91,6 +92,10 @@ def clean_name(raw: str) -> Name | None:
             break
     while words:
         w = words[0].rstrip(".").lower()
+        if words[0].endswith(".") and words[0][:-1] in STATE_LIKE_TITLES and len(words) > 1:
+            titled = True  # "Del. Stacey Plaskett"
+            words.pop(0)
+            continue
         if w not in _LEAD_DROP:
             break
         if w in MALE_TITLES:

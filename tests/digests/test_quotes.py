@@ -930,3 +930,15 @@ def test_a_name_closing_a_relative_clause_is_not_the_subject() -> None:
     assert by_text(quotes)[
         "come to terms on a licensing agreement for every artist on the show."
     ] != ("Billboard")
+
+
+def test_del_before_a_name_is_the_title_delegate() -> None:
+    quotes = quotes_of(
+        "“This is a waste of time, and it is destroying this committee,” said Del. Stacey "
+        "Plaskett of the Virgin Islands.\n\n"
+        "“We will vote on it again next week,” said a spokesman in Dover, Del. The vote was set."
+    )
+    assert by_text(quotes) == {
+        "This is a waste of time, and it is destroying this committee,": "Stacey Plaskett",
+        "We will vote on it again next week,": "A spokesman",
+    }

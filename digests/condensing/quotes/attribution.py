@@ -31,6 +31,7 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PRONOUNS,
     SAY_VERBS,
+    STATE_LIKE_TITLES,
     TITLE_ABBREVIATIONS,
     trie_pattern,
     word_set,
@@ -285,8 +286,12 @@ def _stop_after(text: str, start: int) -> int:
     for m in _STOP_AFTER.finditer(padded, 1 + start):
         if m.group(0) == ".":
             word = padded[: m.start()].split()[-1:] or [""]
-            if word[0].lower() in TITLE_ABBREVIATIONS or _INITIALS.fullmatch(word[0]):
-                continue  # "Rep.", "G.K. Butterfield"
+            if (
+                word[0].lower() in TITLE_ABBREVIATIONS
+                or word[0] in STATE_LIKE_TITLES
+                or _INITIALS.fullmatch(word[0])
+            ):
+                continue  # "Rep.", "Del.", "G.K. Butterfield"
         return max(m.start() - 1, 0)
     return len(text)
 
