@@ -385,7 +385,10 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
-    added: set[str] = set()  # raw names already added: adding them again changes nothing
+    # names already added: adding one again changes nothing (``People.add_person`` only ever
+    # keeps a fuller name and a first gender), so it is skipped
+    added: set[str] = set()  # as written
+    added_names: set[Name] = set()  # as cleaned
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
@@ -407,10 +410,13 @@ def collect_people(
                 ):
                     people.add_person(name)
                     added.add(piece.raw)
+                    added_names.add(name)
     for _, _, _, name in runs:
-        multi_word = len(name.tokens) > 1
-        if multi_word and (people.knows(name) or (name.last in alone and _could_be_person(name))):
+        if len(name.tokens) < 2 or name in added_names:
+            continue
+        if people.knows(name) or (name.last in alone and _could_be_person(name)):
             people.add_person(name)
+            added_names.add(name)
     _add_mentions(people, paras, blocked, runs, {} if starts_of is None else starts_of)
     return people
 
