@@ -159,6 +159,8 @@ class Mention:
     pos: tuple[int, int]
     key: str  # the person's canonical (fullest) name
     subject: bool = False  # first person named in its sentence (a likely subject)
+    sentence: tuple[int, int] = (-1, -1)  # (paragraph index, sentence index)
+    possessive: bool = False  # "Parise's penchant": the name qualifies a noun
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +445,7 @@ def _add_mentions(
         key = people.canonical(name)
         if sent != last_sentence and _MODIFIER.match(paras[pi], end):
             # "Obama consultant Cornell Belcher": the first name only qualifies the second
-            mentions.append(Mention((pi, start), key, False))
+            mentions.append(Mention((pi, start), key, False, sent, _is_possessive(paras[pi], end)))
             continue
         # "the Clinton campaign": a name after "the" qualifies a noun; it is not the subject
         attributive = paras[pi][max(0, start - 4) : start].lower() == "the "
@@ -455,11 +457,16 @@ def _add_mentions(
             paras[pi][end : end + 1] in {",", "."}
             and bool(_SPEAKER_AFTER_VERB.search(paras[pi], max(0, start - 10), start))
         )
-        mentions.append(Mention((pi, start), key, subject))
+        mentions.append(Mention((pi, start), key, subject, sent, _is_possessive(paras[pi], end)))
         last_sentence = sent
         if name.gender and key not in gender:
             gender[key] = name.gender
     _learn_genders(paras, blocked, people)
+
+
+def _is_possessive(para: str, end: int) -> bool:
+    """The name ending at ``end`` is written as a possessive ("Parise's")."""
+    return para.endswith(("'s", "’s"), 0, end) or para.startswith(("'s", "’s"), end)
 
 
 # a name after a pronoun or a verb of saying in its sentence is not the sentence's subject

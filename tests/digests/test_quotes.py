@@ -942,3 +942,15 @@ def test_del_before_a_name_is_the_title_delegate() -> None:
         "This is a waste of time, and it is destroying this committee,": "Stacey Plaskett",
         "We will vote on it again next week,": "A spokesman",
     }
+
+
+def test_he_after_a_sentence_whose_subject_is_him_means_him() -> None:
+    quotes = quotes_of(
+        "Lisa Bramwell said the case was still open, pointing to Jeffrey Epstein's prior attempts.\n\n"
+        "Jack Scarola, who represents some of Epstein’s accusers, said he was pleased to see "
+        "the inquiry go ahead.\n\n"
+        "“Forty-five years of practicing law has convinced me there are no coincidences,” he said."
+    )
+    assert by_text(quotes)[
+        "Forty-five years of practicing law has convinced me there are no coincidences,"
+    ] == ("Jack Scarola")
