@@ -15,7 +15,7 @@ import re
 
 from digests.condensing.people import clean_name, name_pieces
 from digests.condensing.quotes import find_quotes
-from digests.condensing.summarize import quotes_repeated, summarize
+from digests.condensing.summarize import quotes_repeated, stem, summarize
 from digests.condensing.text import paragraphs, strip_html
 from digests.errors import InputError
 from digests.feeds.htmltext import looks_like_html
@@ -48,6 +48,7 @@ def clear_caches() -> None:
     can time from a cold start."""
     clean_name.cache_clear()
     name_pieces.cache_clear()
+    stem.cache_clear()
 
 
 def prepare(text: str) -> list[str]:

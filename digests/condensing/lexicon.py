@@ -34,6 +34,9 @@ def trie_pattern(words: frozenset[str]) -> str:
 TITLE_ABBREVIATIONS = word_set(
     "mr mrs ms dr st sen rep gov jr sr gen lt col sgt capt maj adm cmdr prof rev fr no"
 )
+# abbreviated titles written like a state ("Del." = Delegate, and Delaware): a title before a
+# name, unless a comma puts them after a place ("Dover, Del.")
+STATE_LIKE_TITLES = frozenset({"Del"})
 # every abbreviation the summary's splitter knows: the titles, months, "etc", "vs", "Blvd"...
 ABBREVIATIONS = TITLE_ABBREVIATIONS | word_set(
     """mx cpt pres supt insp det cllr hon messrs mme mlle nos vs etc approx dept est fig vol ch

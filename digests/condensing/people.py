@@ -37,6 +37,7 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PLACES,
     ROLE_NOUNS,
+    STATE_LIKE_TITLES,
     TITLES,
     trie_pattern,
 )
@@ -91,6 +92,10 @@ def clean_name(raw: str) -> Name | None:
             break
     while words:
         w = words[0].rstrip(".").lower()
+        if words[0].endswith(".") and words[0][:-1] in STATE_LIKE_TITLES and len(words) > 1:
+            titled = True  # "Del. Stacey Plaskett"
+            words.pop(0)
+            continue
         if w not in _LEAD_DROP:
             break
         if w in MALE_TITLES:
@@ -154,6 +159,8 @@ class Mention:
     pos: tuple[int, int]
     key: str  # the person's canonical (fullest) name
     subject: bool = False  # first person named in its sentence (a likely subject)
+    sentence: tuple[int, int] = (-1, -1)  # (paragraph index, sentence index)
+    possessive: bool = False  # "Parise's penchant": the name qualifies a noun
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +387,10 @@ def collect_people(
             people.add_person(name)
     runs: list[tuple[int, int, int, Name]] = []
     alone: set[str] = set()
-    added: set[str] = set()  # raw names already added: adding them again changes nothing
+    # names already added: adding one again changes nothing (``People.add_person`` only ever
+    # keeps a fuller name and a first gender), so it is skipped
+    added: set[str] = set()  # as written
+    added_names: set[Name] = set()  # as cleaned
     for pi, para in enumerate(paras):
         for m in NAME_RUN.finditer(para):
             run = m.group(0)
@@ -402,10 +412,13 @@ def collect_people(
                 ):
                     people.add_person(name)
                     added.add(piece.raw)
+                    added_names.add(name)
     for _, _, _, name in runs:
-        multi_word = len(name.tokens) > 1
-        if multi_word and (people.knows(name) or (name.last in alone and _could_be_person(name))):
+        if len(name.tokens) < 2 or name in added_names:
+            continue
+        if people.knows(name) or (name.last in alone and _could_be_person(name)):
             people.add_person(name)
+            added_names.add(name)
     _add_mentions(people, paras, blocked, runs, {} if starts_of is None else starts_of)
     return people
 
@@ -432,19 +445,28 @@ def _add_mentions(
         key = people.canonical(name)
         if sent != last_sentence and _MODIFIER.match(paras[pi], end):
             # "Obama consultant Cornell Belcher": the first name only qualifies the second
-            mentions.append(Mention((pi, start), key, False))
+            mentions.append(Mention((pi, start), key, False, sent, _is_possessive(paras[pi], end)))
             continue
+        # "the Clinton campaign": a name after "the" qualifies a noun; it is not the subject
+        attributive = paras[pi][max(0, start - 4) : start].lower() == "the "
         subject = (
-            sent != last_sentence and not _NOT_SUBJECT.search(paras[pi], starts[sent_i], start)
+            sent != last_sentence
+            and not attributive
+            and not _NOT_SUBJECT.search(paras[pi], starts[sent_i], start)
         ) or (
             paras[pi][end : end + 1] in {",", "."}
             and bool(_SPEAKER_AFTER_VERB.search(paras[pi], max(0, start - 10), start))
         )
-        mentions.append(Mention((pi, start), key, subject))
+        mentions.append(Mention((pi, start), key, subject, sent, _is_possessive(paras[pi], end)))
         last_sentence = sent
         if name.gender and key not in gender:
             gender[key] = name.gender
     _learn_genders(paras, blocked, people)
+
+
+def _is_possessive(para: str, end: int) -> bool:
+    """The name ending at ``end`` is written as a possessive ("Parise's")."""
+    return para.endswith(("'s", "’s"), 0, end) or para.startswith(("'s", "’s"), end)
 
 
 # a name after a pronoun or a verb of saying in its sentence is not the sentence's subject

@@ -35,6 +35,7 @@ from digests.condensing.lexicon import (
     ORDINAL_MONTHS,
     PLACE_ABBREVIATIONS,
     SENTENCE_STARTERS,
+    STATE_LIKE_TITLES,
     TITLE_ABBREVIATIONS,
 )
 from digests.condensing.text import squash
@@ -150,6 +151,8 @@ def _quotes_end(text: str, m: re.Match[str], start: int) -> bool:
     word = text[k:dot]
     if len(word) == 1 and word.isupper():
         return False  # an initial
+    if word in STATE_LIKE_TITLES and not text[:k].rstrip().endswith(","):
+        return False  # "said Del. Stacey Plaskett" (not "Dover, Del.")
     return not (word.lower() in TITLE_ABBREVIATIONS and (k == 0 or not text[k - 1].isalnum()))
 
 

@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 from digests.condensing.lexicon import FEMALE_FIRST, MALE_FIRST, STOPWORDS
@@ -107,8 +108,12 @@ FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 REFERENT_WINDOW = 3
 
 
-def _stem(word: str) -> str:
-    """A crude suffix stripper (plurals, -ed, -ing): enough to match word forms in one text."""
+@lru_cache(maxsize=1 << 14)
+def stem(word: str) -> str:
+    """A crude suffix stripper (plurals, -ed, -ing): enough to match word forms in one text.
+
+    Cached (bounded; pure): an article's words recur, in it and across articles, and the
+    summary stems every word of every sentence."""
     last = word[-1]
     if last == "s":
         if len(word) > 4 and word.endswith("ies"):
@@ -125,7 +130,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stopwords."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
 @dataclass(frozen=True, slots=True)

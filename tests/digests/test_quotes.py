@@ -867,3 +867,90 @@ def test_names_with_accents_hyphens_and_inner_capitals_are_people(name: str) -> 
 def test_a_company_office_before_a_name_is_not_part_of_it() -> None:
     quotes = quotes_of("“We really took that challenge to heart,” said Orchard CEO Tam Quigley.")
     assert by_text(quotes) == {"We really took that challenge to heart,": "Tam Quigley"}
+
+
+def test_a_quotation_ending_its_sentence_keeps_the_boundary_after_it() -> None:
+    quotes = quotes_of(
+        'The ministry in Arvenna accused the rebel leader, Tomas Velk, of "reckless '
+        'adventurism." Foreign Minister Hanne Lauridsen said the talks were "close to '
+        'collapse and going nowhere."'
+    )
+    # the first quotation's full stop ends its sentence: Velk is not the second's speaker
+    assert by_text(quotes)["close to collapse and going nowhere."] == "Hanne Lauridsen"
+
+
+def test_a_clause_opened_by_when_after_a_quotation_is_not_its_attribution() -> None:
+    quotes = quotes_of(
+        "The advert ends with footage of Dorian Pellew saying at the debate, “That makes me "
+        "smart,” when Greta Vossberg blasted him for paying no tax.\n\n"
+        "“That is exactly what I meant,” Vossberg said."
+    )
+    assert by_text(quotes)["That makes me smart,"] != "Greta Vossberg"
+
+
+def test_according_to_after_a_finished_quotation_credits_the_next_sentence() -> None:
+    quotes = quotes_of(
+        "The mayor posted a message, saying the council should publish the report "
+        '"without any further delay." Lindqvist plans to visit the town on Sunday, according to '
+        "a campaign aide."
+    )
+    assert by_text(quotes)["without any further delay."] != "A campaign aide"
+
+
+def test_a_possessive_name_is_not_the_subject_of_its_sentence() -> None:
+    quotes = quotes_of(
+        "Marguerite Olsson launched her campaign in the spring.\n\n"
+        "Marguerite Olsson’s campaign manager said as much in an interview on Thursday, arguing "
+        "that her rival “lashed out at our nation’s nurses when he was asked for details.”"
+    )
+    assert by_text(quotes)["lashed out at our nation’s nurses when he was asked for details."] != (
+        "Marguerite Olsson"
+    )
+
+
+def test_a_name_after_the_qualifies_a_noun_and_is_no_pronoun_referent() -> None:
+    quotes = quotes_of(
+        "Senator Margaret Holloway is running a tight race this autumn.\n\n"
+        "“The campaign is in panic mode. Full panic mode,” said Lorna Wimbury, who leads a "
+        "women's caucus in the state.\n\n"
+        "Many in the caucus believe that the Holloway campaign took women voters for granted.\n\n"
+        "“They have a big problem because they thought one speech would do it,” she said."
+    )
+    speaker = by_text(quotes)[
+        "They have a big problem because they thought one speech would do it,"
+    ]
+    assert speaker != "Margaret Holloway"
+
+
+def test_a_name_closing_a_relative_clause_is_not_the_subject() -> None:
+    quotes = quotes_of(
+        "The statement, which was obtained by Billboard, claimed that the two labels had "
+        "“come to terms on a licensing agreement for every artist on the show.”"
+    )
+    assert by_text(quotes)[
+        "come to terms on a licensing agreement for every artist on the show."
+    ] != ("Billboard")
+
+
+def test_del_before_a_name_is_the_title_delegate() -> None:
+    quotes = quotes_of(
+        "“This is a waste of time, and it is destroying this committee,” said Del. Stacey "
+        "Plaskett of the Virgin Islands.\n\n"
+        "“We will vote on it again next week,” said a spokesman in Dover, Del. The vote was set."
+    )
+    assert by_text(quotes) == {
+        "This is a waste of time, and it is destroying this committee,": "Stacey Plaskett",
+        "We will vote on it again next week,": "A spokesman",
+    }
+
+
+def test_he_after_a_sentence_whose_subject_is_him_means_him() -> None:
+    quotes = quotes_of(
+        "Lisa Bramwell said the case was still open, pointing to Jeffrey Epstein's prior attempts.\n\n"
+        "Jack Scarola, who represents some of Epstein’s accusers, said he was pleased to see "
+        "the inquiry go ahead.\n\n"
+        "“Forty-five years of practicing law has convinced me there are no coincidences,” he said."
+    )
+    assert by_text(quotes)[
+        "Forty-five years of practicing law has convinced me there are no coincidences,"
+    ] == ("Jack Scarola")

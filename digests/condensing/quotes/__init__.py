@@ -284,8 +284,12 @@ def _mask(para: str, spans: list[Span]) -> str:
     last = 0
     for span in spans:
         parts.append(para[last : span.start])
-        # a letter keeps sentence boundaries visible ('preserve. "Women' -> 'preserve. "Q')
-        parts.append("Q" + " " * (span.end - span.start - 1))
+        # a letter keeps sentence boundaries visible ('preserve. "Women' -> 'preserve. "Q'),
+        # and so does the quotation's own final stop ('of "fanatic recklessness." South Korean
+        # President Park said': the quotation ends its sentence)
+        width = span.end - span.start
+        end_mark = para[span.end - 1] if width > 1 and para[span.end - 1] in ".!?" else ""
+        parts.append("Q" + " " * (width - 1 - len(end_mark)) + end_mark)
         last = span.end
     parts.append(para[last:])
     return "".join(parts)
@@ -332,7 +336,7 @@ def attributed_quotes(
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = Resolver(people, acronyms(paras), _lower_case_words(paras))
+    resolver = Resolver(people, acronyms(paras), paras)
 
     evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
     for i, f in enumerate(found):
@@ -355,30 +359,31 @@ def attributed_quotes(
     return _rank(_once(kept), len(paras), weights)
 
 
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
-
-
-def _lower_case_words(paras: list[str]) -> frozenset[str]:
-    """The words ``paras`` write in lower case."""
-    return frozenset(w for para in paras for w in _LOWER_WORD.findall(para))
-
-
 #: Words from which a repeated quotation is the same statement (a pull quote repeating the
 #: body's); shorter ones ("loser", "a disaster") are used again and again, by anyone.
 _STATEMENT_WORDS = 8
+
+
+def _statement_key(kept: _Kept) -> str | None:
+    """A statement's words, normalised to find it quoted again; None when too short to be
+    recognised as the same statement (``_STATEMENT_WORDS``)."""
+    if kept.words < _STATEMENT_WORDS:
+        return None
+    return " ".join(_TOKEN.findall(kept.found.text.casefold()))
 
 
 def _once(kept: list[_Kept]) -> list[_Kept]:
     """A statement quoted more than once (a pull quote repeats the body's) gets the speaker all
     its confident copies agree on, else none (two speakers for the same words conflict); the
     copies after the first are marked ``repeat`` (ranked last, so a post shows it once)."""
+    keys = [_statement_key(k) for k in kept]
     by_text: dict[str, list[_Kept]] = {}
-    for k in kept:
-        if k.words >= _STATEMENT_WORDS:
-            by_text.setdefault(" ".join(_TOKEN.findall(k.found.text.casefold())), []).append(k)
+    for k, key in zip(kept, keys, strict=True):
+        if key is not None:
+            by_text.setdefault(key, []).append(k)
     out: list[_Kept] = []
-    for k in kept:
-        copies = by_text.get(" ".join(_TOKEN.findall(k.found.text.casefold())), [k])
+    for k, key in zip(kept, keys, strict=True):
+        copies = [k] if key is None else by_text[key]
         sure = [c.evidence for c in copies if c.evidence.confident]
         evidence = k.evidence
         if len({e.candidate for e in sure}) > 1:

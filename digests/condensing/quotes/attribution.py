@@ -31,6 +31,7 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PRONOUNS,
     SAY_VERBS,
+    STATE_LIKE_TITLES,
     TITLE_ABBREVIATIONS,
     trie_pattern,
     word_set,
@@ -214,7 +215,10 @@ def subject_before(text: str) -> Subject | None:
         got = _phrase(before)
         if got is not None and got.kind in {"name", "pronoun"}:
             return got
-        mid = _phrase(middle)
+        # "The statement, which was obtained by Variety, claimed": a relative clause's words
+        # describe the subject; a name at its end is not the subject
+        relative = middle.split(None, 1)[0].lower() in _RELATIVE_WORDS if middle else False
+        mid = None if relative else _phrase(middle)
         if mid is not None and mid.kind != "description":
             return mid
         text = before + ","
@@ -272,6 +276,7 @@ _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
 
 
 _CLAUSE_OPENERS = word_set("that whether if how what why")
+_RELATIVE_WORDS = word_set("which who whom whose that where when")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]|.")
 
 
@@ -281,8 +286,12 @@ def _stop_after(text: str, start: int) -> int:
     for m in _STOP_AFTER.finditer(padded, 1 + start):
         if m.group(0) == ".":
             word = padded[: m.start()].split()[-1:] or [""]
-            if word[0].lower() in TITLE_ABBREVIATIONS or _INITIALS.fullmatch(word[0]):
-                continue  # "Rep.", "G.K. Butterfield"
+            if (
+                word[0].lower() in TITLE_ABBREVIATIONS
+                or word[0] in STATE_LIKE_TITLES
+                or _INITIALS.fullmatch(word[0])
+            ):
+                continue  # "Rep.", "Del.", "G.K. Butterfield"
         return max(m.start() - 1, 0)
     return len(text)
 
@@ -314,7 +323,9 @@ def sentence_subject(clause: str) -> Subject | None:
             appositive = _OWNED_APPOSITIVE.match(clause, m.end())
             if appositive is not None and clean_name(appositive.group(1)) is not None:
                 cands.append(Candidate(appositive.group(1)))
-                continue
+            # a possessive is a determiner, not the subject: "Hillary Clinton's campaign
+            # manager Robby Mook said as much, arguing that …"
+            continue
         if word.lower() in PRONOUNS:
             cands.append(Candidate(word.lower()))
         elif clean_name(word) is not None:
@@ -351,6 +362,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     lead = len(head) - len(stripped)
     if not stripped or stripped[0] in '"“”‘’«»':
         return None
+    if stripped.split(None, 1)[0].lower() in _SUBORDINATORS:
+        return None  # '"That makes me smart," when Clinton blasted him': a new clause
     ends_open = quote_text.rstrip()[-1:] in {",", "?", "!", "—", "–", "-", "…"} or trail[:1] == ","
     if not ends_open and quote_text.rstrip()[-1:].isalnum() and trail[:1] == " ":
         # the sentence runs on after a quoted fragment: no attribution right after it
@@ -371,6 +384,10 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         return None
     after = stripped[v.end() :]
     if _is_according(v):
+        if not ends_open and before.strip(" ,"):
+            # '"… without delay." Clinton plans to visit Charlotte, according to an aide': the
+            # quotation ended its sentence; the credit is for the next one's statement
+            return None
         got = subject_after(after)
         offset = base + lead + v.end()
     elif before.strip(" ,"):
@@ -407,6 +424,12 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     return Attribution(_reporter(v, got), offset, True)
 
 
+# words that open a subordinate clause: what follows a quotation after one of them is a new
+# clause with its own subject, not the quotation's attribution (but '"…," as Reed dubbed it'
+# is one: "as" is not among them)
+_SUBORDINATORS = word_set(
+    "when whenever while after before because since until although though whereas unless if"
+)
 _REPORTING = word_set("reported reports reporting")
 
 

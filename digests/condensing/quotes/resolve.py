@@ -44,11 +44,19 @@ class Resolver:
     people: People
     #: "ARU" -> "Australian Rugby Union", as the article defines them (``acronyms``)
     acronyms: dict[str, str]
-    #: the words the article writes in lower case ("culture", "variety"): a capitalised one
-    #: of them alone is a common word at a sentence's start or in a name, not a surname
-    common_words: frozenset[str] = frozenset()
+    #: the article's paragraphs (read for ``common_words``)
+    paras: list[str] = field(default_factory=list)
     #: the speakers resolved so far from a name, pronoun or description, in article order
     resolved: list[ResolvedSpeaker] = field(default_factory=list)
+    _common_words: frozenset[str] | None = None
+
+    def common_words(self) -> frozenset[str]:
+        """The words the article writes in lower case ("culture", "variety"): a capitalised
+        one of them alone is a common word at a sentence's start or in a name, not a surname.
+        Read on first use: most articles never need them."""
+        if self._common_words is None:
+            self._common_words = lower_case_words(self.paras)
+        return self._common_words
 
     def remember(self, pos: tuple[int, int], speaker: str) -> None:
         """Record that the attribution at ``pos`` named ``speaker`` (a later pronoun may
@@ -152,7 +160,7 @@ class Resolver:
             len(name.tokens) == 1
             and could_be_surname(word)
             and not is_place(word)
-            and word.lower() not in self.common_words
+            and word.lower() not in self.common_words()
         )
 
     def _sole_referent(self, pos: tuple[int, int], speaker: str, gender: str | None) -> bool:
@@ -164,13 +172,15 @@ class Resolver:
           gender known to fit,
         - they are mentioned earlier in the pronoun's paragraph, nobody of that gender since
           ('Joe Biden weighed in, and he said: "…"'); or
+        - they are the subject of the last sentence naming anyone (``_subject_just_before``),
+          known to be of the pronoun's gender; or
         - nobody else of that gender is mentioned since the start of the paragraph before.
         """
         known = self.people.gender.get(speaker)
         if is_place(speaker) or (gender is not None and known is not None and known != gender):
             return False
         # of unknown gender, they must be the only person; else the only one that fits
-        fits = {gender or known} if known is not None else {None, "m", "f"}
+        fits: set[str | None] = {gender or known} if known is not None else {None, "m", "f"}
 
         def rivals(since: tuple[int, int], subjects_only: bool) -> bool:
             return any(
@@ -189,7 +199,30 @@ class Resolver:
         here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
         if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
             return True
+        if known == gender and self._subject_just_before(pos, speaker, fits):
+            return True
         return not rivals((pos[0] - 1, 0), False)
+
+    def _subject_just_before(
+        self, pos: tuple[int, int], speaker: str, fits: set[str | None]
+    ) -> bool:
+        """``speaker`` is the subject of the last sentence naming anyone before ``pos`` (in
+        the paragraph before at most), and nobody else there may be meant but a possessor
+        ('Jack Scarola, who represents Epstein's accusers, said … ¶ "…," he said.')."""
+        before = [m for m in self.people.mentions if m.pos < pos]
+        if not before or before[-1].pos[0] < pos[0] - 1:
+            return False
+        sentence = before[-1].sentence
+        last = [m for m in before if m.sentence == sentence]
+        return any(m.subject and m.key == speaker for m in last) and not any(
+            m.key != speaker and not m.possessive and self._may_mean(m.key, fits) for m in last
+        )
+
+    def _may_mean(self, person: str, fits: set[str | None]) -> bool:
+        """A pronoun of the genders ``fits`` may mean ``person`` (of unknown gender, or one
+        that fits)."""
+        gender = self.people.gender.get(person)
+        return gender is None or gender in fits
 
     def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
         """The first candidate that is a pronoun or a person the article knows; else the first
@@ -227,6 +260,14 @@ class Resolver:
                 return key
             break
         return mention
+
+
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+
+
+def lower_case_words(paras: list[str]) -> frozenset[str]:
+    """The words ``paras`` write in lower case."""
+    return frozenset(w for para in paras for w in _LOWER_WORD.findall(para))
 
 
 _INDEFINITES = word_set("a an one another some two three several")
