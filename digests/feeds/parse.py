@@ -77,18 +77,9 @@ def parse_feed(
     body = _unpack_gzip(content, url)
     if not body.lstrip(b"\xef\xbb\xbf").strip():
         raise ParseError(url, f"The document at {url} is empty.")
-    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if looks_like_json(body):
         return parse_json_feed(body, url=url, max_items=max_entries)
-    _refuse_entity_declarations(body, url, _charset(response_headers.get("content-type", "")))
-    if _is_web_page(body):  # no need for feedparser, which is slow on hostile HTML
-        raise _web_page_error(body, url)
-    _refuse_unclosed_entries(body, url)
-    body, response_headers = _fix_declared_encoding(body, response_headers)
-    body = _truncate_entries(body, max_entries)
-    response_headers.setdefault("content-location", url)
-    # without a content type feedparser never consults chardet for undeclared legacy encodings
-    response_headers.setdefault("content-type", "application/xml")
+    body, response_headers = prepare_xml(body, url=url, headers=headers, max_entries=max_entries)
     try:
         parsed: Any = feedparser.parse(
             body,
@@ -98,14 +89,40 @@ def parse_feed(
         )
     except Exception as exc:  # feedparser on hostile bytes: report, never propagate
         raise ParseError(url, f"The document at {url} could not be read as a feed.") from exc
+    result = map_parsed(parsed, url=url, max_entries=max_entries)
+    if not result.entries:
+        _explain_empty(parsed, body, url)
+    return result
+
+
+def prepare_xml(
+    body: bytes, *, url: str, headers: Mapping[str, str] | None, max_entries: int = MAX_ENTRIES
+) -> tuple[bytes, dict[str, str]]:
+    """Steps 3-4 on an XML document: refuse what could hang or expand, correct a wrong declared
+    encoding, cut far too many entries; the bytes and the headers to parse them with."""
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    _refuse_entity_declarations(body, url, _charset(response_headers.get("content-type", "")))
+    if _is_web_page(body):  # no need for feedparser, which is slow on hostile HTML
+        raise _web_page_error(body, url)
+    _refuse_unclosed_entries(body, url)
+    body, response_headers = _fix_declared_encoding(body, response_headers)
+    body = _truncate_entries(body, max_entries)
+    response_headers.setdefault("content-location", url)
+    # without a content type feedparser never consults chardet for undeclared legacy encodings
+    response_headers.setdefault("content-type", "application/xml")
+    return body, response_headers
+
+
+def map_parsed(parsed: Any, *, url: str, max_entries: int = MAX_ENTRIES) -> ParsedFeed:
+    """feedparser's result (or one shaped like it: mappings with feedparser's keys) as our
+    records: the feed's title/link/image and each entry's plain text, real URL, dates, image,
+    author and categories."""
     raw_entries = list(parsed.get("entries") or [])
     feed = parsed.get("feed") or {}
     info = _feed_info(feed, url)
     if len(raw_entries) > max_entries:
         raw_entries = _newest(raw_entries, max_entries)
     entries = [e for raw in raw_entries if (e := _entry(raw, feed_url=url)) is not None]
-    if not entries:
-        _explain_empty(parsed, body, url)
     return ParsedFeed(info=info, entries=entries)
 
 
