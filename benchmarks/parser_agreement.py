@@ -39,8 +39,9 @@ import feedparser  # noqa: E402
 from _corpus import corpus_dir  # noqa: E402
 
 from digests.errors import ParseError  # noqa: E402
+from digests.feeds.fastparse import Rejected, parse_fast, shape  # noqa: E402
 from digests.feeds.jsonfeed import looks_like_json  # noqa: E402
-from digests.feeds.parse import map_parsed, prepare_xml  # noqa: E402
+from digests.feeds.parse import MAX_ENTRIES, map_parsed, prepare_xml  # noqa: E402
 from digests.model import Entry, ParsedFeed  # noqa: E402
 
 URL_BASE = "https://corpus.example/"
@@ -59,22 +60,6 @@ def run_feedparser_rs(body: bytes, headers: dict[str, str]) -> Any:
     import feedparser_rs
 
     return feedparser_rs.parse(body, sanitize_html=False, resolve_relative_uris=False)
-
-
-def shape_feedparser_rs(parsed: Any) -> dict[str, Any]:
-    """feedparser-rs's objects (``Tag``, ``Link``, ``TextConstruct`` …) as plain dicts, with
-    its ``None`` values left out as feedparser leaves the keys out."""
-    return {"feed": plain(parsed.feed), "entries": [plain(e) for e in parsed.entries]}
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, str | bytes | int | float | time.struct_time):
-        return value
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if hasattr(value, "keys") and hasattr(value, "get"):
-        return {k: plain(v) for k in value.keys() if (v := value.get(k)) is not None}  # noqa: SIM118
-    return value
 
 
 def run_fastfeedparser(body: bytes, headers: dict[str, str]) -> Any:
@@ -123,7 +108,7 @@ class Library:
 
 
 LIBRARIES = (
-    Library("feedparser-rs", run_feedparser_rs, shape_feedparser_rs),
+    Library("feedparser-rs", run_feedparser_rs, shape),
     Library("fastfeedparser", run_fastfeedparser, shape_fastfeedparser),
 )
 
@@ -229,6 +214,57 @@ def parse_seconds(
     return best
 
 
+def gated(doc: Document) -> ParsedFeed | Rejected:
+    """The shipped fast path on one document: the gate's verdict, or the records it gives."""
+    url = URL_BASE + doc.path
+    fast = parse_fast(doc.body, url=url, headers=doc.headers, max_entries=MAX_ENTRIES)
+    return fast if isinstance(fast, Rejected) else map_parsed(fast, url=url)
+
+
+def report_gate(docs: list[Document], repeat: int) -> None:
+    verdicts = [(doc, gated(doc)) for doc in docs]
+    accepted = [(doc, r) for doc, r in verdicts if not isinstance(r, Rejected)]
+    reasons: dict[str, list[str]] = {}
+    for doc, result in verdicts:
+        if isinstance(result, Rejected):
+            reasons.setdefault(result.check, []).append(f"{doc.path} ({result.detail})")
+    wrong = [
+        (doc.path, v) for doc, r in accepted if (v := compare(doc.expected, r)).kind != "agrees"
+    ]
+    print(
+        f"\nshipped path (feedparser-rs behind the gate): accepted {len(accepted)} of {len(docs)}, "
+        f"{len(wrong)} of them not agreeing with feedparser"
+    )
+    for path, verdict in wrong:
+        print(f"  ACCEPTED BUT {verdict.kind}: {path}: {verdict.detail}")
+    for check, paths in sorted(reasons.items()):
+        print(f"  rejected by {check}: {len(paths)}: {', '.join(paths)}")
+    accepted_docs = [doc for doc, _ in accepted]
+    rejected_docs = [doc for doc, r in verdicts if isinstance(r, Rejected)]
+    print("  parse + mapping time, feedparser alone -> shipped path (gate, else feedparser):")
+    for label, group in (
+        ("all", docs),
+        ("accepted", accepted_docs),
+        ("rejected", rejected_docs),
+    ):
+        before = parse_seconds(old_path, group, repeat)
+        after = parse_seconds(new_path, group, repeat)
+        print(
+            f"    {label:9} {len(group):3} documents: {before * 1000:7.0f} ms -> "
+            f"{after * 1000:7.0f} ms ({before / after:.2f}x)"
+        )
+
+
+def old_path(body: bytes, headers: dict[str, str]) -> None:
+    map_parsed(run_feedparser(body, headers), url=URL_BASE)
+
+
+def new_path(body: bytes, headers: dict[str, str]) -> None:
+    fast = parse_fast(body, url=URL_BASE, headers=headers, max_entries=MAX_ENTRIES)
+    if isinstance(fast, Rejected) or not map_parsed(fast, url=URL_BASE).entries:
+        old_path(body, headers)
+
+
 def available(library: Library) -> bool:
     try:
         library.run(b"<rss version='2.0'><channel><title>t</title></channel></rss>", {})
@@ -257,6 +293,8 @@ def main() -> None:
     for lib in libraries:
         seconds = parse_seconds(lib.run, docs, args.repeat)
         print(f"  {lib.name:15} {seconds * 1000:8.1f} ms  {baseline / seconds:5.1f}x")
+    if any(lib.name == "feedparser-rs" for lib in libraries):
+        report_gate(docs, args.repeat)
     for lib in libraries:
         verdicts = [(doc.path, judge(lib, doc)) for doc in docs]
         agreeing = sum(1 for _, v in verdicts if v.kind == "agrees")

@@ -1,4 +1,5 @@
-"""Feed parsing: feedparser on bytes (+ our JSON Feed parser). No network.
+"""Feed parsing: feedparser-rs behind an agreement gate, else feedparser, on bytes (+ our JSON
+Feed parser). No network.
 
 Interface: ``parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = None)
 -> ParsedFeed``; raises ``ParseError`` (one sentence) when the document is not a usable feed.
@@ -11,9 +12,12 @@ What happens to a document, in order:
    "billion laughs" and external-entity attacks) is refused before feedparser sees it.
 4. A single-byte declared encoding over bytes that are really UTF-8 is corrected (mojibake guard);
    undeclared legacy encodings are left to feedparser + chardet.
-5. feedparser runs on the bytes with the response headers (``content-location`` = the feed URL,
-   so relative links resolve) and ``sanitize_html=False, resolve_relative_uris=False``: we never
-   render feed HTML, we reduce it to plain text (``htmltext``) and resolve the few URLs we keep.
+5. feedparser-rs parses the bytes when ``fastparse``'s gate lets it (UTF-8, nothing the two
+   parsers read differently, every entry found, no field missing): about 100 times faster, with
+   feedparser's records. Otherwise (or when it finds no entries) feedparser runs on the bytes
+   with the response headers (``content-location`` = the feed URL, so relative links resolve)
+   and ``sanitize_html=False, resolve_relative_uris=False``: we never render feed HTML, we
+   reduce it to plain text (``htmltext``) and resolve the few URLs we keep.
 6. Documents without entries: a web page, a broken document or something that is not a feed is a
    ``ParseError``; a well-formed feed that simply has no items yet gives ``entries == []``.
 """
@@ -32,6 +36,7 @@ import feedparser
 
 from digests.errors import ParseError
 from digests.feeds.entry import build_entry
+from digests.feeds.fastparse import Rejected, parse_fast
 from digests.feeds.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
 from digests.feeds.jsonfeed import looks_like_json, parse_json_feed
 from digests.model import Entry, FeedInfo, ParsedFeed
@@ -80,6 +85,11 @@ def parse_feed(
     if looks_like_json(body):
         return parse_json_feed(body, url=url, max_items=max_entries)
     body, response_headers = prepare_xml(body, url=url, headers=headers, max_entries=max_entries)
+    fast = parse_fast(body, url=url, headers=response_headers, max_entries=max_entries)
+    if not isinstance(fast, Rejected):
+        result = map_parsed(fast, url=url, max_entries=max_entries)
+        if result.entries:  # an empty one goes to feedparser, which tells empty from broken
+            return result
     try:
         parsed: Any = feedparser.parse(
             body,
