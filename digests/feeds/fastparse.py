@@ -55,6 +55,7 @@ Check = Literal[
     "entry count",
     "relative id",
     "relative url",
+    "inline markup",
     "empty field",
     "missing field",
     "nested field",
@@ -99,6 +100,11 @@ _ATOM_TITLE = re.compile(rb"<(?:atom:)?title(\s[^>]*)?>")
 _ATOM_SUMMARY = re.compile(rb"<(?:atom:)?summary(\s[^>]*)?>")
 _HTML_LINK_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _EMPTY_HREF = re.compile(rb"\shref\s*=\s*(?:\"\"|'')")
+_TEXT_ELEMENT = re.compile(
+    rb"<((?:atom:)?(?:title|summary|content)|description|content:encoded)(\s[^>]*)?/?>"
+)
+_XHTML_TYPE = re.compile(rb"\stype\s*=\s*[\"'](?:xhtml|application/xhtml\+xml)[\"']")
+_CDATA = re.compile(rb"<!\[cdata\[.*?\]\]>", re.S)
 _GUID_TAG = re.compile(rb"<(?:atom:)?(?:id|guid)(\s[^>]*)?>")
 _PERMALINK = re.compile(rb"\s(?i:ispermalink)\s*=\s*([\"'])(.*?)\1")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -134,9 +140,14 @@ def parse_fast(
         return Rejected("parser error", type(exc).__name__)
     if raw.get("bozo") or not raw.get("version"):
         return Rejected("parser error", str(raw.get("bozo_exception") or "no feed version"))
-    shaped = shape(raw)
-    version = str(raw.get("version"))
-    return _align_and_check(shaped, body, lowered, url=url, version=version)
+    try:
+        shaped = shape(raw)
+        version = str(raw.get("version"))
+        # feedparser resolves against xml:base or the Content-Location header, we against url
+        based = b"xml:base" in lowered or headers.get("content-location", url) != url
+        return _align_and_check(shaped, body, lowered, url=url, version=version, based=based)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # an odd shape: feedparser
+        return Rejected("parser error", f"{type(exc).__name__} while shaping")
 
 
 # --- checks before parsing -----------------------------------------------------------------
@@ -179,7 +190,13 @@ def _is_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
 
 
 def _align_and_check(
-    shaped: dict[str, Any], body: bytes, lowered: bytes, *, url: str, version: str
+    shaped: dict[str, Any],
+    body: bytes,
+    lowered: bytes,
+    *,
+    url: str,
+    version: str,
+    based: bool,
 ) -> dict[str, Any] | Rejected:
     entries: list[dict[str, Any]] = shaped["entries"]
     starts = [m.start() for m in _ENTRY_START.finditer(lowered)]
@@ -189,11 +206,11 @@ def _align_and_check(
         return Rejected("vocabulary", "atom:updated in RSS items")
     if starts and b"<itunes:" in lowered[starts[0] :]:
         return Rejected("vocabulary", "iTunes elements in entries")
-    based = b"xml:base" in lowered
     if version.startswith("atom"):
         _align_text_types(shaped["feed"], lowered, 0, starts[0] if starts else len(lowered))
-    if based and not _absolute(shaped["feed"].get("link")):
-        return Rejected("relative url", "feed link under xml:base")
+    feed_link = shaped["feed"].get("link")
+    if based and feed_link and not _absolute(feed_link):
+        return Rejected("relative url", "feed link under another base")
     ends = [*starts[1:], len(lowered)] if starts else []
     for entry, start, end in zip(entries, starts, ends, strict=True):
         _align(entry, body, lowered, start, end, url=url, based=based)
@@ -281,6 +298,8 @@ def _check_entry(
         ]
     if not all(_absolute(u) for u in urls if u):
         return Rejected("relative url", str(next(u for u in urls if u and not _absolute(u))))
+    if markup := _inline_markup(lowered, start, end):
+        return Rejected("inline markup", markup)  # feedparser keeps it as HTML, rs its text
     if _EMPTY_HREF.search(lowered, start, end):
         return Rejected("relative url", "empty href")  # feedparser makes it the base URL
     if empty := _EMPTY_FIELD.search(lowered, start, end):  # feedparser-rs reads the next text
@@ -300,6 +319,20 @@ def _check_entry(
     guid = entry.get("id")
     if guid and not _absolute(guid) and entry.get("guidislink") is not False:
         return Rejected("relative id", str(guid)[:80])
+    return None
+
+
+def _inline_markup(lowered: bytes, start: int, end: int) -> str | None:
+    """The first text element (title, description, summary, content) holding unescaped child
+    elements outside CDATA, other than Atom XHTML content."""
+    for tag in _TEXT_ELEMENT.finditer(lowered, start, end):
+        name, attributes = tag.group(1), tag.group(2) or b""
+        if tag.group().endswith(b"/>") or _XHTML_TYPE.search(attributes):
+            continue
+        close = lowered.find(b"</" + name, tag.end(), end)
+        inner = _CDATA.sub(b"", lowered[tag.end() : close if close != -1 else end])
+        if b"<" in inner:
+            return name.decode()
     return None
 
 

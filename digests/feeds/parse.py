@@ -24,6 +24,7 @@ What happens to a document, in order:
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections.abc import Iterator, Mapping
@@ -40,6 +41,8 @@ from digests.feeds.fastparse import Rejected, parse_fast
 from digests.feeds.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
 from digests.feeds.jsonfeed import looks_like_json, parse_json_feed
 from digests.model import Entry, FeedInfo, ParsedFeed
+
+log = logging.getLogger(__name__)
 
 #: The most entries one parse returns (newest first when there are more).
 MAX_ENTRIES = 1000
@@ -89,7 +92,9 @@ def parse_feed(
     body, response_headers = prepare_xml(body, url=url, headers=headers, max_entries=max_entries)
     if fast:
         shaped = parse_fast(body, url=url, headers=response_headers, max_entries=max_entries)
-        if not isinstance(shaped, Rejected):
+        if isinstance(shaped, Rejected):
+            log.debug("feedparser parses %s (gate: %s %s)", url, shaped.check, shaped.detail)
+        else:
             result = map_parsed(shaped, url=url, max_entries=max_entries)
             if result.entries:  # an empty one goes to feedparser, which tells empty from broken
                 return result

@@ -232,3 +232,21 @@ def test_double_encoded_utf8_goes_to_feedparser_which_repairs_it() -> None:
     assert feedparser_rs_alone(body).entries[0].title == "CafÃ© story 1 über"
     assert verdict(body) == Rejected("encoding", "double-encoded UTF-8")
     assert parse_feed(body, url=URL) == parse_feed(body, url=URL, fast=False)
+
+
+def test_unescaped_markup_in_a_description_goes_to_feedparser() -> None:
+    inline = "<description><p>How &lt;!ENTITY x&gt; attacks <b>work</b>.</p></description>"
+    body = document(item(1).replace("<description>Crème brûlée number 1.</description>", inline))
+    assert feedparser_rs_alone(body.encode()).entries[0].text == "How attacks work"
+    assert verdict(body.encode()) == Rejected("inline markup", "description")
+    assert parse_feed(body.encode(), url=URL).entries[0].text == "How <!ENTITY x> attacks work."
+
+
+def test_a_content_location_elsewhere_is_another_base() -> None:
+    body = document(item(1).replace("https://news.example.com/1</link>", "1.html</link>"))
+    headers = {"Content-Location": "https://mirror.example.org/x/feed.xml"}
+    prepared, prepared_headers = prepare_xml(body.encode(), url=URL, headers=headers)
+    shaped = parse_fast(prepared, url=URL, headers=prepared_headers, max_entries=1000)
+    assert shaped == Rejected("relative url", "1.html")
+    parsed = parse_feed(body.encode(), url=URL, headers=headers)
+    assert parsed.entries[0].url == "https://mirror.example.org/x/1.html"
