@@ -12,7 +12,7 @@ next, so an entry's id, link and fields must be feedparser's.
 ``parse_fast`` is tried after ``parse.prepare_xml`` (the size caps, entity refusal and linear
 scans stay in front of both parsers). It returns feedparser-rs's result shaped like feedparser's
 only when every check of the gate passes, else a ``Rejected`` naming the first check that failed,
-and the caller parses with feedparser:
+and the caller parses with feedparser. Every check is a linear scan of the bytes:
 
 - encoding: UTF-8 only (no other BOM or declared charset, valid UTF-8 bytes, no double-encoded
   UTF-8, which feedparser repairs);
@@ -20,20 +20,28 @@ and the caller parses with feedparser:
 - vocabulary: nothing the parsers map differently (FeedBurner's origLink, ``itunes:image``,
   iTunes elements in entries, ``atom:updated`` in RSS items);
 - parser error: no exception, no ``bozo`` (feedparser-rs's "this is broken" flag), a version;
-- entry count: as many entries as a linear count of ``<item``/``<entry`` start tags, which also
-  gives each entry its slice of the document for the checks below;
+- entry count: as many entries as ``<item``/``<entry`` start tags, which also gives each entry
+  its slice of the document for the checks below;
 - relative url: no relative enclosure or media URL (feedparser resolves them against the feed,
-  we against the article), and under ``xml:base`` no relative id or link either;
+  we against the article), no empty ``href``, and under another base (``xml:base``, a
+  Content-Location header other than the feed URL) no relative id or link either;
+- inline markup: no unescaped elements inside a title, description or summary (feedparser keeps
+  them as HTML, feedparser-rs keeps only their text);
 - empty field: no empty field element (``<dc:creator />``: feedparser-rs takes the next one's
   text);
 - missing field: no entry without a date, author, category or title when its slice has such an
   element;
 - nested field: no slice with two title, date, author or id elements (nested elements, where
-  the parsers choose differently).
+  the parsers choose differently);
+- relative id: no relative id left that feedparser would have resolved;
+- missing field: also no empty link or enclosure URL (feedparser-rs blanks those to loopback
+  and private addresses).
 
-Two differences are corrected rather than refused, from the entry's slice: a relative id is
-resolved against the feed URL when feedparser would (``isPermaLink`` absent or ``"true"``), and
-an entry without author elements gets no author (feedparser-rs gives it the feed's).
+What can be aligned is aligned instead, from the entry's slice: a relative permalink id is
+resolved against the feed URL (``isPermaLink`` read as feedparser reads it) and, without a link,
+becomes the link; the link is the last HTML alternate (not a PDF); an entry without author
+elements gets no author (feedparser-rs gives it the feed's); an Atom title or summary without
+``type`` is text; entities left in attribute URLs are decoded.
 """
 
 from __future__ import annotations
@@ -202,12 +210,16 @@ def _align_and_check(
     starts = [m.start() for m in _ENTRY_START.finditer(lowered)]
     if len(starts) != len(entries):
         return Rejected("entry count", f"{len(entries)} entries, {len(starts)} entry tags")
-    if starts and version.startswith("rss") and b"<atom:updated" in lowered[starts[0] :]:
+    first = starts[0] if starts else len(lowered)
+    if version.startswith("rss") and lowered.find(b"<atom:updated", first) != -1:
         return Rejected("vocabulary", "atom:updated in RSS items")
-    if starts and b"<itunes:" in lowered[starts[0] :]:
+    if lowered.find(b"<itunes:", first) != -1:
         return Rejected("vocabulary", "iTunes elements in entries")
     if version.startswith("atom"):
-        _align_text_types(shaped["feed"], lowered, 0, starts[0] if starts else len(lowered))
+        _align_text_types(shaped["feed"], lowered, 0, first)
+    if _blanked(shaped["feed"]):
+        return Rejected("missing field", "feed link")
+    _align_link(shaped["feed"])
     feed_link = shaped["feed"].get("link")
     if based and feed_link and not _absolute(feed_link):
         return Rejected("relative url", "feed link under another base")
@@ -302,6 +314,8 @@ def _check_entry(
         return Rejected("inline markup", markup)  # feedparser keeps it as HTML, rs its text
     if _EMPTY_HREF.search(lowered, start, end):
         return Rejected("relative url", "empty href")  # feedparser makes it the base URL
+    if _blanked(entry):
+        return Rejected("missing field", "link")
     if empty := _EMPTY_FIELD.search(lowered, start, end):  # feedparser-rs reads the next text
         return Rejected("empty field", empty.group().decode())
     present = {
@@ -334,6 +348,13 @@ def _inline_markup(lowered: bytes, start: int, end: int) -> str | None:
         if b"<" in inner:
             return name.decode()
     return None
+
+
+def _blanked(target: Mapping[str, Any]) -> bool:
+    """An empty link or enclosure URL: feedparser-rs blanks those to loopback and private
+    addresses (intranet feeds, which ``NEWSDIGEST_ALLOW_PRIVATE_URLS`` lets through)."""
+    hrefs = [x.get("href") for x in [*target.get("links", []), *target.get("enclosures", [])]]
+    return target.get("link") == "" or "" in hrefs
 
 
 def _absolute(url: object) -> bool:

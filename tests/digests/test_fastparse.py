@@ -250,3 +250,11 @@ def test_a_content_location_elsewhere_is_another_base() -> None:
     assert shaped == Rejected("relative url", "1.html")
     parsed = parse_feed(body.encode(), url=URL, headers=headers)
     assert parsed.entries[0].url == "https://mirror.example.org/x/1.html"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "10.0.0.5", "localhost"])
+def test_links_to_private_hosts_are_kept(host: str) -> None:
+    body = document(item(1).replace("https://news.example.com/1</link>", f"http://{host}/a</link>"))
+    assert feedparser_rs_alone(body.encode()).entries[0].url is None  # blanked by feedparser-rs
+    assert verdict(body.encode()) == Rejected("missing field", "link")
+    assert parse_feed(body.encode(), url=URL).entries[0].url == f"http://{host}/a"
