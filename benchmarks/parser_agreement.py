@@ -74,7 +74,10 @@ def run_fastfeedparser(body: bytes, headers: dict[str, str]) -> Any:
 
 def shape_fastfeedparser(parsed: Any) -> dict[str, Any]:
     """fastfeedparser gives ISO dates (no ``*_parsed``), the RSS description as
-    ``description`` and the feed image as a string or ``{url}``."""
+    ``description``, the feed image as a string or ``{url}``, no ``updated`` where feedparser
+    falls back to ``published``, and ``None`` for absent values (feedparser leaves the key out).
+    """
+    parsed = without_none(parsed)
     feed = dict(parsed.get("feed") or {})
     image = feed.get("image")
     if isinstance(image, str):
@@ -86,10 +89,20 @@ def shape_fastfeedparser(parsed: Any) -> dict[str, Any]:
         entry = dict(raw)
         for key in ("published", "updated"):
             entry[f"{key}_parsed"] = iso_struct(entry.get(key))
+        # feedparser's dict answers ``updated`` with ``published`` when there is none
+        entry["updated_parsed"] = entry["updated_parsed"] or entry["published_parsed"]
         if entry.get("description") and not entry.get("summary"):
             entry["summary"] = entry["description"]
         entries.append(entry)
     return {"feed": feed, "entries": entries}
+
+
+def without_none(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_none(v) for v in value]
+    return value
 
 
 def iso_struct(value: object) -> time.struct_time | None:
