@@ -1,4 +1,5 @@
-"""Feed parsing: feedparser on bytes (+ our JSON Feed parser). No network.
+"""Feed parsing: feedparser-rs behind an agreement gate, else feedparser, on bytes (+ our JSON
+Feed parser). No network.
 
 Interface: ``parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = None)
 -> ParsedFeed``; raises ``ParseError`` (one sentence) when the document is not a usable feed.
@@ -11,15 +12,19 @@ What happens to a document, in order:
    "billion laughs" and external-entity attacks) is refused before feedparser sees it.
 4. A single-byte declared encoding over bytes that are really UTF-8 is corrected (mojibake guard);
    undeclared legacy encodings are left to feedparser + chardet.
-5. feedparser runs on the bytes with the response headers (``content-location`` = the feed URL,
-   so relative links resolve) and ``sanitize_html=False, resolve_relative_uris=False``: we never
-   render feed HTML, we reduce it to plain text (``htmltext``) and resolve the few URLs we keep.
+5. feedparser-rs parses the bytes when ``fastparse``'s gate lets it (UTF-8, nothing the two
+   parsers read differently, every entry found, no field missing): 40-100 times faster, with
+   feedparser's records. Otherwise (or when it finds no entries) feedparser runs on the bytes
+   with the response headers (``content-location`` = the feed URL, so relative links resolve)
+   and ``sanitize_html=False, resolve_relative_uris=False``: we never render feed HTML, we
+   reduce it to plain text (``htmltext``) and resolve the few URLs we keep.
 6. Documents without entries: a web page, a broken document or something that is not a feed is a
    ``ParseError``; a well-formed feed that simply has no items yet gives ``entries == []``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections.abc import Iterator, Mapping
@@ -32,9 +37,12 @@ import feedparser
 
 from digests.errors import ParseError
 from digests.feeds.entry import build_entry
+from digests.feeds.fastparse import Rejected, parse_fast
 from digests.feeds.htmltext import absolute, html_to_text_and_images, one_line, plain_to_text
 from digests.feeds.jsonfeed import looks_like_json, parse_json_feed
 from digests.model import Entry, FeedInfo, ParsedFeed
+
+log = logging.getLogger(__name__)
 
 #: The most entries one parse returns (newest first when there are more).
 MAX_ENTRIES = 1000
@@ -72,23 +80,24 @@ def parse_feed(
     url: str,
     headers: Mapping[str, str] | None = None,
     max_entries: int = MAX_ENTRIES,
+    fast: bool = True,
 ) -> ParsedFeed:
-    """Parse a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into plain-text entries."""
+    """Parse a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into plain-text entries;
+    ``fast=False`` skips feedparser-rs (what the gate's results are compared with)."""
     body = _unpack_gzip(content, url)
     if not body.lstrip(b"\xef\xbb\xbf").strip():
         raise ParseError(url, f"The document at {url} is empty.")
-    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if looks_like_json(body):
         return parse_json_feed(body, url=url, max_items=max_entries)
-    _refuse_entity_declarations(body, url, _charset(response_headers.get("content-type", "")))
-    if _is_web_page(body):  # no need for feedparser, which is slow on hostile HTML
-        raise _web_page_error(body, url)
-    _refuse_unclosed_entries(body, url)
-    body, response_headers = _fix_declared_encoding(body, response_headers)
-    body = _truncate_entries(body, max_entries)
-    response_headers.setdefault("content-location", url)
-    # without a content type feedparser never consults chardet for undeclared legacy encodings
-    response_headers.setdefault("content-type", "application/xml")
+    body, response_headers = prepare_xml(body, url=url, headers=headers, max_entries=max_entries)
+    if fast:
+        shaped = parse_fast(body, url=url, headers=response_headers, max_entries=max_entries)
+        if isinstance(shaped, Rejected):
+            log.debug("feedparser parses %s (gate: %s %s)", url, shaped.check, shaped.detail)
+        else:
+            result = map_parsed(shaped, url=url, max_entries=max_entries)
+            if result.entries:  # an empty one goes to feedparser, which tells empty from broken
+                return result
     try:
         parsed: Any = feedparser.parse(
             body,
@@ -98,14 +107,40 @@ def parse_feed(
         )
     except Exception as exc:  # feedparser on hostile bytes: report, never propagate
         raise ParseError(url, f"The document at {url} could not be read as a feed.") from exc
+    result = map_parsed(parsed, url=url, max_entries=max_entries)
+    if not result.entries:
+        _explain_empty(parsed, body, url)
+    return result
+
+
+def prepare_xml(
+    body: bytes, *, url: str, headers: Mapping[str, str] | None, max_entries: int = MAX_ENTRIES
+) -> tuple[bytes, dict[str, str]]:
+    """Steps 3-4 on an XML document: refuse what could hang or expand, correct a wrong declared
+    encoding, cut far too many entries; the bytes and the headers to parse them with."""
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    _refuse_entity_declarations(body, url, _charset(response_headers.get("content-type", "")))
+    if _is_web_page(body):  # no need for feedparser, which is slow on hostile HTML
+        raise _web_page_error(body, url)
+    _refuse_unclosed_entries(body, url)
+    body, response_headers = _fix_declared_encoding(body, response_headers)
+    body = _truncate_entries(body, max_entries)
+    response_headers.setdefault("content-location", url)
+    # without a content type feedparser never consults chardet for undeclared legacy encodings
+    response_headers.setdefault("content-type", "application/xml")
+    return body, response_headers
+
+
+def map_parsed(parsed: Any, *, url: str, max_entries: int = MAX_ENTRIES) -> ParsedFeed:
+    """feedparser's result (or one shaped like it: mappings with feedparser's keys) as our
+    records: the feed's title/link/image and each entry's plain text, real URL, dates, image,
+    author and categories."""
     raw_entries = list(parsed.get("entries") or [])
     feed = parsed.get("feed") or {}
     info = _feed_info(feed, url)
     if len(raw_entries) > max_entries:
         raw_entries = _newest(raw_entries, max_entries)
     entries = [e for raw in raw_entries if (e := _entry(raw, feed_url=url)) is not None]
-    if not entries:
-        _explain_empty(parsed, body, url)
     return ParsedFeed(info=info, entries=entries)
 
 
