@@ -377,9 +377,16 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         return None
     v = verbs[0]
     before = stripped[: v.start()]
-    if len(before.split()) > _MAX_SUBJECT_WORDS and not (
-        # "…," Eric Woolson, an Iowa Republican strategist and former adviser, said
-        len(before.split()) <= 2 * _MAX_SUBJECT_WORDS and "," in before and _LEAD_NAME.match(before)
+    apposed = apposed_name(before)
+    if (
+        len(before.split()) > _MAX_SUBJECT_WORDS
+        and apposed is None
+        and not (
+            # "…," Eric Woolson, an Iowa Republican strategist and former adviser, said
+            len(before.split()) <= 2 * _MAX_SUBJECT_WORDS
+            and "," in before
+            and _LEAD_NAME.match(before)
+        )
     ):
         return None
     after = stripped[v.end() :]
@@ -406,9 +413,14 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
                 return None
         if not ends_open and (len(after.split()) > 8 or re.search(r"\bthat\b", after)):
             return None  # '"…." Josh Hendler warned Saturday that …': a new statement
-        if ends_open and not _LEAD_NAME.match(before) and _NEW_CLAUSE.search(before):
+        if (
+            ends_open
+            and apposed is None
+            and not _LEAD_NAME.match(before)
+            and _NEW_CLAUSE.search(before)
+        ):
             return None  # '"…," for instance, and Trump vowed to …': another clause's subject
-        got = subject_before(before)
+        got = apposed or subject_before(before)
         offset = base + lead
     else:
         if v.group(0).lower() not in INVERTIBLE:
@@ -422,6 +434,37 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         if outlet is not None:
             return outlet
     return Attribution(_reporter(v, got), offset, True)
+
+
+#: Words an appositive after a speaker's name may run to ('"…," Dylan Nelson, a postdoctoral
+#: fellow at the Max Planck Institute for Astrophysics in Munich, Germany, and co-author of the
+#: study, said'): longer, it is no credit but a sentence of its own.
+_MAX_APPOSITIVE_WORDS = 30
+_APPOSED = re.compile(
+    rf"^\s*((?:[a-z][\w-]*\s+){{0,3}})({NAME_RUN.pattern})\s*,\s*"
+    r"(?:a|an|the|his|her|their|its|[A-Z][\w.&-]*['’]s)\s+([^;:()\"“”]+?),?\s*$"
+)
+_AND_NAME = re.compile(rf"\band\s+({NAME_RUN.pattern})")
+
+
+def apposed_name(before: str) -> Subject | None:
+    """The name opening a credit whose appositive runs on before its verb of saying
+    ('Kurinji Selvaraj, a research analyst at the Delhi-based Council on Energy, Environment and
+    Water think tank told'; 'study lead author Lucas Paganini, a planetary scientist at …,
+    said'): the name, unless the appositive names a second person ('…, and Mary Jones')."""
+    m = _APPOSED.match(before)
+    if m is None:
+        return None
+    role, name, appositive = m.group(1).split(), m.group(2).strip(), m.group(3)
+    if role and not _person_head(role[-1].lower()):
+        return None  # "and then John Smith, …": not a role before the name
+    if clean_name(name) is None or len(appositive.split()) > _MAX_APPOSITIVE_WORDS:
+        return None
+    for other in _AND_NAME.finditer(appositive):
+        second = clean_name(other.group(1))
+        if second is not None and (second.titled or first_name_gender(second)):
+            return None  # two speakers credited together
+    return Subject("name", name)
 
 
 # words that open a subordinate clause: what follows a quotation after one of them is a new
