@@ -39,3 +39,41 @@ def test_a_long_credit_naming_two_people_names_neither() -> None:
         "Okafor, a professor at the University of Lagos, said in a statement."
     )
     assert speakers == {"We expect the results to hold for every moon we have looked at,": None}
+
+
+def test_he_after_the_only_person_just_named_in_full_means_them() -> None:
+    speakers = speakers_of(
+        "Settlements ruling draws protest\n\n"
+        "Chief negotiator Zoltrin Makepa said they would take a series of measures to oppose "
+        "the decision.\n\n"
+        "“We are going to the General Assembly and we will ask for an investigation,” he added."
+    )
+    assert speakers == {
+        "We are going to the General Assembly and we will ask for an investigation,": (
+            "Zoltrin Makepa"
+        )
+    }
+
+
+def test_he_with_two_people_of_unknown_gender_just_named_names_nobody() -> None:
+    speakers = speakers_of(
+        "Settlements ruling draws protest\n\n"
+        "Chief negotiator Zoltrin Makepa met Quorin Delabe, who said they would take a series "
+        "of measures to oppose the decision.\n\n"
+        "“We are going to the General Assembly and we will ask for an investigation,” he added."
+    )
+    assert speakers == {
+        "We are going to the General Assembly and we will ask for an investigation,": None
+    }
+
+
+def test_he_after_a_name_part_of_an_office_names_nobody() -> None:
+    speakers = speakers_of(
+        "Markets steady\n\n"
+        "“Earnings are keeping the market higher,” said Arvo Tennick, Head of Fundamental "
+        "Research at Kotak Securities.\n\n"
+        "Zoltrin Makepa, Head of Research at Acme Securities, pointed out that this is a "
+        "narrow market.\n\n"
+        "“It is a stock-specific market, so do not expect a broad rally,” he said."
+    )
+    assert speakers["It is a stock-specific market, so do not expect a broad rally,"] is None

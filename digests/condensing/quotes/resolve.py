@@ -195,13 +195,45 @@ class Resolver:
         if before and before[-1].speaker == speaker and not rivals(before[-1].pos, True):
             return True
         if gender is not None and known is None:
-            return False  # of unknown gender and not the last speaker: "South Carolina"
+            # of unknown gender and not the last speaker: "South Carolina", unless a person
+            # the pronoun alone may mean
+            return self._only_one_before(pos, speaker, gender)
         here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
         if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
             return True
         if known == gender and self._subject_just_before(pos, speaker, fits):
             return True
         return not rivals((pos[0] - 1, 0), False)
+
+    def _only_one_before(self, pos: tuple[int, int], speaker: str, gender: str) -> bool:
+        """``speaker``, a person's name of unknown gender, is the subject of the last mention
+        before ``pos`` (in the pronoun's paragraph or the two before), nobody else the
+        pronoun may mean is mentioned in that paragraph, and nobody of the pronoun's gender
+        since two paragraphs back ('Palestinian chief negotiator Saeb Erekat said they would
+        oppose it. ¶ "…," he added.')."""
+        full = clean_name(speaker)
+        if full is None or not could_be_person(full):
+            return False
+        before = [m for m in self.people.mentions if m.pos < pos]
+        if not before:
+            return False
+        last = before[-1]
+        if last.key != speaker or not last.subject or pos[0] - last.pos[0] > 2:
+            return False
+        para, offset = last.pos
+        written = self.paras[para][offset:] if para < len(self.paras) else ""
+        if not written.startswith(full.tokens[0] + " "):
+            return False  # named there by a part ("Head of Research"), not in full
+        return not any(
+            m.key != speaker
+            and not is_place(m.key)
+            and (
+                self.people.gender.get(m.key) == gender
+                or (m.pos >= (last.pos[0], 0) and self._may_mean(m.key, {gender}))
+            )
+            for m in before
+            if m.pos >= (pos[0] - 2, 0)
+        )
 
     def _subject_just_before(
         self, pos: tuple[int, int], speaker: str, fits: set[str | None]
