@@ -77,3 +77,19 @@ def test_he_after_a_name_part_of_an_office_names_nobody() -> None:
         "“It is a stock-specific market, so do not expect a broad rally,” he said."
     )
     assert speakers["It is a stock-specific market, so do not expect a broad rally,"] is None
+
+
+def test_a_fragment_shares_the_credit_closing_its_sentence_after_another_quote() -> None:
+    speakers = speakers_of(
+        "Utility cuts power again\n\n"
+        "The outages have been “terribly disruptive” and the utility is taking steps to avoid "
+        "them, but for now “we won’t roll the dice on public safety,” company CEO Arlen Voss "
+        "said.\n\n"
+        "Crews restored most lines by Friday, “well ahead of the forecast,” said spokeswoman "
+        "Dana Pike."
+    )
+    assert speakers == {
+        "we won’t roll the dice on public safety,": "Arlen Voss",
+        "terribly disruptive": "Arlen Voss",
+        "well ahead of the forecast,": "Dana Pike",
+    }

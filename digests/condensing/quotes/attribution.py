@@ -495,6 +495,9 @@ def _according_outlet(after: str, offset: int) -> Attribution | None:
     return Attribution(Subject("outlet", got.text), offset + m.end(), True)
 
 
+_BLANKED_CLOSE = re.compile(r"Q\s*[.!?]?[\"”»」]")
+
+
 def end_credit(head: str, offset: int) -> Attribution | None:
     """``"…" in comparison to Obama, Gingrich said.``: a credit closing the quote's sentence."""
     verbs = verbs_in(head)
@@ -502,10 +505,14 @@ def end_credit(head: str, offset: int) -> Attribution | None:
         return None
     v = verbs[-1]
     before = head[: v.start()].rstrip()
-    inverted = before.endswith(",") and v.group(0) in INVERTIBLE
+    # a quotation blanked in ``head`` ('“Q    ”') lost its closing comma: its mark ends the
+    # clause before the credit as the comma would ('the outages have been “…” and …, “…,”
+    # company CEO Andy Vesey said')
+    closes = [m.end() - 1 for m in _BLANKED_CLOSE.finditer(before)]
+    cut = max(before.rfind(","), closes[-1] if closes else -1)
+    inverted = cut == len(before) - 1 and v.group(0) in INVERTIBLE
     if len(head[v.end() :].split()) > 3 and not (inverted and _LEAD_NAME.match(head[v.end() :])):
         return None
-    cut = before.rfind(",")
     if cut < 0:
         return None
     piece = before[cut + 1 :]
