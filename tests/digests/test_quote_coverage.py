@@ -93,3 +93,16 @@ def test_a_fragment_shares_the_credit_closing_its_sentence_after_another_quote()
         "terribly disruptive": "Arlen Voss",
         "well ahead of the forecast,": "Dana Pike",
     }
+
+
+def test_a_verb_of_saying_in_a_clause_describing_a_noun_binds_no_quotation() -> None:
+    speakers = speakers_of(
+        "A writer's lost books\n\n"
+        "Marta Fryer added that their father and Milo Fordham had corresponded shortly before "
+        "his death, and the letter Milo Fordham wrote was “kind and loving in every line.”\n\n"
+        "What Ada Lund said was “we will publish every one of his books again next year.”"
+    )
+    assert speakers == {
+        "kind and loving in every line.": None,
+        "we will publish every one of his books again next year.": "Ada Lund",
+    }

@@ -564,6 +564,11 @@ def leading(clause: str, start: int) -> Attribution | None:
         if got is None:
             got = sentence_subject(before)
         offset = base + start
+    elif _COPULA_AFTER.match(after) and not _WHAT_BEFORE.search(before):
+        # 'the letter Mike wrote was "kind and loving"': the verb of saying is in a clause
+        # describing a noun; the quotation describes the thing, not what its writer said
+        # (but 'what he told me was "…"' is his)
+        return None
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
         got = subject_before(before) if before.strip(" ,") else None
@@ -594,6 +599,8 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(_reporter(v, got), offset, adjacent)
 
 
+_COPULA_AFTER = re.compile(r"\s*(?:was|were|is|are)\s")
+_WHAT_BEFORE = re.compile(r"\bwhat\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
 _NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)
 _ASKED_BY = re.compile(r"\s+by\s+(?=\S)")
 
