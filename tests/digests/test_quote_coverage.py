@@ -106,3 +106,22 @@ def test_a_verb_of_saying_in_a_clause_describing_a_noun_binds_no_quotation() -> 
         "kind and loving in every line.": None,
         "we will publish every one of his books again next year.": "Ada Lund",
     }
+
+
+def test_a_lone_first_name_is_the_one_person_the_article_names_so() -> None:
+    speakers = speakers_of(
+        "A writer's lost books\n\n"
+        "His sister Marta Fordham and her brother Dale Fordham agreed to an interview over "
+        "email.\n\n"
+        "“We wrote to him every year with news of the family,” Dale wrote."
+    )
+    assert speakers == {"We wrote to him every year with news of the family,": "Dale Fordham"}
+
+
+def test_a_first_name_two_people_share_names_nobody() -> None:
+    speakers = speakers_of(
+        "A writer's lost books\n\n"
+        "Dale Fordham and his cousin Dale Whitcombe agreed to an interview over email.\n\n"
+        "“We wrote to him every year with news of the family,” Dale wrote."
+    )
+    assert speakers == {"We wrote to him every year with news of the family,": None}

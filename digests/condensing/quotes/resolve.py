@@ -17,6 +17,7 @@ from digests.condensing.lexicon import (
     word_set,
 )
 from digests.condensing.people import (
+    NAME_RUN,
     Name,
     People,
     clean_name,
@@ -68,8 +69,35 @@ class Resolver:
         cleaned = clean_name(raw)
         if cleaned is None:
             return None
-        full = clean_name(self.people.canonical(without_fused_prefix(cleaned)))
+        written = without_fused_prefix(cleaned)
+        canonical = self.people.canonical(written)
+        if canonical == written.text and len(written.tokens) == 1:
+            canonical = self._by_first_name(written.tokens[0]) or canonical
+        full = clean_name(canonical)
         return None if full is None else without_fused_prefix(full).text
+
+    def _by_first_name(self, word: str) -> str | None:
+        """The one full name in the article that opens with ``word`` ('Dale wrote' after 'her
+        brother Dale Ford'; 'Li explained' after 'Li Jifeng'), when it is a person's (a known
+        first name, or a gender the article shows); None when there are several."""
+        found: set[str] = set()
+        for para in self.paras:
+            start = para.find(word + " ")
+            while start >= 0:
+                run = NAME_RUN.match(para, start)
+                if run is not None and (start == 0 or not para[start - 1].isalnum()):
+                    name = clean_name(run.group(0))
+                    if name is not None and len(name.tokens) >= 2 and name.tokens[0] == word:
+                        found.add(name.text)
+                start = para.find(word + " ", start + 1)
+        if len(found) != 1:
+            return None
+        (full,) = found
+        name = clean_name(full)
+        if name is None or not could_be_person(name) or is_place(full):
+            return None
+        known = first_name_gender(name) or self.people.gender.get(self.people.canonical(name))
+        return full if known is not None else None
 
     def resolve(self, attr: Attribution, para: int) -> str | None:
         """The speaker ``attr`` (read in paragraph ``para``) names, by its kind."""
