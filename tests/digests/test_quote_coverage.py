@@ -125,3 +125,28 @@ def test_a_first_name_two_people_share_names_nobody() -> None:
         "“We wrote to him every year with news of the family,” Dale wrote."
     )
     assert speakers == {"We wrote to him every year with news of the family,": None}
+
+
+def test_the_actor_after_the_actor_s_own_quote_is_the_same_speaker() -> None:
+    speakers = speakers_of(
+        "Actor shares family loss\n\n"
+        "“We went through every expecting parent’s worst nightmare,” Jamie Vanterpool said.\n\n"
+        "“You never know why these things happen, that is what I tell my kids,” said the "
+        "actor."
+    )
+    assert speakers == {
+        "We went through every expecting parent’s worst nightmare,": "Jamie Vanterpool",
+        "You never know why these things happen, that is what I tell my kids,": (
+            "Jamie Vanterpool"
+        ),
+    }
+
+
+def test_the_doctor_after_an_unnamed_doctor_was_introduced_is_not_the_last_speaker() -> None:
+    speakers = speakers_of(
+        "Clinic closes early\n\n"
+        "“We were never told why the clinic had to close,” Jamie Vanterpool said. A doctor "
+        "who worked there agreed.\n\n"
+        "“Nobody asked the staff what they thought of the decision,” the doctor said."
+    )
+    assert speakers["Nobody asked the staff what they thought of the decision,"] is None

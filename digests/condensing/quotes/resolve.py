@@ -149,7 +149,9 @@ class Resolver:
             # "said the 34-year-old": the person just written about, if nobody else is; "the
             # doctor said" may be someone the article never names
             age = text.split()[-1].lower().endswith("-year-old")
-            return age and self._sole_referent(pos, speaker, None)
+            if age:
+                return self._sole_referent(pos, speaker, None)
+            return self._last_speaker_described(pos, speaker, text)
         if attr.kind == "outlet" and self._reported_by_person(text):
             return self._person_or_body(speaker, text)
         return False  # "outlet": who reported it, not who said it
@@ -232,6 +234,20 @@ class Resolver:
         if known == gender and self._subject_just_before(pos, speaker, fits):
             return True
         return not rivals((pos[0] - 1, 0), False)
+
+    def _last_speaker_described(self, pos: tuple[int, int], speaker: str, text: str) -> bool:
+        """'"…," Van Der Beek said. ¶ "…," said the actor.': a definite description ("the
+        actor") means ``speaker`` when they spoke the quotation before, in this paragraph or
+        the one before, nobody else is mentioned since, and the article never introduces an
+        unnamed one ("a doctor", "an actor"), who "the doctor" would then be."""
+        before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 1]
+        if not before or before[-1].speaker != speaker:
+            return False
+        if any(m.key != speaker for m in self.people.mentions if before[-1].pos <= m.pos < pos):
+            return False
+        head = text.split()[-1].lower().strip(",.;:")
+        unnamed = re.compile(rf"\b(?:an?|another|one)\s+(?:[\w-]+\s+){{0,2}}{re.escape(head)}\b")
+        return not any(unnamed.search(para.lower()) for para in self.paras)
 
     def _only_one_before(self, pos: tuple[int, int], speaker: str, gender: str) -> bool:
         """``speaker``, a person's name of unknown gender, is the subject of the last mention
