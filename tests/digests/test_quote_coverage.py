@@ -150,3 +150,17 @@ def test_the_doctor_after_an_unnamed_doctor_was_introduced_is_not_the_last_speak
         "“Nobody asked the staff what they thought of the decision,” the doctor said."
     )
     assert speakers["Nobody asked the staff what they thought of the decision,"] is None
+
+
+def test_he_is_not_someone_mentioned_since_only_as_an_object() -> None:
+    speakers = speakers_of(
+        "Prince defends visit\n\n"
+        "Prince Arlo claims that he felt bound to visit in person to end the friendship. It "
+        "took three days at Jeffrey Epsom's mansion.\n\n"
+        "During the visit, he was photographed walking in the park with Epsom.\n\n"
+        "“I took the judgement call that I had to go and see him and talk to him,” he told the "
+        "interviewer."
+    )
+    assert speakers["I took the judgement call that I had to go and see him and talk to him,"] != (
+        "Jeffrey Epsom"
+    )

@@ -204,7 +204,8 @@ class Resolver:
           ('Joe Biden weighed in, and he said: "…"'); or
         - they are the subject of the last sentence naming anyone (``_subject_just_before``),
           known to be of the pronoun's gender; or
-        - nobody else of that gender is mentioned since the start of the paragraph before.
+        - nobody else of that gender is mentioned since the start of the paragraph before,
+          and they are, if mentioned there, the subject of a sentence.
         """
         known = self.people.gender.get(speaker)
         if is_place(speaker) or (gender is not None and known is not None and known != gender):
@@ -233,6 +234,12 @@ class Resolver:
             return True
         if known == gender and self._subject_just_before(pos, speaker, fits):
             return True
+        # mentioned since only as an object ('he was photographed with Epstein'), they are not
+        # who the paragraph is about
+        recent = [m for m in self.people.mentions if m.key == speaker and (pos[0] - 1, 0) <= m.pos]
+        recent = [m for m in recent if m.pos < pos]
+        if recent and not any(m.subject for m in recent):
+            return False
         return not rivals((pos[0] - 1, 0), False)
 
     def _last_speaker_described(self, pos: tuple[int, int], speaker: str, text: str) -> bool:
