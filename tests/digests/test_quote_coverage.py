@@ -164,3 +164,18 @@ def test_he_is_not_someone_mentioned_since_only_as_an_object() -> None:
     assert speakers["I took the judgement call that I had to go and see him and talk to him,"] != (
         "Jeffrey Epsom"
     )
+
+
+def test_an_adverb_between_he_and_the_verb_leaves_the_pronoun_its_subject() -> None:
+    speakers = speakers_of(
+        "Minister defends plan\n\n"
+        "Finance minister Robert Hale met union leaders on Monday.\n\n"
+        "He instead told the committee: “We will not change course, whatever the polls say.”\n\n"
+        "He has since said that “the plan stands as it was written.”\n\n"
+        "Hale tearfully recalled: “My father worked in that mine for thirty years.”"
+    )
+    assert speakers == {
+        "We will not change course, whatever the polls say.": "Robert Hale",
+        "the plan stands as it was written.": "Robert Hale",
+        "My father worked in that mine for thirty years.": "Robert Hale",
+    }

@@ -129,9 +129,35 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+#: Adverbs between a subject and its verb of saying besides ``ADVERBS`` ("He instead told",
+#: "He has since said", "She tearfully recalled").
+_MORE_ADVERBS = word_set("instead since now too first already always ever meanwhile")
+_ADVERB_ENDINGS = (
+    "edly",
+    "ously",
+    "ively",
+    "fully",
+    "ingly",
+    "ently",
+    "antly",
+    "ically",
+    "ately",
+    "ually",
+)
+
+
+def _is_adverb(word: str) -> bool:
+    low = word.lower()
+    return (
+        low in ADVERBS
+        or low in _MORE_ADVERBS
+        or (word.islower() and len(low) > 6 and low.endswith(_ADVERB_ENDINGS))
+    )
+
+
 def _strip_trailing_adverbs(text: str) -> str:
     words = _words(text)
-    while words and words[-1].lower() in ADVERBS:
+    while words and _is_adverb(words[-1]):
         words.pop()
     return " ".join(words)
 
