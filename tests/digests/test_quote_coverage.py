@@ -179,3 +179,12 @@ def test_an_adverb_between_he_and_the_verb_leaves_the_pronoun_its_subject() -> N
         "the plan stands as it was written.": "Robert Hale",
         "My father worked in that mine for thirty years.": "Robert Hale",
     }
+
+
+def test_a_credit_closing_a_sentence_may_say_where_it_was_said() -> None:
+    speakers = speakers_of(
+        "State launches drug campaign\n\n"
+        "The state's meth crisis is “growing at an alarming rate” and affects every town, "
+        "Governor Kirsten Nolde said in the campaign's public service announcement."
+    )
+    assert speakers == {"growing at an alarming rate": "Kirsten Nolde"}

@@ -521,6 +521,22 @@ def _according_outlet(after: str, offset: int) -> Attribution | None:
     return Attribution(Subject("outlet", got.text), offset + m.end(), True)
 
 
+_SETTING = re.compile(
+    r"\s*(?:in|on|at|during|via|after|before|last|earlier|later)\b[^,;:]{0,60}?[.!?]?\s*",
+    re.IGNORECASE,
+)
+
+
+def _setting_only(tail: str) -> bool:
+    """What follows a credit's verb only says where or when ("said in the campaign's public
+    service announcement."), not what was said ("said in May that …")."""
+    return (
+        _SETTING.fullmatch(tail) is not None
+        and re.search(r"\bthat\b", tail) is None
+        and not verbs_in(tail)
+    )
+
+
 _BLANKED_CLOSE = re.compile(r"Q\s*[.!?]?[\"”»」]")
 
 
@@ -537,7 +553,12 @@ def end_credit(head: str, offset: int) -> Attribution | None:
     closes = [m.end() - 1 for m in _BLANKED_CLOSE.finditer(before)]
     cut = max(before.rfind(","), closes[-1] if closes else -1)
     inverted = cut == len(before) - 1 and v.group(0) in INVERTIBLE
-    if len(head[v.end() :].split()) > 3 and not (inverted and _LEAD_NAME.match(head[v.end() :])):
+    tail = head[v.end() :]
+    if (
+        len(tail.split()) > 3
+        and not (inverted and _LEAD_NAME.match(tail))
+        and not _setting_only(tail)
+    ):
         return None
     if cut < 0:
         return None
