@@ -188,3 +188,12 @@ def test_a_credit_closing_a_sentence_may_say_where_it_was_said() -> None:
         "Governor Kirsten Nolde said in the campaign's public service announcement."
     )
     assert speakers == {"growing at an alarming rate": "Kirsten Nolde"}
+
+
+def test_he_is_not_a_woman_named_by_her_first_name_alone() -> None:
+    speakers = speakers_of(
+        "A writer's last story\n\n"
+        "“He was the kindest man I knew,” Elise wrote in an email.\n\n"
+        "“No, you tell me one, and when you are gone I will tell it to somebody else,” he said."
+    )
+    assert "Elise" not in speakers.values()

@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 from digests.condensing.lexicon import (
+    FEMALE_FIRST,
     GENERIC_NOUNS,
+    MALE_FIRST,
     ORG_WORDS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
@@ -207,7 +209,7 @@ class Resolver:
         - nobody else of that gender is mentioned since the start of the paragraph before,
           and they are, if mentioned there, the subject of a sentence.
         """
-        known = self.people.gender.get(speaker)
+        known = self.people.gender.get(speaker) or _lone_first_name_gender(speaker)
         if is_place(speaker) or (gender is not None and known is not None and known != gender):
             return False
         # of unknown gender, they must be the only person; else the only one that fits
@@ -343,6 +345,14 @@ class Resolver:
                 return key
             break
         return mention
+
+
+def _lone_first_name_gender(person: str) -> str | None:
+    """The gender of a person the article names by a first name alone ("Elise")"""
+    if " " in person:
+        return None
+    word = person.lower()
+    return "m" if word in MALE_FIRST else "f" if word in FEMALE_FIRST else None
 
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
