@@ -197,3 +197,13 @@ def test_he_is_not_a_woman_named_by_her_first_name_alone() -> None:
         "“No, you tell me one, and when you are gone I will tell it to somebody else,” he said."
     )
     assert "Elise" not in speakers.values()
+
+
+def test_a_long_appositive_before_said_colon_names_the_person_before_it() -> None:
+    speakers = speakers_of(
+        "Ice moons of the outer planets\n\n"
+        "Study lead author Tomas Ribeiro, a planetary scientist at the Goddard Space Flight "
+        "Center in Greenbelt, Maryland, and American University in Washington, D.C., said: "
+        "“Liquid water is hard to find beyond Earth.”"
+    )
+    assert speakers == {"Liquid water is hard to find beyond Earth.": "Tomas Ribeiro"}

@@ -467,7 +467,7 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
 #: study, said'): longer, it is no credit but a sentence of its own.
 _MAX_APPOSITIVE_WORDS = 30
 _APPOSED = re.compile(
-    rf"^\s*((?:[a-z][\w-]*\s+){{0,3}})({NAME_RUN.pattern})\s*,\s*"
+    rf"^\s*((?:[A-Za-z][\w-]*\s+)??(?:[a-z][\w-]*\s+){{0,2}}?)({NAME_RUN.pattern})\s*,\s*"
     r"(?:a|an|the|his|her|their|its|[A-Z][\w.&-]*['’]s)\s+([^;:()\"“”]+?),?\s*$"
 )
 _AND_NAME = re.compile(rf"\band\s+({NAME_RUN.pattern})")
@@ -618,7 +618,7 @@ def leading(clause: str, start: int) -> Attribution | None:
         return None
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
-        got = subject_before(before) if before.strip(" ,") else None
+        got = (apposed_name(before) or subject_before(before)) if before.strip(" ,") else None
         earlier = verbs[:-1]
         # (a match ends the text but for spaces: search only from where it would start)
         coordinated = _AND_BEFORE.search(before, max(0, len(before.rstrip()) - 3)) is not None
