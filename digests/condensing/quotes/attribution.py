@@ -129,9 +129,35 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+#: Adverbs between a subject and its verb of saying besides ``ADVERBS`` ("He instead told",
+#: "He has since said", "She tearfully recalled").
+_MORE_ADVERBS = word_set("instead since now too first already always ever meanwhile")
+_ADVERB_ENDINGS = (
+    "edly",
+    "ously",
+    "ively",
+    "fully",
+    "ingly",
+    "ently",
+    "antly",
+    "ically",
+    "ately",
+    "ually",
+)
+
+
+def _is_adverb(word: str) -> bool:
+    low = word.lower()
+    return (
+        low in ADVERBS
+        or low in _MORE_ADVERBS
+        or (word.islower() and len(low) > 6 and low.endswith(_ADVERB_ENDINGS))
+    )
+
+
 def _strip_trailing_adverbs(text: str) -> str:
     words = _words(text)
-    while words and words[-1].lower() in ADVERBS:
+    while words and _is_adverb(words[-1]):
         words.pop()
     return " ".join(words)
 
@@ -377,9 +403,16 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         return None
     v = verbs[0]
     before = stripped[: v.start()]
-    if len(before.split()) > _MAX_SUBJECT_WORDS and not (
-        # "…," Eric Woolson, an Iowa Republican strategist and former adviser, said
-        len(before.split()) <= 2 * _MAX_SUBJECT_WORDS and "," in before and _LEAD_NAME.match(before)
+    apposed = apposed_name(before)
+    if (
+        len(before.split()) > _MAX_SUBJECT_WORDS
+        and apposed is None
+        and not (
+            # "…," Eric Woolson, an Iowa Republican strategist and former adviser, said
+            len(before.split()) <= 2 * _MAX_SUBJECT_WORDS
+            and "," in before
+            and _LEAD_NAME.match(before)
+        )
     ):
         return None
     after = stripped[v.end() :]
@@ -406,9 +439,14 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
                 return None
         if not ends_open and (len(after.split()) > 8 or re.search(r"\bthat\b", after)):
             return None  # '"…." Josh Hendler warned Saturday that …': a new statement
-        if ends_open and not _LEAD_NAME.match(before) and _NEW_CLAUSE.search(before):
+        if (
+            ends_open
+            and apposed is None
+            and not _LEAD_NAME.match(before)
+            and _NEW_CLAUSE.search(before)
+        ):
             return None  # '"…," for instance, and Trump vowed to …': another clause's subject
-        got = subject_before(before)
+        got = apposed or subject_before(before)
         offset = base + lead
     else:
         if v.group(0).lower() not in INVERTIBLE:
@@ -422,6 +460,37 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
         if outlet is not None:
             return outlet
     return Attribution(_reporter(v, got), offset, True)
+
+
+#: Words an appositive after a speaker's name may run to ('"…," Dylan Nelson, a postdoctoral
+#: fellow at the Max Planck Institute for Astrophysics in Munich, Germany, and co-author of the
+#: study, said'): longer, it is no credit but a sentence of its own.
+_MAX_APPOSITIVE_WORDS = 30
+_APPOSED = re.compile(
+    rf"^\s*((?:[A-Za-z][\w-]*\s+)??(?:[a-z][\w-]*\s+){{0,2}}?)({NAME_RUN.pattern})\s*,\s*"
+    r"(?:a|an|the|his|her|their|its|[A-Z][\w.&-]*['’]s)\s+([^;:()\"“”]+?),?\s*$"
+)
+_AND_NAME = re.compile(rf"\band\s+({NAME_RUN.pattern})")
+
+
+def apposed_name(before: str) -> Subject | None:
+    """The name opening a credit whose appositive runs on before its verb of saying
+    ('Kurinji Selvaraj, a research analyst at the Delhi-based Council on Energy, Environment and
+    Water think tank told'; 'study lead author Lucas Paganini, a planetary scientist at …,
+    said'): the name, unless the appositive names a second person ('…, and Mary Jones')."""
+    m = _APPOSED.match(before)
+    if m is None:
+        return None
+    role, name, appositive = m.group(1).split(), m.group(2).strip(), m.group(3)
+    if role and not _person_head(role[-1].lower()):
+        return None  # "and then John Smith, …": not a role before the name
+    if clean_name(name) is None or len(appositive.split()) > _MAX_APPOSITIVE_WORDS:
+        return None
+    for other in _AND_NAME.finditer(appositive):
+        second = clean_name(other.group(1))
+        if second is not None and (second.titled or first_name_gender(second)):
+            return None  # two speakers credited together
+    return Subject("name", name)
 
 
 # words that open a subordinate clause: what follows a quotation after one of them is a new
@@ -452,6 +521,25 @@ def _according_outlet(after: str, offset: int) -> Attribution | None:
     return Attribution(Subject("outlet", got.text), offset + m.end(), True)
 
 
+_SETTING = re.compile(
+    r"\s*(?:in|on|at|during|via|after|before|last|earlier|later)\b[^,;:]{0,60}?[.!?]?\s*",
+    re.IGNORECASE,
+)
+
+
+def _setting_only(tail: str) -> bool:
+    """What follows a credit's verb only says where or when ("said in the campaign's public
+    service announcement."), not what was said ("said in May that …")."""
+    return (
+        _SETTING.fullmatch(tail) is not None
+        and re.search(r"\bthat\b", tail) is None
+        and not verbs_in(tail)
+    )
+
+
+_BLANKED_CLOSE = re.compile(r"Q\s*[.!?]?[\"”»」]")
+
+
 def end_credit(head: str, offset: int) -> Attribution | None:
     """``"…" in comparison to Obama, Gingrich said.``: a credit closing the quote's sentence."""
     verbs = verbs_in(head)
@@ -459,10 +547,19 @@ def end_credit(head: str, offset: int) -> Attribution | None:
         return None
     v = verbs[-1]
     before = head[: v.start()].rstrip()
-    inverted = before.endswith(",") and v.group(0) in INVERTIBLE
-    if len(head[v.end() :].split()) > 3 and not (inverted and _LEAD_NAME.match(head[v.end() :])):
+    # a quotation blanked in ``head`` ('“Q    ”') lost its closing comma: its mark ends the
+    # clause before the credit as the comma would ('the outages have been “…” and …, “…,”
+    # company CEO Andy Vesey said')
+    closes = [m.end() - 1 for m in _BLANKED_CLOSE.finditer(before)]
+    cut = max(before.rfind(","), closes[-1] if closes else -1)
+    inverted = cut == len(before) - 1 and v.group(0) in INVERTIBLE
+    tail = head[v.end() :]
+    if (
+        len(tail.split()) > 3
+        and not (inverted and _LEAD_NAME.match(tail))
+        and not _setting_only(tail)
+    ):
         return None
-    cut = before.rfind(",")
     if cut < 0:
         return None
     piece = before[cut + 1 :]
@@ -514,9 +611,14 @@ def leading(clause: str, start: int) -> Attribution | None:
         if got is None:
             got = sentence_subject(before)
         offset = base + start
+    elif _COPULA_AFTER.match(after) and not _WHAT_BEFORE.search(before):
+        # 'the letter Mike wrote was "kind and loving"': the verb of saying is in a clause
+        # describing a noun; the quotation describes the thing, not what its writer said
+        # (but 'what he told me was "…"' is his)
+        return None
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
-        got = subject_before(before) if before.strip(" ,") else None
+        got = (apposed_name(before) or subject_before(before)) if before.strip(" ,") else None
         earlier = verbs[:-1]
         # (a match ends the text but for spaces: search only from where it would start)
         coordinated = _AND_BEFORE.search(before, max(0, len(before.rstrip()) - 3)) is not None
@@ -544,6 +646,8 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(_reporter(v, got), offset, adjacent)
 
 
+_COPULA_AFTER = re.compile(r"\s*(?:was|were|is|are)\s")
+_WHAT_BEFORE = re.compile(r"\bwhat\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
 _NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)
 _ASKED_BY = re.compile(r"\s+by\s+(?=\S)")
 
