@@ -35,8 +35,16 @@ class StoredFeed:
     last_error: str | None
     disabled: bool
     created_at: datetime
-    #: hashes of the raw items of the last document (None: unknown, parse in full)
-    item_hashes: frozenset[str] | None = None
+    #: the hashes of the raw items of the last document as stored (JSON), see ``item_hashes``
+    item_hashes_json: str | None = None
+
+    @property
+    def item_hashes(self) -> frozenset[str] | None:
+        """Hashes of the raw items of the last document (None: unknown, parse in full). Decoded
+        on use: only a poll that brings a changed body needs them."""
+        if not self.item_hashes_json:
+            return None
+        return frozenset(json.loads(self.item_hashes_json))
 
     @property
     def health(self) -> FeedHealth:
@@ -601,7 +609,5 @@ def _feed(r: Any) -> StoredFeed:
         last_error=r["last_error"],
         disabled=bool(r["disabled"]),
         created_at=req_dt(r["created_at"]),
-        item_hashes=(
-            frozenset(json.loads(str(r["item_hashes"]))) if r.get("item_hashes") else None
-        ),
+        item_hashes_json=r.get("item_hashes"),
     )
