@@ -32,6 +32,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digests import compose, filters, polling
+from digests.batching import BatchWriter
 from digests.clock import Clock
 from digests.errors import (
     DigestError,
@@ -104,6 +105,8 @@ FALLBACK_SUMMARY_CHARS = 400
 CPU_BUDGET = 10.0
 #: the most worker time (in budgets) one feed's entries get in one poll
 FEED_CPU_BUDGETS = 3
+#: feeds polled at once (fetch, parse, store); the rest wait their turn
+POLL_CONCURRENCY = 128
 
 
 class FeedFetcher(Protocol):
@@ -224,6 +227,7 @@ class DigestService:
         retention: timedelta | None = timedelta(days=90),
         refresh_wait: timedelta = REFRESH_WAIT,
         live_window: timedelta = LIVE_WINDOW,
+        poll_concurrency: int = POLL_CONCURRENCY,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -246,6 +250,11 @@ class DigestService:
         #: same-story decisions for live channels and the poll they apply to are made one
         #: poll at a time, so two outlets' versions polled together cannot both be posted
         self._live_lock = asyncio.Lock()
+        #: each feed's poll is a task of its own (see ``start_due_polls``), by feed id
+        self._polling: dict[int, asyncio.Task[UpdateResult]] = {}
+        self._poll_slots = asyncio.Semaphore(max(1, poll_concurrency))
+        #: polls that found nothing new are recorded together (group commit)
+        self._unchanged = BatchWriter(self._record_unchanged)
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -466,21 +475,70 @@ class DigestService:
         return [feed.status() for feed in feeds]
 
     # --- polling (network) -------------------------------------------------------------------
-    async def update_due_feeds(self) -> list[UpdateResult]:
-        """Poll every enabled, subscribed feed whose next poll time has come (one fetch per URL
-        however many channels subscribe); store new/updated stories; queue live deliveries;
-        back off failing feeds and queue one notice per channel when a feed gets disabled."""
+    async def start_due_polls(
+        self, on_result: Callable[[UpdateResult], None] | None = None
+    ) -> list[asyncio.Task[UpdateResult]]:
+        """Start polling every enabled, subscribed feed whose next poll time has come and that
+        is not being polled already, each feed in a task of its own (at most
+        ``poll_concurrency`` at once), and return those tasks without waiting for them: one slow
+        or hostile feed never holds up another's poll, nor the caller. ``on_result`` is called
+        with each feed's outcome as it ends (not for a cancelled poll)."""
         now = self._clock.now()
         feeds = await off_loop(self._store.due_feeds, now)
-        return await self.poll_feeds(feeds)
+        return [
+            self._start_poll(feed, on_result) for feed in feeds if feed.feed_id not in self._polling
+        ]
+
+    async def update_due_feeds(self) -> list[UpdateResult]:
+        """Poll every due feed (``start_due_polls``) and wait for them: one fetch per URL however
+        many channels subscribe; new/updated stories stored; live deliveries queued; failing
+        feeds backed off, and one notice per channel queued when a feed gets disabled."""
+        return await _results(await self.start_due_polls())
 
     async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
-        """Poll these feeds concurrently; 304s and unchanged bodies are recorded in one write."""
-        unchanged: list[Unchanged] = []
-        results = await asyncio.gather(*(self._poll(feed, unchanged) for feed in feeds))
-        if unchanged:
-            await off_loop(self._store.record_unchanged, unchanged, self._clock.now())
-        return list(results)
+        """Poll these feeds (a feed being polled already is waited for, not polled twice) and
+        wait for them; a cancelled wait leaves the polls running."""
+        tasks = [self._polling.get(feed.feed_id) or self._start_poll(feed) for feed in feeds]
+        return await _results(tasks)
+
+    async def stop_polls(self) -> None:
+        """Cancel every running poll and wait until they ended (shutting down)."""
+        running = list(self._polling.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    def _start_poll(
+        self, feed: StoredFeed, on_result: Callable[[UpdateResult], None] | None = None
+    ) -> asyncio.Task[UpdateResult]:
+        task = asyncio.create_task(self._bounded_poll(feed), name=f"newsdigest-poll-{feed.feed_id}")
+        self._polling[feed.feed_id] = task
+        task.add_done_callback(functools.partial(self._poll_ended, feed.feed_id, on_result))
+        return task
+
+    def _poll_ended(
+        self,
+        feed_id: int,
+        on_result: Callable[[UpdateResult], None] | None,
+        task: asyncio.Task[UpdateResult],
+    ) -> None:
+        if self._polling.get(feed_id) is task:
+            del self._polling[feed_id]
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:  # the database or a shutdown: whoever waits reports it
+            log.debug("poll of feed %d ended with %r", feed_id, error)
+            return
+        if on_result is not None:
+            on_result(task.result())
+
+    async def _bounded_poll(self, feed: StoredFeed) -> UpdateResult:
+        async with self._poll_slots:
+            return await self._poll(feed)
+
+    async def _record_unchanged(self, batch: Sequence[Unchanged]) -> None:
+        await off_loop(self._store.record_unchanged, batch, self._clock.now())
 
     async def ingest_document(
         self, url: str, content: bytes, headers: Mapping[str, str] | None = None
@@ -503,23 +561,25 @@ class DigestService:
         """When the earliest enabled feed is due."""
         return await off_loop(self._store.next_due)
 
-    async def _poll(self, feed: StoredFeed, unchanged: list[Unchanged]) -> UpdateResult:
+    async def _poll(self, feed: StoredFeed) -> UpdateResult:
         try:
             result = await self._fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified
             )
             now = self._clock.now()
             if isinstance(result, NotModified):
-                unchanged.append(self._unchanged(feed, now, result.max_age))
+                await self._unchanged.add(self._unchanged_poll(feed, now, result.max_age))
                 return UpdateResult(url=feed.url, not_modified=True)
             digest = body_hash(result.content)
             if digest == feed.body_hash:
-                unchanged.append(self._unchanged(feed, now, result.max_age, result))
+                await self._unchanged.add(self._unchanged_poll(feed, now, result.max_age, result))
                 return UpdateResult(url=feed.url, not_modified=True)
             outcome = await self._run_parse(result, feed.item_hashes)
             if outcome.parsed is None:  # a new body, but every item is one we already had
-                unchanged.append(
-                    self._unchanged(feed, now, result.max_age, result, digest, outcome.item_hashes)
+                await self._unchanged.add(
+                    self._unchanged_poll(
+                        feed, now, result.max_age, result, digest, outcome.item_hashes
+                    )
                 )
                 return UpdateResult(url=feed.url, not_modified=True)
             state = FetchState(result.etag, result.last_modified, digest, outcome.item_hashes)
@@ -535,7 +595,7 @@ class DigestService:
             )
             return await self._fail(feed, FeedError(feed.url, message))
 
-    def _unchanged(
+    def _unchanged_poll(
         self,
         feed: StoredFeed,
         now: datetime,
@@ -908,6 +968,14 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+async def _results(tasks: Sequence[asyncio.Task[UpdateResult]]) -> list[UpdateResult]:
+    """The tasks' results in order, once all ended (the first failure raised). Waiting is
+    cancelled alone: the tasks go on."""
+    if tasks:
+        await asyncio.wait(tasks)
+    return [task.result() for task in tasks]
+
+
 def candidate_story(feed: StoredFeed, title: str | None, write: StoryWrite, now: datetime) -> Story:
     """A new entry, not stored yet, as a ``Story`` for same-story comparisons (number 0; an
     undated entry is dated ``now``, its first sighting)."""
