@@ -124,6 +124,11 @@ class Story:
     text: str = ""
     author: str | None = None
     categories: tuple[str, ...] = ()
+    #: False while the story is stored as parsed (no summary, sentences or quotes yet): it is
+    #: condensed when it is first posted or asked for (``DigestService.condensed``)
+    condensed: bool = True
+    #: the feed's text is a teaser: condensing fetches the article page first
+    teaser: bool = False
 
 
 @dataclass(frozen=True, slots=True)

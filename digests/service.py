@@ -329,7 +329,8 @@ class DigestService:
             style=style,
             ping_role_id=ping_role_id,
         )
-        preview = await off_loop(store.newest_story, feed.feed_id)
+        newest_stored = await off_loop(store.newest_story, feed.feed_id)
+        preview = (await self.condensed([newest_stored]))[0] if newest_stored else None
         return AddResult(
             subscription=outcome.subscription,
             preview=preview,
@@ -405,7 +406,8 @@ class DigestService:
             channel_id=subscription.channel_id,
             filters=tuple(found),
         )
-        stories = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
+        stored = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
+        stories = await self.condensed(stored)
         return await off_loop(filters.dry_run, rules, stories)
 
     # --- OPML --------------------------------------------------------------------------------
@@ -665,14 +667,19 @@ class DigestService:
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
     ) -> UpdateResult:
-        refs = await off_loop(self._store.story_refs, feed.feed_id)
+        """Store the new and changed entries of a parsed document. A feed some channel gets live
+        has them condensed now (filters, the same-story merge and the post need the gist);
+        any other feed's are stored as parsed, condensed when first posted or asked for."""
+        refs, live = await off_loop(self._ingest_reads, feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
-        writes = await self._prepare(todo)
+        writes = await self._prepare(todo) if live else [parsed_write(job) for job in todo]
         info = parsed.info
-        routes = await self._live_routes(feed.feed_id, writes)
+        routes = await self._live_routes(feed.feed_id, writes) if live else {}
         async with self._live_lock:
             now = self._clock.now()
-            merges = await off_loop(self._live_merges, feed, info.title, writes, now)
+            merges = (
+                await off_loop(self._live_merges, feed, info.title, writes, now) if live else {}
+            )
             next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
             saved = await off_loop(
                 self._store.save_poll,
@@ -692,6 +699,10 @@ class DigestService:
             new_stories=len(saved.new_story_ids),
             updated_stories=len(saved.updated_story_ids),
         )
+
+    def _ingest_reads(self, feed_id: int) -> tuple[list[StoryRef], bool]:
+        """The feed's stored entries, and whether a channel gets it live (one thread hop)."""
+        return self._store.story_refs(feed_id), bool(self._store.live_channels(feed_id))
 
     def _live_merges(
         self, feed: StoredFeed, title: str | None, writes: Sequence[StoryWrite], now: datetime
@@ -783,9 +794,31 @@ class DigestService:
             return None
         return page if isinstance(page, Retrieved) else None
 
+    # --- condensing on demand -----------------------------------------------------------------
+    async def condensed(self, stories: Sequence[Story]) -> list[Story]:
+        """These stories with their gist: each one stored as parsed is condensed now (a
+        teaser's article page fetched and extracted first), stored once and read back."""
+        waiting = [story for story in stories if not story.condensed]
+        if not waiting:
+            return list(stories)
+        writes = await self._prepare([story_job(story) for story in waiting])
+        await off_loop(self._store.save_gists, writes, self._clock.now())
+        ids = [story.story_id for story in waiting]
+        fresh = await off_loop(
+            functools.partial(self._store.stories, ids, scope=Scope.everything())
+        )
+        return [fresh.get(story.story_id, story) for story in stories]
+
     # --- outbox ------------------------------------------------------------------------------
     async def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
-        """Undelivered posts, oldest first (per channel in order)."""
+        """Undelivered posts, oldest first (per channel in order). Their stories are condensed
+        first where they are not yet (stored as parsed, then queued by a digest, a backfill or
+        a live subscription that arrived during a poll)."""
+        deliveries = await off_loop(self._store.pending_deliveries, limit)
+        waiting = [i.story for d in deliveries for i in d.items if not i.story.condensed]
+        if not waiting:
+            return deliveries
+        await self.condensed(list({story.story_id: story for story in waiting}.values()))
         return await off_loop(self._store.pending_deliveries, limit)
 
     async def mark_attempt(self, delivery_id: int) -> None:
@@ -918,16 +951,12 @@ class DigestService:
     async def story(self, story_id: int, *, scope: Scope) -> StoryDetail:
         """Raises StoryNotFoundError. Only a story ``scope`` may read is found, and only such
         stories are listed as covering it too."""
-        detail = await off_loop(self._story_detail, story_id, scope)
-        if detail is None:
-            raise StoryNotFoundError(f"There is no story #{story_id}.")
-        return detail
-
-    def _story_detail(self, story_id: int, scope: Scope) -> StoryDetail | None:
-        found = self._store.story(story_id, scope=scope)
+        found = await off_loop(functools.partial(self._store.story, story_id, scope=scope))
         if found is None:
-            return None
-        return StoryDetail(story=found, also_covered_by=self._coverage(found, scope))
+            raise StoryNotFoundError(f"There is no story #{story_id}.")
+        [story] = await self.condensed([found])
+        coverage = await off_loop(self._coverage, story, scope)
+        return StoryDetail(story=story, also_covered_by=coverage)
 
     def _coverage(self, story: Story, scope: Scope) -> list[Coverage]:
         if story.published is None:
@@ -963,8 +992,14 @@ class DigestService:
         return await off_loop(self._store.speaker_quotes, speaker, limit, scope=scope)
 
     async def search(self, query: str, limit: int = 10, *, scope: Scope) -> list[SearchHit]:
-        """Full-text search (FTS5) over stories, quotes and speakers; user text is escaped."""
-        return await off_loop(self._store.search, query, limit, scope=scope)
+        """Full-text search (FTS5) over stories (title and text, also of stories not condensed
+        yet), quotes and speakers; user text is escaped. The stories found are condensed."""
+        hits = await off_loop(functools.partial(self._store.search, query, limit, scope=scope))
+        if hits:
+            ids = [hit.story_id for hit in hits]
+            found = await off_loop(functools.partial(self._store.stories, ids, scope=scope))
+            await self.condensed(list(found.values()))
+        return hits
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -1042,6 +1077,36 @@ def disabled_notice(name: str, failures: int, error: str) -> str:
         f"The feed {name} was turned off after {failures} failed {updates} in a row "
         f"(add it again with /feed add to retry); last error: {error.rstrip('.')}."
     )
+
+
+def parsed_write(job: tuple[Entry, str, int | None]) -> StoryWrite:
+    """An entry stored as parsed: the feed's own text, no gist yet (condensed when shown)."""
+    entry, content_hash, story_id = job
+    return StoryWrite(
+        entry=entry,
+        content_hash=content_hash,
+        text=entry.text,
+        image=entry.image,
+        condensed=Condensed(title=entry.title, summary="", sentences=[], quotes=[]),
+        story_id=story_id,
+        parsed_only=True,
+    )
+
+
+def story_job(story: Story) -> tuple[Entry, str, int | None]:
+    """A story stored as parsed, as the entry it was (for ``prepare_writes``)."""
+    entry = Entry(
+        entry_id=story.entry_id,
+        url=story.url,
+        title=story.title,
+        text=story.text,
+        published=story.published,
+        image=story.image,
+        author=story.author,
+        is_teaser=story.teaser,
+        categories=story.categories,
+    )
+    return entry, "", story.story_id
 
 
 def unprepared_write(job: tuple[Entry, str, int | None]) -> StoryWrite:

@@ -228,6 +228,15 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             "CREATE INDEX outbox_channel_kind ON outbox(channel_id, kind, created_at)",
         ),
     ),
+    (
+        "0007_lazy_condensing",
+        (
+            # 0: stored as parsed; condensed (teaser page extracted) when first shown or posted
+            "ALTER TABLE stories ADD COLUMN condensed INTEGER NOT NULL DEFAULT 1",
+            # the feed's text is a teaser: the article page is fetched when it is condensed
+            "ALTER TABLE stories ADD COLUMN teaser INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 
