@@ -77,6 +77,8 @@ from digests.model import (
 )
 from digests.store import (
     FetchState,
+    PollSave,
+    SavedPoll,
     StaleDigestError,
     Store,
     StoredFeed,
@@ -248,13 +250,16 @@ class DigestService:
         self._refresh_wait = refresh_wait
         self._live_window = live_window
         #: same-story decisions for live channels and the poll they apply to are made one
-        #: poll at a time, so two outlets' versions polled together cannot both be posted
+        #: poll at a time, so two outlets' versions polled together cannot both be posted;
+        #: the batched poll writes take it too, so our writers never queue inside SQLite
         self._live_lock = asyncio.Lock()
         #: each feed's poll is a task of its own (see ``start_due_polls``), by feed id
         self._polling: dict[int, asyncio.Task[UpdateResult]] = {}
         self._poll_slots = asyncio.Semaphore(max(1, poll_concurrency))
-        #: polls that found nothing new are recorded together (group commit)
-        self._unchanged = BatchWriter(self._record_unchanged)
+        #: polls that found nothing new, and those of feeds no channel gets live, are
+        #: written together (group commit)
+        self._unchanged: BatchWriter[Unchanged, None] = BatchWriter(self._record_unchanged)
+        self._saves: BatchWriter[PollSave, SavedPoll] = BatchWriter(self._save_polls)
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -539,8 +544,14 @@ class DigestService:
         async with self._poll_slots:
             return await self._poll(feed)
 
-    async def _record_unchanged(self, batch: Sequence[Unchanged]) -> None:
-        await off_loop(self._store.record_unchanged, batch, self._clock.now())
+    async def _record_unchanged(self, batch: Sequence[Unchanged]) -> list[None]:
+        async with self._live_lock:
+            await off_loop(self._store.record_unchanged, batch, self._clock.now())
+        return [None] * len(batch)
+
+    async def _save_polls(self, batch: Sequence[PollSave]) -> list[SavedPoll]:
+        async with self._live_lock:
+            return await off_loop(self._store.save_polls, batch)
 
     async def ingest_document(
         self, url: str, content: bytes, headers: Mapping[str, str] | None = None
@@ -672,15 +683,27 @@ class DigestService:
         any other feed's are stored as parsed, condensed when first posted or asked for."""
         refs, live = await off_loop(self._ingest_reads, feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
-        writes = await self._prepare(todo) if live else [parsed_write(job) for job in todo]
         info = parsed.info
-        routes = await self._live_routes(feed.feed_id, writes) if live else {}
+        if not live:
+            now = self._clock.now()
+            saved = await self._saves.add(
+                PollSave(
+                    feed.feed_id,
+                    title=info.title,
+                    link=info.link,
+                    image=info.image,
+                    state=state,
+                    writes=[parsed_write(job) for job in todo],
+                    now=now,
+                    next_fetch=self._next_fetch(feed, now, max_age),
+                )
+            )
+            return _saved_result(feed, saved)
+        writes = await self._prepare(todo)
+        routes = await self._live_routes(feed.feed_id, writes)
         async with self._live_lock:
             now = self._clock.now()
-            merges = (
-                await off_loop(self._live_merges, feed, info.title, writes, now) if live else {}
-            )
-            next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
+            merges = await off_loop(self._live_merges, feed, info.title, writes, now)
             saved = await off_loop(
                 self._store.save_poll,
                 feed.feed_id,
@@ -690,15 +713,14 @@ class DigestService:
                 state=state,
                 writes=writes,
                 now=now,
-                next_fetch=next_fetch,
+                next_fetch=self._next_fetch(feed, now, max_age),
                 routes=routes,
                 merges=merges,
             )
-        return UpdateResult(
-            url=feed.url,
-            new_stories=len(saved.new_story_ids),
-            updated_stories=len(saved.updated_story_ids),
-        )
+        return _saved_result(feed, saved)
+
+    def _next_fetch(self, feed: StoredFeed, now: datetime, max_age: int | None) -> datetime:
+        return polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
 
     def _ingest_reads(self, feed_id: int) -> tuple[list[StoryRef], bool]:
         """The feed's stored entries, and whether a channel gets it live (one thread hop)."""
@@ -1003,6 +1025,14 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+def _saved_result(feed: StoredFeed, saved: SavedPoll) -> UpdateResult:
+    return UpdateResult(
+        url=feed.url,
+        new_stories=len(saved.new_story_ids),
+        updated_stories=len(saved.updated_story_ids),
+    )
+
+
 async def _results(tasks: Sequence[asyncio.Task[UpdateResult]]) -> list[UpdateResult]:
     """The tasks' results in order, once all ended (the first failure raised). Waiting is
     cancelled alone: the tasks go on."""

@@ -1,4 +1,4 @@
-"""BatchWriter: concurrent adds share writes (group commit); failures reach every caller."""
+"""BatchWriter: concurrent adds share writes (group commit); a failing item fails alone."""
 
 from __future__ import annotations
 
@@ -11,33 +11,36 @@ from digests.batching import BatchWriter
 
 
 class Sink:
-    """A write target that records each batch and can be held or made to fail."""
+    """A write target that records each batch (returning each item doubled), can be held at a
+    gate, and refuses any batch holding a ``bad`` item."""
 
-    def __init__(self) -> None:
+    def __init__(self, bad: frozenset[int] = frozenset()) -> None:
         self.batches: list[list[int]] = []
         self.gate = asyncio.Event()
         self.gate.set()
         self.started = asyncio.Event()
-        self.fail: Exception | None = None
+        self.bad = bad
 
-    async def write(self, items: Sequence[int]) -> None:
+    async def write(self, items: Sequence[int]) -> list[int]:
         self.started.set()
         await self.gate.wait()
-        if self.fail is not None:
-            raise self.fail
+        if self.bad & set(items):
+            raise RuntimeError("disk full")
         self.batches.append(list(items))
+        return [2 * item for item in items]
 
 
-async def test_items_added_together_are_written_in_one_batch() -> None:
+async def test_items_added_together_are_written_in_one_batch_with_their_own_results() -> None:
     sink = Sink()
-    writer = BatchWriter(sink.write)
-    await asyncio.gather(*(writer.add(n) for n in range(100)))
+    writer: BatchWriter[int, int] = BatchWriter(sink.write)
+    results = await asyncio.gather(*(writer.add(n) for n in range(100)))
     assert sink.batches == [list(range(100))]
+    assert results == [2 * n for n in range(100)]
 
 
 async def test_items_added_during_a_write_go_into_the_next_one() -> None:
     sink = Sink()
-    writer = BatchWriter(sink.write)
+    writer: BatchWriter[int, int] = BatchWriter(sink.write)
     sink.gate.clear()
     first = asyncio.create_task(writer.add(1))
     await sink.started.wait()  # the first write is under way (held at the gate)
@@ -48,20 +51,18 @@ async def test_items_added_during_a_write_go_into_the_next_one() -> None:
     assert sink.batches == [[1], [2, 3, 4]]
 
 
-async def test_a_failed_write_fails_every_add_of_its_batch_and_the_next_batch_goes_on() -> None:
-    sink = Sink()
-    writer = BatchWriter(sink.write)
-    sink.fail = RuntimeError("disk full")
-    results = await asyncio.gather(*(writer.add(n) for n in range(3)), return_exceptions=True)
-    assert [str(r) for r in results] == ["disk full"] * 3
-    sink.fail = None
-    await writer.add(7)
-    assert sink.batches == [[7]]
+async def test_a_failing_item_fails_alone_and_the_others_are_written() -> None:
+    sink = Sink(bad=frozenset({2}))
+    writer: BatchWriter[int, int] = BatchWriter(sink.write)
+    results = await asyncio.gather(*(writer.add(n) for n in range(4)), return_exceptions=True)
+    assert [r if isinstance(r, int) else str(r) for r in results] == [0, 2, "disk full", 6]
+    assert sink.batches == [[0], [1], [3]]  # the batch failed; each item was written alone
+    assert await writer.add(7) == 14
 
 
 async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
     sink = Sink()
-    writer = BatchWriter(sink.write)
+    writer: BatchWriter[int, int] = BatchWriter(sink.write)
     sink.gate.clear()
     waiting = asyncio.create_task(writer.add(5))
     other = asyncio.create_task(writer.add(6))
@@ -70,5 +71,5 @@ async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     sink.gate.set()
-    await other
+    assert await other == 12
     assert sink.batches == [[5, 6]]
