@@ -135,10 +135,10 @@ class JobContext:
     ready: Callable[[], Awaitable[Any]]
 
 
-async def start_polls(ctx: JobContext) -> list[asyncio.Task[UpdateResult]]:
-    """The polling job: start polling each due feed that is not being polled already, each in
-    a task of its own, and return without waiting for them (so the job, which runs one
-    instance at a time, is never held up by one slow feed). Each feed that brought something
+async def start_polls(ctx: JobContext) -> list[asyncio.Future[UpdateResult]]:
+    """The polling job: start polling each due feed that is not being polled already, and
+    return (futures of their outcomes) without waiting for them, so the job, which runs one
+    instance at a time, is never held up by one slow feed. Each feed that brought something
     wakes the outbox as its poll ends."""
     await ctx.ready()
 
@@ -152,10 +152,10 @@ async def start_polls(ctx: JobContext) -> list[asyncio.Task[UpdateResult]]:
 async def poll_feeds(ctx: JobContext) -> list[UpdateResult]:
     """One tick of the polling job, waited for: start the due polls and return their outcomes
     once they all ended (tests, benchmarks)."""
-    tasks = await start_polls(ctx)
-    if tasks:
-        await asyncio.wait(tasks)
-    return [task.result() for task in tasks]
+    polls = await start_polls(ctx)
+    if polls:
+        await asyncio.wait(polls)
+    return [poll.result() for poll in polls]
 
 
 async def post_digest(ctx: JobContext, schedule_id: int) -> int | None:

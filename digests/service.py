@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -253,9 +254,11 @@ class DigestService:
         #: poll at a time, so two outlets' versions polled together cannot both be posted;
         #: the batched poll writes take it too, so our writers never queue inside SQLite
         self._live_lock = asyncio.Lock()
-        #: each feed's poll is a task of its own (see ``start_due_polls``), by feed id
-        self._polling: dict[int, asyncio.Task[UpdateResult]] = {}
-        self._poll_slots = asyncio.Semaphore(max(1, poll_concurrency))
+        #: the outcome of each feed's poll, queued or running (see ``start_due_polls``)
+        self._polling: dict[int, asyncio.Future[UpdateResult]] = {}
+        self._waiting: deque[tuple[StoredFeed, asyncio.Future[UpdateResult]]] = deque()
+        self._pollers: set[asyncio.Task[None]] = set()
+        self._poll_concurrency = max(1, poll_concurrency)
         #: polls that found nothing new, and those of feeds no channel gets live, are
         #: written together (group commit)
         self._unchanged: BatchWriter[Unchanged, None] = BatchWriter(self._record_unchanged)
@@ -484,12 +487,12 @@ class DigestService:
     # --- polling (network) -------------------------------------------------------------------
     async def start_due_polls(
         self, on_result: Callable[[UpdateResult], None] | None = None
-    ) -> list[asyncio.Task[UpdateResult]]:
+    ) -> list[asyncio.Future[UpdateResult]]:
         """Start polling every enabled, subscribed feed whose next poll time has come and that
-        is not being polled already, each feed in a task of its own (at most
-        ``poll_concurrency`` at once), and return those tasks without waiting for them: one slow
-        or hostile feed never holds up another's poll, nor the caller. ``on_result`` is called
-        with each feed's outcome as it ends (not for a cancelled poll)."""
+        is not being polled already, and return a future of each one's outcome without waiting:
+        at most ``poll_concurrency`` feeds are polled at once, each on its own, so one slow or
+        hostile feed never holds up another's poll, nor the caller. ``on_result`` is called with
+        each feed's outcome as it ends (not for a cancelled poll)."""
         now = self._clock.now()
         feeds = await off_loop(self._store.due_feeds, now)
         return [
@@ -505,44 +508,69 @@ class DigestService:
     async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
         """Poll these feeds (a feed being polled already is waited for, not polled twice) and
         wait for them; a cancelled wait leaves the polls running."""
-        tasks = [self._polling.get(feed.feed_id) or self._start_poll(feed) for feed in feeds]
-        return await _results(tasks)
+        polls = [self._polling.get(feed.feed_id) or self._start_poll(feed) for feed in feeds]
+        return await _results(polls)
 
     async def stop_polls(self) -> None:
-        """Cancel every running poll and wait until they ended (shutting down)."""
-        running = list(self._polling.values())
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        """Cancel every running and waiting poll, and wait until the pollers ended."""
+        pollers = list(self._pollers)
+        for poller in pollers:
+            poller.cancel()
+        await asyncio.gather(*pollers, return_exceptions=True)
+        for outcome in list(self._polling.values()):
+            outcome.cancel()
+        self._waiting.clear()
 
     def _start_poll(
         self, feed: StoredFeed, on_result: Callable[[UpdateResult], None] | None = None
-    ) -> asyncio.Task[UpdateResult]:
-        task = asyncio.create_task(self._bounded_poll(feed), name=f"newsdigest-poll-{feed.feed_id}")
-        self._polling[feed.feed_id] = task
-        task.add_done_callback(functools.partial(self._poll_ended, feed.feed_id, on_result))
-        return task
+    ) -> asyncio.Future[UpdateResult]:
+        """Queue the feed's poll; a poller task picks it up (one more is started while fewer
+        than ``poll_concurrency`` run). A queued feed costs a future, not a task of its own:
+        10,000 feeds waiting as tasks held ~15 MB."""
+        outcome: asyncio.Future[UpdateResult] = asyncio.get_running_loop().create_future()
+        self._polling[feed.feed_id] = outcome
+        outcome.add_done_callback(functools.partial(self._poll_ended, feed.feed_id, on_result))
+        self._waiting.append((feed, outcome))
+        if len(self._pollers) < self._poll_concurrency:
+            poller = asyncio.create_task(self._poller(), name="newsdigest-poller")
+            self._pollers.add(poller)
+            poller.add_done_callback(self._pollers.discard)
+        return outcome
+
+    async def _poller(self) -> None:
+        """Poll queued feeds one after another until none is left."""
+        while self._waiting:
+            feed, outcome = self._waiting.popleft()
+            if outcome.done():  # cancelled while it waited
+                continue
+            try:
+                result = await self._poll(feed)
+            except asyncio.CancelledError:
+                outcome.cancel()
+                raise
+            except Exception as exc:  # the database or a shutdown: whoever waits reports it
+                if not outcome.done():
+                    outcome.set_exception(exc)
+            else:
+                if not outcome.done():
+                    outcome.set_result(result)
 
     def _poll_ended(
         self,
         feed_id: int,
         on_result: Callable[[UpdateResult], None] | None,
-        task: asyncio.Task[UpdateResult],
+        outcome: asyncio.Future[UpdateResult],
     ) -> None:
-        if self._polling.get(feed_id) is task:
+        if self._polling.get(feed_id) is outcome:
             del self._polling[feed_id]
-        if task.cancelled():
+        if outcome.cancelled():
             return
-        error = task.exception()
-        if error is not None:  # the database or a shutdown: whoever waits reports it
+        error = outcome.exception()
+        if error is not None:
             log.debug("poll of feed %d ended with %r", feed_id, error)
             return
         if on_result is not None:
-            on_result(task.result())
-
-    async def _bounded_poll(self, feed: StoredFeed) -> UpdateResult:
-        async with self._poll_slots:
-            return await self._poll(feed)
+            on_result(outcome.result())
 
     async def _record_unchanged(self, batch: Sequence[Unchanged]) -> list[None]:
         async with self._live_lock:
@@ -1033,12 +1061,12 @@ def _saved_result(feed: StoredFeed, saved: SavedPoll) -> UpdateResult:
     )
 
 
-async def _results(tasks: Sequence[asyncio.Task[UpdateResult]]) -> list[UpdateResult]:
-    """The tasks' results in order, once all ended (the first failure raised). Waiting is
-    cancelled alone: the tasks go on."""
-    if tasks:
-        await asyncio.wait(tasks)
-    return [task.result() for task in tasks]
+async def _results(polls: Sequence[asyncio.Future[UpdateResult]]) -> list[UpdateResult]:
+    """The polls' outcomes in order, once all ended (the first failure raised). Waiting is
+    cancelled alone: the polls go on."""
+    if polls:
+        await asyncio.wait(polls)
+    return [poll.result() for poll in polls]
 
 
 def candidate_story(feed: StoredFeed, title: str | None, write: StoryWrite, now: datetime) -> Story:

@@ -67,14 +67,14 @@ async def test_the_poll_job_does_not_wait_on_a_hanging_feed(
         )
 
         env.later()
-        first = await start_polls(ctx)  # returns at once, with a task per due feed
+        first = await start_polls(ctx)  # returns at once, with a future per due feed
         assert len(first) == 2
         done, _ = await asyncio.wait(first, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
         assert len(done) == 1  # the healthy feed's poll ended; the hostile parse still hangs
-        [healthy_task] = done
-        [hostile_task] = [t for t in first if t is not healthy_task]
-        assert healthy_task.result().url == urls["healthy"]
-        assert not hostile_task.done()
+        [healthy_poll] = done
+        [hostile_poll] = [t for t in first if t is not healthy_poll]
+        assert healthy_poll.result().url == urls["healthy"]
+        assert not hostile_poll.done()
 
         # a new item on the healthy feed is polled and queued on the next tick
         healthy_items = [item(30, title="healthy news"), item(11, title="healthy old")]
@@ -88,8 +88,8 @@ async def test_the_poll_job_does_not_wait_on_a_hanging_feed(
         assert queued == ["healthy news"]
         assert kicks  # the outbox was woken as that poll ended
         assert feed_server.hits("/hostile.xml") == 2  # the add and the first tick only
-        assert not hostile_task.done()
+        assert not hostile_poll.done()
 
         # shutting down cancels the hanging poll without waiting for it
         await asyncio.wait_for(service.stop_polls(), WAIT)
-        assert hostile_task.cancelled()
+        assert hostile_poll.cancelled()
