@@ -159,8 +159,11 @@ class FeedsMixin(StoreBase):
 
     @storage_errors
     def due_feeds(self, now: datetime) -> list[StoredFeed]:
-        """Enabled feeds with at least one subscription whose next poll time has come."""
-        found = self._read(
+        """Enabled feeds with at least one subscription whose next poll time has come.
+
+        Rows become records one at a time: thousands of feeds are due at once after a restart,
+        and a dict per row, all alive together, would only grow the process."""
+        cursor = self._conn().execute(
             """
             SELECT * FROM feeds f
             WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
@@ -169,7 +172,8 @@ class FeedsMixin(StoreBase):
             """,
             (ts(now),),
         )
-        return [_feed(row) for row in found]
+        names = [d[0] for d in cursor.description]
+        return [_feed(dict(zip(names, row, strict=True))) for row in cursor]
 
     @storage_errors
     def live_channels(self, feed_id: int) -> list[int]:
