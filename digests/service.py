@@ -851,7 +851,14 @@ class DigestService:
         waiting = [story for story in stories if not story.condensed]
         if not waiting:
             return list(stories)
-        writes = await self._prepare([story_job(story) for story in waiting])
+        by_feed: dict[str, list[Story]] = {}
+        for story in waiting:
+            by_feed.setdefault(story.feed_url, []).append(story)
+        # each feed's stories get the worker time a poll of that feed would (FEED_CPU_BUDGETS)
+        prepared = await asyncio.gather(
+            *(self._prepare([story_job(s) for s in group]) for group in by_feed.values())
+        )
+        writes = [write for group in prepared for write in group]
         await off_loop(self._store.save_gists, writes, self._clock.now())
         ids = [story.story_id for story in waiting]
         fresh = await off_loop(

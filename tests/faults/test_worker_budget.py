@@ -168,3 +168,48 @@ async def test_a_shutdown_during_a_parse_is_not_the_feeds_failure(
             await asyncio.wait_for(poll, 10)
         [status] = await env.service.feed_status(1)
         assert status.health == "ok" and status.last_error is None
+
+
+@pytest.mark.slow
+async def test_runaway_pages_of_one_feed_do_not_cost_another_feed_its_pages(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Stories of two feeds shown together (one digest): each feed's pages get the worker time a
+    poll of that feed would, so one feed's runaway pages leave the other's extracted."""
+    unpaced = FetchLimits(page_interval=0.0)
+    async with (
+        WorkerPool(1) as pool,
+        service_env(
+            tmp_path, limits=unpaced, extract=runaway_extract, cpu_executor=pool, cpu_budget=BUDGET
+        ) as env,
+    ):
+        feed_server.add("/bad.html", b"<html><body><p>" + MARKER + b"</p></body></html>")
+        article = " ".join(
+            f"The harbour board approved the new ferry terminal plan number {n} on Tuesday."
+            for n in range(12)
+        )
+        feed_server.add(
+            "/good.html", f"<html><body><article><p>{article}</p></article></body></html>".encode()
+        )
+        await pool.run(len, b"warm", budget=30)
+        for name, page in (("bad", "/bad.html"), ("good", "/good.html")):
+            teasers = [
+                Item(
+                    guid=f"{name}-{n}",
+                    title=f"{name} teaser {n}",
+                    text=f"Teaser {n} opens here. Read more",
+                    link=feed_server.url(f"{page}?n={n}"),
+                )
+                for n in range(3)
+            ]
+            feed_server.add(f"/{name}.xml", rss(name, teasers))
+            await env.service.add_feed(
+                guild_id=1, channel_id=10, url=feed_server.url(f"/{name}.xml")
+            )
+        waiting = [s for feed in (1, 2) for s in env.store.newest_stories(feed, 10)]
+        waiting = [s for s in waiting if not s.condensed]
+        assert len(waiting) == 4  # each feed's preview was condensed when it was added
+        shown = await env.service.condensed(waiting)
+        good = [s for s in shown if s.title and s.title.startswith("good")]
+        assert len(good) == 2
+        assert all("ferry terminal" in s.summary for s in good)
