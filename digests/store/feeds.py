@@ -161,9 +161,11 @@ class FeedsMixin(StoreBase):
     def due_feeds(self, now: datetime) -> list[StoredFeed]:
         """Enabled feeds with at least one subscription whose next poll time has come.
 
-        Rows become records one at a time: thousands of feeds are due at once after a restart,
-        and a dict per row, all alive together, would only grow the process."""
-        cursor = self._conn().execute(
+        Rows become records one at a time, without a dict per row: thousands of feeds are due
+        at once, every cycle."""
+        cursor = self._conn().cursor()
+        cursor.row_factory = sqlite3.Row  # this cursor only: rows read by name, in C
+        cursor.execute(
             """
             SELECT * FROM feeds f
             WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
@@ -172,8 +174,7 @@ class FeedsMixin(StoreBase):
             """,
             (ts(now),),
         )
-        names = [d[0] for d in cursor.description]
-        return [_feed(dict(zip(names, row, strict=True))) for row in cursor]
+        return [_feed(row) for row in cursor]
 
     @storage_errors
     def live_channels(self, feed_id: int) -> list[int]:
@@ -641,5 +642,5 @@ def _feed(r: Any) -> StoredFeed:
         last_error=r["last_error"],
         disabled=bool(r["disabled"]),
         created_at=req_dt(r["created_at"]),
-        item_hashes_json=r.get("item_hashes"),
+        item_hashes_json=r["item_hashes"],
     )
