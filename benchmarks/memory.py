@@ -15,6 +15,19 @@ one fork server, sharing most pages) are reported as their proportional share (P
 up without counting shared pages twice.
 
     python benchmarks/memory.py [--feeds 10000] [--stories 100000] [--guilds 1000]
+
+Measured 6 Dec 2026 (2 shared cores, defaults), RSS of the service process, then the workers' PSS:
+
+==================  ============  ====================  ================  =======
+code                ready         after a 304 cycle     after reads       workers
+==================  ============  ====================  ================  =======
+main (a2805fd)      89.2 MB       122.1 MB (peak 124.7) 126.7 MB          72-74 MB
+perf branch         89.2 MB       108.3 MB              114.8 MB          72-74 MB
+==================  ============  ====================  ================  =======
+
+About 15 MB of it is numpy, which sqlite-utils imports when it is installed (here by the test
+extras' rouge-score; a production install has none). discord.py's share for 1,000 servers is
+small (ready - imported: ~8 MB): the client keeps no message or member cache.
 """
 
 from __future__ import annotations
