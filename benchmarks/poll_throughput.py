@@ -3,9 +3,11 @@
 A server process serves N synthetic RSS 2.0 feeds (~15 KB each, ETag + Last-Modified, answering
 304 to conditional requests). For each client, in one run:
 
-- cycle 1: every feed is new (fetch, parse, condense, store);
+- cycle 1: every feed is new (fetch, parse, store; the channels get digests, so stories are
+  condensed when a digest posts them, not here);
 - the server changes 5% of the feeds (one new item each, new validators);
-- cycle 2: 95% answer 304, 5% have one new entry.
+- cycle 2: 95% answer 304, 5% have one new entry; the floor of that cycle (the same
+  conditional GETs over a bare aiohttp session) is measured in the same run.
 
 Usage::
 
@@ -23,6 +25,23 @@ run        ours c1 / c2     reader c1 / c2
 load ~3    197.1 s / 7.3 s  230.0 s / 55.1 s   (cycle 2: 7.6x)
 load ~7    670.5 s / 16.6 s 354.5 s / 49.4 s   (reader ran after the load dropped)
 =========  ===============  ===============
+
+Measured 6 Dec 2026, same setup, load 3-7 from other work (the floor's 3-7 s against ~1 s on an
+idle machine shows how loaded), before and after stories were condensed when shown rather than
+when polled, 304s recorded in batches and the URL checks cached:
+
+=====================  ==================  ============  ==================  ==========
+code                   ours c1 / c2        c2 floor      reader c1 / c2      c2 speed-up
+=====================  ==================  ============  ==================  ==========
+main (a2805fd)         457.3 s / 20.65 s   (not run)     519.6 s / 90.63 s   4.4x
+perf (5d2b018)         338.9 s / 7.92 s    6.63 s        393.3 s / 78.74 s   9.9x
+perf (772240a)         210.9 s / 9.39 s    6.01 s        336.1 s / 61.33 s   6.5x
+perf (4896480)         158.3 s / 6.83 s    3.29 s        282.3 s / 38.16 s   5.6x
+=====================  ==================  ============  ==================  ==========
+
+Cycle 1 is bound by feedparser in the worker processes (~8 ms a document idle, 20-40 ms under
+this load) and FTS5 indexing of 120,000 stories; cycle 2 runs at 1.2-2.1x its floor here (1.05x
+with 2,000 feeds: 1.46 s against 1.39 s).
 """
 
 from __future__ import annotations
@@ -235,7 +254,8 @@ def bump(base: str, share: float = 0.05) -> int:
 # --- our client --------------------------------------------------------------------------------
 async def run_ours(
     urls: list[str], base: str, workers: int, db: Path, concurrency: int
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """Our two cycles' times, and the floor of the second (``run_floor``)."""
     from digests.clock import FakeClock
     from digests.condensing import condense
     from digests.feeds.fetch import Fetcher, FetchLimits
@@ -264,6 +284,7 @@ async def run_ours(
                 parse=default_parse,
                 extract=default_extract,
                 cpu_executor=pool,
+                poll_concurrency=concurrency,
             )
             if pool is not None:  # untimed: each worker imports its modules (fork did not)
                 await asyncio.gather(*(pool.run(len, b"", budget=60) for _ in range(workers)))
@@ -273,15 +294,36 @@ async def run_ours(
             _report("ours, cycle 1", first)
             changed = bump(base)
             clock.advance(timedelta(days=1))
+            floor = await run_floor(urls, concurrency)
             t0 = time.perf_counter()
             second = await service.update_due_feeds()
             t2 = time.perf_counter() - t0
             _report(f"ours, cycle 2 ({changed} changed)", second)
+            floor = min(floor, await run_floor(urls, concurrency))
     finally:
         if pool is not None:
             await pool.close()
         store.close()
-    return t1, t2
+    return t1, t2, floor
+
+
+async def run_floor(urls: list[str], concurrency: int) -> float:
+    """The floor of a steady-state cycle: the same conditional GETs (the first version's ETag,
+    so the changed feeds answer 200 with their body) over a bare aiohttp session, bodies read
+    and dropped: no checks, no parsing, no database."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(n: int, url: str) -> None:
+            etag = f'"f{n}-v0"'
+            async with session.get(url, headers={"If-None-Match": etag}) as response:
+                await response.read()
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(n, url) for n, url in enumerate(urls)))
+        return time.perf_counter() - t0
 
 
 def _report(label: str, results: list[object]) -> None:
@@ -324,7 +366,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="our CPU worker processes")
     parser.add_argument("--reader-workers", type=int, default=32)
     parser.add_argument(
-        "--concurrency", type=int, default=64, help="our concurrent requests (one host here)"
+        "--concurrency", type=int, default=128, help="our concurrent requests (one host here)"
     )
     parser.add_argument("--skip-reader", action="store_true")
     args = parser.parse_args()
@@ -351,13 +393,18 @@ def main() -> int:
                 run_ours(urls, base, args.workers, Path(scratch) / "ours.db", args.concurrency)
             )
             print(f"ours:   cycle 1 {ours[0]:7.2f} s   cycle 2 {ours[1]:6.2f} s", flush=True)
+            print(
+                f"floor:  cycle 2 {ours[2]:6.2f} s (bare aiohttp GETs, best of two); ours is "
+                f"{ours[1] / ours[2]:.1f}x the floor",
+                flush=True,
+            )
             if args.skip_reader:
                 return 0
             theirs = run_reader(urls, base, args.reader_workers, Path(scratch) / "reader.db")
             print(f"reader: cycle 1 {theirs[0]:7.2f} s   cycle 2 {theirs[1]:6.2f} s")
             print(
                 f"speed-up: cycle 1 {theirs[0] / ours[0]:.1f}x, cycle 2 {theirs[1] / ours[1]:.1f}x"
-                f" (target: cycle 2 <= 15 s and >= 5x)"
+                " (targets: cycle 1 <= 60 s; cycle 2 <= 2 s and >= 10x)"
             )
     finally:
         server.terminate()

@@ -63,6 +63,11 @@ class DigestBot(commands.AutoShardedBot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
+            # the bot reads no messages and no members: keep no cache of either (discord.py
+            # still keeps its own member in each server, for its permissions)
+            max_messages=None,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
             shard_count=shards.count,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),

@@ -131,6 +131,7 @@ async def compose(
     scheduler = AsyncIOScheduler(timezone="UTC")
     # parsing, extraction and condensing run in worker processes, each document on a time budget
     workers = WorkerPool()
+    service: DigestService | None = None
     try:
         await workers.start()
         if own_fetcher:
@@ -175,6 +176,8 @@ async def compose(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if service is not None:
+            await service.stop_polls()
         await workers.close()
         if own_fetcher:
             await fetch.close()
@@ -229,9 +232,10 @@ async def start_bot(app: App, token: str) -> asyncio.Task[None]:
 
 
 async def shutdown(app: App, *tasks: asyncio.Task[Any]) -> None:
-    """Stop the scheduler and the background tasks, then close the bot."""
+    """Stop the scheduler, the feeds' polls and the background tasks, then close the bot."""
     if app.scheduler.running:
         app.scheduler.shutdown(wait=False)
+    await app.service.stop_polls()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -12,6 +12,7 @@ pure function of the trigger, ``now``, the schedule's last run and a grace perio
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +25,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digests.clock import Clock
-from digests.feeds.urlsafety import redact_url
 from digests.model import Pruned, Schedule, UpdateResult
 from digests.service import DigestService
 
@@ -135,16 +135,27 @@ class JobContext:
     ready: Callable[[], Awaitable[Any]]
 
 
-async def poll_feeds(ctx: JobContext) -> list[UpdateResult]:
-    """The polling job: poll the feeds that are due, then deliver what was queued."""
+async def start_polls(ctx: JobContext) -> list[asyncio.Future[UpdateResult]]:
+    """The polling job: start polling each due feed that is not being polled already, and
+    return (futures of their outcomes) without waiting for them, so the job, which runs one
+    instance at a time, is never held up by one slow feed. Each feed that brought something
+    wakes the outbox as its poll ends."""
     await ctx.ready()
-    results = await ctx.digests.update_due_feeds()
-    for result in results:
-        if result.error:
-            log.info("Feed %s: %s", redact_url(result.url), result.error)
-    if any(r.new_stories or r.updated_stories or r.error for r in results):
-        ctx.kick()
-    return results
+
+    def ended(result: UpdateResult) -> None:
+        if result.new_stories or result.updated_stories or result.error:
+            ctx.kick()
+
+    return await ctx.digests.start_due_polls(on_result=ended)
+
+
+async def poll_feeds(ctx: JobContext) -> list[UpdateResult]:
+    """One tick of the polling job, waited for: start the due polls and return their outcomes
+    once they all ended (tests, benchmarks)."""
+    polls = await start_polls(ctx)
+    if polls:
+        await asyncio.wait(polls)
+    return [poll.result() for poll in polls]
 
 
 async def post_digest(ctx: JobContext, schedule_id: int) -> int | None:
@@ -220,7 +231,7 @@ class Jobs:
         self.ctx = ctx
 
     def add_poll_job(self, tick: timedelta = POLL_TICK) -> None:
-        self._add_repeating(poll_feeds, POLL_JOB_ID, every=tick, delay=timedelta(0))
+        self._add_repeating(start_polls, POLL_JOB_ID, every=tick, delay=timedelta(0))
 
     def add_housekeeping_job(
         self, every: timedelta = HOUSEKEEPING_EVERY, delay: timedelta = HOUSEKEEPING_DELAY

@@ -130,6 +130,11 @@ class Story:
     categories: tuple[str, ...] = ()
     #: the feed's own image (its icon), shown as a webhook post's avatar
     feed_image: str | None = None
+    #: False while the story is stored as parsed (no summary, sentences or quotes yet): it is
+    #: condensed when it is first posted or asked for (``DigestService.condensed``)
+    condensed: bool = True
+    #: the feed's text is a teaser: condensing fetches the article page first
+    teaser: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ async def digest_sources(
             stories: list[Story] = []
             for feed in {f.feed_id: f for f in feeds}.values():
                 stories += await off_loop(store.newest_stories, feed.feed_id, limit)
+            stories = await service.condensed(stories)
             digest = compose.build_digest(stories, now=clock.now(), limit=limit)
         finally:
             await off_loop(store.close)

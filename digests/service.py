@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digests import compose, filters, polling
+from digests.batching import BatchWriter
 from digests.clock import Clock
 from digests.errors import (
     DigestError,
@@ -80,6 +82,8 @@ from digests.model import (
 from digests.shards import ShardSet
 from digests.store import (
     FetchState,
+    PollSave,
+    SavedPoll,
     StaleDigestError,
     Store,
     StoredFeed,
@@ -108,6 +112,8 @@ FALLBACK_SUMMARY_CHARS = 400
 CPU_BUDGET = 10.0
 #: the most worker time (in budgets) one feed's entries get in one poll
 FEED_CPU_BUDGETS = 3
+#: feeds polled at once (fetch, parse, store); the rest wait their turn
+POLL_CONCURRENCY = 128
 
 
 class FeedFetcher(Protocol):
@@ -234,6 +240,7 @@ class DigestService:
         live_window: timedelta = LIVE_WINDOW,
         poll_lease: timedelta | None = None,
         shards: ShardSet | None = None,
+        poll_concurrency: int = POLL_CONCURRENCY,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -256,8 +263,18 @@ class DigestService:
         self._poll_lease = poll_lease or poll_interval
         self._shards = shards or ShardSet()
         #: same-story decisions for live channels and the poll they apply to are made one
-        #: poll at a time, so two outlets' versions polled together cannot both be posted
+        #: poll at a time, so two outlets' versions polled together cannot both be posted;
+        #: the batched poll writes take it too, so our writers never queue inside SQLite
         self._live_lock = asyncio.Lock()
+        #: the outcome of each feed's poll, queued or running (see ``start_due_polls``)
+        self._polling: dict[int, asyncio.Future[UpdateResult]] = {}
+        self._waiting: deque[tuple[StoredFeed, asyncio.Future[UpdateResult]]] = deque()
+        self._pollers: set[asyncio.Task[None]] = set()
+        self._poll_concurrency = max(1, poll_concurrency)
+        #: polls that found nothing new, and those of feeds no channel gets live, are
+        #: written together (group commit)
+        self._unchanged: BatchWriter[Unchanged, None] = BatchWriter(self._record_unchanged)
+        self._saves: BatchWriter[PollSave, SavedPoll] = BatchWriter(self._save_polls)
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -335,7 +352,8 @@ class DigestService:
             thread=thread,
             webhook=webhook,
         )
-        preview = await off_loop(store.newest_story, feed.feed_id)
+        newest_stored = await off_loop(store.newest_story, feed.feed_id)
+        preview = (await self.condensed([newest_stored]))[0] if newest_stored else None
         return AddResult(
             subscription=outcome.subscription,
             preview=preview,
@@ -423,7 +441,8 @@ class DigestService:
             channel_id=subscription.channel_id,
             filters=tuple(found),
         )
-        stories = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
+        stored = await off_loop(self._store.newest_stories, subscription.feed.feed_id, limit)
+        stories = await self.condensed(stored)
         return await off_loop(filters.dry_run, rules, stories)
 
     # --- OPML --------------------------------------------------------------------------------
@@ -493,22 +512,102 @@ class DigestService:
         return [feed.status() for feed in feeds]
 
     # --- polling (network) -------------------------------------------------------------------
-    async def update_due_feeds(self) -> list[UpdateResult]:
-        """Poll every enabled, subscribed feed whose next poll time has come (one fetch per URL
-        however many channels subscribe); store new/updated stories; queue live deliveries;
-        back off failing feeds and queue one notice per channel when a feed gets disabled."""
+    async def start_due_polls(
+        self, on_result: Callable[[UpdateResult], None] | None = None
+    ) -> list[asyncio.Future[UpdateResult]]:
+        """Start polling every enabled, subscribed feed whose next poll time has come and that
+        is not being polled already, and return a future of each one's outcome without waiting:
+        at most ``poll_concurrency`` feeds are polled at once, each on its own, so one slow or
+        hostile feed never holds up another's poll, nor the caller. ``on_result`` is called with
+        each feed's outcome as it ends (not for a cancelled poll)."""
         now = self._clock.now()
         # claimed, so a feed is fetched once per cycle across processes sharing the database
         feeds = await off_loop(self._store.claim_due_feeds, now, lease=self._poll_lease)
-        return await self.poll_feeds(feeds)
+        return [
+            self._start_poll(feed, on_result) for feed in feeds if feed.feed_id not in self._polling
+        ]
+
+    async def update_due_feeds(self) -> list[UpdateResult]:
+        """Poll every due feed (``start_due_polls``) and wait for them: one fetch per URL however
+        many channels subscribe; new/updated stories stored; live deliveries queued; failing
+        feeds backed off, and one notice per channel queued when a feed gets disabled."""
+        return await _results(await self.start_due_polls())
 
     async def poll_feeds(self, feeds: Sequence[StoredFeed]) -> list[UpdateResult]:
-        """Poll these feeds concurrently; 304s and unchanged bodies are recorded in one write."""
-        unchanged: list[Unchanged] = []
-        results = await asyncio.gather(*(self._poll(feed, unchanged) for feed in feeds))
-        if unchanged:
-            await off_loop(self._store.record_unchanged, unchanged, self._clock.now())
-        return list(results)
+        """Poll these feeds (a feed being polled already is waited for, not polled twice) and
+        wait for them; a cancelled wait leaves the polls running."""
+        polls = [self._polling.get(feed.feed_id) or self._start_poll(feed) for feed in feeds]
+        return await _results(polls)
+
+    async def stop_polls(self) -> None:
+        """Cancel every running and waiting poll, and wait until the pollers ended."""
+        pollers = list(self._pollers)
+        for poller in pollers:
+            poller.cancel()
+        await asyncio.gather(*pollers, return_exceptions=True)
+        for outcome in list(self._polling.values()):
+            outcome.cancel()
+        self._waiting.clear()
+
+    def _start_poll(
+        self, feed: StoredFeed, on_result: Callable[[UpdateResult], None] | None = None
+    ) -> asyncio.Future[UpdateResult]:
+        """Queue the feed's poll; a poller task picks it up (one more is started while fewer
+        than ``poll_concurrency`` run). A queued feed costs a future, not a task of its own:
+        10,000 feeds waiting as tasks held ~15 MB."""
+        outcome: asyncio.Future[UpdateResult] = asyncio.get_running_loop().create_future()
+        self._polling[feed.feed_id] = outcome
+        outcome.add_done_callback(functools.partial(self._poll_ended, feed.feed_id, on_result))
+        self._waiting.append((feed, outcome))
+        if len(self._pollers) < self._poll_concurrency:
+            poller = asyncio.create_task(self._poller(), name="newsdigest-poller")
+            self._pollers.add(poller)
+            poller.add_done_callback(self._pollers.discard)
+        return outcome
+
+    async def _poller(self) -> None:
+        """Poll queued feeds one after another until none is left."""
+        while self._waiting:
+            feed, outcome = self._waiting.popleft()
+            if outcome.done():  # cancelled while it waited
+                continue
+            try:
+                result = await self._poll(feed)
+            except asyncio.CancelledError:
+                outcome.cancel()
+                raise
+            except Exception as exc:  # the database or a shutdown: whoever waits reports it
+                if not outcome.done():
+                    outcome.set_exception(exc)
+            else:
+                if not outcome.done():
+                    outcome.set_result(result)
+
+    def _poll_ended(
+        self,
+        feed_id: int,
+        on_result: Callable[[UpdateResult], None] | None,
+        outcome: asyncio.Future[UpdateResult],
+    ) -> None:
+        if self._polling.get(feed_id) is outcome:
+            del self._polling[feed_id]
+        if outcome.cancelled():
+            return
+        error = outcome.exception()
+        if error is not None:
+            log.debug("poll of feed %d ended with %r", feed_id, error)
+            return
+        if on_result is not None:
+            on_result(outcome.result())
+
+    async def _record_unchanged(self, batch: Sequence[Unchanged]) -> list[None]:
+        async with self._live_lock:
+            await off_loop(self._store.record_unchanged, batch, self._clock.now())
+        return [None] * len(batch)
+
+    async def _save_polls(self, batch: Sequence[PollSave]) -> list[SavedPoll]:
+        async with self._live_lock:
+            return await off_loop(self._store.save_polls, batch)
 
     async def ingest_document(
         self, url: str, content: bytes, headers: Mapping[str, str] | None = None
@@ -531,23 +630,25 @@ class DigestService:
         """When the earliest enabled feed is due."""
         return await off_loop(self._store.next_due)
 
-    async def _poll(self, feed: StoredFeed, unchanged: list[Unchanged]) -> UpdateResult:
+    async def _poll(self, feed: StoredFeed) -> UpdateResult:
         try:
             result = await self._fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified
             )
             now = self._clock.now()
             if isinstance(result, NotModified):
-                unchanged.append(self._unchanged(feed, now, result.max_age))
+                await self._unchanged.add(self._unchanged_poll(feed, now, result.max_age))
                 return UpdateResult(url=feed.url, not_modified=True)
             digest = body_hash(result.content)
             if digest == feed.body_hash:
-                unchanged.append(self._unchanged(feed, now, result.max_age, result))
+                await self._unchanged.add(self._unchanged_poll(feed, now, result.max_age, result))
                 return UpdateResult(url=feed.url, not_modified=True)
             outcome = await self._run_parse(result, feed.item_hashes)
             if outcome.parsed is None:  # a new body, but every item is one we already had
-                unchanged.append(
-                    self._unchanged(feed, now, result.max_age, result, digest, outcome.item_hashes)
+                await self._unchanged.add(
+                    self._unchanged_poll(
+                        feed, now, result.max_age, result, digest, outcome.item_hashes
+                    )
                 )
                 return UpdateResult(url=feed.url, not_modified=True)
             state = FetchState(result.etag, result.last_modified, digest, outcome.item_hashes)
@@ -563,7 +664,7 @@ class DigestService:
             )
             return await self._fail(feed, FeedError(feed.url, message))
 
-    def _unchanged(
+    def _unchanged_poll(
         self,
         feed: StoredFeed,
         now: datetime,
@@ -633,15 +734,32 @@ class DigestService:
     async def _ingest(
         self, feed: StoredFeed, parsed: ParsedFeed, state: FetchState, max_age: int | None
     ) -> UpdateResult:
-        refs = await off_loop(self._store.story_refs, feed.feed_id)
+        """Store the new and changed entries of a parsed document. A feed some channel gets live
+        has them condensed now (filters, the same-story merge and the post need the gist);
+        any other feed's are stored as parsed, condensed when first posted or asked for."""
+        refs, live = await off_loop(self._ingest_reads, feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
-        writes = await self._prepare(todo)
         info = parsed.info
+        if not live:
+            now = self._clock.now()
+            saved = await self._saves.add(
+                PollSave(
+                    feed.feed_id,
+                    title=info.title,
+                    link=info.link,
+                    image=info.image,
+                    state=state,
+                    writes=[parsed_write(job) for job in todo],
+                    now=now,
+                    next_fetch=self._next_fetch(feed, now, max_age),
+                )
+            )
+            return _saved_result(feed, saved)
+        writes = await self._prepare(todo)
         routes = await self._live_routes(feed.feed_id, writes)
         async with self._live_lock:
             now = self._clock.now()
             merges = await off_loop(self._live_merges, feed, info.title, writes, now)
-            next_fetch = polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
             saved = await off_loop(
                 self._store.save_poll,
                 feed.feed_id,
@@ -651,15 +769,18 @@ class DigestService:
                 state=state,
                 writes=writes,
                 now=now,
-                next_fetch=next_fetch,
+                next_fetch=self._next_fetch(feed, now, max_age),
                 routes=routes,
                 merges=merges,
             )
-        return UpdateResult(
-            url=feed.url,
-            new_stories=len(saved.new_story_ids),
-            updated_stories=len(saved.updated_story_ids),
-        )
+        return _saved_result(feed, saved)
+
+    def _next_fetch(self, feed: StoredFeed, now: datetime, max_age: int | None) -> datetime:
+        return polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
+
+    def _ingest_reads(self, feed_id: int) -> tuple[list[StoryRef], bool]:
+        """The feed's stored entries, and whether a channel gets it live (one thread hop)."""
+        return self._store.story_refs(feed_id), bool(self._store.live_channels(feed_id))
 
     def _live_merges(
         self, feed: StoredFeed, title: str | None, writes: Sequence[StoryWrite], now: datetime
@@ -751,10 +872,38 @@ class DigestService:
             return None
         return page if isinstance(page, Retrieved) else None
 
+    # --- condensing on demand -----------------------------------------------------------------
+    async def condensed(self, stories: Sequence[Story]) -> list[Story]:
+        """These stories with their gist: each one stored as parsed is condensed now (a
+        teaser's article page fetched and extracted first), stored once and read back."""
+        waiting = [story for story in stories if not story.condensed]
+        if not waiting:
+            return list(stories)
+        by_feed: dict[str, list[Story]] = {}
+        for story in waiting:
+            by_feed.setdefault(story.feed_url, []).append(story)
+        # each feed's stories get the worker time a poll of that feed would (FEED_CPU_BUDGETS)
+        prepared = await asyncio.gather(
+            *(self._prepare([story_job(s) for s in group]) for group in by_feed.values())
+        )
+        writes = [write for group in prepared for write in group]
+        await off_loop(self._store.save_gists, writes, self._clock.now())
+        ids = [story.story_id for story in waiting]
+        fresh = await off_loop(
+            functools.partial(self._store.stories, ids, scope=Scope.everything())
+        )
+        return [fresh.get(story.story_id, story) for story in stories]
+
     # --- outbox ------------------------------------------------------------------------------
     async def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
         """Undelivered posts, oldest first (per channel in order), to the servers this process's
-        shards own."""
+        shards own. Their stories are condensed first where they are not yet (stored as parsed,
+        then queued by a digest, a backfill or a live subscription that arrived during a poll)."""
+        deliveries = await off_loop(self._store.pending_deliveries, limit, shards=self._shards)
+        waiting = [i.story for d in deliveries for i in d.items if not i.story.condensed]
+        if not waiting:
+            return deliveries
+        await self.condensed(list({story.story_id: story for story in waiting}.values()))
         return await off_loop(self._store.pending_deliveries, limit, shards=self._shards)
 
     async def mark_attempt(self, delivery_id: int) -> None:
@@ -924,16 +1073,12 @@ class DigestService:
     async def story(self, story_id: int, *, scope: Scope) -> StoryDetail:
         """Raises StoryNotFoundError. Only a story ``scope`` may read is found, and only such
         stories are listed as covering it too."""
-        detail = await off_loop(self._story_detail, story_id, scope)
-        if detail is None:
-            raise StoryNotFoundError(f"There is no story #{story_id}.")
-        return detail
-
-    def _story_detail(self, story_id: int, scope: Scope) -> StoryDetail | None:
-        found = self._store.story(story_id, scope=scope)
+        found = await off_loop(functools.partial(self._store.story, story_id, scope=scope))
         if found is None:
-            return None
-        return StoryDetail(story=found, also_covered_by=self._coverage(found, scope))
+            raise StoryNotFoundError(f"There is no story #{story_id}.")
+        [story] = await self.condensed([found])
+        coverage = await off_loop(self._coverage, story, scope)
+        return StoryDetail(story=story, also_covered_by=coverage)
 
     def _coverage(self, story: Story, scope: Scope) -> list[Coverage]:
         if story.published is None:
@@ -969,11 +1114,33 @@ class DigestService:
         return await off_loop(self._store.speaker_quotes, speaker, limit, scope=scope)
 
     async def search(self, query: str, limit: int = 10, *, scope: Scope) -> list[SearchHit]:
-        """Full-text search (FTS5) over stories, quotes and speakers; user text is escaped."""
-        return await off_loop(self._store.search, query, limit, scope=scope)
+        """Full-text search (FTS5) over stories (title and text, also of stories not condensed
+        yet), quotes and speakers; user text is escaped. The stories found are condensed."""
+        hits = await off_loop(functools.partial(self._store.search, query, limit, scope=scope))
+        if hits:
+            ids = [hit.story_id for hit in hits]
+            found = await off_loop(functools.partial(self._store.stories, ids, scope=scope))
+            await self.condensed(list(found.values()))
+        return hits
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+def _saved_result(feed: StoredFeed, saved: SavedPoll) -> UpdateResult:
+    return UpdateResult(
+        url=feed.url,
+        new_stories=len(saved.new_story_ids),
+        updated_stories=len(saved.updated_story_ids),
+    )
+
+
+async def _results(polls: Sequence[asyncio.Future[UpdateResult]]) -> list[UpdateResult]:
+    """The polls' outcomes in order, once all ended (the first failure raised). Waiting is
+    cancelled alone: the polls go on."""
+    if polls:
+        await asyncio.wait(polls)
+    return [poll.result() for poll in polls]
+
+
 def candidate_story(feed: StoredFeed, title: str | None, write: StoryWrite, now: datetime) -> Story:
     """A new entry, not stored yet, as a ``Story`` for same-story comparisons (number 0; an
     undated entry is dated ``now``, its first sighting)."""
@@ -1048,6 +1215,36 @@ def disabled_notice(name: str, failures: int, error: str) -> str:
         f"The feed {name} was turned off after {failures} failed {updates} in a row "
         f"(add it again with /feed add to retry); last error: {error.rstrip('.')}."
     )
+
+
+def parsed_write(job: tuple[Entry, str, int | None]) -> StoryWrite:
+    """An entry stored as parsed: the feed's own text, no gist yet (condensed when shown)."""
+    entry, content_hash, story_id = job
+    return StoryWrite(
+        entry=entry,
+        content_hash=content_hash,
+        text=entry.text,
+        image=entry.image,
+        condensed=Condensed(title=entry.title, summary="", sentences=[], quotes=[]),
+        story_id=story_id,
+        parsed_only=True,
+    )
+
+
+def story_job(story: Story) -> tuple[Entry, str, int | None]:
+    """A story stored as parsed, as the entry it was (for ``prepare_writes``)."""
+    entry = Entry(
+        entry_id=story.entry_id,
+        url=story.url,
+        title=story.title,
+        text=story.text,
+        published=story.published,
+        image=story.image,
+        author=story.author,
+        is_teaser=story.teaser,
+        categories=story.categories,
+    )
+    return entry, "", story.story_id
 
 
 def unprepared_write(job: tuple[Entry, str, int | None]) -> StoryWrite:

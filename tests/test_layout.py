@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("digests", "bot")
 TOP_LEVEL = {
     "__init__",
+    "batching",
     "clock",
     "compose",
     "errors",

@@ -104,6 +104,8 @@ _ACCEPT: dict[FetchKind, str] = {
 }
 _NOUN: dict[FetchKind, str] = {"feed": "feed", "page": "page"}
 _CHUNK = 64 * 1024
+#: URLs whose safety check (pure: no DNS) a Fetcher remembers; the oldest is forgotten first
+CHECKED_URLS = 65_536
 
 
 class _RefusedAddress(OSError):
@@ -276,6 +278,30 @@ class _Redirect:
     location: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """A URL that passed the checks, and the same URL parsed for aiohttp."""
+
+    checked: CheckedURL
+    wire: yarl.URL
+
+
+class _CheckedURLs:
+    """URL -> its checked ``_Target``, at most ``size`` of them (the oldest forgotten first)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._targets: dict[str, _Target] = {}
+
+    def get(self, url: str) -> _Target | None:
+        return self._targets.get(url)
+
+    def put(self, url: str, target: _Target) -> None:
+        if len(self._targets) >= self._size:
+            del self._targets[next(iter(self._targets))]
+        self._targets[url] = target
+
+
 class Fetcher:
     """Fetches feeds and pages safely. An async context manager holding one ClientSession.
 
@@ -305,6 +331,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(limits.concurrency)
         self._hosts = _HostLimiter(limits.per_host)
         self._pacer = pacer or HostPacer(limits.page_per_host, limits.page_interval)
+        self._checked = _CheckedURLs(CHECKED_URLS)
 
     async def __aenter__(self) -> Fetcher:
         self._open()
@@ -358,22 +385,23 @@ class Fetcher:
         kind: FetchKind = "feed",
     ) -> Retrieved | NotModified:
         """GET ``url`` (conditionally), following at most ``max_redirects`` checked redirects."""
-        checked = self._check(url)
+        target = self._check(url)
+        host = target.checked.host
         session = self._open()
         headers = {"Accept": _ACCEPT[kind]}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        paced = self._pacer.slot(checked.host) if kind == "page" else contextlib.nullcontext()
-        async with paced, self._global, self._hosts.hold(checked.host):
+        paced = self._pacer.slot(host) if kind == "page" else contextlib.nullcontext()
+        async with paced, self._global, self._hosts.hold(host):
             try:
                 async with asyncio.timeout(self._limits.total_timeout):
-                    return await self._follow(session, checked.url, headers, kind)
+                    return await self._follow(session, target, headers, kind)
             except FetchError as exc:
                 if exc.status in _SLOW_DOWN and exc.retry_after is not None:
                     pause = min(float(exc.retry_after), self._limits.max_pause)
-                    self._pacer.pause(checked.host, pause)
+                    self._pacer.pause(host, pause)
                 raise
             except TimeoutError as exc:
                 if isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -393,29 +421,47 @@ class Fetcher:
                     )
                 raise FetchError(url, message) from exc
 
-    def _check(self, url: str) -> CheckedURL:
-        checked = check_url(url, allow_private=self._allow_private, allow_hosts=self._allow_hosts)
-        return _canonical_host(checked)
+    def _check(self, url: str) -> _Target:
+        """``url`` checked (``check_url`` is pure, so a URL polled every cycle is checked once
+        and remembered) and parsed the way aiohttp would parse it."""
+        found = self._checked.get(url)
+        if found is None:
+            checked = _canonical_host(
+                check_url(url, allow_private=self._allow_private, allow_hosts=self._allow_hosts)
+            )
+            found = _Target(checked, yarl.URL(checked.url))
+            self._checked.put(url, found)
+        return found
 
     async def _follow(
-        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], kind: FetchKind
+        self,
+        session: aiohttp.ClientSession,
+        target: _Target,
+        headers: dict[str, str],
+        kind: FetchKind,
     ) -> Retrieved | NotModified:
-        current = url
+        current = target
         for _hop in range(self._limits.max_redirects + 1):
             outcome = await self._get(session, current, headers, kind)
             if not isinstance(outcome, _Redirect):
                 return outcome
-            current = self._check(outcome.location).url
+            current = self._check(outcome.location)
+        url = target.checked.url
         raise FetchError(
             url,
             f"The {_NOUN[kind]} redirected more than {self._limits.max_redirects} times.",
         )
 
     async def _get(
-        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], kind: FetchKind
+        self,
+        session: aiohttp.ClientSession,
+        target: _Target,
+        headers: dict[str, str],
+        kind: FetchKind,
     ) -> Retrieved | NotModified | _Redirect:
+        url = target.checked.url
         try:
-            async with session.get(url, headers=headers, allow_redirects=False) as response:
+            async with session.get(target.wire, headers=headers, allow_redirects=False) as response:
                 return await self._handle(response, url, kind)
         except aiohttp.ClientConnectorError as exc:
             raise self._connect_error(exc, url, kind) from exc

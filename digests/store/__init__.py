@@ -32,6 +32,7 @@ from digests.store.feeds import (
     FeedsMixin,
     FetchState,
     LiveRoutes,
+    PollSave,
     SavedPoll,
     StoredFeed,
     SubscribeOutcome,
@@ -76,6 +77,7 @@ def open_store(target: str | Path, *, busy_timeout_ms: int = 5000) -> Store:
 __all__ = [
     "FetchState",
     "LiveRoutes",
+    "PollSave",
     "SavedPoll",
     "StaleDigestError",
     "Store",

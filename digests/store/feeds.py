@@ -50,8 +50,16 @@ class StoredFeed:
     last_error: str | None
     disabled: bool
     created_at: datetime
-    #: hashes of the raw items of the last document (None: unknown, parse in full)
-    item_hashes: frozenset[str] | None = None
+    #: the hashes of the raw items of the last document as stored (JSON), see ``item_hashes``
+    item_hashes_json: str | None = None
+
+    @property
+    def item_hashes(self) -> frozenset[str] | None:
+        """Hashes of the raw items of the last document (None: unknown, parse in full). Decoded
+        on use: only a poll that brings a changed body needs them."""
+        if not self.item_hashes_json:
+            return None
+        return frozenset(json.loads(self.item_hashes_json))
 
     @property
     def health(self) -> FeedHealth:
@@ -107,6 +115,22 @@ class Unchanged:
 #: a live post decided by the subscription's filters, by (channel id, entry id): the roles it
 #: mentions, or None when the filters leave the story out
 LiveRoutes = Mapping[tuple[int, str], tuple[int, ...] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class PollSave:
+    """What a successful poll stores (see ``FeedsMixin.save_polls``)."""
+
+    feed_id: int
+    title: str | None
+    link: str | None
+    image: str | None
+    state: FetchState
+    writes: Sequence[StoryWrite]
+    now: datetime
+    next_fetch: datetime
+    routes: LiveRoutes | None = None
+    merges: Mapping[str, Mapping[int, int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,40 +310,15 @@ class FeedsMixin(StoreBase):
         ``merges`` (entry id -> channel id -> story id) are the service's same-story decisions:
         a new story another outlet already brought to that live channel is not posted there;
         the earlier post names this feed under "Also covered by" instead (``merge_story``)."""
-        stamp = ts(now)
-        new_ids: list[int] = []
-        updated_ids: list[int] = []
+        poll = PollSave(feed_id, title, link, image, state, writes, now, next_fetch, routes, merges)
+        return self.save_polls([poll])[0]
+
+    @storage_errors
+    def save_polls(self, polls: Sequence[PollSave]) -> list[SavedPoll]:
+        """Store several polls (as ``save_poll`` each) in one transaction: a cycle of thousands
+        of new feeds writes in batches, not one transaction per feed."""
         with self._write() as conn:
-            conn.execute(
-                """
-                UPDATE feeds SET title = COALESCE(?, title), link = COALESCE(?, link),
-                    image = COALESCE(?, image), etag = ?, last_modified = ?, body_hash = ?,
-                    item_hashes = ?, last_fetched = ?, next_fetch = ?, failures = 0,
-                    failing_since = NULL, last_error = NULL
-                WHERE feed_id = ?
-                """,
-                (
-                    title,
-                    link,
-                    image,
-                    state.etag,
-                    state.last_modified,
-                    state.body_hash,
-                    _hashes(state.item_hashes),
-                    stamp,
-                    ts(next_fetch),
-                    feed_id,
-                ),
-            )
-            new_entries: list[tuple[int, StoryWrite]] = []
-            for write in writes:
-                story_id, is_new = upsert_story(conn, feed_id, write, stamp)
-                (new_ids if is_new else updated_ids).append(story_id)
-                if is_new:
-                    new_entries.append((story_id, write))
-            if new_entries:
-                _queue_live(conn, feed_id, new_entries, routes or {}, merges or {}, stamp)
-        return SavedPoll(new_story_ids=new_ids, updated_story_ids=updated_ids)
+            return [_save_poll(conn, poll) for poll in polls]
 
     @storage_errors
     def record_failure(
@@ -544,6 +543,43 @@ class FeedsMixin(StoreBase):
 
 
 # --- row helpers (inside a write transaction) --------------------------------------------------
+def _save_poll(conn: Conn, poll: PollSave) -> SavedPoll:
+    stamp = ts(poll.now)
+    state = poll.state
+    conn.execute(
+        """
+        UPDATE feeds SET title = COALESCE(?, title), link = COALESCE(?, link),
+            image = COALESCE(?, image), etag = ?, last_modified = ?, body_hash = ?,
+            item_hashes = ?, last_fetched = ?, next_fetch = ?, failures = 0,
+            failing_since = NULL, last_error = NULL
+        WHERE feed_id = ?
+        """,
+        (
+            poll.title,
+            poll.link,
+            poll.image,
+            state.etag,
+            state.last_modified,
+            state.body_hash,
+            _hashes(state.item_hashes),
+            stamp,
+            ts(poll.next_fetch),
+            poll.feed_id,
+        ),
+    )
+    new_ids: list[int] = []
+    updated_ids: list[int] = []
+    new_entries: list[tuple[int, StoryWrite]] = []
+    for write in poll.writes:
+        story_id, is_new = upsert_story(conn, poll.feed_id, write, stamp)
+        (new_ids if is_new else updated_ids).append(story_id)
+        if is_new:
+            new_entries.append((story_id, write))
+    if new_entries:
+        _queue_live(conn, poll.feed_id, new_entries, poll.routes or {}, poll.merges or {}, stamp)
+    return SavedPoll(new_story_ids=new_ids, updated_story_ids=updated_ids)
+
+
 def _check_subscribe(conn: Conn, guild_id: int, channel_id: int, url: str, feed_limit: int) -> None:
     row = conn.execute(
         """
@@ -684,7 +720,5 @@ def _feed(r: Any) -> StoredFeed:
         last_error=r["last_error"],
         disabled=bool(r["disabled"]),
         created_at=req_dt(r["created_at"]),
-        item_hashes=(
-            frozenset(json.loads(str(r["item_hashes"]))) if r.get("item_hashes") else None
-        ),
+        item_hashes_json=r["item_hashes"],
     )

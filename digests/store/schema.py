@@ -278,6 +278,15 @@ MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
             """,
         ),
     ),
+    (
+        "0008_lazy_condensing",
+        (
+            # 0: stored as parsed; condensed (teaser page extracted) when first shown or posted
+            "ALTER TABLE stories ADD COLUMN condensed INTEGER NOT NULL DEFAULT 1",
+            # the feed's text is a teaser: the article page is fetched when it is condensed
+            "ALTER TABLE stories ADD COLUMN teaser INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 
@@ -522,6 +531,13 @@ PG_MIGRATIONS: Sequence[tuple[str, Sequence[str]]] = (
                  WHERE s.channel_id = outbox.channel_id),
                 (SELECT sc.guild_id FROM schedules sc WHERE sc.channel_id = outbox.channel_id))
             """,
+        ),
+    ),
+    (
+        "0008_lazy_condensing",
+        (
+            "ALTER TABLE stories ADD COLUMN condensed INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE stories ADD COLUMN teaser INTEGER NOT NULL DEFAULT 0",
         ),
     ),
 )

@@ -42,6 +42,8 @@ class StoryWrite:
     image: str | None
     condensed: Condensed
     story_id: int | None = None
+    #: stored as parsed: ``condensed`` is not the story's gist yet (see ``Story.condensed``)
+    parsed_only: bool = False
 
 
 def fts_query(text: str, *, any_word: bool = False) -> str | None:
@@ -87,6 +89,28 @@ class StoriesMixin(StoreBase):
             )
             for r in found
         ]
+
+    @storage_errors
+    def save_gists(self, writes: Sequence[StoryWrite], now: datetime) -> int:
+        """Store the condensed form of stories stored as parsed, in one transaction (see
+        ``save_gist``); returns how many were still waiting for it."""
+        stamp = ts(now)
+        with self._write() as conn:
+            return sum(save_gist(conn, write, stamp) for write in writes)
+
+    @storage_errors
+    def stories(self, story_ids: Sequence[int], *, scope: Scope) -> dict[int, Story]:
+        """The stories with these ids that ``scope`` may read, by id."""
+        out: dict[int, Story] = {}
+        ids = list(dict.fromkeys(story_ids))
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            where, params = visible_to(scope, f"s.story_id IN ({marks})", list(chunk))
+            out.update(
+                (story.story_id, story) for story in load_stories(self._conn(), where, params)
+            )
+        return out
 
     @storage_errors
     def story(self, story_id: int, *, scope: Scope) -> Story | None:
@@ -381,6 +405,8 @@ def _story(r: Any, quotes: list[Quote]) -> Story:
         author=r["author"],
         categories=tuple(str(c) for c in json.loads(str(r["categories"] or "[]"))),
         feed_image=r.get("feed_image"),
+        condensed=bool(r["condensed"]),
+        teaser=bool(r["teaser"]),
     )
 
 
@@ -400,6 +426,8 @@ def upsert_story(conn: Conn, feed_id: int, write: StoryWrite, stamp: str) -> tup
         write.image,
         entry.author,
         json.dumps(list(entry.categories), ensure_ascii=False) if entry.categories else None,
+        int(not write.parsed_only),
+        int(entry.is_teaser),
     )
     story_id = write.story_id
     if story_id is None:
@@ -413,8 +441,9 @@ def upsert_story(conn: Conn, feed_id: int, write: StoryWrite, stamp: str) -> tup
             conn.execute(
                 """
                 INSERT INTO stories(feed_id, entry_id, url, title, published, content_hash,
-                    text, summary, sentences, image, author, categories, first_seen, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING story_id
+                    text, summary, sentences, image, author, categories, condensed, teaser,
+                    first_seen, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING story_id
                 """,
                 (feed_id, entry.entry_id, *values, stamp, stamp),
             ).fetchone()[0]
@@ -425,15 +454,45 @@ def upsert_story(conn: Conn, feed_id: int, write: StoryWrite, stamp: str) -> tup
             """
             UPDATE stories SET entry_id = ?, url = ?, title = ?, published = ?, content_hash = ?,
                 text = ?, summary = ?, sentences = ?, image = ?, author = ?, categories = ?,
-                updated_at = ?
+                condensed = ?, teaser = ?, updated_at = ?
             WHERE story_id = ?
             """,
             (entry.entry_id, *values, stamp, story_id),
         )
         conn.execute("DELETE FROM quotes WHERE story_id = ?", (story_id,))
         is_new = False
+    _insert_quotes(conn, story_id, condensed.quotes)
+    return story_id, is_new
+
+
+def save_gist(conn: Conn, write: StoryWrite, stamp: str) -> bool:
+    """Store the condensed form of a story stored as parsed (its text and image from the
+    article page for a teaser): once, so False when it was condensed meanwhile."""
+    condensed = write.condensed
+    changed = conn.execute(
+        """
+        UPDATE stories SET text = ?, image = ?, summary = ?, sentences = ?, condensed = 1,
+            updated_at = ?
+        WHERE story_id = ? AND condensed = 0
+        """,
+        (
+            write.text,
+            write.image,
+            condensed.summary,
+            json.dumps(condensed.sentences, ensure_ascii=False),
+            stamp,
+            write.story_id,
+        ),
+    ).rowcount
+    if changed != 1 or write.story_id is None:
+        return False
+    conn.execute("DELETE FROM quotes WHERE story_id = ?", (write.story_id,))
+    _insert_quotes(conn, write.story_id, condensed.quotes)
+    return True
+
+
+def _insert_quotes(conn: Conn, story_id: int, quotes: Sequence[Quote]) -> None:
     conn.executemany(
         "INSERT INTO quotes(story_id, position, text, speaker, score) VALUES (?, ?, ?, ?, ?)",
-        [(story_id, i, q.text, q.speaker, q.score) for i, q in enumerate(condensed.quotes)],
+        [(story_id, i, q.text, q.speaker, q.score) for i, q in enumerate(quotes)],
     )
-    return story_id, is_new

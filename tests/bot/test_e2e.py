@@ -730,6 +730,9 @@ async def test_story_and_speaker_autocomplete_offer_the_newest_first(world: Worl
         stories = await world.emu.autocomplete(
             world.guild, world.general, world.reader, "story", None, {"story": ""}, focused="story"
         )
+        # stories are condensed (their quotes and speakers known) once someone reads them
+        for choice in stories:
+            await world.command("story", None, {"story": choice["value"]}, user=world.reader)
         speakers = await world.emu.autocomplete(
             world.guild,
             world.general,

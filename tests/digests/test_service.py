@@ -47,10 +47,10 @@ FILLER = (
 
 
 def long_item(n: int, title: str | None = None, **kw: object) -> Item:
+    kw.setdefault("text", f"Story {n} begins here. {FILLER}")
     return Item(
         guid=f"story-{n}",
         title=title or f"Council debates plan number {n}",
-        text=f"Story {n} begins here. {FILLER}",
         **kw,  # type: ignore[arg-type]
     )
 
@@ -135,7 +135,11 @@ async def test_add_feed_stores_previews_and_marks_existing_seen(env: Env) -> Non
     assert added.preview is not None and added.preview.summary
     assert added.backfilled == 0
     assert await env.service.pending_deliveries() == []
-    assert env.condenser.calls == 4
+    # only the preview was condensed; the items marked seen are stored as parsed
+    assert env.condenser.calls == 1
+    stored = env.store.newest_stories(added.subscription.feed.feed_id, 4)
+    assert [s.condensed for s in stored] == [True, False, False, False]
+    assert [s.summary for s in stored[1:]] == ["", "", ""]
 
 
 async def test_backfill_queues_the_newest_as_story_deliveries(env: Env) -> None:
@@ -637,9 +641,14 @@ async def run_teaser_feed(env: Env, corpus: Path, count: int | None) -> None:
     env.service = make_service(env, max_entries=len(items))
     url = serve(env, "/teasers.xml", "Teasers", items)
     await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    # the pages are fetched when their stories are shown: the newest (the preview) only, so far
+    fetched = [env.server.hits(f"/articles/{page_id}.html") for page_id, _, _ in pages]
+    assert sum(fetched) == 1
     precisions, recalls = [], []
-    stored = env.store.newest_stories(1, len(pages))
+    stored = await env.service.condensed(env.store.newest_stories(1, len(pages)))
     assert len(stored) == len(pages)
+    fetched = [env.server.hits(f"/articles/{page_id}.html") for page_id, _, _ in pages]
+    assert fetched == [1] * len(pages)  # each page once, its story stored condensed
     for page_id, _, truth in pages:
         page_url = env.server.url(f"/articles/{page_id}.html")
         story = next(s for s in stored if s.url == page_url)
@@ -782,3 +791,75 @@ async def off_loop_newest(env: Env) -> list[Story]:
     feed = env.store.feed_by_url(env.server.url("/u.xml"))
     assert feed is not None
     return env.store.newest_stories(feed.feed_id, 10)
+
+
+# --- lazy condensing -------------------------------------------------------------------------------
+QUOTED = '"We will not back down on the harbour plan," said Mayor Ana Souza on Tuesday. '
+
+
+async def test_a_digest_feeds_new_items_are_stored_as_parsed_and_condensed_once_when_posted(
+    env: Env,
+) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    feed_id = added.subscription.feed.feed_id
+    calls = env.condenser.calls
+    news = [long_item(2, text=QUOTED + FILLER), long_item(3), long_item(1)]
+    serve(env, "/a.xml", "Alpha", news, version="v2")
+    env.later()
+    [result] = await env.service.update_due_feeds()
+    assert result.new_stories == 2
+    assert env.condenser.calls == calls  # nothing condensed while polling a digest feed
+    stored = {s.title: s for s in env.store.newest_stories(feed_id, 3)}
+    fresh = [stored["Council debates plan number 2"], stored["Council debates plan number 3"]]
+    assert [(s.condensed, s.summary, s.quotes) for s in fresh] == [(False, "", [])] * 2
+
+    assert await env.service.queue_digest(10) == 2
+    [page] = await env.service.pending_deliveries()
+    shown = {item.story.title: item.story for item in page.items}
+    assert all(s.condensed and s.summary for s in shown.values())
+    quote = shown["Council debates plan number 2"].quotes[0]
+    assert quote.speaker == "Ana Souza" and "back down" in quote.text
+    assert env.condenser.calls == calls + 2
+    await env.service.pending_deliveries()  # read again: stored once, not condensed again
+    assert env.condenser.calls == calls + 2
+
+
+async def test_a_live_feeds_new_items_are_condensed_before_they_are_queued(env: Env) -> None:
+    url = serve(env, "/a.xml", "Alpha", [long_item(1)])
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")
+    serve(env, "/a.xml", "Alpha", [long_item(2), long_item(1)], version="v2")
+    env.later()
+    await env.service.update_due_feeds()
+    newest = env.store.newest_story(added.subscription.feed.feed_id)
+    assert newest is not None and newest.condensed and newest.summary
+    calls = env.condenser.calls
+    [delivery] = await env.service.pending_deliveries()
+    assert delivery.items[0].story == newest
+    assert env.condenser.calls == calls
+
+
+async def test_search_finds_stories_not_condensed_yet_and_condenses_what_it_found(
+    env: Env,
+) -> None:
+    items = [
+        long_item(1, text=f"The zeppelin hangar reopens. {FILLER}"),
+        long_item(2),
+        long_item(3),
+    ]
+    url = serve(env, "/a.xml", "Alpha", items)
+    added = await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    feed_id = added.subscription.feed.feed_id
+    before = {s.title: s.condensed for s in env.store.newest_stories(feed_id, 3)}
+    assert before["Council debates plan number 1"] is False  # marked seen, stored as parsed
+    [hit] = await env.service.search("zeppelin", scope=Scope.server(1))
+    assert hit.title == "Council debates plan number 1"
+    found = env.store.story(hit.story_id, scope=EVERY)
+    assert found is not None and found.condensed and found.summary
+    # /story on a story stored as parsed condenses it too, once
+    other = next(s for s in env.store.newest_stories(feed_id, 3) if not s.condensed)
+    calls = env.condenser.calls
+    detail = await env.service.story(other.story_id, scope=Scope.server(1))
+    assert detail.story.condensed and detail.story.summary
+    await env.service.story(other.story_id, scope=Scope.server(1))
+    assert env.condenser.calls == calls + 1

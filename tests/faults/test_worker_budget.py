@@ -109,8 +109,8 @@ async def test_a_runaway_extraction_keeps_the_feed_text(
 async def test_runaway_pages_hold_their_feed_for_one_budget_only(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    """Five teasers whose pages all run away: the first is stopped at the budget, the other
-    four are not tried (five budgets would have held the feed's poll for 5 s). Pages unpaced:
+    """Five teasers whose pages all run away, shown together: the first is stopped at the
+    budget, the others are not tried (four budgets would have held the digest for 4 s). Pages unpaced:
     the time measured is the worker budget's, not the per-host politeness."""
     unpaced = FetchLimits(page_interval=0.0)
     async with (
@@ -135,14 +135,17 @@ async def test_runaway_pages_hold_their_feed_for_one_budget_only(
             for n in range(5)
         ]
         feed_server.add("/t.xml", rss("Teasers", teasers))
-        started = time.perf_counter()
         await env.service.add_feed(guild_id=1, channel_id=10, url=feed_server.url("/t.xml"))
+        assert feed_server.hits("/page.html") == 1  # the preview's; the rest when shown
+        started = time.perf_counter()
+        # the stories are shown together (a digest posts them): their pages are fetched and
+        # extracted then, within the feed's budgets
+        stories = await env.service.condensed(env.store.newest_stories(1, 10))
         elapsed = time.perf_counter() - started
         assert elapsed < 3 * BUDGET, f"the feed was held for {elapsed:.1f}s"
         assert feed_server.hits("/page.html") == 5
-        stories = env.store.newest_stories(1, 10)
         assert sorted(s.title for s in stories) == [f"Teaser number {n}" for n in range(5)]
-        assert all(s.summary.startswith("Teaser ") for s in stories)
+        assert all(s.condensed and s.summary.startswith("Teaser ") for s in stories)
 
 
 @pytest.mark.slow
@@ -165,3 +168,48 @@ async def test_a_shutdown_during_a_parse_is_not_the_feeds_failure(
             await asyncio.wait_for(poll, 10)
         [status] = await env.service.feed_status(1)
         assert status.health == "ok" and status.last_error is None
+
+
+@pytest.mark.slow
+async def test_runaway_pages_of_one_feed_do_not_cost_another_feed_its_pages(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Stories of two feeds shown together (one digest): each feed's pages get the worker time a
+    poll of that feed would, so one feed's runaway pages leave the other's extracted."""
+    unpaced = FetchLimits(page_interval=0.0)
+    async with (
+        WorkerPool(1) as pool,
+        service_env(
+            tmp_path, limits=unpaced, extract=runaway_extract, cpu_executor=pool, cpu_budget=BUDGET
+        ) as env,
+    ):
+        feed_server.add("/bad.html", b"<html><body><p>" + MARKER + b"</p></body></html>")
+        article = " ".join(
+            f"The harbour board approved the new ferry terminal plan number {n} on Tuesday."
+            for n in range(12)
+        )
+        feed_server.add(
+            "/good.html", f"<html><body><article><p>{article}</p></article></body></html>".encode()
+        )
+        await pool.run(len, b"warm", budget=30)
+        for name, page in (("bad", "/bad.html"), ("good", "/good.html")):
+            teasers = [
+                Item(
+                    guid=f"{name}-{n}",
+                    title=f"{name} teaser {n}",
+                    text=f"Teaser {n} opens here. Read more",
+                    link=feed_server.url(f"{page}?n={n}"),
+                )
+                for n in range(3)
+            ]
+            feed_server.add(f"/{name}.xml", rss(name, teasers))
+            await env.service.add_feed(
+                guild_id=1, channel_id=10, url=feed_server.url(f"/{name}.xml")
+            )
+        waiting = [s for feed in (1, 2) for s in env.store.newest_stories(feed, 10)]
+        waiting = [s for s in waiting if not s.condensed]
+        assert len(waiting) == 4  # each feed's preview was condensed when it was added
+        shown = await env.service.condensed(waiting)
+        good = [s for s in shown if s.title and s.title.startswith("good")]
+        assert len(good) == 2
+        assert all("ferry terminal" in s.summary for s in good)
