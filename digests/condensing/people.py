@@ -569,8 +569,28 @@ _POSSESSIVE_S = re.compile(r"['’]s$")
 
 def _used_alone(text: str, surname: str, name: str) -> bool:
     """True when the surname is a whole word of the text more often than the full name is."""
-    alone = re.findall(rf"\b{re.escape(surname)}\b", text)
-    return len(alone) > text.count(name)
+    return _whole_word_count(text, surname) > text.count(name)
+
+
+def _whole_word_count(text: str, word: str) -> int:
+    """How often ``word`` (a name: it begins and ends with a letter) stands in ``text`` as a
+    whole word, as ``len(re.findall(rf"\b{re.escape(word)}\b", text))`` counts it, without
+    compiling a pattern for every name of every article."""
+    count = 0
+    at = text.find(word)
+    while at != -1:
+        end = at + len(word)
+        if not _word_char_at(text, at - 1) and not _word_char_at(text, end):
+            count += 1
+            at = text.find(word, end)
+        else:
+            at = text.find(word, at + 1)
+    return count
+
+
+def _word_char_at(text: str, index: int) -> bool:
+    """A character of a word (what ``\\w`` matches) at ``index``; False outside the text."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 def sentence_mentions(texts: list[str]) -> list[SentenceMention]:
