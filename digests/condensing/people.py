@@ -50,7 +50,7 @@ NAME_PART = (
 )
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
 NAME_RUN = re.compile(rf"{NAME_PART}(?:\s+{_CONNECT}?{NAME_PART})*")
-_POSSESSIVE = re.compile(r"['’]s?$")
+_TOKEN = re.compile(r"\S+")
 
 
 def _norm(token: str) -> str:
@@ -244,7 +244,7 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
         return
     pieces: list[tuple[int, int]] = []
     piece_start = -1
-    for tm in re.finditer(r"\S+", run):
+    for tm in _TOKEN.finditer(run):
         token = tm.group(0)
         low = _norm(token)
         if low in NON_NAME_CAPS and piece_start >= 0:
@@ -253,7 +253,7 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
             continue
         if piece_start < 0:
             piece_start = tm.start()
-        if _POSSESSIVE.search(token) and token[-2:] in {"'s", "’s"}:
+        if token.endswith(("'s", "’s")):
             pieces.append((piece_start, tm.end()))
             piece_start = -1
     if piece_start >= 0:
@@ -270,7 +270,7 @@ def _from_last_title(start: int, text: str) -> tuple[int, str]:
     """A run too long for a name, from its last title or role word on, when a name follows it
     ("Indiana State Teachers Association President Keith Gambill" -> "President Keith
     Gambill"); else nothing."""
-    tokens = list(re.finditer(r"\S+", text))
+    tokens = list(_TOKEN.finditer(text))
     for k in range(len(tokens) - 2, -1, -1):
         if _norm(tokens[k].group(0)) in _ROLE_WORDS:
             offset = tokens[k].start()
