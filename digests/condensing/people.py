@@ -50,7 +50,7 @@ NAME_PART = (
 )
 _CONNECT = r"(?:(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|dos)\s+)"
 NAME_RUN = re.compile(rf"{NAME_PART}(?:\s+{_CONNECT}?{NAME_PART})*")
-_POSSESSIVE = re.compile(r"['’]s?$")
+_TOKEN = re.compile(r"\S+")
 
 
 def _norm(token: str) -> str:
@@ -244,7 +244,7 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
         return
     pieces: list[tuple[int, int]] = []
     piece_start = -1
-    for tm in re.finditer(r"\S+", run):
+    for tm in _TOKEN.finditer(run):
         token = tm.group(0)
         low = _norm(token)
         if low in NON_NAME_CAPS and piece_start >= 0:
@@ -253,7 +253,7 @@ def split_run(start: int, run: str) -> Iterable[tuple[int, int, str]]:
             continue
         if piece_start < 0:
             piece_start = tm.start()
-        if _POSSESSIVE.search(token) and token[-2:] in {"'s", "’s"}:
+        if token.endswith(("'s", "’s")):
             pieces.append((piece_start, tm.end()))
             piece_start = -1
     if piece_start >= 0:
@@ -270,7 +270,7 @@ def _from_last_title(start: int, text: str) -> tuple[int, str]:
     """A run too long for a name, from its last title or role word on, when a name follows it
     ("Indiana State Teachers Association President Keith Gambill" -> "President Keith
     Gambill"); else nothing."""
-    tokens = list(re.finditer(r"\S+", text))
+    tokens = list(_TOKEN.finditer(text))
     for k in range(len(tokens) - 2, -1, -1):
         if _norm(tokens[k].group(0)) in _ROLE_WORDS:
             offset = tokens[k].start()
@@ -569,8 +569,28 @@ _POSSESSIVE_S = re.compile(r"['’]s$")
 
 def _used_alone(text: str, surname: str, name: str) -> bool:
     """True when the surname is a whole word of the text more often than the full name is."""
-    alone = re.findall(rf"\b{re.escape(surname)}\b", text)
-    return len(alone) > text.count(name)
+    return _whole_word_count(text, surname) > text.count(name)
+
+
+def _whole_word_count(text: str, word: str) -> int:
+    """How often ``word`` (a name: it begins and ends with a letter) stands in ``text`` as a
+    whole word, as ``len(re.findall(rf"\b{re.escape(word)}\b", text))`` counts it, without
+    compiling a pattern for every name of every article."""
+    count = 0
+    at = text.find(word)
+    while at != -1:
+        end = at + len(word)
+        if not _word_char_at(text, at - 1) and not _word_char_at(text, end):
+            count += 1
+            at = text.find(word, end)
+        else:
+            at = text.find(word, at + 1)
+    return count
+
+
+def _word_char_at(text: str, index: int) -> bool:
+    """A character of a word (what ``\\w`` matches) at ``index``; False outside the text."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 def sentence_mentions(texts: list[str]) -> list[SentenceMention]:

@@ -77,7 +77,7 @@ MAX_SENTENCES = 2000
 
 # Words of any script (lower-cased first); an English clitic ("'s", "n't") is left out.
 _WORD = re.compile(r"([^\W_]+)(?:['’][^\W\d_]+)?")
-_QUOTE_MARKS = "\"“”‘’'«»"
+_QUOTE_MARK = re.compile("[\"“”‘’'«»]")
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
 _QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
@@ -148,7 +148,7 @@ class _Article:
 
 def _quote_share(text: str) -> float:
     """The share of the sentence inside quote marks (an unclosed quote runs to the end)."""
-    if not any(mark in text for mark in _QUOTE_MARKS):
+    if _QUOTE_MARK.search(text) is None:
         return 0.0  # most sentences
     quoted = 0
     pos = 0
@@ -165,17 +165,20 @@ def _quote_share(text: str) -> float:
 
 def quotes_repeated(summary: list[str], quotes: list[str]) -> list[bool]:
     """For each quote, whether a summary sentence repeats it: holds it, or is mostly its
-    words."""
-    sentences = [(text, set(content_words(text))) for text in summary]
+    words. Each summary sentence is lower-cased and split into words once, not once per quote."""
+    if not quotes:
+        return []
+    sentences = [(text.lower(), set(content_words(text))) for text in summary]
     out: list[bool] = []
     for quote in quotes:
         avoid = [(quote.lower().strip()[:200], set(content_words(quote)))]
-        out.append(any(_repeats(text, words, avoid) for text, words in sentences))
+        out.append(any(_repeats(low, words, avoid) for low, words in sentences))
     return out
 
 
-def _repeats(text: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
-    low = text.lower()
+def _repeats(low: str, words: set[str], avoid: list[tuple[str, set[str]]]) -> bool:
+    """Whether a sentence (``low``, lower-cased, with its content ``words``) holds one of the
+    ``avoid`` texts (lower-cased, with theirs) or is mostly its words."""
     for raw, avoid_words in avoid:
         if raw and raw in low:
             return True
@@ -226,7 +229,7 @@ def _analyse(paras: list[str], avoid: list[str], title: str | None) -> _Article:
         and len(w) >= 3
         and ended
         and (text[-1] == "." or not text.rstrip("\"”’') ").endswith("?"))
-        and not (avoid_sets and _repeats(text, set(w), avoid_sets))
+        and not (avoid_sets and _repeats(text.lower(), set(w), avoid_sets))
         and _quotes_balanced(text)
         for text, w, n, ended in zip(texts, words, n_words, punctuated, strict=True)
     ]

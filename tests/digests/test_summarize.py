@@ -350,3 +350,18 @@ def test_an_opening_that_needs_what_came_before_does_not_open_the_summary(openin
         weights=Weights(title=3.0, position=0.0),
     )
     assert got and got[0] != opening
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smith said. Smithson and Smith-Jones met Smith, not _Smith or Smith2; Smith",
+        "Émile Smith's Smith Smith",
+        "SmithSmith Smith",
+    ],
+)
+def test_surnames_are_counted_as_whole_words_like_the_regex(text: str) -> None:
+    from digests.condensing.people import _whole_word_count
+
+    for word in ("Smith", "Smith-Jones", "Jones"):
+        assert _whole_word_count(text, word) == len(re.findall(rf"\b{word}\b", text))
