@@ -135,7 +135,13 @@ async def test_fifty_teasers_from_one_host_are_fetched_spaced(
     try:
         async with Fetcher(user_agent=UA, allow_private=True, limits=limits) as fetcher:
             service = DigestService(store, fetcher, clock=clock, retention=timedelta(days=1))
-            await service.add_feed(guild_id=1, channel_id=2, url=feed_server.url("/teasers.xml"))
+            added = await service.add_feed(
+                guild_id=1, channel_id=2, url=feed_server.url("/teasers.xml")
+            )
+            # stories are stored as parsed and condensed when shown: a digest of all fifty
+            # fetches their article pages at once, the burst the pacing must spread
+            feed_id = added.subscription.feed.feed_id
+            await service.condensed(store.newest_stories(feed_id, count))
     finally:
         store.close()
     arrivals = sorted(r.at for n in range(count) for r in feed_server.requests(f"/article/{n}"))
