@@ -57,8 +57,10 @@ class _Rules:
 # of Chinese and Japanese), then what may open a sentence: not an ASCII lower-case letter (an
 # upper-case letter, a digit or a letter of a script without case: Korean, Arabic, Hindi...).
 _FULL_WIDTH_MARKS = "。！？"
+# (the lookahead for the first mark lets the regex engine pass over the characters between
+# marks at once, instead of trying both alternatives at each of them)
 _SUMMARY_BOUNDARY = re.compile(
-    r"(?:[.!?…।؟]|(?P<full_width>[。！？]))(?P<more>[.!?…。！？।؟]*)"
+    r"(?=[.!?…।؟。！？])(?:[.!?…।؟]|(?P<full_width>[。！？]))(?P<more>[.!?…。！？।؟]*)"
     r"(?P<close>[\"”’')\]»」』）]*)(?P<gap>(?(full_width)\s*|\s+))"
     r"(?=[\"“‘'(\[«„¿¡「『（]*(?P<next>[^\W_a-z]))"
 )
@@ -136,7 +138,9 @@ def _inside_short_quote(text: str, start: int, pos: int) -> bool:
 
 
 # --- "quotes" ------------------------------------------------------------------------------
-_QUOTES_BOUNDARY = re.compile(r"[.!?]+[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)")
+# (one mark, then any more: written so, the pattern starts with a character set, and the regex
+# engine jumps from mark to mark instead of trying the pattern at every character)
+_QUOTES_BOUNDARY = re.compile(r"[.!?][.!?]*[\"”’)]*(?:\s+(?=[\"“‘(]?[A-Z0-9])|\s*$)")
 
 
 def _quotes_end(text: str, m: re.Match[str], start: int) -> bool:

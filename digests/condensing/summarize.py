@@ -79,8 +79,10 @@ MAX_SENTENCES = 2000
 _WORD = re.compile(r"([^\W_]+)(?:['’][^\W\d_]+)?")
 _QUOTE_MARK = re.compile("[\"“”‘’'«»]")
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
-_QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
-_QUOTE_CLOSE = re.compile(r"(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
+# (each starts with a lookahead for its marks: the regex engine then passes over the other
+# characters at once instead of trying the lookbehinds at every one)
+_QUOTE_OPEN = re.compile(r"(?=[\"“‘'«])(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
+_QUOTE_CLOSE = re.compile(r"(?=[\"”’'»])(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"

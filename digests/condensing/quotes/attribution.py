@@ -16,6 +16,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from digests.condensing.lexicon import (
@@ -696,8 +697,22 @@ MAX_CLAUSE = 300
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousSentence:
+    """The sentence before a quotation's (quoted words blanked), where it starts in the
+    paragraph, and its verbs of saying (``verbs_in``)."""
+
+    start: int
+    text: str
+    verbs: list[re.Match[str]]
+
+
+@dataclass(frozen=True)
 class QuoteSite:
-    """A quotation in its paragraph, as the attribution rules read it."""
+    """A quotation in its paragraph, as the attribution rules read it.
+
+    What several rules read (the quotation's clause, the sentence before it) is worked out on
+    first use and kept (``cached_property``: the site is built per quotation, not shared).
+    """
 
     para: str
     masked: str  # the paragraph with quoted words blanked (offsets unchanged)
@@ -720,15 +735,25 @@ class QuoteSite:
         """Where the text before the quotation (and its opening mark) ends."""
         return max(self.span.start - 1, 0)
 
-    @property
+    @cached_property
     def clause_start(self) -> int:
         """Where the quotation's sentence starts (at most ``MAX_CLAUSE`` back)."""
         return max(start_of_sentence(self.starts, self.lead_end), self.lead_end - MAX_CLAUSE)
 
-    @property
+    @cached_property
     def clause(self) -> str:
         """The quotation's sentence up to the quotation (quoted words blanked)."""
         return self.masked[self.clause_start : self.lead_end]
+
+    @cached_property
+    def previous_sentence(self) -> PreviousSentence | None:
+        """The sentence before the quotation's, when the quotation opens its own sentence."""
+        start = self.clause_start
+        if start == 0 or self.clause.strip():
+            return None
+        prev_start = max(start_of_sentence(self.starts, start - 1), start - MAX_CLAUSE)
+        sentence = self.masked[prev_start:start]
+        return PreviousSentence(prev_start, sentence, verbs_in(sentence))
 
 
 def _credit_line(site: QuoteSite) -> Attribution | None:
@@ -774,30 +799,16 @@ def _credit_ending_sentence(site: QuoteSite) -> Attribution | None:
     return end_credit(site.masked[after:end], after)
 
 
-def _previous_sentence_of(site: QuoteSite) -> tuple[int, str] | None:
-    """Where the sentence before the quote's starts, and its text, when the quote opens its
-    own sentence."""
-    start = site.clause_start
-    if start == 0 or site.clause.strip():
-        return None
-    prev_start = max(start_of_sentence(site.starts, start - 1), start - MAX_CLAUSE)
-    return prev_start, site.masked[prev_start:start]
-
-
 def _previous_said(site: QuoteSite) -> Attribution | None:
     """The quote opens a sentence right after 'X said in a statement.': the speaker of that
     sentence's verb of saying."""
-    previous = _previous_sentence_of(site)
-    if previous is None:
+    previous = site.previous_sentence
+    if previous is None or not previous.verbs:
         return None
-    prev_start, sentence = previous
-    verbs = verbs_in(sentence)
-    if not verbs:
-        return None
-    v = verbs[-1]
+    sentence, v = previous.text, previous.verbs[-1]
     if sentence[v.end() :].strip(" .:,") and not _INTRO_TAIL.fullmatch(sentence[v.end() :]):
         return None  # the sentence reports something; it does not introduce the quote
-    got = leading(sentence[: v.end()], prev_start)
+    got = leading(sentence[: v.end()], previous.start)
     if got is None or got.kind not in {"name", "pronoun", "definite"}:
         return None
     return Attribution(got.subject, got.offset, False)
@@ -806,14 +817,11 @@ def _previous_said(site: QuoteSite) -> Attribution | None:
 def _previous_subject(site: QuoteSite) -> Attribution | None:
     """The quote opens a sentence right after 'Bolton distanced himself from the movement.':
     the subject of that narrative sentence (no verb of saying in it)."""
-    previous = _previous_sentence_of(site)
-    if previous is None:
+    previous = site.previous_sentence
+    if previous is None or previous.verbs:
         return None
-    prev_start, sentence = previous
-    if verbs_in(sentence):
-        return None
-    subject = sentence_subject(sentence)
-    return None if subject is None else Attribution(subject, prev_start, False)
+    subject = sentence_subject(previous.text)
+    return None if subject is None else Attribution(subject, previous.start, False)
 
 
 def _subject_of_sentence(site: QuoteSite) -> Attribution | None:
