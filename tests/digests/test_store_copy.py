@@ -220,6 +220,26 @@ def test_a_database_at_another_schema_version_is_refused(source: Store, tmp_path
         target.close()
 
 
+def test_a_table_the_copy_does_not_know_is_refused_in_the_source_only(
+    source: Store, tmp_path: Path
+) -> None:
+    target_path = tmp_path / "target.db"
+    target = open_store(target_path)
+    try:
+        with closing(sqlite3.connect(target_path)) as raw, raw:
+            raw.execute("CREATE TABLE other_app (x INTEGER)")  # someone else's: no matter
+        with closing(sqlite3.connect(tmp_path / "source.db")) as raw, raw:
+            raw.execute("CREATE TABLE added_later (x INTEGER)")
+        with pytest.raises(CopyRefused, match="added_later"):
+            copy(source, target)
+        with closing(sqlite3.connect(tmp_path / "source.db")) as raw, raw:
+            raw.execute("DROP TABLE added_later")
+        copy(source, target)
+        assert contents(target) == contents(source)
+    finally:
+        target.close()
+
+
 def test_copying_a_database_onto_itself_is_refused(source: Store) -> None:
     with pytest.raises(CopyRefused, match="being copied"):
         copy_database(source, source)
