@@ -180,6 +180,29 @@ def test_a_copy_from_either_backend_to_sqlite(db_target: str, tmp_path: Path) ->
         second.close()
 
 
+def test_the_copy_reads_one_snapshot_of_a_running_source(db_target: str, tmp_path: Path) -> None:
+    """A bot still writing while the copy runs: what it writes after the copy began is not
+    copied (not half of it either), so the copy is one consistent moment of the source."""
+    source, running = open_store(db_target), open_store(db_target)
+    target = open_store(tmp_path / "target.db")
+    fill(source)
+    before = contents(source)
+
+    def bot_writes(done: TableCopied) -> None:
+        if done.table == "feeds":  # stories and quotes are still to be read
+            feed = running.ensure_feed("https://late.example/rss", NOW)
+            poll(running, feed.feed_id, [write("late", "Late floods", quotes=[FLOODS])])
+
+    try:
+        copy_database(source, target, batch=2, progress=bot_writes)
+        late = running.feed_by_url("https://late.example/rss")
+        assert late is not None and len(running.story_refs(late.feed_id)) == 1
+        assert contents(target) == before
+    finally:
+        for store in (source, running, target):
+            store.close()
+
+
 def test_a_target_with_rows_is_refused_and_left_alone(source: Store, db_target: str) -> None:
     target = open_store(db_target)
     try:
