@@ -1,8 +1,8 @@
 """The ``newsdigest`` command line (interface.md §1).
 
-``condense``, ``digest``, ``backup`` and ``check`` work without running the service; ``run``
-starts it. Exit status: 0 success, 1 a runtime failure reported as one sentence on stderr
-(``check``: one per problem), 2 bad usage.
+``condense``, ``digest``, ``backup``, ``copy-db`` and ``check`` work without running the
+service; ``run`` starts it. Exit status: 0 success, 1 a runtime failure reported as one
+sentence on stderr (``check``: one per problem), 2 bad usage.
 Nothing here prints a traceback unless NEWSDIGEST_LOG_LEVEL is DEBUG.
 """
 
@@ -109,6 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
         "and check the copy with PRAGMA integrity_check before it replaces an older one.",
     )
     b.add_argument("path", metavar="PATH", help="the backup file, or a folder to put it in")
+    m = sub.add_parser(
+        "copy-db",
+        parents=[common],
+        help="copy the whole database into a new, empty one (e.g. SQLite to PostgreSQL)",
+        description="Copy every table of the database (--db, else NEWSDIGEST_DATABASE_URL, else "
+        "NEWSDIGEST_DB) into TARGET, in one transaction, keeping every id; TARGET must hold no "
+        "rows yet. Stop the bot first.",
+    )
+    m.add_argument("target", metavar="TARGET", help="a postgresql:// URL or an SQLite file path")
     c = sub.add_parser(
         "check",
         parents=[common],
@@ -191,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             return _digest_command(args)
         if args.command == "backup":
             return _backup_command(args)
+        if args.command == "copy-db":
+            return _copy_db_command(parser, args)
         if args.command == "check":
             return _check_command(args)
         if args.command == "feeds":
@@ -477,6 +488,30 @@ def _backup_command(args: argparse.Namespace) -> int:
     made = backup(settings.db, args.path)
     size = made.size / (1024 * 1024)
     print(f"Backed up {made.source} to {made.target} ({size:.1f} MB); the copy is intact.")
+    return 0
+
+
+def _copy_db_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+    from digests.store import open_store
+    from digests.store.copy import TableCopied, copy_database
+
+    if not args.target.strip():
+        parser.error("copy-db needs a TARGET: a postgresql:// URL or an SQLite file path")
+    settings = _settings(load_settings, args.db)
+
+    def copied(table: TableCopied) -> None:
+        print(f"{table.table:<18} {table.rows:>9} rows", flush=True)
+
+    with (
+        contextlib.closing(open_store(settings.database)) as source,
+        contextlib.closing(open_store(args.target)) as target,
+    ):
+        report = copy_database(source, target, progress=copied)
+    print(
+        f"Copied {report.rows} rows in {len(report.tables)} tables; the target's counts match "
+        "the source's."
+    )
     return 0
 
 

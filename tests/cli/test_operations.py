@@ -185,3 +185,47 @@ async def test_backup_on_postgresql_points_to_pg_dump(
         ["backup", str(site.db.with_name("copy.db")), "--db", str(site.db)], capsys
     )
     assert status == 0 and "intact" in out
+
+
+async def test_copy_db_copies_into_an_empty_database_and_refuses_a_used_one(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subscribe(site.db, site.feeds.url("/feed.xml"), site.feeds.url("/other.xml"))
+    target = site.db.with_name("moved.db")
+    status, out, err = await newsdigest(["copy-db", str(target), "--db", str(site.db)], capsys)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["feeds", "2", "rows"]
+    assert lines[3].split() == ["subscriptions", "2", "rows"]
+    assert "Copied 4 rows in" in lines[-1] and "match" in lines[-1]
+    copy = Store(target)
+    try:
+        assert [s.feed.url for s in copy.subscriptions(1)] == [
+            site.feeds.url("/feed.xml"),
+            site.feeds.url("/other.xml"),
+        ]
+    finally:
+        copy.close()
+    # again: the target holds rows now, so nothing is merged into it
+    status, out, err = await newsdigest(["copy-db", str(target), "--db", str(site.db)], capsys)
+    assert (status, out) == (1, "")
+    assert err.count("\n") == 1 and "not empty" in err
+    with pytest.raises(SystemExit) as usage:  # argparse: no TARGET
+        await newsdigest(["copy-db"], capsys)
+    assert usage.value.code == 2
+
+
+async def test_copy_db_moves_the_sqlite_database_to_postgresql(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscribe(site.db, site.feeds.url("/feed.xml"))
+    monkeypatch.setenv("NEWSDIGEST_DB", str(site.db))
+    with postgres_schema() as url:
+        status, out, err = await newsdigest(["copy-db", url], capsys)
+        assert (status, err) == (0, "")
+        assert "Copied 2 rows" in out
+        moved = open_store(url)
+        try:
+            assert [s.feed.url for s in moved.subscriptions(1)] == [site.feeds.url("/feed.xml")]
+        finally:
+            moved.close()
