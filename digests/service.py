@@ -114,6 +114,8 @@ CPU_BUDGET = 10.0
 FEED_CPU_BUDGETS = 3
 #: feeds polled at once (fetch, parse, store); the rest wait their turn
 POLL_CONCURRENCY = 128
+#: due feeds claimed per transaction: polling starts after the first of them are claimed
+CLAIM_CHUNK = 500
 
 
 class FeedFetcher(Protocol):
@@ -521,11 +523,20 @@ class DigestService:
         hostile feed never holds up another's poll, nor the caller. ``on_result`` is called with
         each feed's outcome as it ends (not for a cancelled poll)."""
         now = self._clock.now()
-        # claimed, so a feed is fetched once per cycle across processes sharing the database
-        feeds = await off_loop(self._store.claim_due_feeds, now, lease=self._poll_lease)
-        return [
-            self._start_poll(feed, on_result) for feed in feeds if feed.feed_id not in self._polling
-        ]
+        started: list[asyncio.Future[UpdateResult]] = []
+        while True:
+            # claimed, so a feed is fetched once per cycle across processes sharing the
+            # database; in chunks, so the first polls start while the rest are claimed
+            feeds = await off_loop(
+                self._store.claim_due_feeds, now, lease=self._poll_lease, limit=CLAIM_CHUNK
+            )
+            started += [
+                self._start_poll(feed, on_result)
+                for feed in feeds
+                if feed.feed_id not in self._polling
+            ]
+            if len(feeds) < CLAIM_CHUNK:
+                return started
 
     async def update_due_feeds(self) -> list[UpdateResult]:
         """Poll every due feed (``start_due_polls``) and wait for them: one fetch per URL however

@@ -190,16 +190,20 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in self._read(_DUE, (ts(now),))]
 
     @storage_errors
-    def claim_due_feeds(self, now: datetime, *, lease: timedelta) -> list[StoredFeed]:
-        """The feeds ``due_feeds`` would give, taken for this poll: in the same write
-        transaction their ``next_fetch`` moves to ``now + lease``, so another process (or the
-        next cycle) does not take them meanwhile; recording the poll's outcome sets the real
-        one. A process that dies mid-poll leaves its feeds due again once the lease ends.
+    def claim_due_feeds(
+        self, now: datetime, *, lease: timedelta, limit: int | None = None
+    ) -> list[StoredFeed]:
+        """The feeds ``due_feeds`` would give (the ``limit`` most overdue of them, when given),
+        taken for this poll: in the same write transaction their ``next_fetch`` moves to
+        ``now + lease``, so another process (or the next cycle, or the next claim of this one)
+        does not take them meanwhile; recording the poll's outcome sets the real one. A process
+        that dies mid-poll leaves its feeds due again once the lease ends.
 
         PostgreSQL locks the rows it takes and passes over those another claim holds
         (``FOR UPDATE SKIP LOCKED``); SQLite's BEGIN IMMEDIATE serialises the claims."""
+        bounded = "" if limit is None else f" LIMIT {max(0, int(limit))}"
         with self._write() as conn:
-            found = rows(conn, _DUE + conn.skip_locked, (ts(now),))
+            found = rows(conn, _DUE + bounded + conn.skip_locked, (ts(now),))
             ids = [int(row["feed_id"]) for row in found]
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
