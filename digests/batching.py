@@ -34,8 +34,8 @@ class Batcher(Generic[T, R]):
         self._waiting.append((item, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="newsdigest-batch-writer")
-        # a cancelled caller does not cancel the write its item is part of
-        return await asyncio.shield(done)
+        # a cancelled caller cancels only ``done``: its item is written with the others
+        return await done
 
     async def _drain(self) -> None:
         batch: list[tuple[T, asyncio.Future[R]]] = []
