@@ -1,10 +1,11 @@
-"""Group commit: many small writes from concurrent tasks become a few transactions.
+"""Group commit: many small writes (or reads) from concurrent tasks become a few transactions.
 
-``await writer.add(item)`` returns once ``item`` is written, with what the write returned for it.
-Items added while a write runs go into the next one, so under load a batch grows with the
-throughput (10,000 feeds answering 304 in one cycle take a few dozen transactions, not 10,000)
-and alone an item is written at once: there is no timer and no size to tune. When a batch of
-several items fails, each is written again alone, so one bad item fails only its own ``add``.
+``await batcher.add(item)`` returns once ``item`` is written (or read), with what the call
+returned for it. Items added while a write runs go into the next one, so under load a batch
+grows with the throughput (10,000 feeds answering 304 in one cycle take a few dozen
+transactions, not 10,000) and alone an item is written at once: there is no timer and no size
+to tune. When a batch of several items fails, each is written again alone, so one bad item
+fails only its own ``add``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class BatchWriter(Generic[T, R]):
-    """Writes items with ``write`` (one call per batch, e.g. one transaction), which returns one
-    result per item, in order."""
+class Batcher(Generic[T, R]):
+    """Writes (or reads) items with ``write`` (one call per batch, e.g. one transaction), which
+    returns one result per item, in order."""
 
     def __init__(self, write: Callable[[Sequence[T]], Awaitable[Sequence[R]]]) -> None:
         self._write = write
@@ -33,8 +34,8 @@ class BatchWriter(Generic[T, R]):
         self._waiting.append((item, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="newsdigest-batch-writer")
-        # a cancelled caller does not cancel the write its item is part of
-        return await asyncio.shield(done)
+        # a cancelled caller cancels only ``done``: its item is written with the others
+        return await done
 
     async def _drain(self) -> None:
         batch: list[tuple[T, asyncio.Future[R]]] = []

@@ -33,7 +33,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digests import compose, filters, polling
-from digests.batching import BatchWriter
+from digests.batching import Batcher
 from digests.clock import Clock
 from digests.errors import (
     DigestError,
@@ -114,6 +114,8 @@ CPU_BUDGET = 10.0
 FEED_CPU_BUDGETS = 3
 #: feeds polled at once (fetch, parse, store); the rest wait their turn
 POLL_CONCURRENCY = 128
+#: due feeds claimed per transaction: polling starts after the first of them are claimed
+CLAIM_CHUNK = 500
 
 
 class FeedFetcher(Protocol):
@@ -273,8 +275,10 @@ class DigestService:
         self._poll_concurrency = max(1, poll_concurrency)
         #: polls that found nothing new, and those of feeds no channel gets live, are
         #: written together (group commit)
-        self._unchanged: BatchWriter[Unchanged, None] = BatchWriter(self._record_unchanged)
-        self._saves: BatchWriter[PollSave, SavedPoll] = BatchWriter(self._save_polls)
+        self._unchanged: Batcher[Unchanged, None] = Batcher(self._record_unchanged)
+        self._saves: Batcher[PollSave, SavedPoll] = Batcher(self._save_polls)
+        #: and what storing a changed feed's entries needs is read for many polls at once
+        self._reads: Batcher[int, tuple[list[StoryRef], bool]] = Batcher(self._ingest_reads)
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -521,11 +525,20 @@ class DigestService:
         hostile feed never holds up another's poll, nor the caller. ``on_result`` is called with
         each feed's outcome as it ends (not for a cancelled poll)."""
         now = self._clock.now()
-        # claimed, so a feed is fetched once per cycle across processes sharing the database
-        feeds = await off_loop(self._store.claim_due_feeds, now, lease=self._poll_lease)
-        return [
-            self._start_poll(feed, on_result) for feed in feeds if feed.feed_id not in self._polling
-        ]
+        started: list[asyncio.Future[UpdateResult]] = []
+        while True:
+            # claimed, so a feed is fetched once per cycle across processes sharing the
+            # database; in chunks, so the first polls start while the rest are claimed
+            feeds = await off_loop(
+                self._store.claim_due_feeds, now, lease=self._poll_lease, limit=CLAIM_CHUNK
+            )
+            started += [
+                self._start_poll(feed, on_result)
+                for feed in feeds
+                if feed.feed_id not in self._polling
+            ]
+            if len(feeds) < CLAIM_CHUNK:
+                return started
 
     async def update_due_feeds(self) -> list[UpdateResult]:
         """Poll every due feed (``start_due_polls``) and wait for them: one fetch per URL however
@@ -737,7 +750,7 @@ class DigestService:
         """Store the new and changed entries of a parsed document. A feed some channel gets live
         has them condensed now (filters, the same-story merge and the post need the gist);
         any other feed's are stored as parsed, condensed when first posted or asked for."""
-        refs, live = await off_loop(self._ingest_reads, feed.feed_id)
+        refs, live = await self._reads.add(feed.feed_id)
         todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
         info = parsed.info
         if not live:
@@ -778,9 +791,16 @@ class DigestService:
     def _next_fetch(self, feed: StoredFeed, now: datetime, max_age: int | None) -> datetime:
         return polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
 
-    def _ingest_reads(self, feed_id: int) -> tuple[list[StoryRef], bool]:
-        """The feed's stored entries, and whether a channel gets it live (one thread hop)."""
-        return self._store.story_refs(feed_id), bool(self._store.live_channels(feed_id))
+    async def _ingest_reads(self, feed_ids: Sequence[int]) -> list[tuple[list[StoryRef], bool]]:
+        """For each feed: its stored entries, and whether a channel gets it live (one thread
+        hop for the polls that reached this point together)."""
+
+        def read() -> list[tuple[list[StoryRef], bool]]:
+            refs = self._store.stories_of_feeds(feed_ids)
+            live = self._store.live_feeds(feed_ids)
+            return [(refs.get(feed_id, []), feed_id in live) for feed_id in feed_ids]
+
+        return await off_loop(read)
 
     def _live_merges(
         self, feed: StoredFeed, title: str | None, writes: Sequence[StoryWrite], now: datetime

@@ -139,6 +139,19 @@ class Conn(ABC):
         """The SQL for the integer ``items[0].story_id`` of a JSON text column."""
 
 
+#: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
+ID_CHUNK = 500
+
+
+def id_chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], str]]:
+    """``ids`` without repeats, in lists of at most ``ID_CHUNK``, each with the placeholders
+    of its ``IN (…)`` list."""
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), ID_CHUNK):
+        chunk = unique[start : start + ID_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def rows(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of a query as dicts (column name -> value)."""
     cursor = conn.execute(sql, params)

@@ -19,7 +19,16 @@ from digests.model import (
     SubscriptionOptions,
     ThreadMode,
 )
-from digests.store.base import Conn, StoreBase, dt, req_dt, rows, storage_errors, ts
+from digests.store.base import (
+    Conn,
+    StoreBase,
+    dt,
+    id_chunks,
+    req_dt,
+    rows,
+    storage_errors,
+    ts,
+)
 from digests.store.outbox import (
     PostOptions,
     insert_outbox,
@@ -140,9 +149,6 @@ class SubscribeOutcome:
     reenabled: bool
 
 
-#: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
-_CHUNK = 500
-
 #: enabled feeds with a subscription whose next poll time has come (the time bound once)
 _DUE = """
     SELECT * FROM feeds f
@@ -190,20 +196,22 @@ class FeedsMixin(StoreBase):
         return [_feed(row) for row in self._read(_DUE, (ts(now),))]
 
     @storage_errors
-    def claim_due_feeds(self, now: datetime, *, lease: timedelta) -> list[StoredFeed]:
-        """The feeds ``due_feeds`` would give, taken for this poll: in the same write
-        transaction their ``next_fetch`` moves to ``now + lease``, so another process (or the
-        next cycle) does not take them meanwhile; recording the poll's outcome sets the real
-        one. A process that dies mid-poll leaves its feeds due again once the lease ends.
+    def claim_due_feeds(
+        self, now: datetime, *, lease: timedelta, limit: int | None = None
+    ) -> list[StoredFeed]:
+        """The feeds ``due_feeds`` would give (the ``limit`` most overdue of them, when given),
+        taken for this poll: in the same write transaction their ``next_fetch`` moves to
+        ``now + lease``, so another process (or the next cycle, or the next claim of this one)
+        does not take them meanwhile; recording the poll's outcome sets the real one. A process
+        that dies mid-poll leaves its feeds due again once the lease ends.
 
         PostgreSQL locks the rows it takes and passes over those another claim holds
         (``FOR UPDATE SKIP LOCKED``); SQLite's BEGIN IMMEDIATE serialises the claims."""
+        bounded = "" if limit is None else f" LIMIT {max(0, int(limit))}"
         with self._write() as conn:
-            found = rows(conn, _DUE + conn.skip_locked, (ts(now),))
+            found = rows(conn, _DUE + bounded + conn.skip_locked, (ts(now),))
             ids = [int(row["feed_id"]) for row in found]
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in id_chunks(ids):
                 conn.execute(
                     f"UPDATE feeds SET next_fetch = ? WHERE feed_id IN ({marks})",  # noqa: S608
                     (ts(now + lease), *chunk),
@@ -218,6 +226,19 @@ class FeedsMixin(StoreBase):
             (feed_id,),
         )
         return [int(r["channel_id"]) for r in found]
+
+    @storage_errors
+    def live_feeds(self, feed_ids: Sequence[int]) -> set[int]:
+        """Those of these feeds that some channel gets live."""
+        live: set[int] = set()
+        for chunk, marks in id_chunks(feed_ids):
+            found = self._read(
+                "SELECT DISTINCT feed_id FROM subscriptions "  # noqa: S608
+                f"WHERE mode = 'live' AND feed_id IN ({marks})",
+                tuple(chunk),
+            )
+            live.update(int(r["feed_id"]) for r in found)
+        return live
 
     @storage_errors
     def channel_feeds(self, channel_id: int) -> list[StoredFeed]:

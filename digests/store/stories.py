@@ -15,11 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from digests.model import Condensed, Entry, Quote, Scope, SearchHit, SpeakerQuote, Story
-from digests.store.base import Conn, StoreBase, dt, ots, rows, storage_errors, ts
+from digests.store.base import Conn, StoreBase, dt, id_chunks, ots, rows, storage_errors, ts
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-#: ids per ``IN (…)`` list (well under SQLite's bound-parameter limit)
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +74,28 @@ def _like_escape(text: str) -> str:
 class StoriesMixin(StoreBase):
     @storage_errors
     def story_refs(self, feed_id: int) -> list[StoryRef]:
-        found = self._read(
-            "SELECT story_id, entry_id, url, content_hash FROM stories WHERE feed_id = ?",
-            (feed_id,),
-        )
-        return [
-            StoryRef(
-                story_id=int(r["story_id"]),
-                entry_id=str(r["entry_id"]),
-                url=r["url"],
-                content_hash=str(r["content_hash"]),
-            )
-            for r in found
-        ]
+        return self.stories_of_feeds([feed_id]).get(feed_id, [])
+
+    @storage_errors
+    def stories_of_feeds(self, feed_ids: Sequence[int]) -> dict[int, list[StoryRef]]:
+        """Each feed's stored entries (a feed without any is left out), read for many polls at
+        once."""
+        found: dict[int, list[StoryRef]] = {}
+        for chunk, marks in id_chunks(feed_ids):
+            for r in self._read(
+                "SELECT feed_id, story_id, entry_id, url, content_hash FROM stories "  # noqa: S608
+                f"WHERE feed_id IN ({marks}) ORDER BY story_id",
+                tuple(chunk),
+            ):
+                found.setdefault(int(r["feed_id"]), []).append(
+                    StoryRef(
+                        story_id=int(r["story_id"]),
+                        entry_id=str(r["entry_id"]),
+                        url=r["url"],
+                        content_hash=str(r["content_hash"]),
+                    )
+                )
+        return found
 
     @storage_errors
     def save_gists(self, writes: Sequence[StoryWrite], now: datetime) -> int:
@@ -102,10 +109,7 @@ class StoriesMixin(StoreBase):
     def stories(self, story_ids: Sequence[int], *, scope: Scope) -> dict[int, Story]:
         """The stories with these ids that ``scope`` may read, by id."""
         out: dict[int, Story] = {}
-        ids = list(dict.fromkeys(story_ids))
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(story_ids):
             where, params = visible_to(scope, f"s.story_id IN ({marks})", list(chunk))
             out.update(
                 (story.story_id, story) for story in load_stories(self._conn(), where, params)
@@ -361,9 +365,7 @@ def load_stories(
         return []
     ids = [int(r["story_id"]) for r in found]
     quotes: dict[int, list[Quote]] = {sid: [] for sid in ids}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in id_chunks(ids):
         for q in rows(
             conn,
             f"SELECT story_id, text, speaker, score FROM quotes "  # noqa: S608
@@ -379,10 +381,7 @@ def load_stories(
 def stories_by_id(conn: Conn, story_ids: Sequence[int]) -> dict[int, Story]:
     """The stories with these ids (unscoped: for deliveries and hits already scoped)."""
     out: dict[int, Story] = {}
-    ids = list(dict.fromkeys(story_ids))
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in id_chunks(story_ids):
         for story in load_stories(conn, f"s.story_id IN ({marks})", chunk):
             out[story.story_id] = story
     return out

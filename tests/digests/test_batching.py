@@ -1,4 +1,4 @@
-"""BatchWriter: concurrent adds share writes (group commit); a failing item fails alone."""
+"""Batcher: concurrent adds share writes (group commit); a failing item fails alone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from digests.batching import BatchWriter
+from digests.batching import Batcher
 
 
 class Sink:
@@ -32,7 +32,7 @@ class Sink:
 
 async def test_items_added_together_are_written_in_one_batch_with_their_own_results() -> None:
     sink = Sink()
-    writer: BatchWriter[int, int] = BatchWriter(sink.write)
+    writer: Batcher[int, int] = Batcher(sink.write)
     results = await asyncio.gather(*(writer.add(n) for n in range(100)))
     assert sink.batches == [list(range(100))]
     assert results == [2 * n for n in range(100)]
@@ -40,7 +40,7 @@ async def test_items_added_together_are_written_in_one_batch_with_their_own_resu
 
 async def test_items_added_during_a_write_go_into_the_next_one() -> None:
     sink = Sink()
-    writer: BatchWriter[int, int] = BatchWriter(sink.write)
+    writer: Batcher[int, int] = Batcher(sink.write)
     sink.gate.clear()
     first = asyncio.create_task(writer.add(1))
     await sink.started.wait()  # the first write is under way (held at the gate)
@@ -53,7 +53,7 @@ async def test_items_added_during_a_write_go_into_the_next_one() -> None:
 
 async def test_a_failing_item_fails_alone_and_the_others_are_written() -> None:
     sink = Sink(bad=frozenset({2}))
-    writer: BatchWriter[int, int] = BatchWriter(sink.write)
+    writer: Batcher[int, int] = Batcher(sink.write)
     results = await asyncio.gather(*(writer.add(n) for n in range(4)), return_exceptions=True)
     assert [r if isinstance(r, int) else str(r) for r in results] == [0, 2, "disk full", 6]
     assert sink.batches == [[0], [1], [3]]  # the batch failed; each item was written alone
@@ -62,7 +62,7 @@ async def test_a_failing_item_fails_alone_and_the_others_are_written() -> None:
 
 async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
     sink = Sink()
-    writer: BatchWriter[int, int] = BatchWriter(sink.write)
+    writer: Batcher[int, int] = Batcher(sink.write)
     sink.gate.clear()
     waiting = asyncio.create_task(writer.add(5))
     other = asyncio.create_task(writer.add(6))

@@ -171,6 +171,24 @@ async def test_second_poll_of_unchanged_feeds_is_304_and_condenses_nothing(env: 
     assert env.condenser.calls == calls
 
 
+async def test_a_cycle_claims_due_feeds_in_chunks_and_polls_each_once(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("digests.service.CLAIM_CHUNK", 2)
+    paths = [f"/c{n}.xml" for n in range(5)]
+    for n, path in enumerate(paths):
+        url = serve(env, path, f"Feed {n}", [long_item(10 * n)])
+        await env.service.add_feed(guild_id=1, channel_id=10 + n, url=url)
+    hits = [env.server.hits(path) for path in paths]
+    env.later()
+    results = await env.service.update_due_feeds()
+    assert len(results) == 5 and all(r.not_modified for r in results)
+    assert [env.server.hits(path) - before for path, before in zip(paths, hits, strict=True)] == [
+        1
+    ] * 5
+    assert await env.service.update_due_feeds() == []  # nothing is due twice
+
+
 async def test_new_entries_only_are_condensed_and_live_channels_get_them(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(1), long_item(2)])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url, mode="live")

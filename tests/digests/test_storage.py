@@ -218,6 +218,25 @@ def test_update_in_place_never_stores_twice(store: Store) -> None:
     assert store.search("old", 5, scope=EVERY) == []
 
 
+def test_stored_entries_and_live_feeds_are_read_for_many_feeds_at_once(store: Store) -> None:
+    a, b, c = (store.ensure_feed(f"https://{n}.example/rss", NOW).feed_id for n in "abc")
+    saved_a = save(store, a, [write("a1", "One"), write("a2", "Two")])
+    saved_b = save(store, b, [write("b1", "Three")])
+    for feed_id, mode in ((a, "digest"), (b, "live"), (c, "live")):
+        store.subscribe(
+            guild_id=1, channel_id=10 + feed_id, feed_id=feed_id, mode=mode, backfill=0,
+            now=NOW, next_fetch=NOW, feed_limit=10,
+        )  # fmt: skip
+    found = store.stories_of_feeds([a, b, a, c])
+    assert {feed: [r.story_id for r in refs] for feed, refs in found.items()} == {
+        a: saved_a,
+        b: saved_b,
+    }
+    assert [r.entry_id for r in found[a]] == ["a1", "a2"]
+    assert store.live_feeds([a, b, c]) == {b, c}
+    assert store.live_feeds([a]) == set()
+
+
 def test_subscribe_marks_existing_seen_except_backfill(store: Store) -> None:
     feed = store.ensure_feed("https://a.example/rss", NOW)
     save(store, feed.feed_id, [write(f"g{i}", f"Story {i}", hours_ago=10 - i) for i in range(5)])

@@ -74,6 +74,21 @@ def test_a_claim_leases_the_due_feeds_until_the_poll_is_recorded(stores: list[St
     assert sorted(f.feed_id for f in again) == ids[1:]
 
 
+def test_a_bounded_claim_takes_the_most_overdue_and_leaves_the_rest(stores: list[Store]) -> None:
+    store = stores[0]
+    ids = subscribed_feeds(store, 5)
+    store.record_unchanged([Unchanged(ids[0], next_fetch=NOW)], NOW - timedelta(hours=1))
+    for feed_id, minutes in zip(ids[1:], (3, 1, 4, 2), strict=True):
+        due = NOW - timedelta(minutes=minutes)
+        store.record_unchanged([Unchanged(feed_id, next_fetch=due)], NOW - timedelta(hours=1))
+    first = store.claim_due_feeds(NOW, lease=LEASE, limit=2)
+    assert [f.feed_id for f in first] == [ids[3], ids[1]]  # 4 and 3 minutes overdue
+    rest = store.claim_due_feeds(NOW, lease=LEASE, limit=2)
+    assert [f.feed_id for f in rest] == [ids[4], ids[2]]
+    assert [f.feed_id for f in store.claim_due_feeds(NOW, lease=LEASE, limit=2)] == [ids[0]]
+    assert store.claim_due_feeds(NOW, lease=LEASE, limit=2) == []
+
+
 def test_stores_claiming_at_once_get_disjoint_feeds(stores: list[Store]) -> None:
     ids = subscribed_feeds(stores[0], 40)
     claims = race([lambda s=s: s.claim_due_feeds(NOW, lease=LEASE) for s in stores])
