@@ -30,12 +30,17 @@ class Batcher(Generic[T, R]):
     async def add(self, item: T) -> R:
         """Queue ``item`` and wait until the batch holding it is written; its result, or the
         exception its write raised."""
+        # a cancelled caller cancels only its future: its item is written with the others
+        return await self.submit(item)
+
+    def submit(self, item: T) -> asyncio.Future[R]:
+        """Queue ``item`` without waiting: a future of its result (or of the exception its
+        write raised), settled when the batch holding it is written."""
         done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="newsdigest-batch-writer")
-        # a cancelled caller cancels only ``done``: its item is written with the others
-        return await done
+        return done
 
     async def _drain(self) -> None:
         batch: list[tuple[T, asyncio.Future[R]]] = []

@@ -593,7 +593,11 @@ class DigestService:
                 if not outcome.done():
                     outcome.set_exception(exc)
             else:
-                if not outcome.done():
+                if isinstance(result, _Recording):
+                    # the poller goes on to the next feed; the outcome waits for the write
+                    settle = functools.partial(_settle, outcome, result.result)
+                    result.written.add_done_callback(settle)
+                elif not outcome.done():
                     outcome.set_result(result)
 
     def _poll_ended(
@@ -643,27 +647,27 @@ class DigestService:
         """When the earliest enabled feed is due."""
         return await off_loop(self._store.next_due)
 
-    async def _poll(self, feed: StoredFeed) -> UpdateResult:
+    async def _poll(self, feed: StoredFeed) -> UpdateResult | _Recording:
         try:
             result = await self._fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified
             )
             now = self._clock.now()
             if isinstance(result, NotModified):
-                await self._unchanged.add(self._unchanged_poll(feed, now, result.max_age))
-                return UpdateResult(url=feed.url, not_modified=True)
+                return self._record_unchanged_poll(
+                    feed, self._unchanged_poll(feed, now, result.max_age)
+                )
             digest = body_hash(result.content)
             if digest == feed.body_hash:
-                await self._unchanged.add(self._unchanged_poll(feed, now, result.max_age, result))
-                return UpdateResult(url=feed.url, not_modified=True)
+                return self._record_unchanged_poll(
+                    feed, self._unchanged_poll(feed, now, result.max_age, result)
+                )
             outcome = await self._run_parse(result, feed.item_hashes)
             if outcome.parsed is None:  # a new body, but every item is one we already had
-                await self._unchanged.add(
-                    self._unchanged_poll(
-                        feed, now, result.max_age, result, digest, outcome.item_hashes
-                    )
+                unchanged = self._unchanged_poll(
+                    feed, now, result.max_age, result, digest, outcome.item_hashes
                 )
-                return UpdateResult(url=feed.url, not_modified=True)
+                return self._record_unchanged_poll(feed, unchanged)
             state = FetchState(result.etag, result.last_modified, digest, outcome.item_hashes)
             return await self._ingest(feed, outcome.parsed, state, result.max_age)
         except FeedError as exc:
@@ -676,6 +680,11 @@ class DigestService:
                 f"An unexpected error occurred while updating the feed ({type(exc).__name__})."
             )
             return await self._fail(feed, FeedError(feed.url, message))
+
+    def _record_unchanged_poll(self, feed: StoredFeed, unchanged: Unchanged) -> _Recording:
+        """Queue a poll that brought nothing new to be written with others (group commit)."""
+        written = self._unchanged.submit(unchanged)
+        return _Recording(UpdateResult(url=feed.url, not_modified=True), written)
 
     def _unchanged_poll(
         self,
@@ -1145,6 +1154,30 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Recording:
+    """A poll's outcome, once its queued write (``written``) is done: the 304s of a cycle are
+    written in batches, and a poller does not wait for one before it fetches the next feed."""
+
+    result: UpdateResult
+    written: asyncio.Future[None]
+
+
+def _settle(
+    outcome: asyncio.Future[UpdateResult], result: UpdateResult, written: asyncio.Future[None]
+) -> None:
+    """Give ``outcome`` the poll's result once its write is done (or the write's exception)."""
+    error = None if written.cancelled() else written.exception()
+    if outcome.done():
+        return
+    if written.cancelled():
+        outcome.cancel()
+    elif error is not None:
+        outcome.set_exception(error)
+    else:
+        outcome.set_result(result)
+
+
 def _saved_result(feed: StoredFeed, saved: SavedPoll) -> UpdateResult:
     return UpdateResult(
         url=feed.url,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from digests.errors import (
 from digests.feeds.fetch import Fetcher, FetchLimits
 from digests.model import Condensed, Pruned, Scope, Story
 from digests.service import DigestService
-from digests.store import Store, StoredFeed, open_store
+from digests.store import Store, StoredFeed, Unchanged, open_store
 from tests.builders import Item, rss
 from tests.feedserver import FeedServer
 
@@ -187,6 +188,45 @@ async def test_a_cycle_claims_due_feeds_in_chunks_and_polls_each_once(
         1
     ] * 5
     assert await env.service.update_due_feeds() == []  # nothing is due twice
+
+
+class GatedStore(Store):
+    """The real store, whose batched 304 writes wait until ``gate`` opens."""
+
+    def __init__(self, target: str, gate: threading.Event) -> None:
+        super().__init__(target)
+        self.gate = gate
+
+    def record_unchanged(self, batch: Sequence[Unchanged], now: datetime) -> None:
+        self.gate.wait(30)
+        super().record_unchanged(batch, now)
+
+
+async def test_a_poller_fetches_the_next_feed_while_a_304_is_being_written(env: Env) -> None:
+    paths = [f"/w{n}.xml" for n in range(3)]
+    for n, path in enumerate(paths):
+        url = serve(env, path, f"Feed {n}", [long_item(10 * n)])
+        await env.service.add_feed(guild_id=1, channel_id=10 + n, url=url)
+    before = sum(env.server.hits(path) for path in paths)
+    gate = threading.Event()
+    store = GatedStore(env.db, gate)
+    service = DigestService(
+        store, env.fetcher, clock=env.clock, condense=env.condenser, poll_concurrency=1
+    )
+    env.later()
+    cycle = asyncio.create_task(service.update_due_feeds())
+    try:
+        # one poller: it reaches the third feed only if it does not wait for the first write
+        async with asyncio.timeout(10):
+            while sum(env.server.hits(path) for path in paths) < before + 3:
+                await asyncio.sleep(0.01)
+        assert not cycle.done()  # the outcomes wait for the writes
+    finally:
+        gate.set()
+    results = await cycle
+    assert len(results) == 3 and all(r.not_modified for r in results)
+    assert store.due_feeds(env.clock.now()) == []  # every 304 was recorded
+    store.close()
 
 
 async def test_new_entries_only_are_condensed_and_live_channels_get_them(env: Env) -> None:
