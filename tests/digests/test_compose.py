@@ -209,6 +209,25 @@ def test_same_topic_same_day_other_event_does_not_match() -> None:
     assert not same_story(chile, peru) and not same_story(peru, chile)
 
 
+def test_other_events_of_the_same_people_do_not_match_without_a_title_word_in_common() -> None:
+    # the same two people and the same day, but two events: the titles share no word
+    refusal = story(
+        70,
+        "alpha",
+        "Ryan says he is not ready to back Trump",
+        "House Speaker Paul Ryan said on Thursday that he is not ready to endorse Donald Trump "
+        "as the party's nominee.",
+    )
+    meeting = story(
+        71,
+        "beta",
+        "Unity meeting scheduled for next week",
+        "Donald Trump and Paul Ryan will meet in Washington next week to discuss the party's "
+        "unity, the speaker's office said on Thursday.",
+    )
+    assert not same_story(refusal, meeting) and not same_story(meeting, refusal)
+
+
 def test_an_untitled_outlet_is_named_by_its_url_without_credentials() -> None:
     private = replace(QUAKE_A, feed_url="https://ann:pw@alpha.example/rss?key=k3y", feed_title=None)
     digest = build_digest([private, QUAKE_B], now=NOW)
