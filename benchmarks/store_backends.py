@@ -11,10 +11,10 @@ Usage::
     python benchmarks/store_backends.py [--feeds 10000] [--url postgresql://…]
 
 Measured 6 Dec 2026, 10,000 feeds, 2 shared cores (other jobs running), PostgreSQL 15 on
-loopback (durability off, as the test server): a claim of all 10,000 feeds 0.36 s on SQLite /
-0.49 s on PostgreSQL, their 304s recorded in 0.16 s / 0.61 s, 500 new stories saved in 0.43 s /
-1.31 s, a search 7 ms / 21 ms. PostgreSQL pays a round trip per statement; it buys several
-processes on one database.
+loopback (durability off, as the test server): a claim of all 10,000 feeds in one call 0.36 s on
+SQLite / 0.49 s on PostgreSQL (the service now claims 500 at a time), their 304s recorded in
+0.16 s / 0.61 s, 500 new stories saved in 0.43 s / 1.31 s, a search 7 ms / 21 ms. PostgreSQL
+pays a round trip per statement; it buys several processes on one database.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digests.model import Condensed, Entry, Scope
+from digests.service import CLAIM_CHUNK
 from digests.store import FetchState, Store, StoryWrite, Unchanged, open_store
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -77,11 +78,15 @@ def cycle(store: Store, feeds: int) -> dict[str, float]:
 
     timed(figures, "subscribe each", subscribe)
     claimed: list[int] = []
-    timed(
-        figures,
-        "claim due feeds",
-        lambda: claimed.extend(f.feed_id for f in store.claim_due_feeds(NOW, lease=LEASE)),
-    )
+
+    def claim() -> None:  # as the service claims: CLAIM_CHUNK at a time until none is left
+        while True:
+            chunk = store.claim_due_feeds(NOW, lease=LEASE, limit=CLAIM_CHUNK)
+            claimed.extend(f.feed_id for f in chunk)
+            if len(chunk) < CLAIM_CHUNK:
+                return
+
+    timed(figures, "claim due feeds", claim)
     assert len(claimed) == feeds, len(claimed)
     later = NOW + timedelta(minutes=15)
     changed = claimed[::20]  # 5% bring one new story, the rest answer 304

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from digests.store import is_database_url
+from digests.store.postgres import translate
 
 TEST_URL_VARIABLE = "NEWSDIGEST_TEST_DATABASE_URL"
 BACKENDS = ("sqlite", "postgresql")
@@ -64,6 +65,6 @@ def query(target: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any
         import psycopg
 
         with psycopg.connect(target) as conn:
-            return list(conn.execute(sql.replace("?", "%s"), params).fetchall())
+            return list(conn.execute(translate(sql), params).fetchall())
     with closing(sqlite3.connect(target)) as conn:
         return list(conn.execute(sql, params).fetchall())

@@ -386,11 +386,6 @@ class StoreBase:
         self._session_local = _Session()
         self._open()
 
-    @property
-    def postgres(self) -> bool:
-        """Whether this store is on PostgreSQL."""
-        return is_database_url(self.path)
-
     def _open(self) -> None:
         with self._errors():
             self._backend.open()

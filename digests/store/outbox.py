@@ -29,7 +29,7 @@ from digests.model import (
     ThreadMode,
 )
 from digests.shards import SNOWFLAKE_SHIFT, ShardSet
-from digests.store.base import Conn, StoreBase, dt, storage_errors, ts
+from digests.store.base import Conn, StoreBase, dt, id_chunks, storage_errors, ts
 from digests.store.stories import load_stories, stories_by_id
 
 #: every shard: one process delivers everything
@@ -366,15 +366,15 @@ def _first_pages(conn: Conn, payloads: Sequence[dict[str, Any]]) -> dict[int, in
     """The threads opened by the first pages that later digest pages follow (first page's
     delivery id -> its thread), for first pages that opened one."""
     wanted = sorted({int(p["follows"]) for p in payloads if p.get("follows")})
-    if not wanted:
-        return {}
-    marks = ",".join("?" * len(wanted))
-    found = conn.execute(
-        f"SELECT delivery_id, thread_id FROM outbox "  # noqa: S608 - placeholders only
-        f"WHERE delivery_id IN ({marks}) AND thread_id IS NOT NULL",
-        wanted,
-    ).fetchall()
-    return {int(r[0]): int(r[1]) for r in found}
+    threads: dict[int, int] = {}
+    for chunk, marks in id_chunks(wanted):
+        found = conn.execute(
+            f"SELECT delivery_id, thread_id FROM outbox "  # noqa: S608 - placeholders only
+            f"WHERE delivery_id IN ({marks}) AND thread_id IS NOT NULL",
+            chunk,
+        ).fetchall()
+        threads.update((int(r[0]), int(r[1])) for r in found)
+    return threads
 
 
 def _pending_ids(conn: Conn, channel_id: int) -> set[int]:

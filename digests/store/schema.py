@@ -571,9 +571,3 @@ def apply_pg_migrations(conn: Conn) -> list[str]:
         return applied
     finally:
         conn.execute("SELECT pg_advisory_unlock(?)", (MIGRATION_LOCK,))
-
-
-def applied_pg_migrations(conn: Conn) -> list[str]:
-    """Names of the PostgreSQL steps applied, in order."""
-    found = conn.execute("SELECT name FROM _migrations ORDER BY name").fetchall()
-    return [str(r[0]) for r in found]
