@@ -463,16 +463,13 @@ def find_sent(delivery: Delivery, recent: Sequence[Sent]) -> Sent | None:
     return None
 
 
-async def already_sent(
-    transport: Transport, delivery: Delivery, plan: Plan | None = None
-) -> Placed | None:
+async def already_sent(transport: Transport, delivery: Delivery, plan: Plan) -> Placed | None:
     """Where our message carrying ``delivery`` is if an earlier attempt posted it.
 
     A forum post is looked for by its title among the forum's threads. A message is looked for
     among the newest messages where it would be, then, as a busy channel may have buried it
     since, among the first messages after the delivery's first attempt (less
     ``ATTEMPT_SLACK`` for clocks that disagree)."""
-    plan = plan or Plan(into=delivery.channel_id)
     if plan.forum_title is not None:
         found = find_sent(delivery, await transport.forum_posts(plan.into, plan.forum_title))
         if found is None:
@@ -647,7 +644,7 @@ class Outbox:
                 sent += outcome == "sent"
         return sent, moved
 
-    async def _deliver(self, delivery: Delivery, opened: dict[int, int] | None = None) -> str:
+    async def _deliver(self, delivery: Delivery, opened: dict[int, int]) -> str:
         """Post one delivery and take its later steps; the thread it opens goes in
         ``opened``."""
         transport = self._transport()
@@ -669,7 +666,7 @@ class Outbox:
             if not is_permanent(exc):
                 return await self._failed(delivery, exc)
             thread = None
-        if thread is not None and opened is not None:
+        if thread is not None:
             opened[delivery.delivery_id] = thread
         await self._digests.mark_delivered(
             delivery.delivery_id, placed.message_id, delivery.edit_version

@@ -136,6 +136,7 @@ async def compose(
         await workers.start()
         if own_fetcher:
             await fetch.__aenter__()
+        shards = settings.shard_set()
         service = DigestService(
             store,
             fetch,
@@ -146,7 +147,7 @@ async def compose(
             cpu_executor=workers,
             retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
             poll_lease=settings.poll_lease(),
-            shards=settings.shard_set(),
+            shards=shards,
         )
         box: list[DigestBot] = []
 
@@ -159,7 +160,7 @@ async def compose(
         ctx = JobContext(digests=service, clock=clock, kick=kick, ready=ready)
         jobs = Jobs(scheduler, ctx)
         # another process's poll may queue this one's posts without waking it: look more often
-        idle = IDLE_WAIT if settings.shard_set().owns_all else SHARED_IDLE_WAIT
+        idle = IDLE_WAIT if shards.owns_all else SHARED_IDLE_WAIT
         outbox = Outbox(service, idle_wait=idle)
         bot = DigestBot(
             digests=service,
@@ -168,7 +169,7 @@ async def compose(
             dev_guild_id=settings.dev_guild_id,
             sync_state=_sync_state_path(settings.db),
             guild_ready_timeout=guild_ready_timeout,
-            shards=settings.shard_set(),
+            shards=shards,
         )
         box.append(bot)
         outbox.transport = DiscordTransport(bot)

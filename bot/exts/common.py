@@ -88,7 +88,7 @@ def target_channel(
             )
         return channel
     here = interaction.channel
-    if isinstance(here, discord.TextChannel | discord.ForumChannel):
+    if isinstance(here, PostChannel):
         return here
     raise InputError("Pick a text channel with the channel option; this one cannot take posts.")
 

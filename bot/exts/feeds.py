@@ -276,7 +276,7 @@ class Feeds(commands.Cog):
             guild_id=guild_id, subscription_id=sub.subscription_id, options=options
         )
         where = interaction.guild.get_channel(changed.channel_id) if interaction.guild else None
-        channel = where if isinstance(where, discord.TextChannel | discord.ForumChannel) else None
+        channel = where if isinstance(where, PostChannel) else None
         lines = [
             f"Updated **{feed_name(changed)}** → <#{changed.channel_id}> "
             f"({options_text(changed, channel)}); from its next post on."
