@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import render
+from digests.feeds.htmltext import INVISIBLE
 from digests.model import Delivery, Story
 
 ChannelKind = Literal["text", "announcement", "forum"]
@@ -34,7 +35,9 @@ WEBHOOK_NAME_MAX = 80
 TAGS_MAX = 5
 #: the name of the bot's own webhook in a channel (each post overrides it with the feed's)
 WEBHOOK_NAME = "newsdigest"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+#: control characters, and the invisible ones feeds' titles are cleaned of (zero-width
+#: joiners stay: scripts such as Persian and emoji sequences need them)
+_CONTROL = re.compile("[\x00-\x1f\x7f" + "".join(sorted(INVISIBLE)) + "]")
 _RESERVED_NAME = re.compile(r"clyde|discord", re.IGNORECASE)
 
 

@@ -74,3 +74,7 @@ def test_thread_names_are_plain_and_within_discords_limit() -> None:
     assert thread_name("A\u202e title\u200b with\ncontrols") == "A title with controls"
     assert len(thread_name("word " * 60)) <= 100
     assert thread_name("\u200b") == "newsdigest"
+    # zero-width joiners are kept, as in titles: Persian words and emoji sequences need them
+    assert thread_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    )
