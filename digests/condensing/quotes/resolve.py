@@ -19,7 +19,6 @@ from digests.condensing.lexicon import (
     word_set,
 )
 from digests.condensing.people import (
-    NAME_RUN,
     Name,
     People,
     clean_name,
@@ -82,16 +81,12 @@ class Resolver:
         """The one full name in the article that opens with ``word`` ('Dale wrote' after 'her
         brother Dale Ford'; 'Li explained' after 'Li Jifeng'), when it is a person's (a known
         first name, or a gender the article shows); None when there are several."""
-        found: set[str] = set()
-        for para in self.paras:
-            start = para.find(word + " ")
-            while start >= 0:
-                run = NAME_RUN.match(para, start)
-                if run is not None and (start == 0 or not para[start - 1].isalnum()):
-                    name = clean_name(run.group(0))
-                    if name is not None and len(name.tokens) >= 2 and name.tokens[0] == word:
-                        found.add(name.text)
-                start = para.find(word + " ", start + 1)
+        # the people's mentions, outside quotations: a name only quoted is not who "Dale" is
+        found = {
+            m.key
+            for m in self.people.mentions
+            if len(m.key.split()) >= 2 and m.key.split()[0] == word
+        }
         if len(found) != 1:
             return None
         (full,) = found
@@ -151,9 +146,7 @@ class Resolver:
             # "said the 34-year-old": the person just written about, if nobody else is; "the
             # doctor said" may be someone the article never names
             age = text.split()[-1].lower().endswith("-year-old")
-            if age:
-                return self._sole_referent(pos, speaker, None)
-            return self._last_speaker_described(pos, speaker, text)
+            return age and self._sole_referent(pos, speaker, None)
         if attr.kind == "outlet" and self._reported_by_person(text):
             return self._person_or_body(speaker, text)
         return False  # "outlet": who reported it, not who said it
@@ -228,9 +221,7 @@ class Resolver:
         if before and before[-1].speaker == speaker and not rivals(before[-1].pos, True):
             return True
         if gender is not None and known is None:
-            # of unknown gender and not the last speaker: "South Carolina", unless a person
-            # the pronoun alone may mean
-            return self._only_one_before(pos, speaker, gender)
+            return False  # of unknown gender and not the last speaker: "South Carolina"
         here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
         if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
             return True
@@ -243,50 +234,6 @@ class Resolver:
         if recent and not any(m.subject for m in recent):
             return False
         return not rivals((pos[0] - 1, 0), False)
-
-    def _last_speaker_described(self, pos: tuple[int, int], speaker: str, text: str) -> bool:
-        """'"…," Van Der Beek said. ¶ "…," said the actor.': a definite description ("the
-        actor") means ``speaker`` when they spoke the quotation before, in this paragraph or
-        the one before, nobody else is mentioned since, and the article never introduces an
-        unnamed one ("a doctor", "an actor"), who "the doctor" would then be."""
-        before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 1]
-        if not before or before[-1].speaker != speaker:
-            return False
-        if any(m.key != speaker for m in self.people.mentions if before[-1].pos <= m.pos < pos):
-            return False
-        head = text.split()[-1].lower().strip(",.;:")
-        unnamed = re.compile(rf"\b(?:an?|another|one)\s+(?:[\w-]+\s+){{0,2}}{re.escape(head)}\b")
-        return not any(unnamed.search(para.lower()) for para in self.paras)
-
-    def _only_one_before(self, pos: tuple[int, int], speaker: str, gender: str) -> bool:
-        """``speaker``, a person's name of unknown gender, is the subject of the last mention
-        before ``pos`` (in the pronoun's paragraph or the two before), nobody else the
-        pronoun may mean is mentioned in that paragraph, and nobody of the pronoun's gender
-        since two paragraphs back ('Palestinian chief negotiator Saeb Erekat said they would
-        oppose it. ¶ "…," he added.')."""
-        full = clean_name(speaker)
-        if full is None or not could_be_person(full):
-            return False
-        before = [m for m in self.people.mentions if m.pos < pos]
-        if not before:
-            return False
-        last = before[-1]
-        if last.key != speaker or not last.subject or pos[0] - last.pos[0] > 2:
-            return False
-        para, offset = last.pos
-        written = self.paras[para][offset:] if para < len(self.paras) else ""
-        if not written.startswith(full.tokens[0] + " "):
-            return False  # named there by a part ("Head of Research"), not in full
-        return not any(
-            m.key != speaker
-            and not is_place(m.key)
-            and (
-                self.people.gender.get(m.key) == gender
-                or (m.pos >= (last.pos[0], 0) and self._may_mean(m.key, {gender}))
-            )
-            for m in before
-            if m.pos >= (pos[0] - 2, 0)
-        )
 
     def _subject_just_before(
         self, pos: tuple[int, int], speaker: str, fits: set[str | None]
