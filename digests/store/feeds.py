@@ -154,7 +154,7 @@ _DUE = """
     SELECT * FROM feeds f
     WHERE disabled = 0 AND (next_fetch IS NULL OR next_fetch <= ?)
       AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.feed_id)
-    ORDER BY COALESCE(next_fetch, ''), feed_id
+    ORDER BY next_fetch NULLS FIRST, feed_id
 """
 
 

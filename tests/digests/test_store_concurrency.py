@@ -15,7 +15,16 @@ import pytest
 
 from digests.errors import FeedLimitError
 from digests.model import DigestRun
-from digests.store import FetchState, StaleDigestError, Store, Unchanged, open_store
+from digests.store import (
+    FetchState,
+    StaleDigestError,
+    Store,
+    Unchanged,
+    is_database_url,
+    open_store,
+)
+from digests.store.feeds import _DUE
+from digests.store.postgres import translate
 from digests.store.schema import MIGRATIONS, PG_MIGRATIONS
 from tests.digests.test_storage import NOW, pages_of_ten, save, write
 from tests.stores import query
@@ -272,3 +281,32 @@ def wait_for_a_lock_wait(admin: Any) -> None:
             return
         time.sleep(0.01)
     raise AssertionError("the poll never waited for the post's lock")
+
+
+def test_a_claim_reads_due_feeds_in_index_order_without_sorting_the_table(
+    stores: list[Store], db_target: str
+) -> None:
+    """A cycle claims its feeds a chunk at a time: each chunk must come off an index in due
+    order, not from a sort of every feed (10,000 feeds sorted 20 times in a cycle cost more
+    database time than the cycle's 9,500 writes)."""
+    subscribed_feeds(stores[0], 3)
+    claim = _DUE + " LIMIT 500"
+    if is_database_url(db_target):
+        plan = _postgres_plan(db_target, claim)
+        assert "feeds_due" in plan and "Sort" not in plan, plan
+    else:
+        found = query(db_target, f"EXPLAIN QUERY PLAN {claim}", (NOW.isoformat(),))
+        plan = " ".join(str(row[-1]) for row in found)
+        assert "feeds_due" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _postgres_plan(target: str, sql: str) -> str:
+    """The plan PostgreSQL would choose at scale: a tiny table is cheaper to scan and sort, so
+    scans and sorts are priced out (a plan that cannot do without a sort still has one)."""
+    import psycopg
+
+    with psycopg.connect(target) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_sort = off")
+        found = conn.execute(f"EXPLAIN {translate(sql)}", (NOW.isoformat(),)).fetchall()
+    return "\n".join(str(row[0]) for row in found)
