@@ -65,7 +65,8 @@ def ts(when: datetime) -> str:
     """A sortable UTC timestamp string (fixed width, so string order is time order)."""
     if when.tzinfo is None:
         raise ValueError("naive datetime")
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    # (isoformat, not strftime: four times faster, and a cycle writes one or two per feed)
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def ots(when: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,7 @@ from digests.store import (
     fts_query,
     open_store,
 )
+from digests.store.base import ts
 from digests.store.schema import MIGRATIONS, applied_migrations, apply_migrations
 from tests.stores import query
 
@@ -500,3 +501,20 @@ def test_prune_deletes_old_sent_posts_but_not_pending_ones_or_the_latest_digest(
     assert outbox_ids(db_target) == [pending, last_digest, recent]
     assert [d.delivery_id for d in store.pending_deliveries(50)] == [pending]
     assert store.last_digest_at(200) == days_ago(40)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 12, 6, 13, 5, 7, tzinfo=UTC),
+        datetime(2026, 12, 6, 15, 5, 7, 250, tzinfo=timezone(timedelta(hours=2))),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_stored_timestamps_are_fixed_width_utc_and_sort_as_time(when: datetime) -> None:
+    stamp = ts(when)
+    assert len(stamp) == len("2026-12-06T13:05:07.000000+00:00")
+    assert stamp.endswith("+00:00")
+    assert datetime.fromisoformat(stamp) == when
+    assert ts(when - timedelta(microseconds=1)) < stamp
