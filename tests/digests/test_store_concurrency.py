@@ -19,6 +19,7 @@ from digests.store import (
     FetchState,
     StaleDigestError,
     Store,
+    StoredFeed,
     Unchanged,
     is_database_url,
     open_store,
@@ -310,3 +311,31 @@ def _postgres_plan(target: str, sql: str) -> str:
         conn.execute("SET enable_sort = off")
         found = conn.execute(f"EXPLAIN {translate(sql)}", (NOW.isoformat(),)).fetchall()
     return "\n".join(str(row[0]) for row in found)
+
+
+def test_unchanged_polls_record_each_feeds_own_next_time(stores: list[Store]) -> None:
+    """More feeds than one statement takes (chunks), each with its own next poll time; a feed
+    twice in one batch keeps its last outcome."""
+    store = stores[0]
+    urls = [f"https://f.example/{n}" for n in range(1203)]
+    store.ensure_feeds(urls, NOW)
+    ids = [_feed_id(store, url) for url in urls]
+    batch = [Unchanged(i, next_fetch=NOW + timedelta(seconds=n)) for n, i in enumerate(ids)]
+    batch.insert(8, Unchanged(ids[7], next_fetch=NOW + timedelta(days=1)))  # same statement
+    store.record_unchanged(batch, NOW)
+    for n in (0, 6, 499, 500, 1202):
+        assert _feed(store, ids[n]).next_fetch == NOW + timedelta(seconds=n)
+    assert _feed(store, ids[7]).next_fetch == NOW + timedelta(days=1)
+    assert _feed(store, ids[1202]).last_fetched == NOW
+
+
+def _feed_id(store: Store, url: str) -> int:
+    found = store.feed_by_url(url)
+    assert found is not None
+    return found.feed_id
+
+
+def _feed(store: Store, feed_id: int) -> StoredFeed:
+    found = store.feed(feed_id)
+    assert found is not None
+    return found
