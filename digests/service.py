@@ -81,6 +81,7 @@ from digests.model import (
 )
 from digests.shards import ShardSet
 from digests.store import (
+    EntryKey,
     FetchState,
     PollSave,
     SavedPoll,
@@ -278,7 +279,7 @@ class DigestService:
         self._unchanged: Batcher[Unchanged, None] = Batcher(self._record_unchanged)
         self._saves: Batcher[PollSave, SavedPoll] = Batcher(self._save_polls)
         #: and what storing a changed feed's entries needs is read for many polls at once
-        self._reads: Batcher[int, tuple[list[StoryRef], bool]] = Batcher(self._ingest_reads)
+        self._reads: Batcher[_Polled, tuple[list[StoryRef], bool]] = Batcher(self._ingest_reads)
 
     # --- subscriptions (network) -------------------------------------------------------------
     async def add_feed(
@@ -759,8 +760,9 @@ class DigestService:
         """Store the new and changed entries of a parsed document. A feed some channel gets live
         has them condensed now (filters, the same-story merge and the post need the gist);
         any other feed's are stored as parsed, condensed when first posted or asked for."""
-        refs, live = await self._reads.add(feed.feed_id)
-        todo = changed_entries(newest(parsed.entries, self._max_entries), refs)
+        entries = newest(parsed.entries, self._max_entries)
+        refs, live = await self._reads.add(_Polled(feed.feed_id, entries))
+        todo = changed_entries(entries, refs)
         info = parsed.info
         if not live:
             now = self._clock.now()
@@ -800,12 +802,19 @@ class DigestService:
     def _next_fetch(self, feed: StoredFeed, now: datetime, max_age: int | None) -> datetime:
         return polling.next_poll_after_success(feed.feed_id, now, self._policy, max_age)
 
-    async def _ingest_reads(self, feed_ids: Sequence[int]) -> list[tuple[list[StoryRef], bool]]:
-        """For each feed: its stored entries, and whether a channel gets it live (one thread
-        hop for the polls that reached this point together)."""
+    async def _ingest_reads(self, polls: Sequence[_Polled]) -> list[tuple[list[StoryRef], bool]]:
+        """For each poll: the stored stories its entries may be versions of, and whether a
+        channel gets the feed live (one thread hop for the polls that reached this point
+        together)."""
+        keys = [
+            EntryKey(poll.feed_id, entry.entry_id, entry.url)
+            for poll in polls
+            for entry in poll.entries
+        ]
+        feed_ids = [poll.feed_id for poll in polls]
 
         def read() -> list[tuple[list[StoryRef], bool]]:
-            refs = self._store.stories_of_feeds(feed_ids)
+            refs = self._store.stories_of_entries(keys)
             live = self._store.live_feeds(feed_ids)
             return [(refs.get(feed_id, []), feed_id in live) for feed_id in feed_ids]
 
@@ -1154,6 +1163,14 @@ class DigestService:
 
 
 # --- pure helpers --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Polled:
+    """A poll's new document, for the read of what is stored of its entries."""
+
+    feed_id: int
+    entries: Sequence[Entry]
+
+
 @dataclass(frozen=True, slots=True)
 class _Recording:
     """A poll's outcome, once its queued write (``written``) is done: the 304s of a cycle are

@@ -41,7 +41,7 @@ from digests.store.feeds import (
 from digests.store.filters import FiltersMixin
 from digests.store.outbox import OutboxMixin, StaleDigestError
 from digests.store.schedules import SchedulesMixin
-from digests.store.stories import StoriesMixin, StoryRef, StoryWrite, fts_query
+from digests.store.stories import EntryKey, StoriesMixin, StoryRef, StoryWrite, fts_query
 
 
 class Store(FeedsMixin, FiltersMixin, StoriesMixin, OutboxMixin, SchedulesMixin, StoreBase):
@@ -75,6 +75,7 @@ def open_store(target: str | Path, *, busy_timeout_ms: int = 5000) -> Store:
 
 
 __all__ = [
+    "EntryKey",
     "FetchState",
     "LiveRoutes",
     "PollSave",

@@ -31,6 +31,32 @@ class StoryRef:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryKey:
+    """A polled entry, as far as finding its stored versions goes."""
+
+    feed_id: int
+    entry_id: str
+    url: str | None
+
+
+#: polled entries per read (three ``IN`` lists of at most this many values each)
+_ENTRY_CHUNK = 300
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _ref(r: Any) -> StoryRef:
+    return StoryRef(
+        story_id=int(r["story_id"]),
+        entry_id=str(r["entry_id"]),
+        url=r["url"],
+        content_hash=str(r["content_hash"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class StoryWrite:
     """A new or changed entry, condensed, ready to store (``story_id`` set for an update)."""
 
@@ -74,28 +100,40 @@ def _like_escape(text: str) -> str:
 class StoriesMixin(StoreBase):
     @storage_errors
     def story_refs(self, feed_id: int) -> list[StoryRef]:
-        return self.stories_of_feeds([feed_id]).get(feed_id, [])
+        """Every stored entry of one feed."""
+        found = self._read(
+            "SELECT story_id, entry_id, url, content_hash FROM stories WHERE feed_id = ?"
+            " ORDER BY story_id",
+            (feed_id,),
+        )
+        return [_ref(r) for r in found]
 
     @storage_errors
-    def stories_of_feeds(self, feed_ids: Sequence[int]) -> dict[int, list[StoryRef]]:
-        """Each feed's stored entries (a feed without any is left out), read for many polls at
-        once."""
-        found: dict[int, list[StoryRef]] = {}
-        for chunk, marks in id_chunks(feed_ids):
+    def stories_of_entries(self, entries: Sequence[EntryKey]) -> dict[int, list[StoryRef]]:
+        """The stored stories that polled entries may be versions of, by feed: those with one
+        of the feed's polled entry ids or links (a feed without any is left out), read for many
+        polls at once. Not the feeds' other stories: a poll brings a few new entries of a
+        feed that has stored dozens, and every row read costs the database thread."""
+        by_id = {(e.feed_id, e.entry_id) for e in entries}
+        by_url = {(e.feed_id, e.url) for e in entries if e.url}
+        found: dict[int, dict[int, StoryRef]] = {}
+        for start in range(0, len(entries), _ENTRY_CHUNK):
+            chunk = entries[start : start + _ENTRY_CHUNK]
+            feeds = list(dict.fromkeys(e.feed_id for e in chunk))
+            ids = list(dict.fromkeys(e.entry_id for e in chunk))
+            urls = list(dict.fromkeys(e.url for e in chunk if e.url))
+            links = f" OR url IN ({_marks(urls)})" if urls else ""
+            # (the feeds' index narrows the search; a row of one feed that matched another
+            # feed's entry is left out below)
             for r in self._read(
                 "SELECT feed_id, story_id, entry_id, url, content_hash FROM stories "  # noqa: S608
-                f"WHERE feed_id IN ({marks}) ORDER BY story_id",
-                tuple(chunk),
+                f"WHERE feed_id IN ({_marks(feeds)}) AND (entry_id IN ({_marks(ids)}){links})",
+                (*feeds, *ids, *urls),
             ):
-                found.setdefault(int(r["feed_id"]), []).append(
-                    StoryRef(
-                        story_id=int(r["story_id"]),
-                        entry_id=str(r["entry_id"]),
-                        url=r["url"],
-                        content_hash=str(r["content_hash"]),
-                    )
-                )
-        return found
+                feed_id = int(r["feed_id"])
+                if (feed_id, r["entry_id"]) in by_id or (feed_id, r["url"]) in by_url:
+                    found.setdefault(feed_id, {})[int(r["story_id"])] = _ref(r)
+        return {feed: [refs[k] for k in sorted(refs)] for feed, refs in found.items()}
 
     @storage_errors
     def save_gists(self, writes: Sequence[StoryWrite], now: datetime) -> int:

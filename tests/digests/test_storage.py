@@ -27,6 +27,7 @@ from digests.model import (
     Story,
 )
 from digests.store import (
+    EntryKey,
     FetchState,
     StaleDigestError,
     Store,
@@ -219,21 +220,31 @@ def test_update_in_place_never_stores_twice(store: Store) -> None:
     assert store.search("old", 5, scope=EVERY) == []
 
 
-def test_stored_entries_and_live_feeds_are_read_for_many_feeds_at_once(store: Store) -> None:
+def test_stored_versions_of_polled_entries_and_live_feeds_are_read_for_many_polls(
+    store: Store,
+) -> None:
     a, b, c = (store.ensure_feed(f"https://{n}.example/rss", NOW).feed_id for n in "abc")
-    saved_a = save(store, a, [write("a1", "One"), write("a2", "Two")])
-    saved_b = save(store, b, [write("b1", "Three")])
+    a1, _a2, a3 = save(store, a, [write("a1", "One"), write("a2", "Two"), write("a3", "Three")])
+    [b1] = save(store, b, [write("b1", "Four")])
     for feed_id, mode in ((a, "digest"), (b, "live"), (c, "live")):
         store.subscribe(
             guild_id=1, channel_id=10 + feed_id, feed_id=feed_id, mode=mode, backfill=0,
             now=NOW, next_fetch=NOW, feed_limit=10,
         )  # fmt: skip
-    found = store.stories_of_feeds([a, b, a, c])
+    polled = [
+        EntryKey(a, "a3", None),  # by its id
+        EntryKey(a, "a1-renamed", "https://news.example/a1"),  # by its link
+        EntryKey(a, "a9", "https://news.example/a9"),  # new
+        EntryKey(b, "b1", "https://news.example/b1"),
+        EntryKey(c, "c1", "https://news.example/c1"),  # a feed with nothing stored
+        EntryKey(c, "a2", "https://news.example/a2"),  # another feed's entry
+    ]
+    found = store.stories_of_entries(polled)
     assert {feed: [r.story_id for r in refs] for feed, refs in found.items()} == {
-        a: saved_a,
-        b: saved_b,
+        a: [a1, a3],  # not a2: no polled entry of feed a has its id or link
+        b: [b1],
     }
-    assert [r.entry_id for r in found[a]] == ["a1", "a2"]
+    assert [r.entry_id for r in found[a]] == ["a1", "a3"]
     assert store.live_feeds([a, b, c]) == {b, c}
     assert store.live_feeds([a]) == set()
 
