@@ -33,10 +33,12 @@ from digests.condensing.quotes.attribution import Attribution
 
 @dataclass(frozen=True, slots=True)
 class ResolvedSpeaker:
-    """A speaker resolved from the attribution at ``pos`` (paragraph, offset)."""
+    """A speaker resolved from the attribution at ``pos`` (paragraph, offset); ``sure`` when
+    ``Resolver.sure`` judged the text to establish them."""
 
     pos: tuple[int, int]
     speaker: str
+    sure: bool = False
 
 
 @dataclass(slots=True)
@@ -50,6 +52,8 @@ class Resolver:
     paras: list[str] = field(default_factory=list)
     #: the speakers resolved so far from a name, pronoun or description, in article order
     resolved: list[ResolvedSpeaker] = field(default_factory=list)
+    #: the speakers ``sure`` judged established, by the attribution's position
+    _established: set[tuple[tuple[int, int], str]] = field(default_factory=set)
     _common_words: frozenset[str] | None = None
 
     def common_words(self) -> frozenset[str]:
@@ -62,8 +66,8 @@ class Resolver:
 
     def remember(self, pos: tuple[int, int], speaker: str) -> None:
         """Record that the attribution at ``pos`` named ``speaker`` (a later pronoun may
-        refer to them)."""
-        self.resolved.append(ResolvedSpeaker(pos, speaker))
+        refer to them), and whether ``sure`` found the text to establish them."""
+        self.resolved.append(ResolvedSpeaker(pos, speaker, (pos, speaker) in self._established))
 
     def name(self, raw: str) -> str | None:
         """The fullest form in the article of the name ``raw`` ("Mr Brown" -> "Gordon Brown")."""
@@ -120,6 +124,13 @@ class Resolver:
         """Whether the text establishes ``speaker`` (what ``resolve`` gave for ``attr``): a
         name that is a person's or a body's, a pronoun with one compatible referent, a
         description of an unnamed speaker; never a guess among several people."""
+        established = self._establishes(attr, para, speaker)
+        if established:
+            self._established.add(((para, attr.offset), speaker))
+        return established
+
+    def _establishes(self, attr: Attribution, para: int, speaker: str) -> bool:
+        """``sure``, without recording it."""
         pos = (para, attr.offset)
         text = attr.text.strip()
         if attr.kind in {"name", "org"} and text in self.acronyms:
@@ -192,7 +203,8 @@ class Resolver:
         """``speaker`` is who a pronoun of ``gender`` at ``pos`` means, beyond doubt: their
         gender does not clash, and
 
-        - they spoke the quotation before (within two paragraphs), nobody of that gender the
+        - they spoke the quotation before (within two paragraphs; a speaker the text
+          established, not a guess), nobody of that gender the
           subject of a sentence since ('"…," Brown said. … "…," he added.'); or, their
           gender known to fit,
         - they are mentioned earlier in the pronoun's paragraph, nobody of that gender since
@@ -218,7 +230,12 @@ class Resolver:
             )
 
         before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 2]
-        if before and before[-1].speaker == speaker and not rivals(before[-1].pos, True):
+        if (
+            before
+            and before[-1].sure
+            and before[-1].speaker == speaker
+            and not rivals(before[-1].pos, True)
+        ):
             return True
         if gender is not None and known is None:
             return False  # of unknown gender and not the last speaker: "South Carolina"

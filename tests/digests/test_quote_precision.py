@@ -1,0 +1,26 @@
+"""Speaker precision on real news writing (issue 11): error classes where a wrong name was
+shown, each a synthetic fixture; the quote shows no speaker (or the right one) instead."""
+
+from __future__ import annotations
+
+from digests.condensing.quotes import find_quotes
+from digests.condensing.text import paragraphs
+
+
+def speakers_of(text: str) -> dict[str, str | None]:
+    return {q.text: q.speaker for q in find_quotes(paragraphs(text))}
+
+
+def test_a_guessed_speaker_is_not_trusted_as_the_last_speaker() -> None:
+    # "she" may be either woman: the first quote shows nobody, and so must the second, which
+    # the same "she said" introduces
+    speakers = speakers_of(
+        "Board loses its chair\n\n"
+        "Mary Lund told the board on Monday that Anna Birk had resigned after ten years.\n\n"
+        "“It is a sad day for all of us here,” she said. “We will miss her steady hand on the "
+        "tiller.”"
+    )
+    assert speakers == {
+        "It is a sad day for all of us here,": None,
+        "We will miss her steady hand on the tiller.": None,
+    }
