@@ -216,3 +216,15 @@ def test_a_long_appositive_before_said_colon_names_the_person_before_it() -> Non
         "“Liquid water is hard to find beyond Earth.”"
     )
     assert speakers == {"Liquid water is hard to find beyond Earth.": "Tomas Ribeiro"}
+
+
+def test_the_47_year_old_director_is_the_one_person_just_written_about() -> None:
+    speakers = speakers_of(
+        "Director backs student film-makers\n\n"
+        "Rollo Dane, a film-maker, says the true power in entertainment lies behind the "
+        "camera.\n\n"
+        "Returning to his old university, Dane discussed the challenges facing young "
+        "directors. “It's a huge market for anyone willing to try,” the 47-year-old director "
+        "said."
+    )
+    assert speakers == {"It's a huge market for anyone willing to try,": "Rollo Dane"}

@@ -154,9 +154,9 @@ class Resolver:
         if attr.kind == "description":
             return unnamed_description(text)
         if attr.kind == "definite":
-            # "said the 34-year-old": the person just written about, if nobody else is; "the
-            # doctor said" may be someone the article never names
-            age = text.split()[-1].lower().endswith("-year-old")
+            # "said the 34-year-old (director)": the person just written about, if nobody else
+            # is; "the doctor said" may be someone the article never names
+            age = any(word.lower().endswith("-year-old") for word in text.split())
             return age and self._sole_referent(pos, speaker, None)
         if attr.kind == "outlet" and self._reported_by_person(text):
             return self._person_or_body(speaker, text)
