@@ -228,3 +228,16 @@ def test_the_47_year_old_director_is_the_one_person_just_written_about() -> None
         "said."
     )
     assert speakers == {"It's a huge market for anyone willing to try,": "Rollo Dane"}
+
+
+def test_a_woman_sharing_a_surname_with_a_man_is_who_she_is() -> None:
+    speakers = speakers_of(
+        "The writer's friends remember him\n\n"
+        "Patrick Orme edited his first three books at the press.\n\n"
+        "When the novelist visited his editor Teresa Orme at her office, he would leave short "
+        "poems on her desk. “Life was not long enough for all the things he meant to write,” "
+        "she recalled."
+    )
+    assert speakers == {
+        "Life was not long enough for all the things he meant to write,": "Teresa Orme"
+    }

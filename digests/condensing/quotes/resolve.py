@@ -214,7 +214,7 @@ class Resolver:
         - nobody else of that gender is mentioned since the start of the paragraph before,
           and they are, if mentioned there, the subject of a sentence.
         """
-        known = self.people.gender.get(speaker) or _lone_first_name_gender(speaker)
+        known = self.gender_of(speaker)
         if is_place(speaker) or (gender is not None and known is not None and known != gender):
             return False
         # of unknown gender, they must be the only person; else the only one that fits
@@ -224,7 +224,7 @@ class Resolver:
             return any(
                 (m.subject or not subjects_only)
                 and m.key != speaker
-                and self.people.gender.get(m.key) in fits
+                and self.gender_of(m.key) in fits
                 for m in self.people.mentions
                 if since <= m.pos < pos
             )
@@ -267,10 +267,22 @@ class Resolver:
             m.key != speaker and not m.possessive and self._may_mean(m.key, fits) for m in last
         )
 
+    def gender_of(self, person: str) -> str | None:
+        """A person's gender as the article shows it, else as their own first name does: a
+        person sharing a surname with another ("Patrick and Teresa Nielsen Hayden") is not
+        filed under it, and "Elise" alone is a woman."""
+        known = self.people.gender.get(person)
+        if known is not None:
+            return known
+        name = clean_name(person)
+        return _lone_first_name_gender(person) or (
+            None if name is None else first_name_gender(name)
+        )
+
     def _may_mean(self, person: str, fits: set[str | None]) -> bool:
         """A pronoun of the genders ``fits`` may mean ``person`` (of unknown gender, or one
         that fits)."""
-        gender = self.people.gender.get(person)
+        gender = self.gender_of(person)
         return gender is None or gender in fits
 
     def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
@@ -302,7 +314,7 @@ class Resolver:
                 continue
             if mention_pos is not None and rpos < mention_pos:
                 break
-            g = self.people.gender.get(key)
+            g = self.gender_of(key)
             if gender is not None and g is not None and g != gender:
                 continue
             if mention_pos is None or rpos >= mention_pos:
