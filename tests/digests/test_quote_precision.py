@@ -24,3 +24,17 @@ def test_a_guessed_speaker_is_not_trusted_as_the_last_speaker() -> None:
         "It is a sad day for all of us here,": None,
         "We will miss her steady hand on the tiller.": None,
     }
+
+
+def test_a_name_inside_a_statement_credited_to_he_is_not_who_he_is() -> None:
+    speakers = speakers_of(
+        "Party unveils its slogan\n\n"
+        "Mr Dorran Keele explained the slogan to reporters on Monday.\n\n"
+        "And Tobias Wend would be in the very front line of that campaign, he said. “Between "
+        "now and the vote the leader will spend more time out of the capital than in it,” he "
+        "promised."
+    )
+    quote = (
+        "Between now and the vote the leader will spend more time out of the capital than in it,"
+    )
+    assert speakers[quote] in {None, "Dorran Keele"}

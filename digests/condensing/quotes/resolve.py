@@ -4,6 +4,7 @@ the article spells them out as, subject candidates to the first known person."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PRONOUNS,
     ROLE_NOUNS,
+    SAY_VERBS,
+    trie_pattern,
     word_set,
 )
 from digests.condensing.people import (
@@ -29,6 +32,7 @@ from digests.condensing.people import (
     without_fused_prefix,
 )
 from digests.condensing.quotes.attribution import Attribution
+from digests.condensing.sentences import sentence_starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +212,8 @@ class Resolver:
           subject of a sentence since ('"…," Brown said. … "…," he added.'); or, their
           gender known to fit,
         - they are mentioned earlier in the pronoun's paragraph, nobody of that gender since
-          ('Joe Biden weighed in, and he said: "…"'); or
+          ('Joe Biden weighed in, and he said: "…"'), and not inside a statement credited to a
+          pronoun ('Blair would lead, he said.'); or
         - they are the subject of the last sentence naming anyone (``_subject_just_before``),
           known to be of the pronoun's gender; or
         - nobody else of that gender is mentioned since the start of the paragraph before,
@@ -240,7 +245,12 @@ class Resolver:
         if gender is not None and known is None:
             return False  # of unknown gender and not the last speaker: "South Carolina"
         here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
-        if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
+        if (
+            here
+            and here[-1][0] == pos[0]
+            and not rivals(here[-1], False)
+            and not self._credited_to_pronoun(here[-1])
+        ):
             return True
         if known == gender and self._subject_just_before(pos, speaker, fits):
             return True
@@ -262,6 +272,8 @@ class Resolver:
         if not before or before[-1].pos[0] < pos[0] - 1:
             return False
         sentence = before[-1].sentence
+        if self._credited_to_pronoun(before[-1].pos):
+            return False
         last = [m for m in before if m.sentence == sentence]
         return any(m.subject and m.key == speaker for m in last) and not any(
             m.key != speaker and not m.possessive and self._may_mean(m.key, fits) for m in last
@@ -278,6 +290,16 @@ class Resolver:
         return _lone_first_name_gender(person) or (
             None if name is None else first_name_gender(name)
         )
+
+    def _credited_to_pronoun(self, pos: tuple[int, int]) -> bool:
+        """The sentence of the mention at ``pos`` is a statement credited to a pronoun after it
+        ('And Tony Blair would be in the front line, he said.'): the name is inside what
+        someone else said, and is not who the pronoun is."""
+        para = self.paras[pos[0]] if pos[0] < len(self.paras) else ""
+        starts = sentence_starts(para)
+        k = bisect.bisect_right(starts, pos[1])
+        end = starts[k] if k < len(starts) else len(para)
+        return _PRONOUN_CREDIT.search(para, pos[1], end) is not None
 
     def _may_mean(self, person: str, fits: set[str | None]) -> bool:
         """A pronoun of the genders ``fits`` may mean ``person`` (of unknown gender, or one
@@ -330,6 +352,11 @@ def _lone_first_name_gender(person: str) -> str | None:
     word = person.lower()
     return "m" if word in MALE_FIRST else "f" if word in FEMALE_FIRST else None
 
+
+#: ', he said.' / ', she told reporters on Monday.': a credit to a pronoun closing a sentence
+_PRONOUN_CREDIT = re.compile(
+    r",\s+(?:he|she)\s+(?:[a-z]+ly\s+)?(?:" + trie_pattern(SAY_VERBS) + r")\b[^,;:\"“”]{0,40}$"
+)
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
