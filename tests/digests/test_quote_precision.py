@@ -38,3 +38,15 @@ def test_a_name_inside_a_statement_credited_to_he_is_not_who_he_is() -> None:
         "Between now and the vote the leader will spend more time out of the capital than in it,"
     )
     assert speakers[quote] in {None, "Dorran Keele"}
+
+
+def test_a_possessor_after_a_comma_is_not_who_speaks() -> None:
+    speakers = speakers_of(
+        "A writer's estranged family\n\n"
+        "Zora Quill had grown estranged from her own family over the years.\n\n"
+        "But either way, at some point, Quill’s father told a cousin that “the only way I know "
+        "she is alive is the card she sends every winter.”"
+    )
+    assert speakers == {
+        "the only way I know she is alive is the card she sends every winter.": None
+    }

@@ -668,14 +668,21 @@ def _description(desc: str) -> Subject | None:
     "One Democrat"); None when nothing in it can name a speaker ("And", "His past")."""
     if "," in desc:
         # "In the interest of precision, Clinton": a name after the comma is the subject
-        for m in NAME_RUN.finditer(desc, desc.rindex(",")):
+        cut = desc.rindex(",")
+        for m in NAME_RUN.finditer(desc, cut):
             if clean_name(m.group(0)) is not None:
+                if _POSSESSOR.match(desc, m.end() - 2):
+                    # "at some point, Ford's father": the name qualifies who speaks
+                    return _description(desc[cut + 1 :].strip())
                 return Subject("name", m.group(0).strip())
     words = desc.split()
     for i in range(len(words) - 1, -1, -1):
         if _person_word(words[i], i):
             return Subject("description", " ".join(words[: i + 1]).rstrip(",.;:"))
     return None
+
+
+_POSSESSOR = re.compile(r"['’]s\b|s['’]")
 
 
 def _person_description(desc: str) -> bool:
