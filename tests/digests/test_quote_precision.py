@@ -50,3 +50,27 @@ def test_a_possessor_after_a_comma_is_not_who_speaks() -> None:
     assert speakers == {
         "the only way I know she is alive is the card she sends every winter.": None
     }
+
+
+def test_a_name_inside_what_was_said_is_no_inverted_subject() -> None:
+    speakers = speakers_of(
+        "Lander bids arrive\n\n"
+        "Nora Pell, president of Kestrel Aerospace, said lunar cargo missions could begin in "
+        "2022.\n\n"
+        "She gave no date for crewed missions, but said Kestrel would fly Skyhopper “a great "
+        "deal” before flying any people."
+    )
+    assert speakers["a great deal"] in {None, "Nora Pell"}
+
+
+def test_an_inverted_credit_between_two_quotes_names_the_second_one() -> None:
+    speakers = speakers_of(
+        "Band announces tour\n\n"
+        "Tickets go on sale on Friday.\n\n"
+        "“We are truly excited about our anniversary tour,” comments Jon Keast in a statement, "
+        "“as it is a celebration of the band’s entire history.”"
+    )
+    assert speakers == {
+        "We are truly excited about our anniversary tour,": "Jon Keast",
+        "as it is a celebration of the band’s entire history.": "Jon Keast",
+    }

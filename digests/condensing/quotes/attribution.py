@@ -633,7 +633,10 @@ def leading(clause: str, start: int) -> Attribution | None:
             # sentence's subject, not the last noun before "and"
             got = sentence_subject(before) or got
         offset = base + start
-        if got is None and v.group(0).lower() in INVERTIBLE:
+        if got is None and v.group(0).lower() in INVERTIBLE and _ENDS_CREDIT.search(after):
+            # 'said Mr Brown: "…"', '"…," comments Johnston in a statement, "…"'; not 'but
+            # said SpaceX would fly Starship "…"', where the words after the verb are what
+            # was said
             got = subject_after(after)
             offset = base + start + v.end()
         if got is not None and got.kind == "description" and not _person_description(got.text):
@@ -647,6 +650,7 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(_reporter(v, got), offset, adjacent)
 
 
+_ENDS_CREDIT = re.compile(r"[,:—–-]\s*$|^\s*$")
 _COPULA_AFTER = re.compile(r"\s*(?:was|were|is|are)\s")
 _WHAT_BEFORE = re.compile(r"\bwhat\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
 _NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)
