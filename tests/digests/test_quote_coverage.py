@@ -241,3 +241,20 @@ def test_a_woman_sharing_a_surname_with_a_man_is_who_she_is() -> None:
     assert speakers == {
         "Life was not long enough for all the things he meant to write,": "Teresa Orme"
     }
+
+
+def test_a_verb_of_saying_coordinated_with_another_shares_its_subject() -> None:
+    speakers = speakers_of(
+        "Actor shares family news\n\n"
+        "In his first announcement of the news, Rollo Dane even touched upon the idea of "
+        "failure and noted there should be “zero shame in trying again” for anyone."
+    )
+    assert speakers == {"zero shame in trying again": "Rollo Dane"}
+
+
+def test_a_name_after_the_first_verb_is_not_the_shared_subject() -> None:
+    speakers = speakers_of(
+        "Arrest made\n\n"
+        "Police arrested Tobias Wend on Monday and said the case was “far from over for now”."
+    )
+    assert speakers == {"far from over for now": None}

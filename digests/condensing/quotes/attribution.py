@@ -628,6 +628,10 @@ def leading(clause: str, start: int) -> Attribution | None:
             prior = leading(clause[: earlier[-1].end()], start)
             if prior is not None:
                 got = prior.subject
+        elif coordinated and got is None:
+            # "Van Der Beek touched upon the idea and noted there should be "…"": the subject
+            # the coordinated verbs share, where a subject stands
+            got = _opening_subject(before)
         elif coordinated and got is not None and got.kind in {"description", "org"}:
             # "Carson took the stage at the Grand Hotel and called the system "…"": the
             # sentence's subject, not the last noun before "and"
@@ -651,6 +655,25 @@ def leading(clause: str, start: int) -> Attribution | None:
 
 
 _ENDS_CREDIT = re.compile(r"[,:—–-]\s*$|^\s*$")
+
+
+def _opening_subject(clause: str) -> Subject | None:
+    """The subject opening ``clause`` (after any introductory phrase: "In his announcement,
+    Van Der Beek …"), when only capitalised words, determiners or titles come before it; not
+    a name further on ("Police arrested Smith and …")."""
+    got = sentence_subject(clause)
+    if got is None:
+        return None
+    first = got.candidates[0].text
+    at = clause.find(first)
+    lead = clause[:at]
+    if "," in lead and clause.split(None, 1)[0].lower().strip('"“‘(') in INTRO_WORDS:
+        lead = lead[lead.rindex(",") + 1 :]
+    if any(w[:1].islower() and w.lower() not in DETERMINERS for w in lead.split()):
+        return None
+    return Subject("subject", first, got.candidates[:1])
+
+
 _COPULA_AFTER = re.compile(r"\s*(?:was|were|is|are)\s")
 _WHAT_BEFORE = re.compile(r"\bwhat\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
 _NEW_CLAUSE = re.compile(r"(?:^|,)\s*(?:and|but|while|whereas)\s", re.IGNORECASE)
