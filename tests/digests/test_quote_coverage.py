@@ -258,3 +258,16 @@ def test_a_name_after_the_first_verb_is_not_the_shared_subject() -> None:
         "Police arrested Tobias Wend on Monday and said the case was “far from over for now”."
     )
     assert speakers == {"far from over for now": None}
+
+
+def test_a_lead_author_writing_with_the_team_is_the_speaker() -> None:
+    speakers = speakers_of(
+        "Plumes on an icy moon\n\n"
+        '"We suggest that the plumes occur far less often than previously estimated," Dorian '
+        "Vale and his team wrote in the paper."
+    )
+    assert speakers == {
+        "We suggest that the plumes occur far less often than previously estimated,": (
+            "Dorian Vale"
+        )
+    }

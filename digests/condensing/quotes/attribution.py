@@ -214,6 +214,11 @@ def subject_before(text: str) -> Subject | None:
     if "—" in text or "-" in text or "–" in text:
         text = _DASHES.sub(", ", text)
     text = _strip_trailing_adverbs(text.rstrip())
+    team = _AND_TEAM.search(text)
+    if team is not None:
+        # "Paganini and his team wrote in the paper": the lead author speaks for the team
+        lead_name = _phrase(text[: team.start()])
+        return lead_name if lead_name is not None and lead_name.kind == "name" else None
     lead = _LEAD_APPOSITION.match(text)
     if lead is not None and "," not in text[lead.end() :]:
         # "Sam Lau, the communications director for the party said": an unclosed appositive
@@ -295,6 +300,9 @@ def subject_after(text: str) -> Subject | None:
     return None
 
 
+_AND_TEAM = re.compile(
+    r"\s+and\s+(?:(?:his|her|their)\s+)?(?:team|colleagues|co-?authors|co-?workers)\s*$"
+)
 _LEAD_APPOSITION = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their)\s")
 _AND_BEFORE = re.compile(r"\b(?:and|but)\s*$")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
