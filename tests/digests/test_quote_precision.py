@@ -74,3 +74,23 @@ def test_an_inverted_credit_between_two_quotes_names_the_second_one() -> None:
         "We are truly excited about our anniversary tour,": "Jon Keast",
         "as it is a celebration of the band’s entire history.": "Jon Keast",
     }
+
+
+def test_he_after_someone_else_is_credited_with_a_statement_is_not_the_last_speaker() -> None:
+    speakers = speakers_of(
+        "Deportees return home\n\n"
+        "“This was the fourth time I have been deported,” said Zoltrin Makepa, 24, from "
+        "Punjab.\n\n"
+        "“I boarded a flight on May 15 and reached the border via Moscow and Paris,” he said."
+        "\n\n"
+        "He said he has spent a fortune in four attempts. Quorin Delabe, another deportee, said "
+        "he had given money to an agent to help him enter the US. “He sent me to the border via "
+        "Moscow and Paris. They caught me while I was trying to cross,” he said."
+    )
+    assert (
+        speakers[
+            "He sent me to the border via Moscow and Paris. They caught me while I was trying "
+            "to cross,"
+        ]
+        is None
+    )

@@ -31,7 +31,7 @@ from digests.condensing.people import (
     is_place,
     without_fused_prefix,
 )
-from digests.condensing.quotes.attribution import Attribution
+from digests.condensing.quotes.attribution import Attribution, leading, verbs_in
 from digests.condensing.sentences import sentence_starts
 
 
@@ -240,6 +240,7 @@ class Resolver:
             and before[-1].sure
             and before[-1].speaker == speaker
             and not rivals(before[-1].pos, True)
+            and not self._another_speaker_between(before[-1].pos, pos, speaker, fits)
         ):
             return True
         if gender is not None and known is None:
@@ -260,7 +261,10 @@ class Resolver:
         recent = [m for m in recent if m.pos < pos]
         if recent and not any(m.subject for m in recent):
             return False
-        return not rivals((pos[0] - 1, 0), False)
+        since = (pos[0] - 1, -1)
+        return not rivals(since, False) and not self._another_speaker_between(
+            since, pos, speaker, fits
+        )
 
     def _subject_just_before(
         self, pos: tuple[int, int], speaker: str, fits: set[str | None]
@@ -290,6 +294,37 @@ class Resolver:
         return _lone_first_name_gender(person) or (
             None if name is None else first_name_gender(name)
         )
+
+    def _another_speaker_between(
+        self, since: tuple[int, int], pos: tuple[int, int], speaker: str, fits: set[str | None]
+    ) -> bool:
+        """A sentence after the one at ``since`` and before the one at ``pos`` credits a
+        statement to someone else a pronoun of the genders ``fits`` may mean ('"…," said
+        Singh Jabarjung. … Lakshiwnder Singh, another deportee, said he had paid … "…," he
+        said.'), even one the article's people do not list."""
+        for para_index in range(since[0], min(pos[0], len(self.paras) - 1) + 1):
+            para = _QUOTED.sub(_blank, self.paras[para_index])
+            starts = sentence_starts(para)
+            first = since[1] if para_index == since[0] else -1
+            last = pos[1] if para_index == pos[0] else len(para) + 1
+            bounds = zip(starts, [*starts[1:], len(para)], strict=True)
+            for begin, end in bounds:
+                if begin <= first or end > last:
+                    continue  # the sentence of the last speaker's credit, or of this one's
+                if self._credits_another(para[begin:end], speaker, fits):
+                    return True
+        return False
+
+    def _credits_another(self, sentence: str, speaker: str, fits: set[str | None]) -> bool:
+        """``sentence`` credits a statement to a named person other than ``speaker``."""
+        for verb in verbs_in(sentence):
+            got = leading(sentence[: verb.end()], 0)
+            if got is None or got.kind != "name":
+                continue
+            other = self.name(got.text)
+            if other is not None and other != speaker and self._may_mean(other, fits):
+                return True
+        return False
 
     def _credited_to_pronoun(self, pos: tuple[int, int]) -> bool:
         """The sentence of the mention at ``pos`` is a statement credited to a pronoun after it
@@ -351,6 +386,21 @@ def _lone_first_name_gender(person: str) -> str | None:
         return None
     word = person.lower()
     return "m" if word in MALE_FIRST else "f" if word in FEMALE_FIRST else None
+
+
+#: Quoted words (blanked before looking for who else is credited with a statement)
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+
+
+def _blank(m: re.Match[str]) -> str:
+    """The quotation's words blanked, its marks, a letter and its own final stop kept (the
+    sentence boundaries stay where they were)."""
+    quoted = m.group(0)
+    inner = quoted[1:-1]
+    if len(inner) < 2:
+        return quoted
+    stop = inner[-1] if inner[-1:] in {".", "!", "?"} else ""
+    return quoted[0] + "Q" + " " * (len(inner) - 1 - len(stop)) + stop + quoted[-1]
 
 
 #: ', he said.' / ', she told reporters on Monday.': a credit to a pronoun closing a sentence
