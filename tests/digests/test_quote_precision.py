@@ -94,3 +94,19 @@ def test_he_after_someone_else_is_credited_with_a_statement_is_not_the_last_spea
         ]
         is None
     )
+
+
+def test_he_after_a_man_named_by_his_first_name_alone_is_not_an_earlier_speaker() -> None:
+    speakers = speakers_of(
+        "Retiring early\n\n"
+        "“Pay off the mortgage before you retire, and sleep well,” said Walter Brannigan, the "
+        "investor.\n\n"
+        "Paying off a mortgage early is not a clear-cut choice.\n\n"
+        "Markets have been kind to savers for a decade.\n\n"
+        "Tommy — who only goes by his first name online — retired nearly ten years ago at 51.\n\n"
+        "“Being mortgage free certainly adds another level of mental freedom,” he wrote."
+    )
+    assert speakers["Being mortgage free certainly adds another level of mental freedom,"] in {
+        None,
+        "Tommy",
+    }

@@ -301,7 +301,8 @@ class Resolver:
         """A sentence after the one at ``since`` and before the one at ``pos`` credits a
         statement to someone else a pronoun of the genders ``fits`` may mean ('"…," said
         Singh Jabarjung. … Lakshiwnder Singh, another deportee, said he had paid … "…," he
-        said.'), even one the article's people do not list."""
+        said.') or opens with another such person's first name, even one the article's
+        people do not list."""
         for para_index in range(since[0], min(pos[0], len(self.paras) - 1) + 1):
             para = _QUOTED.sub(_blank, self.paras[para_index])
             starts = sentence_starts(para)
@@ -311,7 +312,10 @@ class Resolver:
             for begin, end in bounds:
                 if begin <= first or end > last:
                     continue  # the sentence of the last speaker's credit, or of this one's
-                if self._credits_another(para[begin:end], speaker, fits):
+                sentence = para[begin:end]
+                if self._credits_another(sentence, speaker, fits) or _opened_by_first_name(
+                    sentence, speaker, fits
+                ):
                     return True
         return False
 
@@ -378,6 +382,20 @@ class Resolver:
                 return key
             break
         return mention
+
+
+_OPENING_WORD = re.compile(r"\s*([A-Z][a-z]+)\b(?!\s+[A-Z])")
+
+
+def _opened_by_first_name(sentence: str, speaker: str, fits: set[str | None]) -> bool:
+    """``sentence`` opens with a first name alone, of a gender in ``fits``, that is not
+    ``speaker``'s ('Tommy — who only goes by his first name online — retired …'): a person
+    the article's index of full names does not list."""
+    m = _OPENING_WORD.match(sentence)
+    if m is None or m.group(1) == speaker.split()[0]:
+        return False
+    gender = _lone_first_name_gender(m.group(1))
+    return gender is not None and gender in fits
 
 
 def _lone_first_name_gender(person: str) -> str | None:
