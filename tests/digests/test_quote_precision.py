@@ -110,3 +110,14 @@ def test_he_after_a_man_named_by_his_first_name_alone_is_not_an_earlier_speaker(
         None,
         "Tommy",
     }
+
+
+def test_the_object_of_a_clause_opened_by_he_is_not_the_speaker() -> None:
+    speakers = speakers_of(
+        "Caller pleads guilty\n\n"
+        "Tobias Wend faces a maximum of 10 years in prison.\n\n"
+        "During the call, he asked about the Muslim Brotherhood, called the congresswoman a "
+        "“terrorist” and said, “somebody ought to stop her for good,” the prosecutor’s office "
+        "said."
+    )
+    assert speakers["somebody ought to stop her for good,"] == "Tobias Wend"

@@ -244,6 +244,11 @@ def subject_before(text: str) -> Subject | None:
         mid_name = _LEAD_NAME.match(middle)
         if mid_name is not None and mid_name.end() == len(middle) and clean_name(middle):
             return Subject("name", middle)
+        opener = middle.split(None, 1)
+        if len(opener) == 2 and opener[0] in PRONOUNS:
+            # "During the call, he asked about the Muslim Brotherhood, called …": the piece is
+            # a clause of its own, and its subject is the pronoun opening it, not its object
+            return Subject("pronoun", opener[0])
         got = _phrase(before)
         if got is not None and got.kind in {"name", "pronoun"}:
             return got
