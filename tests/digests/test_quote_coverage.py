@@ -271,3 +271,25 @@ def test_a_lead_author_writing_with_the_team_is_the_speaker() -> None:
             "Dorian Vale"
         )
     }
+
+
+def test_a_noun_that_looks_like_a_verb_of_saying_leaves_the_verb_before_it() -> None:
+    # "tweets" names things here; "says" is the verb, and its subject opens the sentence
+    speakers = speakers_of(
+        "Late-night tweets\n\n"
+        "Mara Lindqvist says Tobias Wend’s flurry of late-night tweets about the mayor was "
+        "“unhinged, even for him.”"
+    )
+    assert speakers == {"unhinged, even for him.": "Mara Lindqvist"}
+
+
+def test_a_verb_before_a_so_called_thing_in_a_reported_clause_is_not_the_speakers() -> None:
+    # nested speech: Tobias Wend's statement reports what Mara Lindqvist once said; the
+    # fallback to an earlier verb must not pick the inner clause's subject (news convention
+    # credits the reporting speaker), so neither is named
+    speakers = speakers_of(
+        "Trade pact\n\n"
+        "Tobias Wend said at a rally on Friday that Mara Lindqvist once described the so-called "
+        "Pacific pact as “the gold standard of trade deals”."
+    )
+    assert speakers == {"the gold standard of trade deals": None}

@@ -663,6 +663,15 @@ def leading(clause: str, start: int) -> Attribution | None:
             # the referent may be named earlier in the same sentence
             offset = base + start + v.start()
     if got is None:
+        if len(verbs) > 1 and not _is_according(v):
+            # 'Clinton says Trump's flurry of late-night tweets was "…"': the last "verb"
+            # has no subject (a noun, or a verb in a clause about someone else); the verb of
+            # saying before it tells who speaks, when its subject opens the sentence (not
+            # 'Trump said that Clinton described the so-called TPP as "…"')
+            prior = leading(clause[: verbs[-2].end()], start)
+            opening = _opening_subject(clause)
+            if prior is not None and opening is not None and prior.text == opening.text:
+                return prior
         return None
     return Attribution(_reporter(v, got), offset, adjacent)
 
