@@ -121,3 +121,12 @@ def test_the_object_of_a_clause_opened_by_he_is_not_the_speaker() -> None:
         "said."
     )
     assert speakers["somebody ought to stop her for good,"] == "Tobias Wend"
+
+
+def test_a_credit_whose_verb_has_its_own_answer_is_not_the_quotes() -> None:
+    speakers = speakers_of(
+        "Watching the speech\n\n"
+        "As Tobias Wend went on about “our own struggling citizens,” Mara Lindqvist said yes, "
+        "yes, yes, over and over again."
+    )
+    assert speakers["our own struggling citizens,"] in {None, "Tobias Wend"}

@@ -430,6 +430,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     ):
         return None
     after = stripped[v.end() :]
+    if after.split(None, 1)[:1] and after.split(None, 1)[0].lower().strip(",.;") in _ANSWERS:
+        return None  # '"…," Melanie said yes, yes, yes': the verb has words of its own
     if _is_according(v):
         if not ends_open and before.strip(" ,"):
             # '"… without delay." Clinton plans to visit Charlotte, according to an aide': the
@@ -513,6 +515,9 @@ def apposed_name(before: str) -> Subject | None:
 _SUBORDINATORS = word_set(
     "when whenever while after before because since until although though whereas unless if"
 )
+#: What a verb of saying may take as its own object ('said yes'): then the quotation before
+#: it is not what was said
+_ANSWERS = word_set("yes no nothing")
 _REPORTING = word_set("reported reports reporting")
 
 
