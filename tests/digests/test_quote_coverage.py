@@ -293,3 +293,19 @@ def test_a_verb_before_a_so_called_thing_in_a_reported_clause_is_not_the_speaker
         "Pacific pact as “the gold standard of trade deals”."
     )
     assert speakers == {"the gold standard of trade deals": None}
+
+
+def test_a_quote_after_a_long_credit_shares_it() -> None:
+    speakers = speakers_of(
+        "Simulated galaxies\n\n"
+        '"Experiments like this pay off when you get out more than you put in," Dorian Vale, a '
+        "postdoctoral fellow at the Institute for Astrophysics in Munich, Germany, and co-author "
+        'of the study, said in a statement. "In our simulation, we see phenomena that were '
+        'never programmed into the code."'
+    )
+    assert speakers == {
+        "Experiments like this pay off when you get out more than you put in,": "Dorian Vale",
+        "In our simulation, we see phenomena that were never programmed into the code.": (
+            "Dorian Vale"
+        ),
+    }

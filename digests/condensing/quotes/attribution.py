@@ -637,7 +637,10 @@ def leading(clause: str, start: int) -> Attribution | None:
         return None
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
-        got = (apposed_name(before) or subject_before(before)) if before.strip(" ,") else None
+        # '"…," Dylan Nelson, a fellow at … in Munich, Germany, said in a statement.' (the
+        # sentence before a quote): the credit after its own quotation, read as one
+        credit = _BLANKED_QUOTE_FIRST.sub("", before)
+        got = (apposed_name(credit) or subject_before(before)) if before.strip(" ,") else None
         earlier = verbs[:-1]
         # (a match ends the text but for spaces: search only from where it would start)
         coordinated = _AND_BEFORE.search(before, max(0, len(before.rstrip()) - 3)) is not None
@@ -681,6 +684,8 @@ def leading(clause: str, start: int) -> Attribution | None:
     return Attribution(_reporter(v, got), offset, adjacent)
 
 
+#: a blanked quotation (``QuoteSite.masked``) opening a clause, with its comma and marks
+_BLANKED_QUOTE_FIRST = re.compile(r"^\s*[\"“”«‘]Q\s*[.!?,]?[\"“”»’]?\s*,?\s*")
 _ENDS_CREDIT = re.compile(r"[,:—–-]\s*$|^\s*$")
 
 
