@@ -56,7 +56,7 @@ RULE_CASES = [
     ),
     (
         "subject_of_sentence",
-        'Ben Carson took the stage and described the plan as "a disaster for all".',
+        'Ben Carson took the stage with his plan, "a disaster for all", in hand.',
         "Ben Carson",
     ),
 ]
@@ -617,7 +617,7 @@ def test_every_quote_carries_its_evidence() -> None:
     found = attributed_quotes(
         paragraphs(
             'Mary Smith said: "We will win this election."\n\n'
-            'Ben Carson took the stage and described the plan as "a disaster for all".'
+            'Ben Carson took the stage with his plan, "a disaster for all", in hand.'
         )
     )
     evidence = {a.quote.text: a.evidence for a in found}

@@ -214,6 +214,11 @@ def subject_before(text: str) -> Subject | None:
     if "—" in text or "-" in text or "–" in text:
         text = _DASHES.sub(", ", text)
     text = _strip_trailing_adverbs(text.rstrip())
+    team = _AND_TEAM.search(text)
+    if team is not None:
+        # "Paganini and his team wrote in the paper": the lead author speaks for the team
+        lead_name = _phrase(text[: team.start()])
+        return lead_name if lead_name is not None and lead_name.kind == "name" else None
     lead = _LEAD_APPOSITION.match(text)
     if lead is not None and "," not in text[lead.end() :]:
         # "Sam Lau, the communications director for the party said": an unclosed appositive
@@ -239,6 +244,11 @@ def subject_before(text: str) -> Subject | None:
         mid_name = _LEAD_NAME.match(middle)
         if mid_name is not None and mid_name.end() == len(middle) and clean_name(middle):
             return Subject("name", middle)
+        opener = middle.split(None, 1)
+        if len(opener) == 2 and opener[0] in PRONOUNS:
+            # "During the call, he asked about the Muslim Brotherhood, called …": the piece is
+            # a clause of its own, and its subject is the pronoun opening it, not its object
+            return Subject("pronoun", opener[0])
         got = _phrase(before)
         if got is not None and got.kind in {"name", "pronoun"}:
             return got
@@ -295,6 +305,9 @@ def subject_after(text: str) -> Subject | None:
     return None
 
 
+_AND_TEAM = re.compile(
+    r"\s+and\s+(?:(?:his|her|their)\s+)?(?:team|colleagues|co-?authors|co-?workers)\s*$"
+)
 _LEAD_APPOSITION = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their)\s")
 _AND_BEFORE = re.compile(r"\b(?:and|but)\s*$")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
@@ -417,6 +430,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     ):
         return None
     after = stripped[v.end() :]
+    if after.split(None, 1)[:1] and after.split(None, 1)[0].lower().strip(",.;") in _ANSWERS:
+        return None  # '"…," Melanie said yes, yes, yes': the verb has words of its own
     if _is_according(v):
         if not ends_open and before.strip(" ,"):
             # '"… without delay." Clinton plans to visit Charlotte, according to an aide': the
@@ -500,6 +515,9 @@ def apposed_name(before: str) -> Subject | None:
 _SUBORDINATORS = word_set(
     "when whenever while after before because since until although though whereas unless if"
 )
+#: What a verb of saying may take as its own object ('said yes'): then the quotation before
+#: it is not what was said
+_ANSWERS = word_set("yes no nothing")
 _REPORTING = word_set("reported reports reporting")
 
 
@@ -619,7 +637,10 @@ def leading(clause: str, start: int) -> Attribution | None:
         return None
     else:
         # subject right before the verb, within the clause (after any earlier quotation)
-        got = (apposed_name(before) or subject_before(before)) if before.strip(" ,") else None
+        # '"…," Dylan Nelson, a fellow at … in Munich, Germany, said in a statement.' (the
+        # sentence before a quote): the credit after its own quotation, read as one
+        credit = _BLANKED_QUOTE_FIRST.sub("", before)
+        got = (apposed_name(credit) or subject_before(before)) if before.strip(" ,") else None
         earlier = verbs[:-1]
         # (a match ends the text but for spaces: search only from where it would start)
         coordinated = _AND_BEFORE.search(before, max(0, len(before.rstrip()) - 3)) is not None
@@ -628,12 +649,19 @@ def leading(clause: str, start: int) -> Attribution | None:
             prior = leading(clause[: earlier[-1].end()], start)
             if prior is not None:
                 got = prior.subject
+        elif coordinated and got is None:
+            # "Van Der Beek touched upon the idea and noted there should be "…"": the subject
+            # the coordinated verbs share, where a subject stands
+            got = _opening_subject(before)
         elif coordinated and got is not None and got.kind in {"description", "org"}:
             # "Carson took the stage at the Grand Hotel and called the system "…"": the
             # sentence's subject, not the last noun before "and"
             got = sentence_subject(before) or got
         offset = base + start
-        if got is None and v.group(0).lower() in INVERTIBLE:
+        if got is None and v.group(0).lower() in INVERTIBLE and _ENDS_CREDIT.search(after):
+            # 'said Mr Brown: "…"', '"…," comments Johnston in a statement, "…"'; not 'but
+            # said SpaceX would fly Starship "…"', where the words after the verb are what
+            # was said
             got = subject_after(after)
             offset = base + start + v.end()
         if got is not None and got.kind == "description" and not _person_description(got.text):
@@ -643,8 +671,39 @@ def leading(clause: str, start: int) -> Attribution | None:
             # the referent may be named earlier in the same sentence
             offset = base + start + v.start()
     if got is None:
+        if len(verbs) > 1 and not _is_according(v):
+            # 'Clinton says Trump's flurry of late-night tweets was "…"': the last "verb"
+            # has no subject (a noun, or a verb in a clause about someone else); the verb of
+            # saying before it tells who speaks, when its subject opens the sentence (not
+            # 'Trump said that Clinton described the so-called TPP as "…"')
+            prior = leading(clause[: verbs[-2].end()], start)
+            opening = _opening_subject(clause)
+            if prior is not None and opening is not None and prior.text == opening.text:
+                return prior
         return None
     return Attribution(_reporter(v, got), offset, adjacent)
+
+
+#: a blanked quotation (``QuoteSite.masked``) opening a clause, with its comma and marks
+_BLANKED_QUOTE_FIRST = re.compile(r"^\s*[\"“”«‘]Q\s*[.!?,]?[\"“”»’]?\s*,?\s*")
+_ENDS_CREDIT = re.compile(r"[,:—–-]\s*$|^\s*$")
+
+
+def _opening_subject(clause: str) -> Subject | None:
+    """The subject opening ``clause`` (after any introductory phrase: "In his announcement,
+    Van Der Beek …"), when only capitalised words, determiners or titles come before it; not
+    a name further on ("Police arrested Smith and …")."""
+    got = sentence_subject(clause)
+    if got is None:
+        return None
+    first = got.candidates[0].text
+    at = clause.find(first)
+    lead = clause[:at]
+    if "," in lead and clause.split(None, 1)[0].lower().strip('"“‘(') in INTRO_WORDS:
+        lead = lead[lead.rindex(",") + 1 :]
+    if any(w[:1].islower() and w.lower() not in DETERMINERS for w in lead.split()):
+        return None
+    return Subject("subject", first, got.candidates[:1])
 
 
 _COPULA_AFTER = re.compile(r"\s*(?:was|were|is|are)\s")
@@ -668,14 +727,21 @@ def _description(desc: str) -> Subject | None:
     "One Democrat"); None when nothing in it can name a speaker ("And", "His past")."""
     if "," in desc:
         # "In the interest of precision, Clinton": a name after the comma is the subject
-        for m in NAME_RUN.finditer(desc, desc.rindex(",")):
+        cut = desc.rindex(",")
+        for m in NAME_RUN.finditer(desc, cut):
             if clean_name(m.group(0)) is not None:
+                if _POSSESSOR.match(desc, m.end() - 2):
+                    # "at some point, Ford's father": the name qualifies who speaks
+                    return _description(desc[cut + 1 :].strip())
                 return Subject("name", m.group(0).strip())
     words = desc.split()
     for i in range(len(words) - 1, -1, -1):
         if _person_word(words[i], i):
             return Subject("description", " ".join(words[: i + 1]).rstrip(",.;:"))
     return None
+
+
+_POSSESSOR = re.compile(r"['’]s\b|s['’]")
 
 
 def _person_description(desc: str) -> bool:

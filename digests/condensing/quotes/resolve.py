@@ -4,6 +4,7 @@ the article spells them out as, subject candidates to the first known person."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PRONOUNS,
     ROLE_NOUNS,
+    SAY_VERBS,
+    trie_pattern,
     word_set,
 )
 from digests.condensing.people import (
@@ -28,15 +31,18 @@ from digests.condensing.people import (
     is_place,
     without_fused_prefix,
 )
-from digests.condensing.quotes.attribution import Attribution
+from digests.condensing.quotes.attribution import Attribution, leading, verbs_in
+from digests.condensing.sentences import sentence_starts
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedSpeaker:
-    """A speaker resolved from the attribution at ``pos`` (paragraph, offset)."""
+    """A speaker resolved from the attribution at ``pos`` (paragraph, offset); ``sure`` when
+    ``Resolver.sure`` judged the text to establish them."""
 
     pos: tuple[int, int]
     speaker: str
+    sure: bool = False
 
 
 @dataclass(slots=True)
@@ -50,6 +56,8 @@ class Resolver:
     paras: list[str] = field(default_factory=list)
     #: the speakers resolved so far from a name, pronoun or description, in article order
     resolved: list[ResolvedSpeaker] = field(default_factory=list)
+    #: the speakers ``sure`` judged established, by the attribution's position
+    _established: set[tuple[tuple[int, int], str]] = field(default_factory=set)
     _common_words: frozenset[str] | None = None
 
     def common_words(self) -> frozenset[str]:
@@ -62,8 +70,8 @@ class Resolver:
 
     def remember(self, pos: tuple[int, int], speaker: str) -> None:
         """Record that the attribution at ``pos`` named ``speaker`` (a later pronoun may
-        refer to them)."""
-        self.resolved.append(ResolvedSpeaker(pos, speaker))
+        refer to them), and whether ``sure`` found the text to establish them."""
+        self.resolved.append(ResolvedSpeaker(pos, speaker, (pos, speaker) in self._established))
 
     def name(self, raw: str) -> str | None:
         """The fullest form in the article of the name ``raw`` ("Mr Brown" -> "Gordon Brown")."""
@@ -120,6 +128,13 @@ class Resolver:
         """Whether the text establishes ``speaker`` (what ``resolve`` gave for ``attr``): a
         name that is a person's or a body's, a pronoun with one compatible referent, a
         description of an unnamed speaker; never a guess among several people."""
+        established = self._establishes(attr, para, speaker)
+        if established:
+            self._established.add(((para, attr.offset), speaker))
+        return established
+
+    def _establishes(self, attr: Attribution, para: int, speaker: str) -> bool:
+        """``sure``, without recording it."""
         pos = (para, attr.offset)
         text = attr.text.strip()
         if attr.kind in {"name", "org"} and text in self.acronyms:
@@ -143,9 +158,9 @@ class Resolver:
         if attr.kind == "description":
             return unnamed_description(text)
         if attr.kind == "definite":
-            # "said the 34-year-old": the person just written about, if nobody else is; "the
-            # doctor said" may be someone the article never names
-            age = text.split()[-1].lower().endswith("-year-old")
+            # "said the 34-year-old (director)": the person just written about, if nobody else
+            # is; "the doctor said" may be someone the article never names
+            age = any(word.lower().endswith("-year-old") for word in text.split())
             return age and self._sole_referent(pos, speaker, None)
         if attr.kind == "outlet" and self._reported_by_person(text):
             return self._person_or_body(speaker, text)
@@ -192,17 +207,19 @@ class Resolver:
         """``speaker`` is who a pronoun of ``gender`` at ``pos`` means, beyond doubt: their
         gender does not clash, and
 
-        - they spoke the quotation before (within two paragraphs), nobody of that gender the
+        - they spoke the quotation before (within two paragraphs; a speaker the text
+          established, not a guess), nobody of that gender the
           subject of a sentence since ('"…," Brown said. … "…," he added.'); or, their
           gender known to fit,
         - they are mentioned earlier in the pronoun's paragraph, nobody of that gender since
-          ('Joe Biden weighed in, and he said: "…"'); or
+          ('Joe Biden weighed in, and he said: "…"'), and not inside a statement credited to a
+          pronoun ('Blair would lead, he said.'); or
         - they are the subject of the last sentence naming anyone (``_subject_just_before``),
           known to be of the pronoun's gender; or
         - nobody else of that gender is mentioned since the start of the paragraph before,
           and they are, if mentioned there, the subject of a sentence.
         """
-        known = self.people.gender.get(speaker) or _lone_first_name_gender(speaker)
+        known = self.gender_of(speaker)
         if is_place(speaker) or (gender is not None and known is not None and known != gender):
             return False
         # of unknown gender, they must be the only person; else the only one that fits
@@ -212,18 +229,29 @@ class Resolver:
             return any(
                 (m.subject or not subjects_only)
                 and m.key != speaker
-                and self.people.gender.get(m.key) in fits
+                and self.gender_of(m.key) in fits
                 for m in self.people.mentions
                 if since <= m.pos < pos
             )
 
         before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 2]
-        if before and before[-1].speaker == speaker and not rivals(before[-1].pos, True):
+        if (
+            before
+            and before[-1].sure
+            and before[-1].speaker == speaker
+            and not rivals(before[-1].pos, True)
+            and not self._another_speaker_between(before[-1].pos, pos, speaker, fits)
+        ):
             return True
         if gender is not None and known is None:
             return False  # of unknown gender and not the last speaker: "South Carolina"
         here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
-        if here and here[-1][0] == pos[0] and not rivals(here[-1], False):
+        if (
+            here
+            and here[-1][0] == pos[0]
+            and not rivals(here[-1], False)
+            and not self._credited_to_pronoun(here[-1])
+        ):
             return True
         if known == gender and self._subject_just_before(pos, speaker, fits):
             return True
@@ -233,7 +261,10 @@ class Resolver:
         recent = [m for m in recent if m.pos < pos]
         if recent and not any(m.subject for m in recent):
             return False
-        return not rivals((pos[0] - 1, 0), False)
+        since = (pos[0] - 1, -1)
+        return not rivals(since, False) and not self._another_speaker_between(
+            since, pos, speaker, fits
+        )
 
     def _subject_just_before(
         self, pos: tuple[int, int], speaker: str, fits: set[str | None]
@@ -245,15 +276,74 @@ class Resolver:
         if not before or before[-1].pos[0] < pos[0] - 1:
             return False
         sentence = before[-1].sentence
+        if self._credited_to_pronoun(before[-1].pos):
+            return False
         last = [m for m in before if m.sentence == sentence]
         return any(m.subject and m.key == speaker for m in last) and not any(
             m.key != speaker and not m.possessive and self._may_mean(m.key, fits) for m in last
         )
 
+    def gender_of(self, person: str) -> str | None:
+        """A person's gender as the article shows it, else as their own first name does: a
+        person sharing a surname with another ("Patrick and Teresa Nielsen Hayden") is not
+        filed under it, and "Elise" alone is a woman."""
+        known = self.people.gender.get(person)
+        if known is not None:
+            return known
+        name = clean_name(person)
+        return _lone_first_name_gender(person) or (
+            None if name is None else first_name_gender(name)
+        )
+
+    def _another_speaker_between(
+        self, since: tuple[int, int], pos: tuple[int, int], speaker: str, fits: set[str | None]
+    ) -> bool:
+        """A sentence after the one at ``since`` and before the one at ``pos`` credits a
+        statement to someone else a pronoun of the genders ``fits`` may mean ('"…," said
+        Singh Jabarjung. … Lakshiwnder Singh, another deportee, said he had paid … "…," he
+        said.') or opens with another such person's first name, even one the article's
+        people do not list."""
+        for para_index in range(since[0], min(pos[0], len(self.paras) - 1) + 1):
+            para = _QUOTED.sub(_blank, self.paras[para_index])
+            starts = sentence_starts(para)
+            first = since[1] if para_index == since[0] else -1
+            last = pos[1] if para_index == pos[0] else len(para) + 1
+            bounds = zip(starts, [*starts[1:], len(para)], strict=True)
+            for begin, end in bounds:
+                if begin <= first or end > last:
+                    continue  # the sentence of the last speaker's credit, or of this one's
+                sentence = para[begin:end]
+                if self._credits_another(sentence, speaker, fits) or _opened_by_first_name(
+                    sentence, speaker, fits
+                ):
+                    return True
+        return False
+
+    def _credits_another(self, sentence: str, speaker: str, fits: set[str | None]) -> bool:
+        """``sentence`` credits a statement to a named person other than ``speaker``."""
+        for verb in verbs_in(sentence):
+            got = leading(sentence[: verb.end()], 0)
+            if got is None or got.kind != "name":
+                continue
+            other = self.name(got.text)
+            if other is not None and other != speaker and self._may_mean(other, fits):
+                return True
+        return False
+
+    def _credited_to_pronoun(self, pos: tuple[int, int]) -> bool:
+        """The sentence of the mention at ``pos`` is a statement credited to a pronoun after it
+        ('And Tony Blair would be in the front line, he said.'): the name is inside what
+        someone else said, and is not who the pronoun is."""
+        para = self.paras[pos[0]] if pos[0] < len(self.paras) else ""
+        starts = sentence_starts(para)
+        k = bisect.bisect_right(starts, pos[1])
+        end = starts[k] if k < len(starts) else len(para)
+        return _PRONOUN_CREDIT.search(para, pos[1], end) is not None
+
     def _may_mean(self, person: str, fits: set[str | None]) -> bool:
         """A pronoun of the genders ``fits`` may mean ``person`` (of unknown gender, or one
         that fits)."""
-        gender = self.people.gender.get(person)
+        gender = self.gender_of(person)
         return gender is None or gender in fits
 
     def _subject(self, attr: Attribution, pos: tuple[int, int]) -> str | None:
@@ -285,13 +375,27 @@ class Resolver:
                 continue
             if mention_pos is not None and rpos < mention_pos:
                 break
-            g = self.people.gender.get(key)
+            g = self.gender_of(key)
             if gender is not None and g is not None and g != gender:
                 continue
             if mention_pos is None or rpos >= mention_pos:
                 return key
             break
         return mention
+
+
+_OPENING_WORD = re.compile(r"\s*([A-Z][a-z]+)\b(?!\s+[A-Z])")
+
+
+def _opened_by_first_name(sentence: str, speaker: str, fits: set[str | None]) -> bool:
+    """``sentence`` opens with a first name alone, of a gender in ``fits``, that is not
+    ``speaker``'s ('Tommy — who only goes by his first name online — retired …'): a person
+    the article's index of full names does not list."""
+    m = _OPENING_WORD.match(sentence)
+    if m is None or m.group(1) == speaker.split()[0]:
+        return False
+    gender = _lone_first_name_gender(m.group(1))
+    return gender is not None and gender in fits
 
 
 def _lone_first_name_gender(person: str) -> str | None:
@@ -301,6 +405,26 @@ def _lone_first_name_gender(person: str) -> str | None:
     word = person.lower()
     return "m" if word in MALE_FIRST else "f" if word in FEMALE_FIRST else None
 
+
+#: Quoted words (blanked before looking for who else is credited with a statement)
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+
+
+def _blank(m: re.Match[str]) -> str:
+    """The quotation's words blanked, its marks, a letter and its own final stop kept (the
+    sentence boundaries stay where they were)."""
+    quoted = m.group(0)
+    inner = quoted[1:-1]
+    if len(inner) < 2:
+        return quoted
+    stop = inner[-1] if inner[-1:] in {".", "!", "?"} else ""
+    return quoted[0] + "Q" + " " * (len(inner) - 1 - len(stop)) + stop + quoted[-1]
+
+
+#: ', he said.' / ', she told reporters on Monday.': a credit to a pronoun closing a sentence
+_PRONOUN_CREDIT = re.compile(
+    r",\s+(?:he|she)\s+(?:[a-z]+ly\s+)?(?:" + trie_pattern(SAY_VERBS) + r")\b[^,;:\"“”]{0,40}$"
+)
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
