@@ -3,12 +3,7 @@ shown, each a synthetic fixture; the quote shows no speaker (or the right one) i
 
 from __future__ import annotations
 
-from digests.condensing.quotes import find_quotes
-from digests.condensing.text import paragraphs
-
-
-def speakers_of(text: str) -> dict[str, str | None]:
-    return {q.text: q.speaker for q in find_quotes(paragraphs(text))}
+from tests.digests.test_quote_coverage import speakers_of
 
 
 def test_a_guessed_speaker_is_not_trusted_as_the_last_speaker() -> None:
