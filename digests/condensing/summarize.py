@@ -476,9 +476,10 @@ def _choose(
 
 
 # A capitalised word standing alone (no capitalised word just before or after it): a surname
-# used on its own ("Harris said").
+# used on its own ("Harris said"). (The capital opens the pattern, a character set the regex
+# engine jumps to in its search; the lookbehinds over the capital read what comes before it.)
 _LONE_CAPITAL = re.compile(
-    r"(?<![A-Za-z.] )(?<![A-Za-z])([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)\b(?! [A-Z])"
+    r"([A-Z](?<![A-Za-z.] .)(?<![A-Za-z].)[a-z]+(?:[-'’][A-Z][a-z]+)?)\b(?! [A-Z])"
 )
 
 
