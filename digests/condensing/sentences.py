@@ -57,10 +57,11 @@ class _Rules:
 # of Chinese and Japanese), then what may open a sentence: not an ASCII lower-case letter (an
 # upper-case letter, a digit or a letter of a script without case: Korean, Arabic, Hindi...).
 _FULL_WIDTH_MARKS = "。！？"
-# (the lookahead for the first mark lets the regex engine pass over the characters between
-# marks at once, instead of trying both alternatives at each of them)
+# (the pattern starts with the first mark as a character set, so the regex engine jumps from
+# mark to mark in its search, trying the pattern nowhere else; ``full_width`` is then an empty
+# group, set when a lookbehind finds that mark full-width)
 _SUMMARY_BOUNDARY = re.compile(
-    r"(?=[.!?…।؟。！？])(?:[.!?…।؟]|(?P<full_width>[。！？]))(?P<more>[.!?…。！？।؟]*)"
+    r"[.!?…।؟。！？](?:(?<=[。！？])(?P<full_width>))?(?P<more>[.!?…。！？।؟]*)"
     r"(?P<close>[\"”’')\]»」』）]*)(?P<gap>(?(full_width)\s*|\s+))"
     r"(?=[\"“‘'(\[«„¿¡「『（]*(?P<next>[^\W_a-z]))"
 )

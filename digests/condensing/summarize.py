@@ -79,10 +79,13 @@ MAX_SENTENCES = 2000
 _WORD = re.compile(r"([^\W_]+)(?:['’][^\W\d_]+)?")
 _QUOTE_MARK = re.compile("[\"“”‘’'«»]")
 # A quote mark opens after a space/start/bracket/colon and closes before a space/punctuation/end.
-# (each starts with a lookahead for its marks: the regex engine then passes over the other
-# characters at once instead of trying the lookbehinds at every one)
-_QUOTE_OPEN = re.compile(r"(?=[\"“‘'«])(?:^|(?<=[\s(\[:—–-]))[\"“‘'«]+(?=\w)")
-_QUOTE_CLOSE = re.compile(r"(?=[\"”’'»])(?<=[\w.,!?…])[\"”’'»]+(?=$|[\s,.;:!?)\]—–-])")
+# (each starts with its marks as a character set, so the regex engine jumps from mark to mark
+# in its search, trying the pattern nowhere else; a lookahead first did not let it: it tried
+# the pattern at every character. The character before the first mark is then read by a
+# lookbehind over it and the mark: for an opening, not one outside the opening context, which
+# also holds at the start of the text)
+_QUOTE_OPEN = re.compile(r"[\"“‘'«](?<![^\s(\[:—–-].)[\"“‘'«]*(?=\w)")
+_QUOTE_CLOSE = re.compile(r"[\"”’'»](?<=[\w.,!?…].)[\"”’'»]*(?=$|[\s,.;:!?)\]—–-])")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _PRONOUN_OPEN = re.compile(
     r"^[\"“‘']?(He|She|His|Her|They|Their|Them|It|Its|This|These|Those|Him|We|Our|I)\b(?!['’]s)"
@@ -473,9 +476,10 @@ def _choose(
 
 
 # A capitalised word standing alone (no capitalised word just before or after it): a surname
-# used on its own ("Harris said").
+# used on its own ("Harris said"). (The capital opens the pattern, a character set the regex
+# engine jumps to in its search; the lookbehinds over the capital read what comes before it.)
 _LONE_CAPITAL = re.compile(
-    r"(?<![A-Za-z.] )(?<![A-Za-z])([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)\b(?! [A-Z])"
+    r"([A-Z](?<![A-Za-z.] .)(?<![A-Za-z].)[a-z]+(?:[-'’][A-Z][a-z]+)?)\b(?! [A-Z])"
 )
 
 

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from digests.condensing.sentences import split_sentences
-from digests.condensing.summarize import Weights, content_words, summarize, summarize_words
+from digests.condensing.summarize import (
+    Weights,
+    _quote_share,
+    content_words,
+    summarize,
+    summarize_words,
+)
 from digests.condensing.text import paragraphs
 
 ARTICLE = """\
@@ -365,3 +371,22 @@ def test_surnames_are_counted_as_whole_words_like_the_regex(text: str) -> None:
 
     for word in ("Smith", "Smith-Jones", "Jones"):
         assert _whole_word_count(text, word) == len(re.findall(rf"\b{word}\b", text))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quoted"),
+    [
+        # an opening mark at the start of the text; the closing one after a comma
+        ("'Yes,' he said.", "Yes,"),
+        # after an opening bracket; the closing one before a closing bracket
+        ("He (“no”) left.", "no"),
+        # an apostrophe after a letter opens nothing, and a quotation left open runs to the end
+        ("Clinton's aide said 'no more", "no more"),
+        # a mark before a space opens nothing; one after a space before a letter closes nothing
+        ("The players' union said \"we 'won", "we 'won"),
+    ],
+)
+def test_quote_share_counts_the_text_between_opening_and_closing_marks(
+    sentence: str, quoted: str
+) -> None:
+    assert _quote_share(sentence) == len(quoted) / len(sentence)
