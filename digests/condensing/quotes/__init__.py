@@ -342,7 +342,7 @@ def attributed_quotes(
         blocked[f.para].append((f.span.start, f.span.end))
     named = [f.attribution.text for f in found if f.attribution and f.attribution.kind == "name"]
     people = collect_people(paras, blocked, named, raw_starts_of)
-    resolver = Resolver(people, acronyms(paras), paras)
+    resolver = Resolver(people, acronyms(paras), paras, starts_of=raw_starts_of)
 
     evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
     for i, f in enumerate(found):

@@ -58,7 +58,12 @@ class Resolver:
     resolved: list[ResolvedSpeaker] = field(default_factory=list)
     #: the speakers ``sure`` judged established, by the attribution's position
     _established: set[tuple[tuple[int, int], str]] = field(default_factory=set)
+    #: by paragraph index: its ``sentence_starts`` (shared with the quote spans and the
+    #: people, which fill it too; worked out once per article, on first use)
+    starts_of: dict[int, list[int]] = field(default_factory=dict)
     _common_words: frozenset[str] | None = None
+    #: by paragraph: its text with quotations blanked out, and the starts of its sentences
+    _blanked: dict[int, tuple[str, list[int]]] = field(default_factory=dict)
 
     def common_words(self) -> frozenset[str]:
         """The words the article writes in lower case ("culture", "variety"): a capitalised
@@ -304,8 +309,7 @@ class Resolver:
         said.') or opens with another such person's first name, even one the article's
         people do not list."""
         for para_index in range(since[0], min(pos[0], len(self.paras) - 1) + 1):
-            para = _QUOTED.sub(_blank, self.paras[para_index])
-            starts = sentence_starts(para)
+            para, starts = self._without_quotations(para_index)
             first = since[1] if para_index == since[0] else -1
             last = pos[1] if para_index == pos[0] else len(para) + 1
             bounds = zip(starts, [*starts[1:], len(para)], strict=True)
@@ -335,10 +339,24 @@ class Resolver:
         ('And Tony Blair would be in the front line, he said.'): the name is inside what
         someone else said, and is not who the pronoun is."""
         para = self.paras[pos[0]] if pos[0] < len(self.paras) else ""
-        starts = sentence_starts(para)
+        starts = self._sentence_starts(pos[0])
         k = bisect.bisect_right(starts, pos[1])
         end = starts[k] if k < len(starts) else len(para)
         return _PRONOUN_CREDIT.search(para, pos[1], end) is not None
+
+    def _sentence_starts(self, para_index: int) -> list[int]:
+        """``sentence_starts`` of a paragraph (none past the last)."""
+        if para_index not in self.starts_of:
+            para = self.paras[para_index] if para_index < len(self.paras) else ""
+            self.starts_of[para_index] = sentence_starts(para)
+        return self.starts_of[para_index]
+
+    def _without_quotations(self, para_index: int) -> tuple[str, list[int]]:
+        """A paragraph with its quotations blanked out, and that text's sentence starts."""
+        if para_index not in self._blanked:
+            para = _QUOTED.sub(_blank, self.paras[para_index])
+            self._blanked[para_index] = (para, sentence_starts(para))
+        return self._blanked[para_index]
 
     def _may_mean(self, person: str, fits: set[str | None]) -> bool:
         """A pronoun of the genders ``fits`` may mean ``person`` (of unknown gender, or one
