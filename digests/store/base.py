@@ -144,13 +144,18 @@ class Conn(ABC):
 ID_CHUNK = 500
 
 
+def placeholders(count: int) -> str:
+    """The placeholders of an ``IN (…)`` list of ``count`` values."""
+    return ",".join("?" * count)
+
+
 def id_chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], str]]:
     """``ids`` without repeats, in lists of at most ``ID_CHUNK``, each with the placeholders
     of its ``IN (…)`` list."""
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), ID_CHUNK):
         chunk = unique[start : start + ID_CHUNK]
-        yield chunk, ",".join("?" * len(chunk))
+        yield chunk, placeholders(len(chunk))
 
 
 def rows(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

@@ -15,7 +15,17 @@ from datetime import datetime
 from typing import Any
 
 from digests.model import Condensed, Entry, Quote, Scope, SearchHit, SpeakerQuote, Story
-from digests.store.base import Conn, StoreBase, dt, id_chunks, ots, rows, storage_errors, ts
+from digests.store.base import (
+    Conn,
+    StoreBase,
+    dt,
+    id_chunks,
+    ots,
+    placeholders,
+    rows,
+    storage_errors,
+    ts,
+)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -41,10 +51,6 @@ class EntryKey:
 
 #: polled entries per read (three ``IN`` lists of at most this many values each)
 _ENTRY_CHUNK = 300
-
-
-def _marks(values: Sequence[object]) -> str:
-    return ",".join("?" * len(values))
 
 
 def _ref(r: Any) -> StoryRef:
@@ -122,12 +128,13 @@ class StoriesMixin(StoreBase):
             feeds = list(dict.fromkeys(e.feed_id for e in chunk))
             ids = list(dict.fromkeys(e.entry_id for e in chunk))
             urls = list(dict.fromkeys(e.url for e in chunk if e.url))
-            links = f" OR url IN ({_marks(urls)})" if urls else ""
+            links = f" OR url IN ({placeholders(len(urls))})" if urls else ""
             # (the feeds' index narrows the search; a row of one feed that matched another
             # feed's entry is left out below)
             for r in self._read(
                 "SELECT feed_id, story_id, entry_id, url, content_hash FROM stories "  # noqa: S608
-                f"WHERE feed_id IN ({_marks(feeds)}) AND (entry_id IN ({_marks(ids)}){links})",
+                f"WHERE feed_id IN ({placeholders(len(feeds))})"
+                f" AND (entry_id IN ({placeholders(len(ids))}){links})",
                 (*feeds, *ids, *urls),
             ):
                 feed_id = int(r["feed_id"])
