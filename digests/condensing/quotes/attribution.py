@@ -430,7 +430,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     ):
         return None
     after = stripped[v.end() :]
-    if after.split(None, 1)[:1] and after.split(None, 1)[0].lower().strip(",.;") in _ANSWERS:
+    object_word = after.split(None, 1)[:1]
+    if object_word and object_word[0].lower().strip(",.;") in _ANSWERS:
         return None  # '"…," Melanie said yes, yes, yes': the verb has words of its own
     if _is_according(v):
         if not ends_open and before.strip(" ,"):
