@@ -20,7 +20,6 @@ from digests.model import (
     ThreadMode,
 )
 from digests.store.base import (
-    ID_CHUNK,
     Conn,
     StoreBase,
     dt,
@@ -286,21 +285,17 @@ class FeedsMixin(StoreBase):
             return
         stamp = ts(now)
         with self._write() as conn:
-            # the last outcome of each feed (as one UPDATE after another would leave it)
-            latest = list({u.feed_id: u for u in batch}.values())
-            for start in range(0, len(latest), ID_CHUNK):
-                # one statement per chunk, not one per feed: the database thread hands the GIL
-                # to the event loop and back once per statement, and a cycle has 9,500 of these
-                chunk = latest[start : start + ID_CHUNK]
-                values = ", ".join(["(?, ?)"] * len(chunk))
-                conn.execute(
-                    f"""
-                    UPDATE feeds SET last_fetched = ?, next_fetch = v.column2, failures = 0,
-                        failing_since = NULL, last_error = NULL
-                    FROM (VALUES {values}) AS v WHERE feeds.feed_id = v.column1
-                    """,  # noqa: S608 (placeholders only)
-                    (stamp, *(x for u in chunk for x in (u.feed_id, ts(u.next_fetch)))),
-                )
+            # (one statement run per feed: an UPDATE ... FROM (VALUES ...) per batch is a new
+            # statement for every batch size, and the driver's statement cache kept ~9 MB of
+            # them after a cycle of 10,000 feeds, for no faster cycle)
+            conn.executemany(
+                """
+                UPDATE feeds SET last_fetched = ?, next_fetch = ?, failures = 0,
+                    failing_since = NULL, last_error = NULL
+                WHERE feed_id = ?
+                """,
+                [(stamp, ts(u.next_fetch), u.feed_id) for u in batch],
+            )
             conn.executemany(
                 """
                 UPDATE feeds SET etag = ?, last_modified = ?,

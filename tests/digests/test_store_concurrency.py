@@ -314,8 +314,8 @@ def _postgres_plan(target: str, sql: str) -> str:
 
 
 def test_unchanged_polls_record_each_feeds_own_next_time(stores: list[Store]) -> None:
-    """More feeds than one statement takes (chunks), each with its own next poll time; a feed
-    twice in one batch keeps its last outcome."""
+    """Many feeds in one batch, each with its own next poll time; a feed twice in one batch
+    keeps its last outcome."""
     store = stores[0]
     urls = [f"https://f.example/{n}" for n in range(1203)]
     store.ensure_feeds(urls, NOW)
