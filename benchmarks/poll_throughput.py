@@ -64,8 +64,9 @@ search index) contending with the loop for the GIL and the two cores.
 
 Measured 6 Dec 2026 later, no other work but a slower VM (its floor 1.5-2.3 s), runs of the two
 commits alternating, after the claim read its chunks off an index instead of sorting every feed,
-the 304s were written with one statement per 500 feeds, and a changed feed read only the stored
-versions of its polled entries (database-thread CPU in cycle 2: 1.6 s -> 1.0 s under load):
+the 304s were written with one statement per 500 feeds (since undone: the statement cache kept
+~9 MB of them), and a changed feed read only the stored versions of its polled entries
+(database-thread CPU in cycle 2: 1.6 s -> 1.0 s under load):
 
 =====================  ==================  ============  ==================  ==========
 code                   ours c1 / c2        c2 floor      reader c1 / c2      c2 speed-up
