@@ -721,6 +721,25 @@ def test_other_languages_quotes_are_found_in_their_own_marks(para: str, quoted: 
     assert [q.text for q in quotes_of(para)] == [quoted]
 
 
+@pytest.mark.parametrize(
+    ("para", "quoted"),
+    [
+        # Japanese: a term and a menu label in corner brackets; the quotative と marks speech
+        (
+            "「脱獄」したiPhoneが売られた。社長は「景気は回復している」と述べた。",
+            "景気は回復している",
+        ),
+        ("「プロパティ」をクリック。担当者は「すぐに直します」って言った。", "すぐに直します"),
+        # Chinese: a slogan in double marks; the colon introduces speech
+        ("“一带一路”倡议已经十年。外交部发言人表示：“我们会继续合作”", "我们会继续合作"),
+    ],
+)
+def test_chinese_and_japanese_terms_in_quote_marks_are_not_quotations(
+    para: str, quoted: str
+) -> None:
+    assert [q.text for q in quotes_of(para)] == [quoted]
+
+
 def test_a_right_hand_mark_opens_only_where_the_article_never_opens_with_a_left_one() -> None:
     # “social engineering,” ”like women in combat”: a typo in an article quoting with “…”
     text = (

@@ -232,6 +232,34 @@ def _named_thing(para: str, span: Span, bound: bool) -> bool:
     return not bound and _NAMING.search(lead) is not None
 
 
+# Chinese and Japanese set terms, names, menu labels and titles in the same marks as speech
+# (「脱獄」したiPhone, 「プロパティ」をクリック, “一带一路”). Words they quote are a sentence, are
+# introduced by a colon or a verb of saying (他说：“…”), or are followed by the quotative
+# particle and a verb of saying (「…」と述べた, 「…」って言った).
+_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_CJK_SENTENCE_END = frozenset("。！？!?")
+_CJK_INTRODUCTIONS = ("：", ":", "说", "道", "表示", "指出")
+_QUOTATIVE = re.compile(
+    r"\s*[」』”\"]?\s*(?:と、|と|って)\s*(?:言|述|語|話|説明|強調|指摘|明か|答え|答|発言|訴え|"
+    r"主張|コメント|書|記|し|いい|報告|発表|呼びかけ|力説|振り返|打ち明け|明言|宣言)"
+)
+
+
+def _cjk_term(para: str, span: Span) -> bool:
+    """A Chinese or Japanese quotation that is a term, label or title rather than speech."""
+    if _HAN_OR_KANA.match(para, span.start) is None:
+        return False  # it does not open in Chinese or Japanese: the other rules judge it
+    text = para[span.start : span.end]
+    cjk = len(_HAN_OR_KANA.findall(text))
+    if cjk * 2 < len(text.replace(" ", "")):
+        return False  # mostly other words and digits
+    if any(ch in _CJK_SENTENCE_END for ch in text):
+        return False
+    if para[: max(span.start - 1, 0)].rstrip().endswith(_CJK_INTRODUCTIONS):
+        return False
+    return _QUOTATIVE.match(para, span.end) is None
+
+
 def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[int]) -> list[_Found]:
     """The quotation spans with their attributions; fills ``raw_starts_of`` (paragraph index ->
     its sentence starts) for the paragraphs whose starts it needed."""
@@ -264,7 +292,9 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
                 near = _has_verb(para, raw_starts, span)
             attr = None if attributed is None else attributed.attribution
             source = None if attributed is None else attributed.rule.source
-            named = _named_thing(para, span, attributed is not None and attributed.rule.verb_beside)
+            named = _named_thing(
+                para, span, attributed is not None and attributed.rule.verb_beside
+            ) or _cjk_term(para, span)
             found.append(_Found(pi, span, site.text, attr, source, near, named))
     return found
 
