@@ -780,6 +780,9 @@ def test_a_quote_whose_own_sentence_names_someone_else_does_not_inherit() -> Non
         "Doctors use the term “hypersensitive pneumonitis” for the disease.",
         "Fifty-one percent say that “President Trump’s actions were wrong and he should go.”",
         "The army launched Operation “Inherent Resolve” against the group in 2014.",
+        # titles in other languages
+        "Gli appassionati di “I Cavalieri dello Zodiaco” aspettano la serie da anni.",
+        "Los fans de “El Señor de los Anillos” celebraron el estreno en Madrid.",
     ],
 )
 def test_titles_slogans_terms_and_poll_wording_are_not_quotations(para: str) -> None:

@@ -65,7 +65,12 @@ from digests.model import Quote
 
 # a word, or one CJK character (Chinese and Japanese write no spaces between words)
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]|[^\W\u3040-\u30ff\u3400-\u9fff]+(?:['’]\w+)*")
-_FUNCTION_WORDS = word_set("a an the and or of in on at to for with by from as vs is de la le du")
+# (with the articles and prepositions of titles in French, Italian, Spanish, Portuguese, Dutch and
+# German: “I Cavalieri dello Zodiaco” is a title as “Lord of the Rings” is)
+_FUNCTION_WORDS = word_set(
+    """a an the and or of in on at to for with by from as vs is de la le du des del della dello
+    delle dei degli di da il lo gli el los las van het von der"""
+)
 _OWN_PUNCTUATION = frozenset(".!?")
 # words of a quotation read for the rules and ranking (length counts up to 25 words)
 _WORDS_NEEDED = 26
