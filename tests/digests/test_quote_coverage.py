@@ -309,3 +309,33 @@ def test_a_quote_after_a_long_credit_shares_it() -> None:
             "Dorian Vale"
         ),
     }
+
+
+def test_a_quotation_reopened_after_a_paragraph_break_keeps_its_speaker() -> None:
+    # newsroom style: a quotation running over a paragraph break has no closing mark; the next
+    # paragraph reopens it with a mark, and it is still the same person speaking
+    speakers = speakers_of(
+        "Council approves budget\n\n"
+        "The council approved the budget on Monday after a long debate.\n\n"
+        "“It is the fairest plan we have had in a decade,” said Mayor Ellen Brant. “Every ward "
+        "gets its share\n\n"
+        "“We listened to residents at every meeting. The school plan comes next.” Councillor "
+        "Dan Roe voted against it."
+    )
+    assert speakers["We listened to residents at every meeting. The school plan comes next."] == (
+        "Ellen Brant"
+    )
+
+
+def test_a_closed_quotation_lends_no_speaker_to_the_next_paragraphs_quote() -> None:
+    speakers = speakers_of(
+        "Council approves budget\n\n"
+        "The council approved the budget on Monday after a long debate.\n\n"
+        "“It is the fairest plan we have had in a decade,” said Mayor Ellen Brant. “Every ward "
+        "gets its share.”\n\n"
+        "“We listened to residents at every meeting. The school plan comes next.” Councillor "
+        "Dan Roe voted against it."
+    )
+    assert (
+        speakers["We listened to residents at every meeting. The school plan comes next."] is None
+    )

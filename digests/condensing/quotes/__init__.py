@@ -471,17 +471,22 @@ def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, s
 def _inherit(
     paras: list[str], found: list[_Found], evidence: list[Evidence], resolver: Resolver
 ) -> None:
-    """Quotes without their own attribution take the speaker of the quote they continue (in
-    their paragraph, else up to two paragraphs back), or the one the paragraph before
-    introduces."""
+    """Quotes without their own attribution take the speaker of the quote they continue (one
+    the paragraph before left open at its end and this one reopens, one in their paragraph,
+    else up to two paragraphs back), or the one the paragraph before introduces."""
     by_para: dict[int, list[int]] = {}
     for i, f in enumerate(found):
         by_para.setdefault(f.para, []).append(i)
     last: Evidence | None = None
     last_para = -10
     last_at_end = False  # the last attributed paragraph ends with its last quotation
+    # the evidence for the paragraph before's last quotation when it runs to the paragraph's
+    # end without a closing mark (newsroom style: the quotation goes on in the next one)
+    open_before: Evidence | None = None
     for pi in sorted(by_para):
         idxs = by_para[pi]
+        reopens = pi - 1 in by_para and _reopens(paras[pi], found[idxs[0]])
+        reopened = open_before if reopens else None
         # the next quote in the paragraph with its own attribution, for each position
         next_own: list[Evidence | None] = [None] * (len(idxs) + 1)
         for k in range(len(idxs) - 1, -1, -1):
@@ -489,6 +494,8 @@ def _inherit(
             next_own[k] = evidence[j] if evidence[j].candidate else next_own[k + 1]
         prev: Evidence | None = None
         for k, i in enumerate(idxs):
+            if k == 0 and reopened is not None and evidence[i].candidate is None:
+                evidence[i] = _continuing(reopened, "continuation")
             if evidence[i].candidate:
                 prev = evidence[i]
                 continue
@@ -515,6 +522,18 @@ def _inherit(
                 last_para = pi
         tail = found[idxs[-1]]
         last_at_end = last_para == pi and len(paras[pi]) - tail.span.end <= _CREDIT_TAIL
+        open_before = evidence[idxs[-1]] if _runs_on(paras[pi], tail.span) else None
+
+
+def _runs_on(para: str, span: Span) -> bool:
+    """The quotation runs to the end of its paragraph without a closing mark: it goes on in
+    the next paragraph, which reopens it with a mark."""
+    return not span.closed and not span.single and not para[span.end :].strip()
+
+
+def _reopens(para: str, first: _Found) -> bool:
+    """The paragraph opens with its first quotation (the reopening mark of one running on)."""
+    return first.span.start <= 2 and not para[: first.span.start - 1].strip()
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
