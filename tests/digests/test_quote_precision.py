@@ -125,3 +125,26 @@ def test_a_credit_whose_verb_has_its_own_answer_is_not_the_quotes() -> None:
         "yes, yes, over and over again."
     )
     assert speakers["our own struggling citizens,"] in {None, "Tobias Wend"}
+
+
+def test_she_is_not_the_woman_her_quotation_talks_about_by_name() -> None:
+    # the quotation speaks of Mary Lund in the third person: whoever "she" is, it is not her
+    speakers = speakers_of(
+        "A song written in an afternoon\n\n"
+        "Mary Lund wrote the film's closing song in a single afternoon last spring.\n\n"
+        "“Nobody expected Mary Lund to finish it that fast, least of all the studio,” she said. "
+        "“It changed the whole ending.”"
+    )
+    assert speakers == {
+        "Nobody expected Mary Lund to finish it that fast, least of all the studio,": None,
+        "It changed the whole ending.": None,
+    }
+
+
+def test_a_speaker_named_in_the_said_clause_may_name_herself() -> None:
+    speakers = speakers_of(
+        "A song written in an afternoon\n\n"
+        "The film's closing song was written in a single afternoon last spring.\n\n"
+        "“Nobody expected Mary Lund to finish it that fast,” Mary Lund joked on Monday."
+    )
+    assert speakers == {"Nobody expected Mary Lund to finish it that fast,": "Mary Lund"}

@@ -40,7 +40,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from digests.condensing.lexicon import trie_pattern, word_set
+from digests.condensing.lexicon import (
+    FEMALE_TITLES,
+    MALE_TITLES,
+    TITLES,
+    trie_pattern,
+    word_set,
+)
 from digests.condensing.people import collect_people
 from digests.condensing.quotes.attribution import (
     BINDING_SOURCES,
@@ -344,17 +350,12 @@ def attributed_quotes(
     people = collect_people(paras, blocked, named, raw_starts_of)
     resolver = Resolver(people, acronyms(paras), paras, starts_of=raw_starts_of)
 
-    evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
-    for i, f in enumerate(found):
-        if f.attribution is not None and f.source is not None:
-            speaker = resolver.resolve(f.attribution, f.para)
-            sure = speaker is not None and resolver.sure(f.attribution, f.para, speaker)
-            evidence[i] = _judge(f.source, f.attribution.kind, speaker, sure)
-            if speaker is not None and f.attribution.kind in _REMEMBERED:
-                resolver.remember((f.para, f.attribution.offset), speaker)
+    evidence = _own_evidence(found, resolver)
     for i, speaker in _transcript_speakers(found, resolver).items():
         evidence[i] = _judge("transcript", None, speaker, True)
     _inherit(paras, found, evidence, resolver)
+    for i, f in enumerate(found):
+        evidence[i] = _unless_spoken_of(evidence[i], f, resolver)
     # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
     double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
     kept: list[_Kept] = []
@@ -363,6 +364,31 @@ def attributed_quotes(
         if _is_quotation(f, words, double_marks):
             kept.append(_Kept(f, evidence[i], len(words)))
     return _rank(_once(kept), len(paras), weights)
+
+
+def _own_evidence(found: list[_Found], resolver: Resolver) -> list[Evidence]:
+    """The evidence each quotation's own attribution gives (none without one). Once a
+    quotation talks about the speaker a pronoun was taken for, the rest of its paragraph's
+    pronouns are not taken for them either ('“… Mary Lund …,” she said. “…”')."""
+    evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
+    doubted: set[tuple[int, str]] = set()  # (paragraph, speaker) taken for a wrong pronoun
+    for i, f in enumerate(found):
+        if f.attribution is None or f.source is None:
+            continue
+        speaker = resolver.resolve(f.attribution, f.para)
+        sure = speaker is not None and resolver.sure(f.attribution, f.para, speaker)
+        judged = _judge(f.source, f.attribution.kind, speaker, sure)
+        evidence[i] = _unless_spoken_of(judged, f, resolver)
+        if speaker is None:
+            continue
+        if evidence[i] is not judged:
+            doubted.add((f.para, speaker))
+        elif (f.para, speaker) in doubted and judged.reference in _INDIRECT_REFERENCES:
+            evidence[i] = _unsure(judged)
+        if f.attribution.kind in _REMEMBERED:
+            trusted = (f.para, speaker) not in doubted
+            resolver.remember((f.para, f.attribution.offset), speaker, trusted=trusted)
+    return evidence
 
 
 #: Words from which a repeated quotation is the same statement (a pull quote repeating the
@@ -430,6 +456,57 @@ def _judge(
         named = reference in _NAMED_REFERENCES or source == "transcript"
         confidence = "named" if named else "resolved"
     return Evidence(source, reference, speaker, confidence)
+
+
+#: How the text names a speaker whose quotation may not talk about them by name: anything but
+#: their name itself in the said-clause (a pronoun, "the 34-year-old", a continuation…).
+_INDIRECT_REFERENCES: frozenset[AttributionKind | None] = frozenset(
+    {None, "pronoun", "definite", "subject"}
+)
+_TITLE_WORDS = TITLES | MALE_TITLES | FEMALE_TITLES
+
+
+def _unless_spoken_of(evidence: Evidence, found: _Found, resolver: Resolver) -> Evidence:
+    """``evidence``, unsure when it names the speaker only indirectly (a pronoun, a
+    continuation) and the quotation talks about that person by name ('“It was easy for Mary
+    Lund to …,” she said': "she" is not Mary Lund). Only a closed quotation is read: one left
+    open may run on into the writer's own words."""
+    speaker = evidence.candidate
+    if (
+        not evidence.confident
+        or speaker is None
+        or evidence.reference not in _INDIRECT_REFERENCES
+        or not found.span.closed
+        or not _spoken_of(found.text, speaker)
+        or resolver.gender_of(speaker) is None  # a body speaks of itself by name
+    ):
+        return evidence
+    return _unsure(evidence)
+
+
+def _unsure(evidence: Evidence) -> Evidence:
+    """``evidence`` for the same candidate, too weak to show."""
+    return Evidence(evidence.source, evidence.reference, evidence.candidate, "none")
+
+
+def _spoken_of(text: str, speaker: str) -> bool:
+    """``text`` names ``speaker`` (a person's full name) in the third person: their surname,
+    not after another person's first name ("Teresa Lund" is not Patrick Lund)."""
+    words = speaker.split()
+    surname = words[-1]
+    if len(words) < 2 or not surname[:1].isupper() or surname not in text:
+        return False
+    for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+        before = text[: m.start()].split()
+        prev = before[-1] if before else ""
+        if prev[:1].isupper() and prev not in words and _norm(prev) not in _TITLE_WORDS:
+            continue  # another person of that surname
+        return True
+    return False
+
+
+def _norm(word: str) -> str:
+    return word.rstrip(".").lower()
 
 
 def _continuing(earlier: Evidence, source: EvidenceSource) -> Evidence:

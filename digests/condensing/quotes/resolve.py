@@ -73,10 +73,12 @@ class Resolver:
             self._common_words = lower_case_words(self.paras)
         return self._common_words
 
-    def remember(self, pos: tuple[int, int], speaker: str) -> None:
+    def remember(self, pos: tuple[int, int], speaker: str, *, trusted: bool = True) -> None:
         """Record that the attribution at ``pos`` named ``speaker`` (a later pronoun may
-        refer to them), and whether ``sure`` found the text to establish them."""
-        self.resolved.append(ResolvedSpeaker(pos, speaker, (pos, speaker) in self._established))
+        refer to them), and whether ``sure`` found the text to establish them (never when not
+        ``trusted``: other evidence spoke against them)."""
+        sure = trusted and (pos, speaker) in self._established
+        self.resolved.append(ResolvedSpeaker(pos, speaker, sure))
 
     def name(self, raw: str) -> str | None:
         """The fullest form in the article of the name ``raw`` ("Mr Brown" -> "Gordon Brown")."""
