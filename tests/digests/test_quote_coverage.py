@@ -339,3 +339,28 @@ def test_a_closed_quotation_lends_no_speaker_to_the_next_paragraphs_quote() -> N
     assert (
         speakers["We listened to residents at every meeting. The school plan comes next."] is None
     )
+
+
+def test_a_quoted_paragraph_after_a_reported_statement_is_its_speakers() -> None:
+    # 'X said (paraphrase). ¶ “…”': the newsroom's way of going on to quote the same person
+    speakers = speakers_of(
+        "Talks break down\n\n"
+        "The union's chief negotiator, Carla Benedetti, walked out of the talks on Monday.\n\n"
+        "Benedetti said the offer was the latest attempt to force the workers to give up their "
+        "pensions.\n\n"
+        "“They wanted us on our knees. We stand tall and we will stand tall.”"
+    )
+    assert speakers["They wanted us on our knees. We stand tall and we will stand tall."] == (
+        "Carla Benedetti"
+    )
+
+
+def test_a_quoted_paragraph_after_narrative_following_a_report_names_nobody() -> None:
+    speakers = speakers_of(
+        "Talks break down\n\n"
+        "The union's chief negotiator, Carla Benedetti, walked out of the talks on Monday.\n\n"
+        "Benedetti said the offer was the latest attempt to force the workers to give up their "
+        "pensions. Ministers met again in the evening.\n\n"
+        "“They wanted us on our knees. We stand tall and we will stand tall.”"
+    )
+    assert speakers["They wanted us on our knees. We stand tall and we will stand tall."] is None
