@@ -364,3 +364,27 @@ def test_a_quoted_paragraph_after_narrative_following_a_report_names_nobody() ->
         "“They wanted us on our knees. We stand tall and we will stand tall.”"
     )
     assert speakers["They wanted us on our knees. We stand tall and we will stand tall."] is None
+
+
+def test_a_quoted_sentence_after_a_reported_one_in_its_paragraph_is_its_speakers() -> None:
+    speakers = speakers_of(
+        "App hides its counters\n\n"
+        "The app began hiding its public counters worldwide on Thursday.\n\n"
+        "Dana Whitcombe, a spokesperson for the app, confirmed to reporters that the company "
+        "tells people who could benefit from a business account. “We use a model that "
+        "predicts which accounts are run as a business.”"
+    )
+    assert speakers["We use a model that predicts which accounts are run as a business."] == (
+        "Dana Whitcombe"
+    )
+
+
+def test_a_quoted_sentence_after_narrative_in_its_paragraph_names_nobody() -> None:
+    speakers = speakers_of(
+        "App hides its counters\n\n"
+        "The app began hiding its public counters worldwide on Thursday.\n\n"
+        "Dana Whitcombe, a spokesperson for the app, confirmed to reporters that the company "
+        "tells people who could benefit from a business account. Critics were unimpressed. "
+        "“We use a model that predicts which accounts are run as a business.”"
+    )
+    assert speakers["We use a model that predicts which accounts are run as a business."] is None

@@ -588,8 +588,9 @@ def _inherit(
                 # nothing but quotation: it goes on
                 evidence[i] = _continuing(last, "continuation")
             else:
-                statement = found[i].text[:1].isupper() and _all_quote(paras[pi])
-                evidence[i] = _introduced(paras, pi, resolver, statement=statement)
+                evidence[i] = _reported_before(paras[pi], found[i], resolver) or _introduced(
+                    paras, pi, resolver, statement=_statement_paragraph(paras[pi], found[i])
+                )
                 if evidence[i].candidate is None and last is not None and pi - last_para <= 2:
                     evidence[i] = _continuing(last, "earlier_paragraph")
             if evidence[i].candidate:
@@ -683,6 +684,28 @@ def _resolved(source: EvidenceSource, attr: Attribution, para: int, resolver: Re
     speaker = resolver.resolve(attr, para)
     sure = speaker is not None and resolver.sure(attr, para, speaker)
     return _judge(source, attr.kind, speaker, sure)
+
+
+def _statement_paragraph(para: str, first: _Found) -> bool:
+    """The paragraph is nothing but a quoted statement (opened in capitals)."""
+    return first.text[:1].isupper() and _all_quote(para)
+
+
+#: What ends the sentence before a quotation that opens its own ('… the company.' / '…?”')
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
+
+
+def _reported_before(para: str, found: _Found, resolver: Resolver) -> Evidence | None:
+    """The evidence for a quoted statement opening its own sentence after a sentence of its
+    paragraph that reports what a named person said ('Kym Lino confirmed to the paper that
+    the company notifies users. “We use a model …”'): as ``_reported_then_quoted``."""
+    before = para[: max(found.span.start - 1, 0)]
+    if not found.text[:1].isupper() or not _SENTENCE_END.search(before):
+        return None
+    intro = _reported_intro(before)
+    if intro is None:
+        return None
+    return _reported_then_quoted(before, intro, found.para, resolver)
 
 
 def _reported_then_quoted(
