@@ -529,6 +529,7 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
         text = "".join(pieces)
         cell[0] += len(_HE.findall(text))
         cell[1] += len(_SHE.findall(text))
+    _vote_opening_pronouns(paras, by_para, votes)
     for key, (he, she) in votes.items():
         if key in people.gender:
             continue
@@ -536,6 +537,23 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
             people.gender[key] = "m"
         elif she > 2 * he:
             people.gender[key] = "f"
+
+
+_OPENING_PRONOUN = re.compile(r"(?:He|She)\b")
+
+
+def _vote_opening_pronouns(
+    paras: list[str], by_para: dict[int, set[str]], votes: dict[str, list[int]]
+) -> None:
+    """A paragraph naming nobody that opens with "He" or "She" goes on about the one person
+    the paragraph before names ('Taylor Swift posted … ¶ She claimed …'): a vote for them."""
+    for pi, keys in by_para.items():
+        if len(keys) != 1 or pi + 1 >= len(paras) or pi + 1 in by_para:
+            continue
+        m = _OPENING_PRONOUN.match(paras[pi + 1])
+        if m is not None:
+            (key,) = keys
+            votes.setdefault(key, [0, 0])[m.group(0) == "She"] += 1
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:

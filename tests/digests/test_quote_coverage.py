@@ -388,3 +388,26 @@ def test_a_quoted_sentence_after_narrative_in_its_paragraph_names_nobody() -> No
         "“We use a model that predicts which accounts are run as a business.”"
     )
     assert speakers["We use a model that predicts which accounts are run as a business."] is None
+
+
+def test_she_opening_the_next_paragraph_shows_the_gender_of_the_one_person_before() -> None:
+    # nothing else shows Ridley Vance's gender; "She claimed" going on about her does
+    speakers = speakers_of(
+        "Singer and label clash\n\n"
+        "The singer Ridley Vance posted a statement on Monday accusing the label of blocking the "
+        "show.\n\n"
+        "She claimed the label thought the performance would count as a new recording.\n\n"
+        "“I just want to be able to perform my own music,” she said."
+    )
+    assert speakers == {"I just want to be able to perform my own music,": "Ridley Vance"}
+
+
+def test_she_opening_a_paragraph_after_two_people_teaches_no_gender() -> None:
+    speakers = speakers_of(
+        "Singer and label clash\n\n"
+        "The singer Ridley Vance posted a statement on Monday accusing Sen. Morgan Hale of blocking the "
+        "show.\n\n"
+        "She claimed the label thought the performance would count as a new recording.\n\n"
+        "“I just want to be able to perform my own music,” she said."
+    )
+    assert speakers == {"I just want to be able to perform my own music,": None}
