@@ -411,3 +411,26 @@ def test_she_opening_a_paragraph_after_two_people_teaches_no_gender() -> None:
         "“I just want to be able to perform my own music,” she said."
     )
     assert speakers == {"I just want to be able to perform my own music,": None}
+
+
+def test_a_subject_guess_agreeing_with_the_quote_before_continues_it() -> None:
+    # the second quotation's sentence is about the speaker of the first, in their paragraph
+    speakers = speakers_of(
+        "Cells in the lungs\n\n"
+        "The lung biologist Owen Brackley followed the discoveries with interest.\n\n"
+        "“Sure enough, they were all over the place,” Brackley said. But the cells only "
+        "appeared after an infection, which made Brackley believe that he and his colleagues "
+        "were “seeing a cell type where it is not supposed to be.”"
+    )
+    assert speakers["seeing a cell type where it is not supposed to be."] == "Owen Brackley"
+
+
+def test_a_subject_guess_naming_another_person_is_not_the_quote_befores_speaker() -> None:
+    speakers = speakers_of(
+        "Cells in the lungs\n\n"
+        "The lung biologist Owen Brackley followed the discoveries with interest.\n\n"
+        "“Sure enough, they were all over the place,” Brackley said. But the cells only "
+        "appeared after an infection, which made Dr Ida Fenn believe that she and her "
+        "colleagues were “seeing a cell type where it is not supposed to be.”"
+    )
+    assert speakers["seeing a cell type where it is not supposed to be."] is None

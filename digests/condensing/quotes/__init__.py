@@ -509,6 +509,27 @@ def _norm(word: str) -> str:
     return word.rstrip(".").lower()
 
 
+#: Guesses at a quotation's speaker from the subject of its sentence or the one before
+_SUBJECT_GUESSES: frozenset[EvidenceSource | None] = frozenset(
+    {"sentence_subject", "previous_subject"}
+)
+
+
+def _agreeing(own: Evidence, prev: Evidence | None) -> Evidence:
+    """``own`` evidence, or the continuation of ``prev`` (the quotation before in the
+    paragraph) when ``own`` is only a guess from a sentence's subject that names the same
+    speaker ('“…,” Grisham told CNN. “…”')."""
+    if (
+        prev is None
+        or own.confident
+        or not prev.confident
+        or own.source not in _SUBJECT_GUESSES
+        or own.candidate != prev.candidate
+    ):
+        return own
+    return _continuing(prev, "continuation")
+
+
 def _continuing(earlier: Evidence, source: EvidenceSource) -> Evidence:
     """The evidence for a quotation that continues one attributed by ``earlier``."""
     confidence = earlier.confidence if source in BINDING_SOURCES else "none"
@@ -574,6 +595,7 @@ def _inherit(
             if k == 0 and reopened is not None and evidence[i].candidate is None:
                 evidence[i] = _continuing(reopened, "continuation")
             if evidence[i].candidate:
+                evidence[i] = _agreeing(evidence[i], prev)
                 prev = evidence[i]
                 continue
             if found[i].attribution is not None or found[i].verb_near:
