@@ -434,3 +434,18 @@ def test_a_subject_guess_naming_another_person_is_not_the_quote_befores_speaker(
         "colleagues were “seeing a cell type where it is not supposed to be.”"
     )
     assert speakers["seeing a cell type where it is not supposed to be."] is None
+
+
+def test_a_quotation_reopened_in_the_same_text_keeps_its_speaker() -> None:
+    # a paragraph break lost in transit: the first quotation has no closing mark and the next
+    # one opens right after it; it is the same person still speaking
+    speakers = speakers_of(
+        "Defender backs striker\n\n"
+        "The defender backed his team-mate after the red card on Sunday.\n\n"
+        'Dale Moran added: "I have done it before and I hope they did not blame me for '
+        'anything. "Of course he will learn from it. It is just one of those things when you '
+        "go a bit crazy for a second. The striker will miss the next match, and the coach "
+        'said: "We will see how the squad looks."'
+    )
+    reopened = [text for text in speakers if text.startswith("Of course")]
+    assert [speakers[text] for text in reopened] == ["Dale Moran"]

@@ -594,6 +594,10 @@ def _inherit(
         for k, i in enumerate(idxs):
             if k == 0 and reopened is not None and evidence[i].candidate is None:
                 evidence[i] = _continuing(reopened, "continuation")
+            elif k > 0 and evidence[i].candidate is None and found[i].attribution is None:
+                before = evidence[idxs[k - 1]]
+                if before.candidate and _reopened_after(paras[pi], found[idxs[k - 1]], found[i]):
+                    evidence[i] = _continuing(before, "continuation")
             if evidence[i].candidate:
                 evidence[i] = _agreeing(evidence[i], prev)
                 prev = evidence[i]
@@ -630,6 +634,13 @@ def _runs_on(para: str, span: Span) -> bool:
     """The quotation runs to the end of its paragraph without a closing mark: it goes on in
     the next paragraph, which reopens it with a mark."""
     return not span.closed and not span.single and not para[span.end :].strip()
+
+
+def _reopened_after(para: str, earlier: _Found, found: _Found) -> bool:
+    """``found`` reopens the quotation ``earlier`` left open in the same text (a paragraph
+    break lost in transit: '… on Robin. "It's just something …'): nothing but the mark
+    between them."""
+    return not earlier.span.closed and not para[earlier.span.end : found.span.start - 1].strip()
 
 
 def _reopens(para: str, first: _Found) -> bool:
