@@ -449,3 +449,23 @@ def test_a_quotation_reopened_in_the_same_text_keeps_its_speaker() -> None:
     )
     reopened = [text for text in speakers if text.startswith("Of course")]
     assert [speakers[text] for text in reopened] == ["Dale Moran"]
+
+
+def test_a_name_closing_with_a_generational_suffix_is_a_persons() -> None:
+    speakers = speakers_of(
+        "Turnout debate\n\n"
+        "Commentators argued over the campaign's appeal to young voters on Monday.\n\n"
+        '"Absolutely hate this framing of the necessity of voting," Tobin R. Ashgrove III, a '
+        'writer for the magazine, said on Twitter. "Young folks have done their part already."'
+    )
+    assert set(speakers.values()) == {"Tobin R. Ashgrove III"}
+
+
+def test_a_son_sharing_his_fathers_name_is_not_taken_for_him() -> None:
+    # "Jr." keeps the son apart from the father in the article's index of names
+    speakers = speakers_of(
+        "Family business\n\n"
+        "Harlan Voss Jr. took over the shipyard from his father, Harlan Voss, last year.\n\n"
+        '"We will keep every job in the yard," Voss said on Monday.'
+    )
+    assert speakers == {"We will keep every job in the yard,": "Harlan Voss"}
