@@ -37,6 +37,7 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PLACES,
     ROLE_NOUNS,
+    SAY_VERBS,
     STATE_LIKE_TITLES,
     TITLES,
     trie_pattern,
@@ -523,6 +524,10 @@ def _said_before(para: str, start: int) -> bool:
     return _SAID_BEFORE.search(para, max(0, start - 12), start) is not None
 
 
+#: a pronoun crediting a statement: '…,” she said', '“…,” he told reporters'
+_CREDIT_PRONOUN = re.compile(
+    r"(?<=[,”\"] )(he|she)\s+(?:[a-z]+ly\s+)?(?:" + trie_pattern(SAY_VERBS) + r")\b"
+)
 _HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 
@@ -547,8 +552,15 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
             last = max(last, b)
         pieces.append(para[last:])
         text = "".join(pieces)
-        cell[0] += len(_HE.findall(text))
-        cell[1] += len(_SHE.findall(text))
+        credits = _CREDIT_PRONOUN.findall(text)
+        if credits:
+            # '“…,” she said' is who speaks, most likely the one person named; other pronouns
+            # may be about whom she speaks of ('the author knows what he is doing')
+            cell[0] += credits.count("he")
+            cell[1] += credits.count("she")
+        else:
+            cell[0] += len(_HE.findall(text))
+            cell[1] += len(_SHE.findall(text))
     _vote_opening_pronouns(paras, by_para, votes)
     for key, (he, she) in votes.items():
         if key in people.gender:

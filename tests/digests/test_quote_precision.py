@@ -148,3 +148,17 @@ def test_a_speaker_named_in_the_said_clause_may_name_herself() -> None:
         "“Nobody expected Mary Lund to finish it that fast,” Mary Lund joked on Monday."
     )
     assert speakers == {"Nobody expected Mary Lund to finish it that fast,": "Mary Lund"}
+
+
+def test_he_about_someone_else_does_not_make_the_one_person_named_a_man() -> None:
+    # the paragraph names only Sloan Wexley; its "he" is the author she talks about, and its
+    # "she said" is her: she is a rival to Beth Marlowe for that "she"
+    speakers = speakers_of(
+        "A writer's lost books\n\n"
+        "“Every book held a puzzle of some sort,” said Beth Marlowe, one of his editors at the "
+        "press.\n\n"
+        "His novels baffle readers, and faith that the author knows what he is doing is "
+        "essential, as the novelist Sloan Wexley explained to me. He rarely spelled things "
+        "out, and he liked it that way. “You are only seeing the tip of the iceberg,” she said."
+    )
+    assert speakers["You are only seeing the tip of the iceberg,"] is None
