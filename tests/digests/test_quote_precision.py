@@ -162,3 +162,16 @@ def test_he_about_someone_else_does_not_make_the_one_person_named_a_man() -> Non
         "out, and he liked it that way. “You are only seeing the tip of the iceberg,” she said."
     )
     assert speakers["You are only seeing the tip of the iceberg,"] is None
+
+
+def test_a_report_of_someone_else_between_two_quotes_ends_the_continuation() -> None:
+    speakers = speakers_of(
+        "Rocket hearing\n\n"
+        "Two officials testified before the committee on Wednesday.\n\n"
+        "“We have not yet seen the performance we would need,” added Ken Orlov, the acting "
+        "administrator. At current rates, Dana Whitfield said, there will be three rockets by "
+        "2024. “Adding another one to the mix is not something I am confident about.”"
+    )
+    assert speakers["Adding another one to the mix is not something I am confident about."] == (
+        "Dana Whitfield"
+    )

@@ -606,7 +606,7 @@ def _inherit(
                 continue  # its own sentence says who speaks, and we could not tell who
             ahead = next_own[k + 1]
             if prev is not None:
-                evidence[i] = _continuing(prev, "continuation")
+                evidence[i] = _after_earlier(paras[pi], found[i], prev, resolver)
             elif ahead is not None:
                 evidence[i] = _continuing(ahead, "continuation")
             elif last is not None and pi - last_para == 1 and last_at_end and _all_quote(paras[pi]):
@@ -717,6 +717,17 @@ def _resolved(source: EvidenceSource, attr: Attribution, para: int, resolver: Re
     speaker = resolver.resolve(attr, para)
     sure = speaker is not None and resolver.sure(attr, para, speaker)
     return _judge(source, attr.kind, speaker, sure)
+
+
+def _after_earlier(para: str, found: _Found, prev: Evidence, resolver: Resolver) -> Evidence:
+    """The evidence for a quotation with no attribution of its own after ``prev``'s in its
+    paragraph: it continues that one, unless the sentence just before it reports what
+    someone else said ('“…,” added Ken Bowersox. Bridenstine said there will be three
+    rockets. “Adding one more could…”': Bridenstine's)."""
+    reported = _reported_before(para, found, resolver)
+    if reported is not None and reported.candidate != prev.candidate:
+        return reported
+    return _continuing(prev, "continuation")
 
 
 def _statement_paragraph(para: str, first: _Found) -> bool:
