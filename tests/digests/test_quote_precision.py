@@ -175,3 +175,29 @@ def test_a_report_of_someone_else_between_two_quotes_ends_the_continuation() -> 
     assert speakers["Adding another one to the mix is not something I am confident about."] == (
         "Dana Whitfield"
     )
+
+
+def test_an_excerpt_opened_mid_sentence_does_not_continue_the_quote_before() -> None:
+    # a paragraph of nothing but "“… words”" quotes a document, not the last speaker
+    speakers = speakers_of(
+        "Camp claims disputed\n\n"
+        "Two ministries accused the forces of controlling armed groups near the camp.\n\n"
+        "“I can say with confidence that they do not control any groups there,” Ed Saville "
+        "said.\n\n"
+        "“… prevent the evacuation of the civilians from the camp”"
+    )
+    assert speakers["… prevent the evacuation of the civilians from the camp"] is None
+
+
+def test_a_paragraph_of_quotation_after_an_ending_quote_continues_it() -> None:
+    speakers = speakers_of(
+        "Camp claims disputed\n\n"
+        "Two ministries accused the forces of controlling armed groups near the camp.\n\n"
+        "“I can say with confidence that they do not control any groups there,” Ed Saville "
+        "said.\n\n"
+        "“From my interviews, all interventions in the region are indirect and sparse.”"
+    )
+    assert (
+        speakers["From my interviews, all interventions in the region are indirect and sparse."]
+        == "Ed Saville"
+    )

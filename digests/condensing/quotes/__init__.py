@@ -609,7 +609,12 @@ def _inherit(
                 evidence[i] = _after_earlier(paras[pi], found[i], prev, resolver)
             elif ahead is not None:
                 evidence[i] = _continuing(ahead, "continuation")
-            elif last is not None and pi - last_para == 1 and last_at_end and _all_quote(paras[pi]):
+            elif (
+                last is not None
+                and pi - last_para == 1
+                and last_at_end
+                and _statement_paragraph(paras[pi], found[i])
+            ):
                 # the paragraph before ends with an attributed quotation, and this one is
                 # nothing but quotation: it goes on
                 evidence[i] = _continuing(last, "continuation")
@@ -731,8 +736,10 @@ def _after_earlier(para: str, found: _Found, prev: Evidence, resolver: Resolver)
 
 
 def _statement_paragraph(para: str, first: _Found) -> bool:
-    """The paragraph is nothing but a quoted statement (opened in capitals)."""
-    return first.text[:1].isupper() and _all_quote(para)
+    """The paragraph is nothing but a quoted statement: not an excerpt opened in the middle
+    of a sentence ('“… prevent the evacuation of the civilians”', a document's words)."""
+    opening = first.text[:1]
+    return not (opening.islower() or opening in {"…", "."}) and _all_quote(para)
 
 
 #: What ends the sentence before a quotation that opens its own ('… the company.' / '…?”')
