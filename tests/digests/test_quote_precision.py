@@ -201,3 +201,13 @@ def test_a_paragraph_of_quotation_after_an_ending_quote_continues_it() -> None:
         speakers["From my interviews, all interventions in the region are indirect and sparse."]
         == "Ed Saville"
     )
+
+
+def test_a_term_named_beside_a_verb_of_saying_is_no_quotation() -> None:
+    speakers = speakers_of(
+        "Envoy testifies\n\n"
+        "The envoy denied that the three officials formed an irregular channel.\n\n"
+        'Orrin Falk said he never used the term "the three musketeers" and added, "I frankly '
+        'cringe when I hear it."'
+    )
+    assert speakers == {"I frankly cringe when I hear it.": "Orrin Falk"}

@@ -233,9 +233,17 @@ def _named_thing(para: str, span: Span, bound: bool) -> bool:
     operation or a poll's wording, not words someone said (unless a verb of saying binds them:
     'the slogan was "…", she said')."""
     lead = para[max(0, span.start - 61) : max(span.start - 1, 0)]
-    if _POLL.search(lead):
+    if _POLL.search(lead) or _TERM_BEFORE.search(lead):
         return True
     return not bound and _NAMING.search(lead) is not None
+
+
+# words that make the quotation a term even beside a verb of saying ('Volker said he never
+# used the term "three amigos"')
+_TERM_BEFORE = re.compile(
+    r"\b(?:the\s+(?:term|phrase|nickname|label|moniker)|so-called|nicknamed|dubbed)\s+$",
+    re.IGNORECASE,
+)
 
 
 def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[int]) -> list[_Found]:
