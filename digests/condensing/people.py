@@ -81,31 +81,12 @@ _LEAD_DROP = _INNER_TITLES | NON_NAME_CAPS
 _FIRST_NAMES = MALE_FIRST | FEMALE_FIRST
 
 
-#: Generational suffixes closing a name ("Vann R. Newkirk II", "Martin Luther King Jr.")
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-
-
-def _suffix(word: str) -> str | None:
-    """``word`` as a generational suffix's key ("Jr." -> "jr"), else None."""
-    key = word.rstrip(".,").lower()
-    return key if key in _SUFFIXES else None
-
-
 @lru_cache(maxsize=1 << 13)
 def clean_name(raw: str) -> Name | None:
-    """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male).
-    A generational suffix stays with the name and its surname ("Martin Luther King Jr.": key
-    "king jr", so he is neither filed under "jr" nor taken for a father named "King")."""
+    """Strip titles, sentence-start words and possessives: "But Mr. Loach's" -> "Loach" (male)."""
     words = raw.split()
     if len(words) == 1:
         return _clean_word(words[0])
-    suffix = _suffix(words[-1])
-    if suffix is not None:
-        name = clean_name(" ".join(words[:-1]))
-        if name is None:
-            return None
-        tokens = (*name.tokens, words[-1].rstrip(","))
-        return Name(tokens, name.gender, name.titled, f"{name.last} {suffix}")
     gender: str | None = None
     titled = False
     for i in range(len(words) - 2, 0, -1):
@@ -335,10 +316,9 @@ def could_be_surname(word: str) -> bool:
 
 
 def _could_be_person(name: Name) -> bool:
-    tokens = name.tokens[:-1] if _suffix(name.tokens[-1]) else name.tokens
     return (
         1 < len(name.tokens) <= 4
-        and all(_PERSON_TOKEN.fullmatch(t) for t in tokens)
+        and all(_PERSON_TOKEN.fullmatch(t) for t in name.tokens)
         and name.last not in ORG_WORDS
         and not any(_norm(t) in ORG_WORDS for t in name.tokens)
     )

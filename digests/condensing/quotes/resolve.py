@@ -183,7 +183,7 @@ class Resolver:
             return False
         if name.titled or speaker in self.people.gender or first_name_gender(full):
             return True
-        if could_be_person(full) or self._bare_surname(full):
+        if could_be_person(full) or self._bare_surname(full) or _suffixed_person(speaker):
             return True
         words = speaker.split()
         return len(words) >= 2 and words[-1].lower() in ORG_WORDS
@@ -402,6 +402,20 @@ class Resolver:
                 return key
             break
         return mention
+
+
+#: Generational suffixes closing a person's name ("Vann R. Newkirk II")
+_SUFFIXES = frozenset({"Jr", "Jr.", "Sr", "Sr.", "II", "III"})
+
+
+def _suffixed_person(speaker: str) -> bool:
+    """A person's name closed by a generational suffix ("Vann R. Newkirk II"): the words
+    before it could be a person's name (the suffix alone does not look like one)."""
+    words = speaker.split()
+    if len(words) < 3 or words[-1] not in _SUFFIXES:
+        return False
+    name = clean_name(" ".join(words[:-1]))
+    return name is not None and could_be_person(name)
 
 
 _OPENING_WORD = re.compile(r"\s*([A-Z][a-z]+)\b(?!\s+[A-Z])")
