@@ -532,7 +532,8 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
             last = max(last, b)
         pieces.append(para[last:])
         text = "".join(pieces)
-        credits = _CREDIT_PRONOUN.findall(text)
+        # (a credit only where the paragraph quotes someone)
+        credits = _CREDIT_PRONOUN.findall(text) if blocked[pi] else []
         if credits:
             # '“…,” she said' is who speaks, most likely the one person named; other pronouns
             # may be about whom she speaks of ('the author knows what he is doing')

@@ -600,6 +600,8 @@ def _inherit(
             next_own[k] = evidence[j] if evidence[j].candidate else next_own[k + 1]
         prev: Evidence | None = None
         for k, i in enumerate(idxs):
+            # where the text between this quotation and the one before it begins
+            since = found[idxs[k - 1]].span.end + 1 if k else 0
             if k == 0 and reopened is not None and evidence[i].candidate is None:
                 evidence[i] = _continuing(reopened, "continuation")
             elif k > 0 and evidence[i].candidate is None and found[i].attribution is None:
@@ -614,7 +616,7 @@ def _inherit(
                 continue  # its own sentence says who speaks, and we could not tell who
             ahead = next_own[k + 1]
             if prev is not None:
-                evidence[i] = _after_earlier(paras[pi], found[i], prev, resolver)
+                evidence[i] = _after_earlier(paras[pi], found[i], since, prev, resolver)
             elif ahead is not None:
                 evidence[i] = _continuing(ahead, "continuation")
             elif (
@@ -627,7 +629,8 @@ def _inherit(
                 # nothing but quotation: it goes on
                 evidence[i] = _continuing(last, "continuation")
             else:
-                evidence[i] = _reported_before(paras[pi], found[i], resolver) or _introduced(
+                reported = _reported_before(paras[pi], found[i], since, resolver)
+                evidence[i] = reported or _introduced(
                     paras, pi, resolver, statement=_statement_paragraph(paras[pi], found[i])
                 )
                 if evidence[i].candidate is None and last is not None and pi - last_para <= 2:
@@ -732,12 +735,14 @@ def _resolved(source: EvidenceSource, attr: Attribution, para: int, resolver: Re
     return _judge(source, attr.kind, speaker, sure)
 
 
-def _after_earlier(para: str, found: _Found, prev: Evidence, resolver: Resolver) -> Evidence:
+def _after_earlier(
+    para: str, found: _Found, since: int, prev: Evidence, resolver: Resolver
+) -> Evidence:
     """The evidence for a quotation with no attribution of its own after ``prev``'s in its
     paragraph: it continues that one, unless the sentence just before it reports what
     someone else said ('“…,” added Ken Bowersox. Bridenstine said there will be three
     rockets. “Adding one more could…”': Bridenstine's)."""
-    reported = _reported_before(para, found, resolver)
+    reported = _reported_before(para, found, since, resolver)
     if reported is not None and reported.candidate != prev.candidate:
         return reported
     return _continuing(prev, "continuation")
@@ -754,12 +759,13 @@ def _statement_paragraph(para: str, first: _Found) -> bool:
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
 
 
-def _reported_before(para: str, found: _Found, resolver: Resolver) -> Evidence | None:
+def _reported_before(para: str, found: _Found, since: int, resolver: Resolver) -> Evidence | None:
     """The evidence for a quoted statement opening its own sentence after a sentence of its
     paragraph that reports what a named person said ('Kym Lino confirmed to the paper that
-    the company notifies users. “We use a model …”'): as ``_reported_then_quoted``."""
-    before = para[: max(found.span.start - 1, 0)]
-    if not found.text[:1].isupper() or not _SENTENCE_END.search(before):
+    the company notifies users. “We use a model …”'): as ``_reported_then_quoted``. Only
+    the text since the quotation before (``since``) is read."""
+    before = para[since : max(found.span.start - 1, since)]
+    if not found.text[:1].isupper() or not _SENTENCE_END.search(before.rstrip()[-3:]):
         return None
     intro = _reported_intro(before)
     if intro is None:
