@@ -37,6 +37,7 @@ from digests.condensing.lexicon import (
     PERSON_NOUNS,
     PLACES,
     ROLE_NOUNS,
+    SAY_VERBS,
     STATE_LIKE_TITLES,
     TITLES,
     trie_pattern,
@@ -503,6 +504,10 @@ def _said_before(para: str, start: int) -> bool:
     return _SAID_BEFORE.search(para, max(0, start - 12), start) is not None
 
 
+#: a pronoun crediting a statement: '…,” she said', '“…,” he told reporters'
+_CREDIT_PRONOUN = re.compile(
+    r"(?<=[,”\"] )(he|she)\s+(?:[a-z]+ly\s+)?(?:" + trie_pattern(SAY_VERBS) + r")\b"
+)
 _HE = re.compile(r"\b(?:he|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|herself)\b", re.IGNORECASE)
 
@@ -527,8 +532,17 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
             last = max(last, b)
         pieces.append(para[last:])
         text = "".join(pieces)
-        cell[0] += len(_HE.findall(text))
-        cell[1] += len(_SHE.findall(text))
+        # (a credit only where the paragraph quotes someone)
+        credits = _CREDIT_PRONOUN.findall(text) if blocked[pi] else []
+        if credits:
+            # '“…,” she said' is who speaks, most likely the one person named; other pronouns
+            # may be about whom she speaks of ('the author knows what he is doing')
+            cell[0] += credits.count("he")
+            cell[1] += credits.count("she")
+        else:
+            cell[0] += len(_HE.findall(text))
+            cell[1] += len(_SHE.findall(text))
+    _vote_opening_pronouns(paras, by_para, votes)
     for key, (he, she) in votes.items():
         if key in people.gender:
             continue
@@ -536,6 +550,23 @@ def _learn_genders(paras: list[str], blocked: list[list[tuple[int, int]]], peopl
             people.gender[key] = "m"
         elif she > 2 * he:
             people.gender[key] = "f"
+
+
+_OPENING_PRONOUN = re.compile(r"(?:He|She)\b")
+
+
+def _vote_opening_pronouns(
+    paras: list[str], by_para: dict[int, set[str]], votes: dict[str, list[int]]
+) -> None:
+    """A paragraph naming nobody that opens with "He" or "She" goes on about the one person
+    the paragraph before names ('Taylor Swift posted … ¶ She claimed …'): a vote for them."""
+    for pi, keys in by_para.items():
+        if len(keys) != 1 or pi + 1 >= len(paras) or pi + 1 in by_para:
+            continue
+        m = _OPENING_PRONOUN.match(paras[pi + 1])
+        if m is not None:
+            (key,) = keys
+            votes.setdefault(key, [0, 0])[m.group(0) == "She"] += 1
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:

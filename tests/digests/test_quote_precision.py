@@ -125,3 +125,89 @@ def test_a_credit_whose_verb_has_its_own_answer_is_not_the_quotes() -> None:
         "yes, yes, over and over again."
     )
     assert speakers["our own struggling citizens,"] in {None, "Tobias Wend"}
+
+
+def test_she_is_not_the_woman_her_quotation_talks_about_by_name() -> None:
+    # the quotation speaks of Mary Lund in the third person: whoever "she" is, it is not her
+    speakers = speakers_of(
+        "A song written in an afternoon\n\n"
+        "Mary Lund wrote the film's closing song in a single afternoon last spring.\n\n"
+        "“Nobody expected Mary Lund to finish it that fast, least of all the studio,” she said. "
+        "“It changed the whole ending.”"
+    )
+    assert speakers == {
+        "Nobody expected Mary Lund to finish it that fast, least of all the studio,": None,
+        "It changed the whole ending.": None,
+    }
+
+
+def test_a_speaker_named_in_the_said_clause_may_name_herself() -> None:
+    speakers = speakers_of(
+        "A song written in an afternoon\n\n"
+        "The film's closing song was written in a single afternoon last spring.\n\n"
+        "“Nobody expected Mary Lund to finish it that fast,” Mary Lund joked on Monday."
+    )
+    assert speakers == {"Nobody expected Mary Lund to finish it that fast,": "Mary Lund"}
+
+
+def test_he_about_someone_else_does_not_make_the_one_person_named_a_man() -> None:
+    # the paragraph names only Sloan Wexley; its "he" is the author she talks about, and its
+    # "she said" is her: she is a rival to Beth Marlowe for that "she"
+    speakers = speakers_of(
+        "A writer's lost books\n\n"
+        "“Every book held a puzzle of some sort,” said Beth Marlowe, one of his editors at the "
+        "press.\n\n"
+        "His novels baffle readers, and faith that the author knows what he is doing is "
+        "essential, as the novelist Sloan Wexley explained to me. He rarely spelled things "
+        "out, and he liked it that way. “You are only seeing the tip of the iceberg,” she said."
+    )
+    assert speakers["You are only seeing the tip of the iceberg,"] is None
+
+
+def test_a_report_of_someone_else_between_two_quotes_ends_the_continuation() -> None:
+    speakers = speakers_of(
+        "Rocket hearing\n\n"
+        "Two officials testified before the committee on Wednesday.\n\n"
+        "“We have not yet seen the performance we would need,” added Ken Orlov, the acting "
+        "administrator. At current rates, Dana Whitfield said, there will be three rockets by "
+        "2024. “Adding another one to the mix is not something I am confident about.”"
+    )
+    assert speakers["Adding another one to the mix is not something I am confident about."] == (
+        "Dana Whitfield"
+    )
+
+
+def test_an_excerpt_opened_mid_sentence_does_not_continue_the_quote_before() -> None:
+    # a paragraph of nothing but "“… words”" quotes a document, not the last speaker
+    speakers = speakers_of(
+        "Camp claims disputed\n\n"
+        "Two ministries accused the forces of controlling armed groups near the camp.\n\n"
+        "“I can say with confidence that they do not control any groups there,” Ed Saville "
+        "said.\n\n"
+        "“… prevent the evacuation of the civilians from the camp”"
+    )
+    assert speakers["… prevent the evacuation of the civilians from the camp"] is None
+
+
+def test_a_paragraph_of_quotation_after_an_ending_quote_continues_it() -> None:
+    speakers = speakers_of(
+        "Camp claims disputed\n\n"
+        "Two ministries accused the forces of controlling armed groups near the camp.\n\n"
+        "“I can say with confidence that they do not control any groups there,” Ed Saville "
+        "said.\n\n"
+        "“From my interviews, all interventions in the region are indirect and sparse.”"
+    )
+    assert (
+        speakers["From my interviews, all interventions in the region are indirect and sparse."]
+        == "Ed Saville"
+    )
+
+
+def test_a_term_named_beside_a_verb_of_saying_is_no_quotation() -> None:
+    speakers = speakers_of(
+        "Envoy testifies\n\n"
+        "The envoy denied that the three officials formed an irregular channel.\n\n"
+        'Orrin Falk said he never used the term "the three musketeers" and added, "I frankly '
+        'cringe when I hear it."'
+    )
+    assert speakers == {"I frankly cringe when I hear it.": "Orrin Falk"}

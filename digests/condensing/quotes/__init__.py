@@ -40,7 +40,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from digests.condensing.lexicon import trie_pattern, word_set
+from digests.condensing.lexicon import (
+    FEMALE_TITLES,
+    MALE_TITLES,
+    TITLES,
+    trie_pattern,
+    word_set,
+)
 from digests.condensing.people import collect_people
 from digests.condensing.quotes.attribution import (
     BINDING_SOURCES,
@@ -232,9 +238,17 @@ def _named_thing(para: str, span: Span, bound: bool) -> bool:
     operation or a poll's wording, not words someone said (unless a verb of saying binds them:
     'the slogan was "…", she said')."""
     lead = para[max(0, span.start - 61) : max(span.start - 1, 0)]
-    if _POLL.search(lead):
+    if _POLL.search(lead) or _TERM_BEFORE.search(lead):
         return True
     return not bound and _NAMING.search(lead) is not None
+
+
+# words that make the quotation a term even beside a verb of saying ('Volker said he never
+# used the term "three amigos"')
+_TERM_BEFORE = re.compile(
+    r"\b(?:the\s+(?:term|phrase|nickname|label|moniker)|so-called|nicknamed|dubbed)\s+$",
+    re.IGNORECASE,
+)
 
 
 # Chinese and Japanese set terms, names, menu labels and titles in the same marks as speech
@@ -379,17 +393,12 @@ def attributed_quotes(
     people = collect_people(paras, blocked, named, raw_starts_of)
     resolver = Resolver(people, acronyms(paras), paras, starts_of=raw_starts_of)
 
-    evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
-    for i, f in enumerate(found):
-        if f.attribution is not None and f.source is not None:
-            speaker = resolver.resolve(f.attribution, f.para)
-            sure = speaker is not None and resolver.sure(f.attribution, f.para, speaker)
-            evidence[i] = _judge(f.source, f.attribution.kind, speaker, sure)
-            if speaker is not None and f.attribution.kind in _REMEMBERED:
-                resolver.remember((f.para, f.attribution.offset), speaker)
+    evidence = _own_evidence(found, resolver)
     for i, speaker in _transcript_speakers(found, resolver).items():
         evidence[i] = _judge("transcript", None, speaker, True)
     _inherit(paras, found, evidence, resolver)
+    for i, f in enumerate(found):
+        evidence[i] = _unless_spoken_of(evidence[i], f, resolver)
     # ''…'' (wire-service double quotes, not counted as quotations) also makes '…' nested
     double_marks = any(not f.span.single for f in found) or any("''" in p for p in paras)
     kept: list[_Kept] = []
@@ -398,6 +407,31 @@ def attributed_quotes(
         if _is_quotation(f, words, double_marks):
             kept.append(_Kept(f, evidence[i], len(words)))
     return _rank(_once(kept), len(paras), weights)
+
+
+def _own_evidence(found: list[_Found], resolver: Resolver) -> list[Evidence]:
+    """The evidence each quotation's own attribution gives (none without one). Once a
+    quotation talks about the speaker a pronoun was taken for, the rest of its paragraph's
+    pronouns are not taken for them either ('“… Mary Lund …,” she said. “…”')."""
+    evidence: list[Evidence] = [_NO_EVIDENCE] * len(found)
+    doubted: set[tuple[int, str]] = set()  # (paragraph, speaker) taken for a wrong pronoun
+    for i, f in enumerate(found):
+        if f.attribution is None or f.source is None:
+            continue
+        speaker = resolver.resolve(f.attribution, f.para)
+        sure = speaker is not None and resolver.sure(f.attribution, f.para, speaker)
+        judged = _judge(f.source, f.attribution.kind, speaker, sure)
+        evidence[i] = _unless_spoken_of(judged, f, resolver)
+        if speaker is None:
+            continue
+        if evidence[i] is not judged:
+            doubted.add((f.para, speaker))
+        elif (f.para, speaker) in doubted and judged.reference in _INDIRECT_REFERENCES:
+            evidence[i] = _unsure(judged)
+        if f.attribution.kind in _REMEMBERED:
+            trusted = (f.para, speaker) not in doubted
+            resolver.remember((f.para, f.attribution.offset), speaker, trusted=trusted)
+    return evidence
 
 
 #: Words from which a repeated quotation is the same statement (a pull quote repeating the
@@ -467,6 +501,78 @@ def _judge(
     return Evidence(source, reference, speaker, confidence)
 
 
+#: How the text names a speaker whose quotation may not talk about them by name: anything but
+#: their name itself in the said-clause (a pronoun, "the 34-year-old", a continuation…).
+_INDIRECT_REFERENCES: frozenset[AttributionKind | None] = frozenset(
+    {None, "pronoun", "definite", "subject"}
+)
+_TITLE_WORDS = TITLES | MALE_TITLES | FEMALE_TITLES
+
+
+def _unless_spoken_of(evidence: Evidence, found: _Found, resolver: Resolver) -> Evidence:
+    """``evidence``, unsure when it names the speaker only indirectly (a pronoun, a
+    continuation) and the quotation talks about that person by name ('“It was easy for Mary
+    Lund to …,” she said': "she" is not Mary Lund). Only a closed quotation is read: one left
+    open may run on into the writer's own words."""
+    speaker = evidence.candidate
+    if (
+        not evidence.confident
+        or speaker is None
+        or evidence.reference not in _INDIRECT_REFERENCES
+        or not found.span.closed
+        or not _spoken_of(found.text, speaker)
+        or resolver.gender_of(speaker) is None  # a body speaks of itself by name
+    ):
+        return evidence
+    return _unsure(evidence)
+
+
+def _unsure(evidence: Evidence) -> Evidence:
+    """``evidence`` for the same candidate, too weak to show."""
+    return Evidence(evidence.source, evidence.reference, evidence.candidate, "none")
+
+
+def _spoken_of(text: str, speaker: str) -> bool:
+    """``text`` names ``speaker`` (a person's full name) in the third person: their surname,
+    not after another person's first name ("Teresa Lund" is not Patrick Lund)."""
+    words = speaker.split()
+    surname = words[-1]
+    if len(words) < 2 or not surname[:1].isupper() or surname not in text:
+        return False
+    for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+        before = text[: m.start()].split()
+        prev = before[-1] if before else ""
+        if prev[:1].isupper() and prev not in words and _norm(prev) not in _TITLE_WORDS:
+            continue  # another person of that surname
+        return True
+    return False
+
+
+def _norm(word: str) -> str:
+    return word.rstrip(".").lower()
+
+
+#: Guesses at a quotation's speaker from the subject of its sentence or the one before
+_SUBJECT_GUESSES: frozenset[EvidenceSource | None] = frozenset(
+    {"sentence_subject", "previous_subject"}
+)
+
+
+def _agreeing(own: Evidence, prev: Evidence | None) -> Evidence:
+    """``own`` evidence, or the continuation of ``prev`` (the quotation before in the
+    paragraph) when ``own`` is only a guess from a sentence's subject that names the same
+    speaker ('“…,” Grisham told CNN. “…”')."""
+    if (
+        prev is None
+        or own.confident
+        or not prev.confident
+        or own.source not in _SUBJECT_GUESSES
+        or own.candidate != prev.candidate
+    ):
+        return own
+    return _continuing(prev, "continuation")
+
+
 def _continuing(earlier: Evidence, source: EvidenceSource) -> Evidence:
     """The evidence for a quotation that continues one attributed by ``earlier``."""
     confidence = earlier.confidence if source in BINDING_SOURCES else "none"
@@ -506,17 +612,22 @@ def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, s
 def _inherit(
     paras: list[str], found: list[_Found], evidence: list[Evidence], resolver: Resolver
 ) -> None:
-    """Quotes without their own attribution take the speaker of the quote they continue (in
-    their paragraph, else up to two paragraphs back), or the one the paragraph before
-    introduces."""
+    """Quotes without their own attribution take the speaker of the quote they continue (one
+    the paragraph before left open at its end and this one reopens, one in their paragraph,
+    else up to two paragraphs back), or the one the paragraph before introduces."""
     by_para: dict[int, list[int]] = {}
     for i, f in enumerate(found):
         by_para.setdefault(f.para, []).append(i)
     last: Evidence | None = None
     last_para = -10
     last_at_end = False  # the last attributed paragraph ends with its last quotation
+    # the evidence for the paragraph before's last quotation when it runs to the paragraph's
+    # end without a closing mark (newsroom style: the quotation goes on in the next one)
+    open_before: Evidence | None = None
     for pi in sorted(by_para):
         idxs = by_para[pi]
+        reopens = pi - 1 in by_para and _reopens(paras[pi], found[idxs[0]])
+        reopened = open_before if reopens else None
         # the next quote in the paragraph with its own attribution, for each position
         next_own: list[Evidence | None] = [None] * (len(idxs) + 1)
         for k in range(len(idxs) - 1, -1, -1):
@@ -524,22 +635,39 @@ def _inherit(
             next_own[k] = evidence[j] if evidence[j].candidate else next_own[k + 1]
         prev: Evidence | None = None
         for k, i in enumerate(idxs):
+            # where the text between this quotation and the one before it begins
+            since = found[idxs[k - 1]].span.end + 1 if k else 0
+            if k == 0 and reopened is not None and evidence[i].candidate is None:
+                evidence[i] = _continuing(reopened, "continuation")
+            elif k > 0 and evidence[i].candidate is None and found[i].attribution is None:
+                before = evidence[idxs[k - 1]]
+                if before.candidate and _reopened_after(paras[pi], found[idxs[k - 1]], found[i]):
+                    evidence[i] = _continuing(before, "continuation")
             if evidence[i].candidate:
+                evidence[i] = _agreeing(evidence[i], prev)
                 prev = evidence[i]
                 continue
             if found[i].attribution is not None or found[i].verb_near:
                 continue  # its own sentence says who speaks, and we could not tell who
             ahead = next_own[k + 1]
             if prev is not None:
-                evidence[i] = _continuing(prev, "continuation")
+                evidence[i] = _after_earlier(paras[pi], found[i], since, prev, resolver)
             elif ahead is not None:
                 evidence[i] = _continuing(ahead, "continuation")
-            elif last is not None and pi - last_para == 1 and last_at_end and _all_quote(paras[pi]):
+            elif (
+                last is not None
+                and pi - last_para == 1
+                and last_at_end
+                and _statement_paragraph(paras[pi], found[i])
+            ):
                 # the paragraph before ends with an attributed quotation, and this one is
                 # nothing but quotation: it goes on
                 evidence[i] = _continuing(last, "continuation")
             else:
-                evidence[i] = _introduced(paras, pi, resolver)
+                reported = _reported_before(paras[pi], found[i], since, resolver)
+                evidence[i] = reported or _introduced(
+                    paras, pi, resolver, statement=_statement_paragraph(paras[pi], found[i])
+                )
                 if evidence[i].candidate is None and last is not None and pi - last_para <= 2:
                     evidence[i] = _continuing(last, "earlier_paragraph")
             if evidence[i].candidate:
@@ -550,6 +678,25 @@ def _inherit(
                 last_para = pi
         tail = found[idxs[-1]]
         last_at_end = last_para == pi and len(paras[pi]) - tail.span.end <= _CREDIT_TAIL
+        open_before = evidence[idxs[-1]] if _runs_on(paras[pi], tail.span) else None
+
+
+def _runs_on(para: str, span: Span) -> bool:
+    """The quotation runs to the end of its paragraph without a closing mark: it goes on in
+    the next paragraph, which reopens it with a mark."""
+    return not span.closed and not span.single and not para[span.end :].strip()
+
+
+def _reopened_after(para: str, earlier: _Found, found: _Found) -> bool:
+    """``found`` reopens the quotation ``earlier`` left open in the same text (a paragraph
+    break lost in transit: '… on Robin. "It's just something …'): nothing but the mark
+    between them."""
+    return not earlier.span.closed and not para[earlier.span.end : found.span.start - 1].strip()
+
+
+def _reopens(para: str, first: _Found) -> bool:
+    """The paragraph opens with its first quotation (the reopening mark of one running on)."""
+    return first.span.start <= 2 and not para[: first.span.start - 1].strip()
 
 
 _DASH_CREDIT = re.compile(r"^\s*[-—–]\s*(?=[A-Z])")
@@ -596,14 +743,20 @@ _INTRO_RULES: tuple[tuple[Callable[[str], Attribution | None], EvidenceSource], 
 )
 
 
-def _introduced(paras: list[str], pi: int, resolver: Resolver) -> Evidence:
+def _introduced(paras: list[str], pi: int, resolver: Resolver, *, statement: bool) -> Evidence:
     """The evidence for paragraph ``pi``'s unattributed quotation: as the paragraph before
-    introduces it (``_INTRO_RULES``), else as a credit line after it names it ("- Sanders.")."""
+    introduces it (``_INTRO_RULES``), else as a credit line after it names it ("- Sanders.").
+    ``statement``: the paragraph is nothing but a quoted statement."""
     if pi > 0:
         for rule, source in _INTRO_RULES:
             intro = rule(paras[pi - 1])
-            if intro is not None:
-                return _resolved(source, intro, pi - 1, resolver)
+            if intro is None:
+                continue
+            if statement and source == "reported_intro":
+                quoted = _reported_then_quoted(paras[pi - 1], intro, pi - 1, resolver)
+                if quoted is not None:
+                    return quoted
+            return _resolved(source, intro, pi - 1, resolver)
     if pi + 1 < len(paras):
         credit = _dash_credit(paras[pi + 1])
         if credit is not None:
@@ -615,6 +768,59 @@ def _resolved(source: EvidenceSource, attr: Attribution, para: int, resolver: Re
     speaker = resolver.resolve(attr, para)
     sure = speaker is not None and resolver.sure(attr, para, speaker)
     return _judge(source, attr.kind, speaker, sure)
+
+
+def _after_earlier(
+    para: str, found: _Found, since: int, prev: Evidence, resolver: Resolver
+) -> Evidence:
+    """The evidence for a quotation with no attribution of its own after ``prev``'s in its
+    paragraph: it continues that one, unless the sentence just before it reports what
+    someone else said ('“…,” added Ken Bowersox. Bridenstine said there will be three
+    rockets. “Adding one more could…”': Bridenstine's)."""
+    reported = _reported_before(para, found, since, resolver)
+    if reported is not None and reported.candidate != prev.candidate:
+        return reported
+    return _continuing(prev, "continuation")
+
+
+def _statement_paragraph(para: str, first: _Found) -> bool:
+    """The paragraph is nothing but a quoted statement: not an excerpt opened in the middle
+    of a sentence ('“… prevent the evacuation of the civilians”', a document's words)."""
+    opening = first.text[:1]
+    return not (opening.islower() or opening in {"…", "."}) and _all_quote(para)
+
+
+#: What ends the sentence before a quotation that opens its own ('… the company.' / '…?”')
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
+
+
+def _reported_before(para: str, found: _Found, since: int, resolver: Resolver) -> Evidence | None:
+    """The evidence for a quoted statement opening its own sentence after a sentence of its
+    paragraph that reports what a named person said ('Kym Lino confirmed to the paper that
+    the company notifies users. “We use a model …”'): as ``_reported_then_quoted``. Only
+    the text since the quotation before (``since``) is read."""
+    before = para[since : max(found.span.start - 1, since)]
+    if not found.text[:1].isupper() or not _SENTENCE_END.search(before.rstrip()[-3:]):
+        return None
+    intro = _reported_intro(before)
+    if intro is None:
+        return None
+    return _reported_then_quoted(before, intro, found.para, resolver)
+
+
+def _reported_then_quoted(
+    before: str, intro: Attribution, para: int, resolver: Resolver
+) -> Evidence | None:
+    """The evidence for a paragraph of nothing but a quoted statement after one whose last
+    sentence reports what a named person said ('Erekat said it was the latest move. ¶ “They
+    wanted us on our knees.”'): the newsroom's way of quoting that person. None unless the
+    name is sure to be a person's or a body's."""
+    if intro.kind != "name" or last_sentence(before.rstrip().rstrip(".!?"))[0] > intro.offset:
+        return None
+    speaker = resolver.resolve(intro, para)
+    if speaker is None or not resolver.sure(intro, para, speaker):
+        return None
+    return Evidence("reported_intro", "name", speaker, "named")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,10 +73,12 @@ class Resolver:
             self._common_words = lower_case_words(self.paras)
         return self._common_words
 
-    def remember(self, pos: tuple[int, int], speaker: str) -> None:
+    def remember(self, pos: tuple[int, int], speaker: str, *, trusted: bool = True) -> None:
         """Record that the attribution at ``pos`` named ``speaker`` (a later pronoun may
-        refer to them), and whether ``sure`` found the text to establish them."""
-        self.resolved.append(ResolvedSpeaker(pos, speaker, (pos, speaker) in self._established))
+        refer to them), and whether ``sure`` found the text to establish them (never when not
+        ``trusted``: other evidence spoke against them)."""
+        sure = trusted and (pos, speaker) in self._established
+        self.resolved.append(ResolvedSpeaker(pos, speaker, sure))
 
     def name(self, raw: str) -> str | None:
         """The fullest form in the article of the name ``raw`` ("Mr Brown" -> "Gordon Brown")."""
@@ -181,7 +183,7 @@ class Resolver:
             return False
         if name.titled or speaker in self.people.gender or first_name_gender(full):
             return True
-        if could_be_person(full) or self._bare_surname(full):
+        if could_be_person(full) or self._bare_surname(full) or _suffixed_person(speaker):
             return True
         words = speaker.split()
         return len(words) >= 2 and words[-1].lower() in ORG_WORDS
@@ -400,6 +402,20 @@ class Resolver:
                 return key
             break
         return mention
+
+
+#: Generational suffixes closing a person's name ("Vann R. Newkirk II")
+_SUFFIXES = frozenset({"Jr", "Jr.", "Sr", "Sr.", "II", "III"})
+
+
+def _suffixed_person(speaker: str) -> bool:
+    """A person's name closed by a generational suffix ("Vann R. Newkirk II"): the words
+    before it could be a person's name (the suffix alone does not look like one)."""
+    words = speaker.split()
+    if len(words) < 3 or words[-1] not in _SUFFIXES:
+        return False
+    name = clean_name(" ".join(words[:-1]))
+    return name is not None and could_be_person(name)
 
 
 _OPENING_WORD = re.compile(r"\s*([A-Z][a-z]+)\b(?!\s+[A-Z])")
