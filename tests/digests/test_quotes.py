@@ -316,6 +316,17 @@ def test_according_to_told_and_appositive_who() -> None:
     }
 
 
+def test_according_to_in_capitals_credits_the_quotation() -> None:
+    quotes = quotes_of(
+        "“The vote was rigged from the start,” ACCORDING TO Ron Paul.\n\n"
+        "ACCORDING to Sarah Jones, “we expect a decision by Friday at the latest.”"
+    )
+    assert by_text(quotes) == {
+        "The vote was rigged from the start,": "Ron Paul",
+        "we expect a decision by Friday at the latest.": "Sarah Jones",
+    }
+
+
 def test_unnamed_speakers_keep_the_description_and_organisations_are_named() -> None:
     quotes = quotes_of(
         "Protesters gathered outside the embassy on Monday.\n\n"

@@ -190,6 +190,28 @@ def test_content_words_drop_stopwords_and_stem() -> None:
     assert content_words("The floods were flooding the towns") == ["flood", "flood", "town"]
 
 
+def test_content_words_split_pieces_with_punctuation_into_words() -> None:
+    # pieces of letters alone are taken whole; the others are split by the word pattern
+    # (apostrophes and clitics, hyphens, dots, underscores, digits, other scripts)
+    text = "Zürich's U.S.-led snake_case won't 3.5bn “Москва,” 東京 ٣٤ rock’n’roll"
+    assert content_words(text) == [
+        "zürich",
+        "u",
+        "s",
+        "led",
+        "snake",
+        "case",
+        "won",
+        "3",
+        "5bn",
+        "москва",
+        "東京",
+        "٣٤",
+        "rock",
+        "roll",
+    ]
+
+
 # --- corpus-backed -------------------------------------------------------------------------
 
 
