@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from digests.condensing.people import name_pieces
+from digests.condensing.people import NAME_RUN, name_pieces, name_runs
 
 
 def test_a_one_word_run_is_its_own_piece_unless_a_sentence_word() -> None:
@@ -10,3 +10,15 @@ def test_a_one_word_run_is_its_own_piece_unless_a_sentence_word() -> None:
     assert (piece.start, piece.end, piece.raw) == (0, 7, "Loach's")
     assert piece.name.tokens == ("Loach",)
     assert not piece.evident  # a surname alone says nothing of a person
+
+
+def test_name_runs_finds_what_the_run_pattern_finds() -> None:
+    paras = [
+        "A man said I. M. Pei and Capt. Christian Pardo met Mr Brown's wife in New York.",
+        "“I know,” said Jean-Claude van Damme. A. Then O’Brien, and Ms. Li of the U.S. Army.",
+        "no capitals here at all",
+        "I A B. Smith X",
+    ]
+    for para in paras:
+        expected = [(m.start(), m.group(0)) for m in NAME_RUN.finditer(para)]
+        assert list(name_runs(para)) == expected
