@@ -225,6 +225,13 @@ class People:
     def knows(self, name: Name) -> bool:
         return name.last in self.full
 
+    def mentions_between(self, since: tuple[int, int], pos: tuple[int, int]) -> list[Mention]:
+        """The mentions at ``since`` or after and before ``pos`` (found by bisection: the
+        mentions are in article order)."""
+        first = bisect.bisect_left(self.mentions, since, key=_position)
+        end = bisect.bisect_left(self.mentions, pos, key=_position)
+        return self.mentions[first:end]
+
     def recent_mention(self, pos: tuple[int, int], gender: str | None) -> RecentMention | None:
         """The most recent likely subject before ``pos`` whose gender fits (else any mention),
         with where that person was last mentioned before ``pos``."""

@@ -97,11 +97,8 @@ class Resolver:
         brother Dale Ford'; 'Li explained' after 'Li Jifeng'), when it is a person's (a known
         first name, or a gender the article shows); None when there are several."""
         # the people's mentions, outside quotations: a name only quoted is not who "Dale" is
-        found = {
-            m.key
-            for m in self.people.mentions
-            if len(m.key.split()) >= 2 and m.key.split()[0] == word
-        }
+        # (a key is a name's tokens joined by single spaces: two or more open with "word ")
+        found = {m.key for m in self.people.mentions if m.key.startswith(word + " ")}
         if len(found) != 1:
             return None
         (full,) = found
@@ -237,8 +234,7 @@ class Resolver:
                 (m.subject or not subjects_only)
                 and m.key != speaker
                 and self.gender_of(m.key) in fits
-                for m in self.people.mentions
-                if since <= m.pos < pos
+                for m in self.people.mentions_between(since, pos)
             )
 
         before = [r for r in self.resolved if r.pos < pos and pos[0] - r.pos[0] <= 2]
@@ -252,7 +248,8 @@ class Resolver:
             return True
         if gender is not None and known is None:
             return False  # of unknown gender and not the last speaker: "South Carolina"
-        here = [m.pos for m in self.people.mentions if m.key == speaker and m.pos < pos]
+        earlier = self.people.mentions_between((0, 0), pos)
+        here = [m.pos for m in earlier if m.key == speaker]
         if (
             here
             and here[-1][0] == pos[0]
@@ -264,8 +261,7 @@ class Resolver:
             return True
         # mentioned since only as an object ('he was photographed with Epstein'), they are not
         # who the paragraph is about
-        recent = [m for m in self.people.mentions if m.key == speaker and (pos[0] - 1, 0) <= m.pos]
-        recent = [m for m in recent if m.pos < pos]
+        recent = [m for m in self.people.mentions_between((pos[0] - 1, 0), pos) if m.key == speaker]
         if recent and not any(m.subject for m in recent):
             return False
         since = (pos[0] - 1, -1)
@@ -279,7 +275,7 @@ class Resolver:
         """``speaker`` is the subject of the last sentence naming anyone before ``pos`` (in
         the paragraph before at most), and nobody else there may be meant but a possessor
         ('Jack Scarola, who represents Epstein's accusers, said … ¶ "…," he said.')."""
-        before = [m for m in self.people.mentions if m.pos < pos]
+        before = self.people.mentions_between((0, 0), pos)
         if not before or before[-1].pos[0] < pos[0] - 1:
             return False
         sentence = before[-1].sentence
