@@ -398,6 +398,9 @@ def test_surnames_are_counted_as_whole_words_like_the_regex(text: str) -> None:
 @pytest.mark.parametrize(
     ("sentence", "quoted"),
     [
+        # no quote mark at all, and apostrophes inside or after words only
+        ("Sales rose 5% in May.", ""),
+        ("The players' union's lawyer didn't object.", ""),
         # an opening mark at the start of the text; the closing one after a comma
         ("'Yes,' he said.", "Yes,"),
         # after an opening bracket; the closing one before a closing bracket
