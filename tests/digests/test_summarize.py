@@ -212,6 +212,13 @@ def test_content_words_split_pieces_with_punctuation_into_words() -> None:
     ]
 
 
+def test_content_words_take_a_word_before_trailing_punctuation() -> None:
+    # a word closed by marks ("rose,", "said.”") is the word; a trailing apostrophe is no
+    # clitic ("players'"), and a clitic before a mark is still left out ("it's.")
+    text = "Sales rose, players' agents said.” Gains (big!) continued: it's."
+    assert content_words(text) == ["sale", "rose", "player", "agent", "gain", "big", "continu"]
+
+
 # --- corpus-backed -------------------------------------------------------------------------
 
 
