@@ -31,7 +31,9 @@ def squash(text: str) -> str:
     """Each run of spaces (typographic ones too) as one plain space."""
     for odd in _ODD_SPACES:
         text = text.replace(odd, " ")
-    return _SPACE_RUN.sub(" ", text)
+    # (a substring test finds no double space many times faster than the regex's search does:
+    # most texts reach here squashed already)
+    return _SPACE_RUN.sub(" ", text) if "  " in text else text
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
@@ -189,7 +191,9 @@ def _repaired(para: str) -> str:
         para = _HOVER_CARD.sub(r"\g<surname>", para)
     if " ," in para or " ." in para or " ;" in para:
         para = _SPACE_BEFORE_MARK.sub(_closed_up, para)
-    para = _SPLIT_CONTRACTION.sub("’", para)
+    if " ’t" in para or " 't" in para or " ‘t" in para:
+        # (the pattern tries every space; it can only match where one of these follows)
+        para = _SPLIT_CONTRACTION.sub("’", para)
     return _GLUED_STOP.sub(". ", para)
 
 

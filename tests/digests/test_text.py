@@ -9,6 +9,7 @@ from digests.condensing.text import (
     clean_paragraph,
     is_boilerplate,
     paragraphs,
+    squash,
     strip_html,
 )
 from digests.feeds.htmltext import looks_like_html
@@ -272,3 +273,16 @@ def test_each_kind_of_html_evidence_answers_its_own_question(
     assert looks_like_html(text, evidence="markup") is markup
     assert looks_like_html(text, evidence="tags") is tags
     assert looks_like_html(text, evidence="document") is document
+
+
+@pytest.mark.parametrize(
+    ("text", "squashed"),
+    [
+        ("no runs here", "no runs here"),
+        ("a  run   of spaces", "a run of spaces"),
+        # typographic spaces become plain ones first, and then make a run
+        ("a\u00a0 b\u2009\u2009c", "a b c"),
+    ],
+)
+def test_squash_makes_each_run_of_spaces_one_plain_space(text: str, squashed: str) -> None:
+    assert squash(text) == squashed
