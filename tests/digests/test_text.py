@@ -230,6 +230,24 @@ def test_inline_daily_mail_boilerplate_is_cut_out() -> None:
     assert clean_paragraph(para) == "A man was arrested after the raid. Police said he was 34."
 
 
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Published: 10:01 EST, 1 May 2013 .",
+        "UPDATED: . 11:02 EST, 1 May 2013 .",
+        "Last updated: 11:02 EST, 1 May 2013.",
+        "Last updated at 08:43 BST on 20 July 2016.",
+        "By . Jane Doe and . John Roe .",
+        "scroll down for videos.",
+        "Media playback is unsupported on your device.",
+        "CLICK HERE for the full story.",
+    ],
+)
+def test_each_kind_of_inline_boilerplate_is_cut_out(boilerplate: str) -> None:
+    para = f"The raid ended. {boilerplate} Police said he was 34."
+    assert clean_paragraph(para) == "The raid ended. Police said he was 34."
+
+
 def test_cnn_dateline_is_cut() -> None:
     assert clean_paragraph("(CNN)They may not be aliens.") == "They may not be aliens."
     assert clean_paragraph("LONDON, England (CNN) -- Rain fell.") == "Rain fell."
