@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
 
-from digests.condensing.sentences import split_sentences
+from digests.condensing.sentences import _RULES, SentenceRules, sentence_ends, split_sentences
 from digests.condensing.text import (
+    char_positions,
     clean_paragraph,
     is_boilerplate,
     paragraphs,
@@ -141,6 +145,40 @@ def test_split_sentences_is_linear_on_a_huge_paragraph() -> None:
 
 
 # --- paragraphs ----------------------------------------------------------------------------
+
+
+def _ends_by_search(text: str, rules: SentenceRules) -> Iterator[re.Match[str]]:
+    """``sentence_ends`` as the regex engine's own search finds the candidates."""
+    chosen = _RULES[rules]
+    start = 0
+    for m in chosen.boundary.finditer(text):
+        if chosen.ends(text, m, start):
+            yield m
+            start = m.end()
+
+
+@pytest.mark.parametrize("rules", ["summary", "quotes"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No marks here",
+        "Ends with a stop.",
+        "Wait... What?! No. Yes!? Really?!? Sure.",  # marks inside a run are passed over
+        "He said “Meth. We’re on it.” Then left. U.S. officials met Mr. Smith.",
+        "Dots.... Many?!?\tMore. 3.5 per cent.  Two spaces! Q",
+        "明日は雨です。晴れ！本当？ 「明日は雨です。」と言った。",
+        "नमस्ते। क्या हाल है؟ ठीक…",
+    ],
+)
+def test_sentence_ends_are_those_the_regex_search_finds(text: str, rules: SentenceRules) -> None:
+    found = [m.span() for m in sentence_ends(text, rules)]
+    assert found == [m.span() for m in _ends_by_search(text, rules)]
+
+
+def test_char_positions_lists_every_occurrence_in_order() -> None:
+    text = "a.b!c.d?e..f"
+    assert char_positions(text, ".!?") == [i for i, ch in enumerate(text) if ch in ".!?"]
+    assert char_positions(text, "x") == []
 
 
 def test_blank_lines_and_single_newlines_both_separate_paragraphs() -> None:
