@@ -166,6 +166,8 @@ def test_a_piece_of_a_quotation_running_over_sentences_is_not_chosen() -> None:
             "The member for Bayport North, Ann Lee, opened the terminal.",
         ),
         ("The board isn ‘t happy.", "The board isn’t happy."),
+        ("The board isn ’t happy.", "The board isn’t happy."),
+        ("The board isn 't happy.", "The board isn’t happy."),
         ("The board met on Monday.Work starts soon.", "The board met on Monday. Work starts soon."),
         ("- The board met on Monday.", "The board met on Monday."),
         ("Summary: The board met on Monday.", "The board met on Monday."),

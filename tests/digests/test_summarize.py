@@ -212,6 +212,13 @@ def test_content_words_split_pieces_with_punctuation_into_words() -> None:
     ]
 
 
+def test_content_words_take_a_word_before_trailing_punctuation() -> None:
+    # a word closed by marks ("rose,", "said.”") is the word; a trailing apostrophe is no
+    # clitic ("players'"), and a clitic before a mark is still left out ("it's.")
+    text = "Sales rose, players' agents said.” Gains (big!) continued: it's."
+    assert content_words(text) == ["sale", "rose", "player", "agent", "gain", "big", "continu"]
+
+
 # --- corpus-backed -------------------------------------------------------------------------
 
 
@@ -398,6 +405,9 @@ def test_surnames_are_counted_as_whole_words_like_the_regex(text: str) -> None:
 @pytest.mark.parametrize(
     ("sentence", "quoted"),
     [
+        # no quote mark at all, and apostrophes inside or after words only
+        ("Sales rose 5% in May.", ""),
+        ("The players' union's lawyer didn't object.", ""),
         # an opening mark at the start of the text; the closing one after a comma
         ("'Yes,' he said.", "Yes,"),
         # after an opening bracket; the closing one before a closing bracket

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
 
-from digests.condensing.sentences import split_sentences
+from digests.condensing.sentences import _RULES, SentenceRules, sentence_ends, split_sentences
 from digests.condensing.text import (
+    char_positions,
     clean_paragraph,
     is_boilerplate,
     paragraphs,
+    squash,
     strip_html,
 )
 from digests.feeds.htmltext import looks_like_html
@@ -142,6 +147,40 @@ def test_split_sentences_is_linear_on_a_huge_paragraph() -> None:
 # --- paragraphs ----------------------------------------------------------------------------
 
 
+def _ends_by_search(text: str, rules: SentenceRules) -> Iterator[re.Match[str]]:
+    """``sentence_ends`` as the regex engine's own search finds the candidates."""
+    chosen = _RULES[rules]
+    start = 0
+    for m in chosen.boundary.finditer(text):
+        if chosen.ends(text, m, start):
+            yield m
+            start = m.end()
+
+
+@pytest.mark.parametrize("rules", ["summary", "quotes"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No marks here",
+        "Ends with a stop.",
+        "Wait... What?! No. Yes!? Really?!? Sure.",  # marks inside a run are passed over
+        "He said “Meth. We’re on it.” Then left. U.S. officials met Mr. Smith.",
+        "Dots.... Many?!?\tMore. 3.5 per cent.  Two spaces! Q",
+        "明日は雨です。晴れ！本当？ 「明日は雨です。」と言った。",
+        "नमस्ते। क्या हाल है؟ ठीक…",
+    ],
+)
+def test_sentence_ends_are_those_the_regex_search_finds(text: str, rules: SentenceRules) -> None:
+    found = [m.span() for m in sentence_ends(text, rules)]
+    assert found == [m.span() for m in _ends_by_search(text, rules)]
+
+
+def test_char_positions_lists_every_occurrence_in_order() -> None:
+    text = "a.b!c.d?e..f"
+    assert char_positions(text, ".!?") == [i for i, ch in enumerate(text) if ch in ".!?"]
+    assert char_positions(text, "x") == []
+
+
 def test_blank_lines_and_single_newlines_both_separate_paragraphs() -> None:
     text = "First paragraph here.\n\nSecond one.\nThird one, on its own line.\r\n\r\nFourth."
     assert paragraphs(text) == [
@@ -229,6 +268,24 @@ def test_inline_daily_mail_boilerplate_is_cut_out() -> None:
     assert clean_paragraph(para) == "A man was arrested after the raid. Police said he was 34."
 
 
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Published: 10:01 EST, 1 May 2013 .",
+        "UPDATED: . 11:02 EST, 1 May 2013 .",
+        "Last updated: 11:02 EST, 1 May 2013.",
+        "Last updated at 08:43 BST on 20 July 2016.",
+        "By . Jane Doe and . John Roe .",
+        "scroll down for videos.",
+        "Media playback is unsupported on your device.",
+        "CLICK HERE for the full story.",
+    ],
+)
+def test_each_kind_of_inline_boilerplate_is_cut_out(boilerplate: str) -> None:
+    para = f"The raid ended. {boilerplate} Police said he was 34."
+    assert clean_paragraph(para) == "The raid ended. Police said he was 34."
+
+
 def test_cnn_dateline_is_cut() -> None:
     assert clean_paragraph("(CNN)They may not be aliens.") == "They may not be aliens."
     assert clean_paragraph("LONDON, England (CNN) -- Rain fell.") == "Rain fell."
@@ -272,3 +329,16 @@ def test_each_kind_of_html_evidence_answers_its_own_question(
     assert looks_like_html(text, evidence="markup") is markup
     assert looks_like_html(text, evidence="tags") is tags
     assert looks_like_html(text, evidence="document") is document
+
+
+@pytest.mark.parametrize(
+    ("text", "squashed"),
+    [
+        ("no runs here", "no runs here"),
+        ("a  run   of spaces", "a run of spaces"),
+        # typographic spaces become plain ones first, and then make a run
+        ("a\u00a0 b\u2009\u2009c", "a b c"),
+    ],
+)
+def test_squash_makes_each_run_of_spaces_one_plain_space(text: str, squashed: str) -> None:
+    assert squash(text) == squashed

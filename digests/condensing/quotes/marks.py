@@ -16,10 +16,10 @@ only with a clear opening and closing context (apostrophes inside words never qu
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 
 from digests.condensing.sentences import sentence_starts
+from digests.condensing.text import char_positions
 
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/:;,")
 _CLOSE_AFTER = frozenset(" \t\n.,;:!?)]}—–-…")
@@ -54,8 +54,8 @@ class Span:
 
 # ``''`` (two apostrophes, an old wire-service convention) is not treated as a quotation mark:
 # the gold sets do not count it, and it is rare in feeds.
-_SINGLE_MARK = re.compile("[‘’']")
-_DOUBLE_MARK = re.compile('["“”„«»「」『』]')
+_SINGLE_MARKS = "‘’'"
+_DOUBLE_MARKS = '"“”„«»「」『』'
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +110,7 @@ def _trimmed(text: str, start: int, end: int, *, closed: bool, single: bool = Fa
 def _marks(text: str) -> list[_Mark]:
     out = []
     n = len(text)
-    for mark in _DOUBLE_MARK.finditer(text):
-        a = mark.start()
+    for a in char_positions(text, _DOUBLE_MARKS):
         b = a + 1
         out.append(_Mark(text[a], a, b, text[a - 1] if a > 0 else " ", text[b] if b < n else " "))
     return out
@@ -220,8 +219,7 @@ def single_spans(text: str, taken: list[Span]) -> list[Span]:
     spans: list[Span] = []
     open_at = -1
     last = len(text) - 1
-    for mark in _SINGLE_MARK.finditer(text):
-        i = mark.start()
+    for i in char_positions(text, _SINGLE_MARKS):
         if 0 < i < last and text[i - 1].isalpha() and text[i + 1].isalpha():
             continue  # inside a word ("don't"): can neither open nor close a span
         if open_at >= 0 and bisect.bisect_right(starts, i) != bisect.bisect_right(
