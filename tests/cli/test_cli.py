@@ -169,7 +169,10 @@ def test_condense_refuses_unsafe_urls(monkeypatch, capsys, url: str) -> None:
 
 
 def test_installed_script_reports_version() -> None:
-    exe = shutil.which("newsdigest")
+    # the script this interpreter's install put beside it (a venv's bin need not be on PATH,
+    # where another install's script may be), else the one on PATH
+    beside = Path(sys.executable).with_name("newsdigest")
+    exe = str(beside) if beside.is_file() else shutil.which("newsdigest")
     if exe is None:
         pytest.skip("the console script is not installed (pip install -e .)")
     done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
