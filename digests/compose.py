@@ -325,6 +325,9 @@ def ranked_groups(
 PAGE_SIZE = 10
 #: a digest clusters at most this many of the newest pending stories (the rest are skipped)
 MAX_DIGEST_CANDIDATES = 300
+#: a digest reads at most this many of the newest pending stories (its filters choose among
+#: them); older ones are skipped unread, so a long-idle channel costs no more than a busy day
+DIGEST_LOOKBACK = 2_000
 
 
 def plan_digest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -167,6 +168,10 @@ class DigestPlan:
     def story_ids(self) -> set[int]:
         """Every story the plan handles (queued or skipped)."""
         return {sid for page in self.pages for sid, _ in page.items} | set(self.skipped)
+
+    def skipping(self, story_ids: Sequence[int]) -> DigestPlan:
+        """The plan with these stories marked handled too."""
+        return DigestPlan(pages=self.pages, skipped=[*self.skipped, *story_ids])
 
 
 @dataclass(frozen=True, slots=True)

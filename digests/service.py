@@ -212,12 +212,13 @@ class DigestService:
     within ``cpu_budget`` seconds; the seams must then be picklable module-level functions;
     default: a thread, without a budget), ``max_entries`` (the
     newest entries considered per feed document), ``digest_max_items`` (more pending stories
-    than that are marked skipped rather than flooding a channel), ``retention`` (how long the
-    article text of a story and its sent posts are kept, see ``prune``; None keeps everything),
-    ``poll_lease`` (how long a feed claimed for polling is kept from other processes and cycles;
-    default: ``poll_interval``), ``shards`` (the Discord shards this process owns when several
-    share the database: it delivers only their servers' posts and runs only their schedules;
-    default: all).
+    than that are marked skipped rather than flooding a channel), ``digest_lookback`` (how
+    many of the newest pending stories a digest reads; the older are skipped), ``retention``
+    (how long the article text of a story and its sent posts are kept, see ``prune``; None
+    keeps everything), ``poll_lease`` (how long a feed claimed for polling is kept from other
+    processes and cycles; default: ``poll_interval``), ``shards`` (the Discord shards this
+    process owns when several share the database: it delivers only their servers' posts and
+    runs only their schedules; default: all).
     """
 
     def __init__(
@@ -236,6 +237,7 @@ class DigestService:
         cpu_budget: float = CPU_BUDGET,
         max_entries: int = 50,
         digest_max_items: int = 50,
+        digest_lookback: int = compose.DIGEST_LOOKBACK,
         backoff_cap: timedelta = timedelta(hours=24),
         cluster_policy: compose.ClusterPolicy | None = None,
         retention: timedelta | None = timedelta(days=90),
@@ -259,6 +261,7 @@ class DigestService:
         self._cpu_budget = cpu_budget
         self._max_entries = max_entries
         self._digest_max_items = digest_max_items
+        self._digest_lookback = digest_lookback
         self._cluster_policy = cluster_policy or compose.ClusterPolicy()
         self._retention = retention
         self._refresh_wait = refresh_wait
@@ -1046,9 +1049,8 @@ class DigestService:
         (a scheduled period) was queued already."""
         for _ in range(DIGEST_ATTEMPTS):
             start = run.start if run else self._store.last_digest_at(channel_id)
-            chosen = filters.digest_choice(
-                self._store.channel_rules(channel_id), self._store.pending_digest(channel_id)
-            )
+            pending = self._store.digest_candidates(channel_id, self._digest_lookback)
+            chosen = filters.digest_choice(self._store.channel_rules(channel_id), pending.stories)
             plan = chosen.apply(
                 compose.plan_digest(
                     chosen.kept,
@@ -1058,7 +1060,7 @@ class DigestService:
                     cluster_policy=self._cluster_policy,
                     zone=zone,
                 )
-            )
+            ).skipping(pending.older)
             try:
                 return self._store.queue_digest(channel_id, plan, self._clock.now(), run=run)
             except StaleDigestError:

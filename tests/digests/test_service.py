@@ -481,6 +481,33 @@ async def test_digest_pages_hold_at_most_ten_and_schedule_runs_once(env: Env) ->
         )
 
 
+async def test_a_digest_reads_only_its_lookback_and_skips_the_older_stories(env: Env) -> None:
+    """A channel whose digest has not run for a long time: the digest reads the newest
+    ``digest_lookback`` pending stories and marks the older ones handled unread, so they do
+    not pile up for the next digest either."""
+    url = serve(env, "/a.xml", "Alpha", [long_item(0)])
+    await env.service.add_feed(guild_id=1, channel_id=10, url=url)
+    topics = "harbour museum bridge tram school hospital"
+    items = [
+        Item(
+            f"t{n}",
+            f"The {word} story of the week",
+            f"Story about the {word}. {FILLER}",
+            published=START - timedelta(hours=n + 1),
+        )
+        for n, word in enumerate(topics.split())
+    ]
+    serve(env, "/a.xml", "Alpha", items, version="v2")
+    env.later()
+    await env.service.update_due_feeds()
+    env.restart(digest_lookback=2)
+    assert await env.service.queue_digest(10) == 2
+    [page] = await env.service.pending_deliveries()
+    titles = [item.story.title for item in page.items]
+    assert sorted(titles) == ["The harbour story of the week", "The museum story of the week"]
+    assert env.store.pending_digest(10) == []
+
+
 async def test_weekly_schedule_covers_a_week(env: Env) -> None:
     url = serve(env, "/a.xml", "Alpha", [long_item(0)])
     await env.service.add_feed(guild_id=1, channel_id=10, url=url)

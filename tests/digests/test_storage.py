@@ -322,6 +322,25 @@ def test_queue_digest_claims_each_story_once_and_run_is_unique(store: Store) -> 
     assert store.last_run(1) == NOW
 
 
+def test_digest_candidates_are_the_newest_pending_and_the_older_ids(store: Store) -> None:
+    feed = store.ensure_feed("https://a.example/rss", NOW)
+    store.subscribe(
+        guild_id=1, channel_id=100, feed_id=feed.feed_id, mode="digest", backfill=0,
+        now=NOW - timedelta(days=1), next_fetch=NOW, feed_limit=50,
+    )  # fmt: skip
+    # saved oldest first except one: story numbers do not follow publication
+    ages = [5, 3, 9, 1, 7]
+    save(store, feed.feed_id, [write(f"g{age}", f"{age} hours old", hours_ago=age) for age in ages])
+    ids = {s.title: s.story_id for s in store.pending_digest(100)}
+    assert len(ids) == 5
+    picked = store.digest_candidates(100, 3)
+    assert [s.title for s in picked.stories] == ["5 hours old", "3 hours old", "1 hours old"]
+    assert picked.older == [ids["7 hours old"], ids["9 hours old"]]  # newest first
+    assert store.digest_candidates(100, 10).older == []
+    everything = store.digest_candidates(100, 0)
+    assert everything.stories == [] and len(everything.older) == 5
+
+
 def test_a_stale_digest_plan_writes_nothing(store: Store) -> None:
     """Two digests decided from the same pending stories (a scheduled run and /digest now):
     the second finds its stories claimed, writes nothing (not even its run) and is decided
