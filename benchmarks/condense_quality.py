@@ -5,7 +5,7 @@
 
 Summaries (``../shared/corpus/summarization``, rouge-score with stemming, F1 x 100). The headline
 line, ``shipped``, is ``digests.condense(text, title=title).sentences`` exactly as the service calls
-it (``digests.service.default_condense``: the article text as it comes, the title, the default
+it (``digests.jobs.default_condense``: the article text as it comes, the title, the default
 sentence count), so the key quotes it shows are kept out of the summary as in every post. Beside it,
 in the same run and on the same sets:
 - ``Lead-3`` and ``Lead-1``: the first 3 / 1 sentences of the same paragraphs, with the same
@@ -93,7 +93,7 @@ def cut_words(sentences: list[str], budget: int) -> list[str]:
 
 
 def shipped(article: Article) -> list[str]:
-    """What a post shows: ``digests.condense`` called as ``service.default_condense`` calls it."""
+    """What a post shows: ``digests.condense`` called as ``jobs.default_condense`` calls it."""
     return condense(article.text, title=article.title).sentences
 
 

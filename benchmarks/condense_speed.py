@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"CNN/DM dev: {len(texts)} articles, {words / len(texts):.0f} words each on average")
 
     def ours(text: str) -> object:
-        # as the service calls it (``service.default_condense``): the entry's title, the
+        # as the service calls it (``jobs.default_condense``): the entry's title, the
         # default number of sentences
         return condense(text, title=titles.get(text))
 

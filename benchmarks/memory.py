@@ -25,8 +25,18 @@ main (a2805fd)      89.2 MB       122.1 MB (peak 124.7) 126.7 MB          72-74 
 perf branch         89.2 MB       108.3 MB              114.8 MB          72-74 MB
 ==================  ============  ====================  ================  =======
 
-About 15 MB of it is numpy, which sqlite-utils imports when it is installed (here by the test
-extras' rouge-score; a production install has none). discord.py's share for 1,000 servers is
+Measured 6 Dec 2026 again, three runs each, when the workers stopped importing the service:
+
+==================  ============  ====================  ================  =======
+code                ready         after a 304 cycle     after reads       workers
+==================  ============  ====================  ================  =======
+d61e1d7             89.6-89.7 MB  108.2-116.2 MB        111.1-120.4 MB    78.2-78.4 MB
+digests/jobs.py     89.5-89.7 MB  108.4-114.5 MB        111.1-117.0 MB    65.4-65.6 MB
+==================  ============  ====================  ================  =======
+
+About 15 MB of the service's memory is numpy, which sqlite-utils imports when it is installed
+(here by the test extras' rouge-score; a production install has none); the workers import
+neither. discord.py's share for 1,000 servers is
 small (ready - imported: ~8 MB): the client keeps no message or member cache.
 """
 

@@ -305,7 +305,8 @@ async def run_ours(
     from digests.clock import FakeClock
     from digests.condensing import condense
     from digests.feeds.fetch import Fetcher, FetchLimits
-    from digests.service import DigestService, default_extract, default_parse
+    from digests.jobs import default_extract, default_parse
+    from digests.service import DigestService
     from digests.store import open_store
     from digests.workers import WorkerPool
 

@@ -4,8 +4,8 @@
 
 For each English news page of ``../shared/corpus/articles`` (the HTML a bot fetches when it follows
 a feed link to a teaser's page), the bot's own path: ``digests.feeds.extract.extract_article(html,
-url=url)`` (what ``service.default_extract`` runs), then ``digests.condense(text, title=title)``
-(``service.default_condense``). The title passed is the page's own (``og:title``, else
+url=url)`` (what ``jobs.default_extract`` runs), then ``digests.condense(text, title=title)``
+(``jobs.default_condense``). The title passed is the page's own (``og:title``, else
 ``<title>``): the feed's item title, which the service passes, is not in the corpus, and a feed's
 title is the page's headline.
 

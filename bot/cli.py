@@ -324,7 +324,8 @@ def _html_to_text(data: bytes, *, url: str | None) -> tuple[str, str | None]:
 
 async def _fetch_article(url: str) -> tuple[str, str | None]:
     from bot.settings import load_settings
-    from digests.feeds.fetch import Fetcher, Retrieved
+    from digests.feeds.fetch import Fetcher
+    from digests.model import Retrieved
     from digests.service import off_loop
 
     settings = _settings(load_settings)

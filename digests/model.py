@@ -111,6 +111,41 @@ class ParsedFeed:
 
 
 @dataclass(frozen=True, slots=True)
+class Retrieved:
+    """A 200 response. ``headers`` has lower-cased names; ``url`` is the final URL."""
+
+    url: str
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    #: seconds until the next poll is welcome (Cache-Control max-age or Retry-After), if given
+    max_age: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A 304 response to a conditional GET."""
+
+    url: str
+    max_age: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryWrite:
+    """A new or changed entry, condensed, ready to store (``story_id`` set for an update)."""
+
+    entry: Entry
+    content_hash: str
+    text: str
+    image: str | None
+    condensed: Condensed
+    story_id: int | None = None
+    #: stored as parsed: ``condensed`` is not the story's gist yet (see ``Story.condensed``)
+    parsed_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
     """A stored, condensed story. ``story_id`` is the number users see (``#42``)."""
 

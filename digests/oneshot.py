@@ -19,18 +19,16 @@ from typing import Any
 from digests import compose
 from digests.clock import Clock, SystemClock
 from digests.errors import DigestError
-from digests.model import Digest, Story
-from digests.service import (
+from digests.jobs import (
     Condenser,
-    DigestService,
     Extractor,
-    FeedFetcher,
     FeedParser,
     default_condense,
     default_extract,
     default_parse,
-    off_loop,
 )
+from digests.model import Digest, Story
+from digests.service import DigestService, FeedFetcher, off_loop
 from digests.store import Store, StoredFeed
 from digests.workers import WorkerPool
 

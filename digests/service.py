@@ -46,9 +46,21 @@ from digests.errors import (
     StorageError,
     StoryNotFoundError,
 )
-from digests.feeds import delta, opml
-from digests.feeds.fetch import FetchKind, NotModified, Retrieved
+from digests.feeds import opml
+from digests.feeds.fetch import FetchKind
 from digests.feeds.urlsafety import redact_url, redact_urls_in
+from digests.jobs import (
+    Condenser,
+    Extractor,
+    FeedParser,
+    ParseOutcome,
+    default_condense,
+    default_extract,
+    default_parse,
+    fallback_condensed,
+    parse_job,
+    prepare_writes,
+)
 from digests.model import (
     DAYS,
     THREAD_MODES,
@@ -64,15 +76,18 @@ from digests.model import (
     FilterField,
     FilterKind,
     Mode,
+    NotModified,
     ParsedFeed,
     PostRules,
     Pruned,
+    Retrieved,
     Schedule,
     Scope,
     SearchHit,
     SpeakerQuote,
     Story,
     StoryDetail,
+    StoryWrite,
     Style,
     Subscription,
     SubscriptionOptions,
@@ -89,7 +104,6 @@ from digests.store import (
     Store,
     StoredFeed,
     StoryRef,
-    StoryWrite,
     Unchanged,
 )
 from digests.workers import BudgetExceeded, PoolClosed, WorkerCrashed, WorkerPool
@@ -108,7 +122,6 @@ IMPORT_CONCURRENCY = 4
 LIVE_WINDOW = timedelta(hours=12)
 #: how long a digest waits for its channel's feeds to be refreshed before going ahead
 REFRESH_WAIT = timedelta(seconds=10)
-FALLBACK_SUMMARY_CHARS = 400
 #: seconds of worker time per document (a feed parse; one entry's extraction and condensing)
 CPU_BUDGET = 10.0
 #: the most worker time (in budgets) one feed's entries get in one poll
@@ -132,56 +145,12 @@ class FeedFetcher(Protocol):
     ) -> Retrieved | NotModified: ...
 
 
-class Condenser(Protocol):
-    def __call__(self, text: str, *, title: str | None = None) -> Condensed: ...
-
-
-class FeedParser(Protocol):
-    def __call__(
-        self, content: bytes, *, url: str, headers: Mapping[str, str] | None = None
-    ) -> ParsedFeed: ...
-
-
-@dataclass(frozen=True, slots=True)
-class PageText:
-    text: str
-    image: str | None
-
-
-#: html bytes + url -> the article's text and lead image (None when nothing usable)
-Extractor = Callable[[bytes, str], PageText | None]
-
-
 async def off_loop(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run blocking work (SQLite, parsing, condensing, a small file) in a worker thread.
 
     The one place in newsdigest where threads meet the event loop: the service's methods use it
     for all their database work, and the bot's composition root for opening the store."""
     return await asyncio.to_thread(fn, *args, **kwargs)
-
-
-def default_condense(text: str, *, title: str | None = None) -> Condensed:
-    from digests.condensing import condense
-
-    return condense(text, title=title)
-
-
-def default_parse(
-    content: bytes, *, url: str, headers: Mapping[str, str] | None = None
-) -> ParsedFeed:
-    """``digests.feeds.parse.parse_feed`` (module level, so a process pool can pickle it)."""
-    from digests.feeds.parse import parse_feed
-
-    return parse_feed(content, url=url, headers=headers)
-
-
-def default_extract(html: bytes, url: str) -> PageText | None:
-    from digests.feeds.extract import extract_article
-
-    article = extract_article(html, url=url)
-    if article is None:
-        return None
-    return PageText(text=article.text, image=article.image)
 
 
 def entry_hash(entry: Entry) -> str:
@@ -192,14 +161,6 @@ def entry_hash(entry: Entry) -> str:
 
 def body_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def fallback_condensed(text: str, title: str | None) -> Condensed:
-    """When the condenser cannot help: the opening of the text, cut at a word boundary."""
-    flat = " ".join(text.split())
-    if len(flat) > FALLBACK_SUMMARY_CHARS:
-        flat = flat[:FALLBACK_SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
-    return Condensed(title=title, summary=flat, sentences=[flat] if flat else [], quotes=[])
 
 
 class DigestService:
@@ -1244,33 +1205,6 @@ def subject_of(write: StoryWrite) -> filters.Subject:
     )
 
 
-def prepare_writes(
-    condense: Condenser,
-    extract: Extractor,
-    todo: list[tuple[Entry, str, int | None]],
-    pages: list[Retrieved | None],
-) -> list[StoryWrite]:
-    """Extract teaser pages and condense each entry (CPU work: runs in a thread or process)."""
-    writes: list[StoryWrite] = []
-    for (entry, content_hash, story_id), page in zip(todo, pages, strict=True):
-        text, image = entry.text, entry.image
-        if page is not None:
-            article = _safe_extract(extract, page)
-            if article is not None and len(article.text) > len(text):
-                text, image = article.text, image or article.image
-        writes.append(
-            StoryWrite(
-                entry=entry,
-                content_hash=content_hash,
-                text=text,
-                image=image,
-                condensed=_safe_condense(condense, text, entry.title),
-                story_id=story_id,
-            )
-        )
-    return writes
-
-
 def check_options(options: SubscriptionOptions) -> None:
     """Raise InputError (one sentence) for a style or thread option we do not know."""
     if options.style is not None and options.style not in ("full", "compact", "headline"):
@@ -1331,55 +1265,6 @@ def unprepared_write(job: tuple[Entry, str, int | None]) -> StoryWrite:
         condensed=fallback_condensed(entry.text or entry.title or "", entry.title),
         story_id=story_id,
     )
-
-
-def _safe_extract(extract: Extractor, page: Retrieved) -> PageText | None:
-    try:
-        return extract(page.content, page.url)
-    except Exception as exc:  # any extractor failure: keep the feed's own text
-        log.info("article page %s not extracted: %s", redact_url(page.url), exc)
-        return None
-
-
-def _safe_condense(condense: Condenser, text: str, title: str | None) -> Condensed:
-    if not text.strip():
-        return fallback_condensed(title or "", title)
-    try:
-        return condense(text, title=title)
-    except Exception as exc:  # any condenser failure: store the opening of the text
-        log.info("story %r not condensed: %s", title, exc)
-        return fallback_condensed(text, title)
-
-
-@dataclass(frozen=True, slots=True)
-class ParseOutcome:
-    #: None when the document holds no item we have not seen
-    parsed: ParsedFeed | None
-    item_hashes: list[str] | None
-
-
-def parse_job(
-    parse: FeedParser,
-    content: bytes,
-    url: str,
-    headers: dict[str, str],
-    known: frozenset[str] | None = None,
-) -> ParseOutcome:
-    """Parse a feed body, skipping items unchanged since the last version (see delta.py)."""
-    split = delta.split_items(content)
-    hashes = split.hashes if split is not None else None
-    if split is not None and known is not None:
-        fresh = delta.new_items(split, known)
-        if not fresh:
-            return ParseOutcome(parsed=None, item_hashes=hashes)
-        if len(fresh) < len(split.items):
-            try:
-                small = parse(split.with_items(fresh), url=url, headers=headers)
-            except ParseError:
-                small = None
-            if small is not None and len(small.entries) == len(fresh):
-                return ParseOutcome(parsed=small, item_hashes=hashes)
-    return ParseOutcome(parsed=parse(content, url=url, headers=headers), item_hashes=hashes)
 
 
 def newest(entries: Sequence[Entry], limit: int) -> list[Entry]:

@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
-#: the modules a worker imports before its first job (so imports do not eat a job's budget)
-DEFAULT_PRELOAD = ("digests.service", "digests.feeds.parse", "digests.feeds.extract")
+#: the modules a worker imports before its first job (so imports do not eat a job's budget):
+#: the jobs and what they run, none of storage or networking (see ``digests.jobs``)
+DEFAULT_PRELOAD = ("digests.jobs", "digests.feeds.parse", "digests.feeds.extract")
 #: how long a new worker may take to start and import its modules
 START_TIMEOUT = 60.0
 #: prctl(2) option: the signal a process gets when its parent dies (Linux)

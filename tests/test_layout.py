@@ -20,6 +20,7 @@ TOP_LEVEL = {
     "compose",
     "errors",
     "filters",
+    "jobs",
     "model",
     "oneshot",
     "opml",

@@ -23,7 +23,7 @@ import dataclasses
 import errno
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -45,6 +45,7 @@ from digests.feeds.urlsafety import (
     redact_urls_in,
     unsafe_reason,
 )
+from digests.model import NotModified, Retrieved
 
 FetchKind = Literal["feed", "page"]
 #: Resolves ``(host, port)`` to IP address strings. Injected in tests.
@@ -71,27 +72,6 @@ class FetchLimits:
     page_interval: float = 0.5
     #: the longest a Retry-After pauses a host's pages (seconds)
     max_pause: float = 600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Retrieved:
-    """A 200 response. ``headers`` has lower-cased names; ``url`` is the final URL."""
-
-    url: str
-    content: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    etag: str | None = None
-    last_modified: str | None = None
-    #: seconds until the next poll is welcome (Cache-Control max-age or Retry-After), if given
-    max_age: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NotModified:
-    """A 304 response to a conditional GET."""
-
-    url: str
-    max_age: int | None = None
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

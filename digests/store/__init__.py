@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from digests.model import Pruned
+from digests.model import Pruned, StoryWrite
 from digests.store.base import StoreBase, is_database_url, storage_errors, ts
 from digests.store.feeds import (
     FeedsMixin,
@@ -41,7 +41,7 @@ from digests.store.feeds import (
 from digests.store.filters import FiltersMixin
 from digests.store.outbox import OutboxMixin, StaleDigestError
 from digests.store.schedules import SchedulesMixin
-from digests.store.stories import EntryKey, StoriesMixin, StoryRef, StoryWrite, fts_query
+from digests.store.stories import EntryKey, StoriesMixin, StoryRef, fts_query
 
 
 class Store(FeedsMixin, FiltersMixin, StoriesMixin, OutboxMixin, SchedulesMixin, StoreBase):

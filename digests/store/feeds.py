@@ -14,6 +14,7 @@ from digests.model import (
     FeedHealth,
     FeedStatus,
     Mode,
+    StoryWrite,
     Style,
     Subscription,
     SubscriptionOptions,
@@ -37,7 +38,7 @@ from digests.store.outbox import (
     merge_story,
     queue_story,
 )
-from digests.store.stories import StoryWrite, upsert_story
+from digests.store.stories import upsert_story
 
 
 @dataclass(frozen=True, slots=True)

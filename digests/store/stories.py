@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from digests.model import Condensed, Entry, Quote, Scope, SearchHit, SpeakerQuote, Story
+from digests.model import (
+    Quote,
+    Scope,
+    SearchHit,
+    SpeakerQuote,
+    Story,
+    StoryWrite,
+)
 from digests.store.base import (
     Conn,
     StoreBase,
@@ -60,20 +67,6 @@ def _ref(r: Any) -> StoryRef:
         url=r["url"],
         content_hash=str(r["content_hash"]),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class StoryWrite:
-    """A new or changed entry, condensed, ready to store (``story_id`` set for an update)."""
-
-    entry: Entry
-    content_hash: str
-    text: str
-    image: str | None
-    condensed: Condensed
-    story_id: int | None = None
-    #: stored as parsed: ``condensed`` is not the story's gist yet (see ``Story.condensed``)
-    parsed_only: bool = False
 
 
 def fts_query(text: str, *, any_word: bool = False) -> str | None:

@@ -17,10 +17,10 @@ import pytest
 
 from digests.errors import ParseError
 from digests.feeds.fastparse import Rejected, parse_fast
-from digests.feeds.fetch import Fetcher, Retrieved
+from digests.feeds.fetch import Fetcher
 from digests.feeds.jsonfeed import looks_like_json
 from digests.feeds.parse import MAX_ENTRIES, parse_feed, prepare_xml
-from digests.model import ParsedFeed
+from digests.model import ParsedFeed, Retrieved
 from tests.feedserver import FeedServer
 
 pytestmark = pytest.mark.corpus

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from digests.clock import FakeClock
 from digests.errors import FetchError, InvalidFeedURLError, UnsafeURLError
-from digests.feeds.fetch import Fetcher, FetchLimits, NotModified, Retrieved
+from digests.feeds.fetch import Fetcher, FetchLimits
+from digests.model import NotModified, Retrieved
 from tests.feedserver import FeedServer
 
 UA = "newsdigest-test/1.0 (+https://example.invalid)"

@@ -49,12 +49,64 @@ def unpicklable() -> object:
     return lambda: None
 
 
+#: what a worker never needs: networking, storage (and the numpy sqlite-utils loads), Discord
+SERVICE_SIDE = ("aiohttp", "sqlite_utils", "numpy", "psycopg", "discord", "digests.store")
+
+
+def service_side_modules() -> list[str]:
+    return [name for name in SERVICE_SIDE if name in sys.modules]
+
+
 async def test_runs_functions_in_other_processes() -> None:
     async with WorkerPool(2, preload=LIGHT) as pool:
         results = await asyncio.gather(*(pool.run(square, n, budget=30) for n in range(6)))
         worker = await pool.run(pid, budget=30)
     assert results == [0, 1, 4, 9, 16, 25]
     assert worker != os.getpid()
+
+
+async def test_a_worker_running_the_polls_jobs_stays_free_of_the_service_side() -> None:
+    """Each worker is a copy of what it imports: the default preload and the jobs a poll sends
+    (a feed parse, a teaser's extraction and condensing) load no storage or networking."""
+    from digests.jobs import (
+        default_condense,
+        default_extract,
+        default_parse,
+        parse_job,
+        prepare_writes,
+    )
+    from digests.model import Retrieved
+
+    page = (
+        "<html><body><article><h1>Harbour plan</h1>"
+        + "<p>The council approved the harbour plan on Tuesday after months of debate. "
+        '"We will build it on time," said Jane Smith, who leads the project.</p>'
+        * 5
+        + "</article></body></html>"
+    ).encode()
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+        b"<link>https://news.example/</link><item><title>Harbour plan</title>"
+        b"<link>https://news.example/harbour</link><description>Teaser</description>"
+        b"</item></channel></rss>"
+    )
+    async with WorkerPool(1) as pool:
+        parsed = await pool.run(
+            parse_job, default_parse, feed, "https://news.example/feed", {}, budget=30
+        )
+        assert parsed.parsed is not None
+        (entry,) = parsed.parsed.entries
+        (write,) = await pool.run(
+            prepare_writes,
+            default_condense,
+            default_extract,
+            [(entry, "hash", None)],
+            [Retrieved(url="https://news.example/harbour", content=page)],
+            budget=30,
+        )
+        loaded = await pool.run(service_side_modules, budget=30)
+    assert "harbour plan" in write.text
+    assert loaded == []
 
 
 async def test_a_runaway_job_is_stopped_at_its_budget_and_its_worker_replaced() -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.scheduling import JobContext, start_polls
+from digests.jobs import default_parse
 from digests.model import ParsedFeed
-from digests.service import default_parse
 from tests.builders import rss
 from tests.faults.helpers import item, service_env
 from tests.feedserver import FeedServer

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from digests.feeds.fetch import FetchLimits
+from digests.jobs import PageText, default_extract, default_parse
 from digests.model import ParsedFeed
-from digests.service import PageText, default_extract, default_parse
 from digests.workers import PoolClosed, WorkerPool
 from tests.builders import Item, rss
 from tests.faults.helpers import assert_one_sentence, item, service_env
