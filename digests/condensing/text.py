@@ -8,7 +8,7 @@
   furniture: datelines and site tags opening a paragraph ("WASHINGTON (AP) —"), list bullets
   and labels, promos ("SEE MORE:"), newsletter plugs, photo captions and a press release's
   "About …" footer; text the page broke ("Yobe North , Ahmad", "physician.Police", hover name
-  cards) is mended.
+  cards) is mended, and so is a sentence the page's markup split over two paragraphs.
 - ``headline_forms(title)`` / ``repeats_headline(sentence, forms)``: whether a sentence is the
   headline (whole, without its site name, or reworded).
 - ``squash(text)``: each run of spaces (typographic ones too) as one plain space.
@@ -291,9 +291,38 @@ def paragraphs(text: str) -> list[str]:
             cleaned = _cut_boilerplate(squashed)
             if not cleaned or not _HAS_WORD.search(cleaned):
                 continue
-            if not is_boilerplate(cleaned):
+            if is_boilerplate(cleaned):
+                continue
+            if out and continues(out[-1], cleaned):
+                out[-1] = f"{out[-1]} {cleaned}"
+            else:
                 out.append(cleaned)
     return out
+
+
+#: words no sentence ends on: a paragraph that stops on one was cut short by the page's markup
+_OPEN_ENDINGS = frozenset(
+    ("a", "an", "the", "and", "or", "but", "of", "its", "their", "his", "our", "your", "my")
+)
+#: shorter than this together, two unpunctuated lines are list items or labels, not a sentence
+MIN_MENDED_CHARS = 60
+#: a word of letters (hyphens and apostrophes inside) opening a text: not "my6sense", "2008",
+#: "http://…"
+_LETTERS_WORD = re.compile(r"[^\W\d_](?:[-'’]?[^\W\d_])*(?=[,.;:!?]?(?:\s|$))")
+
+
+def continues(previous: str, paragraph: str) -> bool:
+    """Whether ``paragraph`` is the rest of ``previous``'s sentence, split off by the page's
+    markup (a ``<br>`` or a new ``<p>`` in mid-sentence: "… looking stunning in new" /
+    "make-up photos."). ``previous`` must end without a sentence's closing mark, and either
+    ``paragraph`` opens on a lower-case word ("iPhone" does not count) or ``previous``
+    stops on a word no sentence ends on ("the", "of")."""
+    if _TERMINAL.search(previous) or len(previous) + len(paragraph) < MIN_MENDED_CHARS:
+        return False
+    first = _LETTERS_WORD.match(paragraph)
+    if first is not None and first.group().islower():
+        return True
+    return previous.rsplit(maxsplit=1)[-1] in _OPEN_ENDINGS
 
 
 # --- HTML given as text --------------------------------------------------------------------

@@ -205,6 +205,38 @@ def test_hard_wrapped_block_is_joined_into_one_paragraph() -> None:
     assert "the\nnew" not in paras[0] and "for the new bridge" in paras[0]
 
 
+def test_a_sentence_the_pages_markup_split_is_mended() -> None:
+    # a blog page with a <br> every line: trafilatura gives one block per line
+    text = (
+        "Photos\n\nwhich were released online are making the rounds on social media,\n\n"
+        "show the actress looking stunning in new\n\nmake-up photos.\n\nKate Henshaw\n\n"
+        "Veteran actress Kate Henshaw, who in 2008 won the\n\n"
+        "Africa Movie Academy Award for Best Actress, has taken\n\n"
+        "to her Instagram page to share the photos."
+    )
+    assert paragraphs(text) == [
+        "Photos which were released online are making the rounds on social media, show the "
+        "actress looking stunning in new make-up photos.",
+        "Kate Henshaw",
+        "Veteran actress Kate Henshaw, who in 2008 won the Africa Movie Academy Award for Best "
+        "Actress, has taken to her Instagram page to share the photos.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why the deal matters\n\nThe council met on Tuesday to vote on the harbour plan.",
+        "Apple results\n\niPhone sales rose by a tenth in the three months to September.",
+        "About my6sense\n\nmy6sense offers a native advertising platform to publishers.",
+        "The bill would:\n\nraise taxes\n\ncut spending",
+        "Sources\n\nhttp://example.com/a-long-address-of-a-source-article",
+    ],
+)
+def test_headings_lists_and_names_are_not_mended_onto_their_neighbours(text: str) -> None:
+    assert len(paragraphs(text)) == text.count("\n\n") + 1
+
+
 def test_quote_running_over_paragraphs_keeps_its_paragraphs() -> None:
     text = (
         'He said: "We have waited long enough for this decision.\n\n'
