@@ -303,9 +303,7 @@ async def run_ours(
     """Our first cycle's time, the times of ``steady`` steady-state cycles (each after 5% of
     the feeds changed: cycle 2, 3, …) and the floors measured between them (``run_floor``)."""
     from digests.clock import FakeClock
-    from digests.condensing import condense
     from digests.feeds.fetch import Fetcher, FetchLimits
-    from digests.jobs import default_extract, default_parse
     from digests.service import DigestService
     from digests.store import open_store
     from digests.workers import WorkerPool
@@ -327,10 +325,7 @@ async def run_ours(
                 store,
                 f,
                 clock=clock,
-                condense=condense,
-                parse=default_parse,
-                extract=default_extract,
-                cpu_executor=pool,
+                cpu_executor=pool,  # parse, extract, condense: the service's defaults, as the bot's
                 poll_concurrency=concurrency,
             )
             if pool is not None:  # untimed: each worker imports its modules (fork did not)
