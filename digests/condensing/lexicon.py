@@ -1,6 +1,7 @@
 """The word lists of the condensing code, in one place: abbreviations and sentence openers (the
-sentence splitter), stopwords (the summary), verbs of saying, titles, pronouns, descriptions of
-people and common first names (quote attribution and the people finder)."""
+sentence splitter), words no sentence ends on (mending split paragraphs), stopwords (the
+summary), verbs of saying, titles, pronouns, descriptions of people and common first names
+(quote attribution and the people finder)."""
 
 from __future__ import annotations
 
@@ -138,6 +139,10 @@ ADVERBS = word_set(
 
 PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
 OTHER_PRONOUNS = word_set("they we i it you who which that this these those one")
+
+#: words no sentence ends on: a paragraph that stops on one was cut short by the page's markup
+#: (``text.continues``)
+OPEN_ENDINGS = word_set("a an the and or but of its their his our your my")
 
 DETERMINERS = word_set(
     """a an the one another his her their its our my your some many several two three four

@@ -20,6 +20,8 @@ from __future__ import annotations
 import html
 import re
 
+from digests.condensing.lexicon import OPEN_ENDINGS
+
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 # Spaces other than " ": tab, form feed, vertical tab, no-break and typographic spaces (en quad
 # ... zero-width space).
@@ -300,10 +302,6 @@ def paragraphs(text: str) -> list[str]:
     return out
 
 
-#: words no sentence ends on: a paragraph that stops on one was cut short by the page's markup
-_OPEN_ENDINGS = frozenset(
-    ("a", "an", "the", "and", "or", "but", "of", "its", "their", "his", "our", "your", "my")
-)
 #: shorter than this together, two unpunctuated lines are list items or labels, not a sentence
 MIN_MENDED_CHARS = 60
 #: a word of letters (hyphens and apostrophes inside) opening a text: not "my6sense", "2008",
@@ -322,7 +320,7 @@ def continues(previous: str, paragraph: str) -> bool:
     first = _LETTERS_WORD.match(paragraph)
     if first is not None and first.group().islower():
         return True
-    return previous.rsplit(maxsplit=1)[-1] in _OPEN_ENDINGS
+    return previous.rsplit(maxsplit=1)[-1] in OPEN_ENDINGS
 
 
 # --- HTML given as text --------------------------------------------------------------------
