@@ -45,6 +45,7 @@ from digests.feeds.urlsafety import (
     redact_urls_in,
     unsafe_reason,
 )
+from digests.feeds.watchdog import Silent, Watch, Watchdog
 from digests.model import NotModified, Retrieved
 
 FetchKind = Literal["feed", "page"]
@@ -60,8 +61,11 @@ _SLOW_DOWN = frozenset({429, 503})
 class FetchLimits:
     feed_max_bytes: int = 10 * 1024 * 1024
     page_max_bytes: int = 5 * 1024 * 1024
+    #: the longest a new connection may take (seconds) ...
     connect_timeout: float = 10.0
+    #: ... a whole fetch, redirects and body included ...
     total_timeout: float = 30.0
+    #: ... and a body in the middle of arriving without a byte
     read_timeout: float = 10.0
     max_redirects: int = 5
     concurrency: int = 256
@@ -84,6 +88,10 @@ _ACCEPT: dict[FetchKind, str] = {
 }
 _NOUN: dict[FetchKind, str] = {"feed": "feed", "page": "page"}
 _CHUNK = 64 * 1024
+#: the watchdog's checks of the fetches' time limits are at most this far apart (seconds) ...
+MAX_TICK = 1.0
+#: ... and at least this far
+MIN_TICK = 0.01
 #: URLs whose safety check (pure: no DNS) a Fetcher remembers; the oldest is forgotten first
 CHECKED_URLS = 65_536
 
@@ -312,6 +320,9 @@ class Fetcher:
         self._hosts = _HostLimiter(limits.per_host)
         self._pacer = pacer or HostPacer(limits.page_per_host, limits.page_interval)
         self._checked = _CheckedURLs(CHECKED_URLS)
+        # the total and read limits of every fetch, checked a tenth of the smaller one apart
+        tick = min(MAX_TICK, limits.total_timeout / 10, limits.read_timeout / 10)
+        self._watchdog = Watchdog(max(tick, MIN_TICK))
 
     async def __aenter__(self) -> Fetcher:
         self._open()
@@ -329,6 +340,7 @@ class Fetcher:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+        await self._watchdog.close()
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -344,11 +356,9 @@ class Fetcher:
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
+                # the total and read limits are the watchdog's (``fetch``): one timer for all
                 timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=limits.connect_timeout,
-                    sock_connect=limits.connect_timeout,
-                    sock_read=limits.read_timeout,
+                    total=None, connect=limits.connect_timeout, sock_connect=limits.connect_timeout
                 ),
                 headers={"User-Agent": self._user_agent},
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -375,9 +385,10 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         paced = self._pacer.slot(host) if kind == "page" else contextlib.nullcontext()
         async with paced, self._global, self._hosts.hold(host):
+            limits = self._limits
             try:
-                async with asyncio.timeout(self._limits.total_timeout):
-                    return await self._follow(session, target, headers, kind)
+                with self._watchdog.watch(limits.total_timeout, limits.read_timeout) as watch:
+                    return await self._follow(session, target, headers, kind, watch)
             except FetchError as exc:
                 if exc.status in _SLOW_DOWN and exc.retry_after is not None:
                     pause = min(float(exc.retry_after), self._limits.max_pause)
@@ -389,7 +400,7 @@ class Fetcher:
                         f"The {_NOUN[kind]}'s server did not accept a connection within "
                         f"{_seconds(self._limits.connect_timeout)}."
                     )
-                elif isinstance(exc, aiohttp.SocketTimeoutError):
+                elif isinstance(exc, Silent):
                     message = (
                         f"The {_NOUN[kind]}'s server stopped sending for more than "
                         f"{_seconds(self._limits.read_timeout)}."
@@ -419,10 +430,11 @@ class Fetcher:
         target: _Target,
         headers: dict[str, str],
         kind: FetchKind,
+        watch: Watch,
     ) -> Retrieved | NotModified:
         current = target
         for _hop in range(self._limits.max_redirects + 1):
-            outcome = await self._get(session, current, headers, kind)
+            outcome = await self._get(session, current, headers, kind, watch)
             if not isinstance(outcome, _Redirect):
                 return outcome
             current = self._check(outcome.location)
@@ -438,11 +450,14 @@ class Fetcher:
         target: _Target,
         headers: dict[str, str],
         kind: FetchKind,
+        watch: Watch,
     ) -> Retrieved | NotModified | _Redirect:
         url = target.checked.url
+        watch.asked()
         try:
             async with session.get(target.wire, headers=headers, allow_redirects=False) as response:
-                return await self._handle(response, url, kind)
+                watch.heard()
+                return await self._handle(response, url, kind, watch)
         except aiohttp.ClientConnectorError as exc:
             raise self._connect_error(exc, url, kind) from exc
         except aiohttp.InvalidURL as exc:
@@ -467,7 +482,7 @@ class Fetcher:
             ) from exc
 
     async def _handle(
-        self, response: aiohttp.ClientResponse, url: str, kind: FetchKind
+        self, response: aiohttp.ClientResponse, url: str, kind: FetchKind, watch: Watch
     ) -> Retrieved | NotModified | _Redirect:
         status = response.status
         final = str(response.url)
@@ -491,7 +506,7 @@ class Fetcher:
                 status=status,
                 retry_after=retry_after(response.headers, self._clock.now()),
             )
-        content = await self._read_capped(response, url, kind)
+        content = await self._read_capped(response, url, kind, watch)
         headers = _lower_headers(response.headers)
         return Retrieved(
             url=final,
@@ -503,7 +518,7 @@ class Fetcher:
         )
 
     async def _read_capped(
-        self, response: aiohttp.ClientResponse, url: str, kind: FetchKind
+        self, response: aiohttp.ClientResponse, url: str, kind: FetchKind, watch: Watch
     ) -> bytes:
         """The decoded body, refusing (early) to hold more than the cap for ``kind``."""
         cap = self._limits.feed_max_bytes if kind == "feed" else self._limits.page_max_bytes
@@ -516,6 +531,7 @@ class Fetcher:
             raise too_large
         body = bytearray()
         async for chunk in response.content.iter_chunked(_CHUNK):
+            watch.heard()
             body += chunk
             if len(body) > cap:
                 raise too_large

@@ -278,6 +278,51 @@ async def test_a_stalled_server_hits_the_read_timeout(feed_server: FeedServer) -
     assert time.monotonic() - started < 3
 
 
+async def test_a_server_that_never_answers_hits_the_total_limit(feed_server: FeedServer) -> None:
+    answered = asyncio.Event()
+
+    async def mute(request: web.Request) -> web.StreamResponse:
+        await answered.wait()  # no status line, no headers: the read limit has not begun
+        return web.Response(body=RSS)
+
+    feed_server.handler("/mute", mute)
+    limits = FetchLimits(total_timeout=0.5, read_timeout=0.1)
+    started = time.monotonic()
+    try:
+        async with Fetcher(user_agent=UA, allow_private=True, limits=limits) as fetcher:
+            with pytest.raises(FetchError) as info:
+                await fetcher.fetch(feed_server.url("/mute"))
+    finally:
+        answered.set()
+    assert str(info.value) == "The feed took longer than 0.5 seconds to answer."
+    assert time.monotonic() - started < 3
+
+
+async def test_fetches_do_not_each_set_a_timer(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A steady cycle makes 10,000 requests: a timer per request (armed and cancelled again)
+    cost ~10% of its CPU. The fetches' limits share one timer instead."""
+    feed_server.add("/feed.xml", RSS, etag='"v1"')
+    loop = asyncio.get_running_loop()
+    armed: list[float] = []
+    call_at = loop.call_at
+
+    def counting_call_at(when, callback, *args, context=None):  # type: ignore[no-untyped-def]
+        armed.append(when)
+        return call_at(when, callback, *args, context=context)
+
+    monkeypatch.setattr(loop, "call_at", counting_call_at)
+    async with Fetcher(user_agent=UA, allow_private=True) as fetcher:
+        await fetcher.fetch(feed_server.url("/feed.xml"))  # connected: later GETs reuse it
+        armed.clear()
+        results = [
+            await fetcher.fetch(feed_server.url("/feed.xml"), etag='"v1"') for _ in range(40)
+        ]
+    assert all(isinstance(r, NotModified) for r in results)
+    assert len(armed) <= 2, f"{len(armed)} timers for 40 fetches"
+
+
 async def test_connection_refused_and_unknown_host_are_one_sentence() -> None:
     async with FeedServer() as gone:
         port = gone.port
