@@ -85,6 +85,24 @@ Cycle 2 went from 2.1-2.4x its floor to 1.9-2.0x. In it the main process is busy
 as long as the cycle lasts (loop and database thread share one GIL), and the event loop's own
 part is what bare aiohttp costs (the fetcher adds under 10%): the <= 2 s target needs the floor
 near 1.2 s and the rest of the process almost free.
+
+Measured 7 Dec 2026 in one of the VM's slow spells (its floor 2.3-2.7 s, against 1.2-1.5 s on
+its best days), runs of the two commits alternating, before and after the fetches' time limits
+shared one timer instead of arming three per request (``digests/feeds/watchdog.py``):
+
+=====================  ==================  ============  ==================  ==========
+code                   ours c1 / c2        c2 floor      reader c1 / c2      c2 speed-up
+=====================  ==================  ============  ==================  ==========
+before (c212054)       62.5 s / 4.60 s     2.40 s        (not run)
+after (42b468a)        64.9 s / 5.13 s     2.67 s        (not run)
+before (c212054)       63.0 s / 5.18 s     2.30 s        (not run)
+after (42b468a)        61.1 s / 5.22 s     2.65 s        (not run)
+after (42b468a)        60.4 s / 4.76 s     2.48 s        158.0 s / 35.12 s   7.4x
+=====================  ==================  ============  ==================  ==========
+
+Against the floor of its own run: 1.9x and 2.2x before, 1.9x, 2.0x and 1.9x after. Twelve
+steady cycles of each, counted by thread: the event loop's CPU beyond the floor's 1.23 -> 0.94 s,
+the cycle 2.15x -> 2.01x its floor (medians). The floor alone is over 2 s in such a spell.
 """
 
 from __future__ import annotations
