@@ -211,3 +211,28 @@ def test_a_term_named_beside_a_verb_of_saying_is_no_quotation() -> None:
         'cringe when I hear it."'
     )
     assert speakers == {"I frankly cringe when I hear it.": "Orrin Falk"}
+
+
+def test_a_question_answered_by_someone_is_not_theirs() -> None:
+    # the sentence after the question reports the answer: its subject is the one answering,
+    # whether the answer is credited right after the question or in the quotation that follows
+    speakers = speakers_of(
+        "Committee presses the agency\n\n"
+        "In the Commons, Nora Pell reminded MPs of last year's vote on the lander.\n\n"
+        "“Which rockets exist today that can carry the lander to the Moon by 2024?” Tobias Wend "
+        "replied that only one could. “We are not shutting the door on any of them,” he said."
+    )
+    question = "Which rockets exist today that can carry the lander to the Moon by 2024?"
+    assert speakers[question] in {None, "Nora Pell"}
+    assert speakers["We are not shutting the door on any of them,"] == "Tobias Wend"
+
+
+def test_a_question_credited_right_after_stays_credited() -> None:
+    # no that-clause after the verb ("that morning" is when): the credit is the question's own
+    assert speakers_of(
+        "Committee presses the agency\n\n“Which rockets exist today that can carry the lander?” "
+        "Nora Pell asked on Tuesday."
+    ) == {"Which rockets exist today that can carry the lander?": "Nora Pell"}
+    assert speakers_of(
+        "Committee presses the agency\n\n“Is the lander safe?” Nora Pell asked that morning."
+    ) == {"Is the lander safe?": "Nora Pell"}

@@ -55,6 +55,7 @@ from digests.condensing.quotes.attribution import (
     AttributionKind,
     EvidenceSource,
     QuoteSite,
+    answered,
     attribute,
     leading,
     sentence_subject,
@@ -304,6 +305,8 @@ def _spans(paras: list[str], raw_starts_of: dict[int, list[int]], marks: list[in
             site = QuoteSite(para, masked, starts, span, last, next_open)
             attributed = attribute(site)
             near = attributed is not None and attributed.rule.verb_beside
+            if not near and answered(para[site.after : next_open], site.text):
+                near = True  # '"…?" X replied that …': X answers it; it is not X's
             if not near:
                 raw_starts = raw_starts_of.get(pi)
                 if raw_starts is None:

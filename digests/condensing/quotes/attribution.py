@@ -435,6 +435,8 @@ def trailing(trail: str, base: int, quote_text: str) -> Attribution | None:
     object_word = after.split(None, 1)[:1]
     if object_word and object_word[0].lower().strip(",.;") in _ANSWERS:
         return None  # '"…," Melanie said yes, yes, yes': the verb has words of its own
+    if answered(trail, quote_text):
+        return None
     if _is_according(v):
         if not ends_open and before.strip(" ,"):
             # '"… without delay." Clinton plans to visit Charlotte, according to an aide': the
@@ -492,6 +494,24 @@ _APPOSED = re.compile(
 _AND_NAME = re.compile(rf"\band\s+({NAME_RUN.pattern})")
 
 
+def answered(trail: str, quote_text: str) -> bool:
+    """'"… by 2024?" Bridenstine responded that SLS is …': the quotation ended its own sentence
+    and the next one, right after it, reports a statement of its own (an answer to it). Its
+    speaker is not the quotation's."""
+    if quote_text.rstrip()[-1:] not in {"?", "!"}:
+        return False
+    head = first_sentence(trail).lstrip(' ,—–-”"’')
+    verbs = verbs_in(head)
+    if not verbs or len(head[: verbs[0].start()].split()) > _MAX_SUBJECT_WORDS:
+        return False
+    following = head[verbs[0].end() :].lower().split(None, 2)
+    return (
+        len(following) > 1
+        and following[0] == "that"
+        and following[1].strip(",.;") not in _WHEN_NOUNS
+    )
+
+
 def apposed_name(before: str) -> Subject | None:
     """The name opening a credit whose appositive runs on before its verb of saying
     ('Kurinji Selvaraj, a research analyst at the Delhi-based Council on Energy, Environment and
@@ -521,6 +541,8 @@ _SUBORDINATORS = word_set(
 #: What a verb of saying may take as its own object ('said yes'): then the quotation before
 #: it is not what was said
 _ANSWERS = word_set("yes no nothing")
+#: ... or a that-clause ('responded that …'; not 'asked that morning')
+_WHEN_NOUNS = word_set("day night morning afternoon evening week month year time")
 _REPORTING = word_set("reported reports reporting")
 
 
