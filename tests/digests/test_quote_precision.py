@@ -236,3 +236,22 @@ def test_a_question_credited_right_after_stays_credited() -> None:
     assert speakers_of(
         "Committee presses the agency\n\n“Is the lander safe?” Nora Pell asked that morning."
     ) == {"Is the lander safe?": "Nora Pell"}
+
+
+def test_a_question_asked_in_a_when_clause_is_not_the_tellers() -> None:
+    # "asked" goes with the when-clause's "he" (the actor), not with the friend telling it
+    speakers = speakers_of(
+        "The role he almost refused\n\n"
+        "His friend Tobias Wend told the magazine that the actor's assistant realised he had "
+        "warmed to the role when he drew on a pencil moustache and asked: “How do I look?”"
+    )
+    assert speakers["How do I look?"] is None
+
+
+def test_a_teller_who_goes_on_to_add_keeps_the_credit() -> None:
+    speakers = speakers_of(
+        "Senators weigh the plan\n\n"
+        "Sen. Nora Pell said after a lunch on Tuesday that she had not read the plan, but "
+        "called it a “starting point for our deliberations.”"
+    )
+    assert speakers["starting point for our deliberations."] == "Nora Pell"

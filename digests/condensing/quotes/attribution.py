@@ -13,6 +13,7 @@ the case it handles; ``attribute`` tries them in order on a :class:`QuoteSite`.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -494,6 +495,16 @@ _APPOSED = re.compile(
 _AND_NAME = re.compile(rf"\band\s+({NAME_RUN.pattern})")
 
 
+def _subordinate(between: str) -> bool:
+    """A subordinate clause with its own subject opens in ``between`` ('… realised it when he
+    sported …'; not 'said after a lunch')."""
+    words = between.split()
+    return any(
+        word.lower() in _SUBORDINATORS and (nxt.lower() in PRONOUNS or nxt[:1].isupper())
+        for word, nxt in itertools.pairwise(words)
+    )
+
+
 def answered(trail: str, quote_text: str) -> bool:
     """'"… by 2024?" Bridenstine responded that SLS is …': the quotation ended its own sentence
     and the next one, right after it, reports a statement of its own (an answer to it). Its
@@ -669,6 +680,10 @@ def leading(clause: str, start: int) -> Attribution | None:
         earlier = verbs[:-1]
         # (a match ends the text but for spaces: search only from where it would start)
         coordinated = _AND_BEFORE.search(before, max(0, len(before.rstrip()) - 3)) is not None
+        if earlier and coordinated and _subordinate(clause[earlier[-1].end() : v.start()]):
+            # "Schulberg told the magazine that Brando realised … when he sported a moustache
+            # and asked: "…"": the verb goes with the when-clause's subject, not the teller's
+            return None
         if earlier and coordinated:
             # "Lazar said he welcomed it and added, "…"": the first verb's subject
             prior = leading(clause[: earlier[-1].end()], start)
