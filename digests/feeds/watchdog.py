@@ -1,11 +1,12 @@
 """Time limits for many fetches on one timer.
 
 A steady poll cycle makes ~10,000 requests. A timer per request (``asyncio.timeout`` for the whole
-fetch, aiohttp's ``sock_read`` for a server gone silent) cost about 0.4 s of the event loop's CPU
-in a cycle of ~4 s (``benchmarks/poll_throughput.py``): each one is a timer handle pushed on the
-loop's heap and cancelled again, aiohttp's twice per response. The watchdog keeps one task that
-wakes every ``tick`` seconds while fetches run and cancels those past their deadline, or silent
-for too long; watching a fetch costs a set entry. A limit fires up to one tick late.
+fetch, aiohttp's ``sock_read`` for a server gone silent) cost about 0.3 s of the event loop's CPU
+in a cycle of ~4 s (``benchmarks/poll_throughput.py``'s docstring): each one is a timer handle
+pushed on the loop's heap and cancelled again, aiohttp's twice per response. The watchdog keeps
+one task that wakes every ``tick`` seconds while fetches run and cancels those past their
+deadline, or silent for too long; watching a fetch costs a set entry. A limit fires up to one
+tick late.
 
 ``with watchdog.watch(total, silence) as watch:`` raises ``TimeoutError`` (``Silent`` when the
 fetch went ``silence`` seconds without ``watch.heard()``) where the fetch ran out of time, as
