@@ -30,6 +30,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -51,6 +52,9 @@ S = TypeVar("S", bound="StoreBase")
 #: the database and its -wal/-shm files: owner read/write only
 FILE_MODE = 0o600
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
+#: seconds between tries of the switch to WAL while another connection holds the file (doubling)
+WAL_RETRY_FIRST = 0.005
+WAL_RETRY_MAX = 0.1
 #: what a database URL (rather than an SQLite file path) starts with
 DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -240,9 +244,18 @@ class _SqliteLocal(threading.local):
 class SqliteBackend(Backend):
     """One SQLite file: one connection per thread, WAL, integrity-checked and migrated at open."""
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        busy_timeout_ms: int = 5000,
+        clock: Callable[[], float] = time.monotonic,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
+        self._clock = clock
+        self._pause = pause
         self._local = _SqliteLocal()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -254,9 +267,28 @@ class SqliteBackend(Backend):
         if row is None or row[0] != "ok":
             raise StorageError("The database file is corrupt (integrity check failed).")
         if self.path != ":memory:":
-            db.enable_wal()
+            self._enable_wal(db)
         apply_migrations(db)
         self._restrict_files()
+
+    def _enable_wal(self, db: sqlite_utils.Database) -> None:
+        """Switch the file to WAL, waiting for other connections as the busy timeout would.
+
+        While another connection is writing to the file (a second opener migrating it), SQLite
+        answers the switch with "locked" at once, without calling its busy handler: processes
+        (or threads) opening a new database together failed now and then. So wait here, up to
+        the same timeout."""
+        deadline = self._clock() + self._busy_timeout_ms / 1000
+        delay = WAL_RETRY_FIRST
+        while True:
+            try:
+                db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or self._clock() >= deadline:
+                    raise
+            self._pause(delay)
+            delay = min(delay * 2, WAL_RETRY_MAX)
 
     @contextmanager
     def session(self) -> Iterator[Conn]:

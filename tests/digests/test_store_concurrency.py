@@ -4,11 +4,13 @@ limit, a channel's digest) hold when they race. On PostgreSQL they really run at
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -24,6 +26,7 @@ from digests.store import (
     is_database_url,
     open_store,
 )
+from digests.store.base import WAL_RETRY_MAX, SqliteBackend
 from digests.store.feeds import _DUE
 from digests.store.postgres import translate
 from digests.store.schema import MIGRATIONS, PG_MIGRATIONS
@@ -339,3 +342,53 @@ def _feed(store: Store, feed_id: int) -> StoredFeed:
     found = store.feed(feed_id)
     assert found is not None
     return found
+
+
+class HeldOpen:
+    """Another opener of a new SQLite file in its write transaction (migrating it), which a
+    switch to WAL must wait out: SQLite answers "locked" at once there, without its busy
+    handler. It commits at the ``release_after``-th pause of the opening store (never if None)."""
+
+    def __init__(self, path: str, release_after: int | None) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.release_after = release_after
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+        if len(self.pauses) == self.release_after:
+            self.conn.execute("COMMIT")
+
+
+def test_a_new_sqlite_file_waits_for_another_opener_before_switching_to_wal(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "news.db")
+    other = HeldOpen(path, release_after=3)
+    backend = SqliteBackend(path, clock=other.clock, pause=other.pause)
+    try:
+        backend.open()
+        assert len(other.pauses) == 3
+        assert query(path, "PRAGMA journal_mode") == [("wal",)]
+    finally:
+        backend.close()
+        other.conn.close()
+
+
+def test_a_sqlite_file_held_past_the_busy_timeout_is_given_up(tmp_path: Path) -> None:
+    path = str(tmp_path / "news.db")
+    other = HeldOpen(path, release_after=None)
+    backend = SqliteBackend(path, busy_timeout_ms=2000, clock=other.clock, pause=other.pause)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            backend.open()
+        assert 2.0 <= other.now < 2.0 + 2 * WAL_RETRY_MAX  # waited the timeout, then gave up
+    finally:
+        backend.close()
+        other.conn.close()
