@@ -113,6 +113,8 @@ def clean_name(raw: str) -> Name | None:
             break
     while words:
         w = words[0].rstrip(".").lower()
+        if w in _LEAD_DROP and is_place(" ".join(words)):
+            return None  # "New York", "South Carolina": a place, not a man called York
         if words[0].endswith(".") and words[0][:-1] in STATE_LIKE_TITLES and len(words) > 1:
             titled = True  # "Del. Stacey Plaskett"
             words.pop(0)
@@ -129,6 +131,8 @@ def clean_name(raw: str) -> Name | None:
     while words and words[-1].rstrip(".").lower() in _TAIL_DROP:
         if len(words) == 2 and words[0].lower() in _FIRST_NAMES:
             break  # "Amy Pope", "Tom Speaker": a surname that is also a title
+        if len(words) > 1 and words[-1].rstrip(".").lower() in ORG_WORDS:
+            return None  # "White House", "Ohio State": a body, not a person called White
         words.pop()
     if not words:
         return None

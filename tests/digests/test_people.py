@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from digests.condensing.people import NAME_RUN, Mention, People, name_pieces, name_runs
+from digests.condensing.people import (
+    NAME_RUN,
+    Mention,
+    People,
+    clean_name,
+    name_pieces,
+    name_runs,
+)
 
 
 def test_a_one_word_run_is_its_own_piece_unless_a_sentence_word() -> None:
@@ -30,3 +37,15 @@ def test_mentions_between_takes_those_from_since_up_to_pos() -> None:
     assert [m.pos for m in people.mentions_between((1, 0), (3, 2))] == [(1, 0), (1, 9)]
     assert [m.pos for m in people.mentions_between((0, 6), (9, 0))] == [(1, 0), (1, 9), (3, 2)]
     assert people.mentions_between((0, 0), (0, 5)) == []
+
+
+def test_a_place_or_a_body_is_not_cut_down_to_a_surname() -> None:
+    # dropping "New" or "House" would leave a man called York or White
+    assert clean_name("New York") is None
+    assert clean_name("In New York") is None
+    assert clean_name("White House") is None
+    assert clean_name("Ohio State") is None
+    name = clean_name("House Speaker Paul Ryan")  # a body word before a name still goes
+    assert name is not None and name.tokens == ("Paul", "Ryan")
+    name = clean_name("New York Mayor Bill de Blasio")
+    assert name is not None and name.text == "Bill de Blasio"

@@ -255,3 +255,34 @@ def test_a_teller_who_goes_on_to_add_keeps_the_credit() -> None:
         "called it a “starting point for our deliberations.”"
     )
     assert speakers["starting point for our deliberations."] == "Nora Pell"
+
+
+def test_a_body_in_a_capitalised_run_is_not_a_person() -> None:
+    # "The White House" is a body, not a Mr White; "New York" a place, not a Mr York
+    speakers = speakers_of(
+        "The funeral\n\n"
+        "The president did not attend the service. The White House says his decision was a "
+        "“respectful arrangement” that took his security detail into account.\n\n"
+        "In New York, the chants were loud in front of the inn, which the president on Friday "
+        "declared a monument dedicated “to tell the story of the struggle.”"
+    )
+    assert speakers["respectful arrangement"] == "White House"
+    assert speakers["to tell the story of the struggle."] != "York"
+
+
+def test_a_body_is_named_whole_with_what_it_is_of() -> None:
+    speakers = speakers_of(
+        "Student loans sold\n\n"
+        "The minister said the sale would have no effect on borrowers.\n\n"
+        "But the National Union of Students said it was an “ugly move on students”."
+    )
+    assert speakers["ugly move on students"] == "National Union of Students"
+
+
+def test_a_role_holder_of_a_body_is_named_by_their_title() -> None:
+    speakers = speakers_of(
+        "Peace process\n\n"
+        "The Police Service of Northern Ireland's Chief Constable Tobias Wend said there was a "
+        "“clear focus” on the inquiry."
+    )
+    assert speakers["clear focus"] == "Tobias Wend"

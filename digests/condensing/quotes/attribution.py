@@ -28,6 +28,7 @@ from digests.condensing.lexicon import (
     INVERTIBLE,
     NON_NAME_CAPS,
     OBJECT_VERBS,
+    ORG_WORDS,
     OTHER_PRONOUNS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
@@ -186,7 +187,19 @@ def _phrase(text: str) -> Subject | None:
                 inner = _phrase(" ".join(prefix[:k]))
                 if inner is not None and inner.kind == "name":
                     return inner
+                of_what = m.group(0).strip()
+                if (
+                    inner is not None
+                    and inner.kind == "org"
+                    and k == len(prefix) - 1
+                    and not _POSSESSOR.search(of_what)
+                ):
+                    # "the National Union of Students": the body's whole name
+                    return Subject("org", f"{inner.text} {prefix[k]} {of_what}")
                 break
+        body = _body(m.group(0))
+        if body is not None and (body != m.group(0).strip() or prefix[-1:] == ["the"]):
+            return Subject("org", body)  # "the White House": a body, not a Mr White
         name = clean_name(m.group(0))
         if name is not None and prefix and prefix[-1].lower() in {"a", "an", "another"}:
             return _description(" ".join([prefix[-1], m.group(0).strip()]))
@@ -208,6 +221,14 @@ def _phrase(text: str) -> Subject | None:
     if len(words) <= 2 and words[-1][:1].islower():
         return _description(" ".join(words))
     return None
+
+
+def _body(run: str) -> str | None:
+    """The body a capitalised run names, without "The" ("The White House" -> "White House",
+    "Ohio State"); None for a run that does not end in an organisation word."""
+    body = run.strip().removeprefix("The ")
+    words = body.split()
+    return body if len(words) > 1 and words[-1].lower() in ORG_WORDS else None
 
 
 def subject_before(text: str) -> Subject | None:
@@ -279,7 +300,11 @@ def subject_after(text: str) -> Subject | None:
     stop = _stop_after(text, len(first))
     phrase = text[:stop]
     phrase = " ".join(phrase.split()[:_MAX_SUBJECT_WORDS]).rstrip(",.")
-    runs = [m for m in NAME_RUN.finditer(phrase) if clean_name(m.group(0)) is not None]
+    runs = [
+        m
+        for m in NAME_RUN.finditer(phrase)
+        if clean_name(m.group(0)) is not None or _body(m.group(0)) is not None
+    ]
     if not runs or "'s " in phrase or "’s " in phrase:
         # "said the bureau's director, James B. Comey, on Monday": the appositive names him
         appositive = _APPOSITIVE.match(text, stop)
@@ -718,7 +743,7 @@ def leading(clause: str, start: int) -> Attribution | None:
             # 'Trump said that Clinton described the so-called TPP as "…"')
             prior = leading(clause[: verbs[-2].end()], start)
             opening = _opening_subject(clause)
-            if prior is not None and opening is not None and prior.text == opening.text:
+            if prior is not None and opening is not None and _same(prior.text, opening.text):
                 return prior
         return None
     return Attribution(_reporter(v, got), offset, adjacent)
@@ -744,6 +769,11 @@ def _opening_subject(clause: str) -> Subject | None:
     if any(w[:1].islower() and w.lower() not in DETERMINERS for w in lead.split()):
         return None
     return Subject("subject", first, got.candidates[:1])
+
+
+def _same(subject: str, other: str) -> bool:
+    """Two spellings of one subject ("The Passport Office", "Passport Office")."""
+    return subject.removeprefix("The ") == other.removeprefix("The ")
 
 
 _COPULA_AFTER = re.compile(r"\s*(?:was|were|is|are)\s")
