@@ -286,3 +286,15 @@ def test_a_role_holder_of_a_body_is_named_by_their_title() -> None:
         "“clear focus” on the inquiry."
     )
     assert speakers["clear focus"] == "Tobias Wend"
+
+
+def test_a_name_with_a_bare_role_of_a_body_speaks_not_the_body() -> None:
+    # no comma closes the appositive: the name is the subject, the body is what they run
+    speakers = speakers_of(
+        "Wages rise\n\n"
+        "Tobias Wend, president and CEO of Washington Restaurant Association stated, “It’s not "
+        "a political problem; it’s a math problem.”\n\n"
+        "Nora Pell, economist at Global Insight said the bank “may well consider a rise”."
+    )
+    assert speakers["It’s not a political problem; it’s a math problem."] == "Tobias Wend"
+    assert speakers["may well consider a rise"] == "Nora Pell"

@@ -241,7 +241,9 @@ def subject_before(text: str) -> Subject | None:
         # "Paganini and his team wrote in the paper": the lead author speaks for the team
         lead_name = _phrase(text[: team.start()])
         return lead_name if lead_name is not None and lead_name.kind == "name" else None
-    lead = _LEAD_APPOSITION.match(text)
+    lead = _LEAD_APPOSITION.match(text) or _LEAD_ROLE.match(text)
+    if lead is not None and lead.re is _LEAD_ROLE and lead.group(2).lower() not in PERSON_NOUNS:
+        lead = None
     if lead is not None and "," not in text[lead.end() :]:
         # "Sam Lau, the communications director for the party said": an unclosed appositive
         name = clean_name(lead.group(1))
@@ -335,6 +337,8 @@ _AND_TEAM = re.compile(
     r"\s+and\s+(?:(?:his|her|their)\s+)?(?:team|colleagues|co-?authors|co-?workers)\s*$"
 )
 _LEAD_APPOSITION = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their)\s")
+#: ... or with a bare role ("Anthony Anton, president and CEO of the association said")
+_LEAD_ROLE = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*([a-z][\w-]*)\s")
 _AND_BEFORE = re.compile(r"\b(?:and|but)\s*$")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")
