@@ -316,6 +316,11 @@ FEMALE_FIRST = word_set(
 
 
 # --- people: the summary's finder of names by sentence -----------------------------------------
+# small words a sentence writes in lower case and a title-case headline capitalises
+TITLE_CASED_SMALL_WORDS = word_set(
+    """Of The In To For And On With Is Are Has Have Said Says About That At By From As But Or
+    Who What How Why Us We It Its His Her Their After Over Into"""
+)
 # capitalised words that never open a person's name ("The", "President", "Monday")
 NOT_NAME_STARTS = word_set(
     """The A An In On At For But And Or If When While After Before This That These Those His

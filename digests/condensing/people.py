@@ -39,6 +39,7 @@ from digests.condensing.lexicon import (
     ROLE_NOUNS,
     SAY_VERBS,
     STATE_LIKE_TITLES,
+    TITLE_CASED_SMALL_WORDS,
     TITLES,
     trie_pattern,
 )
@@ -72,6 +73,26 @@ def name_runs(para: str) -> Iterator[tuple[int, str]]:
             continue
         yield m.start(), m.group(0)
         pos = m.end()
+
+
+_HEADLINE_WORDS = 25
+
+
+def is_headline(para: str) -> bool:
+    """A short line in title case ("17 Of The Most Powerful Things Latinos Said In 2015"):
+    its capitals do not mark names ("Powerful Things Latinos", "Mom Corners Obama")."""
+    words = para.split()
+    if not 4 <= len(words) <= _HEADLINE_WORDS:
+        return False
+    small = sum(1 for w in words[1:] if w.strip("()“”\"'‘’.,:;!?") in TITLE_CASED_SMALL_WORDS)
+    lower = sum(1 for w in words if w[:1].islower())
+    return small >= 2 and lower == 0
+
+
+def _headline_name(name: Name) -> bool:
+    """A name a title-case headline gives plainly: a known first name and a surname ("Cecile
+    Richards"), not "Powerful Things Latinos" nor "Hillary Clinton Slams Donald Trump"."""
+    return len(name.tokens) == 2 and first_name_gender(name) is not None
 
 
 def _norm(token: str) -> str:
@@ -427,10 +448,13 @@ def collect_people(
     added: set[str] = set()  # as written
     added_names: set[Name] = set()  # as cleaned
     for pi, para in enumerate(paras):
+        headline = is_headline(para)
         for base, run in name_runs(para):
             for piece in name_pieces(run):
                 start, end = base + piece.start, base + piece.end
                 name = piece.name
+                if headline and not _headline_name(name):
+                    continue
                 runs.append((pi, start, end, name))
                 if len(name.tokens) == 1:
                     alone.add(name.last)

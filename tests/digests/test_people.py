@@ -5,6 +5,7 @@ from digests.condensing.people import (
     Mention,
     People,
     clean_name,
+    is_headline,
     name_pieces,
     name_runs,
 )
@@ -49,3 +50,11 @@ def test_a_place_or_a_body_is_not_cut_down_to_a_surname() -> None:
     assert name is not None and name.tokens == ("Paul", "Ryan")
     name = clean_name("New York Mayor Bill de Blasio")
     assert name is not None and name.text == "Bill de Blasio"
+
+
+def test_a_headline_is_a_short_line_in_title_case() -> None:
+    assert is_headline("17 Of The Most Powerful Things Latinos Said In 2015 That Got Us Thinking.")
+    assert is_headline("Hillary Clinton Slams Donald Trump On Abortion After SCOTUS Ruling.")
+    assert not is_headline("John Smith, Mary Jones and Tom Brown.")  # names, not a headline
+    assert not is_headline("Getty.")
+    assert not is_headline("The Mayor Of London Said On Monday that he would go.")  # a sentence

@@ -298,3 +298,22 @@ def test_a_name_with_a_bare_role_of_a_body_speaks_not_the_body() -> None:
     )
     assert speakers["It’s not a political problem; it’s a math problem."] == "Tobias Wend"
     assert speakers["may well consider a rise"] == "Nora Pell"
+
+
+def test_a_title_case_headline_lends_no_name() -> None:
+    # its capitals are style, not names: "Offensive Things Tobias Wend" is nobody
+    speakers = speakers_of(
+        "9 (More) Offensive Things Tobias Wend Has Said About Voters.\n\n"
+        "A year ago it seemed unlikely Tobias Wend would be the candidate. Yet here we are.\n\n"
+        "“We will win this state,” he said on Monday."
+    )
+    assert speakers["We will win this state,"] == "Tobias Wend"
+
+
+def test_a_headline_still_gives_a_plain_full_name() -> None:
+    speakers = speakers_of(
+        "Nora Pell: ‘I’m Sick Of Men Telling Us What To Do.’\n\n"
+        "The activist spoke in Texas on Monday.\n\n"
+        "“I was in Fort Worth the other day,” Pell said."
+    )
+    assert speakers["I was in Fort Worth the other day,"] == "Nora Pell"
