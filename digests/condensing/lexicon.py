@@ -416,5 +416,5 @@ DEMONYMS = word_set(
     african africans asian asians mexican mexicans canadian canadians australian australians
     brazilian brazilians uighur uighurs uyghur uyghurs kurd kurds kurdish arab arabs muslim
     muslims christians jewish jews catholic catholics hindu hindus sikh sikhs
-    tibetan tibetans"""
+    tibetan tibetans latino latinos latina latinas hispanic hispanics"""
 )
