@@ -317,3 +317,12 @@ def test_a_headline_still_gives_a_plain_full_name() -> None:
         "“I was in Fort Worth the other day,” Pell said."
     )
     assert speakers["I was in Fort Worth the other day,"] == "Nora Pell"
+
+
+def test_what_a_speaker_spoke_of_is_not_who_spoke() -> None:
+    speakers = speakers_of(
+        "Candidates court the donors\n\n"
+        "“He’s funny,” attorney Nora Pell said of Tobias Wend. Of Carl Brandt, Pell, who has "
+        "given money to a rival, said, “He’s flat-out scary.”"
+    )
+    assert speakers["He’s flat-out scary."] == "Nora Pell"

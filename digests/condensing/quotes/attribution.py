@@ -253,6 +253,8 @@ def subject_before(text: str) -> Subject | None:
         # "Cory James, 22, of Flint, Mich., said": the first comma piece that is a whole name
         for piece in text[:-1].split(","):
             piece = piece.strip()
+            if piece.split(None, 1)[0].lower() in _PREPOSITIONS:
+                continue  # "Of Carson, Levine, who …, said": what he spoke of, not who
             whole = _LEAD_NAME.match(piece)
             if whole is not None and whole.end() == len(piece) and clean_name(piece):
                 return Subject("name", piece)
@@ -346,6 +348,7 @@ _OWNED_APPOSITIVE = re.compile(rf"[^,.;:]{{1,60}},\s*({NAME_RUN.pattern})\s*,")
 
 
 _CLAUSE_OPENERS = word_set("that whether if how what why")
+_PREPOSITIONS = word_set("of on about in at for with from to as regarding")
 _RELATIVE_WORDS = word_set("which who whom whose that where when")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]|.")
 
