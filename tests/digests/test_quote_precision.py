@@ -326,3 +326,30 @@ def test_what_a_speaker_spoke_of_is_not_who_spoke() -> None:
         "given money to a rival, said, “He’s flat-out scary.”"
     )
     assert speakers["He’s flat-out scary."] == "Nora Pell"
+
+
+def test_a_quotation_labelled_with_a_name_is_that_persons() -> None:
+    # a transcript line: the label says who speaks, not the panel the sentence before lists
+    speakers = speakers_of(
+        "A panel dismisses the plan\n\n"
+        "Instead, Pell, a host, and the analyst Carl Brandt argued that the plan was naive.\n\n"
+        "“Nora Pell: Seriously, seriously about this. He says he will pay for it all with a "
+        "tax on speculation. That sounds great.”"
+    )
+    quote = (
+        "Nora Pell: Seriously, seriously about this. He says he will pay for it all with a tax "
+        "on speculation. That sounds great."
+    )
+    assert speakers[quote] == "Nora Pell"
+
+
+def test_a_place_or_a_title_before_a_colon_is_no_speaker() -> None:
+    speakers = speakers_of(
+        "A state sells itself\n\n"
+        "The board unveiled its new slogan on Monday: “South Dakota: if we were any higher, "
+        "we would be North Dakota, and we are proud of it.”\n\n"
+        "Its shop sells “Tobias Wend: A Life”, a biography."
+    )
+    assert speakers["South Dakota: if we were any higher, we would be North Dakota, and we are "
+                    "proud of it."] is None  # fmt: skip
+    assert speakers.get("Tobias Wend: A Life") is None

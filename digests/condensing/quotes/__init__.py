@@ -47,7 +47,13 @@ from digests.condensing.lexicon import (
     trie_pattern,
     word_set,
 )
-from digests.condensing.people import collect_people
+from digests.condensing.people import (
+    NAME_RUN,
+    clean_name,
+    collect_people,
+    could_be_person,
+    is_place,
+)
 from digests.condensing.quotes.attribution import (
     BINDING_SOURCES,
     MAX_CLAUSE,
@@ -399,6 +405,9 @@ def attributed_quotes(
     evidence = _own_evidence(found, resolver)
     for i, speaker in _transcript_speakers(found, resolver).items():
         evidence[i] = _judge("transcript", None, speaker, True)
+    for i, speaker in _named_labels(found, resolver).items():
+        # the label is the name itself: the quotation's words do not speak of them
+        evidence[i] = _judge("transcript", "name", speaker, True)
     _inherit(paras, found, evidence, resolver)
     for i, f in enumerate(found):
         evidence[i] = _unless_spoken_of(evidence[i], f, resolver)
@@ -610,6 +619,29 @@ def _transcript_speakers(found: list[_Found], resolver: Resolver) -> dict[int, s
         if speaker is not None:
             out[i] = speaker
     return out
+
+
+def _named_labels(found: list[_Found], resolver: Resolver) -> dict[int, str]:
+    """Quotations that open with a person's full name and a colon, then a statement ('"Chris
+    Matthews: Seriously, seriously about this. …"': a line of a transcript) and their
+    speakers: the label names who speaks, whoever the text around names."""
+    out: dict[int, str] = {}
+    for i, f in enumerate(found):
+        m = _NAME_LABEL.match(f.text)
+        if m is None or len(f.text[m.end() :].split()) < _LABELLED_WORDS:
+            continue  # "Donald Trump: A Life", a title
+        name = clean_name(m.group(1))
+        if name is None or not could_be_person(name) or is_place(m.group(1)):
+            continue  # "South Dakota: if we were any higher, …", a place's slogan
+        speaker = resolver.name(m.group(1))
+        if speaker is not None:
+            out[i] = speaker
+    return out
+
+
+_NAME_LABEL = re.compile(rf"({NAME_RUN.pattern}):\s")
+#: the words after a name label that make it a statement, not a title
+_LABELLED_WORDS = 8
 
 
 def _inherit(
