@@ -213,7 +213,7 @@ DESCRIPTORS = word_set(
     frontrunner billionaire businessman mogul host anchor pollster strategist economist analyst
     author actor actress singer star rapper producer filmmaker writer speaker chair st
     dj spokesman spokeswoman adviser advisor aide lawyer president-elect ceo cfo coo cto founder
-    co-founder"""
+    co-founder rival challenger opponent"""
 )
 
 NON_NAME_CAPS = word_set(

@@ -58,3 +58,13 @@ def test_a_headline_is_a_short_line_in_title_case() -> None:
     assert not is_headline("John Smith, Mary Jones and Tom Brown.")  # names, not a headline
     assert not is_headline("Getty.")
     assert not is_headline("The Mayor Of London Said On Monday that he would go.")  # a sentence
+
+
+def test_a_rival_or_a_challenger_is_a_description_not_a_name() -> None:
+    for run, name in [
+        ("Rival Hillary Clinton", ("Hillary", "Clinton")),
+        ("McCain Challenger Kelli Ward", ("Kelli", "Ward")),
+        ("Opponent Tobias Wend", ("Tobias", "Wend")),
+    ]:
+        cleaned = clean_name(run)
+        assert cleaned is not None and cleaned.tokens == name, run
