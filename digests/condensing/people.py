@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -152,7 +152,7 @@ def clean_name(raw: str) -> Name | None:
     while words and words[-1].rstrip(".").lower() in _TAIL_DROP:
         if len(words) == 2 and words[0].lower() in _FIRST_NAMES:
             break  # "Amy Pope", "Tom Speaker": a surname that is also a title
-        if len(words) > 1 and words[-1].rstrip(".").lower() in ORG_WORDS:
+        if names_body(words):
             return None  # "White House", "Ohio State": a body, not a person called White
         words.pop()
     if not words:
@@ -349,6 +349,12 @@ def could_be_person(name: Name) -> bool:
     """Two to four name-shaped tokens, none of them an organisation word ("Aseem Prakash",
     not "Kotak Bank" nor "US Department")."""
     return _could_be_person(name)
+
+
+def names_body(words: Sequence[str]) -> bool:
+    """Words that name a body: two or more, the last an organisation word ("White House",
+    "Australian Rugby Union")."""
+    return len(words) > 1 and words[-1].lower() in ORG_WORDS
 
 
 def could_be_surname(word: str) -> bool:

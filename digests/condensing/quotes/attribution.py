@@ -28,7 +28,6 @@ from digests.condensing.lexicon import (
     INVERTIBLE,
     NON_NAME_CAPS,
     OBJECT_VERBS,
-    ORG_WORDS,
     OTHER_PRONOUNS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
@@ -39,7 +38,7 @@ from digests.condensing.lexicon import (
     trie_pattern,
     word_set,
 )
-from digests.condensing.people import NAME_RUN, clean_name, first_name_gender
+from digests.condensing.people import NAME_RUN, clean_name, first_name_gender, names_body
 from digests.condensing.quotes.marks import Span
 from digests.condensing.sentences import first_sentence, start_of_sentence
 
@@ -227,8 +226,7 @@ def _body(run: str) -> str | None:
     """The body a capitalised run names, without "The" ("The White House" -> "White House",
     "Ohio State"); None for a run that does not end in an organisation word."""
     body = run.strip().removeprefix("The ")
-    words = body.split()
-    return body if len(words) > 1 and words[-1].lower() in ORG_WORDS else None
+    return body if names_body(body.split()) else None
 
 
 def subject_before(text: str) -> Subject | None:
@@ -241,9 +239,7 @@ def subject_before(text: str) -> Subject | None:
         # "Paganini and his team wrote in the paper": the lead author speaks for the team
         lead_name = _phrase(text[: team.start()])
         return lead_name if lead_name is not None and lead_name.kind == "name" else None
-    lead = _LEAD_APPOSITION.match(text) or _LEAD_ROLE.match(text)
-    if lead is not None and lead.re is _LEAD_ROLE and lead.group(2).lower() not in PERSON_NOUNS:
-        lead = None
+    lead = _LEAD_APPOSITION.match(text)
     if lead is not None and "," not in text[lead.end() :]:
         # "Sam Lau, the communications director for the party said": an unclosed appositive
         name = clean_name(lead.group(1))
@@ -338,9 +334,11 @@ def subject_after(text: str) -> Subject | None:
 _AND_TEAM = re.compile(
     r"\s+and\s+(?:(?:his|her|their)\s+)?(?:team|colleagues|co-?authors|co-?workers)\s*$"
 )
-_LEAD_APPOSITION = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their)\s")
-#: ... or with a bare role ("Anthony Anton, president and CEO of the association said")
-_LEAD_ROLE = re.compile(rf"^\s*({NAME_RUN.pattern})\s*,\s*([a-z][\w-]*)\s")
+#: a name opening an appositive: "Sam Lau, the communications director …", or with a bare
+#: role, "Anthony Anton, president and CEO of the association …"
+_LEAD_APPOSITION = re.compile(
+    rf"^\s*({NAME_RUN.pattern})\s*,\s*(?:the|a|an|his|her|their|{trie_pattern(PERSON_NOUNS)})\s"
+)
 _AND_BEFORE = re.compile(r"\b(?:and|but)\s*$")
 _ROLE_OF_NAME = re.compile(rf"\s+of\s+(?:[a-z]+\s+){{1,2}}({NAME_RUN.pattern})")
 _APPOSITIVE = re.compile(rf"\s*,\s*(?:[a-z][\w-]*\s+){{0,2}}({NAME_RUN.pattern})\s*(?:[,.;]|$)")

@@ -12,7 +12,6 @@ from digests.condensing.lexicon import (
     FEMALE_FIRST,
     GENERIC_NOUNS,
     MALE_FIRST,
-    ORG_WORDS,
     PEOPLE_PLURALS,
     PERSON_NOUNS,
     PRONOUNS,
@@ -29,6 +28,7 @@ from digests.condensing.people import (
     could_be_surname,
     first_name_gender,
     is_place,
+    names_body,
     without_fused_prefix,
 )
 from digests.condensing.quotes.attribution import Attribution, leading, verbs_in
@@ -182,8 +182,7 @@ class Resolver:
             return True
         if could_be_person(full) or self._bare_surname(full) or _suffixed_person(speaker):
             return True
-        words = speaker.split()
-        return len(words) >= 2 and words[-1].lower() in ORG_WORDS
+        return names_body(speaker.split())
 
     def _reported_by_person(self, written: str) -> bool:
         """The one word that "reported" a statement is a person's surname the article gives
